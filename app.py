@@ -1,0 +1,204 @@
+"""Savedesk's entry point: `python app.py [web|worker|tick|import|migrate|check]`.
+
+Settings and policy are read here, once, and passed down. A bad setting or policy stops
+start-up with one line naming it and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from dotenv import load_dotenv
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.accounts import AccountImporter, ImportFileError
+from bot.policy import Policy, PolicyError, load_policy
+from bot.scheduler import run_with_lock
+from bot.services import Services, build_services
+from bot.settings import Settings, SettingsError, configure_logging, load_settings
+from storage import outbox as outbox_rows
+
+log = logging.getLogger("savedesk")
+
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
+
+
+class StartupError(RuntimeError):
+    """Start-up cannot go on; the message is the one line the operator sees."""
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="app.py", description="Savedesk: churn cases in Slack")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("web", help="web server only")
+    sub.add_parser("worker", help="scheduler only (one per deployment holds the lock)")
+    sub.add_parser("tick", help="run all scheduled work that is due now, once")
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("check", help="validate settings and the policy file")
+    imp = sub.add_parser("import", help="import accounts or invoices from CSV")
+    imp.add_argument("what", choices=["accounts", "invoices"])
+    imp.add_argument("file", type=Path)
+    return parser.parse_args(argv)
+
+
+def load_config() -> tuple[Settings, Policy]:
+    load_dotenv(Path.cwd() / ".env", override=False)
+    settings = load_settings(os.environ)
+    configure_logging(settings.log_level)
+    return settings, load_policy(settings.policy_file)
+
+
+def open_services(settings: Settings, policy: Policy) -> Services:
+    """Build services and bring the schema to head (a fresh database gets its tables)."""
+    services = build_services(settings, policy)
+    try:
+        services.db.migrate()
+    except SQLAlchemyError as err:
+        reason = str(err.orig if getattr(err, "orig", None) else err).splitlines()[0]
+        raise StartupError(f"DATABASE_URL: cannot use the database ({reason})") from None
+    return services
+
+
+def cmd_migrate(settings: Settings, policy: Policy) -> int:
+    services = open_services(settings, policy)
+    print(f"database schema is at revision {services.db.revision()} (up to date)")
+    return EXIT_OK
+
+
+def cmd_check(settings: Settings, policy: Policy) -> int:
+    print(settings.describe())
+    print()
+    print(policy.describe())
+    problems = 0
+    for warning in policy.warnings():
+        print(f"warning: {warning}")
+    services = build_services(settings, policy)
+    if not services.db.ping():
+        print("problem: the database does not answer (DATABASE_URL)")
+        return EXIT_FAILED
+    if services.db.is_current():
+        print(f"database: schema up to date (revision {services.db.revision()})")
+        with services.db.session() as session:
+            for row in outbox_rows.failed(session, limit=10):
+                problems += 1
+                print(
+                    f"problem: message {row.id} ({row.method} to {row.channel}) failed: "
+                    f"{row.last_error}"
+                )
+    else:
+        print("database: schema needs `python app.py migrate`")
+    return EXIT_FAILED if problems else EXIT_OK
+
+
+def cmd_tick(settings: Settings, policy: Policy) -> int:
+    services = open_services(settings, policy)
+    report = services.tick()
+    print(f"tick: {report.summary()}")
+    return EXIT_OK
+
+
+def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int:
+    if what == "invoices":
+        print(
+            "savedesk: `import invoices` is not available yet: it arrives with the finance "
+            "(dunning) work",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    services = open_services(settings, policy)
+    importer = AccountImporter(services.db, services.directory, services.clock)
+    try:
+        report = importer.run(path, progress=lambda n: print(f"… {n:,} rows", file=sys.stderr))
+    except ImportFileError as err:
+        print(f"savedesk: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    for note in report.notes:
+        print(f"note: {note}")
+    for problem in report.problems:
+        print(problem)
+    print(report.summary(str(path)))
+    return EXIT_OK
+
+
+def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int:
+    from waitress import serve as waitress_serve
+
+    from handlers.slack_app import build_bolt_app
+    from handlers.web import create_web_app
+
+    services = open_services(settings, policy)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if worker:
+        threading.Thread(target=run_with_lock, args=(services, stop), daemon=True).start()
+    if not web:
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+        stop.wait()
+        return EXIT_OK
+    check_slack(services)
+    bolt_app = build_bolt_app(services)
+    if settings.socket_mode:
+        start_socket_mode(bolt_app, settings)
+    log.info("Savedesk listening on port %s", settings.port)
+    waitress_serve(create_web_app(services, bolt_app), host="0.0.0.0", port=settings.port)
+    stop.set()
+    return EXIT_OK
+
+
+def start_socket_mode(bolt_app: object, settings: Settings) -> None:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    handler = SocketModeHandler(bolt_app, settings.slack_app_token)  # type: ignore[arg-type]
+    handler.connect()
+    log.info("Slack traffic arrives over Socket Mode")
+
+
+def check_slack(services: Services) -> None:
+    """Fail fast on a rejected token; an unreachable Slack only warns (the outbox waits)."""
+    try:
+        services.api.auth_test()
+    except SlackApiError as err:
+        error = err.response.get("error")
+        if error in TOKEN_ERRORS:
+            raise StartupError(f"SLACK_BOT_TOKEN: Slack rejected it ({error})") from None
+        log.warning("Slack answered auth.test with %s; messages will wait in the outbox", error)
+    except OSError as err:
+        log.warning("Slack is not reachable right now (%s); messages will wait in the outbox", err)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings, policy = load_config()
+    command = args.command
+    if command == "migrate":
+        return cmd_migrate(settings, policy)
+    if command == "check":
+        return cmd_check(settings, policy)
+    if command == "tick":
+        return cmd_tick(settings, policy)
+    if command == "import":
+        return cmd_import(settings, policy, args.what, args.file)
+    return serve(settings, policy, web=command in (None, "web"), worker=command in (None, "worker"))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        return run(args)
+    except (SettingsError, PolicyError, StartupError) as err:
+        print(f"savedesk: {err}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

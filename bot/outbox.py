@@ -1,0 +1,228 @@
+"""The one outbox: every outgoing Slack message is a row written with the change behind it.
+
+`post`/`reply`/`update`/`notify` queue rows inside the caller's unit of work. The
+`Deliverer` sends them later with durable retries: 429 waits for `Retry-After`, 5xx and
+connection errors back off exponentially, permanent errors (`channel_not_found`,
+`invalid_blocks`, …) fail the row with its reason. `chat.postMessage` is paced to about
+one per second per channel. Retries live in the rows rather than in an in-process retry
+handler so that they survive restarts and never block a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from storage import outbox as rows
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+TRANSIENT_ERRORS = frozenset(
+    {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(minutes=10)
+LEASE = timedelta(minutes=2)
+POST_PACE_SECONDS = 1.0
+
+
+def post(
+    session: Session, now: datetime, channel: str, text: str, blocks: list[dict] | None = None
+) -> OutboxMessage:
+    """Queue a new message in a channel (or a DM, when `channel` is a user ID)."""
+    payload: dict[str, Any] = {"text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    return rows.add(session, method="chat.postMessage", channel=channel, payload=payload, now=now)
+
+
+def reply(
+    session: Session,
+    now: datetime,
+    root: OutboxMessage,
+    text: str,
+    blocks: list[dict] | None = None,
+) -> OutboxMessage:
+    """Queue a reply in the thread of `root`, sent once the root has its `ts`."""
+    payload: dict[str, Any] = {"text": text}
+    if blocks:
+        payload["blocks"] = blocks
+    return rows.add(
+        session,
+        method="chat.postMessage",
+        channel=root.channel,
+        payload=payload,
+        now=now,
+        parent=root,
+    )
+
+
+def update(
+    session: Session,
+    now: datetime,
+    root: OutboxMessage,
+    text: str,
+    blocks: list[dict] | None = None,
+) -> OutboxMessage:
+    """Queue an in-place edit of `root` (same `ts`); older queued edits are skipped."""
+    payload: dict[str, Any] = {"text": text, "blocks": blocks or []}
+    return rows.add(
+        session,
+        method=rows.UPDATE_METHOD,
+        channel=root.channel,
+        payload=payload,
+        now=now,
+        parent=root,
+    )
+
+
+def notify(
+    session: Session, now: datetime, user_id: str, text: str, blocks: list[dict] | None = None
+) -> OutboxMessage:
+    """Notify a person: a DM from the bot."""
+    return post(session, now, user_id, text, blocks)
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    superseded: int = 0
+    stopped: str | None = None
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    """What happened to one call: sent (with ts), retry later, or failed for good."""
+
+    ts: str | None = None
+    channel: str | None = None
+    retry_after: timedelta | None = None
+    error: str | None = None
+
+
+class Deliverer:
+    """Sends due outbox rows to Slack, one claimed row at a time."""
+
+    def __init__(self, db: Database, client: WebClient, clock: Clock) -> None:
+        self.db = db
+        self.client = client
+        self.clock = clock
+        self._last_post: dict[str, datetime] = {}
+
+    def run_once(self, limit: int = 1000) -> DeliveryReport:
+        """Deliver what is due now; stop early when Slack says to slow down or is down."""
+        report = DeliveryReport()
+        with self.db.session() as session:
+            for _ in range(limit):
+                row = rows.claim_next(session, self.clock.now(), LEASE)
+                if row is None:
+                    break
+                if not self._deliver(session, row, report):
+                    report.stopped = row.last_error
+                    break
+        return report
+
+    def _deliver(self, session: Session, row: OutboxMessage, report: DeliveryReport) -> bool:
+        """Handle one claimed row; False means Slack is not taking calls right now."""
+        parent = session.get(OutboxMessage, row.parent_id) if row.parent_id else None
+        if parent is not None and parent.state == "failed":
+            self._fail(session, row, f"parent message {parent.id} failed", report)
+            return True
+        if row.method == rows.UPDATE_METHOD and rows.has_newer_update(session, row):
+            rows.finish(session, row, state="superseded")
+            report.superseded += 1
+            return True
+        outcome = self._call(row, parent)
+        if outcome.retry_after is not None:
+            self._retry(session, row, outcome, report)
+            return False
+        if outcome.error is not None:
+            self._fail(session, row, outcome.error, report)
+            return True
+        rows.finish(
+            session,
+            row,
+            state="sent",
+            ts=outcome.ts,
+            channel=outcome.channel or row.channel,
+            sent_at=self.clock.now(),
+            last_error=None,
+        )
+        report.sent += 1
+        return True
+
+    def _retry(
+        self, session: Session, row: OutboxMessage, outcome: _Outcome, report: DeliveryReport
+    ) -> None:
+        if row.attempts >= MAX_ATTEMPTS:
+            self._fail(
+                session, row, f"gave up after {row.attempts} attempts: {outcome.error}", report
+            )
+            return
+        delay = outcome.retry_after or timedelta(0)
+        log.info("outbox %s: %s, retrying in %s", row.id, outcome.error, delay)
+        rows.finish(
+            session,
+            row,
+            state="pending",
+            next_attempt_at=self.clock.now() + delay,
+            last_error=outcome.error,
+        )
+        report.retrying += 1
+
+    def _fail(
+        self, session: Session, row: OutboxMessage, reason: str, report: DeliveryReport
+    ) -> None:
+        log.warning("outbox %s (%s to %s) failed: %s", row.id, row.method, row.channel, reason)
+        rows.finish(session, row, state="failed", last_error=reason)
+        report.failed += 1
+
+    def _call(self, row: OutboxMessage, parent: OutboxMessage | None) -> _Outcome:
+        args = dict(row.payload, channel=row.channel)
+        if parent is not None:
+            args["channel"] = parent.channel
+            args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+        self._pace(row)
+        try:
+            response = self.client.api_call(row.method, json=args)
+        except SlackApiError as err:
+            return self._classify(row, err)
+        except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
+            return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
+        return _Outcome(ts=response.get("ts"), channel=response.get("channel"))
+
+    def _classify(self, row: OutboxMessage, err: SlackApiError) -> _Outcome:
+        status = err.response.status_code
+        error = str(err.response.get("error") or f"HTTP {status}")
+        if status == 429:
+            seconds = int(err.response.headers.get("Retry-After", "1") or 1)
+            return _Outcome(error="ratelimited", retry_after=timedelta(seconds=seconds))
+        if status >= 500 or error in TRANSIENT_ERRORS:
+            return _Outcome(error=error, retry_after=self._backoff(row))
+        return _Outcome(error=error)
+
+    @staticmethod
+    def _backoff(row: OutboxMessage) -> timedelta:
+        return min(timedelta(seconds=2 ** max(row.attempts - 1, 0)), MAX_BACKOFF)
+
+    def _pace(self, row: OutboxMessage) -> None:
+        """About one chat.postMessage per second per channel, as Slack asks."""
+        if row.method != "chat.postMessage":
+            return
+        last = self._last_post.get(row.channel)
+        if last is not None:
+            wait = POST_PACE_SECONDS - (self.clock.now() - last).total_seconds()
+            if wait > 0:
+                self.clock.sleep(wait)
+        self._last_post[row.channel] = self.clock.now()

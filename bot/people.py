@@ -1,0 +1,83 @@
+"""People: Slack user IDs, emails and @groups, resolved to user IDs with a short cache.
+
+The policy and CSV files name people the way humans do; Slack needs user IDs.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clock import Clock
+from storage import people as cache
+from storage.db import Database
+
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CACHE_FOR = timedelta(minutes=15)
+
+
+class PersonNotFound(LookupError):
+    """A reference that Slack does not know; the message says which and why."""
+
+
+def is_user_id(ref: str) -> bool:
+    return bool(USER_ID.match(ref))
+
+
+def is_email(ref: str) -> bool:
+    return bool(EMAIL.match(ref))
+
+
+class Directory:
+    """Resolves people references through the Slack Web API, caching answers in the DB."""
+
+    def __init__(self, db: Database, client: WebClient, clock: Clock) -> None:
+        self.db = db
+        self.client = client
+        self.clock = clock
+
+    def resolve(self, ref: str) -> list[str]:
+        """User IDs behind a reference; raises PersonNotFound with a readable reason."""
+        ref = ref.strip()
+        if is_user_id(ref):
+            return [ref]
+        key = ref.lower()
+        now = self.clock.now()
+        with self.db.session() as session:
+            hit = cache.cached(session, key, now - CACHE_FOR)
+        if hit is not None:
+            return hit
+        user_ids = self._lookup(ref)
+        with self.db.session() as session:
+            cache.remember(session, key, user_ids, now)
+        return user_ids
+
+    def resolve_one(self, ref: str) -> str:
+        return self.resolve(ref)[0]
+
+    def _lookup(self, ref: str) -> list[str]:
+        if ref.startswith("@"):
+            return self._group(ref[1:])
+        if is_email(ref):
+            return [self._email(ref)]
+        raise PersonNotFound(f"{ref!r} is not a Slack user ID, an email or an @group")
+
+    def _email(self, email: str) -> str:
+        try:
+            return str(self.client.users_lookupByEmail(email=email)["user"]["id"])
+        except SlackApiError as err:
+            if err.response.get("error") == "users_not_found":
+                raise PersonNotFound(f"no Slack user has the email {email}") from None
+            raise
+
+    def _group(self, handle: str) -> list[str]:
+        groups = self.client.usergroups_list()["usergroups"]
+        match = next((g for g in groups if g.get("handle") == handle), None)
+        if match is None:
+            raise PersonNotFound(f"no Slack user group has the handle @{handle}")
+        users = self.client.usergroups_users_list(usergroup=match["id"])["users"]
+        return [str(u) for u in users]

@@ -1,0 +1,71 @@
+"""APScheduler is the clock: short interval jobs with fixed ids run the due work.
+
+The work itself lives in durable rows (outbox, scheduled steps); the jobs only claim and
+hand over, so a restart loses nothing and catches up once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.services import Services
+from storage.locks import SchedulerLock
+
+log = logging.getLogger(__name__)
+
+DELIVER_EVERY_SECONDS = 1
+STANDBY_POLL_SECONDS = 5
+JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+
+
+class Scheduler:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
+
+    def start(self) -> None:
+        self._aps.add_job(
+            self._deliver,
+            "interval",
+            seconds=DELIVER_EVERY_SECONDS,
+            id="deliver-outbox",
+            replace_existing=True,
+        )
+        self._aps.start()
+        log.info("scheduler started: %s", ", ".join(j.id for j in self._aps.get_jobs()))
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=True)
+
+    def _deliver(self) -> None:
+        try:
+            self.services.tick()
+        except Exception:
+            log.exception("scheduled tick failed; will try again")
+
+
+def run_with_lock(services: Services, stop: threading.Event) -> None:
+    """Hold the scheduler lock (waiting as a standby if another worker has it) and run."""
+    lock = SchedulerLock(services.db)
+    announced = False
+    while not lock.try_acquire():
+        if not announced:
+            log.info("standby: another worker holds the scheduler lock")
+            announced = True
+        if stop.wait(STANDBY_POLL_SECONDS):
+            return
+    log.info("scheduler lock acquired")
+    scheduler = Scheduler(services)
+    scheduler.start()
+    try:
+        while not stop.wait(STANDBY_POLL_SECONDS):
+            if not lock.still_held():
+                log.error("lost the scheduler lock's database connection; stopping")
+                break
+    finally:
+        scheduler.shutdown()
+        lock.release()

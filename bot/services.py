@@ -1,0 +1,63 @@
+"""The composition root for plain-Python services: one object handed to every edge."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+
+from bot.clock import Clock, SystemClock
+from bot.outbox import Deliverer, DeliveryReport
+from bot.people import Directory
+from bot.policy import Policy
+from bot.settings import Settings
+from bot.slack_client import delivery_client, interactive_client
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    """What one pass of scheduled work did."""
+
+    delivery: DeliveryReport = field(default_factory=DeliveryReport)
+
+    def summary(self) -> str:
+        d = self.delivery
+        line = f"delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
+        return line + (f" (stopped: {d.stopped})" if d.stopped else "")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    policy: Policy
+    db: Database
+    clock: Clock
+    api: WebClient
+    deliverer: Deliverer
+    directory: Directory
+
+    def tick(self) -> TickReport:
+        """Run everything that is due now, once: the same code the scheduler's jobs run."""
+        return TickReport(delivery=self.deliver())
+
+    def deliver(self) -> DeliveryReport:
+        return self.deliverer.run_once()
+
+
+def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
+    clock = clock or SystemClock()
+    db = Database(settings.database_url)
+    api = interactive_client(settings)
+    return Services(
+        settings=settings,
+        policy=policy,
+        db=db,
+        clock=clock,
+        api=api,
+        deliverer=Deliverer(db, delivery_client(settings), clock),
+        directory=Directory(db, api, clock),
+    )

@@ -1,0 +1,157 @@
+"""Settings: read once from the environment (and `.env`), validated into one typed object.
+
+Nothing reads `os.environ` at import time; `load_settings` is called by `app.py` and the
+result is passed down, so tests can build settings from a plain dict.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    slack_api_url: str | None
+    database_url: str
+    policy_file: Path
+    stripe_webhook_secret: str | None
+    signals_webhook_secret: str | None
+    port: int
+    log_level: str
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def describe(self) -> str:
+        """A summary for `check` that never prints a secret."""
+        db = make_url(self.database_url).render_as_string(hide_password=True)
+        lines = [
+            f"Slack: {'Socket Mode' if self.socket_mode else 'HTTP (/slack/events)'}"
+            f", API {self.slack_api_url or 'https://slack.com/api/'}",
+            f"Database: {db}",
+            f"Policy file: {self.policy_file}",
+            f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
+            f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
+            f"HTTP port: {self.port}, log level {self.log_level}",
+        ]
+        return "\n".join(lines)
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> str | None:
+    value = _get(env, name)
+    if value is None:
+        if required:
+            raise SettingsError(f"{name} is required (a {prefix}… token from your Slack app)")
+        return None
+    if not value.startswith(prefix):
+        raise SettingsError(f"{name} must start with {prefix}")
+    return value
+
+
+def _api_url(env: Mapping[str, str]) -> str | None:
+    value = _get(env, "SLACK_API_URL")
+    if value is None:
+        return None
+    parsed = urlparse(value)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SettingsError(f"SLACK_API_URL: {value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def normalize_database_url(value: str) -> str:
+    """Accept the `postgres://` URLs hosting platforms hand out; we ship psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if value.startswith(prefix):
+            return "postgresql+psycopg://" + value[len(prefix) :]
+    return value
+
+
+def _database_url(env: Mapping[str, str]) -> str:
+    value = normalize_database_url(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL)
+    try:
+        url = make_url(value)
+    except ArgumentError:
+        raise SettingsError(
+            "DATABASE_URL: not a database URL (e.g. sqlite:///savedesk.db or "
+            "postgresql+psycopg://user@host/db)"
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        backend = url.get_backend_name()
+        raise SettingsError(
+            f"DATABASE_URL: {backend!r} is not supported (use sqlite or postgresql)"
+        )
+    try:
+        url.get_dialect()
+    except NoSuchModuleError:
+        raise SettingsError(
+            f"DATABASE_URL: driver {url.drivername!r} is not installed (use postgresql+psycopg)"
+        ) from None
+    return value
+
+
+def _port(env: Mapping[str, str]) -> int:
+    value = _get(env, "PORT") or "3000"
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise SettingsError(f"PORT: {value!r} is not a port number (1-65535)")
+    return int(value)
+
+
+def _log_level(env: Mapping[str, str]) -> str:
+    value = (_get(env, "LOG_LEVEL") or "INFO").upper()
+    if value not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL: {value!r} is not one of {', '.join(LOG_LEVELS)}")
+    return value
+
+
+def load_settings(env: Mapping[str, str]) -> Settings:
+    """Validate the environment; raise SettingsError naming the first bad variable."""
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or ""
+    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
+    signing_secret = _get(env, "SLACK_SIGNING_SECRET")
+    if signing_secret is None and app_token is None:
+        raise SettingsError(
+            "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
+            "unless SLACK_APP_TOKEN enables Socket Mode"
+        )
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=signing_secret,
+        slack_app_token=app_token,
+        slack_api_url=_api_url(env),
+        database_url=_database_url(env),
+        policy_file=Path(_get(env, "POLICY_FILE") or "policy.toml"),
+        stripe_webhook_secret=_get(env, "STRIPE_WEBHOOK_SECRET"),
+        signals_webhook_secret=_get(env, "SIGNALS_WEBHOOK_SECRET"),
+        port=_port(env),
+        log_level=_log_level(env),
+    )
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

@@ -1,0 +1,24 @@
+"""The Bolt app: every Slack surface registers its listeners here."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import commands
+from handlers.errors import handle_error
+
+
+def build_bolt_app(services: Services) -> App:
+    settings = services.settings
+    app = App(
+        token=settings.slack_bot_token,
+        signing_secret=settings.slack_signing_secret or "",
+        client=services.api,
+        token_verification_enabled=False,
+        request_verification_enabled=not settings.socket_mode,
+        process_before_response=False,
+    )
+    app.error(handle_error)
+    commands.register(app, services)
+    return app

@@ -1,0 +1,61 @@
+"""Account queries."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import Account
+
+
+def by_external_id(session: Session, external_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.external_id == external_id))
+
+
+def by_stripe_customer(session: Session, customer_id: str) -> Account | None:
+    return session.scalar(select(Account).where(Account.stripe_customer_id == customer_id))
+
+
+def by_name_prefix(session: Session, prefix: str, limit: int = 10) -> list[Account]:
+    """Accounts whose name starts with `prefix`, case-insensitively, shortest name first."""
+    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = (
+        select(Account)
+        .where(func.lower(Account.name).like(escaped + "%", escape="\\"))
+        .order_by(func.length(Account.name), Account.name)
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def upsert(session: Session, external_id: str, values: dict[str, Any], now: datetime) -> str:
+    """Create or update one account; returns "created", "updated" or "unchanged"."""
+    account = by_external_id(session, external_id)
+    if account is None:
+        session.add(
+            Account(
+                external_id=external_id,
+                currency="USD",
+                is_stub=False,
+                created_at=now,
+                updated_at=now,
+                **values,
+            )
+        )
+        return "created"
+    changed = {k: v for k, v in values.items() if getattr(account, k) != v}
+    if account.is_stub:
+        changed["is_stub"] = False
+    if not changed:
+        return "unchanged"
+    for key, value in changed.items():
+        setattr(account, key, value)
+    account.updated_at = now
+    return "updated"
+
+
+def count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Account)) or 0

@@ -1,0 +1,204 @@
+"""Typed SQLAlchemy models: the core of Savedesk's state.
+
+Later features extend this through new Alembic migrations (storage/migrations/versions).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OPEN_STATUSES = ("new", "acknowledged", "working")
+_OPEN_SQL = "status IN ('new', 'acknowledged', 'working')"
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Always UTC-aware in Python, whatever the database keeps (SQLite drops the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass timezone-aware UTC times")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        Decimal: Numeric(14, 2),
+        dict: JSON,
+    }
+
+
+class Account(Base):
+    """A customer. `external_id` is the key the team uses everywhere (CSV, webhooks, /churn)."""
+
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(200), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    arr: Mapped[Decimal | None]
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    segment: Mapped[str | None] = mapped_column(String(100))
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    csm: Mapped[str | None] = mapped_column(String(32))
+    account_owner: Mapped[str | None] = mapped_column(String(32))
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    is_stub: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_accounts_lower_name", text("lower(name)")),)
+
+
+class Person(Base):
+    """Cache of people references (emails, @groups) resolved to Slack user IDs."""
+
+    __tablename__ = "people"
+
+    ref: Mapped[str] = mapped_column(String(320), primary_key=True)
+    user_ids: Mapped[list[str]] = mapped_column(JSON)
+    resolved_at: Mapped[datetime]
+
+
+class Case(Base):
+    """One cancellation or churn risk, with one owner and one Slack thread."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    track: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16), default="new")
+    risk: Mapped[str] = mapped_column(String(8), default="medium")
+    owner: Mapped[str | None] = mapped_column(String(32))
+    stated_reason: Mapped[str | None] = mapped_column(Text)
+    arr_at_risk: Mapped[Decimal | None]
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(64))
+    source_link: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    root_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_action_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        Index(
+            "uq_cases_open_per_track",
+            "account_id",
+            "track",
+            unique=True,
+            sqlite_where=text(_OPEN_SQL),
+            postgresql_where=text(_OPEN_SQL),
+        ),
+    )
+
+
+class CaseEvent(Base):
+    """The case timeline: who did what, when."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OutboxMessage(Base):
+    """A Slack Web API call waiting to be made, written with the change that caused it."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    method: Mapped[str] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+
+class ScheduledStep(Base):
+    """A follow-up due at a time; the unique key makes every step happen at most once."""
+
+    __tablename__ = "scheduled_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    claimed_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_steps_due", "state", "due_at"),)
+
+
+class InboundEvent(Base):
+    """Every event we accepted from outside, so a retry never has a second effect."""
+
+    __tablename__ = "inbound_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(255))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    received_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("source", "external_id"),)

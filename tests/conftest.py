@@ -1,0 +1,140 @@
+"""Shared fixtures: a migrated database (SQLite, or PostgreSQL when TEST_DATABASE_URL is
+set), the Slack stand-in, and the whole app served over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from waitress.server import create_server
+
+from bot.clock import FakeClock
+from bot.policy import Policy, parse_policy
+from bot.services import Services, build_services
+from bot.settings import Settings, load_settings
+from handlers.slack_app import build_bolt_app
+from handlers.web import create_web_app
+from tests.slack_requests import SlackSender
+from tests.slack_standin import SlackStandin
+
+SIGNING_SECRET = "test-signing-secret"
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+TEST_POLICY = """
+timezone = "America/New_York"
+business_hours = ""
+
+[channels]
+cases = "C0CASES"
+finance = "C0FINANCE"
+reports = "C0LEADERS"
+sales = "C0SALES"
+
+[roles]
+managers = ["U0MGR"]
+save_desk = ["U0SAVE1", "U0SAVE2", "U0SAVE3"]
+finance = ["U0FIN"]
+controller = ["U0CTRL"]
+cfo = ["U0CFO"]
+admins = ["U0ADMIN"]
+"""
+
+
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database for one test; PostgreSQL gets a schema of its own."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path / 'savedesk.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    sep = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> Iterator[str]:
+    yield from database_url(tmp_path)
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandin]:
+    with SlackStandin() as server:
+        yield server
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return parse_policy(TEST_POLICY, "test-policy.toml")
+
+
+@pytest.fixture
+def settings(db_url: str, standin: SlackStandin, tmp_path: Path) -> Settings:
+    return load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": db_url,
+            "POLICY_FILE": str(tmp_path / "policy.toml"),
+            "SIGNALS_WEBHOOK_SECRET": "test-signals-secret",
+            "STRIPE_WEBHOOK_SECRET": "whsec_test",
+        }
+    )
+
+
+@pytest.fixture
+def services(settings: Settings, policy: Policy, clock: FakeClock) -> Iterator[Services]:
+    built = build_services(settings, policy, clock)
+    built.db.migrate()
+    yield built
+    built.db.dispose()
+
+
+@dataclass
+class RunningApp:
+    """The whole app over HTTP: Slack requests go in through `slack`, out to `standin`."""
+
+    services: Services
+    standin: SlackStandin
+    slack: SlackSender
+    base_url: str
+
+    def tick(self) -> None:
+        self.services.tick()
+
+
+@pytest.fixture
+def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
+    web = create_web_app(services, build_bolt_app(services))
+    server = create_server(web, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{server.effective_port}"
+    try:
+        yield RunningApp(services, standin, SlackSender(base_url, SIGNING_SECRET), base_url)
+    finally:
+        server.close()
+        thread.join(timeout=5)
+
+
+def with_policy(services: Services, toml: str) -> Services:
+    """The same services under another policy (tests of policy-driven behaviour)."""
+    return replace(services, policy=parse_policy(toml, "test-policy.toml"))

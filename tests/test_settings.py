@@ -1,0 +1,82 @@
+"""Settings: every missing or malformed variable names itself in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.settings import SettingsError, load_settings
+
+BASE = {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}
+
+
+def settings_error(**env: str) -> str:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({**BASE, **env})
+    return str(caught.value)
+
+
+def test_defaults() -> None:
+    settings = load_settings(BASE)
+    assert settings.database_url == "sqlite:///savedesk.db"
+    assert settings.port == 3000
+    assert settings.log_level == "INFO"
+    assert str(settings.policy_file) == "policy.toml"
+    assert not settings.socket_mode
+    assert settings.slack_api_url is None
+
+
+def test_missing_bot_token_is_named() -> None:
+    with pytest.raises(SettingsError, match=r"^SLACK_BOT_TOKEN is required"):
+        load_settings({"SLACK_SIGNING_SECRET": "s"})
+
+
+def test_bot_token_must_be_a_bot_token() -> None:
+    assert settings_error(SLACK_BOT_TOKEN="xoxp-user").startswith("SLACK_BOT_TOKEN must start")
+
+
+def test_signing_secret_required_without_socket_mode() -> None:
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is required"):
+        load_settings({"SLACK_BOT_TOKEN": "xoxb-1"})
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"})
+    assert settings.socket_mode
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "not a url", "DATABASE_URL: not a database URL"),
+        ("DATABASE_URL", "mysql://x@y/z", "DATABASE_URL: 'mysql' is not supported"),
+        ("DATABASE_URL", "postgresql+nodriver://u@h/d", "DATABASE_URL: driver"),
+        ("PORT", "eighty", "PORT: 'eighty' is not a port number"),
+        ("PORT", "70000", "PORT: '70000' is not a port number"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL: 'LOUD' is not one of"),
+        ("SLACK_API_URL", "ftp://x", "SLACK_API_URL: 'ftp://x' is not an http(s) URL"),
+        ("SLACK_APP_TOKEN", "xoxb-2", "SLACK_APP_TOKEN must start with xapp-"),
+    ],
+)
+def test_malformed_values_are_named(name: str, value: str, expected: str) -> None:
+    message = settings_error(**{name: value})
+    assert message.startswith(expected)
+    assert "\n" not in message
+
+
+def test_postgres_urls_use_psycopg3() -> None:
+    settings = load_settings({**BASE, "DATABASE_URL": "postgres://u@h/db"})
+    assert settings.database_url == "postgresql+psycopg://u@h/db"
+
+
+def test_api_url_gets_trailing_slash() -> None:
+    settings = load_settings({**BASE, "SLACK_API_URL": "http://127.0.0.1:9/api"})
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+
+
+def test_describe_never_shows_secrets() -> None:
+    settings = load_settings(
+        {**BASE, "DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db", "SLACK_SIGNING_SECRET": "zz"}
+    )
+    text = settings.describe()
+    assert "hunter2" not in text
+    assert "xoxb-1" not in text
