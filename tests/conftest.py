@@ -129,7 +129,10 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     try:
-        yield RunningApp(services, standin, SlackSender(base_url, SIGNING_SECRET), base_url)
+        sender = SlackSender(
+            base_url, SIGNING_SECRET, response_url_factory=standin.new_response_url
+        )
+        yield RunningApp(services, standin, sender, base_url)
     finally:
         server.close()
         thread.join(timeout=5)

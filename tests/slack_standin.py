@@ -291,6 +291,7 @@ class SlackStandin:
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._ids = itertools.count(1)
+        self._ts_steps = itertools.count(1)  # separate, so message ts values are predictable
         self._down = False
         self._users: dict[str, dict] = {}
         self._usergroups: dict[str, dict] = {}
@@ -550,7 +551,7 @@ class SlackStandin:
         return f"{prefix}{next(self._ids):08d}"
 
     def _next_ts(self) -> str:
-        micros = FIRST_TS_MICROS + 100 * next(self._ids)
+        micros = FIRST_TS_MICROS + 100 * next(self._ts_steps)
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
     # -- auth / chat

@@ -75,7 +75,11 @@ def test_api_url_gets_trailing_slash() -> None:
 
 def test_describe_never_shows_secrets() -> None:
     settings = load_settings(
-        {**BASE, "DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db", "SLACK_SIGNING_SECRET": "zz"}
+        {
+            **BASE,
+            "DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db",
+            "SLACK_SIGNING_SECRET": "zz",
+        }
     )
     text = settings.describe()
     assert "hunter2" not in text

@@ -59,7 +59,7 @@ def test_post_update_and_permalink(standin: SlackStandin, client: WebClient) -> 
     second = client.chat_postMessage(channel="C1", text="reply", thread_ts=first["ts"])
     assert first["channel"] == "C1"
     assert first["ts"] == "1700000000.000100"
-    assert float(second["ts"]) > float(first["ts"])
+    assert second["ts"] == "1700000000.000200"
 
     client.chat_update(channel="C1", ts=first["ts"], text="handled")
     link = client.chat_getPermalink(channel="C1", message_ts=first["ts"])["permalink"]
