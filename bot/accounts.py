@@ -134,6 +134,7 @@ class AccountImporter:
             if progress is not None and n % PROGRESS_EVERY == 0:
                 progress(n)
         self._save(batch, report)
+        report.problems.sort(key=lambda p: int(p.split(":")[0].removeprefix("line ")))
         return report
 
     def _take(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
+from slack_bolt import App
 from sqlalchemy import create_engine, text
 from waitress.server import create_server
 
@@ -116,6 +117,7 @@ class RunningApp:
     standin: SlackStandin
     slack: SlackSender
     base_url: str
+    web_bolt: App
 
     def tick(self) -> None:
         self.services.tick()
@@ -123,7 +125,8 @@ class RunningApp:
 
 @pytest.fixture
 def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
-    web = create_web_app(services, build_bolt_app(services))
+    bolt = build_bolt_app(services)
+    web = create_web_app(services, bolt)
     server = create_server(web, host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -132,7 +135,7 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
         sender = SlackSender(
             base_url, SIGNING_SECRET, response_url_factory=standin.new_response_url
         )
-        yield RunningApp(services, standin, sender, base_url)
+        yield RunningApp(services, standin, sender, base_url, bolt)
     finally:
         server.close()
         thread.join(timeout=5)

@@ -1,0 +1,90 @@
+"""The running app over HTTP: signed Slack requests in, the stand-in answering Web API calls."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+from slack_bolt import App
+
+from tests.conftest import RunningApp
+
+
+def get(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_churn_help_answers_usage(running_app: RunningApp) -> None:
+    response = running_app.slack.slash_command("help")
+    assert response.status == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "/churn cancel" in body["text"]
+
+
+def test_malformed_churn_answers_usage(running_app: RunningApp) -> None:
+    for text in ["frobnicate", "x" * 5000, '"unclosed', "🔥🔥", "cases everything", "report year"]:
+        response = running_app.slack.slash_command(text)
+        assert response.status == 200, text
+        assert response.json()["response_type"] == "ephemeral"
+        assert "/churn help" in response.json()["text"]
+
+
+def test_unsigned_and_stale_requests_are_rejected(running_app: RunningApp) -> None:
+    body = b"command=%2Fchurn&text=help&user_id=U1"
+    unsigned = running_app.slack.post(
+        "/slack/events", body, {"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert unsigned.status == 401
+    stale = running_app.slack.sign(body, int(time.time()) - 600)
+    stale["Content-Type"] = "application/x-www-form-urlencoded"
+    assert running_app.slack.post("/slack/events", body, stale).status == 401
+    forged = running_app.slack.sign(body, int(time.time()))
+    forged["X-Slack-Signature"] = "v0=" + "0" * 64
+    forged["Content-Type"] = "application/x-www-form-urlencoded"
+    assert running_app.slack.post("/slack/events", body, forged).status == 401
+
+
+def test_url_verification(running_app: RunningApp) -> None:
+    response = running_app.slack.url_verification("abc123")
+    assert response.status == 200
+    assert "abc123" in response.text
+
+
+def test_healthz(running_app: RunningApp) -> None:
+    status, body = get(running_app.base_url + "/healthz")
+    assert (status, body["status"]) == (200, "ok")
+
+
+def test_healthz_503_when_database_is_gone(running_app: RunningApp) -> None:
+    db = running_app.services.db
+    original = db.ping
+    db.ping = lambda: False  # type: ignore[method-assign]
+    try:
+        status, body = get(running_app.base_url + "/healthz")
+    finally:
+        db.ping = original  # type: ignore[method-assign]
+    assert (status, body["status"]) == (503, "unavailable")
+
+
+def test_unexpected_error_gets_apology_with_reference(running_app: RunningApp, caplog) -> None:
+    bolt: App = running_app.web_bolt  # type: ignore[attr-defined]
+
+    @bolt.command("/boom")
+    def boom(ack, command):  # type: ignore[no-untyped-def]
+        ack()
+        raise RuntimeError("kaboom")
+
+    response = running_app.slack.slash_command("", command="/boom")
+    assert response.status == 200
+    apologies = running_app.standin.wait_for_responses(1)
+    text = apologies[0]["text"]
+    assert "Sorry" in text and "reference" in text
+    assert "kaboom" not in text
+    ref = text.split("`")[1]
+    assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
