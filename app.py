@@ -137,7 +137,13 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
 
     services = open_services(settings, policy)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def on_term(*_: object) -> None:
+        stop.set()
+        if web:
+            raise SystemExit(EXIT_OK)  # unwinds waitress's loop; the worker thread sees `stop`
+
+    signal.signal(signal.SIGTERM, on_term)
     if worker:
         threading.Thread(target=run_with_lock, args=(services, stop), daemon=True).start()
     if not web:
@@ -149,8 +155,10 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     if settings.socket_mode:
         start_socket_mode(bolt_app, settings)
     log.info("Savedesk listening on port %s", settings.port)
-    waitress_serve(create_web_app(services, bolt_app), host="0.0.0.0", port=settings.port)
-    stop.set()
+    try:
+        waitress_serve(create_web_app(services, bolt_app), host="0.0.0.0", port=settings.port)
+    finally:
+        stop.set()
     return EXIT_OK
 
 

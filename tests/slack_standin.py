@@ -285,7 +285,8 @@ class _Handler(BaseHTTPRequestHandler):
 class SlackStandin:
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
+        self._port = port
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
@@ -321,7 +322,7 @@ class SlackStandin:
     def start(self) -> SlackStandin:
         if self._server is not None:
             return self
-        server = _Server(("127.0.0.1", 0), _Handler)
+        server = _Server(("127.0.0.1", self._port), _Handler)
         server.standin = self
         self._server = server
         self._thread = threading.Thread(
@@ -858,3 +859,26 @@ def _file_summary(upload: UploadedFile) -> dict:
         "user": BOT_USER_ID,
         "permalink": f"https://{TEAM_DOMAIN}.slack.com/files/{BOT_USER_ID}/{upload.file_id}",
     }
+
+
+def main() -> None:
+    """Run the stand-in on its own, for demos: `python -m tests.slack_standin --port 8888`."""
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="A local Slack Web API stand-in")
+    parser.add_argument("--port", type=int, default=8888)
+    port = parser.parse_args().port
+    with SlackStandin(port=port) as standin:
+        print(f"Slack stand-in: SLACK_API_URL={standin.api_url}", flush=True)
+        seen = 0
+        while True:
+            calls = standin.calls()
+            for call in calls[seen:]:
+                print(f"{call.method} {json.dumps(call.args)[:200]}", flush=True)
+            seen = len(calls)
+            time.sleep(0.5)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,87 @@
+"""`python app.py` as a real process: starts, answers signed Slack requests, serves health."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.slack_requests import SlackSender
+from tests.slack_standin import SlackStandin
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "process-signing-secret"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"app exited: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            with urllib.request.urlopen(url, timeout=1) as resp:
+                return json.loads(resp.read())
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("app did not become healthy")
+
+
+@pytest.fixture
+def app_process(
+    tmp_path: Path, standin: SlackStandin, db_url: str
+) -> Iterator[tuple[str, SlackStandin]]:
+    port = free_port()
+    (tmp_path / ".env").write_text(
+        f"SLACK_BOT_TOKEN=xoxb-process\nSLACK_SIGNING_SECRET={SECRET}\n"
+        f"SLACK_API_URL={standin.api_url}\nDATABASE_URL={db_url}\nPORT={port}\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_healthy(base + "/healthz", proc)
+        yield base, standin
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_app_serves_help_rejects_unsigned_and_is_healthy(
+    app_process: tuple[str, SlackStandin],
+) -> None:
+    base, standin = app_process
+    sender = SlackSender(base, SECRET, response_url_factory=standin.new_response_url)
+    help_response = sender.slash_command("help")
+    assert help_response.status == 200
+    assert "/churn cancel" in help_response.json()["text"]
+
+    body = b"command=%2Fchurn&text=help"
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    assert sender.post("/slack/events", body, form).status == 401
+    stale = {**sender.sign(body, int(time.time()) - 3600), **form}
+    assert sender.post("/slack/events", body, stale).status == 401
+    assert standin.calls("auth.test"), "start-up verifies the token"
