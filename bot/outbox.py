@@ -10,6 +10,7 @@ handler so that they survive restarts and never block a worker thread.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
@@ -35,14 +37,56 @@ LEASE = timedelta(minutes=2)
 POST_PACE_SECONDS = 1.0
 
 
+LINK_TOKEN = "{thread_link}"
+RESPOND = "respond"
+_WANT_PERMALINK = "_want_permalink"
+_LINK_PARENT = "_link_parent"
+
+
 def post(
-    session: Session, now: datetime, channel: str, text: str, blocks: list[dict] | None = None
+    session: Session,
+    now: datetime,
+    channel: str,
+    text: str,
+    blocks: list[dict] | None = None,
+    *,
+    keep_permalink: bool = False,
 ) -> OutboxMessage:
-    """Queue a new message in a channel (or a DM, when `channel` is a user ID)."""
+    """Queue a new message in a channel (or a DM, when `channel` is a user ID).
+
+    `keep_permalink` stores the message's permalink once sent (thread roots), so lists
+    and DMs can link to it without asking Slack again.
+    """
     payload: dict[str, Any] = {"text": text}
     if blocks:
         payload["blocks"] = blocks
+    if keep_permalink:
+        payload[_WANT_PERMALINK] = True
     return rows.add(session, method="chat.postMessage", channel=channel, payload=payload, now=now)
+
+
+def linked(
+    session: Session,
+    now: datetime,
+    channel: str,
+    root: OutboxMessage,
+    text: str,
+    blocks: list[dict] | None = None,
+    *,
+    thread_ts: str | None = None,
+) -> OutboxMessage:
+    """Queue a message elsewhere that links to `root`: `{thread_link}` becomes its permalink.
+
+    Sent after `root`, whose permalink is only known once Slack has it.
+    """
+    payload: dict[str, Any] = {"text": text, _LINK_PARENT: True}
+    if blocks:
+        payload["blocks"] = blocks
+    if thread_ts:
+        payload["thread_ts"] = thread_ts
+    return rows.add(
+        session, method="chat.postMessage", channel=channel, payload=payload, now=now, parent=root
+    )
 
 
 def reply(
@@ -82,6 +126,26 @@ def update(
         payload=payload,
         now=now,
         parent=root,
+    )
+
+
+def respond(
+    session: Session,
+    now: datetime,
+    response_url: str,
+    text: str,
+    *,
+    link_to: OutboxMessage | None = None,
+) -> OutboxMessage:
+    """Queue an ephemeral answer on a `response_url` (valid 30 minutes after a command).
+
+    With `link_to`, `{thread_link}` becomes that message's permalink.
+    """
+    payload: dict[str, Any] = {"text": text, "url": response_url}
+    if link_to is not None:
+        payload[_LINK_PARENT] = True
+    return rows.add(
+        session, method=RESPOND, channel="response_url", payload=payload, now=now, parent=link_to
     )
 
 
@@ -150,12 +214,16 @@ class Deliverer:
         if outcome.error is not None:
             self._fail(session, row, outcome.error, report)
             return True
+        permalink = None
+        if row.payload.get(_WANT_PERMALINK) and outcome.ts:
+            permalink = self._permalink(outcome.channel or row.channel, outcome.ts)
         rows.finish(
             session,
             row,
             state="sent",
             ts=outcome.ts,
             channel=outcome.channel or row.channel,
+            permalink=permalink,
             sent_at=self.clock.now(),
             last_error=None,
         )
@@ -188,11 +256,32 @@ class Deliverer:
         rows.finish(session, row, state="failed", last_error=reason)
         report.failed += 1
 
+    def _permalink(self, channel: str, ts: str | None) -> str | None:
+        """The message's permalink; None (logged) if Slack will not say right now."""
+        try:
+            link = self.client.chat_getPermalink(channel=channel, message_ts=ts or "")
+            return str(link["permalink"])
+        except (SlackApiError, OSError) as err:
+            log.warning("no permalink for %s/%s: %s", channel, ts, err)
+            return None
+
+    def _args(self, row: OutboxMessage, parent: OutboxMessage | None) -> dict[str, Any]:
+        """The API arguments: thread, edit target or link filled in from the parent."""
+        args = {k: v for k, v in row.payload.items() if not k.startswith("_")}
+        args["channel"] = row.channel
+        if parent is None:
+            return args
+        if row.payload.get(_LINK_PARENT):
+            link = parent.permalink or self._permalink(parent.channel, parent.ts) or ""
+            return json.loads(json.dumps(args).replace(LINK_TOKEN, link.replace('"', "")))
+        args["channel"] = parent.channel
+        args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+        return args
+
     def _call(self, row: OutboxMessage, parent: OutboxMessage | None) -> _Outcome:
-        args = dict(row.payload, channel=row.channel)
-        if parent is not None:
-            args["channel"] = parent.channel
-            args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+        args = self._args(row, parent)
+        if row.method == RESPOND:
+            return self._respond(args)
         self._pace(row)
         try:
             response = self.client.api_call(row.method, json=args)
@@ -201,6 +290,21 @@ class Deliverer:
         except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
             return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
         return _Outcome(ts=response.get("ts"), channel=response.get("channel"))
+
+    def _respond(self, args: dict[str, Any]) -> _Outcome:
+        """POST to a response_url; an expired one (404) is a permanent failure."""
+        webhook = WebhookClient(args["url"], timeout=10)
+        try:
+            response = webhook.send(
+                text=args["text"], response_type="ephemeral", replace_original=False
+            )
+        except OSError as err:
+            return _Outcome(error=f"connection error: {err}", retry_after=timedelta(seconds=5))
+        if response.status_code == 429 or response.status_code >= 500:
+            return _Outcome(error=f"HTTP {response.status_code}", retry_after=timedelta(seconds=5))
+        if response.status_code != 200:
+            return _Outcome(error=f"response_url answered {response.status_code}")
+        return _Outcome()
 
     def _classify(self, row: OutboxMessage, err: SlackApiError) -> _Outcome:
         status = err.response.status_code

@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
+from bot.cases import CaseService
 from bot.clock import Clock, SystemClock
+from bot.followups import Ladder
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack_client import delivery_client, interactive_client
+from bot.steps import StepReport, StepRunner
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -22,11 +25,14 @@ log = logging.getLogger(__name__)
 class TickReport:
     """What one pass of scheduled work did."""
 
+    steps: StepReport = field(default_factory=StepReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
         d = self.delivery
-        line = f"delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
+        line = (
+            f"{self.steps.summary()}; delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
+        )
         return line + (f" (stopped: {d.stopped})" if d.stopped else "")
 
 
@@ -39,10 +45,16 @@ class Services:
     api: WebClient
     deliverer: Deliverer
     directory: Directory
+    cases: CaseService
+    steps: StepRunner
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
-        return TickReport(delivery=self.deliver())
+        steps = self.run_steps()
+        return TickReport(steps=steps, delivery=self.deliver())
+
+    def run_steps(self) -> StepReport:
+        return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
@@ -52,6 +64,9 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     api = interactive_client(settings)
+    directory = Directory(db, api, clock)
+    cases = CaseService(db, policy, clock, directory)
+    ladder = Ladder(policy, cases.team)
     return Services(
         settings=settings,
         policy=policy,
@@ -59,5 +74,7 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         clock=clock,
         api=api,
         deliverer=Deliverer(db, delivery_client(settings), clock),
-        directory=Directory(db, api, clock),
+        directory=directory,
+        cases=cases,
+        steps=StepRunner(db, clock, ladder.handlers()),
     )

@@ -5,14 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import commands
+from handlers import cases, commands
 from handlers.errors import handle_error
 
 
 def build_bolt_app(services: Services) -> App:
     settings = services.settings
     app = App(
-        token=settings.slack_bot_token,
         signing_secret=settings.slack_signing_secret or "",
         client=services.api,
         token_verification_enabled=False,
@@ -21,4 +20,5 @@ def build_bolt_app(services: Services) -> App:
     )
     app.error(handle_error)
     commands.register(app, services)
+    cases.register(app, services)
     return app

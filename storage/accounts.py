@@ -59,3 +59,32 @@ def upsert(session: Session, external_id: str, values: dict[str, Any], now: date
 
 def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def stub(session: Session, external_id: str, now: datetime, name: str | None = None) -> Account:
+    """The account for an id we have never seen: created as a stub, never dropped."""
+    account = by_external_id(session, external_id)
+    if account is not None:
+        return account
+    account = Account(
+        external_id=external_id,
+        name=name or external_id,
+        currency="USD",
+        is_stub=True,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    session.flush()
+    return account
+
+
+def by_exact_name(session: Session, name: str) -> list[Account]:
+    return list(session.scalars(select(Account).where(func.lower(Account.name) == name.lower())))
+
+
+def all_keys(session: Session) -> list[tuple[int, str, str]]:
+    """(id, external_id, name) of every account, for spotting accounts named in text."""
+    return [
+        tuple(r) for r in session.execute(select(Account.id, Account.external_id, Account.name))
+    ]  # type: ignore[misc]

@@ -117,10 +117,14 @@ class Case(Base):
     source: Mapped[str] = mapped_column(String(64))
     source_link: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[str | None] = mapped_column(String(32))
+    csm: Mapped[str | None] = mapped_column(String(32))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     root_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    assigned_at: Mapped[datetime | None]
     last_action_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
     __table_args__ = (
@@ -149,6 +153,19 @@ class CaseEvent(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class AccountEvent(Base):
+    """Account-level history that outlives cases (e.g. a manager removed the CSM)."""
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+
+
 class OutboxMessage(Base):
     """A Slack Web API call waiting to be made, written with the change that caused it."""
 
@@ -165,6 +182,7 @@ class OutboxMessage(Base):
     claimed_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     ts: Mapped[str | None] = mapped_column(String(32))
+    permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
 
@@ -187,7 +205,17 @@ class ScheduledStep(Base):
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_steps_due", "state", "due_at"),)
+    __table_args__ = (
+        Index("ix_steps_due", "state", "due_at"),
+        Index(
+            "ix_steps_claim",
+            "due_at",
+            "id",
+            sqlite_where=text("state IN ('pending', 'claimed')"),
+            postgresql_where=text("state IN ('pending', 'claimed')"),
+        ),
+        Index("ix_steps_case_id", "case_id"),
+    )
 
 
 class InboundEvent(Base):

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from slack_bolt import App
@@ -21,9 +24,11 @@ from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
+from storage import accounts as accounts_store
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
 
+T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -123,12 +128,21 @@ class RunningApp:
         self.services.tick()
 
 
+def serve_until_closed(server: Any) -> None:
+    """waitress's loop sees its sockets vanish when closed from another thread: that is
+    the normal end here, not an error."""
+    try:
+        server.run()
+    except OSError:
+        pass
+
+
 @pytest.fixture
 def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
     bolt = build_bolt_app(services)
     web = create_web_app(services, bolt)
     server = create_server(web, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     try:
@@ -142,5 +156,31 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
 
 
 def with_policy(services: Services, toml: str) -> Services:
-    """The same services under another policy (tests of policy-driven behaviour)."""
-    return replace(services, policy=parse_policy(toml, "test-policy.toml"))
+    """Services on the same database and clock under another policy."""
+    policy = parse_policy(toml, "test-policy.toml")
+    return build_services(services.settings, policy, services.clock)
+
+
+def eventually(check: Callable[[], T], timeout: float = 5.0) -> T:
+    """Poll (every few ms) until `check` returns something truthy: for work Bolt does after
+    it has acknowledged a request."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            assert result, "condition not met in time"
+            return result
+        time.sleep(0.005)
+
+
+def seed_account(services: Services, external_id: str, name: str, **values: Any) -> int:
+    """Create an account directly in storage; returns its id."""
+    defaults = {"arr": Decimal(60000), "csm": "U0CSM", "account_owner": "U0AE"}
+    with services.db.session() as session:
+        accounts_store.upsert(
+            session, external_id, {"name": name, **defaults, **values}, services.clock.now()
+        )
+    with services.db.session() as session:
+        account = accounts_store.by_external_id(session, external_id)
+        assert account is not None
+        return account.id

@@ -49,6 +49,7 @@ def upgrade() -> None:
         sa.Column("claimed_until", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
         sa.Column("ts", sa.String(length=32), nullable=True),
+        sa.Column("permalink", sa.Text(), nullable=True),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("sent_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -83,10 +84,14 @@ def upgrade() -> None:
         sa.Column("source", sa.String(length=64), nullable=False),
         sa.Column("source_link", sa.Text(), nullable=True),
         sa.Column("created_by", sa.String(length=32), nullable=True),
+        sa.Column("csm", sa.String(length=32), nullable=True),
+        sa.Column("details", sa.JSON(), nullable=False),
         sa.Column("root_message_id", sa.Integer(), nullable=True),
         sa.Column("created_at", storage.models.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("last_action_at", storage.models.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("snoozed_until", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.Column("closed_at", storage.models.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name=op.f("fk_cases_account_id_accounts")
@@ -124,6 +129,22 @@ def upgrade() -> None:
     with op.batch_alter_table("case_events", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_case_events_case_id"), ["case_id"], unique=False)
 
+    op.create_table(
+        "account_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("account_id", sa.Integer(), nullable=False),
+        sa.Column("at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=32), nullable=True),
+        sa.Column("type", sa.String(length=32), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"], ["accounts.id"], name=op.f("fk_account_events_account_id_accounts")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_account_events")),
+    )
+    op.create_index(
+        op.f("ix_account_events_account_id"), "account_events", ["account_id"], unique=False
+    )
     op.create_table(
         "inbound_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -165,6 +186,8 @@ def downgrade() -> None:
 
     op.drop_table("scheduled_steps")
     op.drop_table("inbound_events")
+    op.drop_index(op.f("ix_account_events_account_id"), table_name="account_events")
+    op.drop_table("account_events")
     with op.batch_alter_table("case_events", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_case_events_case_id"))
 

@@ -1,0 +1,203 @@
+"""Follow-ups: the escalation ladder as durable scheduled steps.
+
+While nobody has acted on a new case: at `acknowledge_within` the owner is nudged; at
+`escalate_after` the managers are brought into the thread; then every `repeat_every`
+the owner and managers are reminded. Once someone acts, the only timer is `stale_after`
+since the last action. Each step is a row with a unique key, created in the same unit of
+work as the change that calls for it, so it happens at most once. After downtime each
+case gets one catch-up message that says what was missed, not a storm.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.calendar import add_business_delay
+from bot.messages import case_title, nudge_blocks, who
+from bot.policy import Policy
+from bot.team import Team
+from storage import cases as case_store
+from storage import steps as step_store
+from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
+
+LADDER_KINDS = ("ack_nudge", "escalate", "repeat")
+STALE = "stale"
+
+
+def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:
+    """Schedule the first rungs of the ladder for a new case."""
+    esc = policy.escalation
+    for kind, delay in (("ack_nudge", esc.acknowledge_within), ("escalate", esc.escalate_after)):
+        step_store.schedule(
+            session,
+            key=f"case:{case.id}:{kind}",
+            kind=kind,
+            due_at=add_business_delay(case.created_at, delay, policy),
+            now=now,
+            case_id=case.id,
+        )
+
+
+def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> None:
+    """Someone acted: the ladder stops; a closed case needs nothing; an open one gets a
+    stale-case check `stale_after` from now."""
+    step_store.cancel(session, case_id=case.id, kinds=(*LADDER_KINDS, STALE), now=now)
+    if case.status not in OPEN_STATUSES:
+        return
+    stamp = int(now.timestamp())
+    step_store.schedule(
+        session,
+        key=f"case:{case.id}:stale:{stamp}",
+        kind=STALE,
+        due_at=add_business_delay(now, policy.escalation.stale_after, policy),
+        now=now,
+        case_id=case.id,
+        payload={"quiet_since": stamp},
+    )
+
+
+def _unacted(case: Case | None) -> bool:
+    return case is not None and case.status == "new" and case.last_action_at is None
+
+
+def _snoozed(case: Case, now: datetime) -> bool:
+    return case.snoozed_until is not None and case.snoozed_until > now
+
+
+StepHandler = Callable[[Session, ScheduledStep, datetime], None]
+
+
+class Ladder:
+    """Step handlers for the escalation ladder; `team` supplies the managers."""
+
+    def __init__(self, policy: Policy, team: Callable[[], Team]) -> None:
+        self.policy = policy
+        self.team = team
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        return {
+            "ack_nudge": self.ack_nudge,
+            "escalate": self.escalate,
+            "repeat": self.repeat,
+            STALE: self.stale,
+        }
+
+    def _case(self, session: Session, step: ScheduledStep) -> tuple[Case, Account] | None:
+        case = case_store.get(session, step.case_id) if step.case_id else None
+        if case is None:
+            return None
+        account = session.get(Account, case.account_id)
+        assert account is not None
+        return case, account
+
+    def ack_nudge(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
+            return
+        case, account = found
+        escalate_at = add_business_delay(
+            case.created_at, self.policy.escalation.escalate_after, self.policy
+        )
+        if now >= escalate_at:
+            return  # late (downtime): the escalation step says it all in one message
+        self._say(
+            session,
+            case,
+            account,
+            now,
+            f":bell: Nobody has acted on this case yet; {who(case.owner)}, please take a look.",
+            [case.owner],
+        )
+
+    def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
+            return
+        case, account = found
+        managers = list(self.team().members("managers"))
+        missed = self._missed_repeats(step, now)
+        text = (
+            f":rotating_light: Escalating: nobody has acted on this case since it opened. "
+            f"{' '.join(who(m) for m in managers) or 'No managers are set in the policy.'}"
+        )
+        if missed:
+            text += (
+                f" _(Catching up: {missed} reminder(s) were missed while Savedesk was offline.)_"
+            )
+        self._say(session, case, account, now, text, [case.owner, *managers])
+        self._next_repeat(session, case, now, 1)
+
+    def repeat(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
+            return
+        case, account = found
+        managers = list(self.team().members("managers"))
+        missed = self._missed_repeats(step, now)
+        text = f":alarm_clock: Still nobody has acted on this case. {who(case.owner)}"
+        text += "".join(f" {who(m)}" for m in managers)
+        if missed:
+            text += (
+                f" _(Catching up: {missed} reminder(s) were missed while Savedesk was offline.)_"
+            )
+        self._say(session, case, account, now, text, [case.owner, *managers])
+        self._next_repeat(session, case, now, int(step.payload.get("n", 1)) + 1)
+
+    def stale(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None:
+            return
+        case, account = found
+        if case.status not in OPEN_STATUSES or _snoozed(case, now):
+            return
+        self._say(
+            session,
+            case,
+            account,
+            now,
+            f":hourglass: No update on this case for a while; {who(case.owner)}, "
+            "what is the next step?",
+            [case.owner],
+        )
+
+    def _missed_repeats(self, step: ScheduledStep, now: datetime) -> int:
+        every = self.policy.escalation.repeat_every
+        late = now - step.due_at
+        return int(late / every) if every.total_seconds() > 0 and late >= every else 0
+
+    def _next_repeat(self, session: Session, case: Case, now: datetime, n: int) -> None:
+        step_store.schedule(
+            session,
+            key=f"case:{case.id}:repeat:{n}",
+            kind="repeat",
+            due_at=add_business_delay(now, self.policy.escalation.repeat_every, self.policy),
+            now=now,
+            case_id=case.id,
+            payload={"n": n},
+        )
+
+    def _say(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        now: datetime,
+        text: str,
+        notify: list[str | None],
+    ) -> None:
+        """A line in the thread and a DM (with buttons) to each person to notify."""
+        case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
+        root = case_store.root_message(session, case)
+        if root is not None:
+            outbox.reply(session, now, root, text)
+        title = case_title(case, account)
+        for person in dict.fromkeys(p for p in notify if p):
+            dm_text, blocks = nudge_blocks(case, f"{text}\n*{title}*", root is not None)
+            if root is not None:
+                outbox.linked(session, now, person, root, dm_text, blocks)
+            else:
+                outbox.notify(session, now, person, dm_text, blocks)

@@ -1,0 +1,52 @@
+"""Finding the account someone means: an external id, an exact name, or a unique prefix."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy.orm import Session
+
+from storage import accounts as store
+from storage.models import Account
+
+
+@dataclass(frozen=True)
+class AccountMatch:
+    """`account` when exactly one matches; otherwise the candidates (empty: none matched)."""
+
+    typed: str
+    account: Account | None = None
+    candidates: list[Account] = field(default_factory=list)
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.account is None and len(self.candidates) > 1
+
+
+def find_account(session: Session, typed: str) -> AccountMatch:
+    typed = typed.strip()
+    if not typed:
+        return AccountMatch(typed)
+    account = store.by_external_id(session, typed)
+    if account is not None:
+        return AccountMatch(typed, account)
+    exact = store.by_exact_name(session, typed)
+    if len(exact) == 1:
+        return AccountMatch(typed, exact[0])
+    candidates = exact or store.by_name_prefix(session, typed)
+    if len(candidates) == 1:
+        return AccountMatch(typed, candidates[0])
+    return AccountMatch(typed, None, candidates)
+
+
+def accounts_named_in(session: Session, text: str) -> list[int]:
+    """Ids of the accounts a message names, by external id or full name (word-bounded)."""
+    lowered = text.lower()
+    found: list[int] = []
+    for account_id, external_id, name in store.all_keys(session):
+        for key in {external_id.lower(), name.lower()}:
+            if key and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", lowered):
+                found.append(account_id)
+                break
+    return found

@@ -1,0 +1,245 @@
+"""Modals for cases, built with slack_sdk's Block Kit models (limits checked locally)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    DatePickerElement,
+    ExternalDataSelectElement,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    RadioButtonsElement,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.cases import MOVE_ON_REASONS, RISKS
+from bot.messages import kind_label
+from bot.policy import KINDS
+from storage.models import Account
+
+NEW_CASE = "new_case"
+REASSIGN = "case_reassign_view"
+RISK = "case_risk_view"
+NOTE = "case_note_view"
+MOVE_ON = "case_move_on_view"
+REMOVE_CSM = "case_remove_csm_view"
+ACCOUNT_OPTIONS = "account"
+
+
+def account_option(account: Account) -> Option:
+    label = f"{account.name} ({account.external_id})"
+    return Option(text=label[:75], value=str(account.id))
+
+
+@dataclass(frozen=True)
+class NewCaseDraft:
+    """What we already know when the new-case modal opens."""
+
+    kind: str = "cancellation"
+    reason: str = ""
+    account: Account | None = None
+    typed: str = ""
+    candidates: int = 0
+    metadata: dict[str, Any] | None = None
+
+
+def new_case_modal(draft: NewCaseDraft) -> dict:
+    account = draft.account
+    picker = ExternalDataSelectElement(
+        action_id=ACCOUNT_OPTIONS,
+        placeholder="Type to search accounts",
+        min_query_length=1,
+        initial_option=account_option(account) if account else None,
+    )
+    kinds = [Option(text=kind_label(k), value=k) for k in KINDS]
+    initial_kind = next(o for o in kinds if o.value == draft.kind)
+    blocks: list[Any] = []
+    if draft.typed and account is None:
+        hint = (
+            f"“{draft.typed[:100]}” matches {draft.candidates} accounts; pick one."
+            if draft.candidates
+            else f"No account matches “{draft.typed[:100]}”; pick one."
+        )
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
+    blocks += [
+        InputBlock(block_id="account", label="Account", element=picker),
+        InputBlock(
+            block_id="kind",
+            label="Kind",
+            element=StaticSelectElement(
+                action_id="kind", options=kinds, initial_option=initial_kind
+            ),
+        ),
+        InputBlock(
+            block_id="reason",
+            label="Stated reason (the customer's words)",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="reason", multiline=True, initial_value=draft.reason[:3000] or None
+            ),
+        ),
+        InputBlock(
+            block_id="arr",
+            label="ARR at risk",
+            hint="Leave empty to use the account's ARR.",
+            optional=True,
+            element=NumberInputElement(action_id="arr", is_decimal_allowed=True, min_value="0"),
+        ),
+        InputBlock(
+            block_id="renewal",
+            label="Renewal date",
+            optional=True,
+            element=DatePickerElement(action_id="renewal"),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=NEW_CASE,
+        title="Open churn case",
+        submit="Open case",
+        close="Cancel",
+        private_metadata=json.dumps(draft.metadata or {}),
+        blocks=blocks,
+    ).to_dict()
+
+
+@dataclass(frozen=True)
+class NewCaseInput:
+    account_id: int | None
+    kind: str
+    reason: str
+    arr: Decimal | None
+    renewal: date | None
+
+
+def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str, str]]:
+    """The submitted fields, or inline errors by block id."""
+    selected = (values.get("account", {}).get(ACCOUNT_OPTIONS) or {}).get("selected_option")
+    kind = ((values.get("kind", {}).get("kind") or {}).get("selected_option") or {}).get("value")
+    errors: dict[str, str] = {}
+    if not selected:
+        errors["account"] = "Pick an account."
+    if kind not in KINDS:
+        errors["kind"] = "Pick a kind."
+    arr_text = (values.get("arr", {}).get("arr") or {}).get("value")
+    arr = None
+    if arr_text:
+        try:
+            arr = Decimal(arr_text)
+        except ArithmeticError:
+            errors["arr"] = "Enter an amount, e.g. 12000."
+        if arr is not None and (not arr.is_finite() or arr < 0):
+            errors["arr"] = "ARR at risk must be zero or more."
+    renewal_text = (values.get("renewal", {}).get("renewal") or {}).get("selected_date")
+    if errors:
+        return None, errors
+    return NewCaseInput(
+        account_id=int(selected["value"]),
+        kind=str(kind),
+        reason=((values.get("reason", {}).get("reason") or {}).get("value") or "").strip(),
+        arr=arr,
+        renewal=date.fromisoformat(renewal_text) if renewal_text else None,
+    ), {}
+
+
+def _case_modal(callback: str, case_id: int, title: str, submit: str, blocks: list) -> dict:
+    return View(
+        type="modal",
+        callback_id=callback,
+        title=title,
+        submit=submit,
+        close="Cancel",
+        private_metadata=json.dumps({"case_id": case_id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+def reassign_modal(case_id: int, owner: str | None) -> dict:
+    picker = UserSelectElement(
+        action_id="owner", placeholder="Pick the new owner", initial_user=owner
+    )
+    return _case_modal(
+        REASSIGN,
+        case_id,
+        "Reassign case",
+        "Reassign",
+        [InputBlock(block_id="owner", label="New owner", element=picker)],
+    )
+
+
+def risk_modal(case_id: int, risk: str) -> dict:
+    options = [Option(text=r.capitalize(), value=r) for r in RISKS]
+    radio = RadioButtonsElement(
+        action_id="risk",
+        options=options,
+        initial_option=next(o for o in options if o.value == risk),
+    )
+    return _case_modal(
+        RISK,
+        case_id,
+        "Risk level",
+        "Save",
+        [InputBlock(block_id="risk", label="Risk level", element=radio)],
+    )
+
+
+def note_modal(case_id: int) -> dict:
+    field = PlainTextInputElement(action_id="note", multiline=True, max_length=2900)
+    return _case_modal(
+        NOTE,
+        case_id,
+        "Add note",
+        "Add note",
+        [InputBlock(block_id="note", label="Note", element=field)],
+    )
+
+
+def move_on_modal(case_id: int) -> dict:
+    options = [Option(text=label, value=key) for key, label in MOVE_ON_REASONS.items()]
+    blocks = [
+        InputBlock(
+            block_id="reason",
+            label="Why move on?",
+            element=RadioButtonsElement(action_id="reason", options=options),
+        ),
+        InputBlock(
+            block_id="detail",
+            label="Details",
+            optional=True,
+            hint="Required for “Other”.",
+            element=PlainTextInputElement(action_id="detail", multiline=True),
+        ),
+    ]
+    return _case_modal(MOVE_ON, case_id, "Move on", "Move on", blocks)
+
+
+def remove_csm_modal(case_id: int) -> dict:
+    field = PlainTextInputElement(action_id="reason", multiline=True)
+    return _case_modal(
+        REMOVE_CSM,
+        case_id,
+        "Remove CSM",
+        "Remove CSM",
+        [InputBlock(block_id="reason", label="Reason (recorded)", element=field)],
+    )
+
+
+def field_value(values: dict[str, Any], block: str, action: str) -> Any:
+    """The value of a modal field, whatever its element type."""
+    state = values.get(block, {}).get(action) or {}
+    for key in ("value", "selected_user", "selected_date"):
+        if state.get(key) is not None:
+            return state[key]
+    option = state.get("selected_option")
+    return option.get("value") if option else None

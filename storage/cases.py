@@ -1,0 +1,132 @@
+"""Case queries: open cases per track, load per person, lists, timeline, idempotency keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    OPEN_STATUSES,
+    Account,
+    AccountEvent,
+    Case,
+    CaseEvent,
+    InboundEvent,
+    OutboxMessage,
+)
+
+
+def get(session: Session, case_id: int) -> Case | None:
+    return session.get(Case, case_id)
+
+
+def open_case(session: Session, account_id: int, track: str) -> Case | None:
+    stmt = select(Case).where(
+        Case.account_id == account_id, Case.track == track, Case.status.in_(OPEN_STATUSES)
+    )
+    return session.scalar(stmt)
+
+
+def open_cases_of_account(session: Session, account_id: int) -> list[Case]:
+    stmt = select(Case).where(Case.account_id == account_id, Case.status.in_(OPEN_STATUSES))
+    return list(session.scalars(stmt))
+
+
+def load(session: Session, people: Iterable[str]) -> dict[str, tuple[int, datetime | None]]:
+    """Open cases and the last assignment time for each person (for round-robin by load)."""
+    people = list(people)
+    result: dict[str, tuple[int, datetime | None]] = {p: (0, None) for p in people}
+    if not people:
+        return result
+    open_counts = dict(
+        session.execute(
+            select(Case.owner, func.count())
+            .where(Case.owner.in_(people), Case.status.in_(OPEN_STATUSES))
+            .group_by(Case.owner)
+        ).all()
+    )
+    last_assigned = dict(
+        session.execute(
+            select(Case.owner, func.max(Case.assigned_at))
+            .where(Case.owner.in_(people))
+            .group_by(Case.owner)
+        ).all()
+    )
+    for person in people:
+        result[person] = (int(open_counts.get(person, 0)), last_assigned.get(person))
+    return result
+
+
+def add_event(
+    session: Session,
+    case: Case,
+    *,
+    at: datetime,
+    actor: str | None,
+    type: str,
+    text: str,
+    details: dict[str, Any] | None = None,
+) -> CaseEvent:
+    event = CaseEvent(
+        case_id=case.id, at=at, actor=actor, type=type, text=text, details=details or {}
+    )
+    session.add(event)
+    return event
+
+
+def events(session: Session, case_id: int) -> list[CaseEvent]:
+    stmt = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.id)
+    return list(session.scalars(stmt))
+
+
+def root_message(session: Session, case: Case) -> OutboxMessage | None:
+    return session.get(OutboxMessage, case.root_message_id) if case.root_message_id else None
+
+
+def permalinks(session: Session, cases: Iterable[Case]) -> dict[int, str | None]:
+    ids = {c.root_message_id: c.id for c in cases if c.root_message_id}
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(OutboxMessage.id, OutboxMessage.permalink).where(OutboxMessage.id.in_(ids))
+    ).all()
+    return {ids[row_id]: link for row_id, link in rows}
+
+
+def listing(
+    session: Session, *, scope: str, user: str | None, limit: int
+) -> tuple[list[tuple[Case, Account]], int]:
+    """Cases newest first for a scope (mine / open / all), and how many there are in all."""
+    stmt = select(Case, Account).join(Account, Account.id == Case.account_id)
+    if scope in ("mine", "open"):
+        stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
+    if scope == "mine":
+        stmt = stmt.where(or_(Case.owner == user, Case.csm == user))
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))
+    return [(c, a) for c, a in rows], total
+
+
+def seen(session: Session, source: str, external_id: str) -> InboundEvent | None:
+    stmt = select(InboundEvent).where(
+        InboundEvent.source == source, InboundEvent.external_id == external_id
+    )
+    return session.scalar(stmt)
+
+
+def remember(
+    session: Session, source: str, external_id: str, case_id: int | None, now: datetime
+) -> None:
+    session.add(
+        InboundEvent(source=source, external_id=external_id, case_id=case_id, received_at=now)
+    )
+
+
+def add_account_event(
+    session: Session, account: Account, at: datetime, actor: str | None, type: str, text: str
+) -> None:
+    session.add(AccountEvent(account_id=account.id, at=at, actor=actor, type=type, text=text))
