@@ -10,6 +10,7 @@ from slack_bolt.adapter.flask import SlackRequestHandler
 from werkzeug.exceptions import HTTPException
 
 from bot.services import Services
+from handlers import webhooks
 from handlers.errors import new_reference
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,8 @@ def create_web_app(services: Services, bolt_app: App | None) -> Flask:
         @web.post("/slack/events")
         def slack_events() -> Response:
             return slack.handle(request)
+
+    webhooks.register(web, services)
 
     @web.get("/healthz")
     def healthz() -> tuple[Response, int]:

@@ -3,6 +3,7 @@ set), the Slack stand-in, and the whole app served over real HTTP."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -131,10 +132,8 @@ class RunningApp:
 def serve_until_closed(server: Any) -> None:
     """waitress's loop sees its sockets vanish when closed from another thread: that is
     the normal end here, not an error."""
-    try:
+    with contextlib.suppress(OSError):
         server.run()
-    except OSError:
-        pass
 
 
 @pytest.fixture
