@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot import followups, outbox
 from bot.clock import Clock
 from bot.lookup import AccountMatch, find_account
-from bot.messages import case_root, kind_label, owner_dm, who
+from bot.messages import case_root, kind_label, owner_dm, time_token, who
 from bot.people import Directory
 from bot.policy import Policy
 from bot.routing import AccountFacts, Routed, route
@@ -56,6 +56,19 @@ STATUS_WORDS = {
     "churned": "marked churned",
     "moved_on": "moved on",
 }
+
+
+SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
+
+
+def snooze_until(choice: str, day: date | None, now: datetime, policy: Policy) -> datetime:
+    """When a snooze ends: a span from now, or the start of business on the chosen day."""
+    if choice in SNOOZE_SPANS:
+        return now + SNOOZE_SPANS[choice]
+    if day is None:
+        raise Refused("Pick the date the snooze ends.")
+    opening = policy.business_hours[0] if policy.business_hours else time(9)
+    return datetime.combine(day, opening, tzinfo=policy.timezone).astimezone(UTC)
 
 
 def track_of(kind: str) -> str:
@@ -147,9 +160,11 @@ class CaseService:
             elif action == "remove_csm":
                 if not team.is_manager(actor):
                     raise Refused("Only a manager can remove the CSM from an account.")
-            elif action in ("risk", "move_on"):
+            elif action in ("risk", "move_on", "snooze"):
                 self._require_open(case)
                 self._require_participant(case, actor, team)
+            elif action == "remind":
+                self._require_open(case)
             return case
 
     # -- opening -------------------------------------------------------------------------
@@ -383,6 +398,47 @@ class CaseService:
             if other is not None and other.id != case.id:
                 raise Refused(f"*{account.name}* already has open case #{other.id}; use that one.")
             self._transition(session, case, account, "working", actor)
+            return case
+
+    def snooze(self, case_id: int, actor: str, until: datetime) -> Case:
+        """Pause nudges until `until`; the owner is nudged when the snooze ends."""
+        now = self.clock.now()
+        if until <= now:
+            raise Refused("Pick a time in the future.")
+        team = self.team()
+        with self.db.session() as session:
+            case, account = self._load(session, case_id)
+            self._require_open(case)
+            self._require_participant(case, actor, team)
+            case.snoozed_until = until
+            self._acted(
+                session,
+                case,
+                account,
+                actor,
+                "snooze",
+                f"{who(actor)} snoozed the case until {time_token(until)}.",
+            )
+            followups.snoozed(session, self.policy, case, until, now)
+            return case
+
+    def remind(self, case_id: int, actor: str, at: datetime) -> Case:
+        """The person sets the next follow-up themselves."""
+        now = self.clock.now()
+        if at <= now:
+            raise Refused("Pick a time in the future.")
+        with self.db.session() as session:
+            case, account = self._load(session, case_id)
+            self._require_open(case)
+            self._acted(
+                session,
+                case,
+                account,
+                actor,
+                "reminder",
+                f"{who(actor)} set a reminder for {time_token(at)}.",
+            )
+            followups.reminder_set(session, case, actor, at, now)
             return case
 
     def remove_csm(self, case_id: int, actor: str, reason: str) -> Case:

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.calendar import add_business_delay
+from bot.calendar import add_business_delay, next_open
 from bot.messages import case_title, nudge_blocks, who
 from bot.policy import Policy
 from bot.team import Team
@@ -26,6 +26,8 @@ from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
 
 LADDER_KINDS = ("ack_nudge", "escalate", "repeat")
 STALE = "stale"
+SNOOZE_END = "snooze_end"
+REMINDER = "reminder"
 
 
 def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:
@@ -47,6 +49,7 @@ def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> N
     stale-case check `stale_after` from now."""
     step_store.cancel(session, case_id=case.id, kinds=(*LADDER_KINDS, STALE), now=now)
     if case.status not in OPEN_STATUSES:
+        step_store.cancel(session, case_id=case.id, kinds=(SNOOZE_END, REMINDER), now=now)
         return
     stamp = int(now.timestamp())
     step_store.schedule(
@@ -57,6 +60,32 @@ def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> N
         now=now,
         case_id=case.id,
         payload={"quiet_since": stamp},
+    )
+
+
+def snoozed(session: Session, policy: Policy, case: Case, until: datetime, now: datetime) -> None:
+    """While snoozed nothing nudges; when it ends the owner hears about it (in hours)."""
+    step_store.cancel(session, case_id=case.id, kinds=(*LADDER_KINDS, STALE, SNOOZE_END), now=now)
+    step_store.schedule(
+        session,
+        key=f"case:{case.id}:snooze_end:{int(until.timestamp())}",
+        kind=SNOOZE_END,
+        due_at=next_open(until, policy),
+        now=now,
+        case_id=case.id,
+    )
+
+
+def reminder_set(session: Session, case: Case, person: str, at: datetime, now: datetime) -> None:
+    """A reminder the person chose: it goes out at that time, business hours or not."""
+    step_store.schedule(
+        session,
+        key=f"case:{case.id}:reminder:{person}:{int(at.timestamp())}",
+        kind=REMINDER,
+        due_at=at,
+        now=now,
+        case_id=case.id,
+        payload={"person": person},
     )
 
 
@@ -84,6 +113,8 @@ class Ladder:
             "escalate": self.escalate,
             "repeat": self.repeat,
             STALE: self.stale,
+            SNOOZE_END: self.snooze_end,
+            REMINDER: self.reminder,
         }
 
     def _case(self, session: Session, step: ScheduledStep) -> tuple[Case, Account] | None:
@@ -162,6 +193,37 @@ class Ladder:
             f":hourglass: No update on this case for a while; {who(case.owner)}, "
             "what is the next step?",
             [case.owner],
+        )
+
+    def snooze_end(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None or found[0].status not in OPEN_STATUSES:
+            return
+        case, account = found
+        case.snoozed_until = None
+        self._say(
+            session,
+            case,
+            account,
+            now,
+            f":alarm_clock: The snooze is over; {who(case.owner)}, back to this case.",
+            [case.owner],
+        )
+        case_acted(session, self.policy, case, now)  # the quiet-period timer starts again
+
+    def reminder(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        found = self._case(session, step)
+        if found is None or found[0].status not in OPEN_STATUSES:
+            return
+        case, account = found
+        person = str(step.payload.get("person") or case.owner or "")
+        self._say(
+            session,
+            case,
+            account,
+            now,
+            f":spiral_calendar_pad: Reminder for {who(person)}: follow up on this case.",
+            [person],
         )
 
     def _missed_repeats(self, step: ScheduledStep, now: datetime) -> int:

@@ -118,6 +118,8 @@ def case_buttons(case: Case) -> list[ButtonElement]:
         _button("Reassign", CaseAction.REASSIGN, case),
         _button("Risk level", CaseAction.RISK, case),
         _button("Add note", CaseAction.NOTE, case),
+        _button("Remind me", CaseAction.REMIND, case),
+        _button("Snooze", CaseAction.SNOOZE, case),
         _button("Mark saved", CaseAction.SAVED, case, "primary"),
         _button("Mark churned", CaseAction.CHURNED, case, "danger"),
         _button("Move on", CaseAction.MOVE_ON, case),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -175,14 +177,43 @@ class _Outcome:
     error: str | None = None
 
 
+class Pacer:
+    """About one chat.postMessage per second per channel, as Slack asks.
+
+    Pacing is about real elapsed time, so it keeps its own monotonic clock rather than the
+    injected business clock (which tests move by days at a time).
+    """
+
+    def __init__(
+        self,
+        interval: float = POST_PACE_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.interval = interval
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._last: dict[str, float] = {}
+
+    def wait(self, channel: str) -> None:
+        last = self._last.get(channel)
+        if last is not None:
+            wait = self.interval - (self.monotonic() - last)
+            if wait > 0:
+                self.sleep(wait)
+        self._last[channel] = self.monotonic()
+
+
 class Deliverer:
     """Sends due outbox rows to Slack, one claimed row at a time."""
 
-    def __init__(self, db: Database, client: WebClient, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, client: WebClient, clock: Clock, pacer: Pacer | None = None
+    ) -> None:
         self.db = db
         self.client = client
         self.clock = clock
-        self._last_post: dict[str, datetime] = {}
+        self.pacer = pacer or Pacer()
 
     def run_once(self, limit: int = 1000) -> DeliveryReport:
         """Deliver what is due now; stop early when Slack says to slow down or is down."""
@@ -321,12 +352,5 @@ class Deliverer:
         return min(timedelta(seconds=2 ** max(row.attempts - 1, 0)), MAX_BACKOFF)
 
     def _pace(self, row: OutboxMessage) -> None:
-        """About one chat.postMessage per second per channel, as Slack asks."""
-        if row.method != "chat.postMessage":
-            return
-        last = self._last_post.get(row.channel)
-        if last is not None:
-            wait = POST_PACE_SECONDS - (self.clock.now() - last).total_seconds()
-            if wait > 0:
-                self.clock.sleep(wait)
-        self._last_post[row.channel] = self.clock.now()
+        if row.method == "chat.postMessage":
+            self.pacer.wait(row.channel)

@@ -17,6 +17,7 @@ from storage.locks import SchedulerLock
 log = logging.getLogger(__name__)
 
 DELIVER_EVERY_SECONDS = 1
+STEPS_EVERY_SECONDS = 5
 STANDBY_POLL_SECONDS = 5
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 
@@ -27,6 +28,13 @@ class Scheduler:
         self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
 
     def start(self) -> None:
+        self._aps.add_job(
+            self._run_steps,
+            "interval",
+            seconds=STEPS_EVERY_SECONDS,
+            id="run-due-steps",
+            replace_existing=True,
+        )
         self._aps.add_job(
             self._deliver,
             "interval",
@@ -41,11 +49,19 @@ class Scheduler:
         if self._aps.running:
             self._aps.shutdown(wait=True)
 
+    def _run_steps(self) -> None:
+        try:
+            report = self.services.run_steps()
+            if report.claimed:
+                log.info("scheduled steps: %s", report.summary())
+        except Exception:
+            log.exception("running due steps failed; will try again")
+
     def _deliver(self) -> None:
         try:
-            self.services.tick()
+            self.services.deliver()
         except Exception:
-            log.exception("scheduled tick failed; will try again")
+            log.exception("outbox delivery failed; will try again")
 
 
 def run_with_lock(services: Services, stop: threading.Event) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ContextBlock,
     DatePickerElement,
+    DateTimePickerElement,
     ExternalDataSelectElement,
     InputBlock,
     MarkdownTextObject,
@@ -34,6 +35,9 @@ RISK = "case_risk_view"
 NOTE = "case_note_view"
 MOVE_ON = "case_move_on_view"
 REMOVE_CSM = "case_remove_csm_view"
+SNOOZE = "case_snooze_view"
+REMIND = "case_remind_view"
+SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "1w": "1 week", "date": "Until a date"}
 ACCOUNT_OPTIONS = "account"
 
 
@@ -238,8 +242,39 @@ def remove_csm_modal(case_id: int) -> dict:
 def field_value(values: dict[str, Any], block: str, action: str) -> Any:
     """The value of a modal field, whatever its element type."""
     state = values.get(block, {}).get(action) or {}
-    for key in ("value", "selected_user", "selected_date"):
+    for key in ("value", "selected_user", "selected_date", "selected_date_time"):
         if state.get(key) is not None:
             return state[key]
     option = state.get("selected_option")
     return option.get("value") if option else None
+
+
+def snooze_modal(case_id: int) -> dict:
+    options = [Option(text=label, value=key) for key, label in SNOOZE_CHOICES.items()]
+    blocks = [
+        InputBlock(
+            block_id="for",
+            label="Snooze nudges for",
+            element=RadioButtonsElement(
+                action_id="for", options=options, initial_option=options[0]
+            ),
+        ),
+        InputBlock(
+            block_id="until",
+            label="Until (for “Until a date”)",
+            optional=True,
+            element=DatePickerElement(action_id="until"),
+        ),
+    ]
+    return _case_modal(SNOOZE, case_id, "Snooze case", "Snooze", blocks)
+
+
+def remind_modal(case_id: int) -> dict:
+    picker = DateTimePickerElement(action_id="at")
+    return _case_modal(
+        REMIND,
+        case_id,
+        "Remind me",
+        "Set reminder",
+        [InputBlock(block_id="at", label="Remind me at", element=picker)],
+    )

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.cases import MOVE_ON_REASONS, Refused, Signal
+from bot.cases import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.messages import CaseAction
 from bot.services import Services
 from handlers import case_views as views
@@ -118,6 +119,8 @@ def _register_modal_buttons(app: App, services: Services) -> None:
         CaseAction.NOTE: ("note", lambda c: views.note_modal(c.id)),
         CaseAction.MOVE_ON: ("move_on", lambda c: views.move_on_modal(c.id)),
         CaseAction.REMOVE_CSM: ("remove_csm", lambda c: views.remove_csm_modal(c.id)),
+        CaseAction.SNOOZE: ("snooze", lambda c: views.snooze_modal(c.id)),
+        CaseAction.REMIND: ("remind", lambda c: views.remind_modal(c.id)),
     }
     for action, (name, build) in modals.items():
         app.action(action.value)(_modal_listener(services, name, build))
@@ -152,11 +155,29 @@ def _register_submissions(app: App, services: Services) -> None:
         reason = MOVE_ON_REASONS.get(key or "", "")
         return cases.close(case_id, user, "moved_on", f"{reason}. {detail}".strip(". ") or None)
 
+    def snooze(case_id: int, user: str, values: dict[str, Any]) -> Any:
+        day = value(values, "until", "until")
+        until = snooze_until(
+            value(values, "for", "for") or "1d",
+            date.fromisoformat(day) if day else None,
+            services.clock.now(),
+            services.policy,
+        )
+        return cases.snooze(case_id, user, until)
+
+    def remind(case_id: int, user: str, values: dict[str, Any]) -> Any:
+        epoch = value(values, "at", "at")
+        if epoch is None:
+            raise Refused("Pick a date and time.")
+        return cases.remind(case_id, user, datetime.fromtimestamp(int(epoch), UTC))
+
     submissions: list[tuple[str, Callable[[int, str, dict[str, Any]], Any], str]] = [
         (views.REASSIGN, lambda c, u, v: cases.reassign(c, u, value(v, "owner", "owner")), "owner"),
         (views.RISK, lambda c, u, v: cases.set_risk(c, u, value(v, "risk", "risk")), "risk"),
         (views.NOTE, lambda c, u, v: cases.add_note(c, u, value(v, "note", "note") or ""), "note"),
         (views.MOVE_ON, move_on, "detail"),
+        (views.SNOOZE, snooze, "until"),
+        (views.REMIND, remind, "at"),
         (
             views.REMOVE_CSM,
             lambda c, u, v: cases.remove_csm(c, u, value(v, "reason", "reason") or ""),

@@ -1,11 +1,106 @@
-"""Placeholder: listeners arrive in a later change."""
+"""App Home: on `app_home_opened`, publish the person's open cases and follow-ups, and for
+managers and admins every open case.
+
+Bolt acknowledges the event before this listener runs (process_before_response=False), so
+the database reads and `views.publish` happen after Slack has its 200.
+"""
 
 from __future__ import annotations
 
-from slack_bolt import App
+import logging
+from typing import Any
 
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+from slack_sdk.models.views import View
+
+from bot.cases import CaseListing
+from bot.home import FollowUp, FollowUps, HomePage, load_home, step_label
+from bot.messages import time_token
 from bot.services import Services
+from handlers.case_list import case_line
+
+log = logging.getLogger(__name__)
+
+MAX_BLOCKS = 100
+HOW_TO = (
+    "Open a case with `/churn cancel &lt;account&gt; [reason]`, flag a risk with "
+    "`/churn risk &lt;account&gt; &lt;kind&gt; [note]`, list cases with `/churn cases [mine|open|all]`."
+)
 
 
 def register(app: App, services: Services) -> None:
-    """Register this surface's listeners."""
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return  # the Messages tab: nothing to publish
+        user = event["user"]
+        view = home_view(load_home(services.cases, user))
+        client.views_publish(user_id=user, view=view.to_dict())
+
+
+def home_view(page: HomePage) -> View:
+    """The whole tab; each list is capped, so the view stays under Slack's 100 blocks."""
+    blocks: list[Block] = [
+        HeaderBlock(text="Savedesk"),
+        _context(f"{HOW_TO}\nUpdated {time_token(page.now)}."),
+        DividerBlock(),
+        *_cases_section("Your open cases", page.mine, "You have no open cases. :tada:"),
+        DividerBlock(),
+        *_followups_section(page.followups),
+    ]
+    if page.everyone is not None:
+        blocks += [
+            DividerBlock(),
+            *_cases_section("All open cases", page.everyone, "No open cases anywhere. :tada:"),
+        ]
+    assert len(blocks) <= MAX_BLOCKS, f"home view has {len(blocks)} blocks"
+    return View(type="home", blocks=blocks)
+
+
+def _cases_section(title: str, listing: CaseListing, empty: str) -> list[Block]:
+    if not listing.items:
+        return [HeaderBlock(text=title), _section(empty)]
+    return [
+        HeaderBlock(text=title),
+        *(_section(case_line(item)) for item in listing.items),
+        _shown(len(listing.items), listing.total, "newest first"),
+    ]
+
+
+def _followups_section(followups: FollowUps) -> list[Block]:
+    title = "Your follow-ups"
+    if not followups.items:
+        return [HeaderBlock(text=title), _section("No follow-ups are waiting on your cases.")]
+    return [
+        HeaderBlock(text=title),
+        *(_section(_followup_line(f)) for f in followups.items),
+        _shown(len(followups.items), followups.total, "soonest first"),
+    ]
+
+
+def _followup_line(followup: FollowUp) -> str:
+    case, account, link = followup.item.case, followup.item.account, followup.item.link
+    title = f"#{case.id} {account.name}"
+    case_ref = f"<{link}|{title}>" if link else title
+    return f"*{time_token(followup.due_at)}* · {step_label(followup.kind)} · {case_ref}"
+
+
+def _shown(count: int, total: int, order: str) -> ContextBlock:
+    return _context(f"showing {count} of {total}, {order}")
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text)])

@@ -206,7 +206,6 @@ class ScheduledStep(Base):
     done_at: Mapped[datetime | None]
 
     __table_args__ = (
-        Index("ix_steps_due", "state", "due_at"),
         Index(
             "ix_steps_claim",
             "due_at",

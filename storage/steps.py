@@ -146,14 +146,13 @@ def claim_due(
             session.commit()
             return []
         stmt = _mark_claimed(now, lease).where(ScheduledStep.id.in_(ids))
-    steps = list(
-        session.scalars(
-            stmt.returning(ScheduledStep),
-            execution_options={"populate_existing": True, "synchronize_session": False},
-        )
+    claimed = session.scalars(
+        stmt.returning(ScheduledStep),
+        execution_options={"populate_existing": True, "synchronize_session": False},
     )
+    steps = sorted(claimed, key=lambda s: (s.due_at, s.id))  # RETURNING has no order
     session.commit()
-    return sorted(steps, key=lambda s: (s.due_at, s.id))
+    return steps
 
 
 def explain_claim(session: Session, *, now: datetime, limit: int, lease: timedelta) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from waitress.server import create_server
 
 from bot.clock import FakeClock
+from bot.outbox import Pacer
 from bot.policy import Policy, parse_policy
 from bot.services import Services, build_services
 from bot.settings import Settings, load_settings
@@ -107,9 +108,31 @@ def settings(db_url: str, standin: SlackStandin, tmp_path: Path) -> Settings:
     )
 
 
+class VirtualTime:
+    """Elapsed time for the outbox pacer: sleeping advances it instantly."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def unpaced(services: Services) -> Services:
+    """Pace deliveries in virtual time, so tests never wait a real second."""
+    virtual = VirtualTime()
+    services.deliverer.pacer = Pacer(monotonic=virtual.monotonic, sleep=virtual.sleep)
+    return services
+
+
 @pytest.fixture
 def services(settings: Settings, policy: Policy, clock: FakeClock) -> Iterator[Services]:
-    built = build_services(settings, policy, clock)
+    built = unpaced(build_services(settings, policy, clock))
     built.db.migrate()
     yield built
     built.db.dispose()
@@ -157,7 +180,7 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
 def with_policy(services: Services, toml: str) -> Services:
     """Services on the same database and clock under another policy."""
     policy = parse_policy(toml, "test-policy.toml")
-    return build_services(services.settings, policy, services.clock)
+    return unpaced(build_services(services.settings, policy, services.clock))
 
 
 def eventually(check: Callable[[], T], timeout: float = 5.0) -> T:

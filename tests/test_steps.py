@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
@@ -28,13 +29,27 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 def add(
-    db: Database, clock: FakeClock, key: str, *, due_in: timedelta = timedelta(0), **kw
-) -> None:  # type: ignore[no-untyped-def]
+    db: Database,
+    clock: FakeClock,
+    key: str,
+    *,
+    due_in: timedelta = timedelta(0),
+    kind: str = "nudge",
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    now = clock.now()
     with db.session() as session:
-        now = clock.now()
-        assert steps.schedule(
-            session, key=key, kind=kw.pop("kind", "nudge"), due_at=now + due_in, now=now, **kw
+        added = steps.schedule(
+            session,
+            key=key,
+            kind=kind,
+            due_at=now + due_in,
+            now=now,
+            case_id=case_id,
+            payload=payload,
         )
+    assert added
 
 
 def add_many(db: Database, clock: FakeClock, count: int, kind: str = "nudge") -> None:

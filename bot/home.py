@@ -1,0 +1,74 @@
+"""What App Home shows a person: their open cases, their follow-ups, and for leads every
+open case. Plain data, gathered in one place so the handler only renders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.cases import CaseItem, CaseListing, CaseService
+from storage import cases as case_store
+from storage import home as home_store
+
+LIMIT = 20
+"""Rows per list: three full lists plus headings stay well under Slack's 100 blocks."""
+
+STEP_LABELS = {
+    "ack_nudge": "Nudge if nobody acknowledges",
+    "escalate": "Escalation to the managers",
+    "repeat": "Reminder to owner and managers",
+    "stale": "Check-in if the case stays quiet",
+}
+
+
+def step_label(kind: str) -> str:
+    return STEP_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """One pending scheduled step, with the case it belongs to."""
+
+    kind: str
+    due_at: datetime
+    item: CaseItem
+
+
+@dataclass(frozen=True)
+class FollowUps:
+    items: list[FollowUp]
+    total: int
+
+
+@dataclass(frozen=True)
+class HomePage:
+    user: str
+    now: datetime
+    mine: CaseListing
+    followups: FollowUps
+    everyone: CaseListing | None
+    """Every open case; only for managers and admins (CONTRACT §7), else None."""
+
+
+def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
+    """Everything the home tab needs, read after Slack has been acknowledged."""
+    is_lead = cases.team().is_lead(user)
+    return HomePage(
+        user=user,
+        now=cases.clock.now(),
+        mine=cases.listing("mine", user, limit),
+        followups=followups(cases, user, limit),
+        everyone=cases.listing("open", user, limit) if is_lead else None,
+    )
+
+
+def followups(cases: CaseService, user: str, limit: int = LIMIT) -> FollowUps:
+    """Pending steps on the open cases `user` owns or is CSM of, soonest first."""
+    with cases.db.session() as session:
+        rows, total = home_store.pending_followups(session, user, limit)
+        links = case_store.permalinks(session, [case for _, case, _ in rows])
+        items = [
+            FollowUp(step.kind, step.due_at, CaseItem(case, account, links.get(case.id)))
+            for step, case, account in rows
+        ]
+    return FollowUps(items, total)
