@@ -9,6 +9,7 @@ the sentence to show the person, and changes nothing.
 from __future__ import annotations
 
 import logging
+import time as monotonic_time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
@@ -21,15 +22,24 @@ from sqlalchemy.orm import Session
 from bot import followups, outbox
 from bot.clock import Clock
 from bot.lookup import AccountMatch, find_account
-from bot.messages import case_root, kind_label, owner_dm, time_token, who
+from bot.messages import (
+    OFFBOARDING_CHECKLIST,
+    case_root,
+    kind_label,
+    move_on_request_blocks,
+    owner_dm,
+    time_token,
+    who,
+)
 from bot.people import Directory
 from bot.policy import Policy
 from bot.routing import AccountFacts, Routed, route
-from bot.team import Team, load_team, resolve_refs
+from bot.team import Team, load_team
 from storage import accounts as accounts_store
 from storage import cases as store
+from storage import offers as offers_store
 from storage.db import Database
-from storage.models import OPEN_STATUSES, Account, Case
+from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +53,7 @@ ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
     "moved_on": ("working",),
 }
 RISKS = ("low", "medium", "high")
+TEAM_TTL_SECONDS = 60
 MOVE_ON_REASONS = {
     "not_ideal_customer": "Not our ideal customer",
     "out_of_business": "Bankrupt / out of business",
@@ -122,9 +133,20 @@ class CaseService:
         self.policy = policy
         self.clock = clock
         self.directory = directory
+        self._team: tuple[float, Team] | None = None
 
     def team(self) -> Team:
-        return load_team(self.policy, self.directory)
+        """Who holds each role, resolved outside any transaction and kept for a minute.
+
+        Step handlers run inside a transaction; `Services.run_steps` warms this first so
+        they never resolve people (a Slack call and a cache write) mid-transaction.
+        """
+        cached = self._team
+        if cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS:
+            return cached[1]
+        team = load_team(self.policy, self.directory)
+        self._team = (monotonic_time.monotonic(), team)
+        return team
 
     # -- finding -------------------------------------------------------------------------
 
@@ -148,6 +170,11 @@ class CaseService:
             items = [CaseItem(case, account, links.get(case.id)) for case, account in rows]
             return CaseListing(items, total)
 
+    def currency_of(self, case_id: int) -> str:
+        with self.db.session() as session:
+            _, account = self._load(session, case_id)
+            return account.currency
+
     def may(self, case_id: int, actor: str, action: str) -> Case:
         """Check before opening a modal that the person may do `action`; raises Refused."""
         team = self.team()
@@ -160,7 +187,7 @@ class CaseService:
             elif action == "remove_csm":
                 if not team.is_manager(actor):
                     raise Refused("Only a manager can remove the CSM from an account.")
-            elif action in ("risk", "move_on", "snooze"):
+            elif action in ("risk", "move_on", "snooze", "offer"):
                 self._require_open(case)
                 self._require_participant(case, actor, team)
             elif action == "remind":
@@ -195,7 +222,7 @@ class CaseService:
                 signal.kind,
                 arr,
                 lambda pool: store.load(session, pool),
-                lambda ref: resolve_refs(self.directory, (ref,)),
+                team.resolve,
             )
 
     def _open_in(self, session: Session, account_id: int, signal: Signal, routed: Routed) -> Opened:
@@ -386,7 +413,72 @@ class CaseService:
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_participant(case, actor, team)
+            if status == "moved_on" and self._needs_confirmation(case, actor, team):
+                self._request_move_on(session, case, account, actor, reason or "", team)
+                return case
+            if status == "saved":
+                case.arr_saved = case.arr_at_risk
+                case.offer_cost = offers_store.accepted_cost(session, case.id)
             self._transition(session, case, account, status, actor, reason)
+            return case
+
+    def _needs_confirmation(self, case: Case, actor: str, team: Team) -> bool:
+        if team.is_manager(actor):
+            return False
+        return self.policy.move_on_needs_confirmation(case.arr_at_risk)
+
+    def _request_move_on(
+        self, session: Session, case: Case, account: Account, actor: str, reason: str, team: Team
+    ) -> None:
+        """Above the policy's ARR threshold a manager confirms moving on, in the thread."""
+        if case.status not in OPEN_STATUSES:
+            raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}.")
+        if "move_on_request" in (case.details or {}):
+            raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
+        now = self.clock.now()
+        text, blocks = move_on_request_blocks(case, actor, reason, team.members("managers"))
+        root = store.root_message(session, case)
+        request = outbox.reply(session, now, root, text, blocks) if root else None
+        pending = {"by": actor, "reason": reason, "message_id": request.id if request else None}
+        case.details = {**(case.details or {}), "move_on_request": pending}
+        self._acted(
+            session,
+            case,
+            account,
+            actor,
+            "move_on_requested",
+            f"{who(actor)} asked to move on ({reason}); a manager must confirm.",
+        )
+
+    def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
+        """A manager confirms (or declines) a pending move-on."""
+        team = self.team()
+        if not team.is_manager(actor):
+            raise Refused("Only a manager can confirm moving a case on.")
+        with self.db.session() as session:
+            case, account = self._load(session, case_id)
+            request = (case.details or {}).get("move_on_request")
+            if request is None:
+                raise Refused(f"Case #{case.id} has no move-on waiting for confirmation.")
+            case.details = {k: v for k, v in case.details.items() if k != "move_on_request"}
+            message = session.get(OutboxMessage, request.get("message_id") or 0)
+            verdict = "confirmed" if confirm else "declined"
+            if message is not None:
+                outbox.update(
+                    session, self.clock.now(), message, f"Move on {verdict} by {who(actor)}.", []
+                )
+            if confirm:
+                reason = f"{request['reason']} (confirmed by {who(actor)})"
+                self._transition(session, case, account, "moved_on", actor, reason)
+            else:
+                self._acted(
+                    session,
+                    case,
+                    account,
+                    actor,
+                    "move_on_declined",
+                    f"{who(actor)} declined moving on: keep working the case.",
+                )
             return case
 
     def reopen(self, case_id: int, actor: str) -> Case:
@@ -474,6 +566,34 @@ class CaseService:
                 )
             return case
 
+    # -- for other services (offers) ----------------------------------------------------------
+
+    def load_for_action(
+        self, session: Session, case_id: int, actor: str, team: Team
+    ) -> tuple[Case, Account]:
+        """Load an open case someone may act on (owner, CSM, manager or admin)."""
+        case, account = self._load(session, case_id)
+        self._require_open(case)
+        self._require_participant(case, actor, team)
+        return case, account
+
+    def record(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        actor: str | None,
+        type: str,
+        text: str,
+        *,
+        acted: bool = True,
+    ) -> None:
+        """A timeline line; when someone acted, the root and follow-ups are refreshed too."""
+        if acted:
+            self._acted(session, case, account, actor, type, text)
+        else:
+            self._line(session, case, actor, type, text)
+
     # -- shared steps ----------------------------------------------------------------------
 
     def _load(self, session: Session, case_id: int) -> tuple[Case, Account]:
@@ -518,6 +638,8 @@ class CaseService:
         previous, now = case.status, self.clock.now()
         case.status = status
         case.closed_at = now if status in CLOSED_STATUSES else None
+        if status == "working":
+            case.arr_saved = case.offer_cost = None
         text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(
@@ -529,6 +651,9 @@ class CaseService:
             text,
             {"from": previous, "to": status, "reason": reason},
         )
+        root = store.root_message(session, case)
+        if status in ("churned", "moved_on") and root is not None:
+            outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
 
     def _acted(
         self,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.cases import CaseItem, CaseListing, CaseService
+from bot.followups import REMINDER
 from storage import cases as case_store
 from storage import home as home_store
 
@@ -18,6 +19,8 @@ STEP_LABELS = {
     "escalate": "Escalation to the managers",
     "repeat": "Reminder to owner and managers",
     "stale": "Check-in if the case stays quiet",
+    "snooze_end": "Snooze ends",
+    REMINDER: "Your reminder",
 }
 
 
@@ -63,9 +66,10 @@ def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
 
 
 def followups(cases: CaseService, user: str, limit: int = LIMIT) -> FollowUps:
-    """Pending steps on the open cases `user` owns or is CSM of, soonest first."""
+    """Pending steps on the open cases `user` owns or is CSM of, and the reminders they set
+    themselves (on any open case), soonest first."""
     with cases.db.session() as session:
-        rows, total = home_store.pending_followups(session, user, limit)
+        rows, total = home_store.pending_followups(session, user, limit, personal_kind=REMINDER)
         links = case_store.permalinks(session, [case for _, case, _ in rows])
         items = [
             FollowUp(step.kind, step.due_at, CaseItem(case, account, links.get(case.id)))

@@ -38,6 +38,8 @@ class CaseAction(StrEnum):
     REOPEN = "case_reopen"
     REMOVE_CSM = "case_remove_csm"
     OPEN_FROM_MESSAGE = "case_open_from_message"
+    MOVE_ON_CONFIRM = "case_move_on_confirm"
+    MOVE_ON_KEEP = "case_move_on_keep"
 
 
 STATUS_LABELS = {
@@ -118,6 +120,7 @@ def case_buttons(case: Case) -> list[ButtonElement]:
         _button("Reassign", CaseAction.REASSIGN, case),
         _button("Risk level", CaseAction.RISK, case),
         _button("Add note", CaseAction.NOTE, case),
+        _button("Propose save offer", CaseAction.OFFER, case),
         _button("Remind me", CaseAction.REMIND, case),
         _button("Snooze", CaseAction.SNOOZE, case),
         _button("Mark saved", CaseAction.SAVED, case, "primary"),
@@ -213,5 +216,32 @@ def nudge_blocks(case: Case, text: str, with_link: bool) -> tuple[str, list[dict
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=text[:2900])),
         ActionsBlock(elements=buttons),
+    ]
+    return text, [b.to_dict() for b in blocks]
+
+
+OFFBOARDING_CHECKLIST = (
+    ":wave: *Offboarding checklist* (a good last impression keeps the door open):\n"
+    "• Offer to help them export their data\n"
+    "• Confirm the end date and the last invoice in writing\n"
+    "• Thank the champion personally\n"
+    "• Note what would bring them back, for the survey"
+)
+
+
+def move_on_request_blocks(
+    case: Case, actor: str, reason: str, managers: tuple[str, ...]
+) -> tuple[str, list[dict]]:
+    """A request in the thread for a manager to confirm moving on a high-ARR case."""
+    mentions = " ".join(who(m) for m in managers) or "a manager"
+    text = f"{who(actor)} wants to move on from this case ({reason}). {mentions}, please confirm."
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=f":arrow_right: {text}")),
+        ActionsBlock(
+            elements=[
+                _button("Confirm move on", CaseAction.MOVE_ON_CONFIRM, case, "danger"),
+                _button("Keep working", CaseAction.MOVE_ON_KEEP, case),
+            ]
+        ),
     ]
     return text, [b.to_dict() for b in blocks]

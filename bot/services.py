@@ -10,6 +10,8 @@ from slack_sdk import WebClient
 from bot.cases import CaseService
 from bot.clock import Clock, SystemClock
 from bot.followups import Ladder
+from bot.offers import NUDGE as OFFER_NUDGE
+from bot.offers import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
@@ -46,6 +48,7 @@ class Services:
     deliverer: Deliverer
     directory: Directory
     cases: CaseService
+    offers: OfferService
     steps: StepRunner
 
     def tick(self) -> TickReport:
@@ -54,6 +57,7 @@ class Services:
         return TickReport(steps=steps, delivery=self.deliver())
 
     def run_steps(self) -> StepReport:
+        self.cases.team()  # resolve people before the step transactions start
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -66,7 +70,8 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     api = interactive_client(settings)
     directory = Directory(db, api, clock)
     cases = CaseService(db, policy, clock, directory)
-    ladder = Ladder(policy, cases.team)
+    offers = OfferService(cases)
+    handlers = {**Ladder(policy, cases.team).handlers(), OFFER_NUDGE: offers.nudge}
     return Services(
         settings=settings,
         policy=policy,
@@ -76,5 +81,6 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         deliverer=Deliverer(db, delivery_client(settings), clock),
         directory=directory,
         cases=cases,
-        steps=StepRunner(db, clock, ladder.handlers()),
+        offers=offers,
+        steps=StepRunner(db, clock, handlers),
     )

@@ -4,7 +4,7 @@ A step's handler and its "done" mark share one transaction, so the messages the 
 queues in the outbox commit together with the mark, or not at all. A runner that dies
 after claiming leaves the step claimed; when the lease runs out another pass claims it
 again and runs it once. A runner that outlives its lease finds its fenced `complete`
-refused and rolls back, so a step taken over (or cancelled) meanwhile is never doubled.
+refused and rolls back, so a step another runner took over meanwhile is never doubled.
 """
 
 from __future__ import annotations
@@ -34,12 +34,12 @@ MAX_PER_RUN = 20_000
 
 
 class LeaseLost(Exception):
-    """The step was reclaimed or cancelled while this runner was working on it."""
+    """Another runner reclaimed the step (our lease ran out) while we worked on it."""
 
 
 @dataclass
 class StepReport:
-    """What one `run_due` did. `skipped`: lease lost or cancelled mid-run (effects rolled
+    """What one `run_due` did. `skipped`: lease lost to another runner mid-run (effects rolled
     back); `retrying`: the database failed under the step, which is claimed again later."""
 
     done: int = 0
@@ -100,10 +100,12 @@ class StepRunner:
         try:
             self._run_handler(handler, step)
         except LeaseLost:
-            log.info("step %s (%s) was taken over or cancelled; rolled back", step.id, step.kind)
+            log.warning("step %s (%s) outlived its lease; rolled back", step.id, step.kind)
             report.skipped += 1
         except OperationalError:
-            log.warning("database error running step %s; retried after its lease", step.id)
+            log.warning(
+                "database error in step %s; retried after its lease", step.id, exc_info=True
+            )
             report.retrying += 1
         except Exception as exc:
             log.exception("step %s (%s) failed", step.id, step.kind)

@@ -6,11 +6,11 @@ Resolved before a unit of work starts, so no Slack call happens inside a transac
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
 
-from bot.people import Directory, PersonNotFound
+from bot.people import Directory, PersonNotFound, is_user_id
 from bot.policy import ROLE_NAMES, Policy
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,14 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Team:
+    """Role members and every person the policy names, resolved to user IDs up front."""
+
     roles: dict[str, tuple[str, ...]]
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def resolve(self, ref: str) -> tuple[str, ...]:
+        """User IDs behind a policy reference (a user ID stands for itself)."""
+        return self.people.get(ref, (ref,) if is_user_id(ref) else ())
 
     def members(self, role: str) -> tuple[str, ...]:
         return self.roles.get(role, ())
@@ -46,4 +53,6 @@ def resolve_refs(directory: Directory, refs: tuple[str, ...]) -> tuple[str, ...]
 
 
 def load_team(policy: Policy, directory: Directory) -> Team:
-    return Team({role: resolve_refs(directory, policy.role(role)) for role in ROLE_NAMES})
+    roles = {role: resolve_refs(directory, policy.role(role)) for role in ROLE_NAMES}
+    people = {ref: resolve_refs(directory, (ref,)) for ref in policy.people()}
+    return Team(roles, people)

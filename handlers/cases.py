@@ -107,6 +107,8 @@ def _register_direct_buttons(app: App, services: Services) -> None:
         CaseAction.SAVED: lambda case_id, user: cases.close(case_id, user, "saved"),
         CaseAction.CHURNED: lambda case_id, user: cases.close(case_id, user, "churned"),
         CaseAction.REOPEN: cases.reopen,
+        CaseAction.MOVE_ON_CONFIRM: lambda c, u: cases.confirm_move_on(c, u, confirm=True),
+        CaseAction.MOVE_ON_KEEP: lambda c, u: cases.confirm_move_on(c, u, confirm=False),
     }
     for action, act in actions.items():
         app.action(action.value)(_direct_listener(act))

@@ -1,11 +1,51 @@
-"""Placeholder: listeners arrive in a later change."""
+"""Events API listeners: messages in watched channels. Thin: parse the event, call
+bot/signals, which decides between nothing, a threaded offer and a case."""
 
 from __future__ import annotations
 
-from slack_bolt import App
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
 
 from bot.services import Services
+from bot.signals import SignalService, SlackMessage
+from handlers.shortcuts import message_text, permalink
+
+# New messages only: edits (message_changed), deletions and joins never offer again.
+NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file_share"})
 
 
 def register(app: App, services: Services) -> None:
-    """Register this surface's listeners."""
+    signals = SignalService.of(services)
+
+    @app.event("message")
+    def message(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        parsed = channel_message(event, body, context)
+        if parsed is not None:
+            signals.watch(parsed, lambda: permalink(client, parsed.channel, parsed.ts))
+
+
+def channel_message(
+    event: dict[str, Any], body: dict[str, Any], context: BoltContext
+) -> SlackMessage | None:
+    """The message, or None for edits, deletions and our own posts (whose offer text would
+    otherwise match the phrases it quotes)."""
+    if event.get("subtype") not in NEW_MESSAGE_SUBTYPES or event.get("hidden"):
+        return None
+    own = (
+        (event.get("app_id") and event.get("app_id") == body.get("api_app_id"))
+        or (event.get("bot_id") and event.get("bot_id") == context.bot_id)
+        or (event.get("user") and event.get("user") == context.bot_user_id)
+    )
+    if own or not event.get("channel") or not event.get("ts"):
+        return None
+    return SlackMessage(
+        channel=str(event["channel"]),
+        ts=str(event["ts"]),
+        text=message_text(event),
+        thread_ts=event.get("thread_ts"),
+        bot_id=event.get("bot_id"),
+    )

@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 MAX_BLOCKS = 100
 HOW_TO = (
     "Open a case with `/churn cancel &lt;account&gt; [reason]`, flag a risk with "
-    "`/churn risk &lt;account&gt; &lt;kind&gt; [note]`, list cases with `/churn cases [mine|open|all]`."
+    "`/churn risk &lt;account&gt; &lt;kind&gt; [note]`, "
+    "list cases with `/churn cases [mine|open|all]`."
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, home, shortcuts
+from handlers import cases, commands, events, home, offers, shortcuts
 from handlers.errors import handle_error
 
 
@@ -21,6 +21,7 @@ def build_bolt_app(services: Services) -> App:
     app.error(handle_error)
     commands.register(app, services)
     cases.register(app, services)
+    offers.register(app, services)
     shortcuts.register(app, services)
     events.register(app, services)
     home.register(app, services)

@@ -123,6 +123,8 @@ class Case(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     assigned_at: Mapped[datetime | None]
+    arr_saved: Mapped[Decimal | None]
+    offer_cost: Mapped[Decimal | None]
     last_action_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -215,6 +217,32 @@ class ScheduledStep(Base):
         ),
         Index("ix_steps_case_id", "case_id"),
     )
+
+
+class Offer(Base):
+    """A save offer on a case: proposed, approved by policy or by an approver, then the
+    customer's answer. Every step is also a case timeline event."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    proposer: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(32))
+    value: Mapped[Decimal]
+    discount_pct: Mapped[Decimal | None] = mapped_column(Numeric(5, 2))
+    duration: Mapped[str | None] = mapped_column(String(100))
+    justification: Mapped[str] = mapped_column(Text)
+    tried: Mapped[str | None] = mapped_column(Text)
+    approver: Mapped[str] = mapped_column(String(320))
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(32))
+    decided_at: Mapped[datetime | None]
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    counter_value: Mapped[Decimal | None]
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    request_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    created_at: Mapped[datetime]
 
 
 class InboundEvent(Base):

@@ -78,18 +78,18 @@ def reschedule(
 def cancel(
     session: Session, *, case_id: int, kinds: Iterable[str] | None = None, now: datetime
 ) -> int:
-    """Cancel a case's live steps; returns how many.
+    """Cancel a case's pending steps; returns how many.
 
-    Claimed steps are cancelled too: their runner's fenced `complete` then finds the row
-    taken and rolls back, so once this commits none of these steps has an effect.
+    A step already claimed is left to finish: its handler may be the very code calling
+    this (a step that acts on its own case), and handlers re-check the case anyway.
     """
-    where = [ScheduledStep.case_id == case_id, text(LIVE_SQL)]
+    where = [ScheduledStep.case_id == case_id, ScheduledStep.state == "pending"]
     if kinds is not None:
         where.append(ScheduledStep.kind.in_(list(kinds)))
     stmt = (
         update(ScheduledStep)
         .where(*where)
-        .values(state="cancelled", claimed_until=None, done_at=now)
+        .values(state="cancelled", done_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return _rowcount(session.execute(stmt))
@@ -174,7 +174,7 @@ def complete(
     claimed_until: datetime | None = None,
 ) -> bool:
     """Mark a claimed step finished. With `claimed_until` (the lease the runner holds) only
-    that claim may finish it; False means the step was reclaimed or cancelled meanwhile."""
+    that claim may finish it; False means another runner reclaimed it meanwhile."""
     stmt = (
         _fenced(step_id, claimed_until)
         .values(state=state, claimed_until=None, done_at=now)

@@ -223,7 +223,16 @@ def test_move_on_needs_reason_then_reopen(app: RunningApp) -> None:
         "case_move_on_view", bankrupt, user_id="U0AE", private_metadata=meta
     )
     assert app.slack.interactive(done).status == 200
+    eventually(lambda: "move_on_requested" in events(app, case.id))
+    assert cases(app)[0].status == "new", "above the ARR threshold a manager must confirm"
+    click(app, CaseAction.MOVE_ON_CONFIRM, case, "U0AE")
+    refusal = app.standin.wait_for_responses(2)[-1]
+    assert "Only a manager" in refusal["text"]
+    click(app, CaseAction.MOVE_ON_CONFIRM, case, "U0MGR")
     eventually(lambda: cases(app)[0].status == "moved_on")
+    app.tick()
+    thread = json.dumps(app.standin.messages("C0CASES"))
+    assert "Offboarding checklist" in thread and "Move on confirmed by" in thread
     click(app, CaseAction.REOPEN, case, "U0CSM")
     eventually(lambda: cases(app)[0].status == "working")
     app.tick()

@@ -109,3 +109,15 @@ def test_reopening_the_tab_refreshes_and_messages_tab_publishes_nothing(app: Run
     assert app.slack.event({**event, "tab": "home"}).status == 200
     app.standin.wait_for_calls("views.publish", 1)
     assert len(app.standin.calls("views.publish")) == 1
+
+
+def test_a_reminder_shows_only_to_the_person_who_set_it(app: RunningApp) -> None:
+    case = open_case(app, "acme")
+    due = app.services.clock.now() + timedelta(hours=2)
+    app.services.cases.remind(case.case_id, "U0MGR", due)
+    manager = text_of(home_of(app, "U0MGR"))
+    assert "Your reminder" in manager and f"#{case.case_id} Acme" in manager
+    assert f"<!date^{int(due.timestamp())}^" in manager
+    owner = text_of(home_of(app, "U0AE"))
+    assert "Your reminder" not in owner
+    assert "Check-in if the case stays quiet" in owner  # someone acted: the ladder stopped

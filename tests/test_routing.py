@@ -171,7 +171,9 @@ def test_the_thread_says_which_rule_and_why_it_fell_back(
     assert timeline(routed, to_csm.id, "routing") == [
         "Routing: nobody holds `nobody@example.com`, so the account's CSM owns it."
     ]
-    to_manager = open_on(routed, "orphan", "non_renewal", csm=None, account_owner=None)
+    to_manager = open_on(
+        routed, "orphan", "non_renewal", arr=Decimal(1000), csm=None, account_owner=None
+    )
     assert timeline(routed, to_manager.id, "routing") == [
         "Routing: nobody holds `account_owner` and the account has no CSM, so a manager owns it."
     ]

@@ -123,24 +123,27 @@ def test_reschedule_moves_only_pending_steps(db: Database, clock: FakeClock) -> 
         assert not steps.reschedule(session, key="remind:1", due_at=later)
 
 
-def test_cancel_stops_a_cases_pending_steps(db: Database, clock: FakeClock) -> None:
+def make_case(db: Database, clock: FakeClock, track: str = "churn") -> int:
     now = clock.now()
     with db.session() as session:
-        account = Account(external_id="acme", name="Acme", created_at=now, updated_at=now)
+        account = Account(external_id=f"acme-{track}", name="Acme", created_at=now, updated_at=now)
         session.add(account)
         session.flush()
-        for case_id, track in ((1, "churn"), (2, "payment")):
-            session.add(
-                Case(
-                    id=case_id,
-                    account_id=account.id,
-                    track=track,
-                    kind="other",
-                    source="test",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
+        case = Case(
+            account_id=account.id,
+            track=track,
+            kind="other",
+            source="test",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(case)
+        session.flush()
+        return case.id
+
+
+def test_cancel_stops_a_cases_pending_steps(db: Database, clock: FakeClock) -> None:
+    assert (make_case(db, clock, "churn"), make_case(db, clock, "payment")) == (1, 2)
     add(db, clock, "case:1:ack", case_id=1, due_in=timedelta(hours=4))
     add(db, clock, "case:1:escalate", case_id=1, kind="escalate", due_in=timedelta(days=1))
     add(db, clock, "case:1:stale", case_id=1, kind="stale", due_in=timedelta(days=7))
@@ -219,19 +222,22 @@ def test_runner_that_outlives_its_lease_cannot_deliver_twice(
     assert len(other_seen) == 1 and outbox_count(db) == 1
 
 
-def test_cancel_wins_over_a_run_in_flight(db: Database, clock: FakeClock) -> None:
-    add(db, clock, "case:1:ack")
-    with db.session() as session:
-        session.execute(text("UPDATE scheduled_steps SET case_id = NULL"))
+def test_handler_may_cancel_its_own_cases_steps_and_still_completes(
+    db: Database, clock: FakeClock
+) -> None:
+    case_id = make_case(db, clock)
+    add(db, clock, "case:1:escalate", kind="escalate", case_id=case_id)
+    add(db, clock, "case:1:stale", kind="stale", case_id=case_id, due_in=timedelta(days=7))
 
-    def handler(session: Session, step: ScheduledStep, now: datetime) -> None:
-        with db.session() as other:  # someone acts on the case while the nudge runs
-            other.execute(text("UPDATE scheduled_steps SET state = 'cancelled'"))
-        outbox.post(session, now, "C0CASES", "too late")
+    def escalate(session: Session, step: ScheduledStep, now: datetime) -> None:
+        assert steps.cancel(session, case_id=case_id, now=now) == 1  # the stale step only
+        outbox.post(session, now, "C0CASES", "escalated")
 
-    report = StepRunner(db, clock, {"nudge": handler}).run_due()
-    assert report.skipped == 1 and outbox_count(db) == 0
-    assert state_of(db, "case:1:ack").state == "cancelled"
+    report = StepRunner(db, clock, {"escalate": escalate}).run_due()
+    assert (report.done, report.skipped) == (1, 0)
+    assert state_of(db, "case:1:escalate").state == "done"
+    assert state_of(db, "case:1:stale").state == "cancelled"
+    assert outbox_count(db) == 1
 
 
 def test_failing_handler_marks_failed_and_spares_other_steps(

@@ -1,0 +1,114 @@
+"""How a save offer reads in Slack: the approval request, edited in place as it moves."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.messages import money, who
+from storage.models import Offer
+
+OFFER_TYPES = {
+    "discount": "Discount",
+    "free_months": "Free months",
+    "pause": "Pause",
+    "plan_change": "Downgrade / plan change",
+    "extended_trial": "Extended trial",
+    "training": "Re-onboarding or training",
+    "free_services": "Free services",
+    "exec_sponsor": "Executive sponsor meeting",
+    "custom": "Custom",
+}
+
+
+class OfferAction(StrEnum):
+    APPROVE = "offer_approve"
+    REJECT = "offer_reject"
+    COUNTER = "offer_counter"
+    ACCEPTED = "offer_accepted"
+    DECLINED = "offer_declined"
+
+
+def describe_offer(offer: Offer, currency: str) -> str:
+    parts = [OFFER_TYPES.get(offer.type, offer.type)]
+    if offer.discount_pct is not None:
+        parts.append(f"{offer.discount_pct.normalize():f}%")
+    parts.append(f"worth {money(offer.value, currency)}")
+    if offer.duration:
+        parts.append(f"for {offer.duration}")
+    return " ".join(parts)
+
+
+def offer_status_line(offer: Offer, currency: str) -> str:
+    if offer.status == "pending":
+        return ":hourglass_flowing_sand: Waiting for approval"
+    if offer.status == "approved" and offer.decided_by is None:
+        line = ":white_check_mark: Applied within policy (no approval needed)"
+    elif offer.status == "countered":
+        line = f":left_right_arrow: Countered by {who(offer.decided_by)} at " + money(
+            offer.counter_value, currency
+        )
+    else:
+        icon = ":white_check_mark:" if offer.status == "approved" else ":x:"
+        line = f"{icon} {offer.status.capitalize()} by {who(offer.decided_by)}"
+    if offer.decision_note:
+        line += f": {offer.decision_note}"
+    if offer.outcome:
+        line += f" · customer {offer.outcome}"
+    return line
+
+
+def _buttons(offer: Offer) -> list[ButtonElement]:
+    value = str(offer.id)
+    if offer.status == "pending":
+        return [
+            ButtonElement(
+                text="Approve", action_id=OfferAction.APPROVE.value, value=value, style="primary"
+            ),
+            ButtonElement(
+                text="Reject", action_id=OfferAction.REJECT.value, value=value, style="danger"
+            ),
+            ButtonElement(text="Counter", action_id=OfferAction.COUNTER.value, value=value),
+        ]
+    if offer.status in ("approved", "countered") and offer.outcome is None:
+        return [
+            ButtonElement(
+                text="Customer accepted",
+                action_id=OfferAction.ACCEPTED.value,
+                value=value,
+                style="primary",
+            ),
+            ButtonElement(
+                text="Customer declined", action_id=OfferAction.DECLINED.value, value=value
+            ),
+        ]
+    return []
+
+
+def request_blocks(offer: Offer, currency: str, approvers: list[str]) -> tuple[str, list[dict]]:
+    """The offer as posted in the thread; buttons only while something is left to press."""
+    head = f"*Save offer #{offer.id}* from {who(offer.proposer)}: {describe_offer(offer, currency)}"
+    if offer.status == "pending" and approvers:
+        head += f"\nApproval needed from {' or '.join(who(a) for a in approvers)}"
+    blocks: list = [
+        SectionBlock(text=MarkdownTextObject(text=head)),
+        SectionBlock(text=MarkdownTextObject(text=f"*Why*\n{offer.justification[:2800]}")),
+    ]
+    if offer.tried:
+        tried = f"*Already tried*\n{offer.tried[:2800]}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=tried)))
+    status = offer_status_line(offer, currency)
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=status)]))
+    buttons = _buttons(offer)
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"offer_{offer.id}", elements=buttons))
+    return f"Save offer #{offer.id}: {describe_offer(offer, currency)} — {status}", [
+        b.to_dict() for b in blocks
+    ]

@@ -1,0 +1,313 @@
+"""Save offers: proposed in the thread, approved by the policy's approver, then answered.
+
+The first matching `[[offers.approval]]` rule names the approver: "none" applies the
+offer at once; otherwise only the named approvers decide, never the proposer. Exactly one
+decision wins (a conditional UPDATE), the request is edited in place, the proposer is told,
+and an undecided request nudges its approvers on the escalation timings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.calendar import add_business_delay
+from bot.cases import CaseService, Refused
+from bot.messages import money, who
+from bot.offer_messages import OFFER_TYPES, describe_offer, request_blocks
+from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
+from bot.team import Team
+from storage import cases as case_store
+from storage import offers as store
+from storage import steps as step_store
+from storage.models import OPEN_STATUSES, Account, Case, Offer, OutboxMessage, ScheduledStep
+
+DECISIONS = {"approve": "approved", "reject": "rejected", "counter": "countered"}
+NUDGE = "offer_nudge"
+
+
+@dataclass(frozen=True)
+class OfferInput:
+    type: str
+    value: Decimal
+    discount_pct: Decimal | None
+    duration: str | None
+    justification: str
+    tried: str | None
+
+
+def _amount(text: str | None, field: str, errors: dict[str, str]) -> Decimal | None:
+    if text is None or not str(text).strip():
+        return None
+    try:
+        value = Decimal(str(text).replace(",", "").strip())
+    except InvalidOperation:
+        errors[field] = "Enter a number, e.g. 2500."
+        return None
+    if not value.is_finite() or value < 0:
+        errors[field] = "Must be zero or more."
+        return None
+    return value
+
+
+def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str]]:
+    """Validate the proposal form; errors are keyed by field so the modal can show them."""
+    errors: dict[str, str] = {}
+    kind = fields.get("type")
+    if kind not in OFFER_TYPES:
+        errors["type"] = "Pick an offer type."
+    value = _amount(fields.get("value"), "value", errors)
+    if value is None and "value" not in errors:
+        errors["value"] = "Enter the offer's value in the account's currency (0 if none)."
+    pct = _amount(fields.get("discount_pct"), "discount_pct", errors)
+    if pct is not None and pct > 100:
+        errors["discount_pct"] = "A discount is between 0 and 100%."
+    if kind == "discount" and pct is None and "discount_pct" not in errors:
+        errors["discount_pct"] = "A discount needs its percentage."
+    justification = (fields.get("justification") or "").strip()
+    if not justification:
+        errors["justification"] = "Say why this offer is worth it."
+    if errors:
+        return None, errors
+    assert value is not None
+    return OfferInput(
+        type=str(kind),
+        value=value,
+        discount_pct=pct,
+        duration=(fields.get("duration") or "").strip() or None,
+        justification=justification,
+        tried=(fields.get("tried") or "").strip() or None,
+    ), {}
+
+
+class OfferService:
+    def __init__(self, cases: CaseService) -> None:
+        self.cases = cases
+        self.db = cases.db
+        self.policy: Policy = cases.policy
+        self.clock = cases.clock
+
+    def approvers(self, approver: str, team: Team, proposer: str) -> list[str]:
+        """Who may decide: the rule's role or person, never the proposer; managers else."""
+        if approver in ROLE_NAMES:
+            people = list(team.members(approver))
+        else:
+            people = list(team.resolve(approver))
+        people = [p for p in people if p != proposer]
+        return people or [m for m in team.members("managers") if m != proposer]
+
+    def history(self, case_id: int) -> list[Offer]:
+        with self.db.session() as session:
+            return store.for_case(session, case_id)
+
+    def propose(self, case_id: int, actor: str, data: OfferInput) -> Offer:
+        team = self.cases.team()
+        with self.db.session() as session:
+            case, account = self.cases.load_for_action(session, case_id, actor, team)
+            approver = self.policy.approver_for(data.discount_pct, data.value, case.arr_at_risk)
+            offer = Offer(
+                case_id=case.id,
+                proposer=actor,
+                approver=approver,
+                status="approved" if approver == NO_APPROVAL else "pending",
+                created_at=self.clock.now(),
+                **data.__dict__,
+            )
+            session.add(offer)
+            session.flush()
+            if approver == NO_APPROVAL:
+                self._applied(session, case, account, offer)
+            else:
+                self._request(session, case, account, offer, team)
+            return offer
+
+    def _applied(self, session: Session, case: Case, account: Account, offer: Offer) -> None:
+        text = (
+            f"{who(offer.proposer)} applied a save offer within policy (no approval needed): "
+            f"{describe_offer(offer, account.currency)}"
+        )
+        self.cases.record(session, case, account, offer.proposer, "offer_applied", text)
+        self._post_request(session, case, account, offer, [])
+
+    def _request(
+        self, session: Session, case: Case, account: Account, offer: Offer, team: Team
+    ) -> None:
+        approvers = self.approvers(offer.approver, team, offer.proposer)
+        text = (
+            f"{who(offer.proposer)} proposed a save offer needing approval: "
+            f"{describe_offer(offer, account.currency)}"
+        )
+        self.cases.record(session, case, account, offer.proposer, "offer_proposed", text)
+        self._post_request(session, case, account, offer, approvers)
+        now = self.clock.now()
+        step_store.schedule(
+            session,
+            key=f"offer:{offer.id}:nudge:1",
+            kind=NUDGE,
+            due_at=add_business_delay(now, self.policy.escalation.acknowledge_within, self.policy),
+            now=now,
+            case_id=case.id,
+            payload={"offer_id": offer.id, "n": 1},
+        )
+
+    def _post_request(
+        self, session: Session, case: Case, account: Account, offer: Offer, approvers: list[str]
+    ) -> None:
+        root = case_store.root_message(session, case)
+        if root is None:
+            return
+        text, blocks = request_blocks(offer, account.currency, approvers)
+        message = outbox.reply(session, self.clock.now(), root, text, blocks)
+        offer.request_message_id = message.id
+
+    def decide(
+        self,
+        offer_id: int,
+        actor: str,
+        decision: str,
+        counter_value: Decimal | None = None,
+        note: str | None = None,
+    ) -> Offer:
+        if decision not in DECISIONS:
+            raise Refused(f"{decision} is not a decision.")
+        if decision == "counter" and counter_value is None:
+            raise Refused("A counter needs a value.")
+        team = self.cases.team()
+        with self.db.session() as session:
+            offer = self._offer(session, offer_id)
+            self._check_decider(offer, actor, team)
+            now, status = self.clock.now(), DECISIONS[decision]
+            won = store.decide(
+                session,
+                offer.id,
+                status=status,
+                decided_by=actor,
+                decided_at=now,
+                decision_note=note,
+                counter_value=counter_value,
+            )
+            if not won:
+                session.rollback()
+                raise Refused(self._already(self._offer(session, offer_id)))
+            session.refresh(offer)
+            self._announce_decision(session, offer, team)
+            return offer
+
+    def may_decide(self, offer_id: int, actor: str) -> None:
+        """Check before opening the counter modal; raises Refused."""
+        team = self.cases.team()
+        with self.db.session() as session:
+            self._check_decider(self._offer(session, offer_id), actor, team)
+
+    def _check_decider(self, offer: Offer, actor: str, team: Team) -> None:
+        if actor == offer.proposer:
+            raise Refused("You proposed this offer; someone else must decide it.")
+        if actor not in self.approvers(offer.approver, team, offer.proposer):
+            raise Refused(f"Only the approvers ({offer.approver}) can decide this offer.")
+        if offer.status != "pending":
+            raise Refused(self._already(offer))
+
+    def _already(self, offer: Offer) -> str:
+        by = f" by {who(offer.decided_by)}" if offer.decided_by else ""
+        return f"This offer was already {offer.status}{by}."
+
+    def _announce_decision(self, session: Session, offer: Offer, team: Team) -> None:
+        case, account = self._case(session, offer)
+        currency = account.currency
+        counter = f" at {money(offer.counter_value, currency)}" if offer.counter_value else ""
+        note = f": {offer.decision_note}" if offer.decision_note else ""
+        text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
+        self.cases.record(session, case, account, offer.decided_by, f"offer_{offer.status}", text)
+        self._edit_request(session, offer, currency)
+        outbox.notify(
+            session,
+            self.clock.now(),
+            offer.proposer,
+            f"Your save offer on *{account.name}* (case #{case.id}) was {offer.status}"
+            f"{counter} by {who(offer.decided_by)}{note}.",
+        )
+        step_store.cancel(session, case_id=case.id, kinds=(NUDGE,), now=self.clock.now())
+
+    def _edit_request(self, session: Session, offer: Offer, currency: str) -> None:
+        request = session.get(OutboxMessage, offer.request_message_id or 0)
+        if request is None:
+            return
+        text, blocks = request_blocks(offer, currency, [])
+        outbox.update(session, self.clock.now(), request, text, blocks)
+
+    def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> Offer:
+        """The customer's answer to an approved offer."""
+        team = self.cases.team()
+        with self.db.session() as session:
+            offer = self._offer(session, offer_id)
+            self.cases.load_for_action(session, offer.case_id, actor, team)
+            if offer.status not in ("approved", "countered"):
+                raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
+            outcome = "accepted" if accepted else "declined"
+            if not store.record_outcome(session, offer.id, outcome):
+                raise Refused(f"The customer's answer was already recorded ({offer.outcome}).")
+            session.refresh(offer)
+            case, account = self._case(session, offer)
+            follow = (
+                " Mark the case saved when it is done." if accepted else " The case stays open."
+            )
+            self.cases.record(
+                session,
+                case,
+                account,
+                actor,
+                f"offer_{outcome}",
+                f"{who(actor)} recorded that the customer {outcome} the offer "
+                f"({describe_offer(offer, account.currency)}).{follow}",
+            )
+            self._edit_request(session, offer, account.currency)
+            return offer
+
+    def _offer(self, session: Session, offer_id: int) -> Offer:
+        offer = store.get(session, offer_id)
+        if offer is None:
+            raise Refused(f"Offer #{offer_id} does not exist.")
+        return offer
+
+    def _case(self, session: Session, offer: Offer) -> tuple[Case, Account]:
+        case = case_store.get(session, offer.case_id)
+        assert case is not None
+        account = session.get(Account, case.account_id)
+        assert account is not None
+        return case, account
+
+    def nudge(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Step handler: a request still undecided reminds its approvers, then repeats."""
+        offer = store.get(session, int(step.payload.get("offer_id", 0)))
+        if offer is None or offer.status != "pending":
+            return
+        case, account = self._case(session, offer)
+        if case.status not in OPEN_STATUSES:
+            return
+        approvers = self.approvers(offer.approver, self.cases.team(), offer.proposer)
+        text = (
+            f":hourglass: A save offer on *{account.name}* (case #{case.id}) is waiting for "
+            f"a decision: {' '.join(who(a) for a in approvers)}"
+        )
+        self.cases.record(session, case, account, None, "offer_nudge", text, acted=False)
+        root = case_store.root_message(session, case)
+        for person in approvers:
+            if root is not None:
+                outbox.linked(
+                    session, now, person, root, text + "\n<{thread_link}|Open the thread>"
+                )
+        n = int(step.payload.get("n", 1)) + 1
+        step_store.schedule(
+            session,
+            key=f"offer:{offer.id}:nudge:{n}",
+            kind=NUDGE,
+            due_at=add_business_delay(now, self.policy.escalation.repeat_every, self.policy),
+            now=now,
+            case_id=case.id,
+            payload={"offer_id": offer.id, "n": n},
+        )

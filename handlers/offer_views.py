@@ -1,0 +1,129 @@
+"""The save-offer modals: propose (with the case's offer history) and counter."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ContextBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
+from storage.models import Offer
+
+PROPOSE = "case_offer_view"
+COUNTER = "offer_counter_view"
+FIELDS = ("type", "value", "discount_pct", "duration", "justification", "tried")
+
+
+def _history(offers: list[Offer], currency: str) -> list[Any]:
+    if not offers:
+        return [ContextBlock(elements=[MarkdownTextObject(text="No offers on this case yet.")])]
+    lines = [f"• {describe_offer(o, currency)} — {offer_status_line(o, currency)}" for o in offers]
+    blocks: list[Any] = [
+        SectionBlock(text=MarkdownTextObject(text="*Offers so far*\n" + "\n".join(lines)[:2900]))
+    ]
+    refused = sorted(
+        {
+            OFFER_TYPES.get(o.type, o.type)
+            for o in offers
+            if o.status == "rejected" or o.outcome == "declined"
+        }
+    )
+    if refused:
+        warning = f":warning: Already rejected or declined here: {', '.join(refused)}."
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=warning)]))
+    return blocks
+
+
+def tried_so_far(offers: list[Offer], currency: str) -> str:
+    return "\n".join(f"{describe_offer(o, currency)} ({o.outcome or o.status})" for o in offers)[
+        :3000
+    ]
+
+
+def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
+    types = [Option(text=label, value=key) for key, label in OFFER_TYPES.items()]
+    tried = tried_so_far(offers, currency)
+    blocks = [
+        *_history(offers, currency),
+        InputBlock(
+            block_id="type",
+            label="Offer type",
+            element=StaticSelectElement(action_id="type", options=types),
+        ),
+        InputBlock(
+            block_id="value",
+            label=f"Value ({currency})",
+            hint="What the concession costs us, in the account's currency.",
+            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
+        ),
+        InputBlock(
+            block_id="discount_pct",
+            label="Discount %",
+            optional=True,
+            element=NumberInputElement(action_id="discount_pct", is_decimal_allowed=True),
+        ),
+        InputBlock(
+            block_id="duration",
+            label="Duration",
+            optional=True,
+            element=PlainTextInputElement(action_id="duration", placeholder="e.g. 3 months"),
+        ),
+        InputBlock(
+            block_id="justification",
+            label="Justification",
+            element=PlainTextInputElement(action_id="justification", multiline=True),
+        ),
+        InputBlock(
+            block_id="tried",
+            label="Already tried",
+            optional=True,
+            element=PlainTextInputElement(
+                action_id="tried", multiline=True, initial_value=tried or None
+            ),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=PROPOSE,
+        title="Propose save offer",
+        submit="Propose",
+        close="Cancel",
+        private_metadata=json.dumps({"case_id": case_id}),
+        blocks=blocks,
+    ).to_dict()
+
+
+def counter_modal(offer_id: int) -> dict:
+    blocks = [
+        InputBlock(
+            block_id="value",
+            label="Counter value",
+            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
+        ),
+        InputBlock(
+            block_id="note",
+            label="Note",
+            optional=True,
+            element=PlainTextInputElement(action_id="note", multiline=True),
+        ),
+    ]
+    return View(
+        type="modal",
+        callback_id=COUNTER,
+        title="Counter offer",
+        submit="Counter",
+        close="Cancel",
+        private_metadata=json.dumps({"offer_id": offer_id}),
+        blocks=blocks,
+    ).to_dict()
