@@ -150,8 +150,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         stop.wait()
         return EXIT_OK
-    check_slack(services)
-    bolt_app = build_bolt_app(services)
+    bolt_app = build_bolt_app(services, check_slack(services))
     if settings.socket_mode:
         start_socket_mode(bolt_app, settings)
     log.info("Savedesk listening on port %s", settings.port)
@@ -170,17 +169,19 @@ def start_socket_mode(bolt_app: object, settings: Settings) -> None:
     log.info("Slack traffic arrives over Socket Mode")
 
 
-def check_slack(services: Services) -> None:
+def check_slack(services: Services) -> object | None:
     """Fail fast on a rejected token; an unreachable Slack only warns (the outbox waits)."""
     try:
-        services.api.auth_test()
+        return services.api.auth_test()
     except SlackApiError as err:
         error = err.response.get("error")
         if error in TOKEN_ERRORS:
             raise StartupError(f"SLACK_BOT_TOKEN: Slack rejected it ({error})") from None
         log.warning("Slack answered auth.test with %s; messages will wait in the outbox", error)
+        return None
     except OSError as err:
         log.warning("Slack is not reachable right now (%s); messages will wait in the outbox", err)
+        return None
 
 
 def run(args: argparse.Namespace) -> int:

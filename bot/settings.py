@@ -155,3 +155,6 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if level != "DEBUG":  # every job run, every skipped overlap, every migration check
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
+        logging.getLogger("alembic").setLevel(logging.WARNING)

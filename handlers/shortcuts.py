@@ -63,8 +63,9 @@ def message_modal(draft: Draft, message: SlackMessage, source: str) -> dict:
     return view
 
 
-def already_opened(existing: ExistingCase) -> str:
-    thread = f": <{existing.link}|open the thread>" if existing.link else "."
+def already_opened(existing: ExistingCase, linked: bool = True) -> str:
+    """Inline modal errors are plain text, so they get no link."""
+    thread = f": <{existing.link}|open the thread>" if existing.link and linked else "."
     return f"Case #{existing.case_id} was already opened from this message{thread}"
 
 
@@ -136,7 +137,9 @@ def register(app: App, services: Services) -> None:
         message, source = origin
         existing = signals.existing(message)
         if existing is not None:
-            ack(response_action="errors", errors={"account": already_opened(existing)})
+            ack(
+                response_action="errors", errors={"account": already_opened(existing, linked=False)}
+            )
             return
         ack()
         fields = CaseFields(data.kind, data.reason, data.arr, data.renewal)

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from slack_bolt import App
 
 from bot.services import Services
 from handlers import cases, commands, events, home, offers, shortcuts
 from handlers.errors import handle_error
+from handlers.identity import BotIdentity
 
 
-def build_bolt_app(services: Services) -> App:
+def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     settings = services.settings
+    identity = BotIdentity(services.api, settings.slack_bot_token)
+    if auth_test is not None:
+        identity.remember(auth_test)
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=services.api,
-        token_verification_enabled=False,
+        authorize=identity.authorize_function(),
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
     )

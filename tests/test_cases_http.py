@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -250,3 +251,16 @@ def test_churn_cases_lists_with_links(app: RunningApp) -> None:
     assert "Globex" in body and "Acme Corp" in body and "https://" in body
     with app.services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2
+
+
+def test_slack_down_still_acknowledges_and_opens_the_case(app: RunningApp) -> None:
+    app.standin.set_down(True)
+    response = app.slack.slash_command("cancel globex too expensive")
+    assert response.status == 200 and "Opening a case" in response.json()["text"]
+    eventually(lambda: len(cases(app)) == 1)
+    app.tick()
+    assert app.standin.messages("C0CASES") == []
+    app.standin.set_down(False)
+    app.services.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
+    app.tick()
+    assert "Globex" in root_message(app)["text"]
