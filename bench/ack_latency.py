@@ -6,8 +6,8 @@ or a fresh schema in --database-url) and a bare Bolt app whose /churn only calls
 sends --n signed `/churn cancel <account> <reason>` requests to each, interleaved so both
 see the same machine, and times each until its HTTP response (the acknowledgement) arrives.
 Accounts repeat every --accounts requests, so the app both opens cases and attaches signals.
---worker also delivers the outbox once a second, as `python app.py` does beside the web
-server. Not a test: see bench/README.md.
+--worker also runs the scheduler (due steps every 5 s, the outbox every 1 s) beside the web
+server, as `python app.py` does. Not a test: see bench/README.md.
 
     .venv/bin/python -m bench.ack_latency [--n 300] [--accounts 40] [--warmup 20]
         [--database-url postgresql+psycopg://…] [--worker]
@@ -42,6 +42,7 @@ from sqlalchemy import create_engine, func, select, text
 from waitress.server import create_server
 
 from bot.policy import Policy, load_policy
+from bot.scheduler import run_with_lock
 from bot.services import Services, build_services
 from bot.settings import load_settings
 from handlers.slack_app import build_bolt_app
@@ -98,7 +99,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--accounts", type=int, default=40, help="distinct accounts (cases)")
     parser.add_argument("--warmup", type=int, default=20, help="untimed requests per server")
     parser.add_argument("--database-url", help="PostgreSQL URL (a fresh schema is used)")
-    parser.add_argument("--worker", action="store_true", help="also deliver the outbox (1/s)")
+    parser.add_argument("--worker", action="store_true", help="also run the scheduler, as `app.py`")
     return parser.parse_args()
 
 
@@ -187,15 +188,14 @@ def serving(
     app = serve("Savedesk", create_web_app(services, build_bolt_app(services)), standin)
     bare = serve("bare Bolt", bare_bolt(standin), standin)
     stop = threading.Event()
-    delivering = threading.Thread(target=deliver_loop, args=(services, stop), daemon=True)
+    scheduler = threading.Thread(target=run_with_lock, args=(services, stop), daemon=True)
     if worker:
-        delivering.start()
+        scheduler.start()
     try:
         yield app, bare
     finally:
-        stop.set()
         if worker:
-            delivering.join(timeout=30)
+            drain(services, stop, scheduler)
         app.close()
         bare.close()
 
@@ -220,10 +220,12 @@ def run_quietly(server: Any) -> None:
         server.run()
 
 
-def deliver_loop(services: Services, stop: threading.Event) -> None:
-    """What `python app.py` runs beside the web server: due steps and the outbox."""
-    while not stop.wait(1.0):
-        services.tick()
+def drain(services: Services, stop: threading.Event, scheduler: threading.Thread) -> None:
+    """Stop the worker. Its delivery job finishes the queue before it returns, so stop pacing
+    (1 post/s per channel) first, or the run would end minutes later."""
+    services.deliverer.pacer.sleep = lambda _seconds: None
+    stop.set()
+    scheduler.join(timeout=120)
 
 
 # -- measuring ----------------------------------------------------------------------------
@@ -270,7 +272,7 @@ def percentile(samples: list[float], pct: int) -> float:
 
 def report(app: Server, bare: Server, args: argparse.Namespace, services: Services) -> None:
     database_name = "PostgreSQL" if services.db.is_postgres else "SQLite"
-    worker = "; outbox delivered every 1 s" if args.worker else ""
+    worker = "; with the scheduler (outbox delivery)" if args.worker else ""
     print(
         f"/churn cancel: {args.n} timed requests per server after {args.warmup} warm-up, "
         f"interleaved; {database_name}; waitress threads={THREADS}{worker}"

@@ -19,6 +19,7 @@ from bot import outbox
 from bot.calendar import add_business_delay, next_open
 from bot.messages import case_title, nudge_blocks, who
 from bot.policy import Policy
+from bot.steps import StepHandler
 from bot.team import Team
 from storage import cases as case_store
 from storage import steps as step_store
@@ -95,9 +96,6 @@ def _unacted(case: Case | None) -> bool:
 
 def _snoozed(case: Case, now: datetime) -> bool:
     return case.snoozed_until is not None and case.snoozed_until > now
-
-
-StepHandler = Callable[[Session, ScheduledStep, datetime], None]
 
 
 class Ladder:

@@ -16,6 +16,9 @@ from sqlalchemy import text
 from storage.db import Database
 
 SCHEDULER_LOCK_KEY = 7_261_002
+# Advisory locks are per server database; two deployments sharing one database in
+# different schemas must not block each other, so the schema is part of the key.
+_SCOPE = "hashtext(current_database() || '.' || current_schema())"
 
 
 class SchedulerLock:
@@ -31,7 +34,9 @@ class SchedulerLock:
 
     def _try_postgres(self) -> bool:
         conn = self.db.engine.connect()
-        got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": SCHEDULER_LOCK_KEY})
+        got = conn.execute(
+            text(f"SELECT pg_try_advisory_lock(:k, {_SCOPE})"), {"k": SCHEDULER_LOCK_KEY}
+        )
         if got.scalar():
             conn.commit()
             self._conn = conn
@@ -66,7 +71,9 @@ class SchedulerLock:
     def release(self) -> None:
         if self._conn is not None:
             try:
-                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": SCHEDULER_LOCK_KEY})
+                self._conn.execute(
+                    text(f"SELECT pg_advisory_unlock(:k, {_SCOPE})"), {"k": SCHEDULER_LOCK_KEY}
+                )
                 self._conn.close()
             except Exception:
                 pass

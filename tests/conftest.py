@@ -163,7 +163,7 @@ def serve_until_closed(server: Any) -> None:
 def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
     bolt = build_bolt_app(services)
     web = create_web_app(services, bolt)
-    server = create_server(web, host="127.0.0.1", port=0, threads=4)
+    server = create_server(web, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"

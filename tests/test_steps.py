@@ -319,7 +319,8 @@ def test_two_runners_at_once_handle_every_step_exactly_once(
     assert dict(states) == {"done": total}
     assert outbox_count(db) == total
     assert sum(r.done for r in reports) == total
-    assert all(r.done > 0 for r in reports), "both runners took a share"
+    if db.is_postgres:  # SKIP LOCKED lets both work at once; SQLite's lock is not fair
+        assert all(r.done > 0 for r in reports), "both runners took a share"
 
 
 def test_claim_query_can_use_the_claim_index(db: Database, clock: FakeClock) -> None:
