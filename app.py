@@ -25,6 +25,7 @@ from bot.scheduler import run_with_lock
 from bot.services import Services, build_services
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from storage import outbox as outbox_rows
+from storage import steps as step_rows
 
 log = logging.getLogger("savedesk")
 
@@ -94,6 +95,9 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
                     f"problem: message {row.id} ({row.method} to {row.channel}) failed: "
                     f"{row.last_error}"
                 )
+            for step in step_rows.failed(session, limit=10):
+                problems += 1
+                print(f"problem: follow-up {step.key} failed: {step.payload.get('error', '?')}")
     else:
         print("database: schema needs `python app.py migrate`")
     return EXIT_FAILED if problems else EXIT_OK

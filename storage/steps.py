@@ -251,3 +251,14 @@ def _rowcount(result: Any) -> int:
 
 def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def failed(session: Session, limit: int = 20) -> list[ScheduledStep]:
+    """Steps whose handler failed for good, newest first (shown by `app.py check`)."""
+    stmt = (
+        select(ScheduledStep)
+        .where(ScheduledStep.state == "failed")
+        .order_by(ScheduledStep.id.desc())
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+
+from storage import outbox as outbox_rows
+from storage import steps as step_rows
+from storage.db import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,3 +111,22 @@ def test_import_invoices_says_it_is_not_available_yet(tmp_path: Path) -> None:
     result = run_app(tmp_path, "import", "invoices", "i.csv", **env)
     assert result.returncode == 2
     assert "not available yet" in result.stderr
+
+
+def test_check_lists_failed_messages_and_steps(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/x.db"
+    db = Database(url)
+    db.migrate()
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with db.session() as session:
+        row = outbox_rows.add(
+            session, method="chat.postMessage", channel="C0GONE", payload={"text": "x"}, now=now
+        )
+        row.state, row.last_error = "failed", "channel_not_found"
+        step_rows.schedule(session, key="case:1:x", kind="x", due_at=now, now=now)
+    with db.session() as session:
+        claimed = step_rows.claim_due(session, now=now, limit=1, lease=timedelta(minutes=1))
+        step_rows.fail(session, claimed[0].id, now=now, error="boom")
+    result = run_app(tmp_path, "check", **GOOD, DATABASE_URL=url)
+    assert result.returncode == 1
+    assert "channel_not_found" in result.stdout and "case:1:x failed: boom" in result.stdout
