@@ -143,38 +143,40 @@ class Ladder:
         )
 
     def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        found = self._case(session, step)
-        if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
-            return
-        case, account = found
-        managers = list(self.team().members("managers"))
-        missed = self._missed_repeats(step, now)
-        text = (
-            f":rotating_light: Escalating: nobody has acted on this case since it opened. "
-            f"{' '.join(who(m) for m in managers) or 'No managers are set in the policy.'}"
+        self._bring_in_managers(
+            session,
+            step,
+            now,
+            1,
+            ":rotating_light: Escalating: nobody has acted on this case since it opened.",
         )
-        if missed:
-            text += (
-                f" _(Catching up: {missed} reminder(s) were missed while Savedesk was offline.)_"
-            )
-        self._say(session, case, account, now, text, [case.owner, *managers])
-        self._next_repeat(session, case, now, 1)
 
     def repeat(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        n = int(step.payload.get("n", 1)) + 1
+        self._bring_in_managers(
+            session, step, now, n, ":alarm_clock: Still nobody has acted on this case."
+        )
+
+    def _bring_in_managers(
+        self, session: Session, step: ScheduledStep, now: datetime, n: int, headline: str
+    ) -> None:
+        """Mention owner and managers in the thread, DM them, and schedule repeat `n`."""
         found = self._case(session, step)
         if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
             return
         case, account = found
         managers = list(self.team().members("managers"))
+        people = [case.owner, *managers]
+        text = f"{headline} {' '.join(who(p) for p in people if p)}"
+        if not managers:
+            text += " (No managers are set in the policy.)"
         missed = self._missed_repeats(step, now)
-        text = f":alarm_clock: Still nobody has acted on this case. {who(case.owner)}"
-        text += "".join(f" {who(m)}" for m in managers)
         if missed:
             text += (
                 f" _(Catching up: {missed} reminder(s) were missed while Savedesk was offline.)_"
             )
-        self._say(session, case, account, now, text, [case.owner, *managers])
-        self._next_repeat(session, case, now, int(step.payload.get("n", 1)) + 1)
+        self._say(session, case, account, now, text, people)
+        self._next_repeat(session, case, now, n)
 
     def stale(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         found = self._case(session, step)
