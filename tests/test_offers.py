@@ -204,3 +204,25 @@ def test_pending_approval_nudges_approvers(app: RunningApp, clock: FakeClock) ->
     app.tick()
     assert len(app.standin.messages("D0MGR")) > before
     assert "waiting for a decision" in app.standin.messages("D0MGR")[-1]["text"]
+
+
+def test_counter_opens_modal_for_approvers_and_records_counter(app: RunningApp) -> None:
+    propose(app, value="20000", pct="30")
+    offer = eventually(lambda: offers(app) and offers(app)[0])
+    press(app, OfferAction.COUNTER, offer.id, "U0CSM")
+    assert "Only the approvers" in last_response(app, 1)
+    press(app, OfferAction.COUNTER, offer.id, "U0MGR")
+    view = app.standin.wait_for_calls("views.open")[-1].args["view"]
+    assert view["callback_id"] == "offer_counter_view"
+    values = {
+        "value": {"value": {"type": "number_input", "value": "12000"}},
+        "note": {"note": "15% for a year instead"},
+    }
+    submit = app.slack.view_submission(
+        "offer_counter_view", values, user_id="U0MGR", private_metadata=view["private_metadata"]
+    )
+    assert app.slack.interactive(submit).status == 200
+    countered = eventually(lambda: offers(app)[0].status == "countered" and offers(app)[0])
+    assert countered.counter_value == 12000 and countered.decided_by == "U0MGR"
+    app.tick()
+    assert any("countered at $12,000" in m["text"] for m in app.standin.messages("D0AE"))
