@@ -151,12 +151,12 @@ class CaseService:
     # -- finding -------------------------------------------------------------------------
 
     def find_account(self, typed: str) -> AccountMatch:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return find_account(session, typed)
 
     def search_accounts(self, query: str, limit: int = 20) -> list[Account]:
         """Type-ahead: an exact external id first, then names starting with the query."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             match = find_account(session, query)
             found = [match.account] if match.account else []
             more = accounts_store.by_name_prefix(session, query, limit)
@@ -164,14 +164,14 @@ class CaseService:
 
     def listing(self, scope: str, user: str, limit: int = 20) -> CaseListing:
         """Cases for `/churn cases` and App Home; managers' "mine" is still their own."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             rows, total = store.listing(session, scope=scope, user=user, limit=limit)
             links = store.permalinks(session, [case for case, _ in rows])
             items = [CaseItem(case, account, links.get(case.id)) for case, account in rows]
             return CaseListing(items, total)
 
     def currency_of(self, case_id: int) -> str:
-        with self.db.session() as session:
+        with self.db.read() as session:
             _, account = self._load(session, case_id)
             return account.currency
 

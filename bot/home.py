@@ -68,7 +68,7 @@ def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
 def followups(cases: CaseService, user: str, limit: int = LIMIT) -> FollowUps:
     """Pending steps on the open cases `user` owns or is CSM of, and the reminders they set
     themselves (on any open case), soonest first."""
-    with cases.db.session() as session:
+    with cases.db.read() as session:
         rows, total = home_store.pending_followups(session, user, limit, personal_kind=REMINDER)
         links = case_store.permalinks(session, [case for _, case, _ in rows])
         items = [

@@ -102,7 +102,7 @@ class OfferService:
         return people or [m for m in team.members("managers") if m != proposer]
 
     def history(self, case_id: int) -> list[Offer]:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return store.for_case(session, case_id)
 
     def propose(self, case_id: int, actor: str, data: OfferInput) -> Offer:

@@ -238,6 +238,7 @@ class Deliverer:
             rows.finish(session, row, state="superseded")
             report.superseded += 1
             return True
+        session.commit()  # no transaction (and on SQLite no write lock) while Slack answers
         outcome = self._call(row, parent)
         if outcome.retry_after is not None:
             self._retry(session, row, outcome, report)

@@ -384,7 +384,7 @@ class SignalService:
         phrase = signals.matching_phrase(message.text)
         if phrase is None:
             return "ignored"
-        with self.db.session() as session:
+        with self.db.read() as session:
             if self._existing(session, message) is not None:
                 return "duplicate"
             named = accounts_named_in(session, message.text)
@@ -426,7 +426,7 @@ class SignalService:
     def draft(self, message: SlackMessage, account_id: int | None = None) -> Draft:
         """The modal's starting point: kind from the words, the account when exactly one
         is named; or the case this message already has."""
-        with self.db.session() as session:
+        with self.db.read() as session:
             existing = self._existing(session, message)
             if existing is not None:
                 return Draft(guess_kind(message.text), message.text, existing=existing)
@@ -437,7 +437,7 @@ class SignalService:
             return Draft(guess_kind(message.text), message.text, account)
 
     def existing(self, message: SlackMessage) -> ExistingCase | None:
-        with self.db.session() as session:
+        with self.db.read() as session:
             return self._existing(session, message)
 
     def open_from_message(

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 7_261_001  # pg_advisory_lock key: one migrator at a time
+READ_ONLY = "savedesk_read_only"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -38,9 +39,11 @@ def _sqlite_begin(conn: Any) -> None:
     """Take SQLite's write lock when a unit of work starts, not at its first write.
 
     pysqlite otherwise reads outside any transaction, so two clicks on the same button
-    could both read "new" and both act. On PostgreSQL, row locks do this job.
+    could both read "new" and both act. On PostgreSQL, row locks do this job. Read-only
+    units (`Database.read`) take no lock: WAL lets them read beside a writer.
     """
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -58,6 +61,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -74,6 +80,15 @@ class Database:
             raise
         finally:
             session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads (lookups, lists): never waits for a writer."""
+        session = self._readers()
+        try:
+            yield session
+        finally:
+            session.close()  # ends the transaction; loaded objects stay readable
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from bot.messages import CaseAction
+from bot.outbox import Pacer
 from storage.models import Case, CaseEvent
 from tests.conftest import RunningApp, eventually, seed_account
 
 
 def cases(app: RunningApp) -> list[Case]:
-    with app.services.db.session() as session:
+    with app.services.db.read() as session:
         return list(session.scalars(select(Case).order_by(Case.id)))
 
 
@@ -264,3 +267,30 @@ def test_slack_down_still_acknowledges_and_opens_the_case(app: RunningApp) -> No
     app.services.clock.advance(timedelta(minutes=5))  # type: ignore[attr-defined]
     app.tick()
     assert "Globex" in root_message(app)["text"]
+
+
+def test_commands_are_answered_while_the_deliverer_waits_on_slack(app: RunningApp) -> None:
+    """The deliverer holds no transaction (no SQLite write lock) while it paces or calls
+    Slack, so a command arriving meanwhile is acknowledged and its case opened at once."""
+    open_case(app)
+    app.slack.slash_command("cancel globex price")
+    eventually(lambda: len(cases(app)) == 2)
+    pacing, release = threading.Event(), threading.Event()
+
+    def slow_sleep(_seconds: float) -> None:
+        pacing.set()
+        release.wait(10)
+
+    app.services.deliverer.pacer = Pacer(interval=1.0, monotonic=lambda: 0.0, sleep=slow_sleep)
+    worker = threading.Thread(target=app.services.deliver)
+    worker.start()
+    try:
+        assert pacing.wait(5), "the deliverer reached its pacing wait"
+        started = time.monotonic()
+        response = app.slack.slash_command("cancel acme-eu leaving", user_id="U0CSM")
+        assert response.status == 200 and time.monotonic() - started < 2
+        eventually(lambda: len(cases(app)) == 3, timeout=2)
+        assert worker.is_alive(), "the case opened while the deliverer was still waiting"
+    finally:
+        release.set()
+        worker.join(10)
