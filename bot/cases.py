@@ -25,6 +25,7 @@ from bot.lookup import AccountMatch, find_account
 from bot.messages import (
     OFFBOARDING_CHECKLIST,
     case_root,
+    esc,
     kind_label,
     move_on_request_blocks,
     owner_dm,
@@ -285,7 +286,7 @@ class CaseService:
                 case,
                 None,
                 "stub_account",
-                f"Account `{account.external_id}` was not known: a stub was created.",
+                f"Account `{esc(account.external_id)}` was not known: a stub was created.",
             )
         root = store.root_message(session, case)
         if case.owner and root is not None:
@@ -295,7 +296,7 @@ class CaseService:
                 session,
                 now,
                 signal.respond_url,
-                f":white_check_mark: Case #{case.id} opened for *{account.name}*, "
+                f":white_check_mark: Case #{case.id} opened for *{esc(account.name)}*, "
                 f"owner {who(case.owner)}: <{{thread_link}}|open the thread>",
                 link_to=root,
             )
@@ -327,7 +328,7 @@ class CaseService:
                 session,
                 self.clock.now(),
                 signal.respond_url,
-                f"*{account.name}* already has open case #{case.id}; your signal "
+                f"*{esc(account.name)}* already has open case #{case.id}; your signal "
                 "was added to it: <{thread_link}|open the thread>",
                 link_to=root,
             )
@@ -488,7 +489,9 @@ class CaseService:
             self._require_participant(case, actor, team)
             other = store.open_case(session, case.account_id, case.track)
             if other is not None and other.id != case.id:
-                raise Refused(f"*{account.name}* already has open case #{other.id}; use that one.")
+                raise Refused(
+                    f"*{esc(account.name)}* already has open case #{other.id}; use that one."
+                )
             self._transition(session, case, account, "working", actor)
             return case
 
@@ -542,7 +545,7 @@ class CaseService:
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             if account.csm is None and case.csm is None:
-                raise Refused(f"*{account.name}* has no CSM.")
+                raise Refused(f"*{esc(account.name)}* has no CSM.")
             removed = account.csm or case.csm
             now = self.clock.now()
             account.csm, account.updated_at = None, now

@@ -102,7 +102,7 @@ def kind_label(kind: str) -> str:
 
 
 def case_title(case: Case, account: Account) -> str:
-    return f"{kind_label(case.kind)}: {account.name} (case #{case.id})"
+    return f"{kind_label(case.kind)}: {esc(account.name)} (case #{case.id})"
 
 
 def _button(label: str, action: CaseAction, case: Case, style: str | None = None) -> ButtonElement:
@@ -136,7 +136,7 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     """The thread root: everything about the case at a glance, updated in place."""
     title = case_title(case, account)
     fields = [
-        f"*Account*\n{account.name} (`{account.external_id}`)",
+        f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
         f"*Kind*\n{kind_label(case.kind)}",
         f"*ARR at risk*\n{money(case.arr_at_risk, account.currency)}",
         f"*Renewal*\n{date_token(case.renewal_date)}",
@@ -245,3 +245,8 @@ def move_on_request_blocks(
         ),
     ]
     return text, [b.to_dict() for b in blocks]
+
+
+def esc(text: str) -> str:
+    """Text from our own data (CSV, webhooks) shown in mrkdwn: Slack's three escapes."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

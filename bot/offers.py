@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.calendar import add_business_delay
 from bot.cases import CaseService, Refused
-from bot.messages import money, who
+from bot.messages import esc, money, who
 from bot.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
@@ -228,7 +228,7 @@ class OfferService:
             session,
             self.clock.now(),
             offer.proposer,
-            f"Your save offer on *{account.name}* (case #{case.id}) was {offer.status}"
+            f"Your save offer on *{esc(account.name)}* (case #{case.id}) was {offer.status}"
             f"{counter} by {who(offer.decided_by)}{note}.",
         )
         step_store.cancel(session, case_id=case.id, kinds=(NUDGE,), now=self.clock.now())
@@ -291,7 +291,7 @@ class OfferService:
             return
         approvers = self.approvers(offer.approver, self.cases.team(), offer.proposer)
         text = (
-            f":hourglass: A save offer on *{account.name}* (case #{case.id}) is waiting for "
+            f":hourglass: A save offer on *{esc(account.name)}* (case #{case.id}) is waiting for "
             f"a decision: {' '.join(who(a) for a in approvers)}"
         )
         self.cases.record(session, case, account, None, "offer_nudge", text, acted=False)

@@ -34,7 +34,7 @@ from bot import outbox
 from bot.cases import CaseService, Opened, Signal
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
-from bot.messages import CaseAction, offer_blocks, who
+from bot.messages import CaseAction, esc, offer_blocks, who
 from bot.policy import KINDS, Policy
 from storage import accounts as accounts_store
 from storage import cases as store
@@ -477,7 +477,7 @@ class SignalService:
             if case is None or root is None:
                 return
             account = session.get(Account, case.account_id)
-            name = account.name if account else "the account"
+            name = esc(account.name) if account else "the account"
             if opened.created:
                 text = (
                     f":white_check_mark: Opened case #{case.id} for *{name}*, owner "

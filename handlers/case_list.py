@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.cases import CaseItem
-from bot.messages import STATUS_LABELS, kind_label, money, time_token, who
+from bot.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
 from bot.services import Services
 
 SCOPE_TITLES = {"mine": "Your open cases", "open": "Open cases", "all": "All cases"}
@@ -14,7 +14,7 @@ LIMIT = 20
 
 def case_line(item: CaseItem) -> str:
     case, account = item.case, item.account
-    title = f"#{case.id} {account.name}"
+    title = f"#{case.id} {esc(account.name)}"
     link = f"<{item.link}|{title}>" if item.link else title
     return (
         f"*{link}* · {kind_label(case.kind)} · {money(case.arr_at_risk, account.currency)} · "

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot import commands
 from bot.cases import Signal
+from bot.messages import esc
 from bot.services import Services
 from handlers import case_views as views
 from handlers.case_list import case_list_blocks
@@ -57,7 +58,7 @@ def _open(
         )
         client.views_open(trigger_id=command["trigger_id"], view=views.new_case_modal(draft))
         return
-    ack(response_type="ephemeral", text=f"Opening a case for *{match.account.name}*…")
+    ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
     signal = Signal(
         kind=kind,
         source="/churn",

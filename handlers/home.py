@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 
 from bot.cases import CaseListing
 from bot.home import FollowUp, FollowUps, HomePage, load_home, step_label
-from bot.messages import time_token
+from bot.messages import esc, time_token
 from bot.services import Services
 from handlers.case_list import case_line
 
@@ -90,7 +90,7 @@ def _followups_section(followups: FollowUps) -> list[Block]:
 
 def _followup_line(followup: FollowUp) -> str:
     case, account, link = followup.item.case, followup.item.account, followup.item.link
-    title = f"#{case.id} {account.name}"
+    title = f"#{case.id} {esc(account.name)}"
     case_ref = f"<{link}|{title}>" if link else title
     return f"*{time_token(followup.due_at)}* · {step_label(followup.kind)} · {case_ref}"
 

@@ -294,3 +294,11 @@ def test_commands_are_answered_while_the_deliverer_waits_on_slack(app: RunningAp
     finally:
         release.set()
         worker.join(10)
+
+
+def test_account_names_are_escaped_for_slack(app: RunningApp) -> None:
+    seed_account(app.services, "smith", "Smith & <Sons>")
+    open_case(app, "smith closing down")
+    root = root_message(app)
+    assert "Smith &amp; &lt;Sons&gt;" in root["text"]
+    assert "<Sons>" not in json.dumps(root["blocks"])
