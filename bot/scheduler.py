@@ -64,24 +64,46 @@ class Scheduler:
             log.exception("outbox delivery failed; will try again")
 
 
-def run_with_lock(services: Services, stop: threading.Event) -> None:
-    """Hold the scheduler lock (waiting as a standby if another worker has it) and run."""
-    lock = SchedulerLock(services.db)
+def run_with_lock(
+    services: Services,
+    stop: threading.Event,
+    poll: float = STANDBY_POLL_SECONDS,
+    leading: threading.Event | None = None,
+) -> None:
+    """Hold the scheduler lock and run the jobs; wait as a standby while another worker
+    holds it, and go back to standby if the lock's connection dies."""
+    leading = leading or threading.Event()
+    while not stop.is_set():
+        lock = SchedulerLock(services.db)
+        if not _wait_for_lock(lock, stop, poll):
+            return
+        leading.set()
+        try:
+            _lead(services, lock, stop, poll)
+        finally:
+            leading.clear()
+            lock.release()
+
+
+def _wait_for_lock(lock: SchedulerLock, stop: threading.Event, poll: float) -> bool:
     announced = False
     while not lock.try_acquire():
         if not announced:
             log.info("standby: another worker holds the scheduler lock")
             announced = True
-        if stop.wait(STANDBY_POLL_SECONDS):
-            return
+        if stop.wait(poll):
+            return False
     log.info("scheduler lock acquired")
+    return True
+
+
+def _lead(services: Services, lock: SchedulerLock, stop: threading.Event, poll: float) -> None:
     scheduler = Scheduler(services)
     scheduler.start()
     try:
-        while not stop.wait(STANDBY_POLL_SECONDS):
+        while not stop.wait(poll):
             if not lock.still_held():
-                log.error("lost the scheduler lock's database connection; stopping")
-                break
+                log.error("lost the scheduler lock's database connection; back to standby")
+                return
     finally:
         scheduler.shutdown()
-        lock.release()

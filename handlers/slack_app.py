@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App
@@ -17,6 +18,9 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     identity = BotIdentity(services.api, settings.slack_bot_token)
     if auth_test is not None:
         identity.remember(auth_test)
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    level = bolt_logger.level
+    bolt_logger.setLevel(logging.ERROR)  # Bolt warns that the env token is unused: by design
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=services.api,
@@ -24,6 +28,7 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
     )
+    bolt_logger.setLevel(level)
     app.error(handle_error)
     commands.register(app, services)
     cases.register(app, services)
