@@ -105,6 +105,7 @@ class Signal:
     dedupe: tuple[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     respond_url: str | None = None
+    reply_in: tuple[str, str] | None = None  # (channel, thread_ts) of the source message
 
 
 @dataclass(frozen=True)
@@ -291,17 +292,30 @@ class CaseService:
         root = store.root_message(session, case)
         if case.owner and root is not None:
             outbox.linked(session, now, case.owner, root, owner_dm(case, account, routed.note))
-        if signal.respond_url and root is not None:
-            outbox.respond(
-                session,
-                now,
-                signal.respond_url,
-                f":white_check_mark: Case #{case.id} opened for *{esc(account.name)}*, "
-                f"owner {who(case.owner)}: <{{thread_link}}|open the thread>",
-                link_to=root,
-            )
+        self._confirm(session, case, account, signal, created=True)
         followups.case_opened(session, self.policy, case, now)
         return case
+
+    def _confirm(
+        self, session: Session, case: Case, account: Account, signal: Signal, *, created: bool
+    ) -> None:
+        """Tell whoever raised the signal where the case is: an ephemeral answer on the
+        command's response_url, and/or a reply in the source message's thread."""
+        root = store.root_message(session, case)
+        if root is None:
+            return
+        name, link = esc(account.name), f"<{outbox.LINK_TOKEN}|open the case thread>"
+        if created:
+            owner = who(case.owner)
+            text = f":white_check_mark: Opened case #{case.id} for *{name}*, owner {owner}: {link}"
+        else:
+            text = f":paperclip: *{name}* already has open case #{case.id}; added to it: {link}"
+        now = self.clock.now()
+        if signal.respond_url:
+            outbox.respond(session, now, signal.respond_url, text, link_to=root)
+        if signal.reply_in:
+            channel, thread_ts = signal.reply_in
+            outbox.linked(session, now, channel, root, text, thread_ts=thread_ts)
 
     def _post_root(self, session: Session, case: Case, account: Account) -> None:
         channel = self.policy.channels.cases or case.owner
@@ -322,16 +336,7 @@ class CaseService:
         self._line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
         case.updated_at = self.clock.now()
         self._refresh_root(session, case, account)
-        root = store.root_message(session, case)
-        if signal.respond_url and root is not None:
-            outbox.respond(
-                session,
-                self.clock.now(),
-                signal.respond_url,
-                f"*{esc(account.name)}* already has open case #{case.id}; your signal "
-                "was added to it: <{thread_link}|open the thread>",
-                link_to=root,
-            )
+        self._confirm(session, case, account, signal, created=False)
 
     # -- acting on a case ------------------------------------------------------------------
 

@@ -30,11 +30,10 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import outbox
 from bot.cases import CaseService, Opened, Signal
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
-from bot.messages import CaseAction, esc, offer_blocks, who
+from bot.messages import CaseAction, offer_blocks
 from bot.policy import KINDS, Policy
 from storage import accounts as accounts_store
 from storage import cases as store
@@ -449,11 +448,8 @@ class SignalService:
         actor: str | None,
         link: str | None,
     ) -> Opened:
-        """Open (or attach to) the case for a message, then say so in the message's thread.
-
-        The reply is its own small unit of work right after the case's: if the process dies
-        in between, the case stands and only the courtesy reply is lost.
-        """
+        """Open (or attach to) the case for a message; the reply in the message's thread is
+        queued in the same unit of work (nothing is said again for a duplicate)."""
         signal = Signal(
             kind=fields.kind,
             source=source,
@@ -464,33 +460,9 @@ class SignalService:
             link=link,
             dedupe=(MESSAGE_DEDUPE, message.key),
             details={"channel": message.channel, "ts": message.ts},
+            reply_in=(message.channel, message.thread),
         )
-        opened = self.cases.open(account_id, signal)
-        if not opened.duplicate:
-            self._reply_in_thread(message, opened)
-        return opened
-
-    def _reply_in_thread(self, message: SlackMessage, opened: Opened) -> None:
-        with self.db.session() as session:
-            case = session.get(Case, opened.case_id)
-            root = store.root_message(session, case) if case else None
-            if case is None or root is None:
-                return
-            account = session.get(Account, case.account_id)
-            name = esc(account.name) if account else "the account"
-            if opened.created:
-                text = (
-                    f":white_check_mark: Opened case #{case.id} for *{name}*, owner "
-                    f"{who(case.owner)}: <{outbox.LINK_TOKEN}|open the case thread>"
-                )
-            else:
-                text = (
-                    f":paperclip: Added to the open case #{case.id} for *{name}*: "
-                    f"<{outbox.LINK_TOKEN}|open the case thread>"
-                )
-            outbox.linked(
-                session, self.clock.now(), message.channel, root, text, thread_ts=message.thread
-            )
+        return self.cases.open(account_id, signal)
 
     def _existing(self, session: Session, message: SlackMessage) -> ExistingCase | None:
         known = store.seen(session, MESSAGE_DEDUPE, message.key)

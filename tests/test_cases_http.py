@@ -80,7 +80,7 @@ def test_churn_cancel_opens_one_case_thread(app: RunningApp) -> None:
     dm = app.standin.messages("D0AE")
     assert dm and "You own a new case" in dm[0]["text"] and "https://" in dm[0]["text"]
     confirmation = app.standin.wait_for_responses(1)[-1]
-    assert "Case #1 opened" in confirmation["text"] and "https://" in confirmation["text"]
+    assert "Opened case #1" in confirmation["text"] and "https://" in confirmation["text"]
 
 
 def test_second_signal_attaches_instead_of_a_second_case(app: RunningApp) -> None:

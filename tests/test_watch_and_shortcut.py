@@ -392,7 +392,7 @@ def test_shortcut_for_an_account_with_an_open_case_adds_to_it(watch: Watching) -
         watch.settle()
     assert len(cases(app)) == 1
     [reply] = replies(app, "C0SHARED", "1767622300.000700")
-    assert "Added to the open case #1" in reply["text"]
+    assert "already has open case #1; added to it" in reply["text"]
 
 
 def test_integration_bot_words_in_attachments_count(watch: Watching) -> None:
