@@ -648,6 +648,8 @@ class CaseService:
         case.closed_at = now if status in CLOSED_STATUSES else None
         if status == "working":
             case.arr_saved = case.offer_cost = None
+        if status in CLOSED_STATUSES:
+            case.snoozed_until = None
         text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(

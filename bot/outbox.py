@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 TRANSIENT_ERRORS = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 )
-MAX_ATTEMPTS = 12
+# Transient failures (429, 5xx, no connection) retry with capped backoff for days: an
+# outage only delays messages. Only a week-old message is given up on.
+GIVE_UP_AFTER = timedelta(days=7)
 MAX_BACKOFF = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
 POST_PACE_SECONDS = 1.0
@@ -177,6 +179,17 @@ class _Outcome:
     error: str | None = None
 
 
+def retry_after(headers: Any) -> timedelta:
+    """Slack's Retry-After (any header casing); one second if absent or unreadable."""
+    value = next((v for k, v in dict(headers or {}).items() if k.lower() == "retry-after"), "1")
+    if isinstance(value, list):
+        value = value[0] if value else "1"
+    try:
+        return timedelta(seconds=min(max(int(str(value).strip()), 0), 3600))
+    except ValueError:
+        return timedelta(seconds=1)
+
+
 class Pacer:
     """About one chat.postMessage per second per channel, as Slack asks.
 
@@ -265,7 +278,7 @@ class Deliverer:
     def _retry(
         self, session: Session, row: OutboxMessage, outcome: _Outcome, report: DeliveryReport
     ) -> None:
-        if row.attempts >= MAX_ATTEMPTS:
+        if self.clock.now() - row.created_at > GIVE_UP_AFTER:
             self._fail(
                 session, row, f"gave up after {row.attempts} attempts: {outcome.error}", report
             )
@@ -342,8 +355,7 @@ class Deliverer:
         status = err.response.status_code
         error = str(err.response.get("error") or f"HTTP {status}")
         if status == 429:
-            seconds = int(err.response.headers.get("Retry-After", "1") or 1)
-            return _Outcome(error="ratelimited", retry_after=timedelta(seconds=seconds))
+            return _Outcome(error="ratelimited", retry_after=retry_after(err.response.headers))
         if status >= 500 or error in TRANSIENT_ERRORS:
             return _Outcome(error=error, retry_after=self._backoff(row))
         return _Outcome(error=error)

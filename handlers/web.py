@@ -18,7 +18,9 @@ log = logging.getLogger(__name__)
 
 def create_web_app(services: Services, bolt_app: App | None) -> Flask:
     web = Flask("savedesk")
-    if bolt_app is not None:
+    # In Socket Mode requests are not signed over HTTP (verification is off), so the
+    # HTTP route must not exist at all.
+    if bolt_app is not None and not services.settings.socket_mode:
         slack = SlackRequestHandler(bolt_app)
 
         @web.post("/slack/events")

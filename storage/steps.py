@@ -41,22 +41,32 @@ def schedule(
     case_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> bool:
-    """Add a step unless one with this key exists (any state); True if this call added it."""
+    """Add a step unless one with this key exists; True if this call added it.
+
+    A key that was cancelled comes back to life (snooze to X, then Y, then X again), but
+    one that is pending, claimed, done or failed is never scheduled twice.
+    """
     dialect = postgresql if _is_postgres(session) else sqlite
-    stmt = (
-        dialect.insert(ScheduledStep)
-        .values(
-            key=key,
-            kind=kind,
-            case_id=case_id,
-            due_at=due_at,
-            state="pending",
-            payload=payload or {},
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=[ScheduledStep.key])
-        .returning(ScheduledStep.id)
+    stmt = dialect.insert(ScheduledStep).values(
+        key=key,
+        kind=kind,
+        case_id=case_id,
+        due_at=due_at,
+        state="pending",
+        payload=payload or {},
+        created_at=now,
     )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ScheduledStep.key],
+        set_={
+            "state": "pending",
+            "due_at": stmt.excluded.due_at,
+            "payload": stmt.excluded.payload,
+            "claimed_until": None,
+            "done_at": None,
+        },
+        where=ScheduledStep.state == "cancelled",
+    ).returning(ScheduledStep.id)
     return session.execute(stmt).scalar() is not None
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 import time
 import urllib.request
+from dataclasses import replace
 
 from slack_bolt import App
 
+from handlers.slack_app import build_bolt_app
+from handlers.web import create_web_app
 from tests.conftest import RunningApp
 
 
@@ -88,3 +91,15 @@ def test_unexpected_error_gets_apology_with_reference(running_app: RunningApp, c
     assert "kaboom" not in text
     ref = text.split("`")[1]
     assert any(ref in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_socket_mode_serves_no_unsigned_http_route(services) -> None:  # type: ignore[no-untyped-def]
+    socket = replace(services, settings=replace(services.settings, slack_app_token="xapp-1"))
+    web = create_web_app(socket, build_bolt_app(socket))
+    client = web.test_client()
+    body = "command=%2Fchurn&text=cancel+acme&user_id=U0EVIL"
+    response = client.post(
+        "/slack/events", data=body, content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 404
+    assert client.get("/healthz").status_code == 200

@@ -157,3 +157,42 @@ def test_step_at_night_waits_for_next_business_morning(
             )
         )
     assert due == datetime(2026, 11, 23, 14, 0, tzinfo=UTC), "Monday 09:00 New York"
+
+
+def pending_kinds(app: RunningApp, case_id: int) -> list[str]:
+    with app.services.db.read() as session:
+        stmt = select(ScheduledStep.kind).where(
+            ScheduledStep.case_id == case_id, ScheduledStep.state == "pending"
+        )
+        return sorted(session.scalars(stmt))
+
+
+def test_snoozing_back_to_an_earlier_time_keeps_the_wake_up(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    app = running_app
+    case_id = open_case(app)
+    later = clock.now() + timedelta(days=1)
+    for until in (later, later + timedelta(days=1), later):
+        app.services.cases.snooze(case_id, "U0AE", until)
+    assert pending_kinds(app, case_id) == ["snooze_end"]
+
+
+def test_two_actions_in_one_second_keep_the_stale_check(running_app: RunningApp) -> None:
+    app = running_app
+    case_id = open_case(app)
+    app.services.cases.acknowledge(case_id, "U0AE")
+    app.services.cases.add_note(case_id, "U0AE", "called them")
+    assert pending_kinds(app, case_id) == ["stale"]
+
+
+def test_closing_clears_the_snooze(running_app: RunningApp, clock: FakeClock) -> None:
+    app = running_app
+    case_id = open_case(app)
+    app.services.cases.snooze(case_id, "U0AE", clock.now() + timedelta(days=3))
+    app.services.cases.close(case_id, "U0AE", "saved")
+    app.services.cases.reopen(case_id, "U0AE")
+    assert pending_kinds(app, case_id) == ["stale"]
+    clock.advance(timedelta(hours=1, seconds=1))
+    app.tick()
+    assert "what is the next step" in dms(app, "U0AE")[-1]

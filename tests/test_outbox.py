@@ -117,3 +117,27 @@ def test_dm_is_a_post_to_the_user(services: Services, standin: SlackStandin) -> 
     services.deliver()
     call = standin.last_call("chat.postMessage")
     assert call is not None and call.args["channel"] == "U0CSM"
+
+
+def test_an_hour_long_outage_only_delays(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    standin.set_down(True)
+    now = services.clock.now()
+    with services.db.session() as session:
+        root = outbox.post(session, now, "C0CASES", "root")
+        outbox.reply(session, now, root, "reply")
+    for _ in range(60):
+        services.deliver()
+        clock.advance(timedelta(minutes=1))
+    assert row(services, root.id).state == "pending", "transient errors never fail a message"
+    standin.set_down(False)
+    clock.advance(timedelta(minutes=10))
+    assert services.deliver().sent == 2
+
+
+def test_retry_after_is_read_in_any_casing_and_defensively() -> None:
+    assert outbox.retry_after({"retry-after": "7"}) == timedelta(seconds=7)
+    assert outbox.retry_after({"Retry-After": ["3"]}) == timedelta(seconds=3)
+    assert outbox.retry_after({"Retry-After": "soon"}) == timedelta(seconds=1)
+    assert outbox.retry_after({}) == timedelta(seconds=1)
