@@ -137,14 +137,15 @@ class CaseService:
         self.directory = directory
         self._team: tuple[float, Team] | None = None
 
-    def team(self) -> Team:
+    def team(self, *, stale_ok: bool = False) -> Team:
         """Who holds each role, resolved outside any transaction and kept for a minute.
 
-        Step handlers run inside a transaction; `Services.run_steps` warms this first so
-        they never resolve people (a Slack call and a cache write) mid-transaction.
+        Step handlers run inside a transaction: they pass `stale_ok` and get the copy that
+        `Services.run_steps` refreshed before the run, never a Slack call mid-transaction.
         """
         cached = self._team
-        if cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS:
+        fresh = cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS
+        if cached is not None and (fresh or stale_ok):
             return cached[1]
         team = load_team(self.policy, self.directory)
         self._team = (monotonic_time.monotonic(), team)

@@ -231,7 +231,13 @@ class OfferService:
             f"Your save offer on *{esc(account.name)}* (case #{case.id}) was {offer.status}"
             f"{counter} by {who(offer.decided_by)}{note}.",
         )
-        step_store.cancel(session, case_id=case.id, kinds=(NUDGE,), now=self.clock.now())
+        step_store.cancel(
+            session,
+            case_id=case.id,
+            kinds=(NUDGE,),
+            now=self.clock.now(),
+            key_prefix=f"offer:{offer.id}:",
+        )
 
     def _edit_request(self, session: Session, offer: Offer, currency: str) -> None:
         request = session.get(OutboxMessage, offer.request_message_id or 0)
@@ -289,7 +295,8 @@ class OfferService:
         case, account = self._case(session, offer)
         if case.status not in OPEN_STATUSES:
             return
-        approvers = self.approvers(offer.approver, self.cases.team(), offer.proposer)
+        team = self.cases.team(stale_ok=True)  # inside the step's transaction: no lookups
+        approvers = self.approvers(offer.approver, team, offer.proposer)
         text = (
             f":hourglass: A save offer on *{esc(account.name)}* (case #{case.id}) is waiting for "
             f"a decision: {' '.join(who(a) for a in approvers)}"

@@ -5,8 +5,9 @@ The policy and CSV files name people the way humans do; Slack needs user IDs.
 
 from __future__ import annotations
 
+import logging
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -15,6 +16,7 @@ from bot.clock import Clock
 from storage import people as cache
 from storage.db import Database
 
+log = logging.getLogger(__name__)
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CACHE_FOR = timedelta(minutes=15)
@@ -47,17 +49,27 @@ class Directory:
             return [ref]
         key = ref.lower()
         now = self.clock.now()
-        with self.db.session() as session:
+        with self.db.read() as session:
             hit = cache.cached(session, key, now - CACHE_FOR)
+            stale = cache.cached(session, key, datetime.min.replace(tzinfo=UTC))
         if hit is not None:
             return hit
-        user_ids = self._lookup(ref)
+        try:
+            user_ids = self._lookup(ref)
+        except (SlackApiError, OSError):
+            if stale is None:
+                raise
+            log.warning("Slack did not answer for %s; using what it said before", ref)
+            return stale
         with self.db.session() as session:
             cache.remember(session, key, user_ids, now)
         return user_ids
 
     def resolve_one(self, ref: str) -> str:
-        return self.resolve(ref)[0]
+        found = self.resolve(ref)
+        if not found:
+            raise PersonNotFound(f"{ref} has nobody in it")
+        return found[0]
 
     def _lookup(self, ref: str) -> list[str]:
         if ref.startswith("@"):

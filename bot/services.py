@@ -71,7 +71,8 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     directory = Directory(db, api, clock)
     cases = CaseService(db, policy, clock, directory)
     offers = OfferService(cases)
-    handlers = {**Ladder(policy, cases.team).handlers(), OFFER_NUDGE: offers.nudge}
+    ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
     return Services(
         settings=settings,
         policy=policy,

@@ -86,7 +86,12 @@ def reschedule(
 
 
 def cancel(
-    session: Session, *, case_id: int, kinds: Iterable[str] | None = None, now: datetime
+    session: Session,
+    *,
+    case_id: int,
+    kinds: Iterable[str] | None = None,
+    now: datetime,
+    key_prefix: str | None = None,
 ) -> int:
     """Cancel a case's pending steps; returns how many.
 
@@ -96,6 +101,8 @@ def cancel(
     where = [ScheduledStep.case_id == case_id, ScheduledStep.state == "pending"]
     if kinds is not None:
         where.append(ScheduledStep.kind.in_(list(kinds)))
+    if key_prefix is not None:  # one thing's steps among the case's (e.g. one offer)
+        where.append(ScheduledStep.key.startswith(key_prefix, autoescape=True))
     stmt = (
         update(ScheduledStep)
         .where(*where)

@@ -17,7 +17,7 @@ from bot.messages import CaseAction
 from bot.offer_messages import OfferAction
 from bot.offers import OfferInput
 from bot.services import build_services
-from storage.models import Case, Offer
+from storage.models import Case, Offer, ScheduledStep
 from tests.conftest import RunningApp, eventually, seed_account, unpaced
 
 
@@ -226,3 +226,22 @@ def test_counter_opens_modal_for_approvers_and_records_counter(app: RunningApp) 
     assert countered.counter_value == 12000 and countered.decided_by == "U0MGR"
     app.tick()
     assert any("countered at $12,000" in m["text"] for m in app.standin.messages("D0AE"))
+
+
+def test_deciding_one_offer_leaves_the_other_offers_nudges(running_app: RunningApp) -> None:
+    services = running_app.services
+    account = seed_account(services, "acme", "Acme Corp")
+    services.cases.open(account, Signal(kind="cancellation", source="test"))
+    first = services.offers.propose(
+        1, "U0AE", OfferInput("custom", Decimal(30000), None, None, "a", None)
+    )
+    second = services.offers.propose(
+        1, "U0AE", OfferInput("custom", Decimal(40000), None, None, "b", None)
+    )
+    services.offers.decide(first.id, "U0MGR", "reject")
+    with services.db.read() as session:
+        pending = list(
+            session.scalars(select(ScheduledStep.key).where(ScheduledStep.state == "pending"))
+        )
+    assert f"offer:{second.id}:nudge:1" in pending
+    assert f"offer:{first.id}:nudge:1" not in pending
