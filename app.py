@@ -125,6 +125,10 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
     except ImportFileError as err:
         print(f"savedesk: {err}", file=sys.stderr)
         return EXIT_CONFIG
+    except SQLAlchemyError as err:
+        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
+        print(f"savedesk: the database refused the import ({reason})", file=sys.stderr)
+        return EXIT_FAILED
     for note in report.notes:
         print(f"note: {note}")
     for problem in report.problems:

@@ -10,12 +10,13 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.amounts import parse_amount
 from bot.clock import Clock
 from bot.people import Directory, PersonNotFound
 from storage import accounts as store
@@ -93,15 +94,11 @@ def unknown_columns(path: Path, columns: tuple[str, ...]) -> list[str]:
     return [h.strip() for h in header if h.strip() and h.strip() not in columns]
 
 
-def parse_amount(text: str, column: str) -> Decimal:
-    cleaned = text.replace(",", "").replace("$", "").strip()
+def amount_cell(text: str, column: str) -> Decimal:
     try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise RowError(f"{column}: {text!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise RowError(f"{column}: {text!r} must be zero or more")
-    return value
+        return parse_amount(text)
+    except ValueError as err:
+        raise RowError(f"{column}: {err}") from None
 
 
 def parse_date(text: str, column: str) -> date:
@@ -167,10 +164,12 @@ class AccountImporter:
             raise RowError("external_id or name is too long")
         values: dict[str, Any] = {"name": row["name"]}
         if row.get("arr"):
-            values["arr"] = parse_amount(row["arr"], "arr")
+            values["arr"] = amount_cell(row["arr"], "arr")
         if row.get("renewal_date"):
             values["renewal_date"] = parse_date(row["renewal_date"], "renewal_date")
         for column in ("segment", "stripe_customer_id"):
+            if len(row.get(column) or "") > 100:
+                raise RowError(f"{column} is too long (100 characters at most)")
             if row.get(column):
                 values[column] = row[column]
         for column in ("csm", "account_owner"):

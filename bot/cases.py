@@ -29,6 +29,7 @@ from bot.messages import (
     kind_label,
     move_on_request_blocks,
     owner_dm,
+    quiet,
     time_token,
     who,
 )
@@ -179,7 +180,11 @@ class CaseService:
             return account.currency
 
     def may(self, case_id: int, actor: str, action: str) -> Case:
-        """Check before opening a modal that the person may do `action`; raises Refused."""
+        """Check before opening a modal that the person may do `action` (raises Refused).
+
+        An allowed press counts as acting on the case (the contract's definition), so the
+        escalation ladder stops even if the modal is then closed without submitting.
+        """
         team = self.team()
         with self.db.session() as session:
             case, _ = self._load(session, case_id)
@@ -195,6 +200,10 @@ class CaseService:
                 self._require_participant(case, actor, team)
             elif action == "remind":
                 self._require_open(case)
+            if case.status in OPEN_STATUSES:  # pressing a case button is acting on it
+                now = self.clock.now()
+                case.last_action_at = now
+                followups.case_acted(session, self.policy, case, now)
             return case
 
     # -- opening -------------------------------------------------------------------------
@@ -329,7 +338,7 @@ class CaseService:
 
     def _attach(self, session: Session, case: Case, account: Account, signal: Signal) -> None:
         self._remember(session, signal, case)
-        summary = f": {signal.summary[:500]}" if signal.summary else ""
+        summary = f": {quiet(signal.summary[:500])}" if signal.summary else ""
         by = f" from {who(signal.actor)}" if signal.actor else ""
         text = f"New signal{by} via {signal.source} ({kind_label(signal.kind)}){summary}"
         if signal.link:

@@ -150,7 +150,7 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
     if case.stated_reason:
-        reason = case.stated_reason[:2900]
+        reason = quiet(case.stated_reason[:2900])
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Stated reason*\n>{reason}")))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
@@ -176,7 +176,7 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
         f"renewal {date_token(case.renewal_date)}.",
     ]
     if case.stated_reason:
-        lines.append(f">{case.stated_reason[:500]}")
+        lines.append(f">{quiet(case.stated_reason[:500])}")
     if note:
         lines.append(f"_{note}_")
     lines.append("<{thread_link}|Open the case thread>")
@@ -234,7 +234,10 @@ def move_on_request_blocks(
 ) -> tuple[str, list[dict]]:
     """A request in the thread for a manager to confirm moving on a high-ARR case."""
     mentions = " ".join(who(m) for m in managers) or "a manager"
-    text = f"{who(actor)} wants to move on from this case ({reason}). {mentions}, please confirm."
+    text = (
+        f"{who(actor)} wants to move on from this case ({reason[:2000]}). "
+        f"{mentions}, please confirm."
+    )
     blocks = [
         SectionBlock(text=MarkdownTextObject(text=f":arrow_right: {text}")),
         ActionsBlock(
@@ -250,3 +253,9 @@ def move_on_request_blocks(
 def esc(text: str) -> str:
     """Text from our own data (CSV, webhooks) shown in mrkdwn: Slack's three escapes."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quiet(text: str) -> str:
+    """Words copied from a Slack message: keep mentions of people, drop broadcast pings
+    (<!channel>, <!here>, <!everyone>, <!subteam^…>) so a copy never re-pings a channel."""
+    return text.replace("<!", "&lt;!")

@@ -42,7 +42,7 @@ def describe_offer(offer: Offer, currency: str) -> str:
         parts.append(f"{offer.discount_pct.normalize():f}%")
     parts.append(f"worth {money(offer.value, currency)}")
     if offer.duration:
-        parts.append(f"for {offer.duration}")
+        parts.append(f"for {offer.duration[:100]}")
     return " ".join(parts)
 
 
@@ -59,7 +59,7 @@ def offer_status_line(offer: Offer, currency: str) -> str:
         icon = ":white_check_mark:" if offer.status == "approved" else ":x:"
         line = f"{icon} {offer.status.capitalize()} by {who(offer.decided_by)}"
     if offer.decision_note:
-        line += f": {offer.decision_note}"
+        line += f": {offer.decision_note[:1000]}"
     if offer.outcome:
         line += f" · customer {offer.outcome}"
     return line

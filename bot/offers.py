@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
 from bot.cases import CaseService, Refused
 from bot.messages import esc, money, who
@@ -45,14 +46,10 @@ def _amount(text: str | None, field: str, errors: dict[str, str]) -> Decimal | N
     if text is None or not str(text).strip():
         return None
     try:
-        value = Decimal(str(text).replace(",", "").strip())
-    except InvalidOperation:
-        errors[field] = "Enter a number, e.g. 2500."
+        return parse_amount(str(text))
+    except ValueError as err:
+        errors[field] = f"{str(err).capitalize()}."
         return None
-    if not value.is_finite() or value < 0:
-        errors[field] = "Must be zero or more."
-        return None
-    return value
 
 
 def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str]]:
@@ -72,6 +69,8 @@ def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str
     justification = (fields.get("justification") or "").strip()
     if not justification:
         errors["justification"] = "Say why this offer is worth it."
+    if len((fields.get("duration") or "").strip()) > 100:
+        errors["duration"] = "Keep the duration under 100 characters."
     if errors:
         return None, errors
     assert value is not None
@@ -180,7 +179,7 @@ class OfferService:
         team = self.cases.team()
         with self.db.session() as session:
             offer = self._offer(session, offer_id)
-            self._check_decider(offer, actor, team)
+            self._check_decider(session, offer, actor, team)
             now, status = self.clock.now(), DECISIONS[decision]
             won = store.decide(
                 session,
@@ -201,10 +200,13 @@ class OfferService:
     def may_decide(self, offer_id: int, actor: str) -> None:
         """Check before opening the counter modal; raises Refused."""
         team = self.cases.team()
-        with self.db.session() as session:
-            self._check_decider(self._offer(session, offer_id), actor, team)
+        with self.db.read() as session:
+            self._check_decider(session, self._offer(session, offer_id), actor, team)
 
-    def _check_decider(self, offer: Offer, actor: str, team: Team) -> None:
+    def _check_decider(self, session: Session, offer: Offer, actor: str, team: Team) -> None:
+        case = case_store.get(session, offer.case_id)
+        if offer.status == "pending" and (case is None or case.status not in OPEN_STATUSES):
+            raise Refused("This case is closed; reopen it before deciding its offers.")
         if actor == offer.proposer:
             raise Refused("You proposed this offer; someone else must decide it.")
         if actor not in self.approvers(offer.approver, team, offer.proposer):

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from bot.cases import CaseService, Opened, Signal
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
-from bot.messages import CaseAction, offer_blocks
+from bot.messages import CaseAction, esc, offer_blocks
 from bot.policy import KINDS, Policy
 from storage import accounts as accounts_store
 from storage import cases as store
@@ -354,8 +354,8 @@ class SignalService:
             details["details"] = signal.details
         case_signal = Signal(
             kind=signal.kind,
-            source=signal.source,
-            summary=signal.summary,
+            source=esc(signal.source),  # outside text shown in mrkdwn: no pings, no links
+            summary=esc(signal.summary),
             arr=signal.arr,
             dedupe=(WEBHOOK_PREFIX + signal.source, signal.external_id),
             details=details,

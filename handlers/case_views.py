@@ -24,8 +24,9 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.amounts import parse_amount
 from bot.cases import MOVE_ON_REASONS, RISKS
-from bot.messages import kind_label
+from bot.messages import esc, kind_label
 from bot.policy import KINDS
 from storage.models import Account
 
@@ -90,7 +91,10 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
             label="Stated reason (the customer's words)",
             optional=True,
             element=PlainTextInputElement(
-                action_id="reason", multiline=True, initial_value=draft.reason[:3000] or None
+                action_id="reason",
+                multiline=True,
+                max_length=3000,
+                initial_value=draft.reason[:3000] or None,
             ),
         ),
         InputBlock(
@@ -140,18 +144,16 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
     arr = None
     if arr_text:
         try:
-            arr = Decimal(arr_text)
-        except ArithmeticError:
-            errors["arr"] = "Enter an amount, e.g. 12000."
-        if arr is not None and (not arr.is_finite() or arr < 0):
-            errors["arr"] = "ARR at risk must be zero or more."
+            arr = parse_amount(arr_text)
+        except ValueError as err:
+            errors["arr"] = f"ARR at risk: {err}."
     renewal_text = (values.get("renewal", {}).get("renewal") or {}).get("selected_date")
     if errors:
         return None, errors
     return NewCaseInput(
         account_id=int(selected["value"]),
         kind=str(kind),
-        reason=((values.get("reason", {}).get("reason") or {}).get("value") or "").strip(),
+        reason=(field_value(values, "reason", "reason") or "").strip(),
         arr=arr,
         renewal=date.fromisoformat(renewal_text) if renewal_text else None,
     ), {}
@@ -222,14 +224,14 @@ def move_on_modal(case_id: int) -> dict:
             label="Details",
             optional=True,
             hint="Required for “Other”.",
-            element=PlainTextInputElement(action_id="detail", multiline=True),
+            element=PlainTextInputElement(action_id="detail", multiline=True, max_length=2000),
         ),
     ]
     return _case_modal(MOVE_ON, case_id, "Move on", "Move on", blocks)
 
 
 def remove_csm_modal(case_id: int) -> dict:
-    field = PlainTextInputElement(action_id="reason", multiline=True)
+    field = PlainTextInputElement(action_id="reason", multiline=True, max_length=2000)
     return _case_modal(
         REMOVE_CSM,
         case_id,
@@ -242,6 +244,8 @@ def remove_csm_modal(case_id: int) -> dict:
 def field_value(values: dict[str, Any], block: str, action: str) -> Any:
     """The value of a modal field, whatever its element type."""
     state = values.get(block, {}).get(action) or {}
+    if state.get("type") == "plain_text_input" and state.get("value") is not None:
+        return esc(state["value"])  # typed as plain text, shown as mrkdwn: no pings
     for key in ("value", "selected_user", "selected_date", "selected_date_time"):
         if state.get(key) is not None:
             return state[key]

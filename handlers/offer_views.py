@@ -77,19 +77,23 @@ def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
             block_id="duration",
             label="Duration",
             optional=True,
-            element=PlainTextInputElement(action_id="duration", placeholder="e.g. 3 months"),
+            element=PlainTextInputElement(
+                action_id="duration", max_length=100, placeholder="e.g. 3 months"
+            ),
         ),
         InputBlock(
             block_id="justification",
             label="Justification",
-            element=PlainTextInputElement(action_id="justification", multiline=True),
+            element=PlainTextInputElement(
+                action_id="justification", multiline=True, max_length=2500
+            ),
         ),
         InputBlock(
             block_id="tried",
             label="Already tried",
             optional=True,
             element=PlainTextInputElement(
-                action_id="tried", multiline=True, initial_value=tried or None
+                action_id="tried", multiline=True, max_length=2500, initial_value=tried or None
             ),
         ),
     ]
@@ -115,7 +119,7 @@ def counter_modal(offer_id: int) -> dict:
             block_id="note",
             label="Note",
             optional=True,
-            element=PlainTextInputElement(action_id="note", multiline=True),
+            element=PlainTextInputElement(action_id="note", multiline=True, max_length=1000),
         ),
     ]
     return View(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from bot.amounts import parse_amount
 from bot.cases import Refused
 from bot.messages import CaseAction
 from bot.offer_messages import OfferAction
@@ -70,9 +70,9 @@ def register(app: App, services: Services) -> None:
     def counter(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         values = view["state"]["values"]
         try:
-            value = Decimal(str(field_value(values, "value", "value")))
-        except InvalidOperation:
-            ack(response_action="errors", errors={"value": "Enter a number."})
+            value = parse_amount(str(field_value(values, "value", "value")))
+        except ValueError as err:
+            ack(response_action="errors", errors={"value": f"Counter value: {err}."})
             return
         offer_id = int(json.loads(view["private_metadata"])["offer_id"])
         note = field_value(values, "note", "note")

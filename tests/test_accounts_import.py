@@ -130,3 +130,21 @@ def test_progress_on_large_files(services: Services, tmp_path: Path) -> None:
     report = importer(services).run(write(tmp_path, "external_id,name,arr\n" + rows), seen.append)
     assert report.created == 2500
     assert seen == [1000, 2000]
+
+
+def test_values_that_do_not_fit_are_row_errors(services: Services, tmp_path: Path) -> None:
+    long = "x" * 101
+    text = (
+        "external_id,name,arr,segment,stripe_customer_id\n"
+        "a,A,1e20,,\n"
+        f"b,B,10,{long},\n"
+        f"c,C,10,,{long}\n"
+        "d,D,10,smb,cus_d\n"
+    )
+    report = importer(services).run(write(tmp_path, text))
+    assert report.created == 1
+    assert report.problems == [
+        "line 2: arr: '1e20' is too large",
+        "line 3: segment is too long (100 characters at most)",
+        "line 4: stripe_customer_id is too long (100 characters at most)",
+    ]

@@ -302,3 +302,20 @@ def test_account_names_are_escaped_for_slack(app: RunningApp) -> None:
     root = root_message(app)
     assert "Smith &amp; &lt;Sons&gt;" in root["text"]
     assert "<Sons>" not in json.dumps(root["blocks"])
+
+
+def test_typed_text_never_pings_a_channel(app: RunningApp) -> None:
+    case = open_case(app, "acme <!channel> we are leaving")
+    note = app.slack.view_submission(
+        "case_note_view",
+        {"note": {"note": "told <!here> and <https://evil.example|click>"}},
+        user_id="U0AE",
+        private_metadata=json.dumps({"case_id": case.id}),
+    )
+    assert app.slack.interactive(note).status == 200
+    eventually(lambda: "note" in events(app, case.id))
+    app.tick()
+    posted = json.dumps([m for m in app.standin.messages("C0CASES")])
+    assert "<!channel>" not in posted and "<!here>" not in posted
+    assert "<https://evil.example|click>" not in posted
+    assert "&lt;!here&gt;" in posted

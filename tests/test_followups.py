@@ -196,3 +196,20 @@ def test_closing_clears_the_snooze(running_app: RunningApp, clock: FakeClock) ->
     clock.advance(timedelta(hours=1, seconds=1))
     app.tick()
     assert "what is the next step" in dms(app, "U0AE")[-1]
+
+
+def test_pressing_a_modal_button_counts_as_acting(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    app = running_app
+    case_id = open_case(app)
+    payload = app.slack.block_action(
+        CaseAction.NOTE.value, str(case_id), user_id="U0AE", channel_id="C0CASES", message_ts="1.0"
+    )
+    app.slack.interactive(payload)
+    app.standin.wait_for_calls("views.open")
+    eventually(lambda: pending_kinds(app, case_id) == ["stale"])
+    before = len(dms(app, "U0AE"))
+    for _ in range(4):
+        step(app, clock, 2)
+    assert len(dms(app, "U0AE")) == before, "no nudges once someone has acted"
