@@ -10,10 +10,17 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 
+from bot.cases import Signal
+from bot.clock import FakeClock
+from bot.services import Services
+from storage.models import OutboxMessage
+from tests.conftest import seed_account
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
 
@@ -85,3 +92,41 @@ def test_app_serves_help_rejects_unsigned_and_is_healthy(
     stale = {**sender.sign(body, int(time.time()) - 3600), **form}
     assert sender.post("/slack/events", body, stale).status == 401
     assert standin.calls("auth.test"), "start-up verifies the token"
+
+
+def run_tick(
+    tmp_path: Path, standin: SlackStandin, db_url: str
+) -> subprocess.CompletedProcess[str]:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "SLACK_BOT_TOKEN": "xoxb-process",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": db_url,
+    }
+    return subprocess.run(
+        [sys.executable, str(ROOT / "app.py"), "tick"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_tick_exits_0_while_slack_is_down_and_delivers_later(
+    tmp_path: Path, services: Services, standin: SlackStandin, db_url: str, clock: FakeClock
+) -> None:
+    clock.set(datetime.now(UTC))  # the tick process runs on the real clock
+    account = seed_account(services, "acme", "Acme Corp")
+    services.cases.open(account, Signal(kind="cancellation", source="test"))
+    standin.set_down(True)
+    down = run_tick(tmp_path, standin, db_url)
+    assert down.returncode == 0, down.stderr
+    assert "delivered 0" in down.stdout and "retrying 1" in down.stdout
+    standin.set_down(False)
+    with services.db.session() as session:  # the retry is due now, as if time had passed
+        session.execute(update(OutboxMessage).values(next_attempt_at=services.clock.now()))
+    up = run_tick(tmp_path, standin, db_url)
+    assert up.returncode == 0 and "delivered" in up.stdout
+    assert "Acme Corp" in standin.messages("C0CASES")[0]["text"]
