@@ -189,7 +189,7 @@ def reset_due(db: Database) -> None:
         conn.execute(
             update(ScheduledStep)
             .where(ScheduledStep.due_at <= NOW, ScheduledStep.state != "pending")
-            .values(state="pending", claimed_until=None, done_at=None)
+            .values(state="pending", claimed_until=None, done_at=None, attempts=0)
         )
         conn.execute(delete(OutboxMessage))
     analyze(db)

@@ -29,6 +29,7 @@ StepHandler = Callable[[Session, ScheduledStep, datetime], None]
 step); it must not commit, and it raises to fail the step."""
 
 LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 5
 BATCH = 500
 MAX_PER_RUN = 20_000
 
@@ -96,6 +97,10 @@ class StepRunner:
         if handler is None:
             self._fail(step, f"no handler for kind {step.kind!r}")
             report.unknown += 1
+            return
+        if step.attempts > MAX_ATTEMPTS:  # its runs keep dying with the process: stop
+            self._fail(step, f"gave up after {MAX_ATTEMPTS} runs that never finished")
+            report.failed += 1
             return
         try:
             self._run_handler(handler, step)

@@ -204,6 +204,7 @@ class ScheduledStep(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
 

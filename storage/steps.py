@@ -249,7 +249,7 @@ def _mark_claimed(now: datetime, lease: timedelta) -> Update:
     return (
         update(ScheduledStep)
         .where(claimable(now))
-        .values(state="claimed", claimed_until=now + lease)
+        .values(state="claimed", claimed_until=now + lease, attempts=ScheduledStep.attempts + 1)
     )
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.clock import FakeClock
-from bot.steps import LEASE, StepHandler, StepRunner
+from bot.steps import LEASE, MAX_ATTEMPTS, StepHandler, StepRunner
 from storage import steps
 from storage.db import Database
 from storage.locks import SchedulerLock
@@ -347,3 +347,16 @@ def test_scheduler_lock_is_held_by_one_process_at_a_time(db_url: str) -> None:
         second.release()
         first_db.dispose()
         second_db.dispose()
+
+
+def test_a_step_whose_runs_keep_dying_is_given_up(db: Database, clock: FakeClock) -> None:
+    add(db, clock, "case:1:ack")
+    for _ in range(MAX_ATTEMPTS):  # each worker claims it, then dies with the process
+        with db.session() as session:
+            assert len(steps.claim_due(session, now=clock.now(), limit=10, lease=LEASE)) == 1
+        clock.advance(LEASE + timedelta(seconds=1))
+    seen: list[int] = []
+    report = StepRunner(db, clock, {"nudge": queueing_handler(seen)}).run_due()
+    assert (report.failed, seen) == (1, [])
+    failed = state_of(db, "case:1:ack")
+    assert failed.state == "failed" and "never finished" in failed.payload["error"]
