@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import logging
 import time as monotonic_time
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -20,6 +17,18 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import followups, outbox
+from bot.case_actions import CaseActions
+from bot.case_types import (
+    ALLOWED_MOVES,
+    CLOSED_STATUSES,
+    STATUS_WORDS,
+    CaseItem,
+    CaseListing,
+    Opened,
+    Refused,
+    Signal,
+    track_of,
+)
 from bot.clock import Clock
 from bot.lookup import AccountMatch, find_account
 from bot.messages import (
@@ -27,10 +36,8 @@ from bot.messages import (
     case_root,
     esc,
     kind_label,
-    move_on_request_blocks,
     owner_dm,
     quiet,
-    time_token,
     who,
 )
 from bot.people import Directory
@@ -39,98 +46,14 @@ from bot.routing import AccountFacts, Routed, route
 from bot.team import Team, load_team
 from storage import accounts as accounts_store
 from storage import cases as store
-from storage import offers as offers_store
 from storage.db import Database
-from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
+from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
-
-CLOSED_STATUSES = ("saved", "churned", "moved_on")
-ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged", "working", *CLOSED_STATUSES),
-    "acknowledged": ("working", *CLOSED_STATUSES),
-    "working": CLOSED_STATUSES,
-    "saved": ("working",),
-    "churned": ("working",),
-    "moved_on": ("working",),
-}
-RISKS = ("low", "medium", "high")
 TEAM_TTL_SECONDS = 60
-MOVE_ON_REASONS = {
-    "not_ideal_customer": "Not our ideal customer",
-    "out_of_business": "Bankrupt / out of business",
-    "wrong_fit": "Wrong product fit",
-    "other": "Other",
-}
-STATUS_WORDS = {
-    "acknowledged": "acknowledged",
-    "working": "reopened",
-    "saved": "marked saved",
-    "churned": "marked churned",
-    "moved_on": "moved on",
-}
 
 
-SNOOZE_SPANS = {"1d": timedelta(days=1), "3d": timedelta(days=3), "1w": timedelta(weeks=1)}
-
-
-def snooze_until(choice: str, day: date | None, now: datetime, policy: Policy) -> datetime:
-    """When a snooze ends: a span from now, or the start of business on the chosen day."""
-    if choice in SNOOZE_SPANS:
-        return now + SNOOZE_SPANS[choice]
-    if day is None:
-        raise Refused("Pick the date the snooze ends.")
-    opening = policy.business_hours[0] if policy.business_hours else time(9)
-    return datetime.combine(day, opening, tzinfo=policy.timezone).astimezone(UTC)
-
-
-def track_of(kind: str) -> str:
-    return "payment" if kind == "payment_failed" else "churn"
-
-
-class Refused(Exception):
-    """The person may not do this, or the case is not in a state for it."""
-
-
-@dataclass(frozen=True)
-class Signal:
-    """A cancellation or churn risk, from wherever it came."""
-
-    kind: str
-    source: str
-    actor: str | None = None
-    summary: str = ""
-    arr: Decimal | None = None
-    renewal_date: date | None = None
-    link: str | None = None
-    dedupe: tuple[str, str] | None = None
-    details: dict[str, Any] = field(default_factory=dict)
-    respond_url: str | None = None
-    reply_in: tuple[str, str] | None = None  # (channel, thread_ts) of the source message
-
-
-@dataclass(frozen=True)
-class Opened:
-    case_id: int
-    created: bool
-    attached: bool = False
-    duplicate: bool = False
-
-
-@dataclass(frozen=True)
-class CaseItem:
-    case: Case
-    account: Account
-    link: str | None
-
-
-@dataclass(frozen=True)
-class CaseListing:
-    items: list[CaseItem]
-    total: int
-
-
-class CaseService:
+class CaseService(CaseActions):
     def __init__(self, db: Database, policy: Policy, clock: Clock, directory: Directory) -> None:
         self.db = db
         self.policy = policy
@@ -347,242 +270,6 @@ class CaseService:
         case.updated_at = self.clock.now()
         self._refresh_root(session, case, account)
         self._confirm(session, case, account, signal, created=False)
-
-    # -- acting on a case ------------------------------------------------------------------
-
-    def acknowledge(self, case_id: int, actor: str) -> Case:
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            if case.status != "new":
-                raise Refused(f"Case #{case.id} is already {case.status.replace('_', ' ')}.")
-            if case.owner and actor != case.owner and not team.is_lead(actor):
-                raise Refused(
-                    f"Only {who(case.owner)} or a manager can acknowledge case #{case.id}."
-                )
-            if case.owner is None:
-                case.owner, case.assigned_at = actor, self.clock.now()
-            self._transition(session, case, account, "acknowledged", actor)
-            return case
-
-    def reassign(self, case_id: int, actor: str, new_owner: str) -> Case:
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_open(case)
-            if actor != case.owner and not team.is_lead(actor):
-                raise Refused("Only the case's owner, a manager or an admin can reassign it.")
-            if new_owner == case.owner:
-                raise Refused(f"{who(new_owner)} already owns case #{case.id}.")
-            previous, now = case.owner, self.clock.now()
-            case.owner, case.assigned_at = new_owner, now
-            self._acted(
-                session,
-                case,
-                account,
-                actor,
-                "reassigned",
-                f"{who(actor)} reassigned the case from {who(previous)} to {who(new_owner)}.",
-            )
-            root = store.root_message(session, case)
-            if root is not None:
-                outbox.linked(session, now, new_owner, root, owner_dm(case, account))
-            return case
-
-    def set_risk(self, case_id: int, actor: str, risk: str) -> Case:
-        if risk not in RISKS:
-            raise Refused(f"Risk level must be one of {', '.join(RISKS)}.")
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_open(case)
-            self._require_participant(case, actor, team)
-            if case.risk == risk:
-                raise Refused(f"Case #{case.id} is already {risk} risk.")
-            previous, case.risk = case.risk, risk
-            self._acted(
-                session,
-                case,
-                account,
-                actor,
-                "risk",
-                f"{who(actor)} changed the risk level from {previous} to {risk}.",
-            )
-            return case
-
-    def add_note(self, case_id: int, actor: str, note: str) -> Case:
-        note = note.strip()
-        if not note:
-            raise Refused("A note cannot be empty.")
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._acted(session, case, account, actor, "note", f"{who(actor)} noted: {note[:2900]}")
-            return case
-
-    def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> Case:
-        """Mark saved, churned or moved on (moving on needs a reason)."""
-        if status not in CLOSED_STATUSES:
-            raise Refused(f"{status} is not a way to close a case.")
-        if status == "moved_on" and not (reason or "").strip():
-            raise Refused("Moving on needs a reason.")
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_participant(case, actor, team)
-            if status == "moved_on" and self._needs_confirmation(case, actor, team):
-                self._request_move_on(session, case, account, actor, reason or "", team)
-                return case
-            if status == "saved":
-                case.arr_saved = case.arr_at_risk
-                case.offer_cost = offers_store.accepted_cost(session, case.id)
-            self._transition(session, case, account, status, actor, reason)
-            return case
-
-    def _needs_confirmation(self, case: Case, actor: str, team: Team) -> bool:
-        if team.is_manager(actor):
-            return False
-        return self.policy.move_on_needs_confirmation(case.arr_at_risk)
-
-    def _request_move_on(
-        self, session: Session, case: Case, account: Account, actor: str, reason: str, team: Team
-    ) -> None:
-        """Above the policy's ARR threshold a manager confirms moving on, in the thread."""
-        if case.status not in OPEN_STATUSES:
-            raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}.")
-        if "move_on_request" in (case.details or {}):
-            raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
-        now = self.clock.now()
-        text, blocks = move_on_request_blocks(case, actor, reason, team.members("managers"))
-        root = store.root_message(session, case)
-        request = outbox.reply(session, now, root, text, blocks) if root else None
-        pending = {"by": actor, "reason": reason, "message_id": request.id if request else None}
-        case.details = {**(case.details or {}), "move_on_request": pending}
-        self._acted(
-            session,
-            case,
-            account,
-            actor,
-            "move_on_requested",
-            f"{who(actor)} asked to move on ({reason}); a manager must confirm.",
-        )
-
-    def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
-        """A manager confirms (or declines) a pending move-on."""
-        team = self.team()
-        if not team.is_manager(actor):
-            raise Refused("Only a manager can confirm moving a case on.")
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            request = (case.details or {}).get("move_on_request")
-            if request is None:
-                raise Refused(f"Case #{case.id} has no move-on waiting for confirmation.")
-            case.details = {k: v for k, v in case.details.items() if k != "move_on_request"}
-            message = session.get(OutboxMessage, request.get("message_id") or 0)
-            verdict = "confirmed" if confirm else "declined"
-            if message is not None:
-                outbox.update(
-                    session, self.clock.now(), message, f"Move on {verdict} by {who(actor)}.", []
-                )
-            if confirm:
-                reason = f"{request['reason']} (confirmed by {who(actor)})"
-                self._transition(session, case, account, "moved_on", actor, reason)
-            else:
-                self._acted(
-                    session,
-                    case,
-                    account,
-                    actor,
-                    "move_on_declined",
-                    f"{who(actor)} declined moving on: keep working the case.",
-                )
-            return case
-
-    def reopen(self, case_id: int, actor: str) -> Case:
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_participant(case, actor, team)
-            other = store.open_case(session, case.account_id, case.track)
-            if other is not None and other.id != case.id:
-                raise Refused(
-                    f"*{esc(account.name)}* already has open case #{other.id}; use that one."
-                )
-            self._transition(session, case, account, "working", actor)
-            return case
-
-    def snooze(self, case_id: int, actor: str, until: datetime) -> Case:
-        """Pause nudges until `until`; the owner is nudged when the snooze ends."""
-        now = self.clock.now()
-        if until <= now:
-            raise Refused("Pick a time in the future.")
-        team = self.team()
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_open(case)
-            self._require_participant(case, actor, team)
-            case.snoozed_until = until
-            self._acted(
-                session,
-                case,
-                account,
-                actor,
-                "snooze",
-                f"{who(actor)} snoozed the case until {time_token(until)}.",
-            )
-            followups.snoozed(session, self.policy, case, until, now)
-            return case
-
-    def remind(self, case_id: int, actor: str, at: datetime) -> Case:
-        """The person sets the next follow-up themselves."""
-        now = self.clock.now()
-        if at <= now:
-            raise Refused("Pick a time in the future.")
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            self._require_open(case)
-            self._acted(
-                session,
-                case,
-                account,
-                actor,
-                "reminder",
-                f"{who(actor)} set a reminder for {time_token(at)}.",
-            )
-            followups.reminder_set(session, case, actor, at, now)
-            return case
-
-    def remove_csm(self, case_id: int, actor: str, reason: str) -> Case:
-        """Only a manager removes a CSM from an account (e.g. an abusive customer)."""
-        if not self.team().is_manager(actor):
-            raise Refused("Only a manager can remove the CSM from an account.")
-        if not reason.strip():
-            raise Refused("Removing a CSM needs a reason.")
-        with self.db.session() as session:
-            case, account = self._load(session, case_id)
-            if account.csm is None and case.csm is None:
-                raise Refused(f"*{esc(account.name)}* has no CSM.")
-            removed = account.csm or case.csm
-            now = self.clock.now()
-            account.csm, account.updated_at = None, now
-            store.add_account_event(
-                session,
-                account,
-                now,
-                actor,
-                "csm_removed",
-                f"{who(actor)} removed CSM {who(removed)}: {reason}",
-            )
-            for open_case in store.open_cases_of_account(session, account.id):
-                open_case.csm = None
-                self._acted(
-                    session,
-                    open_case,
-                    account,
-                    actor,
-                    "csm_removed",
-                    f"{who(actor)} removed {who(removed)} as CSM: {reason}",
-                )
-            return case
 
     # -- for other services (offers) ----------------------------------------------------------
 

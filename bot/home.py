@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.cases import CaseItem, CaseListing, CaseService
+from bot.case_types import CaseItem, CaseListing
+from bot.cases import CaseService
 from bot.followups import REMINDER
 from storage import cases as case_store
 from storage import home as home_store

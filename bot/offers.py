@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
-from bot.cases import CaseService, Refused
+from bot.case_types import Refused
+from bot.cases import CaseService
 from bot.messages import esc, money, who
 from bot.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy

@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.cases import CaseService, Opened, Signal
+from bot.case_types import Opened, Signal
+from bot.cases import CaseService
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
 from bot.messages import CaseAction, esc, offer_blocks

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.cases import CaseItem
+from bot.case_types import CaseItem
 from bot.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
 from bot.services import Services
 

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
-from bot.cases import MOVE_ON_REASONS, RISKS
+from bot.case_types import MOVE_ON_REASONS, RISKS
 from bot.messages import esc, kind_label
 from bot.policy import KINDS
 from storage.models import Account

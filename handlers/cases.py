@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.cases import MOVE_ON_REASONS, Refused, Signal, snooze_until
+from bot.case_types import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.messages import CaseAction
 from bot.services import Services
 from handlers import case_views as views

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import commands
-from bot.cases import Signal
+from bot.case_types import Signal
 from bot.messages import esc
 from bot.services import Services
 from handlers import case_views as views

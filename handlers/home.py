@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.cases import CaseListing
+from bot.case_types import CaseListing
 from bot.home import FollowUp, FollowUps, HomePage, load_home, step_label
 from bot.messages import esc, time_token
 from bot.services import Services

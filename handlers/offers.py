@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.amounts import parse_amount
-from bot.cases import Refused
+from bot.case_types import Refused
 from bot.messages import CaseAction
 from bot.offer_messages import OfferAction
 from bot.offers import read_offer

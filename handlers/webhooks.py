@@ -6,7 +6,7 @@ import logging
 
 from flask import Flask, Response, jsonify, request
 
-from bot.cases import Opened
+from bot.case_types import Opened
 from bot.services import Services
 from bot.signals import MAX_BODY_BYTES, BadSignal, SignalService, parse_webhook, verify_request
 

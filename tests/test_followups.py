@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.cases import Signal
+from bot.case_types import Signal
 from bot.clock import FakeClock
 from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy

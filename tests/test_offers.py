@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.cases import Refused, Signal
+from bot.case_types import Refused, Signal
 from bot.clock import FakeClock
 from bot.messages import CaseAction
 from bot.offer_messages import OfferAction

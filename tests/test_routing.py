@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.cases import Signal
+from bot.case_types import Signal
 from bot.clock import FakeClock
 from bot.policy import parse_policy
 from bot.routing import AccountFacts, pick_by_load, route
