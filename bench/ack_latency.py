@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from flask import Flask, Response, request
 from slack_bolt import Ack, App
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_sdk import WebClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from waitress.server import create_server
 
 from bot.policy import Policy, load_policy
@@ -49,6 +48,7 @@ from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from storage.models import Case, CaseEvent
+from tests.schemas import fresh_schema
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
 
@@ -114,16 +114,8 @@ def database(url: str | None) -> Iterator[str]:
         with tempfile.TemporaryDirectory() as tmp:
             yield f"sqlite:///{Path(tmp) / 'bench.db'}"
         return
-    schema = f"bench_ack_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    try:
-        yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_schema(url, "bench_ack") as fresh:
+        yield fresh
 
 
 def savedesk_services(standin: SlackStandin, url: str, policy: Policy) -> Services:

@@ -16,9 +16,7 @@ import os
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -26,7 +24,7 @@ from typing import TypeVar
 if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, delete, text, update
+from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -35,6 +33,7 @@ from bot.steps import LEASE, StepRunner
 from storage import steps
 from storage.db import Database
 from storage.models import OutboxMessage, ScheduledStep
+from tests.schemas import fresh_schema
 
 T = TypeVar("T")
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -58,11 +57,11 @@ def main() -> None:
     print(f"{args.rows:,} scheduled steps, {args.due:,} due; batches of {BATCH}\n")
     with tempfile.TemporaryDirectory() as tmp:
         bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
-    with postgres_schema(args.url) as url:
-        if url is None:
-            print(f"PostgreSQL: not reachable at {args.url}, skipped")
-        else:
-            bench("PostgreSQL", url, args)
+    if not Database(args.url).ping():
+        print(f"PostgreSQL: not reachable at {args.url}, skipped")
+        return
+    with fresh_schema(args.url, "bench") as url:
+        bench("PostgreSQL", url, args)
 
 
 def parse_args() -> argparse.Namespace:
@@ -72,27 +71,6 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--queue", action="store_true", help="handler queues an outbox message")
     return parser.parse_args()
-
-
-@contextmanager
-def postgres_schema(url: str) -> Iterator[str | None]:
-    """A fresh schema for the run, dropped at the end (None if PostgreSQL is unreachable)."""
-    admin = create_engine(url)
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    try:
-        with admin.begin() as conn:
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-    except Exception:
-        admin.dispose()
-        yield None
-        return
-    sep = "&" if "?" in url else "?"
-    try:
-        yield f"{url}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
 
 
 def bench(name: str, url: str, args: argparse.Namespace) -> None:

@@ -7,7 +7,6 @@ import contextlib
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +15,6 @@ from typing import Any, TypeVar
 
 import pytest
 from slack_bolt import App
-from sqlalchemy import create_engine, text
 from waitress.server import create_server
 
 from bot.clock import FakeClock
@@ -27,6 +25,7 @@ from bot.settings import Settings, load_settings
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
+from tests.schemas import fresh_schema
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
 
@@ -59,17 +58,8 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     if not PG_URL:
         yield f"sqlite:///{tmp_path / 'savedesk.db'}"
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
-    sep = "&" if "?" in PG_URL else "?"
-    try:
-        yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-        admin.dispose()
+    with fresh_schema(PG_URL) as url:
+        yield url
 
 
 @pytest.fixture
