@@ -47,6 +47,11 @@ _WANT_PERMALINK = "_want_permalink"
 _LINK_PARENT = "_link_parent"
 
 
+def _message(text: str, blocks: list[dict] | None) -> dict[str, Any]:
+    """A message's payload: the text (notifications, fallback) and any blocks."""
+    return {"text": text, "blocks": blocks} if blocks else {"text": text}
+
+
 def post(
     session: Session,
     now: datetime,
@@ -61,9 +66,7 @@ def post(
     `keep_permalink` stores the message's permalink once sent (thread roots), so lists
     and DMs can link to it without asking Slack again.
     """
-    payload: dict[str, Any] = {"text": text}
-    if blocks:
-        payload["blocks"] = blocks
+    payload = _message(text, blocks)
     if keep_permalink:
         payload[_WANT_PERMALINK] = True
     return rows.add(session, method="chat.postMessage", channel=channel, payload=payload, now=now)
@@ -83,9 +86,7 @@ def linked(
 
     Sent after `root`, whose permalink is only known once Slack has it.
     """
-    payload: dict[str, Any] = {"text": text, _LINK_PARENT: True}
-    if blocks:
-        payload["blocks"] = blocks
+    payload = {**_message(text, blocks), _LINK_PARENT: True}
     if thread_ts:
         payload["thread_ts"] = thread_ts
     return rows.add(
@@ -101,9 +102,7 @@ def reply(
     blocks: list[dict] | None = None,
 ) -> OutboxMessage:
     """Queue a reply in the thread of `root`, sent once the root has its `ts`."""
-    payload: dict[str, Any] = {"text": text}
-    if blocks:
-        payload["blocks"] = blocks
+    payload = _message(text, blocks)
     return rows.add(
         session,
         method="chat.postMessage",
