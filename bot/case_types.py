@@ -10,23 +10,18 @@ from typing import Any
 
 from bot.policy import Policy
 from storage.models import Account, Case
+from vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 
-CLOSED_STATUSES = ("saved", "churned", "moved_on")
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged", "working", *CLOSED_STATUSES),
-    "acknowledged": ("working", *CLOSED_STATUSES),
-    "working": CLOSED_STATUSES,
-    "saved": ("working",),
-    "churned": ("working",),
-    "moved_on": ("working",),
+    CaseStatus.NEW: (CaseStatus.ACKNOWLEDGED, CaseStatus.WORKING, *CLOSED_STATUSES),
+    CaseStatus.ACKNOWLEDGED: (CaseStatus.WORKING, *CLOSED_STATUSES),
+    CaseStatus.WORKING: CLOSED_STATUSES,
+    CaseStatus.SAVED: (CaseStatus.WORKING,),
+    CaseStatus.CHURNED: (CaseStatus.WORKING,),
+    CaseStatus.MOVED_ON: (CaseStatus.WORKING,),
 }
-RISKS = ("low", "medium", "high")
-MOVE_ON_REASONS = {
-    "not_ideal_customer": "Not our ideal customer",
-    "out_of_business": "Bankrupt / out of business",
-    "wrong_fit": "Wrong product fit",
-    "other": "Other",
-}
+RISKS = tuple(level.value for level in RiskLevel)
+MOVE_ON_REASONS = MOVE_ON_LABELS
 STATUS_WORDS = {
     "acknowledged": "acknowledged",
     "working": "reopened",
@@ -47,10 +42,6 @@ def snooze_until(choice: str, day: date | None, now: datetime, policy: Policy) -
         raise Refused("Pick the date the snooze ends.")
     opening = policy.business_hours[0] if policy.business_hours else time(9)
     return datetime.combine(day, opening, tzinfo=policy.timezone).astimezone(UTC)
-
-
-def track_of(kind: str) -> str:
-    return "payment" if kind == "payment_failed" else "churn"
 
 
 class Refused(Exception):

@@ -27,7 +27,6 @@ from bot.case_types import (
     Opened,
     Refused,
     Signal,
-    track_of,
 )
 from bot.clock import Clock
 from bot.lookup import AccountMatch, find_account
@@ -48,6 +47,7 @@ from storage import accounts as accounts_store
 from storage import cases as store
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Account, Case
+from vocab import track_of
 
 log = logging.getLogger(__name__)
 TEAM_TTL_SECONDS = 60

@@ -24,11 +24,12 @@ from bot.team import Team
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
+from vocab import StepKind
 
-LADDER_KINDS = ("ack_nudge", "escalate", "repeat")
-STALE = "stale"
-SNOOZE_END = "snooze_end"
-REMINDER = "reminder"
+LADDER_KINDS = (StepKind.ACK_NUDGE, StepKind.ESCALATE, StepKind.REPEAT)
+STALE = StepKind.STALE
+SNOOZE_END = StepKind.SNOOZE_END
+REMINDER = StepKind.REMINDER
 
 
 def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:

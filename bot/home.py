@@ -11,18 +11,10 @@ from bot.cases import CaseService
 from bot.followups import REMINDER
 from storage import cases as case_store
 from storage import home as home_store
+from vocab import STEP_LABELS
 
 LIMIT = 20
 """Rows per list: three full lists plus headings stay well under Slack's 100 blocks."""
-
-STEP_LABELS = {
-    "ack_nudge": "Nudge if nobody acknowledges",
-    "escalate": "Escalation to the managers",
-    "repeat": "Reminder to owner and managers",
-    "stale": "Check-in if the case stays quiet",
-    "snooze_end": "Snooze ends",
-    REMINDER: "Your reminder",
-}
 
 
 def step_label(kind: str) -> str:

@@ -20,6 +20,7 @@ from slack_sdk.models.blocks import (
 )
 
 from storage.models import OPEN_STATUSES, Account, Case
+from vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 
 
 class CaseAction(StrEnum):
@@ -42,31 +43,6 @@ class CaseAction(StrEnum):
     MOVE_ON_KEEP = "case_move_on_keep"
 
 
-STATUS_LABELS = {
-    "new": ":new: New",
-    "acknowledged": ":eyes: Acknowledged",
-    "working": ":hammer_and_wrench: Working",
-    "saved": ":white_check_mark: Saved",
-    "churned": ":x: Churned",
-    "moved_on": ":arrow_right: Moved on",
-}
-RISK_LABELS = {
-    "low": ":large_green_circle: low",
-    "medium": ":large_yellow_circle: medium",
-    "high": ":red_circle: high",
-}
-KIND_LABELS = {
-    "cancellation": "Cancellation",
-    "non_renewal": "Non-renewal",
-    "downgrade": "Downgrade",
-    "contact_left": "Main contact left",
-    "usage_drop": "Usage drop",
-    "payment_failed": "Payment failed",
-    "budget_cut": "Budget cut",
-    "competitor": "Competitor",
-    "negative_feedback": "Negative feedback",
-    "other": "Other risk",
-}
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 

@@ -14,18 +14,9 @@ from slack_sdk.models.blocks import (
 
 from bot.messages import money, who
 from storage.models import Offer
+from vocab import OFFER_TYPE_LABELS
 
-OFFER_TYPES = {
-    "discount": "Discount",
-    "free_months": "Free months",
-    "pause": "Pause",
-    "plan_change": "Downgrade / plan change",
-    "extended_trial": "Extended trial",
-    "training": "Re-onboarding or training",
-    "free_services": "Free services",
-    "exec_sponsor": "Executive sponsor meeting",
-    "custom": "Custom",
-}
+OFFER_TYPES = OFFER_TYPE_LABELS
 
 
 class OfferAction(StrEnum):
