@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot import followups, outbox
 from bot.case_types import CLOSED_STATUSES, RISKS, Refused
-from bot.messages import esc, move_on_request_blocks, owner_dm, time_token, who
 from bot.team import Team
+from slack_edge.messages import esc, move_on_request_blocks, owner_dm, time_token, who
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage

@@ -30,7 +30,11 @@ from bot.case_types import (
 )
 from bot.clock import Clock
 from bot.lookup import AccountMatch, find_account
-from bot.messages import (
+from bot.people import Directory
+from bot.policy import Policy
+from bot.routing import AccountFacts, Routed, route
+from bot.team import Team, load_team
+from slack_edge.messages import (
     OFFBOARDING_CHECKLIST,
     case_root,
     esc,
@@ -39,10 +43,6 @@ from bot.messages import (
     quiet,
     who,
 )
-from bot.people import Directory
-from bot.policy import Policy
-from bot.routing import AccountFacts, Routed, route
-from bot.team import Team, load_team
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage.db import Database

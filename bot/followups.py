@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.calendar import add_business_delay, next_open
-from bot.messages import case_title, nudge_blocks, who
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from slack_edge.messages import case_title, nudge_blocks, who
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-
-from slack_sdk import WebClient
+from typing import Any
 
 from bot.cases import CaseService
 from bot.clock import Clock, SystemClock
@@ -15,8 +14,8 @@ from bot.offers import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
+from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
-from bot.slack_client import delivery_client, interactive_client
 from bot.steps import StepReport, StepRunner
 from storage.db import Database
 
@@ -44,7 +43,8 @@ class Services:
     policy: Policy
     db: Database
     clock: Clock
-    api: WebClient
+    api: Any
+    """The interactive Slack Web API client; only handlers/ and slack_edge use it."""
     deliverer: Deliverer
     directory: Directory
     cases: CaseService
@@ -64,11 +64,20 @@ class Services:
         return self.deliverer.run_once()
 
 
-def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
+def assemble(
+    settings: Settings,
+    policy: Policy,
+    clock: Clock | None,
+    *,
+    api: Any,
+    lookup: PeopleLookup,
+    transport: SlackTransport,
+) -> Services:
+    """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
+    `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    api = interactive_client(settings)
-    directory = Directory(db, api, clock)
+    directory = Directory(db, lookup, clock)
     cases = CaseService(db, policy, clock, directory)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
@@ -79,7 +88,7 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         db=db,
         clock=clock,
         api=api,
-        deliverer=Deliverer(db, delivery_client(settings), clock),
+        deliverer=Deliverer(db, transport, clock),
         directory=directory,
         cases=cases,
         offers=offers,

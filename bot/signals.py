@@ -34,8 +34,8 @@ from bot.case_types import Opened, Signal
 from bot.cases import CaseService
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
-from bot.messages import CaseAction, esc, offer_blocks
 from bot.policy import KINDS, Policy
+from slack_edge.messages import CaseAction, esc, offer_blocks
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import outbox as outbox_rows

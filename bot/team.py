@@ -8,10 +8,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from slack_sdk.errors import SlackApiError
-
 from bot.people import Directory, PersonNotFound, is_user_id
 from bot.policy import ROLE_NAMES, Policy
+from bot.ports import SlackError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +46,7 @@ def resolve_refs(directory: Directory, refs: tuple[str, ...]) -> tuple[str, ...]
     for ref in refs:
         try:
             found.extend(u for u in directory.resolve(ref) if u not in found)
-        except (PersonNotFound, SlackApiError, OSError) as err:
+        except (PersonNotFound, SlackError, OSError) as err:
             log.warning("cannot resolve %s: %s", ref, err)
     return tuple(found)
 

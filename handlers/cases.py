@@ -12,9 +12,9 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.case_types import MOVE_ON_REASONS, Refused, Signal, snooze_until
-from bot.messages import CaseAction
 from bot.services import Services
-from handlers import case_views as views
+from slack_edge import case_modals as views
+from slack_edge.messages import CaseAction
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 
 from bot import commands
 from bot.case_types import Signal
-from bot.messages import esc
 from bot.services import Services
-from handlers import case_views as views
-from handlers.case_list import case_list_blocks
-from handlers.usage import usage_blocks, usage_text
+from slack_edge import case_modals as views
+from slack_edge.case_list import case_list_blocks
+from slack_edge.messages import esc
+from slack_edge.usage import usage_blocks, usage_text
 
 
 def register(app: App, services: Services) -> None:

@@ -24,9 +24,9 @@ from slack_sdk.models.views import View
 
 from bot.case_types import CaseListing
 from bot.home import FollowUp, FollowUps, HomePage, load_home, step_label
-from bot.messages import esc, time_token
 from bot.services import Services
-from handlers.case_list import case_line
+from slack_edge.case_list import case_line
+from slack_edge.messages import esc, time_token
 
 log = logging.getLogger(__name__)
 

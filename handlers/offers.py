@@ -10,13 +10,13 @@ from slack_sdk import WebClient
 
 from bot.amounts import parse_amount
 from bot.case_types import Refused
-from bot.messages import CaseAction
-from bot.offer_messages import OfferAction
 from bot.offers import read_offer
 from bot.services import Services
-from handlers import offer_views as views
-from handlers.case_views import field_value
 from handlers.cases import case_id_of, refuse
+from slack_edge import offer_modals as views
+from slack_edge.case_modals import field_value
+from slack_edge.messages import CaseAction
+from slack_edge.offer_messages import OfferAction
 
 
 def register(app: App, services: Services) -> None:

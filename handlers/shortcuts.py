@@ -18,7 +18,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.messages import CaseAction
 from bot.services import Services
 from bot.signals import (
     CaseFields,
@@ -30,7 +29,8 @@ from bot.signals import (
     read_modal_metadata,
     read_offer_value,
 )
-from handlers import case_views as views
+from slack_edge import case_modals as views
+from slack_edge.messages import CaseAction
 
 log = logging.getLogger(__name__)
 

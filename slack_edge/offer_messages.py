@@ -12,7 +12,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages import money, who
+from slack_edge.messages import money, who
 from storage.models import Offer
 from vocab import OFFER_TYPE_LABELS
 

@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
+from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
 from storage.models import Offer
 
 PROPOSE = "case_offer_view"

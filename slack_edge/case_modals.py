@@ -26,8 +26,8 @@ from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
 from bot.case_types import MOVE_ON_REASONS, RISKS
-from bot.messages import esc, kind_label
 from bot.policy import KINDS
+from slack_edge.messages import esc, kind_label
 from storage.models import Account
 
 NEW_CASE = "new_case"
