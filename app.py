@@ -19,7 +19,7 @@ from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.accounts import AccountImporter, ImportFileError
+from bot.imports.accounts import AccountImporter, ImportFileError
 from bot.policy import Policy, PolicyError, load_policy
 from bot.scheduler import run_with_lock
 from bot.services import Services

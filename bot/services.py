@@ -6,11 +6,11 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.cases import CaseService
+from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
-from bot.followups import Ladder
-from bot.offers import NUDGE as OFFER_NUDGE
-from bot.offers import OfferService
+from bot.followups.service import Ladder
+from bot.offers.service import NUDGE as OFFER_NUDGE
+from bot.offers.service import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy

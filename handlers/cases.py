@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.case_types import MOVE_ON_REASONS, Refused, Signal, snooze_until
+from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import commands
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.services import Services
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks

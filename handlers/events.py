@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.signals import SignalService, SlackMessage
+from bot.signals.service import SignalService, SlackMessage
 from handlers.shortcuts import message_text, permalink
 
 # New messages only: edits (message_changed), deletions and joins never offer again.

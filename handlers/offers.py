@@ -9,8 +9,8 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.amounts import parse_amount
-from bot.case_types import Refused
-from bot.offers import read_offer
+from bot.cases.models import Refused
+from bot.offers.service import read_offer
 from bot.services import Services
 from handlers.cases import case_id_of, refuse
 from slack_edge import offer_modals as views

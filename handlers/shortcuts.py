@@ -19,7 +19,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
-from bot.signals import (
+from bot.signals.service import (
     CaseFields,
     Draft,
     ExistingCase,

@@ -6,9 +6,15 @@ import logging
 
 from flask import Flask, Response, jsonify, request
 
-from bot.case_types import Opened
+from bot.cases.models import Opened
 from bot.services import Services
-from bot.signals import MAX_BODY_BYTES, BadSignal, SignalService, parse_webhook, verify_request
+from bot.signals.service import (
+    MAX_BODY_BYTES,
+    BadSignal,
+    SignalService,
+    parse_webhook,
+    verify_request,
+)
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.case_types import CaseItem
+from bot.cases.models import CaseItem
 from bot.services import Services
 from slack_edge.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
 

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
-from bot.case_types import MOVE_ON_REASONS, RISKS
+from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
 from slack_edge.messages import esc, kind_label
 from storage.models import Account

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from slack_edge.messages import CaseAction

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Refused, Signal
+from bot.cases.models import Refused, Signal
 from bot.clock import FakeClock
-from bot.offers import OfferInput
+from bot.offers.service import OfferInput
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer, ScheduledStep

@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.case_types import Opened, Signal
-from bot.cases import CaseService
+from bot.cases.models import Opened, Signal
+from bot.cases.service import CaseService
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
 from bot.policy import KINDS, Policy

@@ -16,9 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import followups, outbox
-from bot.case_actions import CaseActions
-from bot.case_types import (
+from bot import outbox
+from bot.cases.actions import CaseActions
+from bot.cases.models import (
     ALLOWED_MOVES,
     CLOSED_STATUSES,
     STATUS_WORDS,
@@ -28,11 +28,12 @@ from bot.case_types import (
     Refused,
     Signal,
 )
+from bot.cases.routing import AccountFacts, Routed, route
 from bot.clock import Clock
+from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.people import Directory
 from bot.policy import Policy
-from bot.routing import AccountFacts, Routed, route
 from bot.team import Team, load_team
 from slack_edge.messages import (
     OFFBOARDING_CHECKLIST,

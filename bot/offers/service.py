@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
-from bot.case_types import Refused
-from bot.cases import CaseService
+from bot.cases.models import Refused
+from bot.cases.service import CaseService
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
 from slack_edge.messages import esc, money, who

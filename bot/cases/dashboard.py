@@ -6,9 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.case_types import CaseItem, CaseListing
-from bot.cases import CaseService
-from bot.followups import REMINDER
+from bot.cases.models import CaseItem, CaseListing
+from bot.cases.service import CaseService
+from bot.followups.service import REMINDER
 from storage import cases as case_store
 from storage import home as home_store
 from vocab import STEP_LABELS
