@@ -16,6 +16,7 @@ from bot.people import Directory
 from bot.policy import Policy
 from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
+from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
 from storage.db import Database
 
@@ -49,6 +50,7 @@ class Services:
     directory: Directory
     cases: CaseService
     offers: OfferService
+    signals: SignalService
     steps: StepRunner
 
     def tick(self) -> TickReport:
@@ -92,5 +94,6 @@ def assemble(
         directory=directory,
         cases=cases,
         offers=offers,
+        signals=SignalService(db, policy, clock, cases),
         steps=StepRunner(db, clock, handlers),
     )

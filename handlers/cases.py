@@ -67,7 +67,7 @@ def register(app: App, services: Services) -> None:
             dedupe=("slack-view", view["id"]),
             respond_url=meta.get("response_url"),
         )
-        services.cases.open(data.account_id, signal)
+        services.signals.open(data.account_id, signal)
 
 
 def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:

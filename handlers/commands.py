@@ -67,4 +67,4 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    services.cases.open(match.account.id, signal)
+    services.signals.open(match.account.id, signal)

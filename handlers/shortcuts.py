@@ -19,18 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.services import Services
-from bot.signals.service import (
-    CaseFields,
-    Draft,
-    ExistingCase,
-    SignalService,
-    SlackMessage,
-    modal_metadata,
-    read_modal_metadata,
-    read_offer_value,
-)
+from bot.signals.models import CaseFields, Draft, ExistingCase, SlackMessage
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
+from slack_edge.signal_codecs import modal_metadata, read_modal_metadata, read_prompt_value
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +77,7 @@ def tell(respond: Respond, text: str) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    signals = SignalService.of(services)
+    signals = services.signals
 
     def open_modal(
         respond: Respond,
@@ -120,7 +112,7 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        offer = read_offer_value(body["actions"][0].get("value"))
+        offer = read_prompt_value(body["actions"][0].get("value"))
         if offer is None:
             tell(respond, "This offer can no longer be used; try the “Open churn case” shortcut.")
             return

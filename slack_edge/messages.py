@@ -159,8 +159,8 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def offer_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
-    """A threaded offer to open a case from a message that sounds like churn."""
+def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
+    """A threaded prompt to open a case from a message that sounds like churn."""
     text = f"This sounds like churn (“{phrase}”). Open a case so it has an owner?"
     value = json.dumps({"channel": channel, "ts": ts})
     blocks = [

@@ -157,7 +157,7 @@ class CaseService(CaseActions):
                 facts,
                 signal.kind,
                 arr,
-                lambda pool: store.load(session, pool),
+                lambda pool: store.open_case_counts(session, pool),
                 team.resolve,
             )
 
