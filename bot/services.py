@@ -18,6 +18,7 @@ from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.team import TeamService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ class Services:
     """The interactive Slack Web API client; only handlers/ and slack_edge use it."""
     deliverer: Deliverer
     directory: Directory
+    team: TeamService
     cases: CaseService
     offers: OfferService
     signals: SignalService
@@ -59,7 +61,7 @@ class Services:
         return TickReport(steps=steps, delivery=self.deliver())
 
     def run_steps(self) -> StepReport:
-        self.cases.team()  # resolve people before the step transactions start
+        self.team.current()  # resolve people before the step transactions start
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -80,9 +82,10 @@ def assemble(
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     directory = Directory(db, lookup, clock)
-    cases = CaseService(db, policy, clock, directory)
+    team = TeamService(policy, directory)
+    cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
-    ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
+    ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
     return Services(
         settings=settings,
@@ -92,6 +95,7 @@ def assemble(
         api=api,
         deliverer=Deliverer(db, transport, clock),
         directory=directory,
+        team=team,
         cases=cases,
         offers=offers,
         signals=SignalService(db, policy, clock, cases),

@@ -95,6 +95,7 @@ def _modal_listener(
         except Refused as why:
             refuse(respond, body, client, str(why))
             return
+        services.cases.record_press(case.id, body["user"]["id"])
         client.views_open(trigger_id=body["trigger_id"], view=build(case))
 
     return listener

@@ -30,6 +30,7 @@ def register(app: App, services: Services) -> None:
         except Refused as why:
             refuse(respond, body, client, str(why))
             return
+        services.cases.record_press(case.id, body["user"]["id"])
         currency = services.cases.currency_of(case.id)
         view = views.propose_modal(case.id, offers.history(case.id), currency)
         client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -84,3 +84,42 @@ class CaseItem:
 class CaseListing:
     items: list[CaseItem]
     total: int
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as handlers see it: a frozen copy, never the ORM row (which belongs to its
+    session). ARR amounts are in the account's currency; times are UTC."""
+
+    id: int
+    account_id: int
+    track: str
+    kind: str
+    status: str
+    risk: str
+    owner: str | None
+    csm: str | None
+    arr_at_risk: Decimal | None
+    renewal_date: date | None
+    created_at: datetime
+    snoozed_until: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case) -> CaseView:
+        """Copy the row's columns while its session is still open."""
+        return cls(
+            id=case.id,
+            account_id=case.account_id,
+            track=case.track,
+            kind=case.kind,
+            status=case.status,
+            risk=case.risk,
+            owner=case.owner,
+            csm=case.csm,
+            arr_at_risk=case.arr_at_risk,
+            renewal_date=case.renewal_date,
+            created_at=case.created_at,
+            snoozed_until=case.snoozed_until,
+            closed_at=case.closed_at,
+        )
