@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 SHORTCUT = "open_churn_case"
 FROM_MESSAGE = "new_case_from_message"
 SHORTCUT_SOURCE = "message shortcut"
-OFFER_SOURCE = "watched channel"
+PROMPT_SOURCE = "watched channel"
 
 
 def permalink(client: WebClient, channel: str, ts: str) -> str | None:
@@ -112,12 +112,12 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        offer = read_prompt_value(body["actions"][0].get("value"))
-        if offer is None:
+        prompt = read_prompt_value(body["actions"][0].get("value"))
+        if prompt is None:
             tell(respond, "This offer can no longer be used; try the “Open churn case” shortcut.")
             return
-        origin, account_id = offer
-        open_modal(respond, client, body["trigger_id"], origin, OFFER_SOURCE, account_id)
+        origin, account_id = prompt
+        open_modal(respond, client, body["trigger_id"], origin, PROMPT_SOURCE, account_id)
 
     @app.view(FROM_MESSAGE)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

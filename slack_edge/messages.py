@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 from storage.models import OPEN_STATUSES, Account, Case
-from vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 
 
 class CaseAction(StrEnum):

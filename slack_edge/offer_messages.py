@@ -12,9 +12,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.vocab import OFFER_TYPE_LABELS
 from slack_edge.messages import money, who
 from storage.models import Offer
-from vocab import OFFER_TYPE_LABELS
 
 OFFER_TYPES = OFFER_TYPE_LABELS
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from vocab import OPEN_STATUSES
+from storage.vocab import OPEN_STATUSES
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

@@ -9,9 +9,9 @@ from datetime import datetime
 from bot.cases.models import CaseItem, CaseListing
 from bot.cases.service import CaseService
 from bot.followups.service import REMINDER
+from bot.vocab import STEP_LABELS
 from storage import cases as case_store
 from storage import home as home_store
-from vocab import STEP_LABELS
 
 LIMIT = 20
 """Rows per list: three full lists plus headings stay well under Slack's 100 blocks."""

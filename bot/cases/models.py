@@ -9,8 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy import Policy
+from bot.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from storage.models import Account, Case
-from vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
     CaseStatus.NEW: (CaseStatus.ACKNOWLEDGED, CaseStatus.WORKING, *CLOSED_STATUSES),

@@ -34,6 +34,7 @@ from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
 from bot.team import Team, TeamService
+from bot.vocab import track_of
 from slack_edge.messages import (
     OFFBOARDING_CHECKLIST,
     case_root,
@@ -47,7 +48,6 @@ from storage import accounts as accounts_store
 from storage import cases as store
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Account, Case
-from vocab import track_of
 
 log = logging.getLogger(__name__)
 

@@ -20,11 +20,11 @@ from bot.calendar import add_business_delay, next_open
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.vocab import StepKind
 from slack_edge.messages import case_title, nudge_blocks, who
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
-from vocab import StepKind
 
 LADDER_KINDS = (StepKind.ACK_NUDGE, StepKind.ESCALATE, StepKind.REPEAT)
 STALE = StepKind.STALE

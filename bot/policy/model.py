@@ -4,7 +4,7 @@ approves offers and who chases invoices, with the decisions they answer (`Policy
 
 Built by `bot.policy.parse` from TOML (see `policy.example.toml`) or taken as the built-in
 defaults. Nothing here talks to Slack: people stay as written (user IDs, emails, @groups) and
-another component resolves them. The vocabulary (kinds and so on) lives in `vocab`.
+another component resolves them. The vocabulary (kinds and so on) lives in `bot.vocab`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from vocab import Kind
+from bot.vocab import Kind
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
