@@ -138,7 +138,7 @@ class CaseService(CaseActions):
         raise AssertionError("unreachable")
 
     def _route_outside_tx(self, account_id: int, signal: Signal, team: Team) -> Routed:
-        with self.db.session() as session:
+        with self.db.read() as session:
             account = session.get(Account, account_id)
             assert account is not None
             facts = AccountFacts(account.csm, account.account_owner, account.segment)
