@@ -15,6 +15,7 @@ from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
+from slack_edge.modals import CaseMeta, decode
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +136,7 @@ def _submitted(
     """A view-submission listener: Refused comes back as an inline error, nothing saved."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        case_id = int(json.loads(view["private_metadata"])["case_id"])
+        case_id = decode(CaseMeta, view["private_metadata"]).case_id
         try:
             act(case_id, body["user"]["id"], view["state"]["values"])
         except Refused as why:

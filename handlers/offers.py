@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -16,6 +15,7 @@ from handlers.cases import case_id_of, refuse
 from slack_edge import offer_modals as views
 from slack_edge.case_modals import field_value
 from slack_edge.messages import CaseAction
+from slack_edge.modals import CaseMeta, OfferMeta, decode
 from slack_edge.offer_messages import OfferAction
 
 
@@ -42,7 +42,7 @@ def register(app: App, services: Services) -> None:
         if data is None:
             ack(response_action="errors", errors=errors)
             return
-        case_id = int(json.loads(view["private_metadata"])["case_id"])
+        case_id = decode(CaseMeta, view["private_metadata"]).case_id
         try:
             offers.propose(case_id, body["user"]["id"], data)
         except Refused as why:
@@ -75,7 +75,7 @@ def register(app: App, services: Services) -> None:
         except ValueError as err:
             ack(response_action="errors", errors={"value": f"Counter value: {err}."})
             return
-        offer_id = int(json.loads(view["private_metadata"])["offer_id"])
+        offer_id = decode(OfferMeta, view["private_metadata"]).offer_id
         note = field_value(values, "note", "note")
         try:
             offers.decide(offer_id, body["user"]["id"], "counter", value, note)
