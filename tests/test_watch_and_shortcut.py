@@ -13,9 +13,9 @@ from sqlalchemy import select
 
 from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy
+from demo.standin.sender import Response
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
-from tests.slack_requests import Response
 
 SIGNALS_POLICY = (
     TEST_POLICY
