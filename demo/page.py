@@ -72,6 +72,10 @@ def create_page_app(demo: Demo) -> Flask:
     def index() -> Response:
         return send_from_directory(STATIC, "index.html")
 
+    @web.get("/favicon.ico")
+    def favicon() -> tuple[str, int]:
+        return "", 204
+
     @web.get("/static/<path:name>")
     def static_file(name: str) -> Response:
         return send_from_directory(STATIC, name)

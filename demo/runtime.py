@@ -83,6 +83,7 @@ class Demo:
 
     def start(self, importer: Importer | None = None) -> str:
         """Start everything; returns the page's URL."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         self.standin.start()
         populate(self.standin)
         self.settings = self._settings()
@@ -189,6 +190,7 @@ def run_demo(port: int, open_browser: bool, database_url: str | None, importer: 
     import signal
     import webbrowser
 
+    logging.getLogger("slack_bolt").setLevel(logging.ERROR)  # "token is ignored": by design
     demo = Demo(port=port, database_url=database_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

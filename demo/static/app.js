@@ -89,6 +89,7 @@
 
   function render() {
     if (!ui.state) return;
+    seenFor();
     const current = channelOf();
     if (!(ui.place.kind === "app" && ui.tab === "home")) {
       for (const m of ui.state.messages) if (m.channel === current) markSeen(m.channel, m.ts);
@@ -184,7 +185,7 @@
   function renderMessage(m, channel, withReplies) {
     const row = BK.el("div", `msg${m.ephemeral ? " ephemeral" : ""}`);
     row.dataset.ts = m.ts;
-    const bot = !m.user || m.user === "U0BOT";
+    const bot = m.ephemeral || !m.user || m.user === "U0BOT";
     const who = bot ? "Savedesk" : name(m.user);
     row.appendChild(BK.el("div", `avatar${bot ? " bot" : ""}`, T.escapeHtml(who.slice(0, 1))));
     const body = BK.el("div", "msg-body");

@@ -126,13 +126,13 @@ function mrkdwn(text, ctx) {
   src = src.replace(/`([^`\n]+)`/g, (all, code) => hold(`<code>${escapeHtml(unescapeSlack(code))}</code>`));
   src = src.replace(/<([^<>\n]+)>/g, (all, inner) => hold(renderToken(inner, ctx)));
   let html = escapeHtml(unescapeSlack(src));
-  const edge = "(^|[\\s(\\u0000>\"'])";
-  const tail = "(?=$|[\\s.,!?;:)\\u0000<\"'-])";
+  const edge = "(^|[^\\w*_~])";
+  const tail = "(?=$|[^\\w*_~])";
   html = html.replace(new RegExp(`${edge}\\*(\\S(?:[^*\\n]*?\\S)?)\\*${tail}`, "g"), "$1<b>$2</b>");
   html = html.replace(new RegExp(`${edge}_(\\S(?:[^_\\n]*?\\S)?)_${tail}`, "g"), "$1<i>$2</i>");
   html = html.replace(new RegExp(`${edge}~(\\S(?:[^~\\n]*?\\S)?)~${tail}`, "g"), "$1<s>$2</s>");
-  html = html.split("\n").map((line) => (line.startsWith("&gt; ") || line === "&gt;")
-    ? `<blockquote>${line.replace(/^&gt; ?/, "")}</blockquote>` : line).join("\n");
+  html = html.split("\n").map((line) => (line.startsWith("&gt;")
+    ? `<blockquote>${line.replace(/^&gt; ?/, "")}</blockquote>` : line)).join("\n");
   html = emojify(html).replace(/\n/g, "<br>").replace(/<\/blockquote><br>/g, "</blockquote>");
   return html.replace(/\u0000(\d+)\u0000/g, (all, n) => held[Number(n)]);
 }

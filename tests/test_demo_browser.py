@@ -1,0 +1,142 @@
+"""The demo page in a real browser (headless Chromium driven by Selenium): a CSM opens a
+cancellation, proposes an offer, the manager approves it, and a nudge arrives after the
+clock moves. Set SAVEDESK_SCREENSHOTS=docs to refresh the README's screenshots.
+
+Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); skipped with
+the reason when they are absent. Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from demo.runtime import Demo
+from tests.conftest import database_url
+from tests.demo_fixtures import start_demo
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+if not (CHROMIUM and CHROMEDRIVER):
+    pytest.skip(
+        "browser test needs Chromium and chromedriver (apt-get install chromium chromium-driver)",
+        allow_module_level=True,
+    )
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+from selenium.webdriver.support.select import Select  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SHOTS = os.environ.get("SAVEDESK_SCREENSHOTS")
+WAIT = 20
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Demo]:
+    for url in database_url(tmp_path):
+        yield from start_demo(url, tmp_path / "demo")
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    options.add_argument("--window-size=1500,950")
+    service = webdriver.chrome.service.Service(CHROMEDRIVER)
+    driver = webdriver.Chrome(options=options, service=service)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def wait_for_text(driver, css: str, text: str) -> None:
+    WebDriverWait(driver, WAIT).until(
+        lambda d: any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css)),
+        f"{text!r} never appeared in {css}",
+    )
+
+
+def click(driver, css: str) -> None:
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
+    driver.find_elements(By.CSS_SELECTOR, css)[-1].click()
+
+
+def type_in(driver, text: str, css: str = "#composer-input") -> None:
+    field = driver.find_element(By.CSS_SELECTOR, css)
+    field.send_keys(text)
+    field.send_keys(Keys.ENTER)
+
+
+def act_as(driver, user_id: str) -> None:
+    Select(driver.find_element(By.ID, "person")).select_by_value(user_id)
+
+
+def shot(driver, name: str) -> None:
+    if SHOTS:
+        driver.save_screenshot(str(Path(SHOTS) / name))
+
+
+def propose_offer(driver) -> None:
+    click(driver, '#messages button[data-action-id="case_offer"]')
+    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".modal"))
+    modal = driver.find_element(By.CSS_SELECTOR, ".modal")
+    Select(modal.find_element(By.CSS_SELECTOR, '[data-block="type"]')).select_by_visible_text(
+        "Discount"
+    )
+    fields = {"value": "16800", "discount_pct": "20", "duration": "12 months"}
+    fields["justification"] = "Budget cut; a year at 20% off keeps them through the renewal"
+    for block, text in fields.items():
+        modal.find_element(By.CSS_SELECTOR, f'[data-block="{block}"]').send_keys(text)
+    modal.find_element(By.CSS_SELECTOR, ".modal-submit").click()
+    WebDriverWait(driver, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, ".modal"))
+
+
+def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browser) -> None:
+    browser.get(f"{demo.page_url}/?user=U0CSM&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    type_in(browser, "/churn cancel acme budget cut")
+    wait_for_text(browser, "#messages", "Cancellation: Acme Corp")
+    wait_for_text(browser, "#messages .bk-field", "@Sam Rivera")  # the owner, by ARR
+
+    propose_offer(browser)
+    click(browser, "#messages .replies")
+    wait_for_text(browser, "#thread", "needing approval")
+    WebDriverWait(browser, WAIT).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#thread button[data-action-id="offer_approve"]')
+    )
+    shot(browser, "demo-case-thread.png")
+
+    act_as(browser, "U0MGR")
+    click(browser, '#thread button[data-action-id="offer_approve"]')
+    wait_for_text(browser, "#thread", "approved the save offer")
+    shot(browser, "demo-approval.png")
+
+    act_as(browser, "U0CSM")
+    type_in(browser, "/churn risk globex usage_drop logins halved")
+    wait_for_text(browser, "#messages", "Usage drop: Globex")
+    browser.find_element(By.CSS_SELECTOR, '#channel-list [data-channel="C0GENERAL"]').click()
+    for control in ("clock-morning", "clock-day"):  # a business day has begun, whenever we run
+        before = browser.find_element(By.ID, "clock-now").text
+        browser.find_element(By.ID, control).click()
+        WebDriverWait(browser, WAIT).until(
+            lambda d, before=before: d.find_element(By.ID, "clock-now").text != before
+        )
+    WebDriverWait(browser, WAIT).until(  # the owner's DM with the app gets an unread mark
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#app-list .unread[data-channel="D0CSM"]')
+    )
+    click(browser, '#app-list .side-item[data-channel="D0CSM"]')
+    wait_for_text(browser, "#messages", "acted on this case")  # nudge or escalation
+
+    done = {
+        e.get_attribute("data-step") for e in browser.find_elements(By.CSS_SELECTOR, ".step.done")
+    }
+    assert {"open", "routed", "offer", "approve", "nudge"} <= done
