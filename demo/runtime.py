@@ -16,7 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ def next_business_morning(now: datetime, policy: Policy) -> datetime:
             continue
         candidate = datetime.combine(day, opening, tzinfo=policy.timezone)
         if candidate > now:
-            return candidate
+            return candidate.astimezone(UTC)
     return now + timedelta(days=1)
 
 
