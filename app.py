@@ -200,7 +200,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """The stand-in, Savedesk and the page in this process, until Ctrl-C."""
     from demo.runtime import run_demo
 
-    configure_logging("WARNING")
+    configure_logging("ERROR")  # the page shows what happens; the terminal shows failures
     return run_demo(args.port, not args.no_browser, args.database_url, cmd_import)
 
 

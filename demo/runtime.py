@@ -190,7 +190,6 @@ def run_demo(port: int, open_browser: bool, database_url: str | None, importer: 
     import signal
     import webbrowser
 
-    logging.getLogger("slack_bolt").setLevel(logging.ERROR)  # "token is ignored": by design
     demo = Demo(port=port, database_url=database_url)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

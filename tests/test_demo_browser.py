@@ -28,6 +28,7 @@ if not (CHROMIUM and CHROMEDRIVER):
     )
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
 
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.select import Select  # noqa: E402
@@ -58,16 +59,30 @@ def browser() -> Iterator[object]:
         driver.quit()
 
 
+# The page re-renders what changed every poll, so elements are read and clicked in one
+# step (text via JavaScript; clicks retried when the element was just replaced).
+TEXT_OF = "return Array.from(document.querySelectorAll(arguments[0])).map(e => e.innerText)"
+
+
 def wait_for_text(driver, css: str, text: str) -> None:
     WebDriverWait(driver, WAIT).until(
-        lambda d: any(text in e.text for e in d.find_elements(By.CSS_SELECTOR, css)),
+        lambda d: any(text in shown for shown in d.execute_script(TEXT_OF, css)),
         f"{text!r} never appeared in {css}",
     )
 
 
 def click(driver, css: str) -> None:
-    WebDriverWait(driver, WAIT).until(lambda d: d.find_elements(By.CSS_SELECTOR, css))
-    driver.find_elements(By.CSS_SELECTOR, css)[-1].click()
+    def clicked(d) -> bool:
+        found = d.find_elements(By.CSS_SELECTOR, css)
+        if not found:
+            return False
+        try:
+            found[-1].click()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    WebDriverWait(driver, WAIT).until(clicked, f"nothing to click at {css}")
 
 
 def type_in(driver, text: str, css: str = "#composer-input") -> None:
@@ -123,7 +138,7 @@ def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browse
     act_as(browser, "U0CSM")
     type_in(browser, "/churn risk globex usage_drop logins halved")
     wait_for_text(browser, "#messages", "Usage drop: Globex")
-    browser.find_element(By.CSS_SELECTOR, '#channel-list [data-channel="C0GENERAL"]').click()
+    click(browser, '#channel-list [data-channel="C0GENERAL"]')
     for control in ("clock-morning", "clock-day"):  # a business day has begun, whenever we run
         before = browser.find_element(By.ID, "clock-now").text
         browser.find_element(By.ID, control).click()
@@ -140,3 +155,29 @@ def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browse
         e.get_attribute("data-step") for e in browser.find_elements(By.CSS_SELECTOR, ".step.done")
     }
     assert {"open", "routed", "offer", "approve", "nudge"} <= done
+
+
+def test_mrkdwn_and_times_render_as_slack_shows_them(demo: Demo, browser) -> None:
+    browser.get(f"{demo.page_url}/?user=U0CSM")
+    wait_for_text(browser, "#story", "Guided story")
+    text = (
+        "*Owner* _new_ ~old~ `a*b*` <@U0CSM> in <#C0CASES> AT&amp;T &lt;x&gt; "
+        "<https://example.com/?a=1&amp;b=2|the link> <!date^1796050800^{date_long} at {time}|x>"
+        "\n>quoted\nsnake_case_name"
+    )
+    ctx = {
+        "people": [{"id": "U0CSM", "name": "Casey Kim"}],
+        "channels": [{"id": "C0CASES", "name": "cases"}],
+        "timezone": "America/New_York",
+        "now": "2026-11-29T15:00:00Z",
+    }
+    html = browser.execute_script("return SlackText.mrkdwn(arguments[0], arguments[1])", text, ctx)
+    assert "<b>Owner</b> <i>new</i> <s>old</s> <code>a*b*</code>" in html
+    assert "@Casey Kim" in html and "#cases" in html and "AT&amp;T &lt;x&gt;" in html
+    assert 'href="https://example.com/?a=1&amp;b=2"' in html and ">the link</a>" in html
+    assert "<time>Monday, November 30th, 2026 at 10:00 AM</time>" in html  # New York time
+    assert "<blockquote>quoted</blockquote>snake_case_name" in html
+    epoch = browser.execute_script(
+        "return BlockKit.zonedEpoch('2026-11-30T10:00', 'America/New_York')"
+    )
+    assert epoch == 1796050800

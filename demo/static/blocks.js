@@ -131,16 +131,34 @@ function renderTextInput(element, blockId) {
   return stateful(input, blockId, element, () => ({ value: input.value === "" ? null : input.value }));
 }
 
+// "YYYY-MM-DDTHH:MM" as a wall-clock time in `zone` -> epoch seconds (Slack's
+// datetimepicker works in the person's own time zone, not the browser's).
+function zonedEpoch(value, zone) {
+  const asUtc = Date.parse(`${value}:00Z`);
+  const probe = new Date(asUtc);
+  const shift = new Date(probe.toLocaleString("en-US", { timeZone: zone })) -
+    new Date(probe.toLocaleString("en-US", { timeZone: "UTC" }));
+  return Math.floor((asUtc - shift) / 1000);
+}
+
+function zonedWallClock(epoch, zone) {
+  const parts = new Intl.DateTimeFormat("en-CA", {
+    timeZone: zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit", hourCycle: "h23",
+  }).formatToParts(new Date(epoch * 1000)).reduce((acc, p) => ({ ...acc, [p.type]: p.value }), {});
+  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+}
+
 function renderDatePicker(element, blockId, ctx, inInput) {
   const input = el("input", "bk-input bk-date");
   input.type = element.type === "timepicker" ? "time" : (element.type === "datetimepicker" ? "datetime-local" : "date");
   if (element.initial_date) input.value = element.initial_date;
   if (element.initial_time) input.value = element.initial_time;
-  if (element.initial_date_time) input.value = new Date(element.initial_date_time * 1000).toISOString().slice(0, 16);
+  const zone = ctx.timezone || "UTC";
+  if (element.initial_date_time) input.value = zonedWallClock(element.initial_date_time, zone);
   const read = () => {
     if (element.type === "timepicker") return { selected_time: input.value || null };
     if (element.type === "datetimepicker") {
-      return { selected_date_time: input.value ? Math.floor(new Date(input.value).getTime() / 1000) : null };
+      return { selected_date_time: input.value ? zonedEpoch(input.value, zone) : null };
     }
     return { selected_date: input.value || null };
   };
@@ -214,4 +232,4 @@ function renderElement(element, blockId, ctx, inInput = false) {
   }
 }
 
-window.BlockKit = { el, renderElement, optionLabel };
+window.BlockKit = { el, renderElement, optionLabel, zonedEpoch };
