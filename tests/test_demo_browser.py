@@ -151,9 +151,11 @@ def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browse
     click(browser, '#app-list .side-item[data-channel="D0CSM"]')
     wait_for_text(browser, "#messages", "acted on this case")  # nudge or escalation
 
-    done = {
-        e.get_attribute("data-step") for e in browser.find_elements(By.CSS_SELECTOR, ".step.done")
-    }
+    done = set(
+        browser.execute_script(
+            "return Array.from(document.querySelectorAll('.step.done')).map(e => e.dataset.step)"
+        )
+    )
     assert {"open", "routed", "offer", "approve", "nudge"} <= done
 
 
