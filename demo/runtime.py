@@ -68,11 +68,15 @@ class Demo:
     port: int = 3000
     database_url: str | None = None
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="savedesk-demo-")))
-    standin: SlackStandin = field(default_factory=lambda: SlackStandin(strict_triggers=True))
     clock: OffsetClock = field(default_factory=OffsetClock)
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        # Message ts values are Savedesk's (offset) time, so the page shows when things
+        # happened on the clock the person moved.
+        self.standin = SlackStandin(
+            strict_triggers=True, wallclock=lambda: self.clock.now().timestamp()
+        )
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._servers: list[Any] = []

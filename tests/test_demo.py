@@ -181,3 +181,31 @@ def test_app_py_demo_prints_one_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert process.returncode == 0, err
     assert "stopped" in out and "Traceback" not in err
     assert not list(tmp_path.glob("savedesk-demo-*"))  # its temp folder is gone
+
+
+def test_the_message_shortcut_opens_the_case_modal_for_whoever_chose_it(demo: Demo) -> None:
+    page_call(demo, "message", "U0AE", channel="C0GENERAL", text="Hooli asked about pricing")
+    (said,) = demo.standin.messages("C0GENERAL")
+    status, _ = page_call(demo, "shortcut", "U0CSM", channel="C0GENERAL", ts=said["ts"])
+    assert status == 200
+    modal = eventually(lambda: page_state(demo, "U0CSM")["modals"])[-1]
+    assert "Hooli" in json.dumps(modal["blocks"])  # the account the message names
+    assert page_state(demo, "U0AE")["modals"] == []
+    page_call(demo, "close", "U0CSM", view_id=modal["id"])
+    assert page_state(demo, "U0CSM")["modals"] == []
+
+
+def test_the_offset_clock_only_moves_forward() -> None:
+    from datetime import timedelta
+
+    from bot.clock import FakeClock, OffsetClock
+
+    base = FakeClock()
+    clock = OffsetClock(base)
+    assert clock.now() == base.now()
+    clock.advance(timedelta(days=1))
+    base.advance(timedelta(minutes=5))
+    assert clock.now() == base.now() + timedelta(days=1)
+    assert clock.offset == timedelta(days=1)
+    with pytest.raises(ValueError):
+        clock.advance(timedelta(hours=-1))

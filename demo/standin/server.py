@@ -70,7 +70,9 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
-    ``strict_triggers`` refuses trigger ids the stand-in did not issue.
+    ``strict_triggers`` refuses trigger ids the stand-in did not issue. Message ``ts``
+    values count up from a fixed start (predictable in tests) unless ``wallclock`` (epoch
+    seconds) is given: then each ts is that time, as on Slack, kept strictly increasing.
     """
 
     def __init__(
@@ -79,10 +81,13 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
         *,
         strict_triggers: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
+        wallclock: Callable[[], float] | None = None,
     ) -> None:
         self._port = port
         self.strict_triggers = strict_triggers
         self._now = monotonic
+        self._wallclock = wallclock
+        self._last_micros = 0
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._server: _Server | None = None
@@ -343,5 +348,9 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
         return f"{prefix}{next(self._ids):08d}"
 
     def _next_ts(self) -> str:
-        micros = FIRST_TS_MICROS + 100 * next(self._ts_steps)
+        if self._wallclock is None:
+            micros = FIRST_TS_MICROS + 100 * next(self._ts_steps)
+        else:
+            micros = max(int(self._wallclock() * 1_000_000), self._last_micros + 1)
+            self._last_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"

@@ -191,7 +191,11 @@
     const body = BK.el("div", "msg-body");
     const badge = bot ? ' <span class="badge">APP</span>' : "";
     const only = m.ephemeral ? ' <span class="muted small">Only visible to you</span>' : "";
-    body.appendChild(BK.el("div", "msg-head", `<b>${T.escapeHtml(who)}</b>${badge}${only}${m.edited ? ' <span class="muted small">(edited)</span>' : ""}`));
+    const when = new Date(Number(m.ts) * 1000).toLocaleString("en-US", {
+      timeZone: ui.state.timezone, month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
+    });
+    const time = ` <span class="muted small" title="${T.escapeHtml(m.ts)}">${T.escapeHtml(when)}</span>`;
+    body.appendChild(BK.el("div", "msg-head", `<b>${T.escapeHtml(who)}</b>${badge}${time}${only}${m.edited ? ' <span class="muted small">(edited)</span>' : ""}`));
     const ctx = ctxFor({ onAction: (action) => api("action", { channel, ts: m.ts, action }) });
     body.appendChild(m.blocks && m.blocks.length ? BK.renderBlocks(m.blocks, ctx) : BK.el("div", "bk-text", T.mrkdwn(m.text, ctx)));
     for (const file of m.files || []) {
