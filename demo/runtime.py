@@ -192,6 +192,7 @@ class Demo:
 def run_demo(port: int, open_browser: bool, database_url: str | None, importer: Importer) -> int:
     """Start the demo, print its URL (and open it), and stop cleanly on Ctrl-C or SIGTERM."""
     import signal
+    import sys
     import webbrowser
 
     demo = Demo(port=port, database_url=database_url)
@@ -207,7 +208,7 @@ def run_demo(port: int, open_browser: bool, database_url: str | None, importer: 
     except KeyboardInterrupt:
         pass
     except OSError as err:
-        print(f"savedesk: demo: cannot listen on port {port} ({err.strerror})", flush=True)
+        print(f"savedesk: demo: cannot listen on port {port} ({err.strerror})", file=sys.stderr)
         return 2
     finally:
         demo.stop()
