@@ -18,6 +18,7 @@ from demo.standin import SlackStandin, dm_channel
 from demo.standin.sender import Response, SlackSender
 
 SHORTCUT_CALLBACK = "open_churn_case"  # manifest.yml: shortcuts[].callback_id
+ACK_SECONDS = 3.0  # Slack gives up on an unacknowledged request after 3 seconds
 
 
 class SlackRefused(RuntimeError):
@@ -66,6 +67,7 @@ class SlackClientSide:
         """`/churn <text>` typed in ``channel``: the ack is shown to ``user`` only."""
         command, _, rest = text.strip().partition(" ")
         self.note("command", user, command=command, text=rest.strip(), channel=channel)
+        started = time.monotonic()
         response = self.sender.slash_command(
             escape(rest.strip()),
             command=command,
@@ -74,6 +76,10 @@ class SlackClientSide:
             response_url=self.standin.new_response_url(user, channel),
             trigger_id=self.standin.new_trigger_id(user),
         )
+        if time.monotonic() - started > ACK_SECONDS:  # what Slack shows, whatever came later
+            failed = {"text": f'{command} failed with the error "operation_timeout"'}
+            self.standin.add_ephemeral(user, channel, failed, "slack")
+            return
         body = _json_body(response)
         if body and body.get("response_type") == "in_channel":
             self.standin.post_as_user(user, channel, escape(text))
