@@ -209,3 +209,21 @@ def test_the_offset_clock_only_moves_forward() -> None:
     assert clock.offset == timedelta(days=1)
     with pytest.raises(ValueError):
         clock.advance(timedelta(hours=-1))
+
+
+def test_the_story_has_ten_well_formed_steps() -> None:
+    from demo.story import load_steps
+
+    steps = load_steps()
+    assert len(steps) == 10
+    assert len({s.id for s in steps}) == 10
+    assert all(s.title and s.hint and s.when for s in steps)
+
+
+def test_the_page_loads_nothing_from_the_internet() -> None:
+    static = ROOT / "demo" / "static"
+    html = (static / "index.html").read_text()
+    assert "http://" not in html and "https://" not in html and "//cdn" not in html
+    assert "@import" not in (static / "app.css").read_text()
+    for script in static.glob("*.js"):
+        assert "fetch(`http" not in script.read_text() and 'fetch("http' not in script.read_text()
