@@ -25,13 +25,13 @@ from waitress.server import create_server
 from bot.clock import OffsetClock
 from bot.policy import Policy, load_policy
 from bot.scheduler import run_with_lock
-from bot.services import build_services
 from bot.settings import Settings, load_settings
 from demo.client import SlackClientSide
 from demo.sample import load_sample
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from demo.workspace import populate
+from wiring import build_services
 
 log = logging.getLogger("savedesk.demo")
 REPO = Path(__file__).resolve().parent.parent
