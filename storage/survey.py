@@ -25,6 +25,8 @@ from storage.models import Account, Case, OutboxMessage, SurveyAnswer, SurveyEdi
 
 ASKED = "asked"
 ANSWERED = "answered"
+WITHDRAWN = "withdrawn"
+"""A survey whose case was reopened before it was answered: that churn did not happen."""
 
 ANSWER_FIELDS = (
     "stated_reason",
@@ -122,6 +124,17 @@ def answer(
         update(SurveyAnswer)
         .where(SurveyAnswer.id == answer_id, SurveyAnswer.status == ASKED)
         .values(**values, status=ANSWERED, answered_by=actor, answered_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+
+def withdraw(session: Session, answer_id: int, *, now: datetime) -> bool:
+    """Close an unanswered survey because its case was reopened; False if not open."""
+    stmt = (
+        update(SurveyAnswer)
+        .where(SurveyAnswer.id == answer_id, SurveyAnswer.status == ASKED)
+        .values(status=WITHDRAWN, updated_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]

@@ -85,11 +85,16 @@ def test_one_survey_per_churn_never_two_open(db: Database) -> None:
         assert second is not None and second.churn_number == 2
         assert survey.open_for_case(session, case_id) is second
         assert survey.latest_for_case(session, case_id) is second
+        assert survey.withdraw(session, second.id, now=T0)  # reopened before it was answered
+        assert not survey.withdraw(session, second.id, now=T0)
+        third = survey.ask(session, case_id, now=T0 + timedelta(days=5), asked_to="U0CSM")
+        assert third is not None and third.churn_number == 3
     with db.read() as session:
         rows = survey.for_case(session, case_id)
         assert [(r.churn_number, r.status, r.root_cause) for r in rows] == [
             (1, "answered", "price_value"),
-            (2, "asked", None),
+            (2, "withdrawn", None),
+            (3, "asked", None),
         ]
         assert rows[0].answered_by == "U0CSM" and rows[0].answered_at == T0
 
