@@ -251,3 +251,8 @@ def loading_modal() -> dict[str, Any]:
         close="Close",
         blocks=[ContextBlock(elements=[PlainTextObject(text="Loading the survey…")])],
     ).to_dict()
+
+
+def digest_blocks(sections: list[str]) -> list[dict[str, Any]]:
+    """The monthly digest: one section per part (each already within 3000 characters)."""
+    return [SectionBlock(text=MarkdownTextObject(text=s[:3000])).to_dict() for s in sections[:50]]
