@@ -18,7 +18,7 @@ ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
     "working": CLOSED_STATUSES,
     "saved": ("working",),
     "churned": ("working",),
-    "moved_on": ("working",),
+    "moved_on": ("working", "churned"),  # the customer left after all
 }
 RISKS = ("low", "medium", "high")
 MOVE_ON_REASONS = {

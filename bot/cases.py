@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time as monotonic_time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import select
@@ -51,6 +52,9 @@ from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
 TEAM_TTL_SECONDS = 60
+StatusListener = Callable[[Session, Case, Account, str, dict[str, Any]], None]
+"""Told of every status change inside its unit of work: (session, case, account, previous
+status, details such as `involuntary`). The survey listens for "became churned"."""
 
 
 class CaseService(CaseActions):
@@ -60,6 +64,7 @@ class CaseService(CaseActions):
         self.clock = clock
         self.directory = directory
         self._team: tuple[float, Team] | None = None
+        self.status_listeners: list[StatusListener] = []
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """Who holds each role, resolved outside any transaction and kept for a minute.
@@ -333,6 +338,7 @@ class CaseService(CaseActions):
         status: str,
         actor: str,
         reason: str | None = None,
+        details: dict[str, Any] | None = None,
     ) -> None:
         """The one place a status changes: checked, stamped, recorded and announced."""
         if status not in ALLOWED_MOVES.get(case.status, ()):
@@ -359,8 +365,10 @@ class CaseService(CaseActions):
             {"from": previous, "to": status, "reason": reason},
         )
         root = store.root_message(session, case)
-        if status in ("churned", "moved_on") and root is not None:
+        if status in ("churned", "moved_on") and previous in OPEN_STATUSES and root is not None:
             outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
+        for listener in self.status_listeners:
+            listener(session, case, account, previous, details or {})
 
     def _acted(
         self,

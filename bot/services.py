@@ -18,6 +18,8 @@ from bot.policy import Policy
 from bot.settings import Settings
 from bot.slack_client import delivery_client, interactive_client
 from bot.steps import StepReport, StepRunner
+from bot.survey.service import SurveyService
+from bot.survey.steps import SurveySteps
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,8 @@ class Services:
     cases: CaseService
     offers: OfferService
     steps: StepRunner
+    survey: SurveyService
+    survey_steps: SurveySteps
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -58,6 +62,8 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.cases.team()  # resolve people before the step transactions start
+        with self.db.session() as session:
+            self.survey_steps.ensure_digest(session, self.clock.now())
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -72,7 +78,10 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     cases = CaseService(db, policy, clock, directory)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    survey = SurveyService(db, policy, clock, cases.team)
+    cases.status_listeners.append(survey.status_changed)
+    survey_steps = SurveySteps(policy, lambda: cases.team(stale_ok=True), None)
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **survey_steps.handlers()}
     return Services(
         settings=settings,
         policy=policy,
@@ -84,4 +93,6 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         cases=cases,
         offers=offers,
         steps=StepRunner(db, clock, handlers),
+        survey=survey,
+        survey_steps=survey_steps,
     )

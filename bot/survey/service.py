@@ -51,6 +51,15 @@ class SurveyService:
 
     # -- the case lifecycle --------------------------------------------------------------------
 
+    def status_changed(
+        self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]
+    ) -> None:
+        """The case lifecycle's listener: a churn asks, a reopen withdraws."""
+        if case.status == "churned":
+            self.case_churned(session, case, account, involuntary=bool(details.get("involuntary")))
+        elif previous == "churned":
+            self.case_reopened(session, case)
+
     def case_churned(
         self, session: Session, case: Case, account: Account, *, involuntary: bool = False
     ) -> SurveyAnswer | None:
