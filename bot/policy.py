@@ -24,6 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.durations import DURATION_HINT, format_duration, parse_duration
+from bot.survey.policy import MonthlySchedule, SurveyPolicyError, check_survey, parse_reason_digest
 
 KINDS: tuple[str, ...] = (
     "cancellation",
@@ -266,6 +267,7 @@ class WeeklySchedule:
 @dataclass(frozen=True)
 class Reports:
     weekly: WeeklySchedule | None = WeeklySchedule(0, time(9, 0))
+    reason_digest: MonthlySchedule | None = None  # off unless the file sets it
 
 
 @dataclass(frozen=True)
@@ -275,6 +277,7 @@ class SurveyReason:
     key: str
     label: str
     owner: str | None = None
+    hint: str | None = None
 
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (
@@ -415,6 +418,11 @@ class Policy:
             notes.append("channels.reports is not set: the weekly report cannot be posted")
         if self.channels.sales is None:
             notes.append("channels.sales is not set: leads from departed champions are not posted")
+        if not any(r.owner for r in self.survey_reasons):
+            notes.append(
+                "survey.reasons is not set: the built-in root causes have no owners, so no "
+                "function hears about losses"
+            )
         if self.signals.bots and not self.signals.watch_channels:
             notes.append("signals.bots is set but signals.watch_channels is empty: nothing is read")
         esc = self.escalation
@@ -452,10 +460,13 @@ class Policy:
         weekly = self.reports.weekly
         target = self.channels.reports or "(no channel)"
         lines.append(f"Weekly report: {f'{weekly} -> {target}' if weekly else 'off'}")
-        lines.append("Survey reasons:")
+        digest = self.reports.reason_digest
+        lines.append(f"Reason digest: {f'{digest} -> each root cause owner' if digest else 'off'}")
+        lines.append("Survey root causes (key: label -> owner):")
         for reason in self.survey_reasons:
-            owner = f" -> {reason.owner}" if reason.owner else ""
-            lines.append(f"  {reason.key}: {reason.label}{owner}")
+            owner = f" -> {reason.owner}" if reason.owner else " -> (nobody is told)"
+            hint = f"  ({reason.hint})" if reason.hint else ""
+            lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
         return "\n".join(lines)
 
     def _describe_calendar(self) -> str:
@@ -903,12 +914,16 @@ def _signals(value: Any) -> Signals:
 
 
 def _reports(value: Any) -> Reports:
-    table = _table(value, "reports", ("weekly",))
+    table = _table(value, "reports", ("weekly", "reason_digest"))
+    try:
+        digest = parse_reason_digest(table.get("reason_digest", ""))
+    except SurveyPolicyError as err:
+        raise _Problem(err.problem.path, err.problem.message) from None
     if "weekly" not in table:
-        return Reports()
+        return Reports(reason_digest=digest)
     text = _string(table["weekly"], "reports.weekly", 'a day and a time like "mon 09:00"')
     if text == "":
-        return Reports(weekly=None)
+        return Reports(weekly=None, reason_digest=digest)
     day, _, clock_text = text.strip().partition(" ")
     at = _clock(clock_text)
     if day.lower() not in DAY_NAMES or at is None:
@@ -917,36 +932,16 @@ def _reports(value: Any) -> Reports:
             f'{_show(text)} is not a weekly time (use a day and a time like "mon 09:00", '
             'or "" to turn it off)',
         )
-    return Reports(weekly=WeeklySchedule(weekday=DAY_NAMES.index(day.lower()), at=at))
+    weekly = WeeklySchedule(weekday=DAY_NAMES.index(day.lower()), at=at)
+    return Reports(weekly=weekly, reason_digest=digest)
 
 
 def _survey(value: Any) -> tuple[SurveyReason, ...]:
-    table = _table(value, "survey", ("reasons",))
-    if "reasons" not in table:
+    """The root-cause taxonomy; every malformed entry is named (bot/survey/policy.py)."""
+    reasons, problems = check_survey(value)
+    if problems:
+        first, rest = problems[0], "".join(f"; {p}" for p in problems[1:])
+        raise _Problem(first.path, first.message + rest)
+    if reasons is None:
         return DEFAULT_SURVEY_REASONS
-    reasons: list[SurveyReason] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(_tables(table["reasons"], "survey.reasons")):
-        where = f"survey.reasons[{i}]"
-        _check_keys(entry, where, ("key", "label", "owner"))
-        key = _string(_required(entry, "key", where, "a snake_case name"), _at(where, "key"))
-        if not _REASON_KEY.fullmatch(key):
-            raise _Problem(_at(where, "key"), f"{_show(key)} is not snake_case (like price_value)")
-        if key in seen:
-            raise _Problem(_at(where, "key"), f"{_show(key)} is used twice")
-        seen.add(key)
-        default_label = key.replace("_", " ").capitalize()
-        label = _string(entry.get("label", default_label), _at(where, "label")).strip()
-        owner = entry.get("owner")
-        if owner is not None and not (
-            isinstance(owner, str) and (is_channel(owner) or is_person(owner))
-        ):
-            raise _Problem(
-                _at(where, "owner"),
-                f"{_show(owner)} is not a channel ID or a person "
-                "(use a channel ID like C0123, a Slack user ID like U0123, an email, or @group)",
-            )
-        reasons.append(SurveyReason(key=key, label=label or default_label, owner=owner))
-    if not reasons:
-        raise _Problem("survey.reasons", "is empty (the survey needs at least one root cause)")
-    return tuple(reasons)
+    return tuple(SurveyReason(r.key, r.label, r.owner, r.hint) for r in reasons)

@@ -80,7 +80,7 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
     survey = SurveyService(db, policy, clock, cases.team)
     cases.status_listeners.append(survey.status_changed)
-    survey_steps = SurveySteps(policy, lambda: cases.team(stale_ok=True), None)
+    survey_steps = SurveySteps(policy, lambda: cases.team(stale_ok=True))
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **survey_steps.handlers()}
     return Services(
         settings=settings,

@@ -5,7 +5,7 @@ in the thread, the reason owner told (and nobody else), edits, follow-ups, Reope
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,7 +16,7 @@ from bot.clock import FakeClock
 from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy
 from storage import survey as survey_store
-from storage.models import Case, CaseEvent, SurveyAnswer
+from storage.models import Case, CaseEvent, ScheduledStep, SurveyAnswer
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 
 SURVEY_POLICY = (
@@ -27,9 +27,13 @@ acknowledge_within = "1h"
 escalate_after = "4h"
 repeat_every = "1d"
 
+[reports]
+reason_digest = "1st 09:00"
+
 [[survey.reasons]]
 key = "missing_functionality"
 label = "Missing functionality"
+hint = "A capability they needed that we do not have"
 owner = "C0PRODUCT"
 [[survey.reasons]]
 key = "price_value"
@@ -161,6 +165,8 @@ def test_churn_asks_owner_answers_go_to_the_thread_and_only_the_owning_function(
         ("price_value", "Price too high for the value"),
         ("champion_left", "Champion left, nobody took over"),
     ]
+    assert options[0]["description"]["text"] == "A capability they needed that we do not have"
+    assert "description" not in options[1]
     competitor = block(view, "survey_competitor")
     assert competitor["optional"] and competitor["element"]["type"] == "external_select"
     stated = block(view, "survey_stated_reason")["element"]["initial_value"]
@@ -293,3 +299,28 @@ def test_a_moved_on_customer_who_leaves_is_a_churn_with_a_survey(app: RunningApp
     app.services.cases.close(opened.case_id, "U0MGR", "moved_on", "bankrupt")
     answer = churn(app, opened.case_id, user="U0MGR")
     assert (answer.case_id, answer.status) == (opened.case_id, "asked")
+
+
+def test_monthly_digest_per_reason_owner(app: RunningApp, clock: FakeClock) -> None:
+    case_id = open_case(app)
+    answer = churn(app, case_id)
+    view = open_modal(app, "survey_fill", answer.id, "U0AE")
+    submit(app, view, "U0AE", cause="missing_functionality", competitor="Rivalsoft")
+    app.tick()
+    product_before = len(app.standin.messages("C0PRODUCT"))
+    clock.set(datetime(2026, 2, 1, 14, 1, tzinfo=UTC))  # 09:01 in New York
+    app.tick()
+    app.tick()  # a second run sends nothing more
+    digest = app.standin.messages("C0PRODUCT")[product_before:]
+    assert len(digest) == 1
+    body = json.dumps(digest[0]["blocks"])
+    assert "Losses in January 2026" in body and "*1* lost, ARR $60,000" in body
+    assert "|Acme Corp>" in body and "Rivalsoft (1)" in body  # linked to its thread
+    pricing = app.standin.messages("C0PRICING")
+    assert len(pricing) == 1 and "No losses" in json.dumps(pricing[0]["blocks"])
+    assert len(app.standin.messages("D0CSLEAD")) == 1
+    with app.services.db.read() as session:
+        keys = session.scalars(
+            select(ScheduledStep.key).where(ScheduledStep.kind == "survey_digest")
+        )
+        assert sorted(keys) == ["survey_digest:2026-02", "survey_digest:2026-03"]

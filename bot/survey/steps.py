@@ -17,7 +17,6 @@ from bot.steps import StepHandler
 from bot.survey import schedule
 from bot.survey.digest import DigestFacts, digest_sections, owners, previous_month
 from bot.survey.notices import reminder_text
-from bot.survey.policy import MonthlySchedule
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
 from bot.team import Team
@@ -30,14 +29,11 @@ log = logging.getLogger(__name__)
 
 class SurveySteps:
     """Step handlers; `team` is the copy resolved before the run (no Slack call inside a
-    step's transaction); `digest_at` is `reports.reason_digest` (None: off)."""
+    step's transaction). The digest runs at `reports.reason_digest` (absent: off)."""
 
-    def __init__(
-        self, policy: Policy, team: Callable[[], Team], digest_at: MonthlySchedule | None
-    ) -> None:
+    def __init__(self, policy: Policy, team: Callable[[], Team]) -> None:
         self.policy = policy
         self.team = team
-        self.digest_at = digest_at
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {
@@ -49,7 +45,7 @@ class SurveySteps:
 
     def ensure_digest(self, session: Session, now: datetime) -> None:
         """The next digest exists as a step (cheap: an insert that keeps the first)."""
-        schedule.schedule_digest(session, self.digest_at, self.policy, now)
+        schedule.schedule_digest(session, self.policy.reports.reason_digest, self.policy, now)
 
     # -- reminders of an unanswered survey ------------------------------------------------------
 
