@@ -336,7 +336,7 @@ class CaseService(CaseActions):
         case: Case,
         account: Account,
         status: str,
-        actor: str,
+        actor: str | None,
         reason: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
@@ -353,7 +353,8 @@ class CaseService(CaseActions):
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
-        text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
+        by = who(actor) if actor else "The customer left:"
+        text = f"{by} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(
             session,

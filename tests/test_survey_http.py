@@ -324,3 +324,32 @@ def test_monthly_digest_per_reason_owner(app: RunningApp, clock: FakeClock) -> N
             select(ScheduledStep.key).where(ScheduledStep.kind == "survey_digest")
         )
         assert sorted(keys) == ["survey_digest:2026-02", "survey_digest:2026-03"]
+
+
+def test_involuntary_churn_says_so_and_preselects_nothing(app: RunningApp) -> None:
+    open_case(app)
+    with app.services.db.read() as session:
+        account_id = session.scalar(select(Case.account_id))
+    why = "the subscription ended after a failed payment"
+    case = app.services.cases.customer_left(account_id, involuntary=True, why=why)
+    assert case is not None and case.status == "churned"
+    app.tick()
+    answer = surveys(app)[-1]
+    assert (answer.involuntary, answer.stated_reason) == (True, None)
+    view = open_modal(app, "survey_fill", answer.id, "U0AE")
+    assert "Involuntary churn" in view["blocks"][0]["text"]["text"]
+    for block_id in ("survey_root_cause", "survey_controllable", "survey_would_come_back"):
+        assert "initial_option" not in block(view, block_id)["element"]
+    assert block(view, "survey_stated_reason")["optional"] is True
+    assert submit(app, view, "U0AE", stated="", cause="price_value", back="no") == {}
+    assert surveys(app)[-1].status == "answered"
+
+
+def test_a_moved_on_customer_whose_subscription_ends_is_churned(app: RunningApp) -> None:
+    account_id = seed_account(app.services, "initech", "Initech")
+    opened = app.services.cases.open(account_id, Signal(kind="cancellation", source="test"))
+    app.services.cases.close(opened.case_id, "U0MGR", "moved_on", "not our ideal customer")
+    case = app.services.cases.customer_left(account_id, involuntary=False, why="subscription ended")
+    assert case is not None and case.id == opened.case_id and case.status == "churned"
+    assert [(s.case_id, s.status) for s in surveys(app)] == [(opened.case_id, "asked")]
+    assert app.services.cases.customer_left(account_id, involuntary=False, why="again") is None
