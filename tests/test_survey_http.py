@@ -232,19 +232,28 @@ def test_competitor_type_ahead_counts_spellings_as_one(app: RunningApp) -> None:
 def test_unanswered_survey_is_followed_up_until_answered(app: RunningApp, clock: FakeClock) -> None:
     case_id = open_case(app)
     answer = churn(app, case_id)
-    reminders = lambda: [m for m in app.standin.messages("D0AE") if "still" in m["text"]]  # noqa: E731
-    clock.advance(timedelta(minutes=61))
+
+    def reminders(channel: str = "D0AE") -> list[str]:
+        return [m["text"] for m in app.standin.messages(channel) if "survey is still" in m["text"]]
+
+    clock.advance(timedelta(minutes=59))
     app.tick()
-    assert len(reminders()) == 1
-    clock.advance(timedelta(hours=3))
+    assert reminders() == []
+    clock.advance(timedelta(minutes=2))  # acknowledge_within = 1h
     app.tick()
-    assert any("<@U0MGR>" in m["text"] for m in app.standin.messages("D0MGR"))
+    assert len(reminders()) == 1 and reminders("D0MGR") == []
+    clock.advance(timedelta(hours=3))  # escalate_after = 4h: the managers are brought in
+    app.tick()
+    assert len(reminders()) == 2 and len(reminders("D0MGR")) == 1
+    assert "<@U0AE> <@U0MGR>" in reminders("C0CASES")[-1]
+    clock.advance(timedelta(days=1))  # repeat_every = 1d
+    app.tick()
+    assert len(reminders()) == 3 and len(reminders("D0MGR")) == 2
     view = open_modal(app, "survey_fill", answer.id, "U0AE")
     submit(app, view, "U0AE", cause="price_value")
-    count = len(reminders())
     clock.advance(timedelta(days=3))
     app.tick()
-    assert len(reminders()) == count
+    assert len(reminders()) == 3 and len(reminders("D0MGR")) == 2
 
 
 def test_reopen_and_churn_again_asks_once_more_never_twice(app: RunningApp) -> None:

@@ -37,7 +37,7 @@ def ask_text(case: Case, account: Account, person: str | None, involuntary: bool
 def reminder_text(case: Case, account: Account, people: list[str | None], headline: str) -> str:
     """A follow-up of an unanswered survey, mentioning whom it concerns."""
     mentions = " ".join(who(p) for p in dict.fromkeys(people) if p)
-    return f"{headline} *{esc(account.name)}* (case #{case.id}) {mentions}".rstrip()
+    return f"{headline}: *{esc(account.name)}* (case #{case.id}). {mentions}".rstrip()
 
 
 def change_line(actor: str, changes: dict[str, list[Any]], label: Callable[[str], str]) -> str:

@@ -70,19 +70,19 @@ class SurveySteps:
         )
         if now >= escalate_at:
             return  # late (downtime): the escalation says it all in one message
-        headline = ":bell: The cancellation survey is still waiting for"
+        headline = ":bell: The cancellation survey is still waiting"
         text = reminder_text(case, account, [answer.asked_to], headline)
         say_with_button(session, case, now, text, [answer.asked_to], answer, "survey_reminder")
 
     def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """`escalate_after` after asking: the managers are brought in."""
-        headline = ":rotating_light: Still no cancellation survey for"
+        headline = ":rotating_light: The cancellation survey is still not filled in"
         self._bring_in_managers(session, step, now, 2, headline)
 
     def repeat(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """Every `repeat_every` after that, owner and managers again."""
         n = int(step.payload.get("n", 2))
-        headline = ":alarm_clock: The cancellation survey is still missing for"
+        headline = ":alarm_clock: The cancellation survey is still missing"
         self._bring_in_managers(session, step, now, n + 1, headline)
 
     def _bring_in_managers(
