@@ -9,18 +9,13 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.case_types import Refused
+from bot.cases.models import Refused
 from bot.services import Services
 from bot.survey.answers import InvalidSurvey, SurveyField
 from handlers.cases import refuse
-from slack_edge.survey_views import (
-    SUBMIT,
-    SurveyAction,
-    SurveyMetadata,
-    competitor_options,
-    read_form,
-    survey_modal,
-)
+from slack_edge.modals import SurveyMeta, decode
+from slack_edge.survey_messages import SurveyAction
+from slack_edge.survey_modals import SUBMIT, competitor_options, read_form, survey_modal
 
 
 def register(app: App, services: Services) -> None:
@@ -46,7 +41,7 @@ def register(app: App, services: Services) -> None:
     @app.view(SUBMIT)
     def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         try:
-            meta = SurveyMetadata.loads(view.get("private_metadata") or "")
+            meta = decode(SurveyMeta, view.get("private_metadata"))
             form = read_form(view["state"]["values"])
             survey.submit(meta.answer_id, body["user"]["id"], form)
         except InvalidSurvey as invalid:

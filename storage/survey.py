@@ -22,11 +22,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Case, OutboxMessage, SurveyAnswer, SurveyEdit
+from storage.vocab import SurveyStatus
 
-ASKED = "asked"
-ANSWERED = "answered"
-WITHDRAWN = "withdrawn"
-"""A survey whose case was reopened before it was answered: that churn did not happen."""
+ASKED = SurveyStatus.ASKED
+ANSWERED = SurveyStatus.ANSWERED
+WITHDRAWN = SurveyStatus.WITHDRAWN
 
 ANSWER_FIELDS = (
     "stated_reason",

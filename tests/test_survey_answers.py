@@ -9,7 +9,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.messages import esc, money
 from bot.survey.answers import (
     InvalidSurvey,
     SurveyAnswers,
@@ -22,6 +21,7 @@ from bot.survey.competitors import clean, normalise, suggestions
 from bot.survey.policy import ReasonSpec
 from bot.survey.routing import LossFacts, OwnerTarget, owner_notice, owner_target
 from bot.survey.tried import tried_text
+from slack_edge.messages import esc, money
 from storage.models import Offer
 
 KEYS = ("missing_functionality", "price_value", "other")

@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from bot.messages import esc, money
 from bot.survey.digest import (
     DigestFacts,
     digest_sections,
@@ -16,6 +15,7 @@ from bot.survey.digest import (
     previous_month,
 )
 from bot.survey.policy import MonthlySchedule, ReasonSpec
+from slack_edge.messages import esc, money
 from storage.survey import CauseTotal, Loss
 
 NY = ZoneInfo("America/New_York")

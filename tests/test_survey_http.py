@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.clock import FakeClock
-from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy
+from slack_edge.messages import CaseAction
 from storage import survey as survey_store
 from storage.models import Case, CaseEvent, ScheduledStep, SurveyAnswer
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from bot.messages import esc, who
 from bot.survey.answers import COME_BACK
 from bot.survey.routing import LossFacts
 from bot.survey.views import SurveySummary
+from slack_edge.messages import esc, who
 from storage.models import Account, Case, SurveyAnswer
 
 FIELD_WORDS = {

@@ -17,13 +17,14 @@ from bot.calendar import add_business_delay
 from bot.policy import Policy
 from bot.survey.digest import next_run
 from bot.survey.policy import MonthlySchedule
+from bot.vocab import StepKind
 from storage import steps as step_store
 from storage.models import SurveyAnswer
 
-NUDGE = "survey_nudge"
-ESCALATE = "survey_escalate"
-REPEAT = "survey_repeat"
-DIGEST = "survey_digest"
+NUDGE = StepKind.SURVEY_NUDGE
+ESCALATE = StepKind.SURVEY_ESCALATE
+REPEAT = StepKind.SURVEY_REPEAT
+DIGEST = StepKind.SURVEY_DIGEST
 LADDER = (NUDGE, ESCALATE, REPEAT)
 
 

@@ -16,10 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.case_types import Refused
+from bot.cases.models import Refused
 from bot.clock import Clock
-from bot.messages import case_root, esc, money, who
-from bot.offer_messages import OFFER_TYPES
 from bot.policy import Policy
 from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
@@ -29,7 +27,9 @@ from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.survey.views import ReasonChoice, SurveyPrompt, SurveySummary
 from bot.team import Team
-from slack_edge.survey_views import answers_blocks, ask_blocks
+from bot.vocab import OFFER_TYPE_LABELS
+from slack_edge.messages import case_root, esc, money, who
+from slack_edge.survey_messages import answers_blocks, ask_blocks
 from storage import cases as case_store
 from storage import offers as offers_store
 from storage import survey as store
@@ -66,7 +66,7 @@ class SurveyService:
         """Ask the owner for the survey of this churn; None if one is already open."""
         now = self.clock.now()
         offers = offers_store.for_case(session, case.id)
-        tried = tried_text(offers, account.currency, OFFER_TYPES, money)
+        tried = tried_text(offers, account.currency, OFFER_TYPE_LABELS, money)
         person = case.owner or case.csm
         answer = store.ask(
             session,

@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.calendar import add_business_delay
-from bot.messages import esc, money
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.survey import schedule
@@ -20,7 +19,8 @@ from bot.survey.notices import reminder_text
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
 from bot.team import Team
-from slack_edge.survey_views import digest_blocks
+from slack_edge.messages import esc, money
+from slack_edge.survey_messages import digest_blocks
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer
 
