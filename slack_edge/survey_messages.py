@@ -12,7 +12,7 @@ from typing import Any
 from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObject, SectionBlock
 
 from bot.survey.answers import COME_BACK
-from bot.survey.views import SurveySummary
+from bot.survey.models import SurveySummary
 from slack_edge.messages import esc
 
 FILL_LABEL = "Fill in the cancellation survey"

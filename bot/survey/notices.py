@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.survey.answers import COME_BACK
+from bot.survey.models import SurveySummary
 from bot.survey.routing import LossFacts
-from bot.survey.views import SurveySummary
 from slack_edge.messages import esc, who
 from storage.models import Account, Case, SurveyAnswer
 

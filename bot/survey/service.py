@@ -22,10 +22,10 @@ from bot.policy import Policy
 from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
 from bot.survey.competitors import normalise, suggestions
+from bot.survey.models import ReasonChoice, SurveyPrompt, SurveySummary
 from bot.survey.notices import ask_text, change_line, loss_facts, summary_of
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
-from bot.survey.views import ReasonChoice, SurveyPrompt, SurveySummary
 from bot.team import Team
 from bot.vocab import OFFER_TYPE_LABELS
 from slack_edge.messages import case_root, esc, money, who
