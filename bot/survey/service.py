@@ -27,7 +27,7 @@ from bot.survey.notices import ask_text, change_line, loss_facts, summary_of
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.team import Team
-from bot.vocab import OFFER_TYPE_LABELS
+from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
 from slack_edge.messages import case_root, esc, money, who
 from slack_edge.survey_messages import answers_blocks, ask_blocks
 from storage import cases as case_store
@@ -55,9 +55,9 @@ class SurveyService:
         self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]
     ) -> None:
         """The case lifecycle's listener: a churn asks, a reopen withdraws."""
-        if case.status == "churned":
+        if case.status == CaseStatus.CHURNED:
             self.case_churned(session, case, account, involuntary=bool(details.get("involuntary")))
-        elif previous == "churned":
+        elif previous == CaseStatus.CHURNED:
             self.case_reopened(session, case)
 
     def case_churned(
