@@ -18,6 +18,8 @@ from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.survey.service import SurveyService
+from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from storage.db import Database
 
@@ -54,6 +56,8 @@ class Services:
     offers: OfferService
     signals: SignalService
     steps: StepRunner
+    survey: SurveyService
+    survey_steps: SurveySteps
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -62,6 +66,8 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.team.current()  # resolve people before the step transactions start
+        with self.db.session() as session:
+            self.survey_steps.ensure_digest(session, self.clock.now())
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -86,7 +92,10 @@ def assemble(
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    survey = SurveyService(db, policy, clock, team.current)
+    cases.status_listeners.append(survey.status_changed)
+    survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True))
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **survey_steps.handlers()}
     return Services(
         settings=settings,
         policy=policy,
@@ -100,4 +109,6 @@ def assemble(
         offers=offers,
         signals=SignalService(db, policy, clock, cases),
         steps=StepRunner(db, clock, handlers),
+        survey=survey,
+        survey_steps=survey_steps,
     )
