@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.cases import CaseService
 from bot.clock import Clock, SystemClock
+from bot.finance.service import Finance
 from bot.followups import Ladder
 from bot.offers import NUDGE as OFFER_NUDGE
 from bot.offers import OfferService
@@ -50,6 +51,7 @@ class Services:
     cases: CaseService
     offers: OfferService
     steps: StepRunner
+    finance: Finance
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -58,6 +60,7 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.cases.team()  # resolve people before the step transactions start
+        self.finance.run_due()
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -72,7 +75,8 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     cases = CaseService(db, policy, clock, directory)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    finance = Finance(db, policy, clock, lambda: cases.team(stale_ok=True))
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **finance.handlers()}
     return Services(
         settings=settings,
         policy=policy,
@@ -84,4 +88,5 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         cases=cases,
         offers=offers,
         steps=StepRunner(db, clock, handlers),
+        finance=finance,
     )

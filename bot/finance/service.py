@@ -1,0 +1,48 @@
+"""The finance side in one object: Stripe events, the dunning ladder and the pre-renewal
+check, with the step handlers they need and one pass for `tick` and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.finance.dunning import DunningLadder, LadderReport
+from bot.finance.stripe_service import StripeService
+from bot.policy import Policy
+from bot.steps import StepHandler
+from bot.team import Team
+from storage.db import Database
+
+
+@dataclass
+class FinanceReport:
+    """One pass: the ladder's invoices and scheduled steps."""
+
+    ladder: LadderReport
+
+    def summary(self) -> str:
+        return f"dunning: {self.ladder.scheduled} step(s) scheduled"
+
+
+class Finance:
+    """Built once per process by the composition root."""
+
+    def __init__(
+        self, db: Database, policy: Policy, clock: Clock, team: Callable[[], Team]
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.stripe = StripeService(db, policy, clock)
+        self.ladder = DunningLadder(db, policy, team)
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        """Step kinds the StepRunner hands to finance."""
+        return {**self.ladder.handlers()}
+
+    def run_due(self, now: datetime | None = None) -> FinanceReport:
+        """Schedule what is due now (ladder steps); the StepRunner then runs them."""
+        now = now or self.clock.now()
+        return FinanceReport(ladder=self.ladder.schedule_due(now))

@@ -1,0 +1,1 @@
+"""CSV imports (accounts, invoices): bad rows named by line, good rows kept."""
