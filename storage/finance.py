@@ -105,6 +105,29 @@ def explain_ladder(session: Session, today: date, limit: int) -> str:
     return "\n".join(" ".join(str(col) for col in row) for row in rows)
 
 
+def schedule_steps(session: Session, rows: list[dict[str, Any]], now: datetime) -> int:
+    """Add many scheduled steps in one statement (the ladder pass); rows carry key, kind,
+    due_at and payload. Same rule as `storage.steps.schedule`: an existing key is left
+    alone unless it was cancelled. Returns how many were added or revived."""
+    if not rows:
+        return 0
+    dialect = postgresql if _is_postgres(session) else sqlite
+    values = [{**row, "state": "pending", "created_at": now, "attempts": 0} for row in rows]
+    stmt = dialect.insert(ScheduledStep).values(values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[ScheduledStep.key],
+        set_={
+            "state": "pending",
+            "due_at": stmt.excluded.due_at,
+            "payload": stmt.excluded.payload,
+            "claimed_until": None,
+            "done_at": None,
+        },
+        where=ScheduledStep.state == "cancelled",
+    ).returning(ScheduledStep.id)
+    return len(session.execute(stmt).all())
+
+
 def cancel_dunning_steps(session: Session, invoice_pk: int, now: datetime) -> int:
     """Cancel an invoice's pending ladder steps (it was paid, voided or written off)."""
     prefix = DUNNING_KEY.format(invoice=invoice_pk, days="")

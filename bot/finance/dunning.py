@@ -16,6 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,6 @@ from bot.steps import StepHandler
 from bot.team import Team
 from storage import cases as case_store
 from storage import finance as store
-from storage import steps as step_store
 from storage.db import Database
 from storage.models import Account, Invoice, OutboxMessage, ScheduledStep
 
@@ -57,35 +57,32 @@ class LadderReport:
     scheduled: int = 0
 
 
-def advance(session: Session, policy: Policy, invoice: Invoice, now: datetime) -> bool:
-    """Schedule the highest step an invoice has reached and move its `next_step_on` on.
-    True when a step was scheduled (False: already scheduled, or nothing reached)."""
+def advance(policy: Policy, invoice: Invoice, now: datetime) -> dict[str, Any] | None:
+    """Move an invoice up to the highest step it has reached and its `next_step_on` on;
+    returns the scheduled-step row to add for that step (None: nothing reached)."""
     ladder = policy.dunning
-    today = today_in(policy, now)
-    reached = ladder.highest_due(days_past_due(invoice, today))
-    added = False
+    reached = ladder.highest_due(days_past_due(invoice, today_in(policy, now)))
+    row = None
     if reached is not None and reached.days_past_due > invoice.dunning_days:
         passed = [
             s.days_past_due
             for s in ladder.steps
             if invoice.dunning_days < s.days_past_due < reached.days_past_due
         ]
-        added = step_store.schedule(
-            session,
-            key=store.DUNNING_KEY.format(invoice=invoice.id, days=reached.days_past_due),
-            kind=DUNNING,
-            due_at=now,
-            now=now,
-            payload={
+        row = {
+            "key": store.DUNNING_KEY.format(invoice=invoice.id, days=reached.days_past_due),
+            "kind": DUNNING,
+            "due_at": now,
+            "payload": {
                 "invoice": invoice.id,
                 "days": reached.days_past_due,
                 "notify": reached.notify,
                 "passed": passed,
             },
-        )
+        }
         invoice.dunning_days = reached.days_past_due
     invoice.next_step_on = next_step_on(invoice, ladder.steps)
-    return added
+    return row
 
 
 class DunningLadder:
@@ -107,8 +104,8 @@ class DunningLadder:
         for _ in range(MAX_BATCHES):
             with self.db.session() as session:
                 due = store.ladder_due(session, today, batch)
-                for invoice in due:
-                    report.scheduled += advance(session, self.policy, invoice, now)
+                rows = [advance(self.policy, invoice, now) for invoice in due]
+                report.scheduled += store.schedule_steps(session, [r for r in rows if r], now)
             report.invoices += len(due)
             if len(due) < batch:
                 break
@@ -157,9 +154,10 @@ class DunningLadder:
 
     @staticmethod
     def _case_root(session: Session, account: Account) -> OutboxMessage | None:
-        for track in ("payment", "churn"):
-            case = case_store.open_case(session, account.id, track)
-            root = case_store.root_message(session, case) if case else None
+        """The thread of the account's open case, the payment track's first."""
+        cases = case_store.open_cases_of_account(session, account.id)
+        for case in sorted(cases, key=lambda c: c.track != "payment"):
+            root = case_store.root_message(session, case)
             if root is not None:
                 return root
         return None
