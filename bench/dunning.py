@@ -80,9 +80,10 @@ def bench(name: str, url: str, args: argparse.Namespace) -> None:
         started = time.perf_counter()
         fill(db, args.invoices, max(args.invoices // args.due, 1))
         print(f"== {name}: inserted {args.invoices:,} invoices in {elapsed(started):.1f}s")
-        with_index = run_layout(db, True, args.due)
-        without = run_layout(db, False, args.due)
-        print(f"\n== {name}: with the index vs without (same run)")
+        runs = [(indexed, run_layout(db, indexed, args.due)) for indexed in (True, False) * 2]
+        with_index = best([r for indexed, r in runs if indexed])
+        without = best([r for indexed, r in runs if not indexed])
+        print(f"\n== {name}: with the index vs without (best of two rounds each, same run)")
         for key in ("query", "pass", "claim", "run"):
             ratio = without[key] / with_index[key]
             print(
@@ -133,6 +134,7 @@ def run_layout(db: Database, indexed: bool, due: int) -> dict[str, float]:
         conn.execute(text("DROP INDEX IF EXISTS ix_invoices_ladder"))
         if indexed:
             LADDER_INDEX.create(conn)
+    db.engine.dispose()  # SQLite: no connection keeps statements prepared for the old schema
     reset(db)
     print(f"\n-- {'with ix_invoices_ladder' if indexed else 'index dropped'}")
     with db.session() as session:
@@ -159,6 +161,10 @@ def run_layout(db: Database, indexed: bool, due: int) -> dict[str, float]:
     print("   claim plan (scheduled_steps):")
     print(indent(plan))
     return {"query": query_s / PICKS, "pass": pass_s, "claim": claim_s, "run": run_s}
+
+
+def best(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {key: min(run[key] for run in runs) for key in runs[0]}
 
 
 def claim_all(db: Database) -> int:
