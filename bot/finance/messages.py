@@ -9,11 +9,12 @@ a short draft email to send.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
-from bot.messages import esc
-from storage.models import Account, Invoice
+from bot.messages import date_token, esc, money, time_token
+from storage.models import Account, Case, Invoice, RenewalCheck
 
 LINK_TOKEN = "{thread_link}"
 WRITERS = frozenset({"controller", "cfo"})
@@ -109,3 +110,33 @@ def finance_line(view: StepView, notified: list[str]) -> str:
     if view.passed:
         text += f" {passed_text(view.passed)}"
     return text + f" {view.link_text}"
+
+
+def renewal_question(account: Account, renewal: date, case: Case | None, person: str | None) -> str:
+    """The pre-renewal question (CONTRACT section 7): ARR, renewal date, any open case."""
+    text = (
+        f":receipt: OK to send the renewal invoice for *{esc(account.name)}* "
+        f"({money(account.arr, account.currency)} ARR, renews on {date_token(renewal)})?"
+    )
+    if case is not None:
+        text += f"\nThere is an open churn case on this account: <{LINK_TOKEN}|case #{case.id}>."
+    if person is None:
+        text += "\n_The account has no CSM or account owner: finance, please answer._"
+    return text
+
+
+def renewal_nudge(account: Account, renewal: date) -> str:
+    return (
+        f":bell: Still waiting for your answer: OK to send the renewal invoice for "
+        f"*{esc(account.name)}* (renews on {date_token(renewal)})?"
+    )
+
+
+def renewal_answered(check: RenewalCheck, account: Account) -> str:
+    """The answer, who gave it and when, for `channels.finance` and the question itself."""
+    head = f"Renewal invoice for *{esc(account.name)}* (renews on {date_token(check.renewal_date)})"
+    when = time_token(check.answered_at) if check.answered_at else "unknown time"
+    if check.answer == "yes":
+        return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."
+    reason = esc(check.reason or "")
+    return f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"

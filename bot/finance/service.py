@@ -9,6 +9,7 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
+from bot.finance.renewals import RenewalChecks
 from bot.finance.stripe_service import StripeService
 from bot.policy import Policy
 from bot.steps import StepHandler
@@ -18,12 +19,16 @@ from storage.db import Database
 
 @dataclass
 class FinanceReport:
-    """One pass: the ladder's invoices and scheduled steps."""
+    """One pass: the ladder's invoices and scheduled steps, and renewal questions asked."""
 
     ladder: LadderReport
+    renewals_asked: int = 0
 
     def summary(self) -> str:
-        return f"dunning: {self.ladder.scheduled} step(s) scheduled"
+        return (
+            f"dunning: {self.ladder.scheduled} step(s) scheduled; "
+            f"pre-renewal checks: {self.renewals_asked} asked"
+        )
 
 
 class Finance:
@@ -37,12 +42,15 @@ class Finance:
         self.clock = clock
         self.stripe = StripeService(db, policy, clock)
         self.ladder = DunningLadder(db, policy, team)
+        self.renewals = RenewalChecks(db, policy, team)
 
     def handlers(self) -> Mapping[str, StepHandler]:
         """Step kinds the StepRunner hands to finance."""
-        return {**self.ladder.handlers()}
+        return {**self.ladder.handlers(), **self.renewals.handlers()}
 
     def run_due(self, now: datetime | None = None) -> FinanceReport:
-        """Schedule what is due now (ladder steps); the StepRunner then runs them."""
+        """Schedule what is due now (ladder steps) and ask the renewal questions that
+        entered their window; the StepRunner then runs the steps."""
         now = now or self.clock.now()
-        return FinanceReport(ladder=self.ladder.schedule_due(now))
+        ladder = self.ladder.schedule_due(now)
+        return FinanceReport(ladder=ladder, renewals_asked=self.renewals.run_due(now))
