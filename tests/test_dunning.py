@@ -167,3 +167,32 @@ def test_amounts_stored_in_major_units(running_app: RunningApp, tmp_path: Path) 
     with app.services.db.read() as session:
         row = session.scalar(select(Invoice))
     assert row is not None and row.amount_remaining == Decimal("1500.50")
+
+
+def test_the_readme_worked_example(
+    running_app: RunningApp, clock: FakeClock, tmp_path: Path
+) -> None:
+    app = running_app
+    clock.set(datetime.fromisoformat("2026-01-05T14:00:00+00:00"))
+    seed_account(app.services, "acme", "Acme", csm="U0CSM")
+    import_invoices(
+        app,
+        tmp_path,
+        [
+            "INV-A,acme,1000.00,USD,2025-12-05,open",
+            "INV-B,acme,2000.00,USD,2025-11-05,open",
+            "INV-C,acme,3000.00,USD,2025-10-01,open",
+        ],
+    )
+    app.tick()
+    app.tick()
+    assert ["INV-A" in m and "31 days" in m for m in dms(app, "U0CSM")] == [True]
+    assert ["INV-B" in m and "61 days" in m for m in dms(app, "U0CTRL")] == [True]
+    assert ["INV-C" in m and "96 days" in m for m in dms(app, "U0CFO")] == [True]
+    assert len(finance_lines(app)) == 3
+    clock.set(datetime.fromisoformat("2026-02-03T04:59:00+00:00"))  # 23:59 on 2-2 in NY
+    app.tick()
+    assert len(dms(app, "U0CTRL")) == 1
+    clock.set(datetime.fromisoformat("2026-02-03T05:00:00+00:00"))
+    app.tick()
+    assert len(dms(app, "U0CTRL")) == 2 and "INV-A" in dms(app, "U0CTRL")[1]
