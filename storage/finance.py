@@ -143,11 +143,8 @@ def cancel_dunning_steps(session: Session, invoice_pk: int, now: datetime) -> in
     return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
 
 
-def overdue(
-    session: Session, today: date, *, limit: int = 50, people: list[str] | None = None
-) -> list[tuple[Invoice, Account]]:
-    """Open invoices past due on `today`, most overdue first; with `people`, only those of
-    accounts whose CSM or account owner is one of them."""
+def overdue(session: Session, today: date, *, limit: int = 50) -> list[tuple[Invoice, Account]]:
+    """Open invoices past due on `today`, most overdue first."""
     stmt = (
         select(Invoice, Account)
         .join(Account, Account.id == Invoice.account_id)
@@ -155,8 +152,6 @@ def overdue(
         .order_by(Invoice.due_date, Invoice.id)
         .limit(limit)
     )
-    if people is not None:
-        stmt = stmt.where(Account.csm.in_(people) | Account.account_owner.in_(people))
     return [(inv, acc) for inv, acc in session.execute(stmt)]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -208,3 +209,20 @@ def test_partial_payment_lowers_the_remaining_amount(
     post(app.slack, event("invoice.updated", stale, at(date(2025, 12, 10))))
     assert invoices(app)[0].amount_remaining == Decimal("200.00")
     assert invoices(app)[0].next_step_on == due + timedelta(days=30)
+
+
+def test_concurrent_deliveries_have_one_effect(running_app: RunningApp) -> None:
+    """The same event id four times at once, and four events of one unknown customer at
+    once: one recorded event, one stub account, every answer 200."""
+    app = running_app
+    same = event("invoice.finalized", invoice("in_1", customer="cus_new"), at(date(2026, 1, 2)))
+    others = [
+        event("invoice.finalized", invoice(f"in_{n}", customer="cus_new"), at(date(2026, 1, 2)))
+        for n in range(2, 6)
+    ]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        replies = list(pool.map(lambda p: post(app.slack, p), [same] * 4 + others))
+    assert [r.status for r in replies] == [200] * 8
+    assert sum(1 for r in replies[:4] if r.json().get("duplicate")) == 3
+    assert count(app, InboundEvent) == 5 and count(app, Invoice) == 5
+    assert count(app, Account) == 1

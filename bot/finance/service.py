@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
 from bot.finance.renewals import RenewalChecks
 from bot.finance.stripe_service import StripeService
+from bot.finance.views import FinanceViews
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
@@ -43,6 +44,7 @@ class Finance:
         self.stripe = StripeService(db, policy, clock)
         self.ladder = DunningLadder(db, policy, team)
         self.renewals = RenewalChecks(db, policy, team)
+        self.views = FinanceViews(db, policy)
 
     def handlers(self) -> Mapping[str, StepHandler]:
         """Step kinds the StepRunner hands to finance."""
