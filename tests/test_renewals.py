@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.finance.dunning import today_in
 from bot.finance.renewals import AnswerRefused
@@ -76,7 +76,7 @@ def test_open_churn_case_is_linked_and_yes_is_posted(
 
     renewal = date.fromisoformat(renewing_in(app, 30))
     account = seed_account(app.services, "acme", "Acme", renewal_date=renewal)
-    opened = app.services.cases.open(account, Signal(kind="cancellation", source="test"))
+    opened = app.services.signals.open(account, Signal(kind="cancellation", source="test"))
     app.tick()
     question = dms(app, "U0CSM")[-1]
     assert f"case #{opened.case_id}" in question and "https://" in question

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
-from bot.messages import date_token, esc, money, time_token
+from slack_edge.messages import date_token, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
 
 LINK_TOKEN = "{thread_link}"

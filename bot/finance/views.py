@@ -12,9 +12,9 @@ from datetime import date, datetime
 
 from bot.finance import messages
 from bot.finance.dunning import days_past_due, today_in
-from bot.messages import date_token, esc
 from bot.policy import Policy
 from bot.team import Team
+from slack_edge.messages import date_token, esc
 from storage import finance as store
 from storage.db import Database
 from storage.models import Account, Invoice

@@ -1,1 +1,1 @@
-"""CSV imports (accounts, invoices): bad rows named by line, good rows kept."""
+"""Imports from files people upload: `accounts` and `invoices` CSV importers."""

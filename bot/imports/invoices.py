@@ -20,10 +20,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from bot.accounts import ImportReport, RowError, parse_date, read_rows, unknown_columns
 from bot.clock import Clock
 from bot.finance.invoices import InvoiceFields, record
 from bot.finance.money import parse_major
+from bot.imports.accounts import ImportReport, RowError, parse_date, read_rows, unknown_columns
 from bot.policy import DunningStep
 from storage import accounts as account_store
 from storage.db import Database
