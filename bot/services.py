@@ -90,7 +90,7 @@ def assemble(
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     signals = SignalService(db, policy, clock, cases)
-    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True))
+    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **finance.handlers()}
     return Services(
         settings=settings,

@@ -1,10 +1,9 @@
 """Cases: every signal becomes one owned case, and every change goes through here.
 
-A change of status goes through `_transition` (a table of allowed moves) which stamps the
-time, writes a timeline event and queues what must be said, in one unit of work.
-Authorization is decided here from the policy's roles; a refusal raises `Refused` with
-the sentence to show the person, and changes nothing.
-"""
+A status changes only in `_transition` (a table of allowed moves): stamped, recorded and
+announced in one unit of work. Who may do what is decided here from the policy's roles; a
+refusal raises `Refused` with the sentence to show, and changes nothing. Other systems'
+changes (Stripe) come through `external.py`."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.actions import CaseActions
+from bot.cases.external import ExternalEvents
 from bot.cases.models import (
     ALLOWED_MOVES,
     CLOSED_STATUSES,
@@ -52,7 +52,7 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
-class CaseService(CaseActions):
+class CaseService(CaseActions, ExternalEvents):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
@@ -324,10 +324,12 @@ class CaseService(CaseActions):
         case: Case,
         account: Account,
         status: str,
-        actor: str,
+        actor: str | None,
         reason: str | None = None,
+        *,
+        by: str | None = None,
     ) -> None:
-        """The one place a status changes: checked, stamped, recorded and announced."""
+        """The one place a status changes; `by` names a system that did it (e.g. Stripe)."""
         if status not in ALLOWED_MOVES.get(case.status, ()):
             raise Refused(
                 f"Case #{case.id} is {case.status.replace('_', ' ')}; it cannot be "
@@ -340,7 +342,7 @@ class CaseService(CaseActions):
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
-        text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
+        text = f"{by or who(actor)} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(
             session,

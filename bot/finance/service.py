@@ -10,9 +10,11 @@ from datetime import datetime
 from bot.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
 from bot.finance.renewals import RenewalChecks
+from bot.finance.stripe_cases import StripeCases
 from bot.finance.stripe_service import StripeService
 from bot.finance.views import FinanceViews
 from bot.policy import Policy
+from bot.signals.service import SignalService
 from bot.steps import StepHandler
 from bot.team import Team
 from storage.db import Database
@@ -36,12 +38,21 @@ class Finance:
     """Built once per process by the composition root."""
 
     def __init__(
-        self, db: Database, policy: Policy, clock: Clock, team: Callable[[], Team]
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        team: Callable[[], Team],
+        signals: SignalService,
     ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.stripe = StripeService(db, policy, clock)
+        bridge = StripeCases(signals, signals.cases)
+        self.stripe.on_subscription = bridge.subscription
+        self.stripe.on_payment_failed = bridge.payment_failed
+        self.stripe.prepare = team  # people resolved before a unit of work starts
         self.ladder = DunningLadder(db, policy, team)
         self.renewals = RenewalChecks(db, policy, team)
         self.views = FinanceViews(db, policy)

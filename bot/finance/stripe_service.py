@@ -76,6 +76,7 @@ class StripeService:
         self.clock = clock
         self.on_subscription: SubscriptionHook | None = None
         self.on_payment_failed: InvoiceHook | None = None
+        self.prepare: Callable[[], object] | None = None
 
     def receive(self, event: StripeEvent) -> Handled:
         """Apply one event once. Raises BadEvent (before any write) when the object lacks
@@ -89,6 +90,8 @@ class StripeService:
         return Handled("ignored", event)
 
     def _once(self, event: StripeEvent, apply: Callable[[Session, datetime], Handled]) -> Handled:
+        if self.prepare is not None:
+            self.prepare()
         for attempt in range(2):
             try:
                 with self.db.session() as session:
