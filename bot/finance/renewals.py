@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -25,57 +24,31 @@ from bot.finance.dunning import today_in
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from slack_edge.finance_messages import renewal_blocks
 from storage import cases as case_store
 from storage import finance as store
 from storage import steps as step_store
 from storage.db import Database
-from storage.models import Account, Case, OutboxMessage, RenewalCheck, ScheduledStep
+from storage.models import Account, OutboxMessage, RenewalCheck, ScheduledStep
 
 NUDGE = "renewal_nudge"
 MAX_NUDGES = 3
 ANSWERS = ("yes", "hold")
 MAX_REASON = 2000
+NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
 
 
 class AnswerRefused(ValueError):
     """The answer cannot be taken; the message says why (shown to the person only)."""
 
 
-@dataclass(frozen=True)
-class Question:
-    """What the CSM is asked; the Slack adapter renders it with Yes / Hold buttons."""
-
-    check_id: int
-    account: Account
-    renewal_date: date
-    case: Case | None
-    answer: str | None = None
-    answered_by: str | None = None
-    reason: str | None = None
-
-
-Render = Callable[[Question, str], list[dict] | None]
-"""Builds the blocks of a question (or of its answered form) from its text; None: text only."""
-
-
-def _no_blocks(question: Question, text: str) -> list[dict] | None:
-    return None
-
-
 class RenewalChecks:
-    """Asks, nudges and records answers. `render` comes from the Slack adapter."""
+    """Asks, nudges and records answers."""
 
-    def __init__(
-        self,
-        db: Database,
-        policy: Policy,
-        team: Callable[[], Team],
-        render: Render = _no_blocks,
-    ) -> None:
+    def __init__(self, db: Database, policy: Policy, team: Callable[[], Team]) -> None:
         self.db = db
         self.policy = policy
         self.team = team
-        self.render = render
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {NUDGE: self.nudge}
@@ -107,15 +80,13 @@ class RenewalChecks:
         )
         if check is None:
             return False  # another worker asked first
-        question = Question(check.id, account, account.renewal_date, case)
-        text = words.renewal_question(
-            question.account, question.renewal_date, question.case, person
-        )
+        text = words.renewal_question(account, account.renewal_date, case, person)
         channel = person or self.policy.channels.finance
         if channel is None:
             return True
         root = case_store.root_message(session, case) if case else None
-        message = self._send(session, now, channel, text, self.render(question, text), root)
+        blocks = renewal_blocks(text, check.id, answered=False)
+        message = self._send(session, now, channel, text, blocks, root)
         check.message_id = message.id
         if person:
             self._schedule_nudge(session, check, 1, now)
@@ -160,6 +131,21 @@ class RenewalChecks:
         if n < MAX_NUDGES:
             self._schedule_nudge(session, check, n + 1, now)
 
+    def may_answer(self, check_id: int, user: str) -> str:
+        """The account's name if `user` may still answer this check; raises AnswerRefused
+        (for the Hold button, before its modal opens)."""
+        team = self.team()
+        with self.db.read() as session:
+            check = store.renewal_check(session, check_id)
+            account = session.get(Account, check.account_id) if check else None
+            if check is None or account is None:
+                raise AnswerRefused("This renewal check no longer exists.")
+            if not self._may_answer(user, check, account, team):
+                raise AnswerRefused(NOT_ALLOWED)
+            if check.answer is not None:
+                raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
+            return account.name
+
     def answer(
         self, check_id: int, user: str, answer: str, reason: str | None, now: datetime
     ) -> RenewalCheck:
@@ -181,7 +167,7 @@ class RenewalChecks:
             account = session.get(Account, check.account_id)
             assert account is not None
             if not self._may_answer(user, check, account, team):
-                raise AnswerRefused("Only the CSM, the account owner or finance can answer.")
+                raise AnswerRefused(NOT_ALLOWED)
             if check.answer is not None:
                 raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
             check.answer, check.reason = answer, reason
@@ -204,15 +190,7 @@ class RenewalChecks:
             outbox.post(session, now, channel, words.renewal_answered(check, account))
         message = session.get(OutboxMessage, check.message_id) if check.message_id else None
         if message is not None:
-            case = session.get(Case, check.case_id) if check.case_id else None
-            question = Question(
-                check.id,
-                account,
-                check.renewal_date,
-                case,
-                check.answer,
-                check.answered_by,
-                check.reason,
-            )
             text = words.renewal_answered(check, account)
-            outbox.update(session, now, message, text, self.render(question, text))
+            outbox.update(
+                session, now, message, text, renewal_blocks(text, check.id, answered=True)
+            )

@@ -86,10 +86,12 @@ class FinanceViews:
                 rows = store.open_invoices(session, limit=LIST_LIMIT)
             return [self._line(inv, acc, today) for inv, acc in rows]
 
-    def home_overdue(self, user: str, team: Team, now: datetime, limit: int = 10) -> list[str]:
-        """The App Home's overdue invoices for finance people; empty for anyone else."""
+    def home_overdue(
+        self, user: str, team: Team, now: datetime, limit: int = 10
+    ) -> list[str] | None:
+        """The App Home's overdue invoices for finance people; None for anyone else."""
         if not may_see_invoices(user, team):
-            return []
+            return None
         today = today_in(self.policy, now)
         with self.db.read() as session:
             rows = store.overdue(session, today, limit=limit)
