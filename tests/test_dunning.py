@@ -3,16 +3,18 @@ finance channel out through the Slack stand-in; an injected clock."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import select
 
+from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.finance.dunning import today_in
 from bot.imports.invoices import InvoiceImporter
-from storage.models import Invoice, ScheduledStep
+from storage.models import Case, Invoice, ScheduledStep
 from tests.conftest import TEST_POLICY, RunningApp, seed_account, with_policy
 from tests.stripe_requests import at, event, invoice, post
 
@@ -196,3 +198,32 @@ def test_the_readme_worked_example(
     clock.set(datetime.fromisoformat("2026-02-03T05:00:00+00:00"))
     app.tick()
     assert len(dms(app, "U0CTRL")) == 2 and "INV-A" in dms(app, "U0CTRL")[1]
+
+
+def test_an_invoice_at_the_last_step_shows_on_the_open_churn_case_root(
+    running_app: RunningApp, tmp_path: Path
+) -> None:
+    app = running_app
+    account = seed_account(app.services, "acme", "Acme", csm="U0CSM")
+    opened = app.services.signals.open(account, Signal(kind="cancellation", source="test"))
+    app.tick()
+    import_invoices(
+        app,
+        tmp_path,
+        [
+            f"INV-91,acme,3000.00,USD,{late(app, 91)},open",
+            f"INV-31,acme,5,USD,{late(app, 31)},open",
+        ],
+    )
+    app.tick()
+    edits = app.standin.calls("chat.update")
+    assert edits and "last dunning step" in json.dumps(edits[-1].args["blocks"])
+    assert "INV-91" in json.dumps(edits[-1].args["blocks"])
+    assert "INV-31" not in json.dumps(edits[-1].args["blocks"])
+    thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+    assert any("INV-91" in line and "last dunning step" in line for line in thread)
+    with app.services.db.read() as session:
+        case = session.get(Case, opened.case_id)
+    assert case is not None and case.owner != "U0CFO" and case.status == "new"
+    cfo = dms(app, "U0CFO")
+    assert len(cfo) == 1 and "https://" in cfo[0]  # no invoice URL: links the case thread

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cases.service import CaseService
 from bot.finance import messages
 from bot.finance.invoices import next_step_on
 from bot.policy import ROLE_NAMES, Policy
@@ -88,10 +89,17 @@ def advance(policy: Policy, invoice: Invoice, now: datetime) -> dict[str, Any] |
 class DunningLadder:
     """Runs ladder passes and owns the `dunning` step handler; `team` resolves roles."""
 
-    def __init__(self, db: Database, policy: Policy, team: Callable[[], Team]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        team: Callable[[], Team],
+        cases: CaseService | None = None,
+    ) -> None:
         self.db = db
         self.policy = policy
         self.team = team
+        self.cases = cases
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {DUNNING: self.run_step}
@@ -139,6 +147,20 @@ class DunningLadder:
             self._send(session, now, channel, messages.finance_line(view, people), root, view)
         elif not people:
             log.warning("dunning step for %s reached nobody", invoice.invoice_id)
+        if view.step_days == self.policy.dunning.steps[-1].days_past_due:
+            self._flag_churn_case(session, view)
+
+    def _flag_churn_case(self, session: Session, view: messages.StepView) -> None:
+        """An invoice at the last step shows on the account's open churn case's root."""
+        case = case_store.open_case(session, view.account.id, "churn")
+        if case is None or self.cases is None:
+            return
+        text = messages.last_step_line(view)
+        case.details = {
+            **(case.details or {}),
+            "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
+        }
+        self.cases.line_by(session, case, "dunning", text)
 
     def holders(self, notify: str, account: Account) -> list[str]:
         """Who a step notifies: the account's CSM or account owner, a role's members, or a

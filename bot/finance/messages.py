@@ -140,3 +140,11 @@ def renewal_answered(check: RenewalCheck, account: Account) -> str:
         return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."
     reason = esc(check.reason or "")
     return f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"
+
+
+def last_step_line(view: StepView) -> str:
+    """On the account's churn case: an invoice reached the ladder's last step."""
+    return (
+        f":rotating_light: *Overdue invoice at the last dunning step* ({view.step_days} days): "
+        f"{view.summary}. Finance owns the collection."
+    )

@@ -53,7 +53,7 @@ class Finance:
         self.stripe.on_subscription = bridge.subscription
         self.stripe.on_payment_failed = bridge.payment_failed
         self.stripe.prepare = team  # people resolved before a unit of work starts
-        self.ladder = DunningLadder(db, policy, team)
+        self.ladder = DunningLadder(db, policy, team, signals.cases)
         self.renewals = RenewalChecks(db, policy, team)
         self.views = FinanceViews(db, policy)
 
