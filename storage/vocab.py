@@ -117,6 +117,8 @@ class StepKind(StrEnum):
     STALE = "stale"
     SNOOZE_END = "snooze_end"
     REMINDER = "reminder"
+    DUNNING = "dunning"
+    RENEWAL_NUDGE = "renewal_nudge"
 
 
 STEP_LABELS: Mapping[str, str] = MappingProxyType(
@@ -127,6 +129,8 @@ STEP_LABELS: Mapping[str, str] = MappingProxyType(
         StepKind.STALE: "Check-in if the case stays quiet",
         StepKind.SNOOZE_END: "Snooze ends",
         StepKind.REMINDER: "Your reminder",
+        StepKind.DUNNING: "Overdue invoice: a dunning ladder step",
+        StepKind.RENEWAL_NUDGE: "Reminder: OK to send the renewal invoice?",
     }
 )
 
@@ -186,3 +190,20 @@ MOVE_ON_LABELS: Mapping[str, str] = MappingProxyType(
         MoveOnReason.OTHER: "Other",
     }
 )
+
+
+class InvoiceStatus(StrEnum):
+    """An invoice's state, as Stripe names it; only `open` invoices climb the dunning ladder."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"
+
+
+class RenewalAnswer(StrEnum):
+    """The answer to the pre-renewal question "OK to send the renewal invoice?"."""
+
+    YES = "yes"
+    HOLD = "hold"

@@ -27,6 +27,7 @@ from bot.finance.invoices import next_step_on
 from bot.policy import ROLE_NAMES, Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.vocab import StepKind
 from storage import cases as case_store
 from storage import finance as store
 from storage.db import Database
@@ -34,7 +35,7 @@ from storage.models import Account, Invoice, OutboxMessage, ScheduledStep
 
 log = logging.getLogger(__name__)
 
-DUNNING = "dunning"
+DUNNING = StepKind.DUNNING
 """Scheduled-step kind of one ladder step of one invoice."""
 BATCH = 500
 MAX_BATCHES = 400  # 200,000 invoices per pass; the rest wait for the next tick

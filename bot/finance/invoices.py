@@ -17,12 +17,19 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot.policy import DunningStep
+from bot.vocab import InvoiceStatus
 from storage import accounts as account_store
 from storage import finance as store
 from storage.models import Account, Invoice
 
-STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
-CLOSED = frozenset({"paid", "void", "uncollectible"})
+STATUS_RANK = {
+    InvoiceStatus.DRAFT: 0,
+    InvoiceStatus.OPEN: 1,
+    InvoiceStatus.UNCOLLECTIBLE: 2,
+    InvoiceStatus.PAID: 3,
+    InvoiceStatus.VOID: 3,
+}
+CLOSED = frozenset({InvoiceStatus.PAID, InvoiceStatus.VOID, InvoiceStatus.UNCOLLECTIBLE})
 """Statuses that stop the ladder: nothing more is sent for them."""
 _DAWN = datetime.min.replace(tzinfo=UTC)
 

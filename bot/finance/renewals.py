@@ -24,6 +24,7 @@ from bot.finance.dunning import today_in
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.vocab import RenewalAnswer, StepKind
 from slack_edge.finance_messages import renewal_blocks
 from storage import cases as case_store
 from storage import finance as store
@@ -31,9 +32,9 @@ from storage import steps as step_store
 from storage.db import Database
 from storage.models import Account, OutboxMessage, RenewalCheck, ScheduledStep
 
-NUDGE = "renewal_nudge"
+NUDGE = StepKind.RENEWAL_NUDGE
 MAX_NUDGES = 3
-ANSWERS = ("yes", "hold")
+ANSWERS = tuple(RenewalAnswer)
 MAX_REASON = 2000
 NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
 
