@@ -5,56 +5,41 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App, Respond
 
-from bot.finance.renewals import AnswerRefused
 from bot.finance.views import NotAllowed, listing_text
 from bot.services import Services
-from handlers.cases import refuse
+from handlers.acting import Press, button, submission
+from slack_edge.case_modals import field_value
 from slack_edge.finance_messages import HOLD_VIEW, REASON, RenewalAction, hold_modal
 from slack_edge.messages import esc
 from slack_edge.modals import RenewalMeta, decode
 
 
 def register(app: App, services: Services) -> None:
+    """Yes answers at once; Hold opens the modal, whose reason is required. A refusal
+    (not the CSM / finance, already answered) answers only the clicker."""
     renewals = services.finance.renewals
 
-    @app.action(RenewalAction.YES.value)
-    def yes(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        check_id = int(body["actions"][0]["value"])
-        try:
-            renewals.answer(check_id, body["user"]["id"], "yes", None, services.clock.now())
-        except AnswerRefused as why:
-            refuse(respond, body, client, str(why))
+    def yes(press: Press) -> None:
+        renewals.answer(press.value, press.user, "yes", None, services.clock.now())
 
-    @app.action(RenewalAction.HOLD.value)
-    def hold(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        check_id = int(body["actions"][0]["value"])
-        try:
-            name = renewals.may_answer(check_id, body["user"]["id"])
-        except AnswerRefused as why:
-            refuse(respond, body, client, str(why))
-            return
-        client.views_open(trigger_id=body["trigger_id"], view=hold_modal(check_id, esc(name)))
+    def hold(press: Press) -> None:
+        name = renewals.may_answer(press.value, press.user)
+        view = hold_modal(press.value, esc(name))
+        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
 
-    @app.view(HOLD_VIEW)
-    def hold_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        reason = (
-            view["state"]["values"].get(REASON, {}).get(REASON, {}).get("value") or ""
-        ).strip()
+    def hold_submitted(user: str, view: dict[str, Any]) -> dict[str, str] | None:
+        reason = str(field_value(view["state"]["values"], REASON, REASON) or "").strip()
         if not reason:
-            ack(response_action="errors", errors={REASON: "Say why the invoice should be held."})
-            return
+            return {REASON: "Say why the invoice should be held."}
         check_id = decode(RenewalMeta, view["private_metadata"]).check_id
-        try:
-            renewals.answer(check_id, body["user"]["id"], "hold", reason, services.clock.now())
-        except AnswerRefused as why:
-            ack(response_action="errors", errors={REASON: str(why)})
-            return
-        ack()
+        renewals.answer(check_id, user, "hold", reason, services.clock.now())
+        return None
+
+    app.action(RenewalAction.YES.value)(button(yes))
+    app.action(RenewalAction.HOLD.value)(button(hold))
+    app.view(HOLD_VIEW)(submission(hold_submitted, REASON))
 
 
 def answer_invoices(services: Services, user: str, overdue: bool, respond: Respond) -> None:

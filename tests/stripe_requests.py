@@ -15,7 +15,7 @@ from datetime import time as dtime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tests.slack_requests import Response, SlackSender
+from demo.standin.sender import Response, SlackSender
 
 SECRET = "whsec_test"
 _ids = itertools.count(1)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.calendar import add_business_delay
+from bot.cases.models import Refused
 from bot.finance import messages as words
 from bot.finance.dunning import today_in
 from bot.policy import Policy
@@ -39,7 +40,7 @@ MAX_REASON = 2000
 NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
 
 
-class AnswerRefused(ValueError):
+class AnswerRefused(Refused):
     """The answer cannot be taken; the message says why (shown to the person only)."""
 
 
