@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.imports.accounts import AccountImporter, ImportFileError
+from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy, PolicyError, load_policy
 from bot.scheduler import run_with_lock
 from bot.services import Services
@@ -116,15 +117,12 @@ def cmd_tick(settings: Settings, policy: Policy) -> int:
 
 
 def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int:
-    if what == "invoices":
-        print(
-            "savedesk: `import invoices` is not available yet: it arrives with the finance "
-            "(dunning) work",
-            file=sys.stderr,
-        )
-        return EXIT_CONFIG
     services = open_services(settings, policy)
-    importer = AccountImporter(services.db, services.directory, services.clock)
+    importer: AccountImporter | InvoiceImporter = AccountImporter(
+        services.db, services.directory, services.clock
+    )
+    if what == "invoices":
+        importer = InvoiceImporter(services.db, services.clock, policy.dunning.steps)
     try:
         report = importer.run(path, progress=lambda n: print(f"… {n:,} rows", file=sys.stderr))
     except ImportFileError as err:

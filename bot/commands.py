@@ -55,7 +55,12 @@ class Report:
     period: str
 
 
-Command = Help | Usage | Cancel | Risk | Cases | Report
+@dataclass(frozen=True)
+class Invoices:
+    overdue: bool
+
+
+Command = Help | Usage | Cancel | Risk | Cases | Report | Invoices
 
 
 def next_token(text: str) -> tuple[str, str]:
@@ -115,4 +120,17 @@ def _report(rest: str) -> Command:
     return Report(period=period)
 
 
-_PARSERS = {"cancel": _cancel, "risk": _risk, "cases": _cases, "report": _report}
+def _invoices(rest: str) -> Command:
+    words = rest.lower().split()
+    if words not in ([], ["overdue"]):
+        return Usage("`/churn invoices` takes nothing or `overdue`")
+    return Invoices(overdue=bool(words))
+
+
+_PARSERS = {
+    "cancel": _cancel,
+    "risk": _risk,
+    "cases": _cases,
+    "report": _report,
+    "invoices": _invoices,
+}

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
+from bot.finance.service import Finance
 from bot.followups.service import Ladder
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
@@ -58,6 +59,7 @@ class Services:
     steps: StepRunner
     survey: SurveyService
     survey_steps: SurveySteps
+    finance: Finance
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -68,6 +70,7 @@ class Services:
         self.team.current()  # resolve people before the step transactions start
         with self.db.session() as session:
             self.survey_steps.ensure_digest(session, self.clock.now())
+        self.finance.run_due()
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -95,7 +98,14 @@ def assemble(
     survey = SurveyService(db, policy, clock, team.current)
     cases.status_listeners.append(survey.status_changed)
     survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **survey_steps.handlers()}
+    signals = SignalService(db, policy, clock, cases)
+    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
+    handlers = {
+        **ladder.handlers(),
+        OFFER_NUDGE: offers.nudge,
+        **survey_steps.handlers(),
+        **finance.handlers(),
+    }
     return Services(
         settings=settings,
         policy=policy,
@@ -107,8 +117,9 @@ def assemble(
         team=team,
         cases=cases,
         offers=offers,
-        signals=SignalService(db, policy, clock, cases),
+        signals=signals,
         steps=StepRunner(db, clock, handlers),
         survey=survey,
         survey_steps=survey_steps,
+        finance=finance,
     )

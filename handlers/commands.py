@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import commands
 from bot.cases.models import Signal
 from bot.services import Services
+from handlers import finance
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks
 from slack_edge.messages import esc
@@ -30,6 +31,9 @@ def register(app: App, services: Services) -> None:
             ack()
             text, blocks = case_list_blocks(services, parsed.scope, command["user_id"])
             respond(text=text, blocks=blocks, response_type="ephemeral")
+        elif isinstance(parsed, commands.Invoices):
+            ack()
+            finance.answer_invoices(services, command["user_id"], parsed.overdue, respond)
         else:
             problem = "`/churn report` is not switched on yet."
             ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))

@@ -44,12 +44,15 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to publish
         user = event["user"]
-        view = home_view(load_home(services.cases, user))
+        team, now = services.team.current(), services.clock.now()
+        overdue = services.finance.views.home_overdue(user, team, now)
+        view = home_view(load_home(services.cases, user), overdue)
         client.views_publish(user_id=user, view=view.to_dict())
 
 
-def home_view(page: HomePage) -> View:
-    """The whole tab; each list is capped, so the view stays under Slack's 100 blocks."""
+def home_view(page: HomePage, overdue: list[str] | None = None) -> View:
+    """The whole tab; each list is capped, so the view stays under Slack's 100 blocks.
+    `overdue`: overdue invoice lines, for finance people only."""
     blocks: list[Block] = [
         HeaderBlock(text="Savedesk"),
         _context(f"{HOW_TO}\nUpdated {time_token(page.now)}."),
@@ -63,6 +66,9 @@ def home_view(page: HomePage) -> View:
             DividerBlock(),
             *_cases_section("All open cases", page.everyone, "No open cases anywhere. :tada:"),
         ]
+    if overdue is not None:
+        text = "\n".join(f"• {line}" for line in overdue) or "No overdue invoices. :tada:"
+        blocks += [DividerBlock(), _section(f"*Overdue invoices*\n{text}"[:3000])]
     assert len(blocks) <= MAX_BLOCKS, f"home view has {len(blocks)} blocks"
     return View(type="home", blocks=blocks)
 

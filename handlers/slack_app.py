@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, home, offers, shortcuts, survey
+from handlers import cases, commands, events, finance, home, offers, shortcuts, survey
 from handlers.errors import handle_error
 from handlers.identity import BotIdentity
 
@@ -37,4 +37,5 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     events.register(app, services)
     home.register(app, services)
     survey.register(app, services)
+    finance.register(app, services)
     return app

@@ -9,6 +9,7 @@ from flask import Flask, Response, jsonify, request
 from bot.cases.models import Opened
 from bot.services import Services
 from bot.signals.webhook import MAX_BODY_BYTES, BadSignal, parse_webhook, verify_request
+from handlers import stripe_webhook
 
 log = logging.getLogger(__name__)
 
@@ -20,6 +21,7 @@ SIGNATURE_HEADER = "X-Savedesk-Signature"
 def register(web: Flask, services: Services) -> None:
     """Register the webhook routes; each exists only when its secret is set (else 404)."""
     _register_signals(web, services)
+    stripe_webhook.register(web, services.finance.stripe, services.settings.stripe_webhook_secret)
 
 
 def _register_signals(web: Flask, services: Services) -> None:

@@ -141,6 +141,9 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
             MarkdownTextObject(text=f"*Competitor*\n{competitor}"),
         ]
         blocks.append(SectionBlock(fields=found))
+    overdue = (case.details or {}).get("overdue_invoice")
+    if isinstance(overdue, dict) and overdue.get("text"):  # set by the dunning ladder
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=str(overdue["text"])[:2900])))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"

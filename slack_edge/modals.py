@@ -38,10 +38,17 @@ class SurveyMeta:
     answer_id: int
 
 
-Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta)
+@dataclass(frozen=True)
+class RenewalMeta:
+    """The pre-renewal check a modal answers."""
+
+    check_id: int
 
 
-def encode(meta: CaseMeta | OfferMeta | SurveyMeta) -> str:
+Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta, RenewalMeta)
+
+
+def encode(meta: CaseMeta | OfferMeta | SurveyMeta | RenewalMeta) -> str:
     """`private_metadata` text for a modal."""
     return json.dumps({"v": METADATA_VERSION} | asdict(meta))
 
@@ -62,7 +69,7 @@ def modal(
     title: str,
     submit: str,
     blocks: list[Any],
-    metadata: CaseMeta | OfferMeta | SurveyMeta | str | None = None,
+    metadata: CaseMeta | OfferMeta | SurveyMeta | RenewalMeta | str | None = None,
 ) -> dict:
     """A modal view (limits checked by slack_sdk before Slack sees it), closed by "Cancel"."""
     text = metadata if isinstance(metadata, str) or metadata is None else encode(metadata)

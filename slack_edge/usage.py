@@ -11,6 +11,7 @@ USAGE_LINES = (
     "`/churn risk <account> <kind> [note…]` flag a churn risk",
     "`/churn cases [mine|open|all]` list cases with links to their threads",
     "`/churn report [week|month|quarter]` post the revenue-at-risk report here",
+    "`/churn invoices [overdue]` open (or overdue) invoices and their ladder step (finance)",
     "`/churn help` show this message",
 )
 

@@ -121,6 +121,8 @@ class StepKind(StrEnum):
     SURVEY_ESCALATE = "survey_escalate"
     SURVEY_REPEAT = "survey_repeat"
     SURVEY_DIGEST = "survey_digest"
+    DUNNING = "dunning"
+    RENEWAL_NUDGE = "renewal_nudge"
 
 
 STEP_LABELS: Mapping[str, str] = MappingProxyType(
@@ -135,6 +137,8 @@ STEP_LABELS: Mapping[str, str] = MappingProxyType(
         StepKind.SURVEY_ESCALATE: "Cancellation survey: managers brought in",
         StepKind.SURVEY_REPEAT: "Cancellation survey: reminder to owner and managers",
         StepKind.SURVEY_DIGEST: "Monthly root-cause digest",
+        StepKind.DUNNING: "Overdue invoice: a dunning ladder step",
+        StepKind.RENEWAL_NUDGE: "Reminder: OK to send the renewal invoice?",
     }
 )
 
@@ -203,3 +207,20 @@ MOVE_ON_LABELS: Mapping[str, str] = MappingProxyType(
         MoveOnReason.OTHER: "Other",
     }
 )
+
+
+class InvoiceStatus(StrEnum):
+    """An invoice's state, as Stripe names it; only `open` invoices climb the dunning ladder."""
+
+    DRAFT = "draft"
+    OPEN = "open"
+    PAID = "paid"
+    VOID = "void"
+    UNCOLLECTIBLE = "uncollectible"
+
+
+class RenewalAnswer(StrEnum):
+    """The answer to the pre-renewal question "OK to send the renewal invoice?"."""
+
+    YES = "yes"
+    HOLD = "hold"

@@ -105,14 +105,6 @@ def test_migrate_then_tick_with_nothing_due(tmp_path: Path) -> None:
     assert "delivered 0" in result.stdout
 
 
-def test_import_invoices_says_it_is_not_available_yet(tmp_path: Path) -> None:
-    (tmp_path / "i.csv").write_text("invoice_id,account,amount,currency,due_date,status\n")
-    env = {**GOOD, "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
-    result = run_app(tmp_path, "import", "invoices", "i.csv", **env)
-    assert result.returncode == 2
-    assert "not available yet" in result.stderr
-
-
 def test_check_lists_failed_messages_and_steps(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path}/x.db"
     db = Database(url)

@@ -32,8 +32,11 @@ class Lifecycle:
         actor: str | None,
         reason: str | None = None,
         details: dict[str, Any] | None = None,
+        *,
+        by: str | None = None,
     ) -> None:
-        """The one place a status changes: checked, stamped, recorded and announced."""
+        """The one place a status changes: checked, stamped, recorded and announced. `by`
+        names a system that did it (e.g. Stripe) when no person acted."""
         if status not in ALLOWED_MOVES.get(case.status, ()):
             raise Refused(
                 f"Case #{case.id} is {case.status.replace('_', ' ')}; it cannot be "
@@ -46,7 +49,7 @@ class Lifecycle:
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
-        by = who(actor) if actor else "The customer left:"
+        by = who(actor) if actor else (by or "The customer left:")
         text = f"{by} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(

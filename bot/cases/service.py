@@ -1,10 +1,9 @@
 """Cases: every signal becomes one owned case, and every change goes through here.
 
-A change of status goes through `_transition` (a table of allowed moves) which stamps the
-time, writes a timeline event and queues what must be said, in one unit of work.
-Authorization is decided here from the policy's roles; a refusal raises `Refused` with
-the sentence to show the person, and changes nothing.
-"""
+A status changes only in `_transition` (a table of allowed moves): stamped, recorded and
+announced in one unit of work. Who may do what is decided here from the policy's roles; a
+refusal raises `Refused` with the sentence to show, and changes nothing. Other systems'
+changes (Stripe) come through `external.py`."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.actions import CaseActions
+from bot.cases.external import ExternalEvents
 from bot.cases.lifecycle import Lifecycle, StatusListener
 from bot.cases.models import (
     CaseItem,
@@ -49,7 +49,7 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
-class CaseService(CaseActions, Lifecycle):
+class CaseService(CaseActions, Lifecycle, ExternalEvents):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:

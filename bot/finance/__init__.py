@@ -1,3 +1,5 @@
-"""Finance: the dunning ladder for overdue invoices and the pre-renewal invoice check.
+"""Finance: Stripe events, invoices, the dunning ladder and the pre-renewal invoice check.
 
-Room reserved: models, service, flows, messages go here (see docs/ARCHITECTURE.md)."""
+Collections belong to finance, on a ladder of days past due (CONTRACT section 7, Dunning);
+the CSM is told, never made the owner of a collection.
+"""

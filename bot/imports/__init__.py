@@ -1,1 +1,1 @@
-"""Imports from files people upload: `accounts` is the accounts CSV importer."""
+"""Imports from files people upload: `accounts` and `invoices` CSV importers."""

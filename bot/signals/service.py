@@ -66,6 +66,11 @@ class SignalService:
         way a case is born; the dedupe key in `signal` makes a retry harmless."""
         return self.cases.open(account_id, signal)
 
+    def open_in(self, session: Session, account_id: int, signal: Signal) -> Opened:
+        """`open` inside the caller's unit of work, for a webhook event remembered in the
+        same transaction as its effect (Stripe)."""
+        return self.cases.open_in(session, account_id, signal)
+
     # -- the webhook
 
     def receive(self, signal: WebhookSignal) -> Opened:

@@ -1,0 +1,200 @@
+"""The dunning ladder (policy `[[dunning.steps]]`), as durable scheduled steps.
+
+Days past due are calendar days in the policy's timezone (CONTRACT section 7, Dunning).
+Each open invoice keeps `next_step_on`, the day its next step is due; a ladder pass finds
+the invoices due today through `ix_invoices_ladder` and schedules, per invoice, one step
+for the highest rung it has reached, keyed `dunning:<invoice>:<days>` so each invoice gets
+each step at most once. An invoice first seen late therefore gets only its highest due
+step, and the message names the steps it passed. The StepRunner then claims those steps
+like any other; the handler re-reads the invoice, so a paid, void or uncollectible one
+gets nothing, and a partial payment shows the amount remaining.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.cases.service import CaseService
+from bot.finance import messages
+from bot.finance.invoices import next_step_on
+from bot.policy import ROLE_NAMES, Policy
+from bot.steps import StepHandler
+from bot.team import Team
+from bot.vocab import StepKind
+from storage import cases as case_store
+from storage import finance as store
+from storage.db import Database
+from storage.models import Account, Invoice, OutboxMessage, ScheduledStep
+
+log = logging.getLogger(__name__)
+
+DUNNING = StepKind.DUNNING
+"""Scheduled-step kind of one ladder step of one invoice."""
+BATCH = 500
+MAX_BATCHES = 400  # 200,000 invoices per pass; the rest wait for the next tick
+
+
+def today_in(policy: Policy, now: datetime) -> date:
+    """The calendar day it is now in the policy's timezone."""
+    return now.astimezone(policy.timezone).date()
+
+
+def days_past_due(invoice: Invoice, today: date) -> int:
+    """Whole calendar days since the due date (0 or less: not yet overdue)."""
+    return (today - invoice.due_date).days if invoice.due_date else 0
+
+
+@dataclass
+class LadderReport:
+    """One ladder pass: invoices looked at, and ladder steps scheduled for them."""
+
+    invoices: int = 0
+    scheduled: int = 0
+
+
+def advance(policy: Policy, invoice: Invoice, now: datetime) -> dict[str, Any] | None:
+    """Move an invoice up to the highest step it has reached and its `next_step_on` on;
+    returns the scheduled-step row to add for that step (None: nothing reached)."""
+    ladder = policy.dunning
+    reached = ladder.highest_due(days_past_due(invoice, today_in(policy, now)))
+    row = None
+    if reached is not None and reached.days_past_due > invoice.dunning_days:
+        passed = [
+            s.days_past_due
+            for s in ladder.steps
+            if invoice.dunning_days < s.days_past_due < reached.days_past_due
+        ]
+        row = {
+            "key": store.DUNNING_KEY.format(invoice=invoice.id, days=reached.days_past_due),
+            "kind": DUNNING,
+            "due_at": now,
+            "payload": {
+                "invoice": invoice.id,
+                "days": reached.days_past_due,
+                "notify": reached.notify,
+                "passed": passed,
+            },
+        }
+        invoice.dunning_days = reached.days_past_due
+    invoice.next_step_on = next_step_on(invoice, ladder.steps)
+    return row
+
+
+class DunningLadder:
+    """Runs ladder passes and owns the `dunning` step handler; `team` resolves roles."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        team: Callable[[], Team],
+        cases: CaseService | None = None,
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.team = team
+        self.cases = cases
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        return {DUNNING: self.run_step}
+
+    def schedule_due(self, now: datetime, batch: int = BATCH) -> LadderReport:
+        """Find every invoice due a step today and schedule it, one batch per unit of work
+        (each invoice leaves the due set as it is handled, so batches never repeat)."""
+        report = LadderReport()
+        today = today_in(self.policy, now)
+        for _ in range(MAX_BATCHES):
+            with self.db.session() as session:
+                due = store.ladder_due(session, today, batch)
+                rows = [advance(self.policy, invoice, now) for invoice in due]
+                report.scheduled += store.schedule_steps(session, [r for r in rows if r], now)
+            report.invoices += len(due)
+            if len(due) < batch:
+                break
+        return report
+
+    def run_step(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """DM each holder of the step's role and add a line in `channels.finance`."""
+        invoice = session.get(Invoice, int(step.payload.get("invoice", 0)))
+        if invoice is None or invoice.status != "open" or invoice.amount_remaining <= 0:
+            return  # paid, voided, written off or gone: the ladder stops
+        if invoice.dunning_days > int(step.payload.get("days", 0)):
+            return  # a higher step was reached meanwhile; its message says it all
+        account = session.get(Account, invoice.account_id)
+        assert account is not None
+        root = self._case_root(session, account)
+        view = messages.StepView(
+            invoice=invoice,
+            account=account,
+            step_days=int(step.payload["days"]),
+            notify=str(step.payload.get("notify", "finance")),
+            days_past_due=days_past_due(invoice, today_in(self.policy, now)),
+            passed=[int(d) for d in step.payload.get("passed", [])],
+            link=invoice.hosted_invoice_url,
+            thread=root is not None,
+        )
+        people = self.holders(view.notify, account)
+        for person in people:
+            self._send(session, now, person, messages.step_dm(view), root, view)
+        channel = self.policy.channels.finance
+        if channel:
+            self._send(session, now, channel, messages.finance_line(view, people), root, view)
+        elif not people:
+            log.warning("dunning step for %s reached nobody", invoice.invoice_id)
+        if view.step_days == self.policy.dunning.steps[-1].days_past_due:
+            self._flag_churn_case(session, view)
+
+    def _flag_churn_case(self, session: Session, view: messages.StepView) -> None:
+        """An invoice at the last step shows on the account's open churn case's root."""
+        case = case_store.open_case(session, view.account.id, "churn")
+        if case is None or self.cases is None:
+            return
+        text = messages.last_step_line(view)
+        case.details = {
+            **(case.details or {}),
+            "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
+        }
+        self.cases.line_by(session, case, "dunning", text)
+
+    def holders(self, notify: str, account: Account) -> list[str]:
+        """Who a step notifies: the account's CSM or account owner, a role's members, or a
+        person named in the policy."""
+        if notify == "csm":
+            return [account.csm] if account.csm else []
+        if notify == "account_owner":
+            return [account.account_owner] if account.account_owner else []
+        team = self.team()
+        if notify in ROLE_NAMES:
+            return list(team.members(notify))
+        return list(team.resolve(notify))
+
+    @staticmethod
+    def _case_root(session: Session, account: Account) -> OutboxMessage | None:
+        """The thread of the account's open case, the payment track's first."""
+        cases = case_store.open_cases_of_account(session, account.id)
+        for case in sorted(cases, key=lambda c: c.track != "payment"):
+            root = case_store.root_message(session, case)
+            if root is not None:
+                return root
+        return None
+
+    @staticmethod
+    def _send(
+        session: Session,
+        now: datetime,
+        channel: str,
+        text: str,
+        root: OutboxMessage | None,
+        view: messages.StepView,
+    ) -> None:
+        if view.link is None and root is not None:
+            outbox.linked(session, now, channel, root, text)
+        else:
+            outbox.post(session, now, channel, text)

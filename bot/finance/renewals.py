@@ -1,0 +1,198 @@
+"""The pre-renewal check (policy `dunning.pre_renewal_check`, CONTRACT section 7).
+
+Once per account and renewal date, on the first run within `pre_renewal_check` of the
+renewal, the CSM is asked "OK to send the renewal invoice?" with Yes and Hold (Hold needs
+a reason). The unique (account, renewal date) row makes it once, whatever the number of
+workers; an account with an open churn case gets the question with the case linked.
+The answer, who gave it and when go to `channels.finance`. An unanswered question is
+nudged like a case: after `escalation.acknowledge_within`, then every `repeat_every`
+(at most `MAX_NUDGES` times), through scheduled steps in business hours.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.calendar import add_business_delay
+from bot.cases.models import Refused
+from bot.finance import messages as words
+from bot.finance.dunning import today_in
+from bot.policy import Policy
+from bot.steps import StepHandler
+from bot.team import Team
+from bot.vocab import RenewalAnswer, StepKind
+from slack_edge.finance_messages import renewal_blocks
+from storage import cases as case_store
+from storage import finance as store
+from storage import steps as step_store
+from storage.db import Database
+from storage.models import Account, OutboxMessage, RenewalCheck, ScheduledStep
+
+NUDGE = StepKind.RENEWAL_NUDGE
+MAX_NUDGES = 3
+ANSWERS = tuple(RenewalAnswer)
+MAX_REASON = 2000
+NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
+
+
+class AnswerRefused(Refused):
+    """The answer cannot be taken; the message says why (shown to the person only)."""
+
+
+class RenewalChecks:
+    """Asks, nudges and records answers."""
+
+    def __init__(self, db: Database, policy: Policy, team: Callable[[], Team]) -> None:
+        self.db = db
+        self.policy = policy
+        self.team = team
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        return {NUDGE: self.nudge}
+
+    def run_due(self, now: datetime, limit: int = 500) -> int:
+        """Ask about every renewal that entered the window; returns how many were asked."""
+        window = self.policy.dunning.pre_renewal_check
+        if window is None:
+            return 0
+        today = today_in(self.policy, now)
+        horizon = today + timedelta(days=math.floor(window / timedelta(days=1)))
+        asked = 0
+        with self.db.session() as session:
+            for account in store.renewals_to_ask(session, today, horizon, limit=limit):
+                asked += self._ask(session, account, now)
+        return asked
+
+    def _ask(self, session: Session, account: Account, now: datetime) -> bool:
+        assert account.renewal_date is not None
+        case = case_store.open_case(session, account.id, "churn")
+        person = account.csm or account.account_owner
+        check = store.add_renewal_check(
+            session,
+            account_id=account.id,
+            renewal_date=account.renewal_date,
+            asked_at=now,
+            asked_to=person,
+            case_id=case.id if case else None,
+        )
+        if check is None:
+            return False  # another worker asked first
+        text = words.renewal_question(account, account.renewal_date, case, person)
+        channel = person or self.policy.channels.finance
+        if channel is None:
+            return True
+        root = case_store.root_message(session, case) if case else None
+        blocks = renewal_blocks(text, check.id, answered=False)
+        message = self._send(session, now, channel, text, blocks, root)
+        check.message_id = message.id
+        if person:
+            self._schedule_nudge(session, check, 1, now)
+        return True
+
+    @staticmethod
+    def _send(
+        session: Session,
+        now: datetime,
+        channel: str,
+        text: str,
+        blocks: list[dict] | None,
+        root: OutboxMessage | None,
+    ) -> OutboxMessage:
+        if root is not None:
+            return outbox.linked(session, now, channel, root, text, blocks)
+        return outbox.post(session, now, channel, text, blocks)
+
+    def _schedule_nudge(self, session: Session, check: RenewalCheck, n: int, now: datetime) -> None:
+        esc = self.policy.escalation
+        delay = esc.acknowledge_within if n == 1 else esc.repeat_every
+        step_store.schedule(
+            session,
+            key=f"renewal:{check.id}:nudge:{n}",
+            kind=NUDGE,
+            due_at=add_business_delay(now, delay, self.policy),
+            now=now,
+            payload={"check": check.id, "n": n},
+        )
+
+    def nudge(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Remind the CSM of an unanswered question (the follow-up machinery's way)."""
+        check = store.renewal_check(session, int(step.payload.get("check", 0)))
+        if check is None or check.answer is not None or not check.asked_to:
+            return
+        account = session.get(Account, check.account_id)
+        assert account is not None
+        outbox.notify(
+            session, now, check.asked_to, words.renewal_nudge(account, check.renewal_date)
+        )
+        n = int(step.payload.get("n", 1))
+        if n < MAX_NUDGES:
+            self._schedule_nudge(session, check, n + 1, now)
+
+    def may_answer(self, check_id: int, user: str) -> str:
+        """The account's name if `user` may still answer this check; raises AnswerRefused
+        (for the Hold button, before its modal opens)."""
+        team = self.team()
+        with self.db.read() as session:
+            check = store.renewal_check(session, check_id)
+            account = session.get(Account, check.account_id) if check else None
+            if check is None or account is None:
+                raise AnswerRefused("This renewal check no longer exists.")
+            if not self._may_answer(user, check, account, team):
+                raise AnswerRefused(NOT_ALLOWED)
+            if check.answer is not None:
+                raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
+            return account.name
+
+    def answer(
+        self, check_id: int, user: str, answer: str, reason: str | None, now: datetime
+    ) -> RenewalCheck:
+        """Record Yes or Hold (Hold needs a reason). The first answer stands; a later one
+        is refused. Allowed: the person asked, the account's CSM or account owner, finance
+        roles, managers and admins. Raises AnswerRefused."""
+        reason = (reason or "").strip() or None
+        if answer not in ANSWERS:
+            raise AnswerRefused(f"answer must be one of {', '.join(ANSWERS)}")
+        if answer == "hold" and reason is None:
+            raise AnswerRefused("Say why the invoice should be held.")
+        if reason is not None and len(reason) > MAX_REASON:
+            raise AnswerRefused(f"The reason is too long ({MAX_REASON} characters at most).")
+        team = self.team()
+        with self.db.session() as session:
+            check = store.renewal_check(session, check_id, lock=True)
+            if check is None:
+                raise AnswerRefused("This renewal check no longer exists.")
+            account = session.get(Account, check.account_id)
+            assert account is not None
+            if not self._may_answer(user, check, account, team):
+                raise AnswerRefused(NOT_ALLOWED)
+            if check.answer is not None:
+                raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
+            check.answer, check.reason = answer, reason
+            check.answered_by, check.answered_at = user, now
+            self._announce(session, check, account, now)
+            return check
+
+    @staticmethod
+    def _may_answer(user: str, check: RenewalCheck, account: Account, team: Team) -> bool:
+        people = {check.asked_to, account.csm, account.account_owner}
+        roles = ("finance", "controller", "cfo", "managers", "admins")
+        return user in people or any(user in team.members(r) for r in roles)
+
+    def _announce(
+        self, session: Session, check: RenewalCheck, account: Account, now: datetime
+    ) -> None:
+        """The answer in the finance channel; the question edited in place to show it."""
+        channel = self.policy.channels.finance
+        if channel:
+            outbox.post(session, now, channel, words.renewal_answered(check, account))
+        message = session.get(OutboxMessage, check.message_id) if check.message_id else None
+        if message is not None:
+            text = words.renewal_answered(check, account)
+            outbox.update(
+                session, now, message, text, renewal_blocks(text, check.id, answered=True)
+            )

@@ -1,0 +1,69 @@
+"""The finance side in one object: Stripe events, the dunning ladder and the pre-renewal
+check, with the step handlers they need and one pass for `tick` and the scheduler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.finance.dunning import DunningLadder, LadderReport
+from bot.finance.renewals import RenewalChecks
+from bot.finance.stripe_cases import StripeCases
+from bot.finance.stripe_service import StripeService
+from bot.finance.views import FinanceViews
+from bot.policy import Policy
+from bot.signals.service import SignalService
+from bot.steps import StepHandler
+from bot.team import Team
+from storage.db import Database
+
+
+@dataclass
+class FinanceReport:
+    """One pass: the ladder's invoices and scheduled steps, and renewal questions asked."""
+
+    ladder: LadderReport
+    renewals_asked: int = 0
+
+    def summary(self) -> str:
+        return (
+            f"dunning: {self.ladder.scheduled} step(s) scheduled; "
+            f"pre-renewal checks: {self.renewals_asked} asked"
+        )
+
+
+class Finance:
+    """Built once per process by the composition root."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        team: Callable[[], Team],
+        signals: SignalService,
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.stripe = StripeService(db, policy, clock)
+        bridge = StripeCases(signals, signals.cases)
+        self.stripe.on_subscription = bridge.subscription
+        self.stripe.on_payment_failed = bridge.payment_failed
+        self.stripe.prepare = team  # people resolved before a unit of work starts
+        self.ladder = DunningLadder(db, policy, team, signals.cases)
+        self.renewals = RenewalChecks(db, policy, team)
+        self.views = FinanceViews(db, policy)
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        """Step kinds the StepRunner hands to finance."""
+        return {**self.ladder.handlers(), **self.renewals.handlers()}
+
+    def run_due(self, now: datetime | None = None) -> FinanceReport:
+        """Schedule what is due now (ladder steps) and ask the renewal questions that
+        entered their window; the StepRunner then runs the steps."""
+        now = now or self.clock.now()
+        ladder = self.ladder.schedule_due(now)
+        return FinanceReport(ladder=ladder, renewals_asked=self.renewals.run_due(now))

@@ -1,0 +1,72 @@
+"""Finance in Slack: the pre-renewal question's Yes / Hold buttons and the Hold modal.
+
+Action ids live here because the question and the listeners share them; the button's
+value is the renewal check's id.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    InputBlock,
+    MarkdownTextObject,
+    PlainTextInputElement,
+    SectionBlock,
+)
+
+from slack_edge.modals import RenewalMeta, modal
+
+HOLD_VIEW = "renewal_hold_view"
+REASON = "reason"
+MAX_REASON = 2000
+
+
+class RenewalAction(StrEnum):
+    """Action ids of the pre-renewal question's buttons."""
+
+    YES = "renewal_yes"
+    HOLD = "renewal_hold"
+
+
+def renewal_blocks(text: str, check_id: int, *, answered: bool) -> list[dict]:
+    """The question with its buttons, or (once answered) the answer alone."""
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    if not answered:
+        blocks.append(
+            ActionsBlock(
+                block_id="renewal",
+                elements=[
+                    ButtonElement(
+                        text="Yes, send it",
+                        action_id=RenewalAction.YES.value,
+                        value=str(check_id),
+                        style="primary",
+                    ),
+                    ButtonElement(
+                        text="Hold", action_id=RenewalAction.HOLD.value, value=str(check_id)
+                    ),
+                ],
+            )
+        )
+    return [block.to_dict() for block in blocks]
+
+
+def hold_modal(check_id: int, account_name: str) -> dict:
+    """Asks why the renewal invoice should be held (required)."""
+    blocks = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"Hold the renewal invoice for *{account_name[:200]}*. Finance will see why."
+            )
+        ),
+        InputBlock(
+            block_id=REASON,
+            label="Why hold it?",
+            element=PlainTextInputElement(action_id=REASON, multiline=True, max_length=MAX_REASON),
+        ),
+    ]
+    return modal(HOLD_VIEW, "Hold renewal invoice", "Hold", blocks, RenewalMeta(check_id))
