@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
@@ -258,3 +259,79 @@ class InboundEvent(Base):
     received_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+
+# --- turnover ---
+
+# The answers of the main-contact-turnover playbook (contract section 7), stored as enum
+# strings and checked by the database; bot/turnover/answers.py gives them labels.
+TURNOVER_LEARNED = ("before_left", "after_left")
+TURNOVER_COVERAGE = ("other_contact", "no_other_contact")
+TURNOVER_DESTINATION = ("another_company", "another_role", "unknown")
+TURNOVER_ROLE_FATE = ("replaced", "merged", "leaving_space")
+TURNOVER_REPLACEMENT = ("unknown", "internal", "external_new", "external_competitor")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    listed = ", ".join(f"'{value}'" for value in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)
+
+
+class Turnover(Base):
+    """One departed main contact on a churn-track case, with the playbook's answers.
+
+    `learned_at` (UTC) starts the time at risk; `risk_ended_at` stops it when the plan's
+    last step is done or the case closes, and `time_at_risk_seconds` keeps the difference.
+    `lead_message_id` is the sales lead posted once for "another company" (edited in place).
+    """
+
+    __tablename__ = "turnovers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
+    contact_name: Mapped[str] = mapped_column(String(200))
+    learned_timing: Mapped[str] = mapped_column(String(16))
+    coverage: Mapped[str] = mapped_column(String(24))
+    other_contact_name: Mapped[str | None] = mapped_column(String(200))
+    destination: Mapped[str] = mapped_column(String(24))
+    new_company: Mapped[str | None] = mapped_column(String(200))
+    role_fate: Mapped[str] = mapped_column(String(24))
+    replacement: Mapped[str] = mapped_column(String(24))
+    competitor: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+    learned_at: Mapped[datetime]
+    risk_ended_at: Mapped[datetime | None]
+    time_at_risk_seconds: Mapped[int | None] = mapped_column(Integer)
+    lead_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    plan_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        _one_of("learned_timing", TURNOVER_LEARNED),
+        _one_of("coverage", TURNOVER_COVERAGE),
+        _one_of("destination", TURNOVER_DESTINATION),
+        _one_of("role_fate", TURNOVER_ROLE_FATE),
+        _one_of("replacement", TURNOVER_REPLACEMENT),
+    )
+
+
+class PlanStep(Base):
+    """One step of a turnover's action plan; `key` is stable across re-derivations so a
+    done step stays done when the answers change."""
+
+    __tablename__ = "plan_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    turnover_id: Mapped[int] = mapped_column(ForeignKey("turnovers.id"), index=True)
+    key: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    assignee: Mapped[str | None] = mapped_column(String(32))
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    done_by: Mapped[str | None] = mapped_column(String(32))
+    done_at: Mapped[datetime | None]
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (UniqueConstraint("turnover_id", "key"),)
