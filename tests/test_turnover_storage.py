@@ -12,8 +12,19 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from bot.turnover.answers import (
+    Answers,
+    Coverage,
+    Destination,
+    Learned,
+    Replacement,
+    RoleFate,
+)
+from bot.turnover.plan import StepState
+from storage import accounts as accounts_store
+from storage import turnover as turnover_store
 from storage.db import Database, alembic_config
-from storage.models import Base
+from storage.models import Base, Case
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -105,3 +116,86 @@ def test_downgrade_removes_the_tables_and_upgrade_restores_them(database: Databa
     database.migrate()
     assert inspect(database.engine).has_table("plan_steps")
     assert _turnover_diffs(database) == []
+
+
+# --- queries (storage/turnover.py) --------------------------------------------------------
+
+
+def _case(session, status: str = "new") -> Case:  # type: ignore[no-untyped-def]
+    account = accounts_store.stub(session, f"NW-{status}", NOW)
+    row = Case(
+        account_id=account.id,
+        track="churn",
+        kind="contact_left",
+        status=status,
+        source="slack",
+        details={},
+        created_at=NOW,
+        updated_at=NOW,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _answers() -> dict[str, str | None]:
+    return Answers(
+        "Dana",
+        Learned.AFTER_LEFT,
+        Coverage.NO_OTHER_CONTACT,
+        Destination.ANOTHER_COMPANY,
+        RoleFate.REPLACED,
+        Replacement.UNKNOWN,
+        new_company="Globex",
+    ).as_columns()
+
+
+def test_plan_saved_by_key_ticked_once_and_totalled_over_open_cases(database: Database) -> None:
+    with database.session() as s:
+        case = _case(s)
+        closed = _case(s, "saved")
+        t = turnover_store.create(
+            s,
+            case_id=case.id,
+            account_id=case.account_id,
+            answers=_answers(),
+            learned_at=NOW,
+            created_by="U1",
+            now=NOW,
+        )
+        other = turnover_store.create(
+            s,
+            case_id=closed.id,
+            account_id=closed.account_id,
+            answers=_answers(),
+            learned_at=NOW,
+            created_by="U1",
+            now=NOW,
+        )
+        specs = [StepState("a", "A", position=0), StepState("b", "B", position=1)]
+        first = turnover_store.save_plan(s, t.id, specs)
+        turnover_store.save_plan(s, other.id, specs)
+        ids = {row.key: row.id for row in first}
+    with database.session() as s:
+        assert turnover_store.set_done(s, ids["a"], done=True, by="U2", at=NOW)
+        assert not turnover_store.set_done(s, ids["a"], done=True, by="U3", at=NOW)
+    with database.session() as s:
+        assert turnover_store.progress(s, [t.id]) == {t.id: (1, 2)}
+        assert turnover_store.open_plan_totals(s) == (1, 2)
+        kept = [StepState("a", "A", done=True, done_by="U2", done_at=NOW, position=0)]
+        rows = turnover_store.save_plan(s, t.id, [*kept, StepState("c", "C", position=1)])
+        assert rows[0].id == ids["a"]  # same row: its buttons keep working
+    with database.session() as s:
+        saved = turnover_store.steps(s, t.id)
+        assert [(r.key, r.done, r.done_by) for r in saved] == [
+            ("a", True, "U2"),
+            ("c", False, None),
+        ]
+        assert [r.contact_name for r in turnover_store.for_case(s, case.id)] == ["Dana"]
+        assert turnover_store.end_risk(s, t.id, at=NOW, seconds=60)
+        assert not turnover_store.end_risk(s, t.id, at=NOW, seconds=99)
+    with database.session() as s:
+        row = turnover_store.get(s, t.id)
+        assert row is not None and row.time_at_risk_seconds == 60
+        assert turnover_store.at_risk_for_case(s, case.id) == []
+        assert Answers.from_columns(row).new_company == "Globex"
