@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +25,7 @@ from bot.turnover.plan import (
     time_at_risk,
 )
 from bot.turnover.policy import TurnoverPolicy
+from bot.turnover.views import PlanView, StepView
 from storage import turnover as store
 from storage.models import PlanStep, Turnover
 
@@ -170,3 +171,18 @@ def progress_of_case(session: Session, case_id: int) -> list[Progress]:
     turnovers = store.for_case(session, case_id)
     counts = store.progress(session, [t.id for t in turnovers])
     return [Progress(t.id, t.contact_name, *counts.get(t.id, (0, 0))) for t in turnovers]
+
+
+def plan_view(session: Session, turnover: Turnover) -> PlanView:
+    """A turnover and its plan as plain values for the checklist and the modal."""
+    rows = store.steps(session, turnover.id)
+    seconds = turnover.time_at_risk_seconds
+    return PlanView(
+        turnover_id=turnover.id,
+        case_id=turnover.case_id,
+        contact_name=turnover.contact_name,
+        answers=Answers.from_columns(turnover),
+        steps=tuple(StepView(r.id, r.key, r.text, r.assignee, r.done, r.done_by) for r in rows),
+        percent=percent_complete(sum(1 for r in rows if r.done), len(rows)),
+        time_at_risk=timedelta(seconds=seconds) if seconds is not None else None,
+    )
