@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import tomllib
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -131,14 +130,3 @@ def test_mistakes_are_named_by_key_path(toml: str, message: str) -> None:
 def test_no_turnover_table_is_the_built_in_plan() -> None:
     assert parse("") == TurnoverPolicy()
     assert parse("[turnover]") == TurnoverPolicy()
-
-
-def test_the_commented_example_in_policy_example_toml_parses() -> None:
-    text = (Path(__file__).parent.parent / "policy.example.toml").read_text()
-    example = text[text.index("# [[turnover.plans]]") :]
-    uncommented = "\n".join(
-        line.removeprefix("#").removeprefix(" ") for line in example.splitlines()
-    )
-    policy = parse(uncommented)
-    assert [len(rule.steps) for rule in policy.plans] == [2, 1]
-    assert policy.plans[0].steps[1].key == "policy_qbr_30d"
