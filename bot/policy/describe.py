@@ -18,6 +18,7 @@ from bot.policy.model import (
     Policy,
     _fmt_amount,
 )
+from bot.turnover.policy import describe_turnover_policy
 
 
 def warnings(policy: Policy) -> list[str]:
@@ -98,6 +99,7 @@ def describe(policy: Policy) -> str:
     for reason in policy.survey_reasons:
         owner = f" -> {reason.owner}" if reason.owner else ""
         lines.append(f"  {reason.key}: {reason.label}{owner}")
+    lines += describe_turnover_policy(policy.turnover)
     return "\n".join(lines)
 
 

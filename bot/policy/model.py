@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.turnover.policy import TurnoverPolicy
 from bot.vocab import Kind
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
@@ -298,6 +299,7 @@ class Policy:
     signals: Signals = Signals(phrases=DEFAULT_PHRASES)
     reports: Reports = Reports()
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
+    turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
 
     @classmethod
     def defaults(cls) -> Policy:

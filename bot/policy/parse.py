@@ -63,6 +63,7 @@ from bot.policy.values import (
     _tables,
     _toml_error,
 )
+from bot.turnover.policy import TurnoverPolicy, TurnoverPolicyError, parse_turnover_policy
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -110,6 +111,7 @@ _TOP_KEYS = (
     "signals",
     "reports",
     "survey",
+    "turnover",
 )
 
 
@@ -130,7 +132,15 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         signals=_signals(data.get("signals", {})),
         reports=_reports(data.get("reports", {})),
         survey_reasons=_survey(data.get("survey", {})),
+        turnover=_turnover(data.get("turnover", {})),
     )
+
+
+def _turnover(value: Any) -> TurnoverPolicy:
+    try:
+        return parse_turnover_policy(value)
+    except TurnoverPolicyError as problem:
+        raise _Problem(problem.where, problem.message) from None
 
 
 def _timezone(value: Any) -> ZoneInfo:

@@ -126,8 +126,9 @@ class TurnoverPolicy:
 def describe_turnover_policy(policy: TurnoverPolicy) -> list[str]:
     """Summary lines for `check`."""
     if not policy.plans:
-        return ["turnover plans: built-in steps only"]
-    return [f"turnover plan {i}: {rule.describe()}" for i, rule in enumerate(policy.plans)]
+        return ["Turnover plans: built-in steps only"]
+    lines = ["Turnover plans (built-in steps, then every matching entry's):"]
+    return lines + [f"  {i}. {rule.describe()}" for i, rule in enumerate(policy.plans, 1)]
 
 
 def parse_turnover_policy(value: Any, where: str = "turnover") -> TurnoverPolicy:
