@@ -15,11 +15,10 @@ from bot.turnover.answers import (
     RoleFate,
 )
 from bot.turnover.views import PlanView, StepView
-from slack_edge.turnover import (
+from slack_edge.turnover_messages import checklist, fill_in_prompt
+from slack_edge.turnover_modals import (
     TurnoverMeta,
     assign_modal,
-    checklist,
-    fill_in_prompt,
     read_answers,
     turnover_modal,
 )
@@ -74,7 +73,7 @@ def test_the_modal_asks_every_question_with_every_option() -> None:
         assert [o["value"] for o in options] == [m.value for m in enum]
         assert [o["text"]["text"] for o in options] == [m.label for m in enum]
     assert inputs["note"]["element"]["initial_value"] == "heard"
-    assert TurnoverMeta.from_json(view["private_metadata"]) == TurnoverMeta(7, note="heard")
+    assert TurnoverMeta.decode(view["private_metadata"]) == TurnoverMeta(7, note="heard")
 
 
 def test_a_prefilled_modal_reads_back_the_same_answers() -> None:
@@ -96,9 +95,9 @@ def test_missing_choices_and_names_are_inline_errors() -> None:
 
 
 def test_metadata_that_is_not_ours_is_refused() -> None:
-    for text in ("", "{}", '{"account_id": "x"}', "not json"):
+    for text in ("", "{}", '{"account_id": "x"}', "not json", '{"v": 9, "account_id": 1}'):
         try:
-            TurnoverMeta.from_json(text)
+            TurnoverMeta.decode(text)
         except ValueError:
             continue
         raise AssertionError(f"accepted {text!r}")
