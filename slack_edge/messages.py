@@ -108,8 +108,11 @@ def case_buttons(case: Case) -> list[ButtonElement]:
     return buttons
 
 
-def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
-    """The thread root: everything about the case at a glance, updated in place."""
+def case_root(
+    case: Case, account: Account, extra: list[str] | None = None
+) -> tuple[str, list[dict]]:
+    """The thread root: everything about the case at a glance, updated in place; `extra`
+    lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress."""
     title = case_title(case, account)
     fields = [
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
@@ -128,6 +131,8 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     if case.stated_reason:
         reason = quiet(case.stated_reason[:2900])
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Stated reason*\n>{reason}")))
+    if extra:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(extra)[:3000])))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.actions import CaseActions
+from bot.cases.actions import CaseActions, Closing, RootLines
 from bot.cases.models import (
     ALLOWED_MOVES,
     CLOSED_STATUSES,
@@ -37,7 +37,6 @@ from bot.team import Team, TeamService
 from bot.vocab import track_of
 from slack_edge.messages import (
     OFFBOARDING_CHECKLIST,
-    case_root,
     esc,
     kind_label,
     owner_dm,
@@ -60,6 +59,8 @@ class CaseService(CaseActions):
         self.policy = policy
         self.clock = clock
         self.team_service = team
+        self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
+        self.closing: list[Closing] = []  # called in the unit of work that closes a case
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""
@@ -225,8 +226,7 @@ class CaseService(CaseActions):
     def _confirm(
         self, session: Session, case: Case, account: Account, signal: Signal, *, created: bool
     ) -> None:
-        """Tell whoever raised the signal where the case is: an ephemeral answer on the
-        command's response_url, and/or a reply in the source message's thread."""
+        """Tell whoever raised the signal where the case is (response_url, source thread)."""
         root = store.root_message(session, case)
         if root is None:
             return
@@ -248,7 +248,7 @@ class CaseService(CaseActions):
         if channel is None:
             log.warning("case %s has no cases channel and no owner: no thread", case.id)
             return
-        text, blocks = case_root(case, account)
+        text, blocks = self._root(session, case, account)
         root = outbox.post(session, self.clock.now(), channel, text, blocks, keep_permalink=True)
         case.root_message_id = root.id
 
@@ -340,6 +340,8 @@ class CaseService(CaseActions):
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
+            for closed in self.closing:
+                closed(session, case, account)
         text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."
         self._acted(
@@ -393,5 +395,5 @@ class CaseService(CaseActions):
     def _refresh_root(self, session: Session, case: Case, account: Account) -> None:
         root = store.root_message(session, case)
         if root is not None:
-            text, blocks = case_root(case, account)
+            text, blocks = self._root(session, case, account)
             outbox.update(session, self.clock.now(), root, text, blocks)

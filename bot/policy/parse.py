@@ -63,7 +63,7 @@ from bot.policy.values import (
     _tables,
     _toml_error,
 )
-from bot.turnover.policy import TurnoverPolicy, TurnoverPolicyError, parse_turnover_policy
+from bot.turnover.policy import parse_turnover_policy
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -132,15 +132,8 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         signals=_signals(data.get("signals", {})),
         reports=_reports(data.get("reports", {})),
         survey_reasons=_survey(data.get("survey", {})),
-        turnover=_turnover(data.get("turnover", {})),
+        turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
     )
-
-
-def _turnover(value: Any) -> TurnoverPolicy:
-    try:
-        return parse_turnover_policy(value)
-    except TurnoverPolicyError as problem:
-        raise _Problem(problem.where, problem.message) from None
 
 
 def _timezone(value: Any) -> ZoneInfo:

@@ -25,7 +25,7 @@ import hashlib
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -131,11 +131,25 @@ def describe_turnover_policy(policy: TurnoverPolicy) -> list[str]:
     return lines + [f"  {i}. {rule.describe()}" for i, rule in enumerate(policy.plans, 1)]
 
 
-def parse_turnover_policy(value: Any, where: str = "turnover") -> TurnoverPolicy:
+def parse_turnover_policy(
+    value: Any,
+    where: str = "turnover",
+    error: Callable[[str, str], Exception] = TurnoverPolicyError,
+) -> TurnoverPolicy:
     """Validate the `[turnover]` table (the parsed TOML value).
 
-    Raises TurnoverPolicyError naming the key path, e.g. `turnover.plans[0].min_arr`.
+    Raises `error(key path, message)`, by default TurnoverPolicyError, naming the key
+    path, e.g. `turnover.plans[0].min_arr`; the policy file passes its own error type.
     """
+    try:
+        return _parse(value, where)
+    except TurnoverPolicyError as problem:
+        if error is TurnoverPolicyError:
+            raise
+        raise error(problem.where, problem.message) from None
+
+
+def _parse(value: Any, where: str) -> TurnoverPolicy:
     table = _table(value, where, ("plans",))
     if "plans" not in table:
         return TurnoverPolicy()
