@@ -19,6 +19,7 @@ from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
 from bot.team import TeamService
+from bot.turnover.service import TurnoverService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -54,6 +55,7 @@ class Services:
     offers: OfferService
     signals: SignalService
     steps: StepRunner
+    turnover: TurnoverService
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -85,6 +87,7 @@ def assemble(
     team = TeamService(policy, directory)
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
+    signals = SignalService(db, policy, clock, cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
     return Services(
@@ -98,6 +101,7 @@ def assemble(
         team=team,
         cases=cases,
         offers=offers,
-        signals=SignalService(db, policy, clock, cases),
+        signals=signals,
         steps=StepRunner(db, clock, handlers),
+        turnover=TurnoverService(db, policy, clock, cases, signals, team),
     )

@@ -148,7 +148,14 @@ def read_answers(values: dict[str, Any]) -> tuple[Answers | None, dict[str, str]
         name: (values.get(name, {}).get(name) or {}).get("value")
         for name in ("contact_name", *_OPTIONAL_TEXT)
     }
-    if errors:
+    if errors:  # say everything at once: the missing names too
+        if not (texts["contact_name"] or "").strip():
+            errors["contact_name"] = "Enter the name of the contact who left."
+        if (
+            picked.get("coverage") == "other_contact"
+            and not (texts["other_contact_name"] or "").strip()
+        ):
+            errors["other_contact_name"] = "Name the other contact (or pick “No other contact”)."
         return None, errors
     answers = Answers(**picked, **texts)
     problems = answers.problems()

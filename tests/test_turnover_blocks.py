@@ -86,7 +86,7 @@ def test_missing_choices_and_names_are_inline_errors() -> None:
     empty = _submitted(turnover_modal("Northwind", TurnoverMeta(7), None))
     answers, errors = read_answers(empty)
     assert answers is None
-    assert set(errors) == set(ANSWER_ENUMS)
+    assert set(errors) == {*ANSWER_ENUMS, "contact_name"}
     view = turnover_modal("N", TurnoverMeta(7), DANA)
     values = _submitted(view)
     values["other_contact_name"]["other_contact_name"]["value"] = "  "

@@ -81,6 +81,13 @@ class CaseActions:
             self.change_risk(session, case, account, actor, risk)
             return case
 
+    def load_open(self, session: Session, case_id: int) -> tuple[Case, Account]:
+        """An open case for another service's change in the caller's unit of work; raises
+        Refused when it does not exist or is closed. Who may act is the caller's to decide."""
+        case, account = self._load(session, case_id)
+        self._require_open(case)
+        return case, account
+
     def change_risk(
         self,
         session: Session,
