@@ -301,3 +301,31 @@ def test_closing_the_case_stops_the_time_at_risk(app: RunningApp) -> None:
     [turnover] = rows(app, Turnover)
     assert turnover.time_at_risk_seconds == 5 * 3600
     assert "case closed" in " ".join(e.text for e in rows(app, CaseEvent))
+
+
+def test_a_step_is_assigned_from_the_assign_modal(app: RunningApp) -> None:
+    submit(app, open_modal(app), **CHAMPION_GONE)
+    settle(app, 1)
+    turnover_id = rows(app, Turnover)[0].id
+    press = app.slack.block_action(
+        "turnover_assign", str(turnover_id), user_id="U0CSM", channel_id="C0CASES", message_ts="1"
+    )
+    app.slack.interactive(press)
+    view = app.standin.wait_for_calls("views.open", 2)[-1].args["view"]
+    step_id = int(view["blocks"][0]["element"]["options"][1]["value"])
+    chosen = {
+        "step": {"step": {"type": "static_select", "selected_option": {"value": str(step_id)}}},
+        "assignee": {"assignee": {"type": "users_select", "selected_user": "U0HELPER"}},
+    }
+    payload = app.slack.view_submission(
+        view["callback_id"], chosen, user_id="U0CSM", private_metadata=view["private_metadata"]
+    )
+    assert app.slack.interactive(payload).status == 200
+    eventually(lambda: any(s.assignee == "U0HELPER" for s in rows(app, PlanStep)))
+    app.tick()
+    assigned = [t for i, t, _ in steps_in(checklist(app, "Dana Smith")) if i == step_id]
+    assert assigned and "<@U0HELPER>" in assigned[0]
+    lines = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+    assert any("Plan step assigned to <@U0HELPER>" in t for t in lines)
+    tick(app, step_id, user="U0HELPER")  # the assignee may tick their step
+    eventually(lambda: any(s.done for s in rows(app, PlanStep)))
