@@ -38,7 +38,7 @@ def rows(app: RunningApp, model: Any) -> list[Any]:
 def open_modal(app: RunningApp, text: str = "risk NW-1 contact_left", user: str = "U0CSM") -> dict:
     count = len(app.standin.calls("views.open"))
     assert app.slack.slash_command(text, user_id=user).status == 200
-    return app.standin.wait_for_calls("views.open", count + 1)[-1].args["view"]
+    return app.standin.wait_for_calls("views.open", count + 1, timeout=30)[-1].args["view"]
 
 
 def values(view: dict, **answers: str) -> dict:
@@ -182,7 +182,7 @@ def test_a_stranger_cannot_tick_and_nothing_changes(app: RunningApp) -> None:
     settle(app, 1)
     step_id = steps_in(checklist(app, "Dana Smith"))[0][0]
     tick(app, step_id, user="U0STRANGER")
-    refusal = app.standin.wait_for_responses(2)[-1]  # after the case confirmation
+    refusal = app.standin.wait_for_responses(2, timeout=30)[-1]  # after the case confirmation
     assert refusal["response_type"] == "ephemeral" and "Only the case's owner" in refusal["text"]
     assert not any(s.done for s in rows(app, PlanStep))
 
@@ -216,7 +216,7 @@ def test_internal_move_is_medium_risk_light_plan_no_lead_and_update_keeps_done_s
         "turnover_update", str(turnover_id), user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
     )
     app.slack.interactive(press)
-    view = app.standin.wait_for_calls("views.open", 2)[-1].args["view"]
+    view = app.standin.wait_for_calls("views.open", 2, timeout=30)[-1].args["view"]
     assert values(view)["contact_name"]["contact_name"] == "Lee"  # pre-filled
     submit(app, view, view_id="V2", replacement="external_competitor", competitor="Initech")
     eventually(lambda: any("Initech" in s.text for s in rows(app, PlanStep)))
@@ -237,7 +237,7 @@ def test_another_company_lead_is_posted_once_and_edited_when_the_company_changes
         "turnover_update", str(turnover_id), user_id="U0MGR", channel_id="C0CASES", message_ts="1.0"
     )
     app.slack.interactive(press)
-    view = app.standin.wait_for_calls("views.open", 2)[-1].args["view"]
+    view = app.standin.wait_for_calls("views.open", 2, timeout=30)[-1].args["view"]
     submit(app, view, view_id="V2", new_company="Initech")
     eventually(lambda: rows(app, Turnover)[0].new_company == "Initech")
     app.tick()
@@ -270,7 +270,7 @@ def test_webhook_contact_left_asks_the_owner_for_answers(app: RunningApp) -> Non
         "turnover_fill", str(case.id), user_id=case.owner, channel_id="C0CASES", message_ts="1.0"
     )
     app.slack.interactive(press)
-    view = app.standin.wait_for_calls("views.open")[-1].args["view"]
+    view = app.standin.wait_for_calls("views.open", 1, timeout=30)[-1].args["view"]
     submit(app, view, user=case.owner or "", **CHAMPION_GONE)
     settle(app, 1)
     assert "Dana Smith: plan 0% complete" in root_text(app)
@@ -318,7 +318,7 @@ def test_a_step_is_assigned_from_the_assign_modal(app: RunningApp) -> None:
         "turnover_assign", str(turnover_id), user_id="U0CSM", channel_id="C0CASES", message_ts="1"
     )
     app.slack.interactive(press)
-    view = app.standin.wait_for_calls("views.open", 2)[-1].args["view"]
+    view = app.standin.wait_for_calls("views.open", 2, timeout=30)[-1].args["view"]
     step_id = int(view["blocks"][0]["element"]["options"][1]["value"])
     chosen = {
         "step": {"step": {"type": "static_select", "selected_option": {"value": str(step_id)}}},
