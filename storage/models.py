@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -28,7 +29,14 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from storage.vocab import OPEN_STATUSES
+from storage.vocab import (
+    OPEN_STATUSES,
+    Coverage,
+    Destination,
+    Learned,
+    Replacement,
+    RoleFate,
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -264,17 +272,11 @@ class InboundEvent(Base):
 
 # --- turnover ---
 
-# The answers of the main-contact-turnover playbook (contract section 7), stored as enum
-# strings and checked by the database; bot/turnover/answers.py gives them labels.
-TURNOVER_LEARNED = ("before_left", "after_left")
-TURNOVER_COVERAGE = ("other_contact", "no_other_contact")
-TURNOVER_DESTINATION = ("another_company", "another_role", "unknown")
-TURNOVER_ROLE_FATE = ("replaced", "merged", "leaving_space")
-TURNOVER_REPLACEMENT = ("unknown", "internal", "external_new", "external_competitor")
 
-
-def _one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
-    listed = ", ".join(f"'{value}'" for value in values)
+# The answers of the main-contact-turnover playbook (contract section 7), stored as the
+# strings of storage/vocab.py's enums and checked by the database.
+def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
+    listed = ", ".join(f"'{member.value}'" for member in values)
     return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
@@ -311,11 +313,11 @@ class Turnover(Base):
     updated_at: Mapped[datetime]
 
     __table_args__ = (
-        _one_of("learned_timing", TURNOVER_LEARNED),
-        _one_of("coverage", TURNOVER_COVERAGE),
-        _one_of("destination", TURNOVER_DESTINATION),
-        _one_of("role_fate", TURNOVER_ROLE_FATE),
-        _one_of("replacement", TURNOVER_REPLACEMENT),
+        _one_of("learned_timing", Learned),
+        _one_of("coverage", Coverage),
+        _one_of("destination", Destination),
+        _one_of("role_fate", RoleFate),
+        _one_of("replacement", Replacement),
     )
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.turnover.answers import (
@@ -210,6 +210,7 @@ any_answers = st.builds(
 )
 
 
+@settings(deadline=None)  # a busy machine must not fail a correct rule
 @given(any_answers)
 def test_every_plan_has_steps_with_unique_keys(a: Answers) -> None:
     plan = derive_plan(a, NO_POLICY, PlanContext())
@@ -218,6 +219,7 @@ def test_every_plan_has_steps_with_unique_keys(a: Answers) -> None:
     assert all(len(s.key) <= 64 for s in plan)
 
 
+@settings(deadline=None)  # a busy machine must not fail a correct rule
 @given(any_answers, any_answers, st.sets(st.integers(min_value=0, max_value=9)))
 def test_rederiving_never_undoes_a_done_step(
     first: Answers, second: Answers, done: set[int]
@@ -238,12 +240,14 @@ def test_rederiving_never_undoes_a_done_step(
     assert 0 <= plan_progress(after) <= 100
 
 
+@settings(deadline=None)  # a busy machine must not fail a correct rule
 @given(any_answers)
 def test_rederiving_the_same_answers_changes_nothing(a: Answers) -> None:
     plan = new_plan(derive_plan(a, NO_POLICY, PlanContext()))
     assert rederive(plan, derive_plan(a, NO_POLICY, PlanContext())) == plan
 
 
+@settings(deadline=None)  # a busy machine must not fail a correct rule
 @given(st.integers(min_value=0, max_value=500), st.integers(min_value=0, max_value=500))
 def test_progress_is_monotonic_and_only_full_when_all_done(done: int, extra: int) -> None:
     total = done + extra

@@ -1,7 +1,7 @@
 """The main-contact-turnover playbook's questions and their answers (contract section 7).
 
-Each answer is an enum whose value is what the database keeps (storage/models.py checks the
-same strings) and whose `label` is what people read in the modal and the thread. `Answers`
+Each answer is an enum (storage/vocab.py) whose value is what the database keeps (and checks:
+storage/models.py) and whose `label` is what people read in the modal and the thread. `Answers`
 is one filled-in questionnaire; `Answers.problems()` names each field that is missing, keyed
 by field name so the Slack side can show them inline (`response_action: errors`).
 """
@@ -9,75 +9,11 @@ by field name so the Slack side can show them inline (`response_action: errors`)
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from typing import Protocol
 
+from bot.vocab import Coverage, Destination, Learned, Replacement, RoleFate, TurnoverAnswer
 
-class _Labelled(StrEnum):
-    """A StrEnum whose members read well: `label` is the option text people see."""
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-class Learned(_Labelled):
-    """When we learned of the departure: while the contact was still there, or afterwards."""
-
-    BEFORE_LEFT = "before_left"
-    AFTER_LEFT = "after_left"
-
-
-class Coverage(_Labelled):
-    """Whether someone else at the customer still knows us."""
-
-    OTHER_CONTACT = "other_contact"
-    NO_OTHER_CONTACT = "no_other_contact"
-
-
-class Destination(_Labelled):
-    """Where the contact went; another company is a sales lead (and a bigger risk)."""
-
-    ANOTHER_COMPANY = "another_company"
-    ANOTHER_ROLE = "another_role"
-    UNKNOWN = "unknown"
-
-
-class RoleFate(_Labelled):
-    """What happens to the contact's role at the customer."""
-
-    REPLACED = "replaced"
-    MERGED = "merged"
-    LEAVING_SPACE = "leaving_space"
-
-
-class Replacement(_Labelled):
-    """Who takes over the role, as far as we know."""
-
-    UNKNOWN = "unknown"
-    INTERNAL = "internal"
-    EXTERNAL_NEW = "external_new"
-    EXTERNAL_COMPETITOR = "external_competitor"
-
-
-_LABELS: dict[StrEnum, str] = {
-    Learned.BEFORE_LEFT: "Before they left",
-    Learned.AFTER_LEFT: "After they left",
-    Coverage.OTHER_CONTACT: "We have another contact",
-    Coverage.NO_OTHER_CONTACT: "No other contact",
-    Destination.ANOTHER_COMPANY: "Another company",
-    Destination.ANOTHER_ROLE: "Another role at the customer",
-    Destination.UNKNOWN: "Unknown",
-    RoleFate.REPLACED: "Being replaced",
-    RoleFate.MERGED: "Merged into another role",
-    RoleFate.LEAVING_SPACE: "The customer is leaving this space",
-    Replacement.UNKNOWN: "Not known yet",
-    Replacement.INTERNAL: "Internal",
-    Replacement.EXTERNAL_NEW: "External, new to this kind of product",
-    Replacement.EXTERNAL_COMPETITOR: "External, used a competitor",
-}
-
-ANSWER_ENUMS: dict[str, type[_Labelled]] = {
+ANSWER_ENUMS: dict[str, type[TurnoverAnswer]] = {
     "learned_timing": Learned,
     "coverage": Coverage,
     "destination": Destination,
