@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot.cases.models import Refused, Signal
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers.cases import refuse
+from handlers.acting import Press, button, refuse, submission
 from slack_edge.turnover_messages import TurnoverAction
 from slack_edge.turnover_modals import (
     TurnoverMeta,
@@ -34,10 +34,6 @@ def open_turnover_modal(client: WebClient, trigger_id: str, label: str, meta: Tu
     client.views_open(trigger_id=trigger_id, view=turnover_modal(label, meta, None))
 
 
-def _id_from(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
-
-
 def register(app: App, services: Services) -> None:
     _register_buttons(app, services)
     _register_views(app, services)
@@ -46,31 +42,29 @@ def register(app: App, services: Services) -> None:
 def _register_buttons(app: App, services: Services) -> None:
     turnover = services.turnover
 
-    @app.action(TurnoverAction.FILL.value)
-    def fill(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            target = turnover.for_case(_id_from(body), body["user"]["id"])
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
+    def fill(press: Press) -> None:
+        target = turnover.for_case(press.value, press.user)
         meta = TurnoverMeta(target.account_id, case_id=target.case_id, source="signals")
-        open_turnover_modal(client, body["trigger_id"], target.account_label, meta)
+        open_turnover_modal(press.client, press.body["trigger_id"], target.account_label, meta)
 
-    @app.action(TurnoverAction.UPDATE.value)
-    def update(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            target = turnover.for_turnover(_id_from(body), body["user"]["id"])
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
+    def update(press: Press) -> None:
+        target = turnover.for_turnover(press.value, press.user)
         assert target.plan is not None
         meta = TurnoverMeta(
             target.account_id, case_id=target.case_id, turnover_id=target.plan.turnover_id
         )
         view = turnover_modal(target.account_label, meta, target.plan.answers)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+
+    def assign(press: Press) -> None:
+        target = turnover.for_turnover(press.value, press.user)
+        assert target.plan is not None
+        view = assign_modal(target.plan)
+        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+
+    app.action(TurnoverAction.FILL.value)(button(fill))
+    app.action(TurnoverAction.UPDATE.value)(button(update))
+    app.action(TurnoverAction.ASSIGN.value)(button(assign))
 
     @app.action(TurnoverAction.STEP.value)
     def step(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -87,17 +81,6 @@ def _register_buttons(app: App, services: Services) -> None:
         except Refused as why:
             refuse(respond, body, client, str(why))
 
-    @app.action(TurnoverAction.ASSIGN.value)
-    def assign(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            target = turnover.for_turnover(_id_from(body), body["user"]["id"])
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
-        assert target.plan is not None
-        client.views_open(trigger_id=body["trigger_id"], view=assign_modal(target.plan))
-
 
 def _register_views(app: App, services: Services) -> None:
     turnover = services.turnover
@@ -106,19 +89,13 @@ def _register_views(app: App, services: Services) -> None:
     def answers(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         _submit_answers(services, ack, body, view)
 
-    @app.view(TurnoverView.ASSIGN.value)
-    def assigned(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def assigned(user: str, view: dict[str, Any]) -> dict[str, str] | None:
         chosen = read_assignment(view["state"]["values"])
-        if chosen is None:
-            ack()  # the "every step is done" modal, or nothing picked
-            return
-        step_id, assignee = chosen
-        try:
-            turnover.assign(step_id, body["user"]["id"], assignee)
-        except Refused as why:
-            ack(response_action="errors", errors={"step": str(why)})
-            return
-        ack()
+        if chosen is not None:  # None: the "every step is done" modal
+            turnover.assign(chosen[0], user, chosen[1])
+        return None
+
+    app.view(TurnoverView.ASSIGN.value)(submission(assigned, "step"))
 
 
 def _submit_answers(services: Services, ack: Ack, body: dict[str, Any], view: dict) -> None:

@@ -15,6 +15,7 @@ from bot.turnover.answers import (
     RoleFate,
 )
 from bot.turnover.views import PlanView, StepView
+from demo.standin.validation import MAX_MESSAGE_BLOCKS, block_problems, view_problems
 from slack_edge.turnover_messages import checklist, fill_in_prompt
 from slack_edge.turnover_modals import (
     TurnoverMeta,
@@ -22,7 +23,6 @@ from slack_edge.turnover_modals import (
     read_answers,
     turnover_modal,
 )
-from tests.slack_standin import MAX_MESSAGE_BLOCKS, block_problems, view_problems
 
 DANA = Answers(
     "Dana",
