@@ -22,6 +22,7 @@ from bot.steps import StepReport, StepRunner
 from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
 from bot.team import TeamService
+from bot.turnover.service import TurnoverService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,7 @@ class Services:
     survey: SurveyService
     survey_steps: SurveySteps
     finance: Finance
+    turnover: TurnoverService
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -94,6 +96,7 @@ def assemble(
     team = TeamService(policy, directory)
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
+    signals = SignalService(db, policy, clock, cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     survey = SurveyService(db, policy, clock, team.current)
     cases.status_listeners.append(survey.status_changed)
@@ -122,4 +125,5 @@ def assemble(
         survey=survey,
         survey_steps=survey_steps,
         finance=finance,
+        turnover=TurnoverService(db, policy, clock, cases, signals, team),
     )

@@ -12,10 +12,12 @@ from slack_bolt import Ack, App
 
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
+from bot.turnover.service import CONTACT_LEFT
 from handlers.acting import Press, button, submission
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
+from slack_edge.turnover_modals import TurnoverMeta, turnover_modal
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +39,13 @@ def register(app: App, services: Services) -> None:
         if data is None:
             ack(response_action="errors", errors=errors)
             return
-        ack()
         meta = json.loads(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         assert data.account_id is not None
+        if data.kind == CONTACT_LEFT:  # the kind picker leads on to the turnover modal
+            ack(response_action="update", view=turnover_view(services, data, meta))
+            return
+        ack()
         signal = Signal(
             kind=data.kind,
             source=meta.get("source", "modal"),
@@ -53,6 +58,19 @@ def register(app: App, services: Services) -> None:
             respond_url=meta.get("response_url"),
         )
         services.signals.open(data.account_id, signal)
+
+
+def turnover_view(services: Services, data: views.NewCaseInput, meta: dict[str, Any]) -> dict:
+    """The turnover modal that replaces the new-case modal when its kind is contact_left."""
+    assert data.account_id is not None
+    target = services.turnover.for_account(data.account_id)
+    turnover_meta = TurnoverMeta(
+        target.account_id,
+        note=data.reason or None,
+        source=str(meta.get("source") or "modal"),
+        response_url=meta.get("response_url"),
+    )
+    return turnover_modal(target.account_label, turnover_meta, None)
 
 
 def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:

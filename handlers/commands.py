@@ -11,10 +11,13 @@ from slack_sdk import WebClient
 from bot import commands
 from bot.cases.models import Signal
 from bot.services import Services
+from bot.turnover.service import CONTACT_LEFT
 from handlers import finance
+from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks
 from slack_edge.messages import esc
+from slack_edge.turnover_modals import TurnoverMeta
 from slack_edge.usage import usage_blocks, usage_text
 
 
@@ -61,6 +64,13 @@ def _open(
             metadata={"source": "/churn", "response_url": command.get("response_url")},
         )
         client.views_open(trigger_id=command["trigger_id"], view=views.new_case_modal(draft))
+        return
+    if kind == CONTACT_LEFT:  # the turnover modal asks who left before anything opens
+        ack()
+        url = command.get("response_url")
+        meta = TurnoverMeta(match.account.id, note=summary or None, response_url=url)
+        label = f"{match.account.name} ({match.account.external_id})"
+        open_turnover_modal(client, command["trigger_id"], label, meta)
         return
     ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
     signal = Signal(

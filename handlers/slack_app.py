@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, finance, home, offers, shortcuts, survey
+from handlers import cases, commands, events, finance, home, offers, shortcuts, survey, turnover
 from handlers.errors import handle_error
 from handlers.identity import BotIdentity
 
@@ -38,4 +38,5 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     home.register(app, services)
     survey.register(app, services)
     finance.register(app, services)
+    turnover.register(app, services)
     return app

@@ -113,8 +113,11 @@ def case_buttons(case: Case) -> list[ButtonElement]:
     return buttons
 
 
-def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
-    """The thread root: everything about the case at a glance, updated in place."""
+def case_root(
+    case: Case, account: Account, extra: list[str] | None = None
+) -> tuple[str, list[dict]]:
+    """The thread root: everything about the case at a glance, updated in place; `extra`
+    lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress."""
     title = case_title(case, account)
     fields = [
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
@@ -144,6 +147,8 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     overdue = (case.details or {}).get("overdue_invoice")
     if isinstance(overdue, dict) and overdue.get("text"):  # set by the dunning ladder
         blocks.append(SectionBlock(text=MarkdownTextObject(text=str(overdue["text"])[:2900])))
+    if extra:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(extra)[:3000])))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"

@@ -5,67 +5,64 @@ Later features extend this through new Alembic migrations (storage/migrations/ve
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Date,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     Numeric,
     String,
     Text,
-    TypeDecorator,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+from storage.base import NAMING, Base, UTCDateTime
+from storage.tables.finance import (
+    MONEY,
+    OPEN_INVOICE_SQL,
+    Invoice,
+    RenewalCheck,
+    StripeSubscription,
+)
+from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
+from storage.tables.turnover import PlanStep, Turnover
 from storage.vocab import OPEN_STATUSES
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+__all__ = [
+    "MONEY",
+    "NAMING",
+    "OPEN_INVOICE_SQL",
+    "OPEN_STATUSES",
+    "SURVEY_ASKED_SQL",
+    "Account",
+    "AccountEvent",
+    "Base",
+    "Case",
+    "CaseEvent",
+    "InboundEvent",
+    "Invoice",
+    "Offer",
+    "OutboxMessage",
+    "Person",
+    "PlanStep",
+    "RenewalCheck",
+    "ScheduledStep",
+    "StripeSubscription",
+    "SurveyAnswer",
+    "SurveyEdit",
+    "Turnover",
+    "UTCDateTime",
+]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """Always UTC-aware in Python, whatever the database keeps (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: pass timezone-aware UTC times")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map: ClassVar[dict[Any, Any]] = {
-        datetime: UTCDateTime,
-        Decimal: Numeric(14, 2),
-        dict: JSON,
-    }
 
 
 class Account(Base):
@@ -259,171 +256,6 @@ class InboundEvent(Base):
     received_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("source", "external_id"),)
-
-
-# --- survey ---
-
-SURVEY_ASKED_SQL = "status = 'asked'"
-
-
-class SurveyAnswer(Base):
-    """The cancellation survey of one churn of a case (contract section 7, *Survey*).
-
-    `churn_number` counts the case's churns (1, 2, … after a Reopen), so each churn gets
-    its own row; at most one row per case is `asked` (open) at a time. `root_cause` is the
-    policy reason's key, not its label, so labels can be renamed; `competitor_key` is the
-    competitor normalised for counting ("Rivalsoft" and "rivalsoft " are one). `arr_lost`
-    is the case's ARR at risk when it churned, in the account's currency.
-    """
-
-    __tablename__ = "survey_answers"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
-    churn_number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[str] = mapped_column(String(16), default="asked")
-    involuntary: Mapped[bool] = mapped_column(Boolean, default=False)
-    asked_to: Mapped[str | None] = mapped_column(String(32))
-    asked_at: Mapped[datetime]
-    arr_lost: Mapped[Decimal | None]
-    stated_reason: Mapped[str | None] = mapped_column(Text)
-    root_cause: Mapped[str | None] = mapped_column(String(64))
-    controllable: Mapped[bool | None] = mapped_column(Boolean)
-    competitor: Mapped[str | None] = mapped_column(String(200))
-    competitor_key: Mapped[str | None] = mapped_column(String(200))
-    tried: Mapped[str | None] = mapped_column(Text)
-    would_come_back: Mapped[str | None] = mapped_column(String(8))
-    notes: Mapped[str | None] = mapped_column(Text)
-    answered_by: Mapped[str | None] = mapped_column(String(32))
-    answered_at: Mapped[datetime | None]
-    updated_by: Mapped[str | None] = mapped_column(String(32))
-    updated_at: Mapped[datetime | None]
-
-    __table_args__ = (
-        UniqueConstraint("case_id", "churn_number"),
-        Index(
-            "uq_survey_answers_one_open",
-            "case_id",
-            unique=True,
-            sqlite_where=text(SURVEY_ASKED_SQL),
-            postgresql_where=text(SURVEY_ASKED_SQL),
-        ),
-        Index("ix_survey_answers_answered", "status", "answered_at"),
-        Index("ix_survey_answers_competitor_key", "competitor_key"),
-    )
-
-
-class SurveyEdit(Base):
-    """One amendment of a saved survey: who, when, and each changed field as
-    `{field: [old, new]}` (the case timeline gets a readable line as well)."""
-
-    __tablename__ = "survey_edits"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    answer_id: Mapped[int] = mapped_column(ForeignKey("survey_answers.id"), index=True)
-    at: Mapped[datetime]
-    actor: Mapped[str] = mapped_column(String(32))
-    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-# --- finance ---
-
-MONEY = Numeric(18, 3)
-"""Invoice amounts in major units of their currency; three decimals fit BHD, KWD, JOD..."""
-
-OPEN_INVOICE_SQL = "status = 'open'"
-"""Literal predicate of `ix_invoices_ladder`: the ladder query repeats it word for word so
-SQLite and PostgreSQL (generic plans) use the partial index."""
-
-
-class Invoice(Base):
-    """An invoice from Stripe or the invoices CSV, and where it stands on the dunning ladder.
-
-    Amounts are in the invoice's currency, major units (Stripe's minor units converted with
-    the currency's decimals). `last_event_at` is the `created` time of the Stripe event whose
-    state we keep, so events arriving out of order never move an invoice backwards.
-    `dunning_days` is the highest ladder step reached (0: none); `next_step_on` the calendar
-    day, in the policy's timezone, on which the next step is due (NULL: nothing to come).
-    """
-
-    __tablename__ = "invoices"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[str] = mapped_column(String(255), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    amount_due: Mapped[Decimal] = mapped_column(MONEY)
-    amount_remaining: Mapped[Decimal] = mapped_column(MONEY)
-    currency: Mapped[str] = mapped_column(String(3))
-    due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16))
-    hosted_invoice_url: Mapped[str | None] = mapped_column(Text)
-    stripe_subscription_id: Mapped[str | None] = mapped_column(String(255))
-    source: Mapped[str] = mapped_column(String(16))
-    last_event_at: Mapped[datetime | None]
-    dunning_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    next_step_on: Mapped[date | None] = mapped_column(Date)
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    __table_args__ = (
-        Index(
-            "ix_invoices_ladder",
-            "next_step_on",
-            "id",
-            sqlite_where=text(OPEN_INVOICE_SQL),
-            postgresql_where=text(OPEN_INVOICE_SQL),
-        ),
-    )
-
-
-class StripeSubscription(Base):
-    """The last known state of a Stripe subscription, so a change (cancel_at_period_end
-    turned true, then back false) is recognised whatever order the events arrive in.
-
-    `arr` is the annual value of its items in `currency` (major units); `involuntary` is
-    True when Stripe's `cancellation_details.reason` is payment_failed / payment_disputed.
-    """
-
-    __tablename__ = "stripe_subscriptions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    subscription_id: Mapped[str] = mapped_column(String(255), unique=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), index=True)
-    status: Mapped[str] = mapped_column(String(32))
-    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
-    cancel_at: Mapped[datetime | None]
-    cancellation_reason: Mapped[str | None] = mapped_column(String(64))
-    cancellation_feedback: Mapped[str | None] = mapped_column(String(64))
-    cancellation_comment: Mapped[str | None] = mapped_column(Text)
-    involuntary: Mapped[bool] = mapped_column(Boolean, default=False)
-    arr: Mapped[Decimal | None] = mapped_column(MONEY)
-    currency: Mapped[str | None] = mapped_column(String(3))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    last_event_at: Mapped[datetime]
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-
-class RenewalCheck(Base):
-    """The pre-renewal question ("OK to send the renewal invoice?"), once per account and
-    renewal date: when the CSM was asked, and the answer (`yes` / `hold` with a reason),
-    who gave it and when. `case_id` links an open churn case at the time of asking."""
-
-    __tablename__ = "renewal_checks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    renewal_date: Mapped[date] = mapped_column(Date)
-    asked_at: Mapped[datetime]
-    asked_to: Mapped[str | None] = mapped_column(String(32))
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
-    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
-    answer: Mapped[str | None] = mapped_column(String(8))
-    reason: Mapped[str | None] = mapped_column(Text)
-    answered_by: Mapped[str | None] = mapped_column(String(32))
-    answered_at: Mapped[datetime | None]
-
-    __table_args__ = (UniqueConstraint("account_id", "renewal_date"),)
 
 
 Index("ix_accounts_renewal_date", Account.renewal_date)

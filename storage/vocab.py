@@ -224,3 +224,76 @@ class RenewalAnswer(StrEnum):
 
     YES = "yes"
     HOLD = "hold"
+
+
+# --- turnover ---
+# The answers of the main-contact-turnover playbook (contract section 7); `label` is the
+# option text people see in the modal and the thread.
+
+
+class TurnoverAnswer(StrEnum):
+    """A turnover answer: its value is stored (and checked) in `turnovers`, its `label` is
+    the option text people read."""
+
+    @property
+    def label(self) -> str:
+        return TURNOVER_ANSWER_LABELS[self]
+
+
+class Learned(TurnoverAnswer):
+    """When we learned of the departure: while the contact was still there, or afterwards."""
+
+    BEFORE_LEFT = "before_left"
+    AFTER_LEFT = "after_left"
+
+
+class Coverage(TurnoverAnswer):
+    """Whether someone else at the customer still knows us."""
+
+    OTHER_CONTACT = "other_contact"
+    NO_OTHER_CONTACT = "no_other_contact"
+
+
+class Destination(TurnoverAnswer):
+    """Where the contact went; another company is a sales lead (and a bigger risk)."""
+
+    ANOTHER_COMPANY = "another_company"
+    ANOTHER_ROLE = "another_role"
+    UNKNOWN = "unknown"
+
+
+class RoleFate(TurnoverAnswer):
+    """What happens to the contact's role at the customer."""
+
+    REPLACED = "replaced"
+    MERGED = "merged"
+    LEAVING_SPACE = "leaving_space"
+
+
+class Replacement(TurnoverAnswer):
+    """Who takes over the role, as far as we know."""
+
+    UNKNOWN = "unknown"
+    INTERNAL = "internal"
+    EXTERNAL_NEW = "external_new"
+    EXTERNAL_COMPETITOR = "external_competitor"
+
+
+TURNOVER_ANSWER_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        Learned.BEFORE_LEFT: "Before they left",
+        Learned.AFTER_LEFT: "After they left",
+        Coverage.OTHER_CONTACT: "We have another contact",
+        Coverage.NO_OTHER_CONTACT: "No other contact",
+        Destination.ANOTHER_COMPANY: "Another company",
+        Destination.ANOTHER_ROLE: "Another role at the customer",
+        Destination.UNKNOWN: "Unknown",
+        RoleFate.REPLACED: "Being replaced",
+        RoleFate.MERGED: "Merged into another role",
+        RoleFate.LEAVING_SPACE: "The customer is leaving this space",
+        Replacement.UNKNOWN: "Not known yet",
+        Replacement.INTERNAL: "Internal",
+        Replacement.EXTERNAL_NEW: "External, new to this kind of product",
+        Replacement.EXTERNAL_COMPETITOR: "External, used a competitor",
+    }
+)

@@ -4,6 +4,7 @@ reminders and removing a CSM. Every status change goes through `_transition`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -12,10 +13,15 @@ from bot import outbox
 from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
 from bot.followups import service as followups
 from bot.team import Team
-from slack_edge.messages import esc, move_on_request_blocks, owner_dm, time_token, who
+from slack_edge.messages import case_root, esc, move_on_request_blocks, owner_dm, time_token, who
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
+
+RootLines = Callable[[Session, Case], list[str]]
+"""Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
+Closing = Callable[[Session, Case, Account], None]
+"""Called inside the unit of work that closes a case (e.g. to stop a time at risk)."""
 
 
 class CaseActions:
@@ -72,16 +78,42 @@ class CaseActions:
             self._require_participant(case, actor, team)
             if case.risk == risk:
                 raise Refused(f"Case #{case.id} is already {risk} risk.")
-            previous, case.risk = case.risk, risk
-            self._acted(
-                session,
-                case,
-                account,
-                actor,
-                "risk",
-                f"{who(actor)} changed the risk level from {previous} to {risk}.",
-            )
+            self.change_risk(session, case, account, actor, risk)
             return case
+
+    def load_open(self, session: Session, case_id: int) -> tuple[Case, Account]:
+        """An open case for another service's change in the caller's unit of work; raises
+        Refused when it does not exist or is closed. Who may act is the caller's to decide."""
+        case, account = self._load(session, case_id)
+        self._require_open(case)
+        return case, account
+
+    def change_risk(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        actor: str | None,
+        risk: str,
+        because: str | None = None,
+    ) -> bool:
+        """Set the risk level inside the caller's unit of work, with its timeline line;
+        False when it already was that level. For other services (turnover answers)."""
+        if risk not in RISKS:
+            raise ValueError(f"unknown risk level {risk!r}")
+        if case.risk == risk:
+            return False
+        previous, case.risk = case.risk, risk
+        text = f"{who(actor)} changed the risk level from {previous} to {risk}"
+        self._acted(
+            session, case, account, actor, "risk", text + (f" ({because})." if because else ".")
+        )
+        return True
+
+    def _root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
+        """The root message with every other domain's lines (see `RootLines`)."""
+        extra = [line for source in self.root_lines for line in source(session, case)]
+        return case_root(case, account, extra)
 
     def add_note(self, case_id: int, actor: str, note: str) -> Case:
         note = note.strip()

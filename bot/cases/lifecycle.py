@@ -21,7 +21,8 @@ status, details such as `involuntary`: the subscription ended on a failed paymen
 
 
 class Lifecycle:
-    """Mixed into `CaseService`, which provides `clock`, `_acted` and `status_listeners`."""
+    """Mixed into `CaseService`, which provides `clock`, `_acted`, `closing` and
+    `status_listeners`."""
 
     def _transition(
         self,
@@ -49,6 +50,8 @@ class Lifecycle:
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
+            for closed in self.closing:  # e.g. turnover: time at risk ends
+                closed(session, case, account)
         by = who(actor) if actor else (by or "The customer left:")
         text = f"{by} {STATUS_WORDS.get(status, status)} the case"
         text += f": {reason}" if reason else "."

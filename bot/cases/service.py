@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.actions import CaseActions
+from bot.cases.actions import CaseActions, Closing, RootLines
 from bot.cases.external import ExternalEvents
 from bot.cases.lifecycle import Lifecycle, StatusListener
 from bot.cases.models import (
@@ -34,7 +34,6 @@ from bot.policy import Policy
 from bot.team import Team, TeamService
 from bot.vocab import track_of
 from slack_edge.messages import (
-    case_root,
     esc,
     kind_label,
     owner_dm,
@@ -58,6 +57,8 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         self.clock = clock
         self.team_service = team
         self.status_listeners: list[StatusListener] = []  # see bot/cases/lifecycle.py
+        self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
+        self.closing: list[Closing] = []  # called in the unit of work that closes a case
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""
@@ -223,8 +224,7 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
     def _confirm(
         self, session: Session, case: Case, account: Account, signal: Signal, *, created: bool
     ) -> None:
-        """Tell whoever raised the signal where the case is: an ephemeral answer on the
-        command's response_url, and/or a reply in the source message's thread."""
+        """Tell whoever raised the signal where the case is (response_url, source thread)."""
         root = store.root_message(session, case)
         if root is None:
             return
@@ -246,7 +246,7 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         if channel is None:
             log.warning("case %s has no cases channel and no owner: no thread", case.id)
             return
-        text, blocks = case_root(case, account)
+        text, blocks = self._root(session, case, account)
         root = outbox.post(session, self.clock.now(), channel, text, blocks, keep_permalink=True)
         case.root_message_id = root.id
 
@@ -354,5 +354,5 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
     def _refresh_root(self, session: Session, case: Case, account: Account) -> None:
         root = store.root_message(session, case)
         if root is not None:
-            text, blocks = case_root(case, account)
+            text, blocks = self._root(session, case, account)
             outbox.update(session, self.clock.now(), root, text, blocks)

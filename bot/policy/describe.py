@@ -18,6 +18,7 @@ from bot.policy.model import (
     Policy,
     _fmt_amount,
 )
+from bot.turnover.policy import describe_turnover_policy
 
 
 def warnings(policy: Policy) -> list[str]:
@@ -106,6 +107,7 @@ def describe(policy: Policy) -> str:
         owner = f" -> {reason.owner}" if reason.owner else " -> (nobody is told)"
         hint = f"  ({reason.hint})" if reason.hint else ""
         lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
+    lines += describe_turnover_policy(policy.turnover)
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.survey.policy import MonthlySchedule
+from bot.turnover.policy import TurnoverPolicy
 from bot.vocab import Kind
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
@@ -301,6 +302,7 @@ class Policy:
     signals: Signals = Signals(phrases=DEFAULT_PHRASES)
     reports: Reports = Reports()
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
+    turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
 
     @classmethod
     def defaults(cls) -> Policy:

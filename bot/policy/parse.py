@@ -61,6 +61,7 @@ from bot.policy.values import (
     _toml_error,
 )
 from bot.survey.policy import SurveyPolicyError, check_survey, parse_reason_digest
+from bot.turnover.policy import parse_turnover_policy
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -108,6 +109,7 @@ _TOP_KEYS = (
     "signals",
     "reports",
     "survey",
+    "turnover",
 )
 
 
@@ -128,6 +130,7 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         signals=_signals(data.get("signals", {})),
         reports=_reports(data.get("reports", {})),
         survey_reasons=_survey(data.get("survey", {})),
+        turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
     )
 
 

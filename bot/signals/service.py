@@ -58,6 +58,8 @@ class SignalService:
         self.policy = policy
         self.clock = clock
         self.cases = cases
+        self.received: list[Callable[[Signal, Opened], None]] = []
+        """Called after a webhook signal opened or joined a case (turnover: answers needed)."""
 
     # -- the one entry point
 
@@ -88,7 +90,10 @@ class SignalService:
             dedupe=(WEBHOOK_PREFIX + signal.source, signal.external_id),
             details=details,
         )
-        return self.open(self._account_id(signal.account), case_signal)
+        opened = self.open(self._account_id(signal.account), case_signal)
+        for follow_up in self.received:
+            follow_up(case_signal, opened)
+        return opened
 
     def _account_id(self, external_id: str) -> int:
         for attempt in range(2):

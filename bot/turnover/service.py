@@ -1,0 +1,348 @@
+"""Main-contact turnover: record who left, keep the action plan, tell sales (contract 7).
+
+A submitted turnover modal opens (or joins) the account's churn-track case through the one
+`SignalService.open`, then, in one unit of work, stores the answers and the derived plan,
+posts the plan as a checklist in the case thread, sets the risk level through the case
+service, posts the sales lead when the contact went to another company, and refreshes the
+root, whose lines show each departed contact's `plan N% complete` (a `RootLines` hook).
+Ticks, assignments and updates are each one unit of work with their timeline line. The
+time at risk stops when the last step is done, or when the case closes (a `Closing` hook).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.cases.models import Opened, Refused, Signal
+from bot.cases.service import CaseService
+from bot.clock import Clock
+from bot.policy import Policy
+from bot.signals.service import SignalService
+from bot.team import TeamService
+from bot.turnover import records
+from bot.turnover.answers import Answers, Destination
+from bot.turnover.plan import PlanContext, combined_risk, risk_level
+from bot.turnover.views import PlanView
+from bot.turnover.words import (
+    assign_line,
+    changed_answers,
+    lead_text,
+    progress_line,
+    risk_ended_line,
+    tick_line,
+)
+from slack_edge.messages import who
+from slack_edge.turnover_messages import checklist, fill_in_prompt
+from storage import cases as cases_store
+from storage import turnover as store
+from storage.db import Database
+from storage.models import Account, Case, OutboxMessage, Turnover
+
+CONTACT_LEFT = "contact_left"
+
+
+@dataclass(frozen=True)
+class ModalTarget:
+    """What the turnover modal needs to open: the account, and the case / turnover."""
+
+    account_id: int
+    account_label: str
+    case_id: int | None = None
+    plan: PlanView | None = None
+
+
+class TurnoverService:
+    """Turnovers on churn-track cases; refusals raise `Refused` with the sentence to show."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        cases: CaseService,
+        signals: SignalService,
+        team: TeamService,
+    ) -> None:
+        self.db, self.policy, self.clock = db, policy, clock
+        self.cases, self.signals, self.team = cases, signals, team
+        cases.root_lines.append(self._root_lines)
+        cases.closing.append(self._case_closed)
+        signals.received.append(self._signal_received)
+
+    # -- opening the modal ----------------------------------------------------------------
+
+    def for_account(self, account_id: int) -> ModalTarget:
+        """A new turnover on an account (from `/churn risk <account> contact_left`)."""
+        with self.db.read() as session:
+            account = session.get(Account, account_id)
+            if account is None:
+                raise Refused("That account no longer exists.")
+            return ModalTarget(account.id, _label(account))
+
+    def for_case(self, case_id: int, actor: str) -> ModalTarget:
+        """A new turnover on an open case (Fill in turnover details): participants only."""
+        with self.db.read() as session:
+            case, account = self._participant(session, case_id, actor, None)
+            return ModalTarget(account.id, _label(account), case_id=case.id)
+
+    def for_turnover(self, turnover_id: int, actor: str) -> ModalTarget:
+        """An existing turnover's answers to update: participants only."""
+        with self.db.read() as session:
+            turnover = self._turnover(session, turnover_id)
+            case, account = self._participant(session, turnover.case_id, actor, None)
+            plan = records.plan_view(session, turnover)
+            return ModalTarget(account.id, _label(account), case_id=case.id, plan=plan)
+
+    def check_submit(self, actor: str, case_id: int | None, turnover_id: int | None) -> None:
+        """Raise Refused before the modal is acknowledged if the person may not save it."""
+        if turnover_id is not None:
+            self.for_turnover(turnover_id, actor)
+        elif case_id is not None:
+            self.for_case(case_id, actor)
+
+    # -- saving the answers ---------------------------------------------------------------
+
+    def submit(
+        self,
+        answers: Answers,
+        actor: str,
+        *,
+        account_id: int,
+        case_id: int | None = None,
+        turnover_id: int | None = None,
+        signal: Signal | None = None,
+    ) -> int | None:
+        """Save the modal: update a turnover, or record a new one on `case_id`, or on the
+        case that `signal` opens or joins. Returns the turnover id (None for a replayed
+        submission, which changes nothing)."""
+        if turnover_id is not None:
+            self._update(turnover_id, answers, actor)
+            return turnover_id
+        if case_id is None:
+            assert signal is not None, "a new turnover needs a case or a signal"
+            opened: Opened = self.signals.open(account_id, signal)
+            if opened.duplicate:
+                return None
+            case_id = opened.case_id
+        return self._record(case_id, answers, actor)
+
+    def _record(self, case_id: int, answers: Answers, actor: str) -> int:
+        with self.db.session() as session:
+            case, account = self.cases.load_open(session, case_id)
+            before = self._case_risk(session, case)
+            turnover, _ = records.record(
+                session,
+                case_id=case.id,
+                account_id=account.id,
+                answers=answers,
+                policy=self.policy.turnover,
+                context=_context(case, account),
+                by=actor,
+                now=self.clock.now(),
+            )
+            self._post_plan(session, case, turnover)
+            self._post_lead(session, case, account, turnover)
+            text = f"{who(actor)} recorded that {answers.contact_name} left; action plan below."
+            self.cases.record(session, case, account, actor, "turnover", text)
+            self._apply_risk(session, case, account, actor, before, new=True)
+            return turnover.id
+
+    def _update(self, turnover_id: int, answers: Answers, actor: str) -> None:
+        team = self.team.current()
+        with self.db.session() as session:
+            turnover = self._turnover(session, turnover_id)
+            case, account = self.cases.load_for_action(session, turnover.case_id, actor, team)
+            before_risk = self._case_risk(session, case)
+            changes = changed_answers(Answers.from_columns(turnover), answers)
+            records.update(
+                session,
+                turnover,
+                answers=answers,
+                policy=self.policy.turnover,
+                context=_context(case, account),
+                now=self.clock.now(),
+            )
+            self._refresh_plan(session, turnover)
+            self._post_lead(session, case, account, turnover)
+            what = "; ".join(changes) if changes else "no answer changed"
+            text = f"{who(actor)} updated the turnover of {turnover.contact_name}: {what}."
+            self.cases.record(session, case, account, actor, "turnover", text)
+            self._apply_risk(session, case, account, actor, before_risk, new=False)
+
+    # -- the plan -------------------------------------------------------------------------
+
+    def plan(self, turnover_id: int) -> PlanView:
+        """A turnover's plan as it is now (for the assign modal)."""
+        with self.db.read() as session:
+            return records.plan_view(session, self._turnover(session, turnover_id))
+
+    def tick(self, step_id: int, actor: str, done: bool) -> None:
+        """Tick or untick a step: a timeline line, the checklist and the root's percentage
+        edited in place; the last step done stops the time at risk."""
+        with self.db.session() as session:
+            step = store.get_step(session, step_id)
+            if step is None:
+                raise Refused("That plan step no longer exists (the plan was updated).")
+            turnover = self._turnover(session, step.turnover_id)
+            case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+            result = records.tick(session, step_id, done=done, by=actor, now=self.clock.now())
+            assert result is not None
+            if result.changed:
+                line = tick_line(step.text, turnover.contact_name, done)
+                self.cases.record(
+                    session, case, account, actor, "plan_step", f"{who(actor)}: {line}"
+                )
+            if result.risk_ended:
+                self._risk_ended_line(session, case, account, turnover, "plan complete")
+            self._refresh_plan(session, turnover)
+
+    def assign(self, step_id: int, actor: str, assignee: str) -> None:
+        """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
+        with self.db.session() as session:
+            step = store.get_step(session, step_id)
+            if step is None:
+                raise Refused("That plan step no longer exists (the plan was updated).")
+            turnover = self._turnover(session, step.turnover_id)
+            case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+            store.assign(session, step_id, assignee)
+            text = f"{who(actor)}: {assign_line(step.text, assignee)}"
+            self.cases.record(session, case, account, actor, "plan_step", text)
+            self._refresh_plan(session, turnover)
+
+    # -- hooks other services call --------------------------------------------------------
+
+    def _root_lines(self, session: Session, case: Case) -> list[str]:
+        progress = records.progress_of_case(session, case.id)
+        if not progress:
+            return ["*Main contact left:* answers needed"] if case.kind == CONTACT_LEFT else []
+        lines = [progress_line(p.contact_name, p.percent) for p in progress]
+        return ["*Main-contact turnover*", *lines]
+
+    def _case_closed(self, session: Session, case: Case, account: Account) -> None:
+        for turnover in records.case_closed(session, case.id, self.clock.now()):
+            self._risk_ended_line(session, case, account, turnover, "case closed")
+            self._refresh_plan(session, turnover)
+
+    def _signal_received(self, signal: Signal, opened: Opened) -> None:
+        """A `contact_left` webhook signal carries no answers: ask the owner for them."""
+        if signal.kind != CONTACT_LEFT or opened.duplicate:
+            return
+        with self.db.session() as session:
+            case, _ = self.cases.load_open(session, opened.case_id)
+            root = cases_store.root_message(session, case)
+            if root is not None:
+                text, blocks = fill_in_prompt(case.id, case.owner)
+                outbox.reply(session, self.clock.now(), root, text, blocks)
+
+    # -- shared steps ---------------------------------------------------------------------
+
+    def _participant(
+        self, session: Session, case_id: int, actor: str, assignee: str | None
+    ) -> tuple[Case, Account]:
+        case, account = self.cases.load_open(session, case_id)
+        lead = self.team.current().is_lead(actor)
+        allowed = records.may_change_plan(
+            actor, owner=case.owner, csm=case.csm, assignee=assignee, is_lead=lead
+        )
+        if not allowed:
+            raise Refused(_WHO_MAY)
+        return case, account
+
+    @staticmethod
+    def _turnover(session: Session, turnover_id: int) -> Turnover:
+        turnover = store.get(session, turnover_id)
+        if turnover is None:
+            raise Refused("That turnover no longer exists.")
+        return turnover
+
+    def _post_plan(self, session: Session, case: Case, turnover: Turnover) -> None:
+        root = cases_store.root_message(session, case)
+        if root is None:
+            return
+        text, blocks = checklist(records.plan_view(session, turnover))
+        turnover.plan_message_id = outbox.reply(session, self.clock.now(), root, text, blocks).id
+
+    def _refresh_plan(self, session: Session, turnover: Turnover) -> None:
+        if turnover.plan_message_id is None:
+            return
+        message = session.get(OutboxMessage, turnover.plan_message_id)
+        assert message is not None
+        text, blocks = checklist(records.plan_view(session, turnover))
+        outbox.update(session, self.clock.now(), message, text, blocks)
+
+    def _post_lead(
+        self, session: Session, case: Case, account: Account, turnover: Turnover
+    ) -> None:
+        """Once per turnover: post the lead, or edit the same message when it changed."""
+        answers = Answers.from_columns(turnover)
+        sales = self.policy.channels.sales
+        if answers.destination is not Destination.ANOTHER_COMPANY or sales is None:
+            return
+        root = cases_store.root_message(session, case)
+        link = None if root is None else root.permalink or outbox.LINK_TOKEN
+        text = lead_text(answers, account.name, case.csm or account.csm, link)
+        now = self.clock.now()
+        if turnover.lead_message_id is not None:
+            message = session.get(OutboxMessage, turnover.lead_message_id)
+            if message is not None and message.payload.get("text") != text:
+                outbox.update(session, now, message, text)
+                message.payload = {**message.payload, "text": text}
+            return
+        if link == outbox.LINK_TOKEN and root is not None:
+            message = outbox.linked(session, now, sales, root, text)
+        else:
+            message = outbox.post(session, now, sales, text)
+        turnover.lead_message_id = message.id
+        line = f"Lead sent to sales (<#{sales}>): {answers.contact_name} at another company."
+        self.cases.record(session, case, account, None, "turnover_lead", line, acted=False)
+
+    def _case_risk(self, session: Session, case: Case) -> str | None:
+        levels = [risk_level(Answers.from_columns(t)) for t in store.for_case(session, case.id)]
+        return combined_risk(levels) if levels else None
+
+    def _apply_risk(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        actor: str,
+        before: str | None,
+        *,
+        new: bool,
+    ) -> None:
+        """Set the case's risk from the answers (the highest over its departed contacts).
+
+        A new turnover only raises a risk someone set; changed answers set the level their
+        answers now give. Otherwise the owner's own choice stands."""
+        after = self._case_risk(session, case)
+        if after is None or (not new and after == before):
+            return
+        if new and case.risk == "high" and after != "high":
+            return
+        why = "from the turnover answers"
+        self.cases.change_risk(session, case, account, actor, after, because=why)
+
+    def _risk_ended_line(
+        self, session: Session, case: Case, account: Account, turnover: Turnover, why: str
+    ) -> None:
+        seconds = turnover.time_at_risk_seconds or 0
+        text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
+        self.cases.record(session, case, account, None, "time_at_risk", text, acted=False)
+
+
+_WHO_MAY = "Only the case's owner, the CSM, the step's assignee or a manager can change this plan."
+
+
+def _label(account: Account) -> str:
+    return f"{account.name} ({account.external_id})"
+
+
+def _context(case: Case, account: Account) -> PlanContext:
+    people = {"owner": case.owner, "csm": case.csm or account.csm}
+    people["account_owner"] = account.account_owner
+    arr = account.arr if account.arr is not None else case.arr_at_risk
+    return PlanContext(arr=arr, segment=account.segment, people=people)
