@@ -19,7 +19,8 @@ from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.accounts import AccountImporter, ImportFileError
+from bot.accounts import AccountImporter
+from bot.imports.csvfile import ImportFileError
 from bot.policy import Policy, PolicyError, load_policy
 from bot.scheduler import run_with_lock
 from bot.services import Services, build_services
@@ -30,6 +31,7 @@ from storage import steps as step_rows
 log = logging.getLogger("savedesk")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Commands)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 
 
@@ -134,7 +136,7 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
     for problem in report.problems:
         print(problem)
     print(report.summary(str(path)))
-    return EXIT_OK
+    return EXIT_ROWS_SKIPPED if report.skipped else EXIT_OK
 
 
 def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int:

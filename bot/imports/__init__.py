@@ -1,0 +1,1 @@
+"""Imports from files people export from spreadsheets and other systems."""
