@@ -93,7 +93,7 @@ def _database_url(env: Mapping[str, str]) -> str:
     value = normalize_database_url(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise SettingsError(
             "DATABASE_URL: not a database URL (e.g. sqlite:///savedesk.db or "
             "postgresql+psycopg://user@host/db)"
