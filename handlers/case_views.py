@@ -136,7 +136,8 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
     selected = (values.get("account", {}).get(ACCOUNT_OPTIONS) or {}).get("selected_option")
     kind = ((values.get("kind", {}).get("kind") or {}).get("selected_option") or {}).get("value")
     errors: dict[str, str] = {}
-    if not selected:
+    account_id = str((selected or {}).get("value") or "")
+    if not account_id.isdigit():  # our own option values are account ids (account_option)
         errors["account"] = "Pick an account."
     if kind not in KINDS:
         errors["kind"] = "Pick a kind."
@@ -147,16 +148,29 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
             arr = parse_amount(arr_text)
         except ValueError as err:
             errors["arr"] = f"ARR at risk: {err}."
-    renewal_text = (values.get("renewal", {}).get("renewal") or {}).get("selected_date")
+    renewal = picked_date(values, "renewal", "renewal")
+    if renewal is False:
+        errors["renewal"] = "Pick a date from the calendar."
     if errors:
         return None, errors
     return NewCaseInput(
-        account_id=int(selected["value"]),
+        account_id=int(account_id),
         kind=str(kind),
         reason=(field_value(values, "reason", "reason") or "").strip(),
         arr=arr,
-        renewal=date.fromisoformat(renewal_text) if renewal_text else None,
+        renewal=renewal or None,
     ), {}
+
+
+def picked_date(values: dict[str, Any], block: str, action: str) -> date | bool | None:
+    """A datepicker's date; None when empty, False when it is not a calendar date."""
+    text = (values.get(block, {}).get(action) or {}).get("selected_date")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return False
 
 
 def _case_modal(callback: str, case_id: int, title: str, submit: str, blocks: list) -> dict:
