@@ -88,7 +88,8 @@ class CaseActions:
             raise Refused("A note cannot be empty.")
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            self._acted(session, case, account, actor, "note", f"{who(actor)} noted: {note[:2900]}")
+            line = f"{who(actor)} added a note: {note[:2900]}"
+            self._acted(session, case, account, actor, "note", line)
             return case
 
     def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> Case:
@@ -242,7 +243,7 @@ class CaseActions:
                 now,
                 actor,
                 "csm_removed",
-                f"{who(actor)} removed CSM {who(removed)}: {reason}",
+                f"{who(actor)} removed {who(removed)} as CSM: {reason}",
             )
             for open_case in store.open_cases_of_account(session, account.id):
                 open_case.csm = None

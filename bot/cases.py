@@ -36,8 +36,10 @@ from bot.messages import (
     case_root,
     esc,
     kind_label,
+    money,
     owner_dm,
     quiet,
+    status_line,
     who,
 )
 from bot.people import Directory
@@ -204,12 +206,14 @@ class CaseService(CaseActions):
         self._remember(session, signal, case)
         self._post_root(session, case, account)
         opened_by = f" by {who(signal.actor)}" if signal.actor else ""
+        arr = case.arr_at_risk
+        at_risk = f", {money(arr, account.currency)} ARR at risk" if arr is not None else ""
         self._line(
             session,
             case,
             signal.actor,
             "opened",
-            f"Case opened{opened_by} from {signal.source}; owner {who(case.owner)}"
+            f"Case opened{opened_by} from {signal.source}{at_risk}; owner {who(case.owner)}"
             f" (routing: {routed.rule}).",
         )
         if routed.note:
@@ -347,8 +351,7 @@ class CaseService(CaseActions):
             case.arr_saved = case.offer_cost = None
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
-        text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
-        text += f": {reason}" if reason else "."
+        text = status_line(case, actor, previous, account.currency, reason)
         self._acted(
             session,
             case,

@@ -7,7 +7,7 @@ the payload. Action ids live here because the root message and the listeners sha
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -20,6 +20,8 @@ from slack_sdk.models.blocks import (
 )
 
 from storage.models import OPEN_STATUSES, Account, Case
+
+CLOSED = ("saved", "churned", "moved_on")
 
 
 class CaseAction(StrEnum):
@@ -68,6 +70,20 @@ KIND_LABELS = {
     "other": "Other risk",
 }
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # fmt: skip  (English, whatever the server's locale)
 
 
 def money(amount: Decimal | None, currency: str = "USD") -> str:
@@ -78,12 +94,15 @@ def money(amount: Decimal | None, currency: str = "USD") -> str:
     return f"{sign}{whole}" if sign else f"{whole} {currency}"
 
 
-def date_token(day: date | None) -> str:
-    """A date each reader sees in their own locale; noon UTC keeps the same calendar day."""
+def calendar_day(day: date | None) -> str:
+    """A date without a time (renewal, due date) as that date, the same for every reader.
+
+    Not `<!date^…>`: Slack shows a token in each reader's zone, so a date sent as noon UTC
+    reads as the next day in Auckland. `<!date^…>` is only for moments (`time_token`).
+    """
     if day is None:
         return "unknown"
-    epoch = int(datetime.combine(day, time(12), tzinfo=UTC).timestamp())
-    return f"<!date^{epoch}^{{date_long}}|{day.isoformat()}>"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def time_token(when: datetime) -> str:
@@ -139,12 +158,15 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
         f"*Kind*\n{kind_label(case.kind)}",
         f"*ARR at risk*\n{money(case.arr_at_risk, account.currency)}",
-        f"*Renewal*\n{date_token(case.renewal_date)}",
+        f"*Renewal*\n{calendar_day(case.renewal_date)}",
         f"*Owner*\n{who(case.owner)}",
         f"*CSM*\n{who(case.csm)}",
         f"*Status*\n{STATUS_LABELS.get(case.status, case.status)}",
         f"*Risk*\n{RISK_LABELS.get(case.risk, case.risk)}",
     ]
+    result = outcome(case, account.currency) if case.arr_at_risk is not None else None
+    if result and case.status in CLOSED:
+        fields.append(f"*Outcome*\n{result[0].upper()}{result[1:]}")
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
@@ -156,6 +178,36 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"
     return text, [b.to_dict() for b in blocks]
+
+
+def outcome(case: Case, currency: str) -> str | None:
+    """What a closed case came to, in the account's currency: the number a manager wants."""
+    arr = money(case.arr_saved if case.status == "saved" else case.arr_at_risk, currency)
+    if case.status == "saved":
+        cost = f" (offer cost {money(case.offer_cost, currency)})" if case.offer_cost else ""
+        return f"saved {arr} ARR{cost}"
+    if case.status == "churned":
+        return f"{arr} ARR lost"
+    if case.status == "moved_on":
+        return f"{arr} ARR let go"
+    return None
+
+
+def status_line(case: Case, actor: str, previous: str, currency: str, reason: str | None) -> str:
+    """The timeline line for a change of status, e.g. "<@U1> marked the case saved — saved
+    $40,000 ARR (offer cost $2,000)."; the reason follows after a colon."""
+    verbs = {
+        "acknowledged": "acknowledged the case",
+        "working": "reopened the case" if previous in CLOSED else "started working on the case",
+        "saved": "marked the case saved",
+        "churned": "marked the case churned",
+        "moved_on": "moved on from the case",
+    }
+    line = f"{who(actor)} {verbs.get(case.status, f'set the case to {case.status}')}"
+    result = outcome(case, currency) if case.arr_at_risk is not None else None
+    if result:
+        line += f" — {result}"
+    return line + (f": {reason}" if reason else ".")
 
 
 def _source_line(case: Case, account: Account) -> str:
@@ -173,7 +225,7 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
     lines = [
         f":rotating_light: You own a new case: *{case_title(case, account)}*",
         f"ARR at risk {money(case.arr_at_risk, account.currency)}, "
-        f"renewal {date_token(case.renewal_date)}.",
+        f"renewal {calendar_day(case.renewal_date)}.",
     ]
     if case.stated_reason:
         lines.append(f">{quiet(case.stated_reason[:500])}")

@@ -1,0 +1,189 @@
+"""Field failures through HTTP and the strict stand-in: calendar dates (5) and what the
+timeline says (9). Shared fixtures for the other kinds' tests too."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import Future, wait
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.policy import Policy, parse_policy
+from storage.models import Account, Case
+from tests.conftest import TEST_POLICY, RunningApp, seed_account
+
+POLICY = TEST_POLICY + (
+    '\n[signals]\nwatch_channels = ["C0SUPPORT"]\n'
+    'phrases = ["cancel", "not renewing", "terminate", "switching to"]\nbots = ["B0BILLING"]\n'
+)
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return parse_policy(POLICY, "test-policy.toml")
+
+
+class Settled:
+    """The running app, able to wait until every listener ran and every message went out."""
+
+    def __init__(self, app: RunningApp) -> None:
+        self.app = app
+        self.futures: list[Future[Any]] = []
+        runner = app.web_bolt.listener_runner
+        inner = runner.listener_executor
+        outer = self
+
+        class Recording:
+            def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+                future = inner.submit(fn, *args, **kwargs)
+                outer.futures.append(future)
+                return future
+
+        runner.listener_executor = Recording()  # type: ignore[assignment]
+
+    def settle(self) -> None:
+        done, pending = wait(list(self.futures), timeout=10)
+        assert not pending
+        for future in done:
+            future.result()
+        self.app.tick()
+
+
+@pytest.fixture
+def field(running_app: RunningApp) -> Iterator[Settled]:
+    seed_account(running_app.services, "bk-001", "Baker & Sons")
+    seed_account(running_app.services, "acme", "Acme Corp")
+    settled = Settled(running_app)
+    yield settled
+    settled.settle()
+
+
+def bot_post(text: str, ts: str = "1767621700.000200") -> dict:
+    return {
+        "type": "message",
+        "subtype": "bot_message",
+        "channel": "C0SUPPORT",
+        "channel_type": "channel",
+        "bot_id": "B0BILLING",
+        "username": "billing",
+        "text": text,
+        "ts": ts,
+        "event_ts": ts,
+    }
+
+
+def cases(app: RunningApp) -> list[tuple[Case, str]]:
+    with app.services.db.read() as session:
+        rows = session.execute(
+            select(Case, Account.external_id).join(Account).order_by(Case.id)
+        ).all()
+        return [(case, external_id) for case, external_id in rows]
+
+
+def roots(app: RunningApp) -> list[dict]:
+    return [m for m in app.standin.messages("C0CASES") if not m.get("thread_ts")]
+
+
+def thread(app: RunningApp) -> list[str]:
+    return [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+
+
+def all_text(message: dict) -> str:
+    """Every string Slack would render from a message: text and block text objects."""
+    found = [message.get("text") or ""]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(message.get("blocks") or [])
+    return "\n".join(found)
+
+
+def prompts(app: RunningApp) -> list[dict]:
+    return [
+        m
+        for m in app.standin.messages("C0SUPPORT")
+        if any(b["type"] == "actions" for b in m.get("blocks") or [])
+    ]
+
+
+# -- kind 5: a calendar date is not a moment ---------------------------------------------
+
+
+def open_by_command(field: Settled, text: str, user: str = "U0CSM") -> Case:
+    app = field.app
+    assert app.slack.slash_command(text, user_id=user).status == 200
+    field.settle()
+    return cases(app)[-1][0]
+
+
+def test_renewal_date_is_the_same_date_for_every_reader(field: Settled) -> None:
+    from datetime import date
+
+    seed_account(field.app.services, "cust-4411", "Ärztehaus Nord", renewal_date=date(2027, 3, 15))
+    case = open_by_command(field, "cancel cust-4411 budget cut")
+    assert str(case.renewal_date) == "2027-03-15"
+    root = all_text(roots(field.app)[0])
+    assert "15 March 2027" in root
+    assert "<!date^1805112000" not in root
+    assert "<!date^" in root, "the moment the case opened is still shown in each reader's zone"
+    dm = all_text(field.app.standin.messages("D0AE")[0])
+    assert "15 March 2027" in dm and "<!date^1805112000" not in dm
+
+
+# -- kind 9: saying what was done ---------------------------------------------------------
+
+
+def click(field: Settled, action: str, value: str, user: str) -> None:
+    payload = field.app.slack.block_action(
+        action, value, user_id=user, channel_id="C0CASES", message_ts="1.0"
+    )
+    assert field.app.slack.interactive(payload).status == 200
+    field.settle()
+
+
+def test_marking_saved_says_the_arr_saved_and_the_offer_cost(field: Settled) -> None:
+    import json
+
+    app = field.app
+    seed_account(app.services, "acme", "Acme Corp", arr=40000)
+    case = open_by_command(field, "cancel acme budget cut")
+    values = {
+        "type": {"type": {"type": "static_select", "selected_option": {"value": "discount"}}},
+        "value": {"value": {"type": "number_input", "value": "2000"}},
+        "discount_pct": {"discount_pct": {"type": "number_input", "value": "5"}},
+        "duration": {"duration": "3 months"},
+        "justification": {"justification": "budget freeze"},
+        "tried": {"tried": ""},
+    }
+    meta = json.dumps({"case_id": case.id})
+    payload = app.slack.view_submission(
+        "case_offer_view", values, user_id="U0AE", private_metadata=meta
+    )
+    assert app.slack.interactive(payload).status == 200
+    field.settle()
+    click(field, "offer_accepted", "1", "U0AE")
+    click(field, "case_saved", str(case.id), "U0AE")
+    lines = thread(app)
+    assert "<@U0AE> marked the case saved — saved $40,000 ARR (offer cost $2,000)." in lines
+    assert not any("marked saved the case" in line for line in lines)
+    root = all_text(roots(app)[0])
+    assert "Saved $40,000 ARR (offer cost $2,000)" in root
+
+
+def test_marking_churned_says_the_arr_lost(field: Settled) -> None:
+    app = field.app
+    seed_account(app.services, "acme", "Acme Corp", arr=40000)
+    case = open_by_command(field, "cancel acme budget cut")
+    click(field, "case_churned", str(case.id), "U0AE")
+    assert "<@U0AE> marked the case churned — $40,000 ARR lost." in thread(app)
