@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, validates
 
 from storage.search import SEARCH_KEY_LENGTH, search_key
+from storage.vocab import OPEN_STATUSES
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -37,8 +38,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OPEN_STATUSES = ("new", "acknowledged", "working")
-_OPEN_SQL = "status IN ('new', 'acknowledged', 'working')"
+_OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

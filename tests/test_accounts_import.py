@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.accounts import AccountImporter
+from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
 from bot.services import Services
 from storage import accounts as store

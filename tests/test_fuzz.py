@@ -20,9 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import commands
-from bot.accounts import AccountImporter
+from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
-from handlers.usage import usage_blocks
+from slack_edge.usage import usage_blocks
 from storage import outbox as outbox_rows
 from tests.conftest import RunningApp, seed_account
 from tests.slack_standin import block_problems

@@ -1,1 +1,2 @@
-"""Imports from files people export from spreadsheets and other systems."""
+"""Imports from files people upload: `csvfile` reads CSV as spreadsheets write it (one
+reader for every import), `accounts` is the accounts CSV importer."""
