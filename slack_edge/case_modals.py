@@ -19,15 +19,18 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
+    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
+from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
 from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
 from slack_edge.messages import esc, kind_label
 from slack_edge.modals import CaseMeta, modal
+from slack_edge.text import OPTION_TEXT, PLAIN_INPUT, plain
 from storage.models import Account
 
 NEW_CASE = "new_case"
@@ -44,7 +47,7 @@ ACCOUNT_OPTIONS = "account"
 
 def account_option(account: Account) -> Option:
     label = f"{account.name} ({account.external_id})"
-    return Option(text=label[:75], value=str(account.id))
+    return Option(text=plain(label, OPTION_TEXT), value=str(account.id))
 
 
 @dataclass(frozen=True)
@@ -94,7 +97,7 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
                 action_id="reason",
                 multiline=True,
                 max_length=3000,
-                initial_value=draft.reason[:3000] or None,
+                initial_value=plain(draft.reason, PLAIN_INPUT) or None,
             ),
         ),
         InputBlock(
@@ -243,7 +246,7 @@ def field_value(values: dict[str, Any], block: str, action: str) -> Any:
     """The value of a modal field, whatever its element type."""
     state = values.get(block, {}).get(action) or {}
     if state.get("type") == "plain_text_input" and state.get("value") is not None:
-        return esc(state["value"])  # typed as plain text, shown as mrkdwn: no pings
+        return state["value"]  # plain text as typed; escaped once where it is shown
     for key in ("value", "selected_user", "selected_date", "selected_date_time"):
         if state.get(key) is not None:
             return state[key]
@@ -280,3 +283,23 @@ def remind_modal(case_id: int) -> dict:
         "Set reminder",
         [InputBlock(block_id="at", label="Remind me at", element=picker)],
     )
+
+
+def loading_modal(title: str) -> dict:
+    """Opened at once when a click cannot be decided in time; `views.update` replaces it."""
+    return View(
+        type="modal",
+        title=plain(title, 24),
+        close="Close",
+        blocks=[SectionBlock(text=":hourglass_flowing_sand: One moment…")],
+    ).to_dict()
+
+
+def refusal_modal(title: str, why: str) -> dict:
+    """What replaces the loading modal when the person may not do this after all."""
+    return View(
+        type="modal",
+        title=plain(title, 24),
+        close="Close",
+        blocks=[SectionBlock(text=f":no_entry: {esc(why)}")],
+    ).to_dict()

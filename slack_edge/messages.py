@@ -7,6 +7,7 @@ the payload. Action ids live here because the root message and the listeners sha
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -20,7 +21,11 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
+from slack_edge import text as slack_text
+from slack_edge.text import SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
+
+log = logging.getLogger(__name__)
 
 CLOSED = ("saved", "churned", "moved_on")
 
@@ -128,7 +133,24 @@ def case_buttons(case: Case) -> list[ButtonElement]:
 
 
 def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
-    """The thread root: everything about the case at a glance, updated in place."""
+    """The thread root: everything about the case at a glance, updated in place.
+
+    Never raises: a root that cannot be rendered (a limit we did not foresee) falls back to
+    a plain one, so the case and its signal are kept (the unit of work must not roll back).
+    """
+    try:
+        return _case_root(case, account)
+    except Exception:
+        log.exception("case %s: the root could not be rendered; posting a plain one", case.id)
+        title = case_title(case, account)
+        text = f"*{title}* — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"
+        return fit(text, SECTION_TEXT), [
+            SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_TEXT))).to_dict(),
+            ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)).to_dict(),
+        ]
+
+
+def _case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     title = case_title(case, account)
     fields = [
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
@@ -148,7 +170,7 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
     if case.stated_reason:
-        reason = quiet(case.stated_reason[:2900])
+        reason = quiet(case.stated_reason, SECTION_TEXT - len("*Stated reason*\n>"))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Stated reason*\n>{reason}")))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
@@ -183,11 +205,21 @@ def status_line(case: Case, actor: str, previous: str, currency: str, reason: st
     result = outcome(case, currency) if case.arr_at_risk is not None else None
     if result:
         line += f" — {result}"
-    return line + (f": {reason}" if reason else ".")
+    return line + (f": {quiet(reason, 2000)}" if reason else ".")
+
+
+def opened_line(case: Case, currency: str, actor: str | None, source: str, rule: str) -> str:
+    """The first timeline line: who opened it from where, the ARR at risk, who owns it."""
+    by = f" by {who(actor)}" if actor else ""
+    arr = case.arr_at_risk
+    at_risk = f", {money(arr, currency)} ARR at risk" if arr is not None else ""
+    return (
+        f"Case opened{by} from {esc(source)}{at_risk}; owner {who(case.owner)} (routing: {rule})."
+    )
 
 
 def _source_line(case: Case, account: Account) -> str:
-    parts = [f"Source: {case.source}"]
+    parts = [f"Source: {esc(case.source)}"]
     if case.source_link:
         parts.append(f"<{case.source_link}|original message>")
     parts.append(f"opened {time_token(case.created_at)}")
@@ -204,7 +236,7 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
         f"renewal {calendar_day(case.renewal_date)}.",
     ]
     if case.stated_reason:
-        lines.append(f">{quiet(case.stated_reason[:500])}")
+        lines.append(f">{quiet(case.stated_reason, 500)}")
     if note:
         lines.append(f"_{note}_")
     lines.append("<{thread_link}|Open the case thread>")
@@ -242,7 +274,7 @@ def nudge_blocks(case: Case, text: str, with_link: bool) -> tuple[str, list[dict
             ButtonElement(text="Open thread", url="{thread_link}", action_id="open_thread")
         )
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=text[:2900])),
+        SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_TEXT))),
         ActionsBlock(elements=buttons),
     ]
     return text, [b.to_dict() for b in blocks]
@@ -263,7 +295,7 @@ def move_on_request_blocks(
     """A request in the thread for a manager to confirm moving on a high-ARR case."""
     mentions = " ".join(who(m) for m in managers) or "a manager"
     text = (
-        f"{who(actor)} wants to move on from this case ({reason[:2000]}). "
+        f"{who(actor)} wants to move on from this case ({quiet(reason, 2000)}). "
         f"{mentions}, please confirm."
     )
     blocks = [
@@ -279,11 +311,12 @@ def move_on_request_blocks(
 
 
 def esc(text: str) -> str:
-    """Text from our own data (CSV, webhooks) shown in mrkdwn: Slack's three escapes."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text (names, ids, sources) shown in mrkdwn: Slack's three escapes, once."""
+    return slack_text.escape(text)
 
 
-def quiet(text: str) -> str:
-    """Words copied from a Slack message: keep mentions of people, drop broadcast pings
-    (<!channel>, <!here>, <!everyone>, <!subteam^…>) so a copy never re-pings a channel."""
-    return text.replace("<!", "&lt;!")
+def quiet(text: str, limit: int = SECTION_TEXT) -> str:
+    """Words people wrote (stated reasons, notes, summaries; stored plain) for mrkdwn:
+    escaped once, mentions of people kept, anything that would ping a channel shown as
+    text, then cut to `limit` characters with "…" (slack_edge.text.mrkdwn)."""
+    return slack_text.mrkdwn(text, limit)

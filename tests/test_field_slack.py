@@ -13,6 +13,7 @@ from sqlalchemy import select
 from bot.policy import Policy, parse_policy
 from storage.models import Account, Case
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
+from tests.slack_standin import block_problems
 
 POLICY = TEST_POLICY + (
     '\n[signals]\nwatch_channels = ["C0SUPPORT"]\n'
@@ -187,3 +188,91 @@ def test_marking_churned_says_the_arr_lost(field: Settled) -> None:
     case = open_by_command(field, "cancel acme budget cut")
     click(field, "case_churned", str(case.id), "U0AE")
     assert "<@U0AE> marked the case churned — $40,000 ARR lost." in thread(app)
+
+
+# -- kind 1: Slack escapes &, <, >; unescape once in, escape once out ---------------------
+
+
+def test_integration_bot_naming_an_account_with_an_ampersand(field: Settled) -> None:
+    app = field.app
+    assert app.slack.event(bot_post("Baker & Sons requested to cancel their subscription"))
+    field.settle()
+    sent = [c for c in app.standin.calls() if c.method == "chat.postMessage"]
+    assert sent, "the case was announced"
+    [(case, external_id)] = cases(app)
+    assert (external_id, case.source) == ("bk-001", "integration bot")
+    assert case.stated_reason == "Baker & Sons requested to cancel their subscription"
+    assert prompts(app) == []
+    root = all_text(roots(app)[0])
+    assert "Baker &amp; Sons" in root and "&amp;amp;" not in root
+
+
+def test_shortcut_prefill_and_typed_note_are_escaped_exactly_once(field: Settled) -> None:
+    app = field.app
+    payload = app.slack.message_shortcut(
+        "open_churn_case",
+        {"text": "We <3 you, but Baker & Sons will cancel (R&D <budget>)", "user": "U0CUST"},
+        user_id="U0CSM",
+        channel_id="C0SUPPORT",
+    )
+    assert "&amp;" in payload["message"]["text"], "the stand-in sends what Slack sends"
+    assert app.slack.interactive(payload).status == 200
+    field.settle()
+    view = app.standin.calls("views.open")[-1].args["view"]
+    inputs = [
+        b["element"].get("initial_value")
+        for b in view["blocks"]
+        if b["type"] == "input" and b["element"].get("initial_value")
+    ]
+    assert inputs == ["We <3 you, but Baker & Sons will cancel (R&D <budget>)"]
+    options = [b["element"].get("initial_option") for b in view["blocks"] if b["type"] == "input"]
+    assert any(o and o["text"]["text"] == "Baker & Sons (bk-001)" for o in options)
+
+
+# -- kind 2: Block Kit limits apply after escaping ---------------------------------------
+
+
+def test_long_bot_post_with_broadcasts_still_opens_one_case(field: Settled) -> None:
+    app = field.app
+    text = ("Acme Corp requested to cancel. " + "<!here> " * 28 + "x" * 3000)[:2900]
+    assert app.slack.event(bot_post(text))
+    field.settle()
+    [(_, external_id)] = cases(app)
+    assert external_id == "acme"
+    [root] = roots(app)
+    assert block_problems(root["blocks"], 50) == []
+    assert "<!here>" not in all_text(root), "a copy never pings the channel again"
+    reason = next(b for b in root["blocks"] if "Stated reason" in str(b))["text"]["text"]
+    assert "@here @here" in reason and len(reason) <= 3000
+
+
+def test_reason_full_of_ampersands_fits_after_escaping(field: Settled) -> None:
+    app = field.app
+    text = "Acme Corp requested to cancel. " + "R&D <lab> " * 280
+    assert app.slack.event(bot_post(text))
+    field.settle()
+    [(case, _)] = cases(app)
+    assert (case.stated_reason or "").strip() == text.strip()
+    [root] = roots(app)
+    assert block_problems(root["blocks"], 50) == []
+    reason = next(b for b in root["blocks"] if "Stated reason" in str(b))["text"]["text"]
+    assert len(reason) <= 3000 and reason.endswith("…") and "&amp;amp;" not in reason
+
+
+def test_a_root_that_cannot_render_never_loses_the_signal(
+    field: Settled, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from slack_edge import messages
+
+    def broken(*_: object) -> tuple[str, list[dict]]:
+        raise ValueError("text attribute cannot exceed 3000 characters")
+
+    monkeypatch.setattr(messages, "_case_root", broken)
+    app = field.app
+    assert app.slack.event(bot_post("Acme Corp requested to cancel their subscription"))
+    field.settle()
+    [(case, external_id)] = cases(app)
+    assert external_id == "acme" and case.stated_reason
+    [root] = roots(app)
+    assert block_problems(root["blocks"], 50) == []
+    assert "Acme Corp" in root["text"]

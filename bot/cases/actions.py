@@ -12,7 +12,7 @@ from bot import outbox
 from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
 from bot.followups import service as followups
 from bot.team import Team
-from slack_edge.messages import esc, move_on_request_blocks, owner_dm, time_token, who
+from slack_edge.messages import esc, move_on_request_blocks, owner_dm, quiet, time_token, who
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -89,7 +89,7 @@ class CaseActions:
             raise Refused("A note cannot be empty.")
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            line = f"{who(actor)} added a note: {note[:2900]}"
+            line = f"{who(actor)} added a note: {quiet(note, 2900)}"
             self._acted(session, case, account, actor, "note", line)
             return case
 
@@ -137,7 +137,7 @@ class CaseActions:
             account,
             actor,
             "move_on_requested",
-            f"{who(actor)} asked to move on ({reason}); a manager must confirm.",
+            f"{who(actor)} asked to move on ({quiet(reason, 2000)}); a manager must confirm.",
         )
 
     def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
@@ -244,7 +244,7 @@ class CaseActions:
                 now,
                 actor,
                 "csm_removed",
-                f"{who(actor)} removed {who(removed)} as CSM: {reason}",
+                f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
             )
             for open_case in store.open_cases_of_account(session, account.id):
                 open_case.csm = None
@@ -254,6 +254,6 @@ class CaseActions:
                     account,
                     actor,
                     "csm_removed",
-                    f"{who(actor)} removed {who(removed)} as CSM: {reason}",
+                    f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
                 )
             return case
