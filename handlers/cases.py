@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
+from handlers.modals import open_decided
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
@@ -84,22 +85,34 @@ def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
     return listener
 
 
-def _modal_listener(
-    services: Services, name: str, build: Callable[[Any], dict]
+def modal_button(
+    services: Services, title: str, decide: Callable[[dict[str, Any]], dict]
 ) -> Callable[..., None]:
-    """A button that opens a modal, after checking the person may do it at all."""
+    """A button whose modal is decided (may this person?) and opened with nothing slow
+    before `views.open` (handlers.modals); a refusal answers only the clicker."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         try:
-            case = services.cases.may(case_id_of(body), body["user"]["id"], name)
+            open_decided(services, client, body["trigger_id"], title, lambda: decide(body))
         except Refused as why:
             refuse(respond, body, client, str(why))
-            return
-        services.cases.record_press(case.id, body["user"]["id"])
-        client.views_open(trigger_id=body["trigger_id"], view=build(case))
 
     return listener
+
+
+def _modal_listener(
+    services: Services, name: str, build: Callable[[Any], dict]
+) -> Callable[..., None]:
+    """A case button that opens a modal, after checking the person may do it at all."""
+
+    def decide(body: dict[str, Any]) -> dict:
+        user = body["user"]["id"]
+        case = services.cases.may(case_id_of(body), user, name)
+        services.cases.record_press(case.id, user)
+        return build(case)
+
+    return modal_button(services, "Case", decide)
 
 
 def _register_direct_buttons(app: App, services: Services) -> None:

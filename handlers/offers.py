@@ -11,7 +11,7 @@ from bot.amounts import parse_amount
 from bot.cases.models import Refused
 from bot.offers.service import read_offer
 from bot.services import Services
-from handlers.cases import case_id_of, refuse
+from handlers.cases import case_id_of, modal_button, refuse
 from slack_edge import offer_modals as views
 from slack_edge.case_modals import field_value
 from slack_edge.messages import CaseAction
@@ -22,18 +22,13 @@ from slack_edge.offer_messages import OfferAction
 def register(app: App, services: Services) -> None:
     offers = services.offers
 
-    @app.action(CaseAction.OFFER.value)
-    def propose_button(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            case = services.cases.may(case_id_of(body), body["user"]["id"], "offer")
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
+    def propose_modal(body: dict[str, Any]) -> dict:
+        case = services.cases.may(case_id_of(body), body["user"]["id"], "offer")
         services.cases.record_press(case.id, body["user"]["id"])
         currency = services.cases.currency_of(case.id)
-        view = views.propose_modal(case.id, offers.history(case.id), currency)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        return views.propose_modal(case.id, offers.history(case.id), currency)
+
+    app.action(CaseAction.OFFER.value)(modal_button(services, "Save offer", propose_modal))
 
     @app.view(views.PROPOSE)
     def propose(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -55,17 +50,12 @@ def register(app: App, services: Services) -> None:
     for action, accepted in ((OfferAction.ACCEPTED, True), (OfferAction.DECLINED, False)):
         app.action(action.value)(_outcome_listener(services, accepted))
 
-    @app.action(OfferAction.COUNTER.value)
-    def counter_button(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
+    def counter_modal(body: dict[str, Any]) -> dict:
         offer_id = int(body["actions"][0]["value"])
-        try:
-            offers.may_decide(offer_id, body["user"]["id"])
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
-        view = views.counter_modal(offer_id)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        offers.may_decide(offer_id, body["user"]["id"])
+        return views.counter_modal(offer_id)
+
+    app.action(OfferAction.COUNTER.value)(modal_button(services, "Counter offer", counter_modal))
 
     @app.view(views.COUNTER)
     def counter(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
