@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -173,18 +173,16 @@ def _register_submissions(app: App, services: Services) -> None:
         return cases.close(case_id, user, "moved_on", f"{reason}. {detail}".strip(". ") or None)
 
     def snooze(case_id: int, user: str, values: dict[str, Any]) -> Any:
-        day = value(values, "until", "until")
-        until = snooze_until(
-            value(values, "for", "for") or "1d",
-            date.fromisoformat(day) if day else None,
-            services.clock.now(),
-            services.policy,
-        )
+        day = views.picked_date(values, "until", "until")
+        if day is False:
+            raise Refused("Pick a date from the calendar.")
+        choice = value(values, "for", "for") or "1d"
+        until = snooze_until(choice, day or None, services.clock.now(), services.policy)
         return cases.snooze(case_id, user, until)
 
     def remind(case_id: int, user: str, values: dict[str, Any]) -> Any:
-        epoch = value(values, "at", "at")
-        if epoch is None:
+        epoch = str(value(values, "at", "at") or "")
+        if not epoch.isdigit():
             raise Refused("Pick a date and time.")
         return cases.remind(case_id, user, datetime.fromtimestamp(int(epoch), UTC))
 

@@ -74,10 +74,11 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
     initial_kind = next(o for o in kinds if o.value == draft.kind)
     blocks: list[Any] = []
     if draft.typed and account is None:
+        typed = esc(plain(draft.typed, 100))  # as typed, shown in mrkdwn: escaped once
         hint = (
-            f"“{draft.typed[:100]}” matches {draft.candidates} accounts; pick one."
+            f"“{typed}” matches {draft.candidates} accounts; pick one."
             if draft.candidates
-            else f"No account matches “{draft.typed[:100]}”; pick one."
+            else f"No account matches “{typed}”; pick one."
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
     blocks += [
@@ -242,16 +243,18 @@ def remove_csm_modal(case_id: int) -> dict:
     )
 
 
-def field_value(values: dict[str, Any], block: str, action: str) -> Any:
-    """The value of a modal field, whatever its element type."""
+def field_value(values: dict[str, Any], block: str, action: str) -> str | None:
+    """The value of a modal field as text, whatever its element type (a datetime picker's
+    epoch seconds too); plain text as typed, escaped once where it is shown."""
     state = values.get(block, {}).get(action) or {}
-    if state.get("type") == "plain_text_input" and state.get("value") is not None:
-        return state["value"]  # plain text as typed; escaped once where it is shown
+    if not isinstance(state, dict):
+        return None
     for key in ("value", "selected_user", "selected_date", "selected_date_time"):
         if state.get(key) is not None:
-            return state[key]
+            return str(state[key])
     option = state.get("selected_option")
-    return option.get("value") if option else None
+    value = option.get("value") if isinstance(option, dict) else None
+    return None if value is None else str(value)
 
 
 def snooze_modal(case_id: int) -> dict:

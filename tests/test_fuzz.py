@@ -20,8 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import commands
+from bot.cases.models import Signal
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
+from slack_edge.modals import CaseMeta, OfferMeta, encode
 from slack_edge.usage import usage_blocks
 from storage import outbox as outbox_rows
 from tests.conftest import RunningApp, seed_account
@@ -246,5 +248,67 @@ def test_new_case_submissions_get_inline_errors_or_open_a_case(
         body = answer.json()
         assert body["response_action"] == "errors", body
         assert set(body["errors"]) <= NEW_CASE_BLOCKS and body["errors"], body
+    assert unhandled(caplog) == []
+    assert failed_deliveries(running_app) == []
+
+
+MODALS = {
+    "case_reassign_view": ("owner",),
+    "case_risk_view": ("risk",),
+    "case_note_view": ("note",),
+    "case_move_on_view": ("reason", "detail"),
+    "case_snooze_view": ("for", "until"),
+    "case_remind_view": ("at",),
+    "case_remove_csm_view": ("reason",),
+    "case_offer_view": ("type", "value", "discount_pct", "duration", "justification", "tried"),
+    "offer_counter_view": ("value", "note"),
+}
+ANY = st.one_of(st.sampled_from(["", "1d", "date", "high", "other", "U0MGR", "2027-02-30"]), TEXT10)
+ELEMENT = st.one_of(
+    st.builds(lambda v: {"type": "plain_text_input", "value": v}, st.one_of(TYPED, st.none())),
+    st.builds(lambda v: {"type": "static_select", "selected_option": option(v)}, ANY),
+    st.builds(lambda v: {"type": "radio_buttons", "selected_option": option(v)}, ANY),
+    st.builds(lambda v: {"type": "datepicker", "selected_date": v}, ANY),
+    st.builds(lambda v: {"type": "users_select", "selected_user": v}, ANY),
+    st.builds(lambda v: {"type": "number_input", "value": v}, ANY),
+    st.builds(
+        lambda v: {"type": "datetimepicker", "selected_date_time": v}, st.integers(-1, 2**40)
+    ),
+)
+
+
+@HTTP
+@given(
+    callback=st.sampled_from(sorted(MODALS)),
+    target=st.sampled_from([1, 999]),
+    data=st.data(),
+)
+def test_every_modal_submission_gets_an_inline_error_or_is_saved(
+    running_app: RunningApp,
+    caplog: pytest.LogCaptureFixture,
+    callback: str,
+    target: int,
+    data: st.DataObject,
+) -> None:
+    if not hasattr(running_app, "_seeded"):
+        account = seed_account(running_app.services, "acme", "Acme Corp")
+        running_app.services.cases.open(account, Signal(kind="cancellation", source="fuzz"))
+        running_app._seeded = True  # type: ignore[attr-defined]
+    caplog.clear()
+    blocks = MODALS[callback]
+    values = {block: {block: data.draw(ELEMENT)} for block in blocks}
+    meta = encode(OfferMeta(target) if callback == "offer_counter_view" else CaseMeta(target))
+    view_id = f"V{running_app.slack.new_trigger_id()}"
+    slack = running_app.slack
+    payload = slack.view_submission(
+        callback, {}, user_id="U0AE", view_id=view_id, private_metadata=meta
+    )
+    payload["view"]["state"]["values"] = values
+    answer = slack.interactive(payload)
+    assert answer.status == 200
+    if answer.body:
+        body = answer.json()
+        assert body["response_action"] == "errors", body
+        assert body["errors"] and set(body["errors"]) <= set(blocks), body
     assert unhandled(caplog) == []
     assert failed_deliveries(running_app) == []
