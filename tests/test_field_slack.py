@@ -276,3 +276,23 @@ def test_a_root_that_cannot_render_never_loses_the_signal(
     [root] = roots(app)
     assert block_problems(root["blocks"], 50) == []
     assert "Acme Corp" in root["text"]
+
+
+def test_move_on_request_says_the_arr_and_the_reason_escaped_once(field: Settled) -> None:
+    from slack_edge.modals import CaseMeta, encode
+
+    app = field.app
+    case = open_by_command(field, "cancel acme budget cut")
+    values = {
+        "reason": {"reason": {"type": "radio_buttons", "selected_option": {"value": "wrong_fit"}}},
+        "detail": {"detail": {"type": "plain_text_input", "value": "R&D <only>"}},
+    }
+    payload = app.slack.view_submission(
+        "case_move_on_view", values, user_id="U0AE", private_metadata=encode(CaseMeta(case.id))
+    )
+    assert app.slack.interactive(payload).status == 200
+    field.settle()
+    assert (
+        "<@U0AE> asked to move on from the case ($60,000 ARR at risk): Wrong product fit."
+        " R&amp;D &lt;only&gt;; a manager must confirm." in thread(app)
+    )

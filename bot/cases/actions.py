@@ -12,7 +12,15 @@ from bot import outbox
 from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
 from bot.followups import service as followups
 from bot.team import Team
-from slack_edge.messages import esc, move_on_request_blocks, owner_dm, quiet, time_token, who
+from slack_edge.messages import (
+    esc,
+    money,
+    move_on_request_blocks,
+    owner_dm,
+    quiet,
+    time_token,
+    who,
+)
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -137,7 +145,9 @@ class CaseActions:
             account,
             actor,
             "move_on_requested",
-            f"{who(actor)} asked to move on ({quiet(reason, 2000)}); a manager must confirm.",
+            f"{who(actor)} asked to move on from the case"
+            f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
+            " a manager must confirm.",
         )
 
     def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
