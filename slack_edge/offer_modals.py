@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
-from slack_edge.text import plain
+from slack_edge.text import fit, plain
 from storage.models import Offer
 
 PROPOSE = "case_offer_view"
@@ -30,7 +30,9 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
         return [ContextBlock(elements=[MarkdownTextObject(text="No offers on this case yet.")])]
     lines = [f"• {describe_offer(o, currency)} — {offer_status_line(o, currency)}" for o in offers]
     blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text="*Offers so far*\n" + "\n".join(lines)[:2900]))
+        SectionBlock(
+            text=MarkdownTextObject(text="*Offers so far*\n" + fit("\n".join(lines), 2900))
+        )
     ]
     refused = sorted(
         {

@@ -185,7 +185,7 @@ class SlackSender:
             "user_id": user_id,
             "user_name": user_id.lower(),
             "command": command,
-            "text": text,
+            "text": slack_escaped(text),  # Slack escapes &, <, > in command text too
             "api_app_id": API_APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url or self.new_response_url(),

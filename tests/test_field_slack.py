@@ -296,3 +296,18 @@ def test_move_on_request_says_the_arr_and_the_reason_escaped_once(field: Settled
         "<@U0AE> asked to move on from the case ($60,000 ARR at risk): Wrong product fit."
         " R&amp;D &lt;only&gt;; a manager must confirm." in thread(app)
     )
+
+
+def test_usage_quotes_what_was_typed_escaped_once(field: Settled) -> None:
+    answer = field.app.slack.slash_command("frobnicate <b> & co", user_id="U0CSM")
+    body = answer.json()
+    text = all_text(body)
+    assert "`frobnicate` is not a /churn command" in text
+    assert "&lt;account&gt;" in text and "<account>" not in text
+    assert block_problems(body["blocks"], 50) == []
+
+
+def test_churn_cancel_by_a_name_with_an_ampersand(field: Settled) -> None:
+    case = open_by_command(field, 'cancel "Baker & Sons" moving to R&D <tools>')
+    assert case.stated_reason == "moving to R&D <tools>"
+    assert cases(field.app)[-1][1] == "bk-001"
