@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import app as app_module
-from tests.slack_standin import SlackStandin
+from demo.standin import SlackStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/savedesk"

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.policy import Policy, parse_policy
+from demo.standin.sender import slack_escaped, slack_message
+from demo.standin.validation import block_problems
 from storage.models import Account, Case
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
-from tests.slack_standin import block_problems
 
 POLICY = TEST_POLICY + (
     '\n[signals]\nwatch_channels = ["C0SUPPORT"]\n'
@@ -62,17 +63,20 @@ def field(running_app: RunningApp) -> Iterator[Settled]:
 
 
 def bot_post(text: str, ts: str = "1767621700.000200") -> dict:
-    return {
-        "type": "message",
-        "subtype": "bot_message",
-        "channel": "C0SUPPORT",
-        "channel_type": "channel",
-        "bot_id": "B0BILLING",
-        "username": "billing",
-        "text": text,
-        "ts": ts,
-        "event_ts": ts,
-    }
+    """An integration bot's post as Slack delivers it: `text` escaped (slack_message)."""
+    return slack_message(
+        {
+            "type": "message",
+            "subtype": "bot_message",
+            "channel": "C0SUPPORT",
+            "channel_type": "channel",
+            "bot_id": "B0BILLING",
+            "username": "billing",
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+        }
+    )
 
 
 def cases(app: RunningApp) -> list[tuple[Case, str]]:
@@ -123,7 +127,7 @@ def prompts(app: RunningApp) -> list[dict]:
 
 def open_by_command(field: Settled, text: str, user: str = "U0CSM") -> Case:
     app = field.app
-    assert app.slack.slash_command(text, user_id=user).status == 200
+    assert app.slack.slash_command(slack_escaped(text), user_id=user).status == 200
     field.settle()
     return cases(app)[-1][0]
 
@@ -211,7 +215,9 @@ def test_shortcut_prefill_and_typed_note_are_escaped_exactly_once(field: Settled
     app = field.app
     payload = app.slack.message_shortcut(
         "open_churn_case",
-        {"text": "We <3 you, but Baker & Sons will cancel (R&D <budget>)", "user": "U0CUST"},
+        slack_message(
+            {"text": "We <3 you, but Baker & Sons will cancel (R&D <budget>)", "user": "U0CUST"}
+        ),
         user_id="U0CSM",
         channel_id="C0SUPPORT",
     )
@@ -299,7 +305,7 @@ def test_move_on_request_says_the_arr_and_the_reason_escaped_once(field: Settled
 
 
 def test_usage_quotes_what_was_typed_escaped_once(field: Settled) -> None:
-    answer = field.app.slack.slash_command("frobnicate <b> & co", user_id="U0CSM")
+    answer = field.app.slack.slash_command(slack_escaped("frobnicate <b> & co"), user_id="U0CSM")
     body = answer.json()
     text = all_text(body)
     assert "`frobnicate` is not a /churn command" in text

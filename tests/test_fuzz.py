@@ -23,11 +23,11 @@ from bot import commands
 from bot.cases.models import Signal
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
+from demo.standin.validation import block_problems
 from slack_edge.modals import CaseMeta, OfferMeta, encode
 from slack_edge.usage import usage_blocks
 from storage import outbox as outbox_rows
 from tests.conftest import RunningApp, seed_account
-from tests.slack_standin import block_problems
 from tests.test_signals_webhook import send
 
 PURE = settings(

@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.settings import SettingsError, load_settings
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 from handlers.bolt_logs import refusal_reason
 from tests.conftest import RunningApp
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
 from tests.test_process import free_port, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
