@@ -7,9 +7,11 @@ start-up with one line naming it and exit code 2, never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 import logging
 import os
 import signal
+import socket
 import sys
 import threading
 from collections.abc import Sequence
@@ -19,7 +21,8 @@ from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.imports.accounts import AccountImporter, ImportFileError
+from bot.imports.accounts import AccountImporter
+from bot.imports.csvfile import ImportFileError
 from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy, PolicyError, load_policy
 from bot.scheduler import run_with_lock
@@ -27,11 +30,14 @@ from bot.services import Services
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
+from storage.db import one_line
 from wiring import build_services
 
 log = logging.getLogger("savedesk")
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Troubleshooting)
+EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SIGINT)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 
 
@@ -70,8 +76,7 @@ def open_services(settings: Settings, policy: Policy) -> Services:
     try:
         services.db.migrate()
     except SQLAlchemyError as err:
-        reason = str(err.orig if getattr(err, "orig", None) else err).splitlines()[0]
-        raise StartupError(f"DATABASE_URL: cannot use the database ({reason})") from None
+        raise StartupError(f"DATABASE_URL: cannot use the database ({one_line(err)})") from None
     return services
 
 
@@ -89,9 +94,9 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     for warning in policy.warnings():
         print(f"warning: {warning}")
     services = build_services(settings, policy)
-    if not services.db.ping():
-        print("problem: the database does not answer (DATABASE_URL)")
-        return EXIT_FAILED
+    problem = services.db.problem()
+    if problem is not None:
+        raise StartupError(f"DATABASE_URL: the database does not answer ({problem})")
     if services.db.is_current():
         print(f"database: schema up to date (revision {services.db.revision()})")
         with services.db.session() as session:
@@ -129,25 +134,31 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
         print(f"savedesk: {err}", file=sys.stderr)
         return EXIT_CONFIG
     except SQLAlchemyError as err:
-        reason = str(getattr(err, "orig", None) or err).splitlines()[0]
-        print(f"savedesk: the database refused the import ({reason})", file=sys.stderr)
+        print(f"savedesk: the database refused the import ({one_line(err)})", file=sys.stderr)
         return EXIT_FAILED
     for note in report.notes:
         print(f"note: {note}")
     for problem in report.problems:
         print(problem)
     print(report.summary(str(path)))
-    return EXIT_OK
+    return EXIT_ROWS_SKIPPED if report.skipped else EXIT_OK
 
 
 def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int:
-    from waitress import serve as waitress_serve
-
     from handlers.slack_app import build_bolt_app
     from handlers.web import create_web_app
 
+    listener = bind_port(settings.port) if web else None  # a busy port stops here, first
     services = open_services(settings, policy)
     stop = threading.Event()
+    server = None
+    if listener is not None:
+        from waitress.server import create_server
+
+        bolt_app = build_bolt_app(services, check_slack(services))
+        server = create_server(create_web_app(services, bolt_app), sockets=[listener])
+        if settings.socket_mode:
+            start_socket_mode(bolt_app, settings)
 
     def on_term(*_: object) -> None:
         stop.set()
@@ -157,26 +168,50 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     signal.signal(signal.SIGTERM, on_term)
     if worker:
         threading.Thread(target=run_with_lock, args=(services, stop), daemon=True).start()
-    if not web:
+    if server is None:
         signal.signal(signal.SIGINT, lambda *_: stop.set())
         stop.wait()
         return EXIT_OK
-    bolt_app = build_bolt_app(services, check_slack(services))
-    if settings.socket_mode:
-        start_socket_mode(bolt_app, settings)
     log.info("Savedesk listening on port %s", settings.port)
     try:
-        waitress_serve(create_web_app(services, bolt_app), host="0.0.0.0", port=settings.port)
+        server.run()
     finally:
         stop.set()
     return EXIT_OK
+
+
+def bind_port(port: int) -> socket.socket:
+    """A listening socket on `port` (all interfaces), before anything says "listening".
+
+    Raises StartupError naming PORT when the port is in use or needs privileges.
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+    try:
+        sock.bind(("0.0.0.0", port))
+        sock.listen(1024)
+        return sock
+    except OSError as err:
+        sock.close()
+        if err.errno == errno.EADDRINUSE:
+            why = "is already in use (is Savedesk already running?); stop that process or "
+            raise StartupError(f"PORT: {port} {why}set PORT to a free port") from None
+        if err.errno == errno.EACCES:
+            raise StartupError(f"PORT: {port} needs privileges; use a port above 1023") from None
+        raise StartupError(f"PORT: cannot listen on {port} ({err.strerror or err})") from None
 
 
 def start_socket_mode(bolt_app: object, settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     handler = SocketModeHandler(bolt_app, settings.slack_app_token)  # type: ignore[arg-type]
-    handler.connect()
+    try:
+        handler.connect()
+    except SlackApiError as err:
+        error = err.response.get("error")
+        raise StartupError(f"SLACK_APP_TOKEN: Slack refused Socket Mode ({error})") from None
+    except OSError as err:
+        raise StartupError(f"SLACK_APP_TOKEN: cannot reach Slack for Socket Mode ({err})") from None
     log.info("Slack traffic arrives over Socket Mode")
 
 
@@ -220,14 +255,30 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every way it can fail ends in one line on stderr, never a traceback."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return run(args)
     except (SettingsError, PolicyError, StartupError) as err:
-        print(f"savedesk: {err}", file=sys.stderr)
-        return EXIT_CONFIG
+        return say(str(err), EXIT_CONFIG)
     except KeyboardInterrupt:
-        return EXIT_OK
+        if args.command in (None, "web", "worker", "demo"):
+            return EXIT_OK  # Ctrl-C is how a foreground server is stopped
+        kept = " (rows saved so far are kept; importing again is safe)"
+        return say(f"interrupted{kept if args.command == 'import' else ''}", EXIT_INTERRUPTED)
+    except SQLAlchemyError as err:
+        return say(f"DATABASE_URL: the database failed ({one_line(err)})", EXIT_CONFIG)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `check | head`
+        return EXIT_FAILED
+    except Exception as err:  # the last net: one line, the traceback only at LOG_LEVEL=DEBUG
+        log.debug("unexpected error", exc_info=True)
+        return say(f"unexpected error: {type(err).__name__}: {err} (LOG_LEVEL=DEBUG shows where)")
+
+
+def say(problem: str, code: int = EXIT_FAILED) -> int:
+    print(f"savedesk: {problem}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

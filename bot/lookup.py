@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from storage import accounts as store
 from storage.models import Account
+from storage.search import search_key
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,17 @@ def find_account(session: Session, typed: str) -> AccountMatch:
 
 
 def accounts_named_in(session: Session, text: str) -> list[int]:
-    """Ids of the accounts a message names, by external id or full name (word-bounded)."""
+    """Ids of the accounts a message names, by external id or full name (word-bounded).
+
+    Names compare by their search key (any case, accents optional: storage.search).
+    """
     lowered = text.lower()
+    folded = search_key(text)
     found: list[int] = []
-    for account_id, external_id, name in store.all_keys(session):
-        for key in {external_id.lower(), name.lower()}:
-            if key and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", lowered):
+    for account_id, external_id, name_key in store.all_keys(session):
+        candidates = [(external_id.lower(), lowered), (name_key, folded)]
+        for key, haystack in candidates:
+            if key and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", haystack):
                 found.append(account_id)
                 break
     return found

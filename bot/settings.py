@@ -7,6 +7,7 @@ result is passed down, so tests can build settings from a plain dict.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,21 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+# What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
+# `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
+# A real token or secret never looks like these (Slack's and Stripe's are random).
+PLACEHOLDER = re.compile(
+    r"(^|[-_])your[-_]|\.\.\.$|…$|^<.*>$|^(changeme|change-me|todo|xxx+)$"
+    r"|^a-long-random-string$",
+    re.IGNORECASE,
+)
+WHERE_FROM = {
+    "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions",
+    "SLACK_SIGNING_SECRET": "the Signing Secret from your Slack app's Basic Information",
+    "SLACK_APP_TOKEN": "an app-level token (xapp-…) from your Slack app's Basic Information",
+    "STRIPE_WEBHOOK_SECRET": "the endpoint's signing secret (whsec_…) from Stripe's webhooks page",
+    "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
+}
 
 
 class SettingsError(ValueError):
@@ -60,8 +76,22 @@ def _get(env: Mapping[str, str], name: str) -> str | None:
     return value or None
 
 
-def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> str | None:
+def _secret(env: Mapping[str, str], name: str) -> str | None:
+    """A token or secret; an example value left in place (`xoxb-your-bot-token`) is refused.
+
+    Raises SettingsError naming the variable and where its real value comes from. The
+    placeholder is quoted back; a real secret never is.
+    """
     value = _get(env, name)
+    if value is not None and PLACEHOLDER.search(value):
+        raise SettingsError(
+            f"{name} still holds the example value {value!r}: replace it with {WHERE_FROM[name]}"
+        )
+    return value
+
+
+def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> str | None:
+    value = _secret(env, name)
     if value is None:
         if required:
             raise SettingsError(f"{name} is required (a {prefix}… token from your Slack app)")
@@ -93,7 +123,7 @@ def _database_url(env: Mapping[str, str]) -> str:
     value = normalize_database_url(_get(env, "DATABASE_URL") or DEFAULT_DATABASE_URL)
     try:
         url = make_url(value)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         raise SettingsError(
             "DATABASE_URL: not a database URL (e.g. sqlite:///savedesk.db or "
             "postgresql+psycopg://user@host/db)"
@@ -130,7 +160,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
     """Validate the environment; raise SettingsError naming the first bad variable."""
     bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or ""
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
-    signing_secret = _get(env, "SLACK_SIGNING_SECRET")
+    signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
     if signing_secret is None and app_token is None:
         raise SettingsError(
             "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
@@ -143,8 +173,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=_api_url(env),
         database_url=_database_url(env),
         policy_file=Path(_get(env, "POLICY_FILE") or "policy.toml"),
-        stripe_webhook_secret=_get(env, "STRIPE_WEBHOOK_SECRET"),
-        signals_webhook_secret=_get(env, "SIGNALS_WEBHOOK_SECRET"),
+        stripe_webhook_secret=_secret(env, "STRIPE_WEBHOOK_SECRET"),
+        signals_webhook_secret=_secret(env, "SIGNALS_WEBHOOK_SECRET"),
         port=_port(env),
         log_level=_log_level(env),
     )

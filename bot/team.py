@@ -75,6 +75,11 @@ class TeamService:
         self.directory = directory
         self._team: tuple[float, Team] | None = None
 
+    def known(self) -> bool:
+        """Whether a team was resolved before (of any age): a click can then be decided
+        with it at once, before `views.open` (trigger ids expire after 3 seconds)."""
+        return self._team is not None
+
     def current(self, *, stale_ok: bool = False) -> Team:
         """The team; fresh if the cached copy is older than TEAM_TTL_SECONDS (unless stale_ok)."""
         cached = self._team

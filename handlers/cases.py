@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -14,6 +14,7 @@ from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers.acting import Press, button, submission
+from handlers.modals import open_decided
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
@@ -78,17 +79,29 @@ def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
     return button(lambda press: act(press.value, press.user))
 
 
+def modal_button(
+    services: Services, title: str, decide: Callable[[Press], dict]
+) -> Callable[..., None]:
+    """A button whose modal is decided (may this person?) and opened with nothing slow
+    before `views.open` (handlers.modals); a refusal answers only the clicker."""
+
+    def open_modal(press: Press) -> None:
+        open_decided(services, press.client, press.body["trigger_id"], title, lambda: decide(press))
+
+    return button(open_modal)
+
+
 def _modal_listener(
     services: Services, name: str, build: Callable[[Any], dict]
 ) -> Callable[..., None]:
-    """A button that opens a modal, after checking the person may do it at all."""
+    """A case button that opens a modal, after checking the person may do it at all."""
 
-    def open_modal(press: Press) -> None:
+    def decide(press: Press) -> dict:
         case = services.cases.may(press.value, press.user, name)
         services.cases.record_press(case.id, press.user)
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=build(case))
+        return build(case)
 
-    return button(open_modal)
+    return modal_button(services, "Case", decide)
 
 
 def _register_direct_buttons(app: App, services: Services) -> None:
@@ -144,18 +157,16 @@ def _register_submissions(app: App, services: Services) -> None:
         return cases.close(case_id, user, "moved_on", f"{reason}. {detail}".strip(". ") or None)
 
     def snooze(case_id: int, user: str, values: dict[str, Any]) -> Any:
-        day = value(values, "until", "until")
-        until = snooze_until(
-            value(values, "for", "for") or "1d",
-            date.fromisoformat(day) if day else None,
-            services.clock.now(),
-            services.policy,
-        )
+        day = views.picked_date(values, "until", "until")
+        if day is False:
+            raise Refused("Pick a date from the calendar.")
+        choice = value(values, "for", "for") or "1d"
+        until = snooze_until(choice, day or None, services.clock.now(), services.policy)
         return cases.snooze(case_id, user, until)
 
     def remind(case_id: int, user: str, values: dict[str, Any]) -> Any:
-        epoch = value(values, "at", "at")
-        if epoch is None:
+        epoch = str(value(values, "at", "at") or "")
+        if not epoch.isdigit():
             raise Refused("Pick a date and time.")
         return cases.remind(case_id, user, datetime.fromtimestamp(int(epoch), UTC))
 

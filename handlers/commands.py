@@ -17,6 +17,7 @@ from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks
 from slack_edge.messages import esc
+from slack_edge.text import from_slack
 from slack_edge.turnover_modals import TurnoverMeta
 from slack_edge.usage import usage_blocks, usage_text
 
@@ -24,7 +25,7 @@ from slack_edge.usage import usage_blocks, usage_text
 def register(app: App, services: Services) -> None:
     @app.command("/churn")
     def churn(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        parsed = commands.parse(command.get("text", ""))
+        parsed = commands.parse(from_slack(command.get("text") or ""))  # Slack escapes &<>
         if isinstance(parsed, commands.Help | commands.Usage):
             problem = parsed.problem if isinstance(parsed, commands.Usage) else None
             ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))

@@ -11,6 +11,7 @@ from bot.amounts import parse_amount
 from bot.offers.service import read_offer
 from bot.services import Services
 from handlers.acting import Press, button, submission
+from handlers.cases import modal_button
 from slack_edge import offer_modals as views
 from slack_edge.case_modals import field_value
 from slack_edge.messages import CaseAction
@@ -22,12 +23,11 @@ def register(app: App, services: Services) -> None:
     """Save offers: propose (button + modal), approve/reject, counter, the customer's answer."""
     offers = services.offers
 
-    def propose_button(press: Press) -> None:
+    def propose_modal(press: Press) -> dict:
         case = services.cases.may(press.value, press.user, "offer")
         services.cases.record_press(case.id, press.user)
         currency = services.cases.currency_of(case.id)
-        view = views.propose_modal(case.id, offers.history(case.id), currency)
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+        return views.propose_modal(case.id, offers.history(case.id), currency)
 
     def propose(user: str, view: dict[str, Any]) -> dict[str, str] | None:
         values = view["state"]["values"]
@@ -37,10 +37,9 @@ def register(app: App, services: Services) -> None:
         offers.propose(decode(CaseMeta, view["private_metadata"]).case_id, user, data)
         return None
 
-    def counter_button(press: Press) -> None:
+    def counter_modal(press: Press) -> dict:
         offers.may_decide(press.value, press.user)
-        view = views.counter_modal(press.value)
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+        return views.counter_modal(press.value)
 
     def counter(user: str, view: dict[str, Any]) -> dict[str, str] | None:
         values = view["state"]["values"]
@@ -52,9 +51,9 @@ def register(app: App, services: Services) -> None:
         offers.decide(offer_id, user, "counter", value, field_value(values, "note", "note"))
         return None
 
-    app.action(CaseAction.OFFER.value)(button(propose_button))
+    app.action(CaseAction.OFFER.value)(modal_button(services, "Save offer", propose_modal))
     app.view(views.PROPOSE)(submission(propose, "justification"))
-    app.action(OfferAction.COUNTER.value)(button(counter_button))
+    app.action(OfferAction.COUNTER.value)(modal_button(services, "Counter offer", counter_modal))
     app.view(views.COUNTER)(submission(counter, "value"))
     for action, decision in ((OfferAction.APPROVE, "approve"), (OfferAction.REJECT, "reject")):
         app.action(action.value)(button(_decide(services, decision)))

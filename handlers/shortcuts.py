@@ -24,6 +24,7 @@ from bot.signals.models import CaseFields, Draft, ExistingCase, SlackMessage
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.signal_codecs import modal_metadata, read_modal_metadata, read_prompt_value
+from slack_edge.text import from_slack
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +64,14 @@ def already_opened(existing: ExistingCase, linked: bool = True) -> str:
 
 
 def message_text(message: dict[str, Any]) -> str:
-    """The words: integration bots often put them in attachments rather than `text`."""
+    """The words, as a person reads them: Slack's escapes undone once (`Baker &amp; Sons` is
+    `Baker & Sons`), broadcasts made words. Integration bots often put them in attachments."""
     parts = [str(message.get("text") or "")]
     for attachment in message.get("attachments") or []:
         parts += [
             str(attachment[key]) for key in ("pretext", "title", "text") if attachment.get(key)
         ]
-    return "\n".join(p for p in parts if p)
+    return "\n".join(from_slack(p) for p in parts if p)
 
 
 def tell(respond: Respond, text: str) -> None:

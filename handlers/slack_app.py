@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, finance, home, offers, shortcuts, survey, turnover
+from handlers import (
+    bolt_logs,
+    cases,
+    commands,
+    events,
+    finance,
+    home,
+    offers,
+    shortcuts,
+    survey,
+    turnover,
+)
 from handlers.errors import handle_error
 from handlers.identity import BotIdentity
 
@@ -18,17 +28,14 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     identity = BotIdentity(services.api, settings.slack_bot_token)
     if auth_test is not None:
         identity.remember(auth_test)
-    bolt_logger = logging.getLogger("slack_bolt.App")
-    level = bolt_logger.level
-    bolt_logger.setLevel(logging.ERROR)  # Bolt warns that the env token is unused: by design
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=services.api,
         authorize=identity.authorize_function(),
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
+        logger=bolt_logs.install(),
     )
-    bolt_logger.setLevel(level)
     app.error(handle_error)
     commands.register(app, services)
     cases.register(app, services)

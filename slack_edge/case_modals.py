@@ -19,15 +19,18 @@ from slack_sdk.models.blocks import (
     Option,
     PlainTextInputElement,
     RadioButtonsElement,
+    SectionBlock,
     StaticSelectElement,
     UserSelectElement,
 )
+from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
 from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
 from slack_edge.messages import esc, kind_label
 from slack_edge.modals import CaseMeta, modal
+from slack_edge.text import OPTION_TEXT, PLAIN_INPUT, plain
 from storage.models import Account
 
 NEW_CASE = "new_case"
@@ -44,7 +47,7 @@ ACCOUNT_OPTIONS = "account"
 
 def account_option(account: Account) -> Option:
     label = f"{account.name} ({account.external_id})"
-    return Option(text=label[:75], value=str(account.id))
+    return Option(text=plain(label, OPTION_TEXT), value=str(account.id))
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,11 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
     initial_kind = next(o for o in kinds if o.value == draft.kind)
     blocks: list[Any] = []
     if draft.typed and account is None:
+        typed = esc(plain(draft.typed, 100))  # as typed, shown in mrkdwn: escaped once
         hint = (
-            f"“{draft.typed[:100]}” matches {draft.candidates} accounts; pick one."
+            f"“{typed}” matches {draft.candidates} accounts; pick one."
             if draft.candidates
-            else f"No account matches “{draft.typed[:100]}”; pick one."
+            else f"No account matches “{typed}”; pick one."
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
     blocks += [
@@ -94,7 +98,7 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
                 action_id="reason",
                 multiline=True,
                 max_length=3000,
-                initial_value=draft.reason[:3000] or None,
+                initial_value=plain(draft.reason, PLAIN_INPUT) or None,
             ),
         ),
         InputBlock(
@@ -128,7 +132,8 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
     selected = (values.get("account", {}).get(ACCOUNT_OPTIONS) or {}).get("selected_option")
     kind = ((values.get("kind", {}).get("kind") or {}).get("selected_option") or {}).get("value")
     errors: dict[str, str] = {}
-    if not selected:
+    account_id = str((selected or {}).get("value") or "")
+    if not account_id.isdigit():  # our own option values are account ids (account_option)
         errors["account"] = "Pick an account."
     if kind not in KINDS:
         errors["kind"] = "Pick a kind."
@@ -139,16 +144,29 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
             arr = parse_amount(arr_text)
         except ValueError as err:
             errors["arr"] = f"ARR at risk: {err}."
-    renewal_text = (values.get("renewal", {}).get("renewal") or {}).get("selected_date")
+    renewal = picked_date(values, "renewal", "renewal")
+    if renewal is False:
+        errors["renewal"] = "Pick a date from the calendar."
     if errors:
         return None, errors
     return NewCaseInput(
-        account_id=int(selected["value"]),
+        account_id=int(account_id),
         kind=str(kind),
         reason=(field_value(values, "reason", "reason") or "").strip(),
         arr=arr,
-        renewal=date.fromisoformat(renewal_text) if renewal_text else None,
+        renewal=renewal or None,
     ), {}
+
+
+def picked_date(values: dict[str, Any], block: str, action: str) -> date | bool | None:
+    """A datepicker's date; None when empty, False when it is not a calendar date."""
+    text = (values.get(block, {}).get(action) or {}).get("selected_date")
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        return False
 
 
 def _case_modal(callback: str, case_id: int, title: str, submit: str, blocks: list) -> dict:
@@ -225,16 +243,18 @@ def remove_csm_modal(case_id: int) -> dict:
     )
 
 
-def field_value(values: dict[str, Any], block: str, action: str) -> Any:
-    """The value of a modal field, whatever its element type."""
+def field_value(values: dict[str, Any], block: str, action: str) -> str | None:
+    """The value of a modal field as text, whatever its element type (a datetime picker's
+    epoch seconds too); plain text as typed, escaped once where it is shown."""
     state = values.get(block, {}).get(action) or {}
-    if state.get("type") == "plain_text_input" and state.get("value") is not None:
-        return esc(state["value"])  # typed as plain text, shown as mrkdwn: no pings
+    if not isinstance(state, dict):
+        return None
     for key in ("value", "selected_user", "selected_date", "selected_date_time"):
         if state.get(key) is not None:
-            return state[key]
+            return str(state[key])
     option = state.get("selected_option")
-    return option.get("value") if option else None
+    value = option.get("value") if isinstance(option, dict) else None
+    return None if value is None else str(value)
 
 
 def snooze_modal(case_id: int) -> dict:
@@ -266,3 +286,23 @@ def remind_modal(case_id: int) -> dict:
         "Set reminder",
         [InputBlock(block_id="at", label="Remind me at", element=picker)],
     )
+
+
+def loading_modal(title: str) -> dict:
+    """Opened at once when a click cannot be decided in time; `views.update` replaces it."""
+    return View(
+        type="modal",
+        title=plain(title, 24),
+        close="Close",
+        blocks=[SectionBlock(text=":hourglass_flowing_sand: One moment…")],
+    ).to_dict()
+
+
+def refusal_modal(title: str, why: str) -> dict:
+    """What replaces the loading modal when the person may not do this after all."""
+    return View(
+        type="modal",
+        title=plain(title, 24),
+        close="Close",
+        blocks=[SectionBlock(text=f":no_entry: {esc(why)}")],
+    ).to_dict()

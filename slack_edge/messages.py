@@ -7,7 +7,8 @@ the payload. Action ids live here because the root message and the listeners sha
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, time
+import logging
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -20,7 +21,13 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
+from slack_edge import text as slack_text
+from slack_edge.text import SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
+
+log = logging.getLogger(__name__)
+
+CLOSED = ("saved", "churned", "moved_on")
 
 
 class CaseAction(StrEnum):
@@ -44,6 +51,20 @@ class CaseAction(StrEnum):
 
 
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)  # fmt: skip  (English, whatever the server's locale)
 
 
 def money(amount: Decimal | None, currency: str = "USD") -> str:
@@ -54,12 +75,15 @@ def money(amount: Decimal | None, currency: str = "USD") -> str:
     return f"{sign}{whole}" if sign else f"{whole} {currency}"
 
 
-def date_token(day: date | None) -> str:
-    """A date each reader sees in their own locale; noon UTC keeps the same calendar day."""
+def calendar_day(day: date | None) -> str:
+    """A date without a time (renewal, due date) as that date, the same for every reader.
+
+    Not `<!date^…>`: Slack shows a token in each reader's zone, so a date sent as noon UTC
+    reads as the next day in Auckland. `<!date^…>` is only for moments (`time_token`).
+    """
     if day is None:
         return "unknown"
-    epoch = int(datetime.combine(day, time(12), tzinfo=UTC).timestamp())
-    return f"<!date^{epoch}^{{date_long}}|{day.isoformat()}>"
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def time_token(when: datetime) -> str:
@@ -117,24 +141,44 @@ def case_root(
     case: Case, account: Account, extra: list[str] | None = None
 ) -> tuple[str, list[dict]]:
     """The thread root: everything about the case at a glance, updated in place; `extra`
-    lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress."""
+    lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress.
+
+    Never raises: a root that cannot be rendered (a limit we did not foresee) falls back to
+    a plain one, so the case and its signal are kept (the unit of work must not roll back).
+    """
+    try:
+        return _case_root(case, account, extra)
+    except Exception:
+        log.exception("case %s: the root could not be rendered; posting a plain one", case.id)
+        title = case_title(case, account)
+        text = f"*{title}* — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"
+        return fit(text, SECTION_TEXT), [
+            SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_TEXT))).to_dict(),
+            ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)).to_dict(),
+        ]
+
+
+def _case_root(case: Case, account: Account, extra: list[str] | None) -> tuple[str, list[dict]]:
     title = case_title(case, account)
     fields = [
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
         f"*Kind*\n{kind_label(case.kind)}",
         f"*ARR at risk*\n{money(case.arr_at_risk, account.currency)}",
-        f"*Renewal*\n{date_token(case.renewal_date)}",
+        f"*Renewal*\n{calendar_day(case.renewal_date)}",
         f"*Owner*\n{who(case.owner)}",
         f"*CSM*\n{who(case.csm)}",
         f"*Status*\n{STATUS_LABELS.get(case.status, case.status)}",
         f"*Risk*\n{RISK_LABELS.get(case.risk, case.risk)}",
     ]
+    result = outcome(case, account.currency) if case.arr_at_risk is not None else None
+    if result and case.status in CLOSED:
+        fields.append(f"*Outcome*\n{result[0].upper()}{result[1:]}")
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=f"*{title}*")),
         SectionBlock(fields=[MarkdownTextObject(text=f) for f in fields]),
     ]
     if case.stated_reason:
-        reason = quiet(case.stated_reason[:2900])
+        reason = quiet(case.stated_reason, SECTION_TEXT - len("*Stated reason*\n>"))
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Stated reason*\n>{reason}")))
     if survey := (case.details or {}).get("survey"):
         competitor = esc(survey["competitor"]) if survey.get("competitor") else "_none named_"
@@ -155,8 +199,57 @@ def case_root(
     return text, [b.to_dict() for b in blocks]
 
 
+def outcome(case: Case, currency: str) -> str | None:
+    """What a closed case came to, in the account's currency: the number a manager wants."""
+    arr = money(case.arr_saved if case.status == "saved" else case.arr_at_risk, currency)
+    if case.status == "saved":
+        cost = f" (offer cost {money(case.offer_cost, currency)})" if case.offer_cost else ""
+        return f"saved {arr} ARR{cost}"
+    if case.status == "churned":
+        return f"{arr} ARR lost"
+    if case.status == "moved_on":
+        return f"{arr} ARR let go"
+    return None
+
+
+def status_line(
+    case: Case,
+    actor: str | None,
+    previous: str,
+    currency: str,
+    reason: str | None,
+    by: str | None = None,
+) -> str:
+    """The timeline line for a change of status, e.g. "<@U1> marked the case saved — saved
+    $40,000 ARR (offer cost $2,000)."; the reason follows after a colon. Without an `actor`
+    (a system changed it), `by` names the system, e.g. "Stripe"."""
+    verbs = {
+        "acknowledged": "acknowledged the case",
+        "working": "reopened the case" if previous in CLOSED else "started working on the case",
+        "saved": "marked the case saved",
+        "churned": "marked the case churned",
+        "moved_on": "moved on from the case",
+    }
+    subject = who(actor) if actor else (by or "Savedesk")
+    line = f"{subject} {verbs.get(case.status, f'set the case to {case.status}')}"
+    result = outcome(case, currency) if case.arr_at_risk is not None else None
+    if result:
+        line += f" — {result}"
+    return line + (f": {quiet(reason, 2000)}" if reason else ".")
+
+
+def opened_line(case: Case, currency: str, actor: str | None, source: str, rule: str) -> str:
+    """The first timeline line: who opened it from where, the ARR at risk, who owns it."""
+    by = f" by {who(actor)}" if actor else ""
+    arr = case.arr_at_risk
+    at_risk = f", {money(arr, currency)} ARR at risk" if arr is not None else ""
+    return (
+        f"Case opened{by} from {esc(source)}{at_risk}; owner {who(case.owner)} (routing: {rule})."
+    )
+
+
 def _source_line(case: Case, account: Account) -> str:
-    parts = [f"Source: {case.source}"]
+    parts = [f"Source: {esc(case.source)}"]
     if case.source_link:
         parts.append(f"<{case.source_link}|original message>")
     parts.append(f"opened {time_token(case.created_at)}")
@@ -170,10 +263,10 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
     lines = [
         f":rotating_light: You own a new case: *{case_title(case, account)}*",
         f"ARR at risk {money(case.arr_at_risk, account.currency)}, "
-        f"renewal {date_token(case.renewal_date)}.",
+        f"renewal {calendar_day(case.renewal_date)}.",
     ]
     if case.stated_reason:
-        lines.append(f">{quiet(case.stated_reason[:500])}")
+        lines.append(f">{quiet(case.stated_reason, 500)}")
     if note:
         lines.append(f"_{note}_")
     lines.append("<{thread_link}|Open the case thread>")
@@ -211,7 +304,7 @@ def nudge_blocks(case: Case, text: str, with_link: bool) -> tuple[str, list[dict
             ButtonElement(text="Open thread", url="{thread_link}", action_id="open_thread")
         )
     blocks = [
-        SectionBlock(text=MarkdownTextObject(text=text[:2900])),
+        SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_TEXT))),
         ActionsBlock(elements=buttons),
     ]
     return text, [b.to_dict() for b in blocks]
@@ -232,7 +325,7 @@ def move_on_request_blocks(
     """A request in the thread for a manager to confirm moving on a high-ARR case."""
     mentions = " ".join(who(m) for m in managers) or "a manager"
     text = (
-        f"{who(actor)} wants to move on from this case ({reason[:2000]}). "
+        f"{who(actor)} wants to move on from this case ({quiet(reason, 2000)}). "
         f"{mentions}, please confirm."
     )
     blocks = [
@@ -248,11 +341,12 @@ def move_on_request_blocks(
 
 
 def esc(text: str) -> str:
-    """Text from our own data (CSV, webhooks) shown in mrkdwn: Slack's three escapes."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Plain text (names, ids, sources) shown in mrkdwn: Slack's three escapes, once."""
+    return slack_text.escape(text)
 
 
-def quiet(text: str) -> str:
-    """Words copied from a Slack message: keep mentions of people, drop broadcast pings
-    (<!channel>, <!here>, <!everyone>, <!subteam^…>) so a copy never re-pings a channel."""
-    return text.replace("<!", "&lt;!")
+def quiet(text: str, limit: int = SECTION_TEXT) -> str:
+    """Words people wrote (stated reasons, notes, summaries; stored plain) for mrkdwn:
+    escaped once, mentions of people kept, anything that would ping a channel shown as
+    text, then cut to `limit` characters with "…" (slack_edge.text.mrkdwn)."""
+    return slack_text.mrkdwn(text, limit)

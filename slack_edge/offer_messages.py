@@ -13,7 +13,8 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.vocab import OFFER_TYPE_LABELS
-from slack_edge.messages import money, who
+from slack_edge.messages import money, quiet, who
+from slack_edge.text import plain
 from storage.models import Offer
 
 OFFER_TYPES = OFFER_TYPE_LABELS
@@ -27,13 +28,16 @@ class OfferAction(StrEnum):
     DECLINED = "offer_declined"
 
 
-def describe_offer(offer: Offer, currency: str) -> str:
+def describe_offer(offer: Offer, currency: str, *, mrkdwn: bool = True) -> str:
+    """ "Discount 5% worth $2,000 for 3 months": for mrkdwn (the typed duration escaped
+    once) or, with `mrkdwn=False`, as plain text for an input's initial value."""
     parts = [OFFER_TYPES.get(offer.type, offer.type)]
     if offer.discount_pct is not None:
         parts.append(f"{offer.discount_pct.normalize():f}%")
     parts.append(f"worth {money(offer.value, currency)}")
     if offer.duration:
-        parts.append(f"for {offer.duration[:100]}")
+        duration = quiet(offer.duration, 100) if mrkdwn else plain(offer.duration, 100)
+        parts.append(f"for {duration}")
     return " ".join(parts)
 
 
@@ -50,7 +54,7 @@ def offer_status_line(offer: Offer, currency: str) -> str:
         icon = ":white_check_mark:" if offer.status == "approved" else ":x:"
         line = f"{icon} {offer.status.capitalize()} by {who(offer.decided_by)}"
     if offer.decision_note:
-        line += f": {offer.decision_note[:1000]}"
+        line += f": {quiet(offer.decision_note, 1000)}"
     if offer.outcome:
         line += f" · customer {offer.outcome}"
     return line
@@ -90,10 +94,10 @@ def request_blocks(offer: Offer, currency: str, approvers: list[str]) -> tuple[s
         head += f"\nApproval needed from {' or '.join(who(a) for a in approvers)}"
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=head)),
-        SectionBlock(text=MarkdownTextObject(text=f"*Why*\n{offer.justification[:2800]}")),
+        SectionBlock(text=MarkdownTextObject(text=f"*Why*\n{quiet(offer.justification, 2800)}")),
     ]
     if offer.tried:
-        tried = f"*Already tried*\n{offer.tried[:2800]}"
+        tried = f"*Already tried*\n{quiet(offer.tried, 2800)}"
         blocks.append(SectionBlock(text=MarkdownTextObject(text=tried)))
     status = offer_status_line(offer, currency)
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=status)]))

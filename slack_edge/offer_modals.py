@@ -17,6 +17,7 @@ from slack_sdk.models.blocks import (
 
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
+from slack_edge.text import fit, plain
 from storage.models import Offer
 
 PROPOSE = "case_offer_view"
@@ -29,7 +30,9 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
         return [ContextBlock(elements=[MarkdownTextObject(text="No offers on this case yet.")])]
     lines = [f"• {describe_offer(o, currency)} — {offer_status_line(o, currency)}" for o in offers]
     blocks: list[Any] = [
-        SectionBlock(text=MarkdownTextObject(text="*Offers so far*\n" + "\n".join(lines)[:2900]))
+        SectionBlock(
+            text=MarkdownTextObject(text="*Offers so far*\n" + fit("\n".join(lines), 2900))
+        )
     ]
     refused = sorted(
         {
@@ -45,9 +48,9 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
 
 
 def tried_so_far(offers: list[Offer], currency: str) -> str:
-    return "\n".join(f"{describe_offer(o, currency)} ({o.outcome or o.status})" for o in offers)[
-        :3000
-    ]
+    return "\n".join(
+        f"{describe_offer(o, currency, mrkdwn=False)} ({o.outcome or o.status})" for o in offers
+    )[:3000]
 
 
 def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
@@ -92,7 +95,10 @@ def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
             label="Already tried",
             optional=True,
             element=PlainTextInputElement(
-                action_id="tried", multiline=True, max_length=2500, initial_value=tried or None
+                action_id="tried",
+                multiline=True,
+                max_length=2500,
+                initial_value=plain(tried, 2500) or None,
             ),
         ),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.policy import KINDS
+from slack_edge.text import SECTION_TEXT, escape, fit
 
 USAGE_LINES = (
     "`/churn cancel <account> [stated reason…]` open a cancellation case",
@@ -17,23 +18,24 @@ USAGE_LINES = (
 
 
 def usage_text(problem: str | None = None) -> str:
-    head = f":warning: {problem}\n" if problem else ""
-    return head + "*Savedesk — /churn*\n" + "\n".join(USAGE_LINES)
+    """Usage as mrkdwn; `problem` (it may quote what was typed) and `<account>` escaped once."""
+    head = f":warning: {fit(escape(problem), SECTION_TEXT)}\n" if problem else ""
+    return head + "*Savedesk — /churn*\n" + "\n".join(escape(line) for line in USAGE_LINES)
 
 
 def usage_blocks(problem: str | None = None) -> list[dict]:
     blocks = []
     if problem:
-        blocks.append(SectionBlock(text=MarkdownTextObject(text=f":warning: {problem}")))
-    blocks.append(
-        SectionBlock(text=MarkdownTextObject(text="*Savedesk — /churn*\n" + "\n".join(USAGE_LINES)))
-    )
+        warning = f":warning: {fit(escape(problem), SECTION_TEXT - 10)}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=warning)))
+    lines = "\n".join(escape(line) for line in USAGE_LINES)
+    blocks.append(SectionBlock(text=MarkdownTextObject(text="*Savedesk — /churn*\n" + lines)))
     blocks.append(
         ContextBlock(
             elements=[
                 MarkdownTextObject(
-                    text="`<account>` is an account's external id or its name (a unique prefix "
-                    'is enough; quote names with spaces, e.g. "Acme Corp"). '
+                    text="`&lt;account&gt;` is an account's external id or its name (a unique "
+                    'prefix is enough; quote names with spaces, e.g. "Acme Corp"). '
                     f"Risk kinds: {', '.join(KINDS)}."
                 )
             ]

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account
+from storage.search import like_prefix, search_key
 
 
 def by_external_id(session: Session, external_id: str) -> Account | None:
@@ -20,11 +21,17 @@ def by_stripe_customer(session: Session, customer_id: str) -> Account | None:
 
 
 def by_name_prefix(session: Session, prefix: str, limit: int = 10) -> list[Account]:
-    """Accounts whose name starts with `prefix`, case-insensitively, shortest name first."""
-    escaped = prefix.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    """Accounts whose name starts with `prefix`, shortest name first.
+
+    Compared on the folded search key (storage.search): any case, accents optional,
+    the same on SQLite and PostgreSQL.
+    """
+    key = search_key(prefix)
+    if not key:
+        return []
     stmt = (
         select(Account)
-        .where(func.lower(Account.name).like(escaped + "%", escape="\\"))
+        .where(Account.search_name.like(like_prefix(key), escape="\\"))
         .order_by(func.length(Account.name), Account.name)
         .limit(limit)
     )
@@ -80,11 +87,15 @@ def stub(session: Session, external_id: str, now: datetime, name: str | None = N
 
 
 def by_exact_name(session: Session, name: str) -> list[Account]:
-    return list(session.scalars(select(Account).where(func.lower(Account.name) == name.lower())))
+    """Accounts whose name folds to the same search key as `name` (any case, any accents)."""
+    key = search_key(name)
+    if not key:
+        return []
+    return list(session.scalars(select(Account).where(Account.search_name == key)))
 
 
 def all_keys(session: Session) -> list[tuple[int, str, str]]:
-    """(id, external_id, name) of every account, for spotting accounts named in text."""
-    return [
-        tuple(r) for r in session.execute(select(Account.id, Account.external_id, Account.name))
-    ]  # type: ignore[misc]
+    """(id, external_id, search key of the name) of every account, for spotting accounts
+    named in text (compare with storage.search.search_key of the text)."""
+    stmt = select(Account.id, Account.external_id, Account.search_name)
+    return [tuple(r) for r in session.execute(stmt)]  # type: ignore[misc]

@@ -91,14 +91,21 @@ class Database:
             session.close()  # ends the transaction; loaded objects stay readable
 
     def ping(self) -> bool:
-        """True when the database answers a trivial query."""
+        """True when the database answers a trivial query; logs one line when it does not
+        (a traceback here says nothing the driver's reason does not)."""
+        problem = self.problem()
+        if problem is not None:
+            log.warning("database does not answer: %s", problem)
+        return problem is None
+
+    def problem(self) -> str | None:
+        """Why the database does not answer a trivial query (one line), or None."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            log.warning("database ping failed", exc_info=True)
-            return False
+            return None
+        except Exception as err:
+            return one_line(err)
 
     def migrate(self) -> str | None:
         """Upgrade the schema to head (serialized across processes on PostgreSQL)."""
@@ -120,6 +127,13 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def one_line(err: BaseException) -> str:
+    """The driver's own first line of a database error (no SQL, no parameters)."""
+    cause = getattr(err, "orig", None) or err
+    lines = str(cause).strip().splitlines()
+    return lines[0] if lines else type(cause).__name__
 
 
 def alembic_config() -> Config:

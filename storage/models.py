@@ -22,9 +22,10 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from storage.base import NAMING, Base, UTCDateTime
+from storage.search import SEARCH_KEY_LENGTH, search_key
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -83,8 +84,22 @@ class Account(Base):
     is_stub: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # `name` folded by storage.search.search_key, kept in step by `_fold_name`
+    search_name: Mapped[str] = mapped_column(String(SEARCH_KEY_LENGTH), default="")
 
-    __table_args__ = (Index("ix_accounts_lower_name", text("lower(name)")),)
+    __table_args__ = (
+        Index(
+            "ix_accounts_search_name",
+            "search_name",
+            postgresql_ops={"search_name": "varchar_pattern_ops"},  # LIKE 'key%' uses it
+        ),
+    )
+
+    @validates("name")
+    def _fold_name(self, _key: str, name: str) -> str:
+        """Every write of `name` (constructor, import, stub) refreshes its search key."""
+        self.search_name = search_key(name)
+        return name
 
 
 class Person(Base):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.imports.accounts import AccountImporter, ImportFileError
+from bot.imports.accounts import AccountImporter
+from bot.imports.csvfile import ImportFileError
 from bot.services import Services
 from demo.standin import SlackStandin
 from storage import accounts as store
@@ -114,7 +115,7 @@ def test_cli_import_prints_lines_and_summary(
         text=True,
         timeout=60,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 3, result.stderr
     assert "line 5: arr: 'abc' is not a number" in result.stdout
     assert "7 created, 0 updated, 0 unchanged, 3 skipped" in result.stdout
 

@@ -13,7 +13,16 @@ from bot import outbox
 from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
 from bot.followups import service as followups
 from bot.team import Team
-from slack_edge.messages import case_root, esc, move_on_request_blocks, owner_dm, time_token, who
+from slack_edge.messages import (
+    case_root,
+    esc,
+    money,
+    move_on_request_blocks,
+    owner_dm,
+    quiet,
+    time_token,
+    who,
+)
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -121,7 +130,8 @@ class CaseActions:
             raise Refused("A note cannot be empty.")
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            self._acted(session, case, account, actor, "note", f"{who(actor)} noted: {note[:2900]}")
+            line = f"{who(actor)} added a note: {quiet(note, 2900)}"
+            self._acted(session, case, account, actor, "note", line)
             return case
 
     def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> Case:
@@ -168,7 +178,9 @@ class CaseActions:
             account,
             actor,
             "move_on_requested",
-            f"{who(actor)} asked to move on ({reason}); a manager must confirm.",
+            f"{who(actor)} asked to move on from the case"
+            f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
+            " a manager must confirm.",
         )
 
     def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
@@ -292,7 +304,7 @@ class CaseActions:
                 now,
                 actor,
                 "csm_removed",
-                f"{who(actor)} removed CSM {who(removed)}: {reason}",
+                f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
             )
             for open_case in store.open_cases_of_account(session, account.id):
                 open_case.csm = None
@@ -302,6 +314,6 @@ class CaseActions:
                     account,
                     actor,
                     "csm_removed",
-                    f"{who(actor)} removed {who(removed)} as CSM: {reason}",
+                    f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
                 )
             return case

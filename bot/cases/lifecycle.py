@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
-from slack_edge.messages import OFFBOARDING_CHECKLIST, who
+from slack_edge.messages import OFFBOARDING_CHECKLIST, status_line
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case
 
@@ -52,9 +52,7 @@ class Lifecycle:
             case.snoozed_until = None
             for closed in self.closing:  # e.g. turnover: time at risk ends
                 closed(session, case, account)
-        by = who(actor) if actor else (by or "The customer left:")
-        text = f"{by} {STATUS_WORDS.get(status, status)} the case"
-        text += f": {reason}" if reason else "."
+        text = status_line(case, actor, previous, account.currency, reason, by)
         self._acted(
             session,
             case,

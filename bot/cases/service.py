@@ -36,6 +36,7 @@ from bot.vocab import track_of
 from slack_edge.messages import (
     esc,
     kind_label,
+    opened_line,
     owner_dm,
     quiet,
     who,
@@ -93,8 +94,10 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
 
     def may(self, case_id: int, actor: str, action: str) -> CaseView:
         """Whether the person may do `action` on the case before a modal opens: raises
-        Refused, otherwise returns the case as it is. Decides only; `record_press` writes."""
-        team = self.team()
+        Refused, otherwise returns the case as it is. Decides only; `record_press` writes.
+        Uses the last known team however old (this runs before `views.open`, and resolving
+        people may wait out a 429 past the trigger's 3 s); submissions check a fresh team."""
+        team = self.team(stale_ok=True)
         with self.db.read() as session:
             case, _ = self._load(session, case_id)
             if action == "reassign":
@@ -195,15 +198,8 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         session.flush()
         self._remember(session, signal, case)
         self._post_root(session, case, account)
-        opened_by = f" by {who(signal.actor)}" if signal.actor else ""
-        self._line(
-            session,
-            case,
-            signal.actor,
-            "opened",
-            f"Case opened{opened_by} from {signal.source}; owner {who(case.owner)}"
-            f" (routing: {routed.rule}).",
-        )
+        line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
+        self._line(session, case, signal.actor, "opened", line)
         if routed.note:
             self._line(session, case, None, "routing", f"Routing: {routed.note}.")
         if account.is_stub:
@@ -252,9 +248,9 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
 
     def _attach(self, session: Session, case: Case, account: Account, signal: Signal) -> None:
         self._remember(session, signal, case)
-        summary = f": {quiet(signal.summary[:500])}" if signal.summary else ""
+        summary = f": {quiet(signal.summary, 500)}" if signal.summary else ""
         by = f" from {who(signal.actor)}" if signal.actor else ""
-        text = f"New signal{by} via {signal.source} ({kind_label(signal.kind)}){summary}"
+        text = f"New signal{by} via {esc(signal.source)} ({kind_label(signal.kind)}){summary}"
         if signal.link:
             text += f" <{signal.link}|source>"
         self._line(session, case, signal.actor, "signal", text, {"kind": signal.kind})

@@ -13,7 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
-from slack_edge.messages import date_token, esc, money, time_token
+from slack_edge.messages import calendar_day, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
 
 LINK_TOKEN = "{thread_link}"
@@ -116,7 +116,7 @@ def renewal_question(account: Account, renewal: date, case: Case | None, person:
     """The pre-renewal question (CONTRACT section 7): ARR, renewal date, any open case."""
     text = (
         f":receipt: OK to send the renewal invoice for *{esc(account.name)}* "
-        f"({money(account.arr, account.currency)} ARR, renews on {date_token(renewal)})?"
+        f"({money(account.arr, account.currency)} ARR, renews on {calendar_day(renewal)})?"
     )
     if case is not None:
         text += f"\nThere is an open churn case on this account: <{LINK_TOKEN}|case #{case.id}>."
@@ -128,13 +128,15 @@ def renewal_question(account: Account, renewal: date, case: Case | None, person:
 def renewal_nudge(account: Account, renewal: date) -> str:
     return (
         f":bell: Still waiting for your answer: OK to send the renewal invoice for "
-        f"*{esc(account.name)}* (renews on {date_token(renewal)})?"
+        f"*{esc(account.name)}* (renews on {calendar_day(renewal)})?"
     )
 
 
 def renewal_answered(check: RenewalCheck, account: Account) -> str:
     """The answer, who gave it and when, for `channels.finance` and the question itself."""
-    head = f"Renewal invoice for *{esc(account.name)}* (renews on {date_token(check.renewal_date)})"
+    head = (
+        f"Renewal invoice for *{esc(account.name)}* (renews on {calendar_day(check.renewal_date)})"
+    )
     when = time_token(check.answered_at) if check.answered_at else "unknown time"
     if check.answer == "yes":
         return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."

@@ -14,7 +14,7 @@ from bot.finance import messages
 from bot.finance.dunning import days_past_due, today_in
 from bot.policy import Policy
 from bot.team import Team
-from slack_edge.messages import date_token, esc
+from slack_edge.messages import calendar_day, esc
 from storage import finance as store
 from storage.db import Database
 from storage.models import Account, Invoice
@@ -44,7 +44,7 @@ class InvoiceLine:
         if self.days_past_due > 0:
             parts.append(messages.days_text(self.days_past_due))
         else:
-            parts.append(f"due {date_token(self.due_date)}" if self.due_date else "no due date")
+            parts.append(f"due {calendar_day(self.due_date)}" if self.due_date else "no due date")
         parts.append(f"ladder: {self.step}" if self.step else "ladder: no step yet")
         line = " · ".join(parts)
         return f"{line} · <{self.link}|invoice>" if self.link else line

@@ -1,1 +1,2 @@
-"""Imports from files people upload: `accounts` and `invoices` CSV importers."""
+"""Imports from files people upload: `csvfile` reads CSV as spreadsheets write it (one
+reader for every import), `accounts` and `invoices` are the CSV importers."""

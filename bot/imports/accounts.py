@@ -6,8 +6,7 @@ leave the stored value as it is (a partial export never wipes data).
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -16,6 +15,7 @@ from typing import Any
 
 from bot.amounts import parse_amount
 from bot.clock import Clock
+from bot.imports.csvfile import RowsError, read_table
 from bot.people import Directory, PersonNotFound
 from bot.ports import SlackError
 from storage import accounts as store
@@ -34,10 +34,6 @@ COLUMNS = (
 REQUIRED = ("external_id", "name")
 BATCH = 500
 PROGRESS_EVERY = 1000
-
-
-class ImportFileError(ValueError):
-    """The file as a whole cannot be imported (missing, unreadable, wrong header)."""
 
 
 class RowError(ValueError):
@@ -63,36 +59,6 @@ class ImportReport:
         )
 
 
-def read_rows(
-    path: Path, columns: tuple[str, ...], required: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield (line number, row) after checking the header; shared by every CSV import."""
-    try:
-        handle = path.open(newline="", encoding="utf-8-sig")
-    except OSError as err:
-        raise ImportFileError(f"{path}: cannot read ({err.strerror})") from None
-    with handle:
-        reader = csv.DictReader(handle)
-        header = [h.strip() for h in (reader.fieldnames or [])]
-        missing = [c for c in required if c not in header]
-        if missing:
-            raise ImportFileError(
-                f"{path}: line 1: the header must name {', '.join(columns)} "
-                f"(missing: {', '.join(missing)})"
-            )
-        reader.fieldnames = header
-        line = 1
-        for row in reader:
-            yield line + 1, {k: (v or "").strip() for k, v in row.items() if k in columns}
-            line = reader.line_num
-
-
-def unknown_columns(path: Path, columns: tuple[str, ...]) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        header = next(csv.reader(handle), [])
-    return [h.strip() for h in header if h.strip() and h.strip() not in columns]
-
-
 def amount_cell(text: str, column: str) -> Decimal:
     try:
         return parse_amount(text)
@@ -116,19 +82,23 @@ class AccountImporter:
         self.clock = clock
 
     def run(self, path: Path, progress: Callable[[int], None] | None = None) -> ImportReport:
+        """Import `path`; raises ImportFileError (file, line, what to do) before any row."""
         report = ImportReport()
-        rows = read_rows(path, COLUMNS, REQUIRED)
-        extra = unknown_columns(path, COLUMNS)
-        if extra:
-            report.notes.append(f"ignoring unknown column(s): {', '.join(extra)}")
+        table = read_table(path, COLUMNS, REQUIRED)
+        report.notes.extend(table.notes)
+        if table.unknown:
+            report.notes.append(f"ignoring unknown column(s): {', '.join(table.unknown)}")
         seen: dict[str, int] = {}
         batch: list[tuple[int, str, dict[str, Any]]] = []
-        for n, (line, row) in enumerate(rows, start=1):
-            self._take(line, row, seen, batch, report)
-            if len(batch) >= BATCH:
-                self._save(batch, report)
-            if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n)
+        try:
+            for n, (line, row) in enumerate(table.rows(), start=1):
+                self._take(line, row, seen, batch, report)
+                if len(batch) >= BATCH:
+                    self._save(batch, report)
+                if progress is not None and n % PROGRESS_EVERY == 0:
+                    progress(n)
+        except RowsError as err:
+            report.problems.append(str(err))
         self._save(batch, report)
         report.problems.sort(key=lambda p: int(p.split(":")[0].removeprefix("line ")))
         return report

@@ -23,7 +23,8 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.finance.invoices import InvoiceFields, record
 from bot.finance.money import parse_major
-from bot.imports.accounts import ImportReport, RowError, parse_date, read_rows, unknown_columns
+from bot.imports.accounts import ImportReport, RowError, parse_date
+from bot.imports.csvfile import RowsError, read_table
 from bot.policy import DunningStep
 from storage import accounts as account_store
 from storage.db import Database
@@ -56,32 +57,45 @@ class InvoiceImporter:
         """Import the file; raises ImportFileError when it cannot be read or lacks a
         required column in its header."""
         report = ImportReport()
-        rows = read_rows(path, COLUMNS, REQUIRED)
-        extra = unknown_columns(path, COLUMNS)
-        if extra:
-            report.notes.append(f"ignoring unknown column(s): {', '.join(extra)}")
+        table = read_table(path, COLUMNS, REQUIRED)
+        report.notes.extend(table.notes)
+        if table.unknown:
+            report.notes.append(f"ignoring unknown column(s): {', '.join(table.unknown)}")
         seen: dict[str, int] = {}
         batch: list[InvoiceRow] = []
-        for n, (line, row) in enumerate(rows, start=1):
-            try:
-                parsed = parse_row(line, row)
-            except RowError as err:
-                report.problems.append(f"line {line}: {err}")
-                continue
-            invoice_id = parsed.fields.invoice_id
-            if invoice_id in seen:
-                report.problems.append(
-                    f"line {line}: invoice_id {invoice_id!r} repeats line {seen[invoice_id]}"
-                )
-                continue
-            seen[invoice_id] = line
-            batch.append(parsed)
-            if len(batch) >= BATCH:
-                self._save(batch, report)
-            if progress is not None and n % PROGRESS_EVERY == 0:
-                progress(n)
+        try:
+            for n, (line, row) in enumerate(table.rows(), start=1):
+                self._take(line, row, seen, batch, report)
+                if len(batch) >= BATCH:
+                    self._save(batch, report)
+                if progress is not None and n % PROGRESS_EVERY == 0:
+                    progress(n)
+        except RowsError as err:
+            report.problems.append(str(err))
         self._save(batch, report)
         return report
+
+    @staticmethod
+    def _take(
+        line: int,
+        row: dict[str, str],
+        seen: dict[str, int],
+        batch: list[InvoiceRow],
+        report: ImportReport,
+    ) -> None:
+        try:
+            parsed = parse_row(line, row)
+        except RowError as err:
+            report.problems.append(f"line {line}: {err}")
+            return
+        invoice_id = parsed.fields.invoice_id
+        if invoice_id in seen:
+            report.problems.append(
+                f"line {line}: invoice_id {invoice_id!r} repeats line {seen[invoice_id]}"
+            )
+            return
+        seen[invoice_id] = line
+        batch.append(parsed)
 
     def _save(self, batch: list[InvoiceRow], report: ImportReport) -> None:
         now = self.clock.now()

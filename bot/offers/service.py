@@ -22,7 +22,7 @@ from bot.cases.models import Refused
 from bot.cases.service import CaseService
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
-from slack_edge.messages import esc, money, who
+from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
 from storage import offers as store
@@ -199,8 +199,9 @@ class OfferService:
             return offer
 
     def may_decide(self, offer_id: int, actor: str) -> None:
-        """Check before opening the counter modal; raises Refused."""
-        team = self.cases.team()
+        """Check before opening the counter modal (last known team, as `CaseService.may`);
+        raises Refused. The counter's submission checks again with a fresh team."""
+        team = self.cases.team(stale_ok=True)
         with self.db.read() as session:
             self._check_decider(session, self._offer(session, offer_id), actor, team)
 
@@ -223,7 +224,7 @@ class OfferService:
         case, account = self._case(session, offer)
         currency = account.currency
         counter = f" at {money(offer.counter_value, currency)}" if offer.counter_value else ""
-        note = f": {offer.decision_note}" if offer.decision_note else ""
+        note = f": {quiet(offer.decision_note, 1000)}" if offer.decision_note else ""
         text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
         self.cases.record(session, case, account, offer.decided_by, f"offer_{offer.status}", text)
         self._edit_request(session, offer, currency)

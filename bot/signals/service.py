@@ -36,7 +36,6 @@ from bot.signals.models import (
     guess_kind,
 )
 from bot.signals.webhook import WEBHOOK_PREFIX, WebhookSignal
-from slack_edge.messages import esc
 from slack_edge.signal_codecs import prompt_message
 from storage import accounts as accounts_store
 from storage import cases as store
@@ -84,8 +83,8 @@ class SignalService:
             details["details"] = signal.details
         case_signal = Signal(
             kind=signal.kind,
-            source=esc(signal.source),  # outside text shown in mrkdwn: no pings, no links
-            summary=esc(signal.summary),
+            source=signal.source,  # stored as sent; escaped once where it is shown
+            summary=signal.summary,
             arr=signal.arr,
             dedupe=(WEBHOOK_PREFIX + signal.source, signal.external_id),
             details=details,

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import urllib.error
 import urllib.request
@@ -29,6 +30,40 @@ VERIFICATION_TOKEN = "verification-token-unused"  # deprecated by Slack, still s
 USER_AGENT = "Slackbot 1.0 (+https://api.slack.com/robots)"
 UNREACHABLE_RESPONSE_URL = "http://127.0.0.1:9/response/unset"  # refused fast, never internet
 FORM = "application/x-www-form-urlencoded"
+
+
+# What Slack leaves unescaped in message text: mentions, channel links, broadcasts, links.
+_CONTROL = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|![a-z^A-Z0-9]+|https?://|mailto:)[^<>]*>")
+
+
+def slack_escaped(typed: str) -> str:
+    """Message text as Slack delivers it: `&`, `<`, `>` escaped, control sequences
+    (`<@U…>`, `<#C…>`, `<!here>`, `<https://…|label>`) left as they are."""
+    out, last = [], 0
+    for match in _CONTROL.finditer(typed):
+        out.append(_escape(typed[last : match.start()]))
+        out.append(match.group(0))
+        last = match.end()
+    out.append(_escape(typed[last:]))
+    return "".join(out)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_message(message: dict) -> dict:
+    """A message dict with its text (and attachments' text) escaped as Slack sends it."""
+    escaped = dict(message)
+    if isinstance(escaped.get("text"), str):
+        escaped["text"] = slack_escaped(escaped["text"])
+    if escaped.get("attachments"):
+        escaped["attachments"] = [
+            {k: slack_escaped(v) if k in ("text", "pretext") and isinstance(v, str) else v
+             for k, v in a.items()}
+            for a in escaped["attachments"]
+        ]  # fmt: skip
+    return escaped
 
 
 @dataclass
@@ -151,7 +186,7 @@ class SlackSender:
             "user_id": user_id,
             "user_name": user_id.lower(),
             "command": command,
-            "text": text,
+            "text": text,  # as given: Slack escapes &, <, > in it (see `slack_escaped`)
             "api_app_id": API_APP_ID,
             "is_enterprise_install": "false",
             "response_url": response_url or self.new_response_url(),
@@ -324,7 +359,11 @@ class SlackSender:
         retry_num: int | None = None,
         retry_reason: str = "http_timeout",
     ) -> Response:
-        """Deliver ``event`` in an ``event_callback`` envelope; ``retry_num`` marks a redelivery."""
+        """Deliver ``event`` in an ``event_callback`` envelope; ``retry_num`` marks a redelivery.
+
+        The event is sent as given: pass message text through `slack_message` (or
+        `slack_escaped`) to send it as Slack would, escaped.
+        """
         envelope = {
             "token": VERIFICATION_TOKEN,
             "team_id": TEAM_ID,

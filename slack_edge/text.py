@@ -1,0 +1,106 @@
+"""Outside text crossing the Slack boundary: unescaped once on the way in, escaped once on
+the way out, and fitted to Block Kit's limits after escaping.
+
+Slack sends message text with `&`, `<` and `>` escaped and with control sequences
+(`<@U…>`, `<!here>`, `<https://…|label>`); it expects the same in every mrkdwn field it
+receives ("Formatting text for app surfaces: escaping text", api.slack.com). Savedesk keeps
+*plain* text in storage (what a person reads: `Baker & Sons`), so matching, pre-filled
+inputs and stored reasons never see `&amp;`, and renders it for Slack in one place.
+
+Order of operations on the way out: escape, neutralise broadcasts (a typed `<!here>`
+becomes text), then cut to the limit, never inside an escape or a mention, marked "…".
+"""
+
+from __future__ import annotations
+
+import re
+
+# Block Kit limits (api.slack.com/reference/block-kit), in characters.
+SECTION_TEXT = 3000
+SECTION_FIELD = 2000
+CONTEXT_TEXT = 2000
+PLAIN_INPUT = 3000  # plain_text_input initial_value / max_length
+OPTION_TEXT = 75
+BUTTON_TEXT = 75
+MESSAGE_TEXT = 4000  # chat.postMessage `text`: Slack truncates long ones; keep it readable
+PRIVATE_METADATA = 3000
+ELLIPSIS = "…"
+
+_CONTROL = re.compile(r"<([^<>]*)>")
+_USER = re.compile(r"^@([UW][A-Z0-9]+)(?:\|.*)?$")
+_USER_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
+BROADCASTS = ("here", "channel", "everyone")
+
+
+def unescape(text: str) -> str:
+    """Slack's three escapes undone, once (`&amp;lt;` becomes `&lt;`, as typed)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    """Slack's three escapes, for text put into mrkdwn (or a message's `text`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def from_slack(text: str) -> str:
+    """Message text as Slack sends it → the plain text a person reads.
+
+    `&amp;` → `&`; `<@U1|ann>` → `<@U1>` (kept: shown as a mention again); `<#C1|sales>` →
+    `#sales`; `<!here>` → `@here` (a word, never a ping again); `<!subteam^S1|@cs>` → `@cs`;
+    `<!date^…|fallback>` → fallback; `<https://x|label>` → `label (https://x)`;
+    `<mailto:a@b.c|a@b.c>` → `a@b.c`.
+    """
+    parts: list[str] = []
+    last = 0
+    for match in _CONTROL.finditer(text):
+        parts.append(unescape(text[last : match.start()]))
+        parts.append(_control(match.group(1)))
+        last = match.end()
+    parts.append(unescape(text[last:]))
+    return "".join(parts)
+
+
+def _control(inner: str) -> str:
+    target, _, label = inner.partition("|")
+    label = unescape(label)
+    user = _USER.match(inner)
+    if user:
+        return f"<@{user.group(1)}>"
+    if target.startswith("#"):
+        return f"#{label}" if label else f"<{target}>"
+    if target.startswith("!"):
+        word = target[1:].split("^")[0]
+        if word in BROADCASTS:
+            return f"@{word}"
+        return label or f"@{word}"
+    if target.startswith("mailto:"):
+        return label or target.removeprefix("mailto:")
+    url = unescape(target)
+    return f"{label} ({url})" if label and label != url else url
+
+
+def mrkdwn(plain: str, limit: int = SECTION_TEXT) -> str:
+    """Plain text for a mrkdwn field: escaped once, people's mentions kept, anything that
+    would ping a channel shown as text, then cut to `limit` characters."""
+    return fit(_USER_ESCAPED.sub(r"<@\1>", escape(plain)), limit)
+
+
+def fit(text: str, limit: int) -> str:
+    """`text` (already escaped) in at most `limit` characters, cut with "…" and never inside
+    an escape (`&amp;`) or a `<…>` token."""
+    if len(text) <= limit:
+        return text
+    cut = limit - len(ELLIPSIS)
+    amp = text.rfind("&", 0, cut)
+    if amp != -1 and ";" not in text[amp:cut]:
+        cut = amp
+    opening = text.rfind("<", 0, cut)
+    if opening != -1 and ">" not in text[opening:cut]:
+        cut = opening
+    return text[:cut].rstrip() + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> str:
+    """Plain text for a plain_text object or an input's initial value: no escaping (Slack
+    shows it as is), cut to `limit` characters with "…"."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
