@@ -163,7 +163,12 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         start_socket_mode(bolt_app, settings)
     log.info("Savedesk listening on port %s", settings.port)
     try:
-        waitress_serve(create_web_app(services, bolt_app), host="0.0.0.0", port=settings.port)
+        waitress_serve(
+            create_web_app(services, bolt_app),
+            host="0.0.0.0",
+            port=settings.port,
+            threads=settings.web_threads,
+        )
     finally:
         stop.set()
     return EXIT_OK

@@ -66,7 +66,7 @@ class Services:
 
 def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     api = interactive_client(settings)
     directory = Directory(db, api, clock)
     cases = CaseService(db, policy, clock, directory)

@@ -63,10 +63,18 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def pool_options(url: str, pool_size: int | None) -> dict[str, Any]:
+    """`pool_size` connections kept open, as many again while a burst lasts; a request that
+    still finds none waits up to 10 s (then fails, answered as an error) rather than 30."""
+    if pool_size is None or ":memory:" in url or url.rstrip("/") == "sqlite:":
+        return {}
+    return {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": 10}
+
+
 class Database:
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, pool_size: int | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, **pool_options(url, pool_size), **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
