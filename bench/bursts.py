@@ -17,7 +17,9 @@ import logging
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,7 +28,10 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import text
+
 from bench.harness import (
+    APP_NAME,
     DEFAULT_PG_URL,
     DEFAULT_THREADS,
     Process,
@@ -152,7 +157,7 @@ def run_commands(args: argparse.Namespace, extra: dict[str, str]) -> None:
                 a, b = Samples("Savedesk"), Samples("bare Bolt")
 
                 load = load_now()
-                with profiling(app, rate == args.profile, args.duration, label):
+                with profiling(app, rate == args.profile, args.duration, label, services):
                     open_loop(
                         rate,
                         count,
@@ -209,12 +214,20 @@ def report_cases(services: Services, accounts: int) -> None:
 
 
 @contextmanager
-def profiling(app: Process, on: bool, seconds: float, label: str) -> Iterator[None]:
-    """py-spy the web process (all threads, idle ones too) while the rate runs."""
+def profiling(
+    app: Process, on: bool, seconds: float, label: str, services: Services
+) -> Iterator[None]:
+    """py-spy the web process (all threads, idle ones too) while the rate runs, and on
+    PostgreSQL sample what the app's connections are doing (pg_stat_activity)."""
     if not on or not PY_SPY.exists():
         yield
         return
     out = Path(tempfile.gettempdir()) / f"bursts-{label.lower()}-{int(time.time())}.txt"
+    stop = threading.Event()
+    waits: Counter[str] = Counter()
+    sampler = threading.Thread(target=sample_activity, args=(services, stop, waits))
+    if services.db.is_postgres:
+        sampler.start()
     spy = subprocess.Popen(
         [
             str(PY_SPY),
@@ -238,8 +251,31 @@ def profiling(app: Process, on: bool, seconds: float, label: str) -> Iterator[No
     try:
         yield
     finally:
+        stop.set()
         spy.wait(timeout=seconds + 30)
         print(f"  py-spy samples (collapsed stacks): {out}")
+        if sampler.is_alive():
+            sampler.join()
+        total = sum(waits.values()) or 1
+        print("  app connections in pg_stat_activity (share of samples x connections):")
+        for what, n in waits.most_common(12):
+            print(f"    {n / total:6.1%}  {what}")
+
+
+def sample_activity(services: Services, stop: threading.Event, waits: Counter[str]) -> None:
+    """Every 10 ms: each app connection's state and wait event (idle in pool, running,
+    waiting on a lock, on the client...) and the statement it runs."""
+    query = text(
+        "SELECT state, coalesce(wait_event_type || ':' || wait_event, 'cpu'), "
+        "left(regexp_replace(query, '\\s+', ' ', 'g'), 70) "
+        "FROM pg_stat_activity WHERE application_name = :name"
+    )
+    with services.db.engine.connect() as conn:
+        while not stop.wait(0.01):
+            for state, wait, sql in conn.execute(query, {"name": APP_NAME}):
+                key = state if state == "idle" else f"{state} [{wait}] {sql}"
+                waits[key] += 1
+            conn.rollback()
 
 
 def run_signals(args: argparse.Namespace, extra: dict[str, str]) -> None:

@@ -49,6 +49,10 @@ TOKEN = "xoxb-bench-token"
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SLACK_DEADLINE_MS = 3000.0
 DEFAULT_THREADS = 4  # waitress's default: what `python app.py web` served before WEB_THREADS
+# Another checkout of Savedesk to run as the app (e.g. an older commit, for "before" figures);
+# the benchmark's own code, database and stand-in stay these.
+APP_DIR = Path(os.environ.get("BENCH_APP_DIR") or REPO)
+APP_NAME = "savedesk-bench"  # PostgreSQL application_name of the app's connections
 
 
 # -- databases and data ---------------------------------------------------------------------
@@ -175,7 +179,7 @@ def app_env(url: str, api_url: str, port: int, extra: dict[str, str] | None = No
         SLACK_SIGNING_SECRET=SECRET,
         SLACK_API_URL=api_url,
         SIGNALS_WEBHOOK_SECRET=SIGNALS_SECRET,
-        DATABASE_URL=url,
+        DATABASE_URL=named(url),
         POLICY_FILE=str(POLICY_FILE),
         PORT=str(port),
         LOG_LEVEL="WARNING",
@@ -185,13 +189,20 @@ def app_env(url: str, api_url: str, port: int, extra: dict[str, str] | None = No
     return env
 
 
+def named(url: str) -> str:
+    """The URL with the app's connections named, so pg_stat_activity can tell them apart."""
+    if not url.startswith("postgresql"):
+        return url
+    return f"{url}{'&' if '?' in url else '?'}application_name={APP_NAME}"
+
+
 def start_app(
     mode: str, url: str, api_url: str, logs: Path, extra: dict[str, str] | None = None
 ) -> Process:
     """`python app.py [web|worker]` (mode "all" runs plain `app.py`), from an empty directory
     so no `.env` is read; waits until /healthz answers (web) or a moment (worker)."""
     port = free_port() if mode != "worker" else None
-    argv = [sys.executable, str(REPO / "app.py")] + ([] if mode == "all" else [mode])
+    argv = [sys.executable, str(APP_DIR / "app.py")] + ([] if mode == "all" else [mode])
     return _start(f"app.py {mode}", argv, app_env(url, api_url, port or 0, extra), port, logs)
 
 
