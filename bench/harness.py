@@ -203,7 +203,8 @@ def start_app(
     so no `.env` is read; waits until /healthz answers (web) or a moment (worker)."""
     port = free_port() if mode != "worker" else None
     argv = [sys.executable, str(APP_DIR / "app.py")] + ([] if mode == "all" else [mode])
-    return _start(f"app.py {mode}", argv, app_env(url, api_url, port or 0, extra), port, logs)
+    env = app_env(url, api_url, port or free_port(), extra)
+    return _start(f"app.py {mode}", argv, env, port, logs)
 
 
 def start_bare(api_url: str, threads: int, logs: Path) -> Process:
@@ -223,6 +224,8 @@ def _start(name: str, argv: list[str], env: dict, port: int | None, logs: Path) 
     process = Process(name, popen, port, log)
     if port is None:
         time.sleep(1.0)
+        if popen.poll() is not None:
+            raise RuntimeError(f"{name} stopped at once:\n{process.tail()}")
     elif not wait_healthy(process, timeout=30):
         process.stop()
         raise RuntimeError(f"{name} did not start:\n{process.tail()}")
