@@ -52,6 +52,7 @@ from bench.harness import (
     slack_sender,
     start_app,
     start_bare,
+    stop_on_sigterm,
 )
 from bot.services import Services
 from tests.slack_requests import SlackSender
@@ -109,6 +110,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    stop_on_sigterm()
     logging.basicConfig(level=logging.ERROR)
     extra = dict(item.split("=", 1) for item in args.env)
     extra.setdefault("WEB_THREADS", str(args.threads))

@@ -10,10 +10,12 @@ number of threads. Everything listens on 127.0.0.1 only.
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -52,6 +54,7 @@ DEFAULT_THREADS = 4  # waitress's default: what `python app.py web` served befor
 # Another checkout of Savedesk to run as the app (e.g. an older commit, for "before" figures);
 # the benchmark's own code, database and stand-in stay these.
 APP_DIR = Path(os.environ.get("BENCH_APP_DIR") or REPO)
+PR_SET_PDEATHSIG = 1  # prctl(2)
 APP_NAME = "savedesk-bench"  # PostgreSQL application_name of the app's connections
 
 
@@ -215,11 +218,27 @@ def start_bare(api_url: str, threads: int, logs: Path) -> Process:
     return _start("bare Bolt", argv, env, port, logs)
 
 
+def _die_with_parent() -> None:
+    """In the child: receive SIGTERM if the benchmark dies, so no server outlives it."""
+    ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM unwinds the benchmark like Ctrl-C: servers stopped, schemas dropped."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def _start(name: str, argv: list[str], env: dict, port: int | None, logs: Path) -> Process:
     log = logs / f"{name.replace(' ', '_').replace('.', '_')}_{port or 'worker'}.log"
     handle = log.open("w")
     popen = subprocess.Popen(
-        argv, env=env, cwd=logs, stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        argv,
+        env=env,
+        cwd=logs,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
     process = Process(name, popen, port, log)
     if port is None:

@@ -36,6 +36,7 @@ from bench.harness import (
     seed,
     signal_body,
     start_app,
+    stop_on_sigterm,
 )
 from tests.slack_standin import Call, SlackStandin
 
@@ -87,6 +88,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    stop_on_sigterm()
     logging.basicConfig(level=logging.ERROR)
     extra = dict(item.split("=", 1) for item in args.env)
     url = None if args.sqlite else args.database_url

@@ -40,6 +40,7 @@ from bench.harness import (
     slack_sender,
     start_app,
     start_bare,
+    stop_on_sigterm,
 )
 from tests.slack_standin import SlackStandin
 
@@ -59,6 +60,7 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    stop_on_sigterm()
     logging.basicConfig(level=logging.ERROR)
     extra = dict(item.split("=", 1) for item in args.env)
     extra.setdefault("WEB_THREADS", str(args.threads))
