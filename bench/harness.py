@@ -35,13 +35,14 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.policy import Policy, load_policy
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import load_settings
 from storage import accounts as accounts_store
 from storage.models import Case, CaseEvent
 from tests.schemas import fresh_schema
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
+from wiring import build_services
 
 REPO = Path(__file__).resolve().parents[1]
 POLICY_FILE = REPO / "policy.example.toml"

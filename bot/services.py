@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-from slack_sdk import WebClient
-
-from bot.cases import CaseService
+from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
-from bot.followups import Ladder
-from bot.offers import NUDGE as OFFER_NUDGE
-from bot.offers import OfferService
+from bot.followups.service import Ladder
+from bot.offers.service import NUDGE as OFFER_NUDGE
+from bot.offers.service import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
+from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
-from bot.slack_client import delivery_client, interactive_client
+from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.team import TeamService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -44,11 +45,14 @@ class Services:
     policy: Policy
     db: Database
     clock: Clock
-    api: WebClient
+    api: Any
+    """The interactive Slack Web API client; only handlers/ and slack_edge use it."""
     deliverer: Deliverer
     directory: Directory
+    team: TeamService
     cases: CaseService
     offers: OfferService
+    signals: SignalService
     steps: StepRunner
 
     def tick(self) -> TickReport:
@@ -57,21 +61,31 @@ class Services:
         return TickReport(steps=steps, delivery=self.deliver())
 
     def run_steps(self) -> StepReport:
-        self.cases.team()  # resolve people before the step transactions start
+        self.team.current()  # resolve people before the step transactions start
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
 
 
-def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
+def assemble(
+    settings: Settings,
+    policy: Policy,
+    clock: Clock | None,
+    *,
+    api: Any,
+    lookup: PeopleLookup,
+    transport: SlackTransport,
+) -> Services:
+    """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
+    `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
-    api = interactive_client(settings)
-    directory = Directory(db, api, clock)
-    cases = CaseService(db, policy, clock, directory)
+    directory = Directory(db, lookup, clock)
+    team = TeamService(policy, directory)
+    cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
-    ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
+    ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
     return Services(
         settings=settings,
@@ -79,9 +93,11 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         db=db,
         clock=clock,
         api=api,
-        deliverer=Deliverer(db, delivery_client(settings), clock),
+        deliverer=Deliverer(db, transport, clock),
         directory=directory,
+        team=team,
         cases=cases,
         offers=offers,
+        signals=SignalService(db, policy, clock, cases),
         steps=StepRunner(db, clock, handlers),
     )

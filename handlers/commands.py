@@ -9,12 +9,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import commands
-from bot.case_types import Signal
-from bot.messages import esc
+from bot.cases.models import Signal
 from bot.services import Services
-from handlers import case_views as views
-from handlers.case_list import case_list_blocks
-from handlers.usage import usage_blocks, usage_text
+from slack_edge import case_modals as views
+from slack_edge.case_list import case_list_blocks
+from slack_edge.messages import esc
+from slack_edge.usage import usage_blocks, usage_text
 
 
 def register(app: App, services: Services) -> None:
@@ -67,4 +67,4 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    services.cases.open(match.account.id, signal)
+    services.signals.open(match.account.id, signal)

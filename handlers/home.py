@@ -22,11 +22,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.case_types import CaseListing
-from bot.home import FollowUp, FollowUps, HomePage, load_home, step_label
-from bot.messages import esc, time_token
+from bot.cases.dashboard import FollowUp, FollowUps, HomePage, load_home, step_label
+from bot.cases.models import CaseListing
 from bot.services import Services
-from handlers.case_list import case_line
+from slack_edge.case_list import case_line
+from slack_edge.messages import esc, time_token
 
 log = logging.getLogger(__name__)
 

@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.vocab import OPEN_STATUSES
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -35,8 +37,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OPEN_STATUSES = ("new", "acknowledged", "working")
-_OPEN_SQL = "status IN ('new', 'acknowledged', 'working')"
+_OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 
 class UTCDateTime(TypeDecorator[datetime]):

@@ -96,7 +96,7 @@ def test_web_threads_and_pool_size() -> None:
 
 def test_pool_size_reaches_the_engine(tmp_path) -> None:
     from bot.policy import parse_policy
-    from bot.services import build_services
+    from wiring import build_services
 
     env = {**BASE, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DATABASE_POOL_SIZE": "7"}
     services = build_services(load_settings(env), parse_policy("", "p.toml"))

@@ -12,17 +12,18 @@ import pytest
 
 from bot import outbox
 from bot import scheduler as scheduler_module
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.delivery_loop import DeliveryLoop
 from bot.outbox import DeliveryReport
 from bot.policy import Policy
 from bot.scheduler import Scheduler
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
 from storage.db import Database
 from storage.notify import OutboxListener
 from tests.conftest import PG_URL, seed_account, unpaced
 from tests.slack_standin import SlackStandin
+from wiring import build_services
 
 SHORT = 0.05  # seconds: how long "did not happen" is watched for
 
