@@ -172,6 +172,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         )
     finally:
         stop.set()
+        services.after_ack.shutdown()  # cases for commands already acknowledged
     return EXIT_OK
 
 

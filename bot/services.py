@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.after_ack import AfterAck
 from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
 from bot.followups.service import Ladder
@@ -54,6 +55,8 @@ class Services:
     offers: OfferService
     signals: SignalService
     steps: StepRunner
+    after_ack: AfterAck = field(default_factory=AfterAck)
+    """Case work that runs after a Slack request is acknowledged (bot.after_ack)."""
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""

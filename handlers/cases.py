@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
+from handlers.opening import open_after_ack
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
@@ -68,7 +69,7 @@ def register(app: App, services: Services) -> None:
             dedupe=("slack-view", view["id"]),
             respond_url=meta.get("response_url"),
         )
-        services.signals.open(data.account_id, signal)
+        open_after_ack(services, data.account_id, signal)
 
 
 def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
