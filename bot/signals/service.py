@@ -86,6 +86,10 @@ class SignalService:
         return self.open(self._account_id(signal.account), case_signal)
 
     def _account_id(self, external_id: str) -> int:
+        with self.db.read() as session:  # a known account needs no write (nor SQLite's lock)
+            known = accounts_store.by_external_id(session, external_id)
+            if known is not None:
+                return known.id
         for attempt in range(2):
             try:
                 with self.db.session() as session:
