@@ -21,13 +21,15 @@ from concurrent.futures import Future, ThreadPoolExecutor
 log = logging.getLogger(__name__)
 
 WORKERS = 4  # units of work at once; with WEB_THREADS and the scheduler, within the pool
+MAX_PENDING = 2000  # about 20 s of case work at 100/s; beyond it the caller does the work
 
 
 class AfterAck:
     """A bounded pool of threads for work that must not hold up acknowledgements."""
 
-    def __init__(self, workers: int = WORKERS) -> None:
+    def __init__(self, workers: int = WORKERS, max_pending: int = MAX_PENDING) -> None:
         self.workers = workers
+        self.max_pending = max_pending
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
         self._lock = threading.Lock()
         self._pending = 0
@@ -35,10 +37,21 @@ class AfterAck:
     def submit(
         self, work: Callable[[], object], on_error: Callable[[str], None] | None = None
     ) -> Future:
-        """Run `work` soon, never in the caller's thread. If it raises, the traceback is
-        logged under a reference id and `on_error(reference)` can tell the person."""
+        """Run `work` soon in another thread. If it raises, the traceback is logged under a
+        reference id and `on_error(reference)` can tell the person.
+
+        Load beyond what the database sustains would otherwise grow the queue (and memory)
+        without end: past `max_pending` the caller runs the work itself, which slows its
+        listener down as before this queue existed, until the queue drains."""
         with self._lock:
+            full = self._pending >= self.max_pending
             self._pending += 1
+        if full:
+            log.warning("after-ack queue full (%s): work runs in the caller", self.max_pending)
+            done: Future = Future()
+            self._run(work, on_error)
+            done.set_result(None)
+            return done
         return self._pool.submit(self._run, work, on_error)
 
     @property

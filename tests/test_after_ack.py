@@ -55,3 +55,14 @@ def test_shutdown_finishes_what_was_queued() -> None:
         queue.submit(lambda n=n: done.append(n))
     queue.shutdown()
     assert sorted(done) == list(range(10))
+
+
+def test_past_the_bound_the_caller_does_the_work() -> None:
+    queue = AfterAck(workers=1, max_pending=1)
+    gate, ran_in = threading.Event(), []
+    queue.submit(lambda: gate.wait(5))  # holds the one worker: the queue is full
+    queue.submit(lambda: ran_in.append(threading.current_thread())).result(timeout=5)
+    assert ran_in == [threading.current_thread()]
+    gate.set()
+    queue.shutdown()
+    assert queue.pending == 0
