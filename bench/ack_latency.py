@@ -49,11 +49,11 @@ from bench.harness import (
 from bot.scheduler import run_with_lock
 from bot.services import Services
 from bot.settings import DEFAULT_WEB_THREADS
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage.models import Case
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
 
 THREADS = DEFAULT_WEB_THREADS  # as `python app.py web` serves
 TARGET_P99_MS = 300.0

@@ -55,8 +55,8 @@ from bench.harness import (
     stop_on_sigterm,
 )
 from bot.services import Services
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 
 PY_SPY = Path("/tmp/pyspy/bin/py-spy")  # optional: profile the web process with --profile
 

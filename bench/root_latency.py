@@ -38,7 +38,7 @@ from bench.harness import (
     start_app,
     stop_on_sigterm,
 )
-from tests.slack_standin import Call, SlackStandin
+from demo.standin import Call, SlackStandin
 
 CASES_CHANNEL = "C0CASES"  # policy.example.toml's channels.cases
 

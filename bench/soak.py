@@ -42,7 +42,7 @@ from bench.harness import (
     start_bare,
     stop_on_sigterm,
 )
-from tests.slack_standin import SlackStandin
+from demo.standin import SlackStandin
 
 
 def parse_args() -> argparse.Namespace:

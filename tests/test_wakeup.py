@@ -19,10 +19,10 @@ from bot.policy import Policy
 from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings
+from demo.standin import SlackStandin
 from storage.db import Database
 from storage.notify import OutboxListener
 from tests.conftest import PG_URL, seed_account, unpaced
-from tests.slack_standin import SlackStandin
 from wiring import build_services
 
 SHORT = 0.05  # seconds: how long "did not happen" is watched for
