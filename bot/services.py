@@ -19,6 +19,8 @@ from bot.ports import PeopleLookup, SlackTransport
 from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.survey.service import SurveyService
+from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from storage.db import Database
 
@@ -55,6 +57,8 @@ class Services:
     offers: OfferService
     signals: SignalService
     steps: StepRunner
+    survey: SurveyService
+    survey_steps: SurveySteps
     after_ack: AfterAck = field(default_factory=AfterAck)
     """Case work that runs after a Slack request is acknowledged (bot.after_ack)."""
 
@@ -65,6 +69,8 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.team.current()  # resolve people before the step transactions start
+        with self.db.session() as session:
+            self.survey_steps.ensure_digest(session, self.clock.now())
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -89,7 +95,10 @@ def assemble(
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    survey = SurveyService(db, policy, clock, team.current)
+    cases.status_listeners.append(survey.status_changed)
+    survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True))
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, **survey_steps.handlers()}
     return Services(
         settings=settings,
         policy=policy,
@@ -103,4 +112,6 @@ def assemble(
         offers=offers,
         signals=SignalService(db, policy, clock, cases),
         steps=StepRunner(db, clock, handlers),
+        survey=survey,
+        survey_steps=survey_steps,
     )
