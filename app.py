@@ -156,7 +156,9 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         from waitress.server import create_server
 
         bolt_app = build_bolt_app(services, check_slack(services))
-        server = create_server(create_web_app(services, bolt_app), sockets=[listener])
+        server = create_server(
+            create_web_app(services, bolt_app), sockets=[listener], threads=settings.web_threads
+        )
         if settings.socket_mode:
             start_socket_mode(bolt_app, settings)
 
@@ -177,6 +179,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         server.run()
     finally:
         stop.set()
+        services.after_ack.shutdown()  # cases for commands already acknowledged
     return EXIT_OK
 
 

@@ -18,46 +18,44 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
-import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from flask import Flask, Response, request
-from slack_bolt import Ack, App
-from slack_bolt.adapter.flask import SlackRequestHandler
-from slack_sdk import WebClient
+from flask import Flask
 from sqlalchemy import func, select
 from waitress.server import create_server
 
-from bot.policy import Policy, load_policy
+from bench.bare_bolt import bare_app
+from bench.harness import (
+    SECRET,
+    SLACK_DEADLINE_MS,
+    account_id,
+    database,
+    percentile,
+    savedesk_services,
+    seed,
+    settle,
+    signals_handled,
+)
 from bot.scheduler import run_with_lock
 from bot.services import Services
-from bot.settings import load_settings
+from bot.settings import DEFAULT_WEB_THREADS
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
-from storage import accounts as accounts_store
-from storage.models import Case, CaseEvent
-from tests.schemas import fresh_schema
-from wiring import build_services
+from storage.models import Case
 
-REPO = Path(__file__).resolve().parents[1]
-SECRET = "bench-signing-secret"
-TOKEN = "xoxb-bench-token"
-THREADS = 4  # waitress's default, as `python app.py web` serves
-SLACK_DEADLINE_MS = 3000.0
+THREADS = DEFAULT_WEB_THREADS  # as `python app.py web` serves
 TARGET_P99_MS = 300.0
 TARGET_P50_RATIO = 1.5
 
@@ -82,12 +80,12 @@ def main() -> None:
     args = parse_args()
     logging.basicConfig(level=logging.ERROR)  # failures are counted and reported below
     with SlackStandin() as standin, database(args.database_url) as url:
-        services = savedesk_services(standin, url, load_policy(REPO / "policy.example.toml"))
+        services = savedesk_services(standin.api_url, url)
         try:
             seed(services, args.accounts)
             with serving(standin, services, args.worker) as (app, bare):
                 run(app, bare, args)
-                settle(services, args.warmup + args.n)
+                settle(services, args.warmup + args.n, timeout=60)
             report(app, bare, args, services)
             print(pre_ack_cost(services, args.accounts))
         finally:
@@ -108,78 +106,11 @@ def parse_args() -> argparse.Namespace:
 
 
 @contextmanager
-def database(url: str | None) -> Iterator[str]:
-    """A temporary SQLite file, or a fresh PostgreSQL schema dropped at the end (never the
-    tables already in a shared database)."""
-    if url is None:
-        with tempfile.TemporaryDirectory() as tmp:
-            yield f"sqlite:///{Path(tmp) / 'bench.db'}"
-        return
-    with fresh_schema(url, "bench_ack") as fresh:
-        yield fresh
-
-
-def savedesk_services(standin: SlackStandin, url: str, policy: Policy) -> Services:
-    settings = load_settings(
-        {
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": standin.api_url,
-            "DATABASE_URL": url,
-        }
-    )
-    services = build_services(settings, policy)
-    services.db.migrate()
-    return services
-
-
-def seed(services: Services, count: int) -> None:
-    """Half the accounts are above the save-desk threshold, half go to their owner."""
-    now = services.clock.now()
-    with services.db.session() as session:
-        for n in range(count):
-            values = {
-                "name": f"Bench Customer {n:03d}",
-                "arr": Decimal(80000 if n % 2 else 20000),
-                "csm": "U0CSM",
-                "account_owner": "U0AE",
-            }
-            accounts_store.upsert(session, account_id(n), values, now)
-
-
-def account_id(n: int) -> str:
-    return f"bench-{n:03d}"
-
-
-def bare_bolt(standin: SlackStandin) -> Flask:
-    """The floor: the same stack with a /churn listener that only acknowledges."""
-    bolt = App(
-        signing_secret=SECRET,
-        client=WebClient(token=TOKEN, base_url=standin.api_url),
-        token_verification_enabled=False,
-        process_before_response=False,
-    )
-
-    @bolt.command("/churn")
-    def churn(ack: Ack) -> None:
-        ack()
-
-    handler = SlackRequestHandler(bolt)
-    web = Flask("bare")
-
-    @web.post("/slack/events")
-    def slack_events() -> Response:
-        return handler.handle(request)
-
-    return web
-
-
-@contextmanager
 def serving(
     standin: SlackStandin, services: Services, worker: bool
 ) -> Iterator[tuple[Server, Server]]:
     app = serve("Savedesk", create_web_app(services, build_bolt_app(services)), standin)
-    bare = serve("bare Bolt", bare_bolt(standin), standin)
+    bare = serve("bare Bolt", bare_app(standin.api_url), standin)
     stop = threading.Event()
     scheduler = threading.Thread(target=run_with_lock, args=(services, stop), daemon=True)
     if worker:
@@ -240,27 +171,6 @@ def timed_request(sender: SlackSender, text: str) -> tuple[float, int]:
     started = time.perf_counter()
     response = sender.slash_command(text, user_id="U0CSM")
     return (time.perf_counter() - started) * 1000, response.status
-
-
-def settle(services: Services, expected: int, timeout: float = 60.0) -> None:
-    """Wait for the work Bolt runs after each ack, so the counts below are final."""
-    deadline = time.monotonic() + timeout
-    while signals_handled(services) < expected and time.monotonic() < deadline:
-        time.sleep(0.05)
-
-
-def signals_handled(services: Services) -> int:
-    """Cases opened plus signals attached to them: one per /churn cancel."""
-    with services.db.session() as session:
-        cases = session.scalar(select(func.count()).select_from(Case)) or 0
-        attached = session.scalar(
-            select(func.count()).select_from(CaseEvent).where(CaseEvent.type == "signal")
-        )
-        return cases + (attached or 0)
-
-
-def percentile(samples: list[float], pct: int) -> float:
-    return statistics.quantiles(samples, n=100, method="inclusive")[pct - 1]
 
 
 def report(app: Server, bare: Server, args: argparse.Namespace, services: Services) -> None:

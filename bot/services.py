@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.after_ack import AfterAck
 from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
 from bot.finance.service import Finance
@@ -62,6 +63,8 @@ class Services:
     survey_steps: SurveySteps
     finance: Finance
     turnover: TurnoverService
+    after_ack: AfterAck = field(default_factory=AfterAck)
+    """Case work that runs after a Slack request is acknowledged (bot.after_ack)."""
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -91,7 +94,7 @@ def assemble(
     """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
     `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or SystemClock()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.database_pool_size)
     directory = Directory(db, lookup, clock)
     team = TeamService(policy, directory)
     cases = CaseService(db, policy, clock, team)

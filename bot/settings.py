@@ -17,6 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
+# Measured with bench/bursts.py (bench/README.md): see there before changing.
+DEFAULT_WEB_THREADS = 8
+DEFAULT_POOL_SIZE = 10
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -51,6 +54,8 @@ class Settings:
     signals_webhook_secret: str | None
     port: int
     log_level: str
+    web_threads: int = DEFAULT_WEB_THREADS
+    database_pool_size: int = DEFAULT_POOL_SIZE
 
     @property
     def socket_mode(self) -> bool:
@@ -66,7 +71,8 @@ class Settings:
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
-            f"HTTP port: {self.port}, log level {self.log_level}",
+            f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
+            f"Database pool: {self.database_pool_size} connections",
         ]
         return "\n".join(lines)
 
@@ -149,6 +155,13 @@ def _port(env: Mapping[str, str]) -> int:
     return int(value)
 
 
+def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+    value = _get(env, name) or str(default)
+    if not value.isdigit() or not 1 <= int(value) <= most:
+        raise SettingsError(f"{name}: {value!r} is not a whole number from 1 to {most}")
+    return int(value)
+
+
 def _log_level(env: Mapping[str, str]) -> str:
     value = (_get(env, "LOG_LEVEL") or "INFO").upper()
     if value not in LOG_LEVELS:
@@ -177,6 +190,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         signals_webhook_secret=_secret(env, "SIGNALS_WEBHOOK_SECRET"),
         port=_port(env),
         log_level=_log_level(env),
+        web_threads=_count(env, "WEB_THREADS", DEFAULT_WEB_THREADS, 256),
+        database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
     )
 
 

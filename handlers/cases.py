@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers.acting import Press, button, submission
 from handlers.modals import open_decided
+from handlers.opening import open_after_ack
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
@@ -58,7 +59,7 @@ def register(app: App, services: Services) -> None:
             dedupe=("slack-view", view["id"]),
             respond_url=meta.get("response_url"),
         )
-        services.signals.open(data.account_id, signal)
+        open_after_ack(services, data.account_id, signal)
 
 
 def turnover_view(services: Services, data: views.NewCaseInput, meta: dict[str, Any]) -> dict:

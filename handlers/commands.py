@@ -13,6 +13,7 @@ from bot.cases.models import Signal
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers import finance
+from handlers.opening import open_after_ack
 from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks
@@ -30,7 +31,7 @@ def register(app: App, services: Services) -> None:
             problem = parsed.problem if isinstance(parsed, commands.Usage) else None
             ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
         elif isinstance(parsed, commands.Cancel | commands.Risk):
-            _open(ack, command, client, services, parsed)
+            _open(ack, command, client, respond, services, parsed)
         elif isinstance(parsed, commands.Cases):
             ack()
             text, blocks = case_list_blocks(services, parsed.scope, command["user_id"])
@@ -47,10 +48,12 @@ def _open(
     ack: Ack,
     command: dict[str, Any],
     client: WebClient,
+    respond: Respond,
     services: Services,
     parsed: commands.Cancel | commands.Risk,
 ) -> None:
-    """A known account (and kind) opens the case at once; anything else opens the modal."""
+    """A known account (and kind) is acknowledged with "Opening…" after one read and no
+    write, and the case is opened after the acknowledgement; anything else opens the modal."""
     kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     match = services.cases.find_account(parsed.account or "")
@@ -82,4 +85,4 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    services.signals.open(match.account.id, signal)
+    open_after_ack(services, match.account.id, signal, respond)

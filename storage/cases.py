@@ -97,7 +97,15 @@ def events(session: Session, case_id: int) -> list[CaseEvent]:
 
 
 def root_message(session: Session, case: Case) -> OutboxMessage | None:
-    return session.get(OutboxMessage, case.root_message_id) if case.root_message_id else None
+    """The case thread's root row. Kept for the unit of work: the session only holds loaded
+    rows weakly, so without this every thread line of one change would load it again."""
+    if not case.root_message_id:
+        return None
+    roots = session.info.setdefault("savedesk_roots", {})
+    root = roots.get(case.root_message_id)
+    if root is None:
+        root = roots[case.root_message_id] = session.get(OutboxMessage, case.root_message_id)
+    return root
 
 
 def permalinks(session: Session, cases: Iterable[Case]) -> dict[int, str | None]:

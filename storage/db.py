@@ -7,7 +7,7 @@ and rolls back on error, so a state change and its outbox rows land together.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,13 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
 MIGRATION_LOCK_KEY = 7_261_001  # pg_advisory_lock key: one migrator at a time
 READ_ONLY = "savedesk_read_only"
+# A unit of work that queued outbox rows carries this flag (storage.outbox.add sets it); its
+# commit wakes the deliverer: callbacks in this process, NOTIFY on OUTBOX_CHANNEL for others.
+OUTBOX_QUEUED = "savedesk_outbox_queued"
+OUTBOX_CHANNEL = "savedesk_outbox"
+# The payload names the database and schema, so deployments sharing a server (in different
+# schemas) only wake their own workers.
+OUTBOX_SCOPE = "current_database() || '.' || current_schema()"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -56,14 +63,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+def pool_options(url: str, pool_size: int | None) -> dict[str, Any]:
+    """`pool_size` connections kept open, as many again while a burst lasts; a request that
+    still finds none waits up to 10 s (then fails, answered as an error) rather than 30."""
+    if pool_size is None or ":memory:" in url or url.rstrip("/") == "sqlite:":
+        return {}
+    return {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": 10}
+
+
 class Database:
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(self, url: str, pool_size: int | None = None, **engine_kwargs: Any) -> None:
         self.url = url
-        self.engine = make_engine(url, **engine_kwargs)
+        self.engine = make_engine(url, **pool_options(url, pool_size), **engine_kwargs)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
+        self._outbox_callbacks: list[Callable[[], None]] = []
+        event.listen(self._sessions, "before_commit", self._notify_outbox)
+        event.listen(self._sessions, "after_commit", self._outbox_committed)
+        event.listen(self._sessions, "after_rollback", self._forget_outbox)
 
     @property
     def is_postgres(self) -> bool:
@@ -89,6 +108,29 @@ class Database:
             yield session
         finally:
             session.close()  # ends the transaction; loaded objects stay readable
+
+    def on_outbox_commit(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call `callback` (in the committing thread, so it must only signal, never block)
+        right after each commit that queued outbox rows; returns the unsubscribe function."""
+        self._outbox_callbacks.append(callback)
+        return lambda: self._outbox_callbacks.remove(callback)
+
+    def _notify_outbox(self, session: Session) -> None:
+        """PostgreSQL delivers NOTIFY when (and only if) the transaction commits, to every
+        process LISTENing on the channel (storage.notify), so a worker wakes at once."""
+        if session.info.get(OUTBOX_QUEUED) and self.is_postgres:
+            session.execute(
+                text(f"SELECT pg_notify(:channel, {OUTBOX_SCOPE})"), {"channel": OUTBOX_CHANNEL}
+            )
+
+    def _outbox_committed(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_QUEUED, False):
+            for callback in list(self._outbox_callbacks):
+                callback()
+
+    @staticmethod
+    def _forget_outbox(session: Session) -> None:
+        session.info.pop(OUTBOX_QUEUED, None)
 
     def ping(self) -> bool:
         """True when the database answers a trivial query; logs one line when it does not

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from storage.db import OUTBOX_QUEUED
 from storage.models import OutboxMessage
 
 UPDATE_METHOD = "chat.update"
@@ -39,6 +40,7 @@ def add(
         row.parent_id = parent.id
     session.add(row)
     session.flush()
+    session.info[OUTBOX_QUEUED] = True  # its commit wakes the deliverer (storage.db)
     return row
 
 

@@ -84,3 +84,23 @@ def test_describe_never_shows_secrets() -> None:
     text = settings.describe()
     assert "hunter2" not in text
     assert "xoxb-1" not in text
+
+
+def test_web_threads_and_pool_size() -> None:
+    settings = load_settings({**BASE, "WEB_THREADS": "12", "DATABASE_POOL_SIZE": "20"})
+    assert (settings.web_threads, settings.database_pool_size) == (12, 20)
+    assert "12 web threads" in settings.describe()
+    assert settings_error(WEB_THREADS="0").startswith("WEB_THREADS: '0' is not a whole number")
+    assert settings_error(DATABASE_POOL_SIZE="ten").startswith("DATABASE_POOL_SIZE: 'ten'")
+
+
+def test_pool_size_reaches_the_engine(tmp_path) -> None:
+    from bot.policy import parse_policy
+    from wiring import build_services
+
+    env = {**BASE, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "DATABASE_POOL_SIZE": "7"}
+    services = build_services(load_settings(env), parse_policy("", "p.toml"))
+    try:
+        assert services.db.engine.pool.size() == 7
+    finally:
+        services.db.dispose()

@@ -13,6 +13,9 @@ from decimal import Decimal
 
 from bot.policy import OWNER_ROLE_PEOPLE, Policy
 from bot.team import Team
+from storage import cases as store
+from storage.db import Database
+from storage.models import Account
 
 Load = Mapping[str, tuple[int, datetime | None]]
 EPOCH = datetime.min
@@ -83,3 +86,23 @@ def _candidate(
         return pick_by_load(pool, load_of(pool))
     pool = resolve_people(rule)  # a person, or everyone in an @group
     return pick_by_load(pool, load_of(pool))
+
+
+def route_account(
+    db: Database, policy: Policy, team: Team, account_id: int, kind: str, arr: Decimal | None
+) -> Routed:
+    """Route a new case for the account, reading outside any write transaction (the
+    account, and the open-case counts of a pool). `arr` overrides the account's ARR."""
+    with db.read() as session:
+        account = session.get(Account, account_id)
+        assert account is not None
+        facts = AccountFacts(account.csm, account.account_owner, account.segment)
+        return route(
+            policy,
+            team,
+            facts,
+            kind,
+            arr if arr is not None else account.arr,
+            lambda pool: store.open_case_counts(session, pool),
+            team.resolve,
+        )

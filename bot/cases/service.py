@@ -26,7 +26,7 @@ from bot.cases.models import (
     Refused,
     Signal,
 )
-from bot.cases.routing import AccountFacts, Routed, route
+from bot.cases.routing import Routed, route_account
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
@@ -127,9 +127,18 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
     # -- opening -------------------------------------------------------------------------
 
     def open(self, account_id: int, signal: Signal) -> Opened:
-        """Open a case, or attach the signal to the account's open case of the same track."""
-        team = self.team()
-        routed_owner = self._route_outside_tx(account_id, signal, team)
+        """Open a case, or attach the signal to the account's open case of the same track.
+
+        An attach (most signals in a burst) is one unit of work of a handful of statements:
+        routing, which reads the team and everyone's open cases, is only done for a new case.
+        """
+        with self.db.session() as session:
+            attached = self._attach_to_open(session, account_id, signal)
+        if attached is not None:
+            return attached
+        routed_owner = route_account(
+            self.db, self.policy, self.team(), account_id, signal.kind, signal.arr
+        )
         for attempt in range(2):
             try:
                 with self.db.session() as session:
@@ -139,35 +148,28 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
                     raise
         raise AssertionError("unreachable")
 
-    def _route_outside_tx(self, account_id: int, signal: Signal, team: Team) -> Routed:
-        with self.db.read() as session:
-            account = session.get(Account, account_id)
-            assert account is not None
-            facts = AccountFacts(account.csm, account.account_owner, account.segment)
-            arr = signal.arr if signal.arr is not None else account.arr
-            return route(
-                self.policy,
-                team,
-                facts,
-                signal.kind,
-                arr,
-                lambda pool: store.open_case_counts(session, pool),
-                team.resolve,
-            )
-
     def _open_in(self, session: Session, account_id: int, signal: Signal, routed: Routed) -> Opened:
+        attached = self._attach_to_open(session, account_id, signal)  # opened meanwhile?
+        if attached is not None:
+            return attached
+        account = session.get(Account, account_id)
+        assert account is not None
+        case = self._create(session, account, signal, routed)
+        return Opened(case.id, created=True)
+
+    def _attach_to_open(self, session: Session, account_id: int, signal: Signal) -> Opened | None:
+        """A duplicate, or the signal attached to the open case; None: no open case yet."""
         if signal.dedupe is not None:
             known = store.seen(session, *signal.dedupe)
             if known is not None and known.case_id is not None:
                 return Opened(known.case_id, created=False, duplicate=True)
+        existing = store.open_case(session, account_id, track_of(signal.kind))
+        if existing is None:
+            return None
         account = session.get(Account, account_id)
         assert account is not None
-        existing = store.open_case(session, account_id, track_of(signal.kind))
-        if existing is not None:
-            self._attach(session, existing, account, signal)
-            return Opened(existing.id, created=False, attached=True)
-        case = self._create(session, account, signal, routed)
-        return Opened(case.id, created=True)
+        self._attach(session, existing, account, signal)
+        return Opened(existing.id, created=False, attached=True)
 
     def _remember(self, session: Session, signal: Signal, case: Case) -> None:
         if signal.dedupe is not None:

@@ -95,6 +95,10 @@ class SignalService:
         return opened
 
     def _account_id(self, external_id: str) -> int:
+        with self.db.read() as session:  # a known account needs no write (nor SQLite's lock)
+            known = accounts_store.by_external_id(session, external_id)
+            if known is not None:
+                return known.id
         for attempt in range(2):
             try:
                 with self.db.session() as session:

@@ -1,0 +1,81 @@
+"""Work done after a request has been answered, on a few threads of its own.
+
+Slack allows 3 seconds for an acknowledgement and Bolt writes it from the listener's
+thread; when the case work ran on those same threads, a burst of commands queued new
+acknowledgements behind earlier commands' case work (bench/README.md, *Bursts*). Handing
+the work here lets listener threads return as soon as they have acknowledged, and bounds
+how many units of work run at once (database connections, the GIL) whatever the burst.
+
+Queued work lives in memory: like work Bolt runs after `ack()`, it is lost if the process
+is killed, which is why `shutdown` lets the queue finish on a normal stop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+
+log = logging.getLogger(__name__)
+
+WORKERS = 4  # units of work at once; with WEB_THREADS and the scheduler, within the pool
+MAX_PENDING = 2000  # about 20 s of case work at 100/s; beyond it the caller does the work
+
+
+class AfterAck:
+    """A bounded pool of threads for work that must not hold up acknowledgements."""
+
+    def __init__(self, workers: int = WORKERS, max_pending: int = MAX_PENDING) -> None:
+        self.workers = workers
+        self.max_pending = max_pending
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
+        self._lock = threading.Lock()
+        self._pending = 0
+
+    def submit(
+        self, work: Callable[[], object], on_error: Callable[[str], None] | None = None
+    ) -> Future:
+        """Run `work` soon in another thread. If it raises, the traceback is logged under a
+        reference id and `on_error(reference)` can tell the person.
+
+        Load beyond what the database sustains would otherwise grow the queue (and memory)
+        without end: past `max_pending` the caller runs the work itself, which slows its
+        listener down as before this queue existed, until the queue drains."""
+        with self._lock:
+            full = self._pending >= self.max_pending
+            self._pending += 1
+        if full:
+            log.warning("after-ack queue full (%s): work runs in the caller", self.max_pending)
+            done: Future = Future()
+            self._run(work, on_error)
+            done.set_result(None)
+            return done
+        return self._pool.submit(self._run, work, on_error)
+
+    @property
+    def pending(self) -> int:
+        """Submitted and not finished (queued or running)."""
+        return self._pending
+
+    def shutdown(self) -> None:
+        """Finish everything queued, then stop the threads (a normal stop loses nothing)."""
+        self._pool.shutdown(wait=True)
+
+    def _run(self, work: Callable[[], object], on_error: Callable[[str], None] | None) -> None:
+        try:
+            work()
+        except Exception as error:
+            reference = uuid.uuid4().hex[:8]
+            log.error(
+                "work after an acknowledgement failed, reference %s", reference, exc_info=error
+            )
+            if on_error is not None:
+                try:
+                    on_error(reference)
+                except Exception:
+                    log.warning("could not report reference %s", reference, exc_info=True)
+        finally:
+            with self._lock:
+                self._pending -= 1

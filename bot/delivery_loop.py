@@ -1,0 +1,62 @@
+"""The worker's delivery job: run the deliverer as soon as a unit of work has queued messages,
+and at least every second anyway.
+
+Wake-ups come from commits in this process (`Database.on_outbox_commit`) and, on
+PostgreSQL, from other processes' commits (`storage.notify.OutboxListener`); the poll is
+the safety net for anything missed (a lost LISTEN connection, SQLite across processes).
+Wake-ups that arrive during a pass are kept, so the next pass starts right after it: none
+is lost. Pacing per channel and Retry-After are the deliverer's and unchanged: a pass that
+Slack stopped (429, outage) is followed by the next only after the full poll interval, as
+before wake-ups existed, however many commits arrive meanwhile.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from bot.outbox import DeliveryReport
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+
+
+class DeliveryLoop:
+    """Runs `deliver` when woken and at least every `poll` seconds, until stopped."""
+
+    def __init__(self, deliver: Callable[[], DeliveryReport], poll: float = POLL_SECONDS) -> None:
+        self._deliver = deliver
+        self.poll = poll
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self.passes = 0  # delivery passes run (for tests and logs)
+
+    def wake(self) -> None:
+        """Ask for a pass now (cheap, never blocks: safe from a commit hook)."""
+        self._wake.set()
+
+    def stop(self) -> None:
+        """End the loop after the pass in progress (which delivers what is due)."""
+        self._stop.set()
+        self._wake.set()
+
+    def run(self) -> None:
+        """Thread target."""
+        while not self._stop.is_set():
+            self._wake.wait(self.poll)
+            if self._stop.is_set():
+                return
+            self._wake.clear()
+            report = self._pass()
+            if report is not None and report.stopped:
+                self._stop.wait(self.poll)  # Slack asked us to slow down: poll rhythm only
+
+    def _pass(self) -> DeliveryReport | None:
+        self.passes += 1
+        try:
+            return self._deliver()
+        except Exception:
+            log.exception("outbox delivery failed; will try again")
+            return None
