@@ -258,3 +258,58 @@ class InboundEvent(Base):
     received_at: Mapped[datetime]
 
     __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+
+# --- reports ---
+
+_CLOSED_SQL = "closed_at IS NOT NULL"
+
+
+class StoredReport(Base):
+    """One generated revenue-at-risk report (contract section 7, *Report*): the figures as
+    JSON (bot/reports/model.py reads them back), so the chart that goes with a post is drawn
+    from exactly the numbers that were posted, however often its upload is retried.
+
+    `period` is week / month / quarter; `period_start`/`period_end` are UTC; `channel` and
+    `thread_ts` say where it was asked for (None for the terminal); `message_id` is the post.
+    """
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period: Mapped[str] = mapped_column(String(16))
+    period_start: Mapped[datetime]
+    period_end: Mapped[datetime]
+    generated_at: Mapped[datetime]
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    requested_by: Mapped[str | None] = mapped_column(String(32))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
+
+    __table_args__ = (Index("ix_reports_generated_at", "generated_at"),)
+
+
+# The report's aggregates read only these indexes: open cases by track and kind (partial,
+# covering), and closed cases by track and closing time (covering).
+Index(
+    "ix_cases_report_open",
+    Case.track,
+    Case.kind,
+    Case.risk,
+    Case.arr_at_risk,
+    Case.created_at,
+    sqlite_where=text(_OPEN_SQL),
+    postgresql_where=text(_OPEN_SQL),
+)
+Index(
+    "ix_cases_report_closed",
+    Case.track,
+    Case.closed_at,
+    Case.status,
+    Case.kind,
+    Case.arr_at_risk,
+    Case.arr_saved,
+    sqlite_where=text(_CLOSED_SQL),
+    postgresql_where=text(_CLOSED_SQL),
+)
