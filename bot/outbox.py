@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -220,12 +221,18 @@ class Deliverer:
     """Sends due outbox rows to Slack, one claimed row at a time."""
 
     def __init__(
-        self, db: Database, client: WebClient, clock: Clock, pacer: Pacer | None = None
+        self,
+        db: Database,
+        client: WebClient,
+        clock: Clock,
+        pacer: Pacer | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self.db = db
         self.client = client
         self.clock = clock
         self.pacer = pacer or Pacer()
+        self.files = files  # makes the bytes of file uploads (bot/outbox_files.py)
 
     def run_once(self, limit: int = 1000) -> DeliveryReport:
         """Deliver what is due now; stop early when Slack says to slow down or is down."""
@@ -319,7 +326,8 @@ class Deliverer:
             link = parent.permalink or self._permalink(parent.channel, parent.ts) or ""
             return json.loads(json.dumps(args).replace(LINK_TOKEN, link.replace('"', "")))
         args["channel"] = parent.channel
-        args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+        if not row.payload.get(AFTER_PARENT):
+            args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
         return args
 
     def _call(self, row: OutboxMessage, parent: OutboxMessage | None) -> _Outcome:
@@ -328,11 +336,16 @@ class Deliverer:
             return self._respond(args)
         self._pace(row)
         try:
-            response = self.client.api_call(row.method, json=args)
+            if row.method == FILE_UPLOAD:
+                response = upload_file(self.client, self.files, args)
+            else:
+                response = self.client.api_call(row.method, json=args)
         except SlackApiError as err:
             return self._classify(row, err)
-        except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
+        except (OSError, SlackRequestError) as err:  # refused, reset, timeout, upload URL
             return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
+        except FileUnavailable as err:
+            return _Outcome(error=str(err))
         return _Outcome(ts=response.get("ts"), channel=response.get("channel"))
 
     def _respond(self, args: dict[str, Any]) -> _Outcome:
@@ -364,5 +377,5 @@ class Deliverer:
         return min(timedelta(seconds=2 ** max(row.attempts - 1, 0)), MAX_BACKOFF)
 
     def _pace(self, row: OutboxMessage) -> None:
-        if row.method == "chat.postMessage":
+        if row.method in ("chat.postMessage", FILE_UPLOAD):
             self.pacer.wait(row.channel)

@@ -15,6 +15,7 @@ from bot.offers import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
+from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.settings import Settings
 from bot.slack_client import delivery_client, interactive_client
 from bot.steps import StepReport, StepRunner
@@ -50,6 +51,7 @@ class Services:
     cases: CaseService
     offers: OfferService
     steps: StepRunner
+    reports: ReportService
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -58,6 +60,7 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.cases.team()  # resolve people before the step transactions start
+        self.reports.keep_weekly_scheduled()
         return self.steps.run_due()
 
     def deliver(self) -> DeliveryReport:
@@ -72,16 +75,18 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     cases = CaseService(db, policy, clock, directory)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    reports = ReportService(db, policy, clock)
+    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, WEEKLY_STEP: reports.weekly_step}
     return Services(
         settings=settings,
         policy=policy,
         db=db,
         clock=clock,
         api=api,
-        deliverer=Deliverer(db, delivery_client(settings), clock),
+        deliverer=Deliverer(db, delivery_client(settings), clock, files=reports.chart_file),
         directory=directory,
         cases=cases,
         offers=offers,
         steps=StepRunner(db, clock, handlers),
+        reports=reports,
     )
