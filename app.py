@@ -48,6 +48,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     imp = sub.add_parser("import", help="import accounts or invoices from CSV")
     imp.add_argument("what", choices=["accounts", "invoices"])
     imp.add_argument("file", type=Path)
+    rep = sub.add_parser("report", help="print the revenue-at-risk report")
+    rep.add_argument("period", nargs="?", default="week", choices=["week", "month", "quarter"])
+    rep.add_argument("--csv", type=Path, help="write the case-level rows behind it to FILE")
     return parser.parse_args(argv)
 
 
@@ -203,6 +206,10 @@ def run(args: argparse.Namespace) -> int:
         return cmd_tick(settings, policy)
     if command == "import":
         return cmd_import(settings, policy, args.what, args.file)
+    if command == "report":
+        from bot.reports.cli import cmd_report
+
+        return cmd_report(open_services(settings, policy), args.period, args.csv)
     return serve(settings, policy, web=command in (None, "web"), worker=command in (None, "worker"))
 
 

@@ -45,7 +45,7 @@ def _money(value: Any) -> Decimal:
     return ZERO if value is None else Decimal(value).quantize(Decimal("0.01"))
 
 
-def _closed_in(window: Window) -> ColumnElement[bool]:
+def closed_in(window: Window) -> ColumnElement[bool]:
     return and_(
         Case.track == CHURN,
         Case.closed_at.is_not(None),
@@ -54,7 +54,7 @@ def _closed_in(window: Window) -> ColumnElement[bool]:
     )
 
 
-def _open(track: str = CHURN) -> ColumnElement[bool]:
+def open_cases(track: str = CHURN) -> ColumnElement[bool]:
     return and_(Case.track == track, Case.status.in_(OPEN_STATUSES))
 
 
@@ -78,7 +78,7 @@ def closed(session: Session, window: Window) -> list[tuple[str, str, int, Decima
             func.sum(Case.arr_at_risk),
             func.sum(func.coalesce(Case.arr_saved, Case.arr_at_risk)),
         )
-        .where(_closed_in(window))
+        .where(closed_in(window))
         .group_by(Case.kind, Case.status)
     )
     return [(k, s, n, _money(a), _money(b)) for k, s, n, a, b in session.execute(stmt)]
@@ -95,7 +95,7 @@ def open_now(session: Session) -> list[tuple[str, int, Decimal, Decimal, float]]
             func.sum(high),
             func.sum(_epoch(session, Case.created_at)),
         )
-        .where(_open())
+        .where(open_cases())
         .group_by(Case.kind)
     )
     return [(k, n, _money(a), _money(h), float(e or 0)) for k, n, a, h, e in session.execute(stmt)]
@@ -111,7 +111,7 @@ def plans(session: Session) -> list[tuple[str, int, int]] | None:
         select(Case.kind, func.count(plan_steps.c.id), done)
         .join(turnovers, turnovers.c.case_id == Case.id)
         .join(plan_steps, plan_steps.c.turnover_id == turnovers.c.id)
-        .where(_open())
+        .where(open_cases())
         .group_by(Case.kind)
     )
     return [(k, n, int(d or 0)) for k, n, d in session.execute(stmt)]
@@ -141,7 +141,7 @@ def involuntary(session: Session, window: Window) -> list[tuple[str, int, Decima
         return None
     stmt = (
         select(Case.kind, func.count(), func.sum(Case.arr_at_risk))
-        .where(_closed_in(window), Case.status == "churned", or_(*flags))
+        .where(closed_in(window), Case.status == "churned", or_(*flags))
         .group_by(Case.kind)
     )
     return [(k, n, _money(a)) for k, n, a in session.execute(stmt)]
@@ -159,7 +159,7 @@ def _reasons(session: Session, window: Window, key: Any, label: Any) -> list[Row
             func.sum(func.coalesce(survey_answers.c.arr_lost, Case.arr_at_risk)),
         )
         .join(survey_answers, _survey_of_churn(window))
-        .where(_closed_in(window), Case.status == "churned", key.is_not(None))
+        .where(closed_in(window), Case.status == "churned", key.is_not(None))
         .group_by(Case.kind, key)
     )
     return list(session.execute(stmt))
@@ -182,7 +182,7 @@ def competitors(
 def payment_cases(session: Session) -> tuple[int, Decimal]:
     """(open payment-track cases, their ARR at risk)."""
     n, arr = session.execute(
-        select(func.count(), func.sum(Case.arr_at_risk)).where(_open("payment"))
+        select(func.count(), func.sum(Case.arr_at_risk)).where(open_cases("payment"))
     ).one()
     return n, _money(arr)
 

@@ -84,7 +84,7 @@ def _add_open(values: dict[str, dict[str, Any]], rows: Iterable[tuple], now: dat
             open=count,
             arr_at_risk=arr,
             arr_high_risk=high,
-            age_seconds=max(count * now_epoch - epochs, 0.0),
+            age_seconds=float(max(round(count * now_epoch - epochs), 0)),  # julianday: ms noise
         )
 
 
