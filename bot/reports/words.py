@@ -88,9 +88,13 @@ def duration(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     days = hours / 24
     if days < 1:
-        return plural(max(round(hours), 1), "hour")
+        return plural(max(_half_up(hours), 1), "hour")
     if days < 14:
-        return plural(round(days), "day")
+        return plural(_half_up(days), "day")
     if days < 28:
-        return plural(round(days / 7), "week")
-    return plural(max(round(days / 30), 1), "month")
+        return plural(_half_up(days / 7), "week")
+    return plural(max(_half_up(days / 30), 1), "month")
+
+
+def _half_up(value: float) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
