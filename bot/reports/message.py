@@ -38,7 +38,7 @@ def _involuntary(f: Figures, cur: str) -> str:
         return ""
     return (
         f" ({f.voluntary} voluntary, {f.involuntary} involuntary worth "
-        f"{money(f.arr_involuntary or 0, cur)})"  # type: ignore[arg-type]
+        f"{money(f.arr_involuntary or 0, cur)})"
     )
 
 
@@ -65,7 +65,7 @@ def payment_line(report: Report) -> str:
         else f"{money(s.amount, cur)} before the first step ({s.invoices})"
         for s in p.ladder
     )
-    return f"{line}; overdue {money(p.overdue or 0, cur)}: {steps}"  # type: ignore[arg-type]
+    return f"{line}; overdue {money(p.overdue or 0, cur)}: {steps}"
 
 
 def detail_lines(report: Report) -> list[str]:

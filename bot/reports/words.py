@@ -48,9 +48,9 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
 
 
-def money(amount: Decimal, currency: str = "USD") -> str:
+def money(amount: Decimal | int, currency: str = "USD") -> str:
     """Whole currency units with thousands separators: $43,000; 1,200 CHF."""
-    whole = amount.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    whole = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
     text = f"{whole:,.0f}"
     sign = CURRENCY_SIGNS.get(currency)
     if whole < 0:
