@@ -48,15 +48,16 @@ TARGET_MS = 500
 def main() -> None:
     args = parse_args()
     print(f"{args.accounts:,} accounts, {args.cases:,} cases; report of the week to {NOW}\n")
+    book = Book(args.accounts, args.cases, NOW)  # generated once, loaded into each database
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
-            bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
+            bench("SQLite", f"sqlite:///{Path(tmp) / 'bench.db'}", args, book)
     if args.only in (None, "postgresql"):
         if not Database(args.url).ping():
             print(f"PostgreSQL: not reachable at {args.url}, skipped")
             return
         with fresh_schema(args.url, "bench") as url:
-            bench("PostgreSQL", url, args)
+            bench("PostgreSQL", url, args, book)
 
 
 def parse_args() -> argparse.Namespace:
@@ -70,14 +71,14 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def bench(name: str, url: str, args: argparse.Namespace) -> None:
+def bench(name: str, url: str, args: argparse.Namespace, book: Book) -> None:
     db = Database(url)
     policy = Policy.defaults()
     try:
         db.migrate()
         created = create_missing_tables(db)
         started = time.perf_counter()
-        counts = load(db, Book(args.accounts, args.cases, NOW))
+        counts = load(db, book)
         built = time.perf_counter() - started
         print(
             f"== {name}: built in {built:.0f}s: "

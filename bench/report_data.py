@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -122,6 +122,7 @@ class Book:
         self.n_accounts, self.n_cases, self.now, self.seed = accounts, cases, now, seed
         self.open_churn = min(accounts, cases * 6 // 100)
         self.open_payment = min(accounts, cases // 100)
+        self._cases: list[tuple] | None = None
 
     def accounts(self) -> Iterator[tuple]:
         rnd = random.Random(self.seed)
@@ -130,7 +131,13 @@ class Book:
             yield (i, f"acct-{i}", f"Account {i}", rnd.randint(5, 250) * 1000, "USD", False, at, at)
 
     def cases(self) -> Iterator[tuple]:
-        """Open cases first (one per account and track), then closed ones."""
+        """Open cases first (one per account and track), then closed ones (closings spread
+        evenly over three years, each opened one day to four months before it closed)."""
+        if self._cases is None:
+            self._cases = list(self._make_cases())
+        return iter(self._cases)
+
+    def _make_cases(self) -> Iterator[tuple]:
         rnd = random.Random(self.seed + 1)
         kinds, weights = list(CHURN_KINDS), list(CHURN_KINDS.values())
         for i in range(1, self.n_cases + 1):
@@ -160,11 +167,8 @@ class Book:
                 continue
             payment = rnd.random() < 0.12
             kind = "payment_failed" if payment else rnd.choices(kinds, weights)[0]
-            created = self.now - timedelta(minutes=rnd.randint(1440, 3 * 365 * 1440))
-            closed = min(
-                created + timedelta(minutes=rnd.randint(1440, 120 * 1440)),
-                self.now - timedelta(minutes=1),
-            )
+            closed = self.now - timedelta(minutes=rnd.randint(1, 3 * 365 * 1440))
+            created = closed - timedelta(minutes=rnd.randint(1440, 120 * 1440))
             status = rnd.choices(("saved", "churned", "moved_on"), (45, 35, 20))[0]
             yield (
                 i,
@@ -307,9 +311,13 @@ def load(db: Database, book: Book) -> dict[str, int]:
 
 
 def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime(SQLITE_TIME)
-    return value.isoformat() if hasattr(value, "isoformat") else value
+    """How SQLAlchemy stores values on SQLite (times as naive UTC text with microseconds)."""
+    kind = type(value)
+    if kind is datetime:
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    if kind is date:
+        return value.isoformat()
+    return value
 
 
 def _copy(
