@@ -173,12 +173,17 @@ def naive_report(db: Database, policy: Policy) -> dict[str, object]:
         surveys = session.execute(select(survey_answers)).all()
         bills = session.execute(select(invoices)).all()
     churn = [c for c in cases if c.track == "churn"]
-    closed = [c for c in churn if c.closed_at is not None and span.start <= c.closed_at < span.end]
+    closed = [c for c in churn if c.closed_at is not None and span.start <= c.closed_at <= span.end]
     opened = [c for c in churn if c.status in ("new", "acknowledged", "working")]
     open_ids = {c.id for c in opened}
     by_status = {s: [c for c in closed if c.status == s] for s in ("saved", "churned", "moved_on")}
     churned_ids = {c.id for c in by_status["churned"]}
-    recent = [s for s in surveys if s.case_id in churned_ids and s.asked_at >= span.start]
+    latest: dict[int, int] = {}
+    for s in surveys:
+        latest[s.case_id] = max(latest.get(s.case_id, 0), s.churn_number)
+    recent = [
+        s for s in surveys if s.case_id in churned_ids and s.churn_number == latest[s.case_id]
+    ]
     mine = [s for s in steps if owners.get(s.turnover_id) in open_ids]
     overdue = [b for b in bills if b.status == "open" and b.due_date < NOW.date()]
 

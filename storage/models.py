@@ -302,6 +302,7 @@ Index(
     sqlite_where=text(_OPEN_SQL),
     postgresql_where=text(_OPEN_SQL),
 )
+Index("ix_accounts_currency", Account.currency)  # the report's currency: an index-only count
 Index(
     "ix_cases_report_closed",
     Case.track,

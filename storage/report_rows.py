@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, literal, null, select
+from sqlalchemy import Integer, case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Case
 from storage.report_tables import invoices, plan_steps, present, survey_answers, turnovers
-from storage.reports import Window, closed_in, open_cases
+from storage.reports import Window, closed_in, open_cases, survey_of_churn
 
 COLUMNS = (
     "figure", "case_id", "account", "account_name", "kind", "status", "risk",
@@ -54,7 +54,7 @@ def closed_rows(session: Session, window: Window) -> Iterator[dict[str, Any]]:
     cols = _case_columns()
     stmt = select(*cols).join(Account, Account.id == Case.account_id)
     if present(session, "survey_answers"):
-        on = and_(survey_answers.c.case_id == Case.id, survey_answers.c.asked_at >= window.start)
+        on = survey_of_churn()
         stmt = stmt.add_columns(
             survey_answers.c.involuntary, survey_answers.c.root_cause, survey_answers.c.competitor
         ).outerjoin(survey_answers, on)

@@ -24,6 +24,7 @@ survey_answers = table(
     "survey_answers",
     column("id", Integer),
     column("case_id", Integer),
+    column("churn_number", Integer),
     column("asked_at", UTCDateTime()),
     column("involuntary", Boolean),
     column("arr_lost", Numeric(14, 2)),
@@ -52,5 +53,11 @@ stripe_subscriptions = table(
 
 
 def present(session: Session, name: str) -> bool:
-    """Whether table `name` exists in the session's database (current schema)."""
-    return bool(inspect(session.connection()).has_table(name))
+    """Whether table `name` exists in the session's database (current schema); the table
+    list is read once per session, not once per query."""
+    tables = session.info.get("report_tables")
+    if tables is None:
+        tables = session.info["report_tables"] = set(
+            inspect(session.connection()).get_table_names()
+        )
+    return name in tables

@@ -26,8 +26,9 @@ from sqlalchemy import (
     or_,
     select,
     text,
+    true,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import OPEN_STATUSES, Account, Case, StoredReport
@@ -47,7 +48,8 @@ ZERO = Decimal(0)
 
 @dataclass(frozen=True)
 class Window:
-    """The period [start, end) in UTC, and `now` for ages (normally `end`)."""
+    """The period [start, end] in UTC: a case closed at the very moment the report is made
+    counts in it."""
 
     start: datetime
     end: datetime
@@ -62,7 +64,7 @@ def closed_in(window: Window) -> ColumnElement[bool]:
         Case.track == CHURN,
         Case.closed_at.is_not(None),
         Case.closed_at >= window.start,
-        Case.closed_at < window.end,
+        Case.closed_at <= window.end,
     )
 
 
@@ -132,20 +134,48 @@ def plans(session: Session) -> list[tuple[str, int, int]] | None:
     return [(k, n, int(d or 0)) for k, n, d in session.execute(stmt)]
 
 
-def _survey_of_churn(window: Window) -> ColumnElement[bool]:
-    """The survey row of the case's churn in this window (a reopened case has several)."""
+def survey_of_churn() -> ColumnElement[bool]:
+    """Join condition: the survey of the case's latest churn (a reopened case has one per
+    churn), found through the (case_id, churn_number) key."""
+    latest = aliased(survey_answers)
+    last_churn = (
+        select(func.max(latest.c.churn_number))
+        .where(latest.c.case_id == Case.id)
+        .correlate(Case)
+        .scalar_subquery()
+    )
     return and_(
         survey_answers.c.case_id == Case.id,
-        survey_answers.c.asked_at >= window.start,
+        survey_answers.c.churn_number == last_churn,
     )
+
+
+def latest_survey(session: Session) -> tuple[Any, ColumnElement[bool]]:
+    """(FROM clause with the survey columns as `.c`, ON clause) of each case's latest churn
+    survey. PostgreSQL gets a LATERAL subquery, so it looks surveys up per churned case
+    rather than hashing the whole table; SQLite's nested loops do that by themselves."""
+    if session.get_bind().dialect.name != "postgresql":
+        return survey_answers, survey_of_churn()
+    one = (
+        select(survey_answers)
+        .where(survey_answers.c.case_id == Case.id)
+        .order_by(survey_answers.c.churn_number.desc())
+        .limit(1)
+        .correlate(Case)
+        .lateral("latest_survey")
+    )
+    return one, true()
 
 
 def involuntary(session: Session, window: Window) -> list[tuple[str, int, Decimal]] | None:
     """(kind, churns, ARR) of churns in the window that were involuntary (payment failed or
     disputed: the survey's or the Stripe subscription's flag); None when neither is stored."""
+    stmt = select(Case.kind, func.count(), func.sum(Case.arr_at_risk))
     flags = []
     if present(session, "survey_answers"):
-        flags.append(exists().where(_survey_of_churn(window), survey_answers.c.involuntary))
+        survey, on = latest_survey(session)
+        stmt = stmt.outerjoin(survey, on)
+        flags.append(survey.c.involuntary.is_(True))
     if present(session, "stripe_subscriptions"):
         flags.append(
             exists().where(
@@ -154,26 +184,27 @@ def involuntary(session: Session, window: Window) -> list[tuple[str, int, Decima
         )
     if not flags:
         return None
-    stmt = (
-        select(Case.kind, func.count(), func.sum(Case.arr_at_risk))
-        .where(closed_in(window), Case.status == "churned", or_(*flags))
-        .group_by(Case.kind)
-    )
+    stmt = stmt.where(closed_in(window), Case.status == "churned", or_(*flags)).group_by(Case.kind)
     return [(k, n, _money(a)) for k, n, a in session.execute(stmt)]
 
 
-def _reasons(session: Session, window: Window, key: Any, label: Any) -> list[Row[Any]] | None:
+def _reasons(
+    session: Session, window: Window, key_name: str, label_name: str
+) -> list[Row[Any]] | None:
     if not present(session, "survey_answers"):
         return None
+    survey, on = latest_survey(session)
+    key, label = survey.c[key_name], survey.c[label_name]
     stmt = (
         select(
             Case.kind,
             key,
             func.min(label),
             func.count(),
-            func.sum(func.coalesce(survey_answers.c.arr_lost, Case.arr_at_risk)),
+            func.sum(func.coalesce(survey.c.arr_lost, Case.arr_at_risk)),
         )
-        .join(survey_answers, _survey_of_churn(window))
+        .select_from(Case)
+        .join(survey, on)
         .where(closed_in(window), Case.status == "churned", key.is_not(None))
         .group_by(Case.kind, key)
     )
@@ -182,7 +213,7 @@ def _reasons(session: Session, window: Window, key: Any, label: Any) -> list[Row
 
 def root_causes(session: Session, window: Window) -> list[tuple[str, str, int, Decimal]] | None:
     """(kind, root cause key, churns, ARR lost) from the surveys of the window's churns."""
-    rows = _reasons(session, window, survey_answers.c.root_cause, survey_answers.c.root_cause)
+    rows = _reasons(session, window, "root_cause", "root_cause")
     return None if rows is None else [(k, key, n, _money(a)) for k, key, _, n, a in rows]
 
 
@@ -190,7 +221,7 @@ def competitors(
     session: Session, window: Window
 ) -> list[tuple[str, str, str, int, Decimal]] | None:
     """(kind, competitor key, a spelling of its name, churns, ARR lost) of the window."""
-    rows = _reasons(session, window, survey_answers.c.competitor_key, survey_answers.c.competitor)
+    rows = _reasons(session, window, "competitor_key", "competitor")
     return None if rows is None else [(k, key, lab, n, _money(a)) for k, key, lab, n, a in rows]
 
 

@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
     )
     op.create_index("ix_reports_generated_at", "reports", ["generated_at"])
+    op.create_index("ix_accounts_currency", "accounts", ["currency"])
     op.create_index(
         "ix_cases_report_open",
         "cases",
@@ -58,5 +59,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cases_report_closed", table_name="cases")
     op.drop_index("ix_cases_report_open", table_name="cases")
+    op.drop_index("ix_accounts_currency", table_name="accounts")
     op.drop_index("ix_reports_generated_at", table_name="reports")
     op.drop_table("reports")
