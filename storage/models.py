@@ -299,6 +299,7 @@ Index(
     Case.risk,
     Case.arr_at_risk,
     Case.created_at,
+    Case.id,  # joins to plans read the index alone (SQLite's indexes carry the rowid anyway)
     sqlite_where=text(_OPEN_SQL),
     postgresql_where=text(_OPEN_SQL),
 )

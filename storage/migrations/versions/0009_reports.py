@@ -43,7 +43,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_cases_report_open",
         "cases",
-        ["track", "kind", "risk", "arr_at_risk", "created_at"],
+        ["track", "kind", "risk", "arr_at_risk", "created_at", "id"],
         sqlite_where=sa.text(OPEN),
         postgresql_where=sa.text(OPEN),
     )
