@@ -19,13 +19,14 @@ from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.accounts import AccountImporter, ImportFileError
+from bot.imports.accounts import AccountImporter, ImportFileError
 from bot.policy import Policy, PolicyError, load_policy
 from bot.scheduler import run_with_lock
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
+from wiring import build_services
 
 log = logging.getLogger("savedesk")
 

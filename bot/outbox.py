@@ -18,13 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackRequestError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
+from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -175,6 +173,7 @@ class _Outcome:
 
     ts: str | None = None
     channel: str | None = None
+    permalink: str | None = None  # a shared file's, known from the upload's answer
     retry_after: timedelta | None = None
     error: str | None = None
 
@@ -223,13 +222,13 @@ class Deliverer:
     def __init__(
         self,
         db: Database,
-        client: WebClient,
+        slack: SlackTransport,
         clock: Clock,
         pacer: Pacer | None = None,
         files: FileSource | None = None,
     ) -> None:
         self.db = db
-        self.client = client
+        self.slack = slack
         self.clock = clock
         self.pacer = pacer or Pacer()
         self.files = files  # makes the bytes of file uploads (bot/outbox_files.py)
@@ -265,7 +264,7 @@ class Deliverer:
         if outcome.error is not None:
             self._fail(session, row, outcome.error, report)
             return True
-        permalink = None
+        permalink = outcome.permalink
         if row.payload.get(_WANT_PERMALINK) and outcome.ts:
             permalink = self._permalink(outcome.channel or row.channel, outcome.ts)
         rows.finish(
@@ -310,9 +309,8 @@ class Deliverer:
     def _permalink(self, channel: str, ts: str | None) -> str | None:
         """The message's permalink; None (logged) if Slack will not say right now."""
         try:
-            link = self.client.chat_getPermalink(channel=channel, message_ts=ts or "")
-            return str(link["permalink"])
-        except (SlackApiError, OSError) as err:
+            return self.slack.permalink(channel, ts or "")
+        except (SlackError, OSError) as err:
             log.warning("no permalink for %s/%s: %s", channel, ts, err)
             return None
 
@@ -337,37 +335,34 @@ class Deliverer:
         self._pace(row)
         try:
             if row.method == FILE_UPLOAD:
-                response = upload_file(self.client, self.files, args)
+                response = upload_file(self.slack, self.files, args)
             else:
-                response = self.client.api_call(row.method, json=args)
-        except SlackApiError as err:
+                response = self.slack.call(row.method, args)
+        except SlackError as err:
             return self._classify(row, err)
-        except (OSError, SlackRequestError) as err:  # refused, reset, timeout, upload URL
+        except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
             return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
         except FileUnavailable as err:
             return _Outcome(error=str(err))
-        return _Outcome(ts=response.get("ts"), channel=response.get("channel"))
+        channel, permalink = response.get("channel"), response.get("permalink")
+        return _Outcome(ts=response.get("ts"), channel=channel, permalink=permalink)
 
     def _respond(self, args: dict[str, Any]) -> _Outcome:
         """POST to a response_url; an expired one (404) is a permanent failure."""
-        webhook = WebhookClient(args["url"], timeout=10)
         try:
-            response = webhook.send(
-                text=args["text"], response_type="ephemeral", replace_original=False
-            )
+            status = self.slack.respond(args["url"], args["text"])
         except OSError as err:
             return _Outcome(error=f"connection error: {err}", retry_after=timedelta(seconds=5))
-        if response.status_code == 429 or response.status_code >= 500:
-            return _Outcome(error=f"HTTP {response.status_code}", retry_after=timedelta(seconds=5))
-        if response.status_code != 200:
-            return _Outcome(error=f"response_url answered {response.status_code}")
+        if status == 429 or status >= 500:
+            return _Outcome(error=f"HTTP {status}", retry_after=timedelta(seconds=5))
+        if status != 200:
+            return _Outcome(error=f"response_url answered {status}")
         return _Outcome()
 
-    def _classify(self, row: OutboxMessage, err: SlackApiError) -> _Outcome:
-        status = err.response.status_code
-        error = str(err.response.get("error") or f"HTTP {status}")
+    def _classify(self, row: OutboxMessage, err: SlackError) -> _Outcome:
+        status, error = err.status, err.error
         if status == 429:
-            return _Outcome(error="ratelimited", retry_after=retry_after(err.response.headers))
+            return _Outcome(error="ratelimited", retry_after=retry_after(err.headers))
         if status >= 500 or error in TRANSIENT_ERRORS:
             return _Outcome(error=error, retry_after=self._backoff(row))
         return _Outcome(error=error)

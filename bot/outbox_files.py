@@ -1,15 +1,16 @@
 """File uploads from the outbox: the row names what to draw, the bytes are made at delivery.
 
-slack_sdk's `files_upload_v2` runs files.getUploadURLExternal, the upload, then
-files.completeUploadExternal; the file is shared only by that last call, so a retry
-after a failure half-way leaves nothing visible behind, and a row is delivered by one
-claimer at a time, so a chart is not uploaded twice.
+The transport's `upload` (slack_sdk's `files_upload_v2` in slack_edge) shares the file only
+with its last call, so a retry after a failure half-way leaves nothing visible behind, and
+a row is delivered by one claimer at a time, so a chart is not uploaded twice.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any
+
+from bot.ports import SlackTransport
 
 FILE_UPLOAD = "files.upload_v2"
 AFTER_PARENT = "_after_parent"  # sent after the parent, beside it rather than in its thread
@@ -19,33 +20,20 @@ FileSource = Callable[[dict[str, Any]], tuple[bytes, str, str]]
 LookupError or ValueError when it cannot (the row then fails for good)."""
 
 
-class Uploader(Protocol):
-    """The one client method used here (slack_sdk's WebClient has it)."""
-
-    def files_upload_v2(self, **kwargs: Any) -> Any: ...
-
-
 class FileUnavailable(Exception):
     """The file of an upload row cannot be made (no source, or its data is gone)."""
 
 
-def upload_file(client: Uploader, files: FileSource | None, args: dict[str, Any]) -> dict:
-    """Upload the row's file into `args["channel"]` (and `thread_ts`, if set).
-
-    Raises FileUnavailable, or what the client raises (SlackApiError, SlackRequestError,
-    OSError) for the deliverer to classify as retry or failure.
-    """
+def upload_file(slack: SlackTransport, files: FileSource | None, args: dict[str, Any]) -> dict:
+    """Upload the row's file into `args["channel"]` (and `thread_ts`, if set); returns the
+    channel and the file's permalink. Raises FileUnavailable, or what the transport raises
+    (SlackError, OSError) for the deliverer to classify as retry or failure."""
     if files is None:
         raise FileUnavailable("no file source for uploads")
     try:
         content, filename, title = files(args)
     except (LookupError, ValueError) as err:
         raise FileUnavailable(f"cannot make the file: {err}") from err
-    client.files_upload_v2(
-        channel=args["channel"],
-        content=content,
-        filename=filename,
-        title=title,
-        thread_ts=args.get("thread_ts"),
-    )
-    return {"channel": args["channel"]}
+    channel = args["channel"]
+    shared = slack.upload(channel, content, filename, title, args.get("thread_ts"))
+    return {"channel": channel, "permalink": shared.get("permalink")}

@@ -9,10 +9,8 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.clock import Clock
+from bot.ports import PeopleLookup, SlackError
 from storage import people as cache
 from storage.db import Database
 
@@ -37,9 +35,9 @@ def is_email(ref: str) -> bool:
 class Directory:
     """Resolves people references through the Slack Web API, caching answers in the DB."""
 
-    def __init__(self, db: Database, client: WebClient, clock: Clock) -> None:
+    def __init__(self, db: Database, lookup: PeopleLookup, clock: Clock) -> None:
         self.db = db
-        self.client = client
+        self.lookup = lookup
         self.clock = clock
 
     def resolve(self, ref: str) -> list[str]:
@@ -56,7 +54,7 @@ class Directory:
             return hit
         try:
             user_ids = self._lookup(ref)
-        except (SlackApiError, OSError):
+        except (SlackError, OSError):
             if stale is None:
                 raise
             log.warning("Slack did not answer for %s; using what it said before", ref)
@@ -79,17 +77,13 @@ class Directory:
         raise PersonNotFound(f"{ref!r} is not a Slack user ID, an email or an @group")
 
     def _email(self, email: str) -> str:
-        try:
-            return str(self.client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as err:
-            if err.response.get("error") == "users_not_found":
-                raise PersonNotFound(f"no Slack user has the email {email}") from None
-            raise
+        user_id = self.lookup.user_by_email(email)
+        if user_id is None:
+            raise PersonNotFound(f"no Slack user has the email {email}")
+        return user_id
 
     def _group(self, handle: str) -> list[str]:
-        groups = self.client.usergroups_list()["usergroups"]
-        match = next((g for g in groups if g.get("handle") == handle), None)
-        if match is None:
+        users = self.lookup.group_members(handle)
+        if users is None:
             raise PersonNotFound(f"no Slack user group has the handle @{handle}")
-        users = self.client.usergroups_users_list(usergroup=match["id"])["users"]
-        return [str(u) for u in users]
+        return users

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import Any
 
-from slack_sdk import WebClient
-
-from bot.cases import CaseService
+from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
-from bot.followups import Ladder
-from bot.offers import NUDGE as OFFER_NUDGE
-from bot.offers import OfferService
+from bot.followups.service import Ladder
+from bot.offers.service import NUDGE as OFFER_NUDGE
+from bot.offers.service import OfferService
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
+from bot.ports import PeopleLookup, SlackTransport
+from bot.reports.home import HomeRefresher
 from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.settings import Settings
-from bot.slack_client import delivery_client, interactive_client
+from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.team import TeamService
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -45,13 +47,17 @@ class Services:
     policy: Policy
     db: Database
     clock: Clock
-    api: WebClient
+    api: Any
+    """The interactive Slack Web API client; only handlers/ and slack_edge use it."""
     deliverer: Deliverer
     directory: Directory
+    team: TeamService
     cases: CaseService
     offers: OfferService
+    signals: SignalService
     steps: StepRunner
     reports: ReportService
+    homes: HomeRefresher
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -59,22 +65,40 @@ class Services:
         return TickReport(steps=steps, delivery=self.deliver())
 
     def run_steps(self) -> StepReport:
-        self.cases.team()  # resolve people before the step transactions start
+        self.team.current()  # resolve people before the step transactions start
         self.reports.keep_weekly_scheduled()
-        return self.steps.run_due()
+        report = self.steps.run_due()
+        self.homes.refresh()
+        return report
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
 
 
-def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
+def _leads(team: TeamService) -> tuple[str, ...]:
+    """Managers and admins: the people whose App Home shows the report."""
+    current = team.current(stale_ok=True)
+    return current.members("managers") + current.members("admins")
+
+
+def assemble(
+    settings: Settings,
+    policy: Policy,
+    clock: Clock | None,
+    *,
+    api: Any,
+    lookup: PeopleLookup,
+    transport: SlackTransport,
+) -> Services:
+    """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
+    `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
-    api = interactive_client(settings)
-    directory = Directory(db, api, clock)
-    cases = CaseService(db, policy, clock, directory)
+    directory = Directory(db, lookup, clock)
+    team = TeamService(policy, directory)
+    cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
-    ladder = Ladder(policy, lambda: cases.team(stale_ok=True))
+    ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     reports = ReportService(db, policy, clock)
     handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, WEEKLY_STEP: reports.weekly_step}
     return Services(
@@ -83,10 +107,13 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         db=db,
         clock=clock,
         api=api,
-        deliverer=Deliverer(db, delivery_client(settings), clock, files=reports.chart_file),
+        deliverer=Deliverer(db, transport, clock, files=reports.chart_file),
         directory=directory,
+        team=team,
         cases=cases,
         offers=offers,
+        signals=SignalService(db, policy, clock, cases),
         steps=StepRunner(db, clock, handlers),
         reports=reports,
+        homes=HomeRefresher(db, clock, lambda: _leads(team)),
     )

@@ -6,12 +6,12 @@ Resolved before a unit of work starts, so no Slack call happens inside a transac
 from __future__ import annotations
 
 import logging
+import time as monotonic_time
 from dataclasses import dataclass, field
-
-from slack_sdk.errors import SlackApiError
 
 from bot.people import Directory, PersonNotFound, is_user_id
 from bot.policy import ROLE_NAMES, Policy
+from bot.ports import SlackError
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def resolve_refs(directory: Directory, refs: tuple[str, ...]) -> tuple[str, ...]
     for ref in refs:
         try:
             found.extend(u for u in directory.resolve(ref) if u not in found)
-        except (PersonNotFound, SlackApiError, OSError) as err:
+        except (PersonNotFound, SlackError, OSError) as err:
             log.warning("cannot resolve %s: %s", ref, err)
     return tuple(found)
 
@@ -56,3 +56,31 @@ def load_team(policy: Policy, directory: Directory) -> Team:
     roles = {role: resolve_refs(directory, policy.role(role)) for role in ROLE_NAMES}
     people = {ref: resolve_refs(directory, (ref,)) for ref in policy.people()}
     return Team(roles, people)
+
+
+TEAM_TTL_SECONDS = 60
+"""How long a resolved team is trusted before people are looked up again (seconds)."""
+
+
+class TeamService:
+    """The team (roles → people), resolved outside any transaction and kept for a minute.
+
+    Call `current()` before a unit of work starts: resolving may call Slack. Step handlers run
+    inside a transaction, so they pass `stale_ok` and get the copy that `Services.run_steps`
+    refreshed before the run, never a Slack call mid-transaction.
+    """
+
+    def __init__(self, policy: Policy, directory: Directory) -> None:
+        self.policy = policy
+        self.directory = directory
+        self._team: tuple[float, Team] | None = None
+
+    def current(self, *, stale_ok: bool = False) -> Team:
+        """The team; fresh if the cached copy is older than TEAM_TTL_SECONDS (unless stale_ok)."""
+        cached = self._team
+        fresh = cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS
+        if cached is not None and (fresh or stale_ok):
+            return cached[1]
+        team = load_team(self.policy, self.directory)
+        self._team = (monotonic_time.monotonic(), team)
+        return team

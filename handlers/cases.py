@@ -11,10 +11,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.case_types import MOVE_ON_REASONS, Refused, Signal, snooze_until
-from bot.messages import CaseAction
+from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
-from handlers import case_views as views
+from slack_edge import case_modals as views
+from slack_edge.messages import CaseAction
+from slack_edge.modals import CaseMeta, decode
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def register(app: App, services: Services) -> None:
             dedupe=("slack-view", view["id"]),
             respond_url=meta.get("response_url"),
         )
-        services.cases.open(data.account_id, signal)
+        services.signals.open(data.account_id, signal)
 
 
 def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
@@ -95,6 +96,7 @@ def _modal_listener(
         except Refused as why:
             refuse(respond, body, client, str(why))
             return
+        services.cases.record_press(case.id, body["user"]["id"])
         client.views_open(trigger_id=body["trigger_id"], view=build(case))
 
     return listener
@@ -134,7 +136,7 @@ def _submitted(
     """A view-submission listener: Refused comes back as an inline error, nothing saved."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        case_id = int(json.loads(view["private_metadata"])["case_id"])
+        case_id = decode(CaseMeta, view["private_metadata"]).case_id
         try:
             act(case_id, body["user"]["id"], view["state"]["values"])
         except Refused as why:

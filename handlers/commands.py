@@ -9,12 +9,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import commands
-from bot.case_types import Signal
-from bot.messages import esc
+from bot.cases.models import Signal
 from bot.services import Services
-from handlers import case_views as views
-from handlers.case_list import case_list_blocks
-from handlers.usage import usage_blocks, usage_text
+from slack_edge import case_modals as views
+from slack_edge.case_list import case_list_blocks
+from slack_edge.messages import esc
+from slack_edge.report_messages import working_text
+from slack_edge.usage import usage_blocks, usage_text
 
 
 def register(app: App, services: Services) -> None:
@@ -31,8 +32,7 @@ def register(app: App, services: Services) -> None:
             text, blocks = case_list_blocks(services, parsed.scope, command["user_id"])
             respond(text=text, blocks=blocks, response_type="ephemeral")
         else:
-            problem = "`/churn report` is not switched on yet."
-            ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
+            _report(ack, command, services, parsed.period)
 
 
 def _open(
@@ -67,4 +67,11 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    services.cases.open(match.account.id, signal)
+    services.signals.open(match.account.id, signal)
+
+
+def _report(ack: Ack, command: dict[str, Any], services: Services, period: str) -> None:
+    """Ephemeral "working on it" at once; then the figures, and the post and its chart
+    queued in the outbox for the channel where the command was typed."""
+    ack(response_type="ephemeral", text=working_text(period))
+    services.reports.publish(period, command["channel_id"], requested_by=command["user_id"])

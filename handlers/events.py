@@ -9,7 +9,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.services import Services
-from bot.signals import SignalService, SlackMessage
+from bot.signals.models import SlackMessage
 from handlers.shortcuts import message_text, permalink
 
 # New messages only: edits (message_changed), deletions and joins never offer again.
@@ -17,7 +17,7 @@ NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file
 
 
 def register(app: App, services: Services) -> None:
-    signals = SignalService.of(services)
+    signals = services.signals
 
     @app.event("message")
     def message(

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.amounts import parse_amount
-from bot.case_types import Refused
-from bot.messages import CaseAction
-from bot.offer_messages import OfferAction
-from bot.offers import read_offer
+from bot.cases.models import Refused
+from bot.offers.service import read_offer
 from bot.services import Services
-from handlers import offer_views as views
-from handlers.case_views import field_value
 from handlers.cases import case_id_of, refuse
+from slack_edge import offer_modals as views
+from slack_edge.case_modals import field_value
+from slack_edge.messages import CaseAction
+from slack_edge.modals import CaseMeta, OfferMeta, decode
+from slack_edge.offer_messages import OfferAction
 
 
 def register(app: App, services: Services) -> None:
@@ -30,6 +30,7 @@ def register(app: App, services: Services) -> None:
         except Refused as why:
             refuse(respond, body, client, str(why))
             return
+        services.cases.record_press(case.id, body["user"]["id"])
         currency = services.cases.currency_of(case.id)
         view = views.propose_modal(case.id, offers.history(case.id), currency)
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -41,7 +42,7 @@ def register(app: App, services: Services) -> None:
         if data is None:
             ack(response_action="errors", errors=errors)
             return
-        case_id = int(json.loads(view["private_metadata"])["case_id"])
+        case_id = decode(CaseMeta, view["private_metadata"]).case_id
         try:
             offers.propose(case_id, body["user"]["id"], data)
         except Refused as why:
@@ -74,7 +75,7 @@ def register(app: App, services: Services) -> None:
         except ValueError as err:
             ack(response_action="errors", errors={"value": f"Counter value: {err}."})
             return
-        offer_id = int(json.loads(view["private_metadata"])["offer_id"])
+        offer_id = decode(OfferMeta, view["private_metadata"]).offer_id
         note = field_value(values, "note", "note")
         try:
             offers.decide(offer_id, body["user"]["id"], "counter", value, note)

@@ -18,26 +18,18 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.messages import CaseAction
 from bot.services import Services
-from bot.signals import (
-    CaseFields,
-    Draft,
-    ExistingCase,
-    SignalService,
-    SlackMessage,
-    modal_metadata,
-    read_modal_metadata,
-    read_offer_value,
-)
-from handlers import case_views as views
+from bot.signals.models import CaseFields, Draft, ExistingCase, SlackMessage
+from slack_edge import case_modals as views
+from slack_edge.messages import CaseAction
+from slack_edge.signal_codecs import modal_metadata, read_modal_metadata, read_prompt_value
 
 log = logging.getLogger(__name__)
 
 SHORTCUT = "open_churn_case"
 FROM_MESSAGE = "new_case_from_message"
 SHORTCUT_SOURCE = "message shortcut"
-OFFER_SOURCE = "watched channel"
+PROMPT_SOURCE = "watched channel"
 
 
 def permalink(client: WebClient, channel: str, ts: str) -> str | None:
@@ -85,7 +77,7 @@ def tell(respond: Respond, text: str) -> None:
 
 
 def register(app: App, services: Services) -> None:
-    signals = SignalService.of(services)
+    signals = services.signals
 
     def open_modal(
         respond: Respond,
@@ -120,12 +112,12 @@ def register(app: App, services: Services) -> None:
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        offer = read_offer_value(body["actions"][0].get("value"))
-        if offer is None:
+        prompt = read_prompt_value(body["actions"][0].get("value"))
+        if prompt is None:
             tell(respond, "This offer can no longer be used; try the “Open churn case” shortcut.")
             return
-        origin, account_id = offer
-        open_modal(respond, client, body["trigger_id"], origin, OFFER_SOURCE, account_id)
+        origin, account_id = prompt
+        open_modal(respond, client, body["trigger_id"], origin, PROMPT_SOURCE, account_id)
 
     @app.view(FROM_MESSAGE)
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:

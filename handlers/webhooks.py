@@ -6,9 +6,9 @@ import logging
 
 from flask import Flask, Response, jsonify, request
 
-from bot.case_types import Opened
+from bot.cases.models import Opened
 from bot.services import Services
-from bot.signals import MAX_BODY_BYTES, BadSignal, SignalService, parse_webhook, verify_request
+from bot.signals.webhook import MAX_BODY_BYTES, BadSignal, parse_webhook, verify_request
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,7 @@ def _register_signals(web: Flask, services: Services) -> None:
     secret = services.settings.signals_webhook_secret
     if not secret:
         return
-    signals = SignalService.of(services)
+    signals = services.signals
 
     @web.post(SIGNALS_PATH)
     def signals_webhook() -> tuple[Response, int]:

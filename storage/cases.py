@@ -36,7 +36,9 @@ def open_cases_of_account(session: Session, account_id: int) -> list[Case]:
     return list(session.scalars(stmt))
 
 
-def load(session: Session, people: Iterable[str]) -> dict[str, tuple[int, datetime | None]]:
+def open_case_counts(
+    session: Session, people: Iterable[str]
+) -> dict[str, tuple[int, datetime | None]]:
     """Open cases and the last assignment time for each person (for round-robin by load)."""
     people = list(people)
     result: dict[str, tuple[int, datetime | None]] = {p: (0, None) for p in people}

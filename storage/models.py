@@ -27,6 +27,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from storage.vocab import OPEN_STATUSES
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -35,8 +37,7 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-OPEN_STATUSES = ("new", "acknowledged", "working")
-_OPEN_SQL = "status IN ('new', 'acknowledged', 'working')"
+_OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -288,6 +289,18 @@ class StoredReport(Base):
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
 
     __table_args__ = (Index("ix_reports_generated_at", "generated_at"),)
+
+
+class HomeView(Base):
+    """The last App Home published to a leader by the refresh after case changes: when,
+    and the newest case event it showed, so each leader gets at most one refresh a minute
+    and none while nothing changed."""
+
+    __tablename__ = "home_views"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    published_at: Mapped[datetime]
+    event_id: Mapped[int] = mapped_column(Integer)
 
 
 # The report's aggregates read only these indexes: open cases by track and kind (partial,

@@ -20,7 +20,7 @@ from waitress.server import create_server
 from bot.clock import FakeClock
 from bot.outbox import Pacer
 from bot.policy import Policy, parse_policy
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings, load_settings
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
@@ -28,6 +28,7 @@ from storage import accounts as accounts_store
 from tests.schemas import fresh_schema
 from tests.slack_requests import SlackSender
 from tests.slack_standin import SlackStandin
+from wiring import build_services
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.accounts import AccountImporter, ImportFileError
+from bot.imports.accounts import AccountImporter, ImportFileError
 from bot.services import Services
 from storage import accounts as store
 from tests.slack_standin import SlackStandin

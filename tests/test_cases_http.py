@@ -10,8 +10,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.messages import CaseAction
 from bot.outbox import Pacer
+from slack_edge.messages import CaseAction
 from storage.models import Case, CaseEvent
 from tests.conftest import RunningApp, eventually, seed_account
 

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.clock import FakeClock
-from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy
+from slack_edge.messages import CaseAction
 from storage import cases as store
 from storage.models import ScheduledStep
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account, with_policy

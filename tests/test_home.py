@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.case_types import Opened, Signal
+from bot.cases.models import Opened, Signal
 from storage import accounts as accounts_store
 from tests.conftest import RunningApp, eventually, seed_account
 

@@ -11,14 +11,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Refused, Signal
+from bot.cases.models import Refused, Signal
 from bot.clock import FakeClock
-from bot.messages import CaseAction
-from bot.offer_messages import OfferAction
-from bot.offers import OfferInput
-from bot.services import build_services
+from bot.offers.service import OfferInput
+from slack_edge.messages import CaseAction
+from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer, ScheduledStep
 from tests.conftest import RunningApp, eventually, seed_account, unpaced
+from wiring import build_services
 
 
 @pytest.fixture

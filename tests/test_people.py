@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from slack_sdk.errors import SlackApiError
 
 from bot.clock import FakeClock
 from bot.people import PersonNotFound
+from bot.ports import SlackError
 from bot.services import Services
 from tests.slack_standin import SlackStandin
 
@@ -40,7 +40,7 @@ def test_never_resolved_and_slack_down_is_an_error(
     services: Services, standin: SlackStandin
 ) -> None:
     standin.set_down(True)
-    with pytest.raises(SlackApiError):
+    with pytest.raises(SlackError):
         services.directory.resolve("new@example.com")
 
 

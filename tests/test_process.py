@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.services import Services
 from storage.models import OutboxMessage

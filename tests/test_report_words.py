@@ -11,10 +11,11 @@ import pytest
 from matplotlib.image import imread
 
 from bot.reports.chart import HIGH_RISK, SAVEABLE, SAVED, render_png
-from bot.reports.message import as_post, as_text
+from bot.reports.message import as_text
 from bot.reports.model import Figures, Report
 from bot.reports.narrative import narrative
 from bot.reports.words import duration, money, percent
+from slack_edge.report_messages import report_post
 
 END = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 D = Decimal
@@ -110,7 +111,7 @@ def test_text_and_post_carry_every_figure() -> None:
     assert "saveable $190,000, high risk $60,000" in text
     assert "plans 60% complete (12/20)" in text
     assert "Payment track: 0 open delinquent cases" in text
-    fallback, blocks = as_post(r)
+    fallback, blocks = report_post(r)
     assert fallback.startswith("Revenue at risk: the last 7 days. Last week we saved 2")
     assert blocks[0]["type"] == "header" and len(blocks) <= 50
 

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.case_types import Signal
+from bot.cases.models import Signal
+from bot.cases.routing import AccountFacts, pick_by_load, route
 from bot.clock import FakeClock
 from bot.policy import parse_policy
-from bot.routing import AccountFacts, pick_by_load, route
 from bot.services import Services
 from bot.team import Team
 from storage.models import Case, CaseEvent
@@ -232,7 +232,7 @@ def test_the_save_desk_pool_counts_open_cases_only(routed: Services) -> None:
     assert open_on(routed, "next", "cancellation", arr=Decimal(60000)).owner == "U0SAVE3"
 
 
-# -- bot.routing directly: the tie-breaks, without a database -----------------------------
+# -- bot.cases.routing directly: the tie-breaks, without a database -----------------------------
 
 
 def at(minute: int) -> datetime:

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.messages import CaseAction
 from bot.policy import Policy, parse_policy
+from slack_edge.messages import CaseAction
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
 from tests.slack_requests import Response

@@ -12,10 +12,11 @@ from sqlalchemy import text
 from bot.clock import FakeClock
 from bot.policy import Policy
 from bot.scheduler import run_with_lock
-from bot.services import Services, build_services
+from bot.services import Services
 from bot.settings import Settings
 from storage.locks import SCHEDULER_LOCK_KEY
 from tests.conftest import PG_URL, eventually
+from wiring import build_services
 
 POLL = 0.02
 

@@ -1,6 +1,6 @@
-"""The report as words: plain text for the terminal (and Slack's notification fallback),
-and the mrkdwn sections of the Slack post. Figures only, already computed; nothing here
-queries the database."""
+"""The report as words: plain text for the terminal, and the lines (mrkdwn-safe) that the
+Slack post and App Home are built from (slack_edge/report_messages.py). Figures only,
+already computed; nothing here queries the database."""
 
 from __future__ import annotations
 
@@ -86,35 +86,3 @@ def as_text(report: Report) -> str:
     """The whole report for a terminal."""
     body = [title(report), "", " ".join(narrative(report)), ""]
     return "\n".join(body + detail_lines(report)) + "\n"
-
-
-def as_post(report: Report) -> tuple[str, list[dict]]:
-    """(fallback text, blocks) of the Slack post; the chart follows as a file."""
-    story = " ".join(narrative(report))
-    cur = report.currency
-    blocks: list[dict] = [
-        {"type": "header", "text": {"type": "plain_text", "text": TITLES[report.period]}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": story}},
-        {"type": "divider"},
-        _section(f"*All churn risks*\n{figure_line(report.overall, cur)}"),
-    ]
-    for kind, f in report.kinds[:20]:
-        blocks.append(_section(f"*{kind_label(kind)}*\n{figure_line(f, cur)}"))
-    extra = []
-    if report.overall.root_causes:
-        extra.append(f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
-    if report.overall.competitors:
-        extra.append(f"*Top competitors*: {ranked_line(report.overall.competitors, cur)}")
-    extra.append(f"*Payment track*: {payment_line(report)}")
-    blocks.append(_section("\n".join(extra)))
-    blocks.append(
-        {
-            "type": "context",
-            "elements": [{"type": "mrkdwn", "text": title(report) + ". The chart follows."}],
-        }
-    )
-    return f"{TITLES[report.period]}. {story}", blocks
-
-
-def _section(text: str) -> dict:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}

@@ -19,8 +19,9 @@ from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD
 from bot.policy import Policy, WeeklySchedule
 from bot.reports.chart import render_png
 from bot.reports.figures import compute
-from bot.reports.message import as_post
+from bot.reports.home import LeaderReport
 from bot.reports.model import Report, from_json, to_json
+from slack_edge.report_messages import report_post
 from storage import outbox as outbox_rows
 from storage import reports as stored
 from storage import steps as step_rows
@@ -95,7 +96,7 @@ class ReportService:
             thread_ts=thread_ts,
             requested_by=requested_by,
         )
-        text, blocks = as_post(report)
+        text, blocks = report_post(report)
         post = outbox.post(session, now, channel, text, blocks)
         if thread_ts:
             post.payload = {**post.payload, "thread_ts": thread_ts}
@@ -115,11 +116,15 @@ class ReportService:
             report = from_json(row.figures)
         return render_png(report), payload["filename"], payload["title"]
 
-    def latest(self) -> tuple[int, Report] | None:
-        """The newest stored report (any period), for App Home."""
+    def for_leaders(self) -> LeaderReport:
+        """App Home's section: this week's figures now, and the latest chart shared."""
+        report = self.generate("week")
         with self.db.read() as session:
-            row = stored.latest(session, ("week", "month", "quarter"))
-            return None if row is None else (row.id, from_json(row.figures))
+            chart = stored.latest_chart(session)
+        if chart is None:
+            return LeaderReport(report, None, "")
+        url, period, end = chart
+        return LeaderReport(report, url, f"Chart of the {period} to {end:%Y-%m-%d}")
 
     # -- the weekly post ------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""reports: generated revenue-at-risk reports, and the case indexes their figures read
+"""reports: generated revenue-at-risk reports, leaders' App Home refreshes, and the case
+indexes the report's figures read
 
 Revision ID: 0009
 Revises: 0004
@@ -39,6 +40,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_reports")),
     )
     op.create_index("ix_reports_generated_at", "reports", ["generated_at"])
+    op.create_table(
+        "home_views",
+        sa.Column("user_id", sa.String(length=32), nullable=False),
+        sa.Column("published_at", storage.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_home_views")),
+    )
     op.create_index("ix_accounts_currency", "accounts", ["currency"])
     op.create_index(
         "ix_cases_report_open",
@@ -59,6 +67,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_cases_report_closed", table_name="cases")
     op.drop_index("ix_cases_report_open", table_name="cases")
+    op.drop_table("home_views")
     op.drop_index("ix_accounts_currency", table_name="accounts")
     op.drop_index("ix_reports_generated_at", table_name="reports")
     op.drop_table("reports")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.case_types import CaseItem
-from bot.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
+from bot.cases.models import CaseItem
 from bot.services import Services
+from slack_edge.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
 
 SCOPE_TITLES = {"mine": "Your open cases", "open": "Open cases", "all": "All cases"}
 LIMIT = 20

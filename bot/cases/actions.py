@@ -8,10 +8,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot import followups, outbox
-from bot.case_types import CLOSED_STATUSES, RISKS, Refused
-from bot.messages import esc, move_on_request_blocks, owner_dm, time_token, who
+from bot import outbox
+from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
+from bot.followups import service as followups
 from bot.team import Team
+from slack_edge.messages import esc, move_on_request_blocks, owner_dm, time_token, who
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage

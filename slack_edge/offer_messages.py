@@ -12,20 +12,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.messages import money, who
+from bot.vocab import OFFER_TYPE_LABELS
+from slack_edge.messages import money, who
 from storage.models import Offer
 
-OFFER_TYPES = {
-    "discount": "Discount",
-    "free_months": "Free months",
-    "pause": "Pause",
-    "plan_change": "Downgrade / plan change",
-    "extended_trial": "Extended trial",
-    "training": "Re-onboarding or training",
-    "free_services": "Free services",
-    "exec_sponsor": "Executive sponsor meeting",
-    "custom": "Custom",
-}
+OFFER_TYPES = OFFER_TYPE_LABELS
 
 
 class OfferAction(StrEnum):

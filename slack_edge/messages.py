@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 from storage.models import OPEN_STATUSES, Account, Case
 
 
@@ -42,31 +43,6 @@ class CaseAction(StrEnum):
     MOVE_ON_KEEP = "case_move_on_keep"
 
 
-STATUS_LABELS = {
-    "new": ":new: New",
-    "acknowledged": ":eyes: Acknowledged",
-    "working": ":hammer_and_wrench: Working",
-    "saved": ":white_check_mark: Saved",
-    "churned": ":x: Churned",
-    "moved_on": ":arrow_right: Moved on",
-}
-RISK_LABELS = {
-    "low": ":large_green_circle: low",
-    "medium": ":large_yellow_circle: medium",
-    "high": ":red_circle: high",
-}
-KIND_LABELS = {
-    "cancellation": "Cancellation",
-    "non_renewal": "Non-renewal",
-    "downgrade": "Downgrade",
-    "contact_left": "Main contact left",
-    "usage_drop": "Usage drop",
-    "payment_failed": "Payment failed",
-    "budget_cut": "Budget cut",
-    "competitor": "Competitor",
-    "negative_feedback": "Negative feedback",
-    "other": "Other risk",
-}
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
 
 
@@ -183,8 +159,8 @@ def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def offer_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
-    """A threaded offer to open a case from a message that sounds like churn."""
+def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
+    """A threaded prompt to open a case from a message that sounds like churn."""
     text = f"This sounds like churn (“{phrase}”). Open a case so it has an owner?"
     value = json.dumps({"channel": channel, "ts": ts})
     blocks = [

@@ -22,12 +22,12 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
     UserSelectElement,
 )
-from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
-from bot.case_types import MOVE_ON_REASONS, RISKS
-from bot.messages import esc, kind_label
+from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
+from slack_edge.messages import esc, kind_label
+from slack_edge.modals import CaseMeta, modal
 from storage.models import Account
 
 NEW_CASE = "new_case"
@@ -111,15 +111,7 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
             element=DatePickerElement(action_id="renewal"),
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=NEW_CASE,
-        title="Open churn case",
-        submit="Open case",
-        close="Cancel",
-        private_metadata=json.dumps(draft.metadata or {}),
-        blocks=blocks,
-    ).to_dict()
+    return modal(NEW_CASE, "Open churn case", "Open case", blocks, json.dumps(draft.metadata or {}))
 
 
 @dataclass(frozen=True)
@@ -160,15 +152,7 @@ def read_new_case(values: dict[str, Any]) -> tuple[NewCaseInput | None, dict[str
 
 
 def _case_modal(callback: str, case_id: int, title: str, submit: str, blocks: list) -> dict:
-    return View(
-        type="modal",
-        callback_id=callback,
-        title=title,
-        submit=submit,
-        close="Cancel",
-        private_metadata=json.dumps({"case_id": case_id}),
-        blocks=blocks,
-    ).to_dict()
+    return modal(callback, title, submit, blocks, CaseMeta(case_id))
 
 
 def reassign_modal(case_id: int, owner: str | None) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -15,9 +14,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
-from slack_sdk.models.views import View
 
-from bot.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
+from slack_edge.modals import CaseMeta, OfferMeta, modal
+from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
 from storage.models import Offer
 
 PROPOSE = "case_offer_view"
@@ -97,15 +96,7 @@ def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
             ),
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=PROPOSE,
-        title="Propose save offer",
-        submit="Propose",
-        close="Cancel",
-        private_metadata=json.dumps({"case_id": case_id}),
-        blocks=blocks,
-    ).to_dict()
+    return modal(PROPOSE, "Propose save offer", "Propose", blocks, CaseMeta(case_id))
 
 
 def counter_modal(offer_id: int) -> dict:
@@ -122,12 +113,4 @@ def counter_modal(offer_id: int) -> dict:
             element=PlainTextInputElement(action_id="note", multiline=True, max_length=1000),
         ),
     ]
-    return View(
-        type="modal",
-        callback_id=COUNTER,
-        title="Counter offer",
-        submit="Counter",
-        close="Cancel",
-        private_metadata=json.dumps({"offer_id": offer_id}),
-        blocks=blocks,
-    ).to_dict()
+    return modal(COUNTER, "Counter offer", "Counter", blocks, OfferMeta(offer_id))

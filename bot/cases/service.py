@@ -9,29 +9,33 @@ the sentence to show the person, and changes nothing.
 from __future__ import annotations
 
 import logging
-import time as monotonic_time
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot import followups, outbox
-from bot.case_actions import CaseActions
-from bot.case_types import (
+from bot import outbox
+from bot.cases.actions import CaseActions
+from bot.cases.models import (
     ALLOWED_MOVES,
     CLOSED_STATUSES,
     STATUS_WORDS,
     CaseItem,
     CaseListing,
+    CaseView,
     Opened,
     Refused,
     Signal,
-    track_of,
 )
+from bot.cases.routing import AccountFacts, Routed, route
 from bot.clock import Clock
+from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
-from bot.messages import (
+from bot.policy import Policy
+from bot.team import Team, TeamService
+from bot.vocab import track_of
+from slack_edge.messages import (
     OFFBOARDING_CHECKLIST,
     case_root,
     esc,
@@ -40,40 +44,26 @@ from bot.messages import (
     quiet,
     who,
 )
-from bot.people import Directory
-from bot.policy import Policy
-from bot.routing import AccountFacts, Routed, route
-from bot.team import Team, load_team
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
-TEAM_TTL_SECONDS = 60
 
 
 class CaseService(CaseActions):
-    def __init__(self, db: Database, policy: Policy, clock: Clock, directory: Directory) -> None:
+    """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
+
+    def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
-        self.directory = directory
-        self._team: tuple[float, Team] | None = None
+        self.team_service = team
 
     def team(self, *, stale_ok: bool = False) -> Team:
-        """Who holds each role, resolved outside any transaction and kept for a minute.
-
-        Step handlers run inside a transaction: they pass `stale_ok` and get the copy that
-        `Services.run_steps` refreshed before the run, never a Slack call mid-transaction.
-        """
-        cached = self._team
-        fresh = cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS
-        if cached is not None and (fresh or stale_ok):
-            return cached[1]
-        team = load_team(self.policy, self.directory)
-        self._team = (monotonic_time.monotonic(), team)
-        return team
+        """The team from the team service (see `TeamService.current`)."""
+        return self.team_service.current(stale_ok=stale_ok)
 
     # -- finding -------------------------------------------------------------------------
 
@@ -102,14 +92,11 @@ class CaseService(CaseActions):
             _, account = self._load(session, case_id)
             return account.currency
 
-    def may(self, case_id: int, actor: str, action: str) -> Case:
-        """Check before opening a modal that the person may do `action` (raises Refused).
-
-        An allowed press counts as acting on the case (the contract's definition), so the
-        escalation ladder stops even if the modal is then closed without submitting.
-        """
+    def may(self, case_id: int, actor: str, action: str) -> CaseView:
+        """Whether the person may do `action` on the case before a modal opens: raises
+        Refused, otherwise returns the case as it is. Decides only; `record_press` writes."""
         team = self.team()
-        with self.db.session() as session:
+        with self.db.read() as session:
             case, _ = self._load(session, case_id)
             if action == "reassign":
                 self._require_open(case)
@@ -123,11 +110,17 @@ class CaseService(CaseActions):
                 self._require_participant(case, actor, team)
             elif action == "remind":
                 self._require_open(case)
-            if case.status in OPEN_STATUSES:  # pressing a case button is acting on it
+            return CaseView.of(case)
+
+    def record_press(self, case_id: int, actor: str) -> None:
+        """An allowed press counts as acting on the case (the contract's definition), so the
+        escalation ladder stops even if the modal is then closed without submitting."""
+        with self.db.session() as session:
+            case = session.get(Case, case_id)
+            if case is not None and case.status in OPEN_STATUSES:
                 now = self.clock.now()
                 case.last_action_at = now
                 followups.case_acted(session, self.policy, case, now)
-            return case
 
     # -- opening -------------------------------------------------------------------------
 
@@ -145,7 +138,7 @@ class CaseService(CaseActions):
         raise AssertionError("unreachable")
 
     def _route_outside_tx(self, account_id: int, signal: Signal, team: Team) -> Routed:
-        with self.db.session() as session:
+        with self.db.read() as session:
             account = session.get(Account, account_id)
             assert account is not None
             facts = AccountFacts(account.csm, account.account_owner, account.segment)
@@ -156,7 +149,7 @@ class CaseService(CaseActions):
                 facts,
                 signal.kind,
                 arr,
-                lambda pool: store.load(session, pool),
+                lambda pool: store.open_case_counts(session, pool),
                 team.resolve,
             )
 

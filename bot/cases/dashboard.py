@@ -6,23 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.case_types import CaseItem, CaseListing
-from bot.cases import CaseService
-from bot.followups import REMINDER
+from bot.cases.models import CaseItem, CaseListing
+from bot.cases.service import CaseService
+from bot.followups.service import REMINDER
+from bot.vocab import STEP_LABELS
 from storage import cases as case_store
 from storage import home as home_store
 
 LIMIT = 20
 """Rows per list: three full lists plus headings stay well under Slack's 100 blocks."""
-
-STEP_LABELS = {
-    "ack_nudge": "Nudge if nobody acknowledges",
-    "escalate": "Escalation to the managers",
-    "repeat": "Reminder to owner and managers",
-    "stale": "Check-in if the case stays quiet",
-    "snooze_end": "Snooze ends",
-    REMINDER: "Your reminder",
-}
 
 
 def step_label(kind: str) -> str:

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
-from bot.case_types import Refused
-from bot.cases import CaseService
-from bot.messages import esc, money, who
-from bot.offer_messages import OFFER_TYPES, describe_offer, request_blocks
+from bot.cases.models import Refused
+from bot.cases.service import CaseService
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
+from slack_edge.messages import esc, money, who
+from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
 from storage import offers as store
 from storage import steps as step_store

@@ -9,24 +9,19 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy import Policy
+from bot.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from storage.models import Account, Case
 
-CLOSED_STATUSES = ("saved", "churned", "moved_on")
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
-    "new": ("acknowledged", "working", *CLOSED_STATUSES),
-    "acknowledged": ("working", *CLOSED_STATUSES),
-    "working": CLOSED_STATUSES,
-    "saved": ("working",),
-    "churned": ("working",),
-    "moved_on": ("working",),
+    CaseStatus.NEW: (CaseStatus.ACKNOWLEDGED, CaseStatus.WORKING, *CLOSED_STATUSES),
+    CaseStatus.ACKNOWLEDGED: (CaseStatus.WORKING, *CLOSED_STATUSES),
+    CaseStatus.WORKING: CLOSED_STATUSES,
+    CaseStatus.SAVED: (CaseStatus.WORKING,),
+    CaseStatus.CHURNED: (CaseStatus.WORKING,),
+    CaseStatus.MOVED_ON: (CaseStatus.WORKING,),
 }
-RISKS = ("low", "medium", "high")
-MOVE_ON_REASONS = {
-    "not_ideal_customer": "Not our ideal customer",
-    "out_of_business": "Bankrupt / out of business",
-    "wrong_fit": "Wrong product fit",
-    "other": "Other",
-}
+RISKS = tuple(level.value for level in RiskLevel)
+MOVE_ON_REASONS = MOVE_ON_LABELS
 STATUS_WORDS = {
     "acknowledged": "acknowledged",
     "working": "reopened",
@@ -47,10 +42,6 @@ def snooze_until(choice: str, day: date | None, now: datetime, policy: Policy) -
         raise Refused("Pick the date the snooze ends.")
     opening = policy.business_hours[0] if policy.business_hours else time(9)
     return datetime.combine(day, opening, tzinfo=policy.timezone).astimezone(UTC)
-
-
-def track_of(kind: str) -> str:
-    return "payment" if kind == "payment_failed" else "churn"
 
 
 class Refused(Exception):
@@ -93,3 +84,42 @@ class CaseItem:
 class CaseListing:
     items: list[CaseItem]
     total: int
+
+
+@dataclass(frozen=True)
+class CaseView:
+    """A case as handlers see it: a frozen copy, never the ORM row (which belongs to its
+    session). ARR amounts are in the account's currency; times are UTC."""
+
+    id: int
+    account_id: int
+    track: str
+    kind: str
+    status: str
+    risk: str
+    owner: str | None
+    csm: str | None
+    arr_at_risk: Decimal | None
+    renewal_date: date | None
+    created_at: datetime
+    snoozed_until: datetime | None
+    closed_at: datetime | None
+
+    @classmethod
+    def of(cls, case: Case) -> CaseView:
+        """Copy the row's columns while its session is still open."""
+        return cls(
+            id=case.id,
+            account_id=case.account_id,
+            track=case.track,
+            kind=case.kind,
+            status=case.status,
+            risk=case.risk,
+            owner=case.owner,
+            csm=case.csm,
+            arr_at_risk=case.arr_at_risk,
+            renewal_date=case.renewal_date,
+            created_at=case.created_at,
+            snoozed_until=case.snoozed_until,
+            closed_at=case.closed_at,
+        )

@@ -17,18 +17,19 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.calendar import add_business_delay, next_open
-from bot.messages import case_title, nudge_blocks, who
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.vocab import StepKind
+from slack_edge.messages import case_title, nudge_blocks, who
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
 
-LADDER_KINDS = ("ack_nudge", "escalate", "repeat")
-STALE = "stale"
-SNOOZE_END = "snooze_end"
-REMINDER = "reminder"
+LADDER_KINDS = (StepKind.ACK_NUDGE, StepKind.ESCALATE, StepKind.REPEAT)
+STALE = StepKind.STALE
+SNOOZE_END = StepKind.SNOOZE_END
+REMINDER = StepKind.REMINDER
 
 
 def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:

@@ -14,11 +14,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
-
 from bot.amounts import parse_amount
 from bot.clock import Clock
 from bot.people import Directory, PersonNotFound
+from bot.ports import SlackError
 from storage import accounts as store
 from storage.db import Database
 
@@ -182,7 +181,7 @@ class AccountImporter:
             return self.directory.resolve_one(ref)
         except PersonNotFound as err:
             raise RowError(f"{column}: {err}") from None
-        except (SlackApiError, OSError) as err:
+        except (SlackError, OSError) as err:
             raise RowError(f"{column}: could not look up {ref!r} in Slack ({err})") from None
 
     def _save(self, batch: list[tuple[int, str, dict[str, Any]]], report: ImportReport) -> None:

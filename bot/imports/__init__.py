@@ -1,0 +1,1 @@
+"""Imports from files people upload: `accounts` is the accounts CSV importer."""

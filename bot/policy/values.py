@@ -1,0 +1,159 @@
+"""Reading one TOML value at a key path, with the policy's one-line error messages.
+
+`_Problem(where, message)` is raised by every reader; `bot.policy.parse.parse_policy` adds the
+file name and turns it into `PolicyError`, because an operator reads it in a deploy log.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import math
+import re
+from collections.abc import Iterable
+from datetime import time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from bot.durations import DURATION_HINT, parse_duration
+from bot.policy.model import _fmt_amount, is_channel, is_person
+
+_REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+_TOML_AT_LINE = re.compile(r"(.*) \(at line (\d+), column \d+\)", re.DOTALL)
+_TOML_AT_END = re.compile(r"(.*) \(at end of document\)", re.DOTALL)
+
+_PERSON_HINT = "use a Slack user ID like U0123, an email, or @group"
+_CHANNEL_HINT = "use a channel ID like C0123, shown in the channel's details"
+
+
+class _Problem(Exception):
+    """Raised while parsing; `parse_policy` adds the file name and turns it into PolicyError."""
+
+    def __init__(self, where: str, message: str) -> None:
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+def _toml_error(message: str) -> str:
+    if match := _TOML_AT_LINE.fullmatch(message):
+        return f"line {match.group(2)}: {_one_line(match.group(1))}"
+    if match := _TOML_AT_END.fullmatch(message):
+        return f"at end of file: {_one_line(match.group(1))}"
+    return _one_line(message)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --- key paths, values and types ------------------------------------------------------------
+
+
+def _at(parent: str, key: str) -> str:
+    part = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+    return f"{parent}.{part}" if parent else part
+
+
+def _show(value: Any) -> str:
+    """A value as the operator wrote it, always on one line."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _check_keys(table: dict[str, Any], where: str, allowed: Iterable[str]) -> None:
+    allowed = tuple(allowed)
+    for key in table:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else f" (use {', '.join(allowed)})"
+            raise _Problem(_at(where, key), "unknown key" + hint)
+
+
+def _table(value: Any, where: str, allowed: Iterable[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _Problem(where, f"expected a table ([{where}])")
+    _check_keys(value, where, allowed)
+    return value
+
+
+def _tables(value: Any, where: str) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _Problem(where, f"expected a list of [[{where}]] tables")
+    return value
+
+
+def _string(value: Any, where: str, expected: str = "a string") -> str:
+    if not isinstance(value, str):
+        raise _Problem(where, f"expected {expected}")
+    return value
+
+
+def _strings(value: Any, where: str, expected: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Problem(where, f"expected a list of {expected}")
+    return value
+
+
+def _required(table: dict[str, Any], key: str, where: str, hint: str) -> Any:
+    if key not in table:
+        raise _Problem(_at(where, key), f"missing ({hint})")
+    return table[key]
+
+
+def _number(
+    value: Any, where: str, *, maximum: Decimal | None = None, expected: str = "a number"
+) -> Decimal:
+    """A non-negative amount; floats go through str() so 0.1 stays 0.1."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _Problem(where, f"expected {expected}")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise _Problem(where, f"{_show(value)} is not a finite number")
+    amount = Decimal(str(value))
+    if amount < 0:
+        raise _Problem(where, f"{_show(value)} must not be negative")
+    if maximum is not None and amount > maximum:
+        raise _Problem(where, f"{_show(value)} must be at most {_fmt_amount(maximum)}")
+    return amount
+
+
+def _duration(value: Any, where: str) -> timedelta:
+    try:
+        return parse_duration(_string(value, where, f"a duration ({DURATION_HINT})"))
+    except ValueError:
+        raise _Problem(where, f"{_show(value)} is not a duration ({DURATION_HINT})") from None
+
+
+def _positive_duration(value: Any, where: str) -> timedelta:
+    delta = _duration(value, where)
+    if delta <= timedelta(0):
+        raise _Problem(where, f"{_show(value)} must be longer than 0s")
+    return delta
+
+
+def _person(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not is_person(value):
+        raise _Problem(where, f"{_show(value)} is not a person ({_PERSON_HINT})")
+    return value
+
+
+def _channel(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not is_channel(value):
+        raise _Problem(where, f"{_show(value)} is not a channel ID ({_CHANNEL_HINT})")
+    return value
+
+
+def _one_of_or_person(value: Any, where: str, names: Iterable[str], what: str) -> str:
+    names = tuple(names)
+    if isinstance(value, str) and (value in names or is_person(value)):
+        return value
+    raise _Problem(where, f"{_show(value)} is not {what} (use {', '.join(names)}, or a person)")
+
+
+def _clock(text: str) -> time | None:
+    match = _CLOCK.fullmatch(text.strip())
+    if not match:
+        return None
+    hour, minute = int(match.group(1)), int(match.group(2))
+    return time(hour, minute) if hour < 24 and minute < 60 else None

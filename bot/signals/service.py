@@ -1,0 +1,196 @@
+"""Signals: churn talk from other systems and from watched Slack channels.
+
+Every way in ends in `CaseService.open` with a dedupe key, so a retried webhook, a Slack
+redelivery or a double click never makes a second case:
+
+- `POST /webhooks/signals`: `(f"signals:{source}", external_id)`;
+- a Slack message (integration bot, prompt button, message shortcut): `("slack-message",
+  "channel:ts")`, shared by all three so one message is one case however it arrives;
+- the threaded "Open a case" prompt itself: `("slack-offer", "channel:ts")`, written in the
+  same transaction as the outbox row that posts it.
+
+Handlers turn Slack payloads into `SlackMessage`s and bodies into bytes; nothing here sees
+a raw Slack payload.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.cases.models import Opened, Signal
+from bot.cases.service import CaseService
+from bot.clock import Clock
+from bot.lookup import accounts_named_in
+from bot.policy import Policy
+from bot.signals.models import (
+    CaseFields,
+    Draft,
+    ExistingCase,
+    SlackMessage,
+    Watched,
+    guess_kind,
+)
+from bot.signals.webhook import WEBHOOK_PREFIX, WebhookSignal
+from slack_edge.messages import esc
+from slack_edge.signal_codecs import prompt_message
+from storage import accounts as accounts_store
+from storage import cases as store
+from storage import outbox as outbox_rows
+from storage.db import Database
+from storage.models import Account, Case
+
+log = logging.getLogger(__name__)
+
+MESSAGE_DEDUPE = "slack-message"
+PROMPT_DEDUPE = "slack-offer"  # the stored string predates the word "prompt"
+
+
+class SignalService:
+    """Every way a case is born: command, modal, shortcut, watched channel, bot, webhook."""
+
+    def __init__(self, db: Database, policy: Policy, clock: Clock, cases: CaseService) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.cases = cases
+
+    # -- the one entry point
+
+    def open(self, account_id: int, signal: Signal) -> Opened:
+        """Open (or attach to) the case for a signal: every way in ends here, so there is one
+        way a case is born; the dedupe key in `signal` makes a retry harmless."""
+        return self.cases.open(account_id, signal)
+
+    # -- the webhook
+
+    def receive(self, signal: WebhookSignal) -> Opened:
+        """Open or attach a case; an unknown account becomes a stub, never a dropped signal."""
+        details: dict[str, Any] = {"external_id": signal.external_id}
+        if signal.occurred_at is not None:
+            details["occurred_at"] = signal.occurred_at.isoformat()
+        if signal.details:
+            details["details"] = signal.details
+        case_signal = Signal(
+            kind=signal.kind,
+            source=esc(signal.source),  # outside text shown in mrkdwn: no pings, no links
+            summary=esc(signal.summary),
+            arr=signal.arr,
+            dedupe=(WEBHOOK_PREFIX + signal.source, signal.external_id),
+            details=details,
+        )
+        return self.open(self._account_id(signal.account), case_signal)
+
+    def _account_id(self, external_id: str) -> int:
+        for attempt in range(2):
+            try:
+                with self.db.session() as session:
+                    return accounts_store.stub(session, external_id, self.clock.now()).id
+            except IntegrityError:  # a concurrent signal created the same stub: use it
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- watched channels
+
+    def watch(self, message: SlackMessage, permalink: Callable[[], str | None]) -> Watched:
+        """A message in a channel: ignore it, prompt to open a case in its thread, or (a
+        listed integration bot naming exactly one account) open one. `permalink` is only
+        called when needed."""
+        signals = self.policy.signals
+        if message.channel not in signals.watch_channels:
+            return "ignored"
+        phrase = signals.matching_phrase(message.text)
+        if phrase is None:
+            return "ignored"
+        with self.db.read() as session:
+            if self._existing(session, message) is not None:
+                return "duplicate"
+            named = accounts_named_in(session, message.text)
+        if message.bot_id and message.bot_id in signals.bots and len(named) == 1:
+            fields = CaseFields(kind=guess_kind(message.text), summary=message.text)
+            opened = self.open_from_message(
+                message, named[0], fields, "integration bot", None, permalink()
+            )
+            return "duplicate" if opened.duplicate else "opened"
+        account_id = named[0] if len(named) == 1 else None
+        return self._prompt(message, phrase, account_id)
+
+    def _prompt(self, message: SlackMessage, phrase: str, account_id: int | None) -> Watched:
+        """One threaded prompt per message: the idempotency row and the outbox row commit
+        together, and a concurrent redelivery loses on the unique key."""
+        try:
+            with self.db.session() as session:
+                if store.seen(session, PROMPT_DEDUPE, message.key) is not None:
+                    return "already_offered"
+                now = self.clock.now()
+                store.remember(session, PROMPT_DEDUPE, message.key, None, now)
+                session.flush()
+                text, blocks = prompt_message(message, phrase, account_id)
+                payload = {"text": text, "blocks": blocks, "thread_ts": message.thread}
+                outbox_rows.add(
+                    session,
+                    method="chat.postMessage",
+                    channel=message.channel,
+                    payload=payload,
+                    now=now,
+                )
+        except IntegrityError:
+            return "already_offered"
+        return "offered"
+
+    # -- opening a case from a message (prompt button, shortcut, integration bot)
+
+    def draft(self, message: SlackMessage, account_id: int | None = None) -> Draft:
+        """The modal's starting point: kind from the words, the account when exactly one
+        is named; or the case this message already has."""
+        with self.db.read() as session:
+            existing = self._existing(session, message)
+            if existing is not None:
+                return Draft(guess_kind(message.text), message.text, existing=existing)
+            account = session.get(Account, account_id) if account_id is not None else None
+            if account is None:
+                named = accounts_named_in(session, message.text)
+                account = session.get(Account, named[0]) if len(named) == 1 else None
+            return Draft(guess_kind(message.text), message.text, account)
+
+    def existing(self, message: SlackMessage) -> ExistingCase | None:
+        with self.db.read() as session:
+            return self._existing(session, message)
+
+    def open_from_message(
+        self,
+        message: SlackMessage,
+        account_id: int,
+        fields: CaseFields,
+        source: str,
+        actor: str | None,
+        link: str | None,
+    ) -> Opened:
+        """Open (or attach to) the case for a message; the reply in the message's thread is
+        queued in the same unit of work (nothing is said again for a duplicate)."""
+        signal = Signal(
+            kind=fields.kind,
+            source=source,
+            actor=actor,
+            summary=fields.summary,
+            arr=fields.arr,
+            renewal_date=fields.renewal_date,
+            link=link,
+            dedupe=(MESSAGE_DEDUPE, message.key),
+            details={"channel": message.channel, "ts": message.ts},
+            reply_in=(message.channel, message.thread),
+        )
+        return self.open(account_id, signal)
+
+    def _existing(self, session: Session, message: SlackMessage) -> ExistingCase | None:
+        known = store.seen(session, MESSAGE_DEDUPE, message.key)
+        if known is None or known.case_id is None:
+            return None
+        case = session.get(Case, known.case_id)
+        link = store.permalinks(session, [case]).get(known.case_id) if case else None
+        return ExistingCase(known.case_id, link)

@@ -1,0 +1,1 @@
+"""Turnover: the main-contact turnover playbook (room reserved)."""

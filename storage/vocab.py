@@ -1,0 +1,188 @@
+"""Savedesk's vocabulary: the strings stored in the database, as enums with their human labels.
+
+A leaf module (it imports nothing from the project) so that `storage/` (models, migrations)
+and `bot/` use the very same values without `storage/` importing `bot/`. Each enum is a
+`StrEnum`: a member equals its database string (`CaseStatus.NEW == "new"`), so rows written
+before these enums existed read back unchanged and no data migration is needed. Labels are the
+words people read in Slack; `label(member)` looks one up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from types import MappingProxyType
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands; `OPEN` members still need someone, the rest are closed."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    WORKING = "working"
+    SAVED = "saved"
+    CHURNED = "churned"
+    MOVED_ON = "moved_on"
+
+
+OPEN_STATUSES: tuple[CaseStatus, ...] = (
+    CaseStatus.NEW,
+    CaseStatus.ACKNOWLEDGED,
+    CaseStatus.WORKING,
+)
+CLOSED_STATUSES: tuple[CaseStatus, ...] = (
+    CaseStatus.SAVED,
+    CaseStatus.CHURNED,
+    CaseStatus.MOVED_ON,
+)
+
+STATUS_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        CaseStatus.NEW: ":new: New",
+        CaseStatus.ACKNOWLEDGED: ":eyes: Acknowledged",
+        CaseStatus.WORKING: ":hammer_and_wrench: Working",
+        CaseStatus.SAVED: ":white_check_mark: Saved",
+        CaseStatus.CHURNED: ":x: Churned",
+        CaseStatus.MOVED_ON: ":arrow_right: Moved on",
+    }
+)
+
+
+class Track(StrEnum):
+    """A customer has at most one open case per track (contract: one case per account and track)."""
+
+    CHURN = "churn"
+    PAYMENT = "payment"
+
+
+class Kind(StrEnum):
+    """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
+
+    CANCELLATION = "cancellation"
+    NON_RENEWAL = "non_renewal"
+    DOWNGRADE = "downgrade"
+    CONTACT_LEFT = "contact_left"
+    USAGE_DROP = "usage_drop"
+    PAYMENT_FAILED = "payment_failed"
+    BUDGET_CUT = "budget_cut"
+    COMPETITOR = "competitor"
+    NEGATIVE_FEEDBACK = "negative_feedback"
+    OTHER = "other"
+
+
+KIND_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        Kind.CANCELLATION: "Cancellation",
+        Kind.NON_RENEWAL: "Non-renewal",
+        Kind.DOWNGRADE: "Downgrade",
+        Kind.CONTACT_LEFT: "Main contact left",
+        Kind.USAGE_DROP: "Usage drop",
+        Kind.PAYMENT_FAILED: "Payment failed",
+        Kind.BUDGET_CUT: "Budget cut",
+        Kind.COMPETITOR: "Competitor",
+        Kind.NEGATIVE_FEEDBACK: "Negative feedback",
+        Kind.OTHER: "Other risk",
+    }
+)
+
+
+def track_of(kind: str) -> Track:
+    """The track a kind belongs to: failed payments are finance's, everything else churn."""
+    return Track.PAYMENT if kind == Kind.PAYMENT_FAILED else Track.CHURN
+
+
+class RiskLevel(StrEnum):
+    """How likely the customer is to leave, as the owner judges it."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+RISK_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        RiskLevel.LOW: ":large_green_circle: low",
+        RiskLevel.MEDIUM: ":large_yellow_circle: medium",
+        RiskLevel.HIGH: ":red_circle: high",
+    }
+)
+
+
+class StepKind(StrEnum):
+    """Kinds of durable scheduled steps (rows in `scheduled_steps`)."""
+
+    ACK_NUDGE = "ack_nudge"
+    ESCALATE = "escalate"
+    REPEAT = "repeat"
+    STALE = "stale"
+    SNOOZE_END = "snooze_end"
+    REMINDER = "reminder"
+
+
+STEP_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        StepKind.ACK_NUDGE: "Nudge if nobody acknowledges",
+        StepKind.ESCALATE: "Escalation to the managers",
+        StepKind.REPEAT: "Reminder to owner and managers",
+        StepKind.STALE: "Check-in if the case stays quiet",
+        StepKind.SNOOZE_END: "Snooze ends",
+        StepKind.REMINDER: "Your reminder",
+    }
+)
+
+
+class OfferStatus(StrEnum):
+    """Where a save offer stands in its approval."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    COUNTERED = "countered"
+
+
+class OfferType(StrEnum):
+    """What a save offer gives the customer."""
+
+    DISCOUNT = "discount"
+    FREE_MONTHS = "free_months"
+    PAUSE = "pause"
+    PLAN_CHANGE = "plan_change"
+    EXTENDED_TRIAL = "extended_trial"
+    TRAINING = "training"
+    FREE_SERVICES = "free_services"
+    EXEC_SPONSOR = "exec_sponsor"
+    CUSTOM = "custom"
+
+
+OFFER_TYPE_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        OfferType.DISCOUNT: "Discount",
+        OfferType.FREE_MONTHS: "Free months",
+        OfferType.PAUSE: "Pause",
+        OfferType.PLAN_CHANGE: "Downgrade / plan change",
+        OfferType.EXTENDED_TRIAL: "Extended trial",
+        OfferType.TRAINING: "Re-onboarding or training",
+        OfferType.FREE_SERVICES: "Free services",
+        OfferType.EXEC_SPONSOR: "Executive sponsor meeting",
+        OfferType.CUSTOM: "Custom",
+    }
+)
+
+
+class MoveOnReason(StrEnum):
+    """Why a case was closed as "moved on" instead of fought for (DESIGN: not a good fit)."""
+
+    NOT_IDEAL_CUSTOMER = "not_ideal_customer"
+    OUT_OF_BUSINESS = "out_of_business"
+    WRONG_FIT = "wrong_fit"
+    OTHER = "other"
+
+
+MOVE_ON_LABELS: Mapping[str, str] = MappingProxyType(
+    {
+        MoveOnReason.NOT_IDEAL_CUSTOMER: "Not our ideal customer",
+        MoveOnReason.OUT_OF_BUSINESS: "Bankrupt / out of business",
+        MoveOnReason.WRONG_FIT: "Wrong product fit",
+        MoveOnReason.OTHER: "Other",
+    }
+)
