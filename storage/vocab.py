@@ -117,6 +117,7 @@ class StepKind(StrEnum):
     STALE = "stale"
     SNOOZE_END = "snooze_end"
     REMINDER = "reminder"
+    REPORT_WEEKLY = "report_weekly"  # the weekly revenue-at-risk post (not tied to a case)
 
 
 STEP_LABELS: Mapping[str, str] = MappingProxyType(
@@ -127,6 +128,7 @@ STEP_LABELS: Mapping[str, str] = MappingProxyType(
         StepKind.STALE: "Check-in if the case stays quiet",
         StepKind.SNOOZE_END: "Snooze ends",
         StepKind.REMINDER: "Your reminder",
+        StepKind.REPORT_WEEKLY: "Weekly revenue-at-risk report",
     }
 )
 

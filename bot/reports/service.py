@@ -21,6 +21,7 @@ from bot.reports.chart import render_png
 from bot.reports.figures import compute
 from bot.reports.home import LeaderReport
 from bot.reports.model import Report, from_json, to_json
+from bot.vocab import StepKind
 from slack_edge.report_messages import report_post
 from storage import outbox as outbox_rows
 from storage import reports as stored
@@ -30,7 +31,7 @@ from storage.models import OutboxMessage, ScheduledStep, StoredReport
 
 FILE_METHOD = FILE_UPLOAD
 """Outbox method of a chart upload; payload `{"report_id": N, "filename": …, "title": …}`."""
-WEEKLY_STEP = "report_weekly"
+WEEKLY_STEP = StepKind.REPORT_WEEKLY
 
 
 class UnknownReport(LookupError):
