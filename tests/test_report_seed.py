@@ -31,7 +31,7 @@ BOOK = [
     *[(f"ACC-{n}", arr, False, False) for n, arr in enumerate(
         [30000, 25000, 20000, 20000, 20000, 15000, 15000, 15000, 15000, 15000], start=1)],
 ]  # fmt: skip
-MEDIUM = {"coverage": "other_contact", "role_fate": "replaced"}
+MEDIUM = {"coverage": "other_contact", "other_contact_name": "Sam Lee", "role_fate": "replaced"}
 HIGH = {"coverage": "no_other_contact", "role_fate": "replaced"}
 
 
@@ -77,7 +77,9 @@ def contact_left(app: RunningApp, external_id: str, answers: dict[str, str]) -> 
         private_metadata=view["private_metadata"],
         view_id=f"V{external_id}",
     )
-    assert app.slack.interactive(payload).status == 200
+    answer = app.slack.interactive(payload)
+    assert answer.status == 200
+    assert not answer.text or "errors" not in answer.json(), answer.text
     return wait(lambda: _case_of(app, external_id))
 
 
@@ -119,8 +121,9 @@ def tick_step(app: RunningApp, step_id: int) -> None:
 
 
 def set_risk_high(app: RunningApp, case_id: int) -> None:
+    opened = len(app.standin.calls("views.open"))
     press(app, CaseAction.RISK, case_id)
-    view = app.standin.wait_for_calls("views.open", timeout=30)[-1].args["view"]
+    view = app.standin.wait_for_calls("views.open", opened + 1, timeout=30)[-1].args["view"]
     values = {"risk": {"risk": {"type": "radio_buttons", "selected_option": {"value": "high"}}}}
     payload = app.slack.view_submission(
         view["callback_id"], values, user_id="U0CSM", private_metadata=view["private_metadata"]
@@ -180,8 +183,8 @@ def test_the_seed_example_through_the_product(running_app: RunningApp, tmp_path:
         f"time at risk is 1 month and {plan}." in said
     )
     assert "We believe we can save $190,000; $60,000 remains at high risk of churn." in said
-    [chart] = [f for f in app.standin.files() if f.completed]
-    assert chart.channels == ["C0EXEC"]
+    [chart] = [f for f in app.standin.files() if f.completed and f.channels == ["C0EXEC"]]
+    assert (chart.content or b"").startswith(b"\x89PNG")
 
 
 def _done_steps(app: RunningApp) -> int:
