@@ -1,4 +1,4 @@
-"""Savedesk's entry point: `python app.py [web|worker|tick|import|migrate|check]`.
+"""Savedesk's entry point: `python app.py [web|worker|tick|import|migrate|check|demo]`.
 
 Settings and policy are read here, once, and passed down. A bad setting or policy stops
 start-up with one line naming it and exit code 2, never a traceback.
@@ -52,6 +52,10 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     rep = sub.add_parser("report", help="print the revenue-at-risk report")
     rep.add_argument("period", nargs="?", default="week", choices=["week", "month", "quarter"])
     rep.add_argument("--csv", type=Path, help="write the case-level rows behind it to FILE")
+    demo = sub.add_parser("demo", help="a local workspace in the browser; no Slack token needed")
+    demo.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
+    demo.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
+    demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     return parser.parse_args(argv)
 
 
@@ -196,7 +200,17 @@ def check_slack(services: Services) -> object | None:
         return None
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The stand-in, Savedesk and the page in this process, until Ctrl-C."""
+    from demo.runtime import run_demo
+
+    configure_logging("ERROR")  # the page shows what happens; the terminal shows failures
+    return run_demo(args.port, not args.no_browser, args.database_url, cmd_import)
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        return cmd_demo(args)
     settings, policy = load_config()
     command = args.command
     if command == "migrate":

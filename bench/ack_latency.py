@@ -44,13 +44,13 @@ from bot.policy import Policy, load_policy
 from bot.scheduler import run_with_lock
 from bot.services import Services
 from bot.settings import load_settings
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from storage.models import Case, CaseEvent
 from tests.schemas import fresh_schema
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
 from wiring import build_services
 
 REPO = Path(__file__).resolve().parents[1]

@@ -20,6 +20,8 @@ from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
+from bot.survey.service import SurveyService
+from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from storage.db import Database
 
@@ -58,6 +60,8 @@ class Services:
     steps: StepRunner
     reports: ReportService
     homes: HomeRefresher
+    survey: SurveyService
+    survey_steps: SurveySteps
 
     def tick(self) -> TickReport:
         """Run everything that is due now, once: the same code the scheduler's jobs run."""
@@ -66,6 +70,8 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.team.current()  # resolve people before the step transactions start
+        with self.db.session() as session:
+            self.survey_steps.ensure_digest(session, self.clock.now())
         self.reports.keep_weekly_scheduled()
         report = self.steps.run_due()
         self.homes.refresh()
@@ -99,8 +105,16 @@ def assemble(
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
+    survey = SurveyService(db, policy, clock, team.current)
+    cases.status_listeners.append(survey.status_changed)
+    survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True))
     reports = ReportService(db, policy, clock)
-    handlers = {**ladder.handlers(), OFFER_NUDGE: offers.nudge, WEEKLY_STEP: reports.weekly_step}
+    handlers = {
+        **ladder.handlers(),
+        OFFER_NUDGE: offers.nudge,
+        **survey_steps.handlers(),
+        WEEKLY_STEP: reports.weekly_step,
+    }
     return Services(
         settings=settings,
         policy=policy,
@@ -116,4 +130,6 @@ def assemble(
         steps=StepRunner(db, clock, handlers),
         reports=reports,
         homes=HomeRefresher(db, clock, lambda: _leads(team)),
+        survey=survey,
+        survey_steps=survey_steps,
     )

@@ -20,6 +20,7 @@ from storage.vocab import (
     OfferType,
     RiskLevel,
     StepKind,
+    SurveyStatus,
     Track,
     track_of,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "OfferType",
     "RiskLevel",
     "StepKind",
+    "SurveyStatus",
     "Track",
     "track_of",
 ]

@@ -8,32 +8,16 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, App
 
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
+from handlers.acting import Press, button, submission
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.modals import CaseMeta, decode
 
 log = logging.getLogger(__name__)
-
-
-def refuse(respond: Respond, body: dict[str, Any], client: WebClient, why: str) -> None:
-    """Tell only the clicker why nothing happened."""
-    if body.get("response_url"):
-        respond(text=f":no_entry: {why}", response_type="ephemeral", replace_original=False)
-        return
-    channel = (body.get("channel") or {}).get("id")
-    if channel:
-        client.chat_postEphemeral(
-            channel=channel, user=body["user"]["id"], text=f":no_entry: {why}"
-        )
-
-
-def case_id_of(body: dict[str, Any]) -> int:
-    return int(body["actions"][0]["value"])
 
 
 def register(app: App, services: Services) -> None:
@@ -73,15 +57,7 @@ def register(app: App, services: Services) -> None:
 
 def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
     """A button that acts at once; the thread line and the updated root confirm it."""
-
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            act(case_id_of(body), body["user"]["id"])
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-
-    return listener
+    return button(lambda press: act(press.value, press.user))
 
 
 def _modal_listener(
@@ -89,17 +65,12 @@ def _modal_listener(
 ) -> Callable[..., None]:
     """A button that opens a modal, after checking the person may do it at all."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        ack()
-        try:
-            case = services.cases.may(case_id_of(body), body["user"]["id"], name)
-        except Refused as why:
-            refuse(respond, body, client, str(why))
-            return
-        services.cases.record_press(case.id, body["user"]["id"])
-        client.views_open(trigger_id=body["trigger_id"], view=build(case))
+    def open_modal(press: Press) -> None:
+        case = services.cases.may(press.value, press.user, name)
+        services.cases.record_press(case.id, press.user)
+        press.client.views_open(trigger_id=press.body["trigger_id"], view=build(case))
 
-    return listener
+    return button(open_modal)
 
 
 def _register_direct_buttons(app: App, services: Services) -> None:
@@ -131,20 +102,15 @@ def _register_modal_buttons(app: App, services: Services) -> None:
 
 
 def _submitted(
-    callback: str, act: Callable[[int, str, dict[str, Any]], Any], error_block: str
+    act: Callable[[int, str, dict[str, Any]], Any], error_block: str
 ) -> Callable[..., None]:
     """A view-submission listener: Refused comes back as an inline error, nothing saved."""
 
-    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submit(user: str, view: dict[str, Any]) -> None:
         case_id = decode(CaseMeta, view["private_metadata"]).case_id
-        try:
-            act(case_id, body["user"]["id"], view["state"]["values"])
-        except Refused as why:
-            ack(response_action="errors", errors={error_block: str(why)})
-            return
-        ack()
+        act(case_id, user, view["state"]["values"])
 
-    return listener
+    return submission(submit, error_block)
 
 
 def _register_submissions(app: App, services: Services) -> None:
@@ -189,4 +155,4 @@ def _register_submissions(app: App, services: Services) -> None:
         ),
     ]
     for callback, act, block in submissions:
-        app.view(callback)(_submitted(callback, act, block))
+        app.view(callback)(_submitted(act, block))

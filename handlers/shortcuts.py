@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -108,7 +109,7 @@ def register(app: App, services: Services) -> None:
         open_modal(respond, client, shortcut["trigger_id"], origin, SHORTCUT_SOURCE)
 
     @app.action(CaseAction.OPEN_FROM_MESSAGE.value)
-    def open_from_offer(
+    def open_from_prompt(
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
@@ -119,7 +120,13 @@ def register(app: App, services: Services) -> None:
         origin, account_id = prompt
         open_modal(respond, client, body["trigger_id"], origin, PROMPT_SOURCE, account_id)
 
-    @app.view(FROM_MESSAGE)
+    app.view(FROM_MESSAGE)(_from_message_submitted(services))
+
+
+def _from_message_submitted(services: Services) -> Callable[..., None]:
+    """The new-case modal opened from a message: inline errors, or one case via signals."""
+    signals = services.signals
+
     def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         data, errors = views.read_new_case(view["state"]["values"])
         origin = read_modal_metadata(json.loads(view.get("private_metadata") or "{}"))
@@ -139,3 +146,5 @@ def register(app: App, services: Services) -> None:
         signals.open_from_message(
             message, data.account_id, fields, source, body["user"]["id"], link
         )
+
+    return submitted

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, home, offers, shortcuts
+from handlers import cases, commands, events, home, offers, shortcuts, survey
 from handlers.errors import handle_error
 from handlers.identity import BotIdentity
 
@@ -36,4 +36,5 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     shortcuts.register(app, services)
     events.register(app, services)
     home.register(app, services)
+    survey.register(app, services)
     return app

@@ -87,6 +87,11 @@ def _button(label: str, action: CaseAction, case: Case, style: str | None = None
 
 def case_buttons(case: Case) -> list[ButtonElement]:
     """Only the buttons that apply to the case's status."""
+    if case.status == "moved_on":  # the customer may still leave: that is a churn
+        return [
+            _button("Reopen", CaseAction.REOPEN, case),
+            _button("Mark churned", CaseAction.CHURNED, case, "danger"),
+        ]
     if case.status not in OPEN_STATUSES:
         return [_button("Reopen", CaseAction.REOPEN, case)]
     buttons = []
@@ -128,6 +133,14 @@ def case_root(case: Case, account: Account) -> tuple[str, list[dict]]:
     if case.stated_reason:
         reason = quiet(case.stated_reason[:2900])
         blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*Stated reason*\n>{reason}")))
+    if survey := (case.details or {}).get("survey"):
+        competitor = esc(survey["competitor"]) if survey.get("competitor") else "_none named_"
+        cause = f"*Root cause*\n{esc(survey['root_cause'])}"
+        found = [
+            MarkdownTextObject(text=cause),
+            MarkdownTextObject(text=f"*Competitor*\n{competitor}"),
+        ]
+        blocks.append(SectionBlock(fields=found))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"

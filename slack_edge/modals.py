@@ -31,10 +31,17 @@ class OfferMeta:
     offer_id: int
 
 
-Meta = TypeVar("Meta", CaseMeta, OfferMeta)
+@dataclass(frozen=True)
+class SurveyMeta:
+    """The cancellation survey (one churn of a case) a modal fills in or edits."""
+
+    answer_id: int
 
 
-def encode(meta: CaseMeta | OfferMeta) -> str:
+Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta)
+
+
+def encode(meta: CaseMeta | OfferMeta | SurveyMeta) -> str:
     """`private_metadata` text for a modal."""
     return json.dumps({"v": METADATA_VERSION} | asdict(meta))
 
@@ -55,7 +62,7 @@ def modal(
     title: str,
     submit: str,
     blocks: list[Any],
-    metadata: CaseMeta | OfferMeta | str | None = None,
+    metadata: CaseMeta | OfferMeta | SurveyMeta | str | None = None,
 ) -> dict:
     """A modal view (limits checked by slack_sdk before Slack sees it), closed by "Cancel"."""
     text = metadata if isinstance(metadata, str) or metadata is None else encode(metadata)

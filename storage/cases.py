@@ -31,6 +31,17 @@ def open_case(session: Session, account_id: int, track: str) -> Case | None:
     return session.scalar(stmt)
 
 
+def latest_case(session: Session, account_id: int, track: str, status: str) -> Case | None:
+    """The account's most recent case of a track in a given status (e.g. moved on)."""
+    stmt = (
+        select(Case)
+        .where(Case.account_id == account_id, Case.track == track, Case.status == status)
+        .order_by(Case.id.desc())
+        .limit(1)
+    )
+    return session.scalar(stmt)
+
+
 def open_cases_of_account(session: Session, account_id: int) -> list[Case]:
     stmt = select(Case).where(Case.account_id == account_id, Case.status.in_(OPEN_STATUSES))
     return list(session.scalars(stmt))

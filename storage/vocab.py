@@ -118,6 +118,10 @@ class StepKind(StrEnum):
     SNOOZE_END = "snooze_end"
     REMINDER = "reminder"
     REPORT_WEEKLY = "report_weekly"  # the weekly revenue-at-risk post (not tied to a case)
+    SURVEY_NUDGE = "survey_nudge"
+    SURVEY_ESCALATE = "survey_escalate"
+    SURVEY_REPEAT = "survey_repeat"
+    SURVEY_DIGEST = "survey_digest"
 
 
 STEP_LABELS: Mapping[str, str] = MappingProxyType(
@@ -129,8 +133,21 @@ STEP_LABELS: Mapping[str, str] = MappingProxyType(
         StepKind.SNOOZE_END: "Snooze ends",
         StepKind.REMINDER: "Your reminder",
         StepKind.REPORT_WEEKLY: "Weekly revenue-at-risk report",
+        StepKind.SURVEY_NUDGE: "Reminder to fill in the cancellation survey",
+        StepKind.SURVEY_ESCALATE: "Cancellation survey: managers brought in",
+        StepKind.SURVEY_REPEAT: "Cancellation survey: reminder to owner and managers",
+        StepKind.SURVEY_DIGEST: "Monthly root-cause digest",
     }
 )
+
+
+class SurveyStatus(StrEnum):
+    """Where the survey of one churn stands: waiting, answered, or withdrawn because the
+    case was reopened before it was answered."""
+
+    ASKED = "asked"
+    ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"
 
 
 class OfferStatus(StrEnum):

@@ -22,12 +22,12 @@ from bot.outbox import Pacer
 from bot.policy import Policy, parse_policy
 from bot.services import Services
 from bot.settings import Settings, load_settings
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from tests.schemas import fresh_schema
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
 from wiring import build_services
 
 T = TypeVar("T")

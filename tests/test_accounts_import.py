@@ -10,8 +10,8 @@ import pytest
 
 from bot.imports.accounts import AccountImporter, ImportFileError
 from bot.services import Services
+from demo.standin import SlackStandin
 from storage import accounts as store
-from tests.slack_standin import SlackStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,8 +7,8 @@ from datetime import timedelta
 from bot import outbox
 from bot.clock import FakeClock
 from bot.services import Services
+from demo.standin import SlackStandin
 from storage.models import OutboxMessage
-from tests.slack_standin import SlackStandin
 
 
 def queue_post(services: Services, channel: str = "C0CASES", text: str = "hello") -> int:

@@ -11,7 +11,7 @@ from bot.clock import FakeClock
 from bot.people import PersonNotFound
 from bot.ports import SlackError
 from bot.services import Services
-from tests.slack_standin import SlackStandin
+from demo.standin import SlackStandin
 
 
 def test_email_is_cached_then_refreshed(

@@ -143,6 +143,11 @@ def test_example_people_and_describe() -> None:
     assert "1. discount <= 10%, value <= 5000 -> none" in summary
     assert "60 days past due -> controller" in summary
     assert "Weekly report: mon 09:00 -> C0LEADERS" in summary
+    assert "Reason digest: 1st 09:00 -> each root cause owner" in summary
+    assert (
+        "  champion_left: Champion left and nobody took over -> @cs-leads  "
+        "(Main-contact turnover we did not recover from)"
+    ) in summary
 
 
 def test_missing_file_gives_defaults(tmp_path: Path) -> None:
@@ -269,11 +274,25 @@ def test_calendar_off_and_disabled_features() -> None:
         ('[signals]\nwatch_channels = ["support"]\n', "signals.watch_channels[0]: "),
         ('[reports]\nweekly = "monday 9am"\n', 'reports.weekly: "monday 9am" is not a weekly'),
         (
-            "[[survey.reasons]]\nkey = 'price'\n[[survey.reasons]]\nkey = 'price'\n",
+            "[[survey.reasons]]\nkey = 'price'\nlabel = 'Price'\nowner = 'C0P'\n"
+            "[[survey.reasons]]\nkey = 'price'\nlabel = 'Cost'\nowner = 'C0P'\n",
             'survey.reasons[1].key: "price" is used twice',
         ),
-        ("[[survey.reasons]]\nkey = 'Price Value'\n", "survey.reasons[0].key: "),
-        ("[[survey.reasons]]\nkey = 'price'\nowner = 'pricing'\n", "survey.reasons[0].owner: "),
+        (
+            "[[survey.reasons]]\nkey = 'Price Value'\nlabel = 'Price'\nowner = 'C0P'\n",
+            "survey.reasons[0].key: ",
+        ),
+        (
+            "[[survey.reasons]]\nkey = 'price'\nlabel = 'Price'\nowner = 'pricing'\n",
+            "survey.reasons[0].owner: ",
+        ),
+        (
+            "[[survey.reasons]]\nkey = 'price'\nowner = 'C0P'\n"
+            "[[survey.reasons]]\nlabel = 'Lost to a competitor'\nowner = 'C0P'\n",
+            "survey.reasons[0].label: missing (the words people pick in the survey); "
+            "survey.reasons[1].key: missing",
+        ),
+        ('[reports]\nreason_digest = "monthly"\n', 'reports.reason_digest: "monthly" is not a'),
         ('"odd key" = 1\n', '"odd key": unknown key'),
         ("business_hours = 09:00:00\n", "business_hours: expected a string"),
     ],

@@ -19,10 +19,10 @@ from sqlalchemy import update
 from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.services import Services
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 from storage.models import OutboxMessage
 from tests.conftest import seed_account
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "process-signing-secret"

@@ -22,9 +22,9 @@ from bot.clock import FakeClock
 from bot.policy import parse_policy
 from bot.services import Services
 from bot.team import Team
+from demo.standin import SlackStandin
 from storage.models import Case, CaseEvent
 from tests.conftest import TEST_POLICY, seed_account, with_policy
-from tests.slack_standin import SlackStandin
 
 ROUTING = """
 [[routing]]

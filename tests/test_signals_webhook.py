@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from demo.standin.sender import Response
 from handlers.web import create_web_app
 from storage.models import Account, Case, CaseEvent, InboundEvent
 from tests.conftest import RunningApp, seed_account
-from tests.slack_requests import Response
 
 SECRET = "test-signals-secret"
 PATH = "/webhooks/signals"

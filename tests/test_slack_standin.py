@@ -14,8 +14,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import Clock, SignatureVerifier
 from slack_sdk.webhook import WebhookClient
 
-from tests.slack_requests import SlackSender
-from tests.slack_standin import SlackStandin
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "*Acme* may churn"}}
 MODAL = {

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.policy import Policy, parse_policy
+from demo.standin.sender import Response
 from slack_edge.messages import CaseAction
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
-from tests.slack_requests import Response
 
 SIGNALS_POLICY = (
     TEST_POLICY

@@ -170,6 +170,23 @@ class CaseActions:
                 )
             return case
 
+    def customer_left(self, account_id: int, *, involuntary: bool, why: str) -> Case | None:
+        """The customer is gone (e.g. Stripe `customer.subscription.deleted`): the account's
+        open churn case, or else its moved-on one, becomes churned through the one
+        transition, so the survey is asked. None when there is neither (the caller opens
+        a case already churned). `involuntary`: the subscription ended on a failed payment."""
+        with self.db.session() as session:
+            case = store.open_case(session, account_id, "churn") or store.latest_case(
+                session, account_id, "churn", "moved_on"
+            )
+            if case is None:
+                return None
+            case, account = self._load(session, case.id)
+            self._transition(
+                session, case, account, "churned", None, why, {"involuntary": involuntary}
+            )
+            return case
+
     def reopen(self, case_id: int, actor: str) -> Case:
         team = self.team()
         with self.db.session() as session:

@@ -18,7 +18,7 @@ ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
     CaseStatus.WORKING: CLOSED_STATUSES,
     CaseStatus.SAVED: (CaseStatus.WORKING,),
     CaseStatus.CHURNED: (CaseStatus.WORKING,),
-    CaseStatus.MOVED_ON: (CaseStatus.WORKING,),
+    CaseStatus.MOVED_ON: (CaseStatus.WORKING, CaseStatus.CHURNED),  # the customer left after all
 }
 RISKS = tuple(level.value for level in RiskLevel)
 MOVE_ON_REASONS = MOVE_ON_LABELS

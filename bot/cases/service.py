@@ -17,10 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.actions import CaseActions
+from bot.cases.lifecycle import Lifecycle, StatusListener
 from bot.cases.models import (
-    ALLOWED_MOVES,
-    CLOSED_STATUSES,
-    STATUS_WORDS,
     CaseItem,
     CaseListing,
     CaseView,
@@ -36,7 +34,6 @@ from bot.policy import Policy
 from bot.team import Team, TeamService
 from bot.vocab import track_of
 from slack_edge.messages import (
-    OFFBOARDING_CHECKLIST,
     case_root,
     esc,
     kind_label,
@@ -52,7 +49,7 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
-class CaseService(CaseActions):
+class CaseService(CaseActions, Lifecycle):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
@@ -60,6 +57,7 @@ class CaseService(CaseActions):
         self.policy = policy
         self.clock = clock
         self.team_service = team
+        self.status_listeners: list[StatusListener] = []  # see bot/cases/lifecycle.py
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""
@@ -317,43 +315,6 @@ class CaseService(CaseActions):
                 f"Only the owner {who(case.owner)}, the CSM or a manager can do that on case "
                 f"#{case.id}."
             )
-
-    def _transition(
-        self,
-        session: Session,
-        case: Case,
-        account: Account,
-        status: str,
-        actor: str,
-        reason: str | None = None,
-    ) -> None:
-        """The one place a status changes: checked, stamped, recorded and announced."""
-        if status not in ALLOWED_MOVES.get(case.status, ()):
-            raise Refused(
-                f"Case #{case.id} is {case.status.replace('_', ' ')}; it cannot be "
-                f"{STATUS_WORDS.get(status, status)} now."
-            )
-        previous, now = case.status, self.clock.now()
-        case.status = status
-        case.closed_at = now if status in CLOSED_STATUSES else None
-        if status == "working":
-            case.arr_saved = case.offer_cost = None
-        if status in CLOSED_STATUSES:
-            case.snoozed_until = None
-        text = f"{who(actor)} {STATUS_WORDS.get(status, status)} the case"
-        text += f": {reason}" if reason else "."
-        self._acted(
-            session,
-            case,
-            account,
-            actor,
-            "status",
-            text,
-            {"from": previous, "to": status, "reason": reason},
-        )
-        root = store.root_message(session, case)
-        if status in ("churned", "moved_on") and root is not None:
-            outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
 
     def _acted(
         self,

@@ -56,6 +56,11 @@ def warnings(policy: Policy) -> list[str]:
         notes.append("channels.reports is not set: the weekly report cannot be posted")
     if policy.channels.sales is None:
         notes.append("channels.sales is not set: leads from departed champions are not posted")
+    if not any(r.owner for r in policy.survey_reasons):
+        notes.append(
+            "survey.reasons is not set: the built-in root causes have no owners, so no "
+            "function hears about losses"
+        )
     if policy.signals.bots and not policy.signals.watch_channels:
         notes.append("signals.bots is set but signals.watch_channels is empty: nothing is read")
     esc = policy.escalation
@@ -94,10 +99,13 @@ def describe(policy: Policy) -> str:
     weekly = policy.reports.weekly
     target = policy.channels.reports or "(no channel)"
     lines.append(f"Weekly report: {f'{weekly} -> {target}' if weekly else 'off'}")
-    lines.append("Survey reasons:")
+    digest = policy.reports.reason_digest
+    lines.append(f"Reason digest: {f'{digest} -> each root cause owner' if digest else 'off'}")
+    lines.append("Survey root causes (key: label -> owner):")
     for reason in policy.survey_reasons:
-        owner = f" -> {reason.owner}" if reason.owner else ""
-        lines.append(f"  {reason.key}: {reason.label}{owner}")
+        owner = f" -> {reason.owner}" if reason.owner else " -> (nobody is told)"
+        hint = f"  ({reason.hint})" if reason.hint else ""
+        lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
     return "\n".join(lines)
 
 

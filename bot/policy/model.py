@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.survey.policy import MonthlySchedule
 from bot.vocab import Kind
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
@@ -234,6 +235,7 @@ class WeeklySchedule:
 @dataclass(frozen=True)
 class Reports:
     weekly: WeeklySchedule | None = WeeklySchedule(0, time(9, 0))
+    reason_digest: MonthlySchedule | None = None  # off unless the file sets it
 
 
 @dataclass(frozen=True)
@@ -243,6 +245,7 @@ class SurveyReason:
     key: str
     label: str
     owner: str | None = None
+    hint: str | None = None
 
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (

@@ -40,11 +40,8 @@ from bot.policy.model import (
     Signals,
     SurveyReason,
     WeeklySchedule,
-    is_channel,
-    is_person,
 )
 from bot.policy.values import (
-    _REASON_KEY,
     _at,
     _channel,
     _check_keys,
@@ -63,6 +60,7 @@ from bot.policy.values import (
     _tables,
     _toml_error,
 )
+from bot.survey.policy import SurveyPolicyError, check_survey, parse_reason_digest
 
 # --- loading --------------------------------------------------------------------------------
 
@@ -346,12 +344,16 @@ def _signals(value: Any) -> Signals:
 
 
 def _reports(value: Any) -> Reports:
-    table = _table(value, "reports", ("weekly",))
+    table = _table(value, "reports", ("weekly", "reason_digest"))
+    try:
+        digest = parse_reason_digest(table.get("reason_digest", ""))
+    except SurveyPolicyError as err:
+        raise _Problem(err.problem.path, err.problem.message) from None
     if "weekly" not in table:
-        return Reports()
+        return Reports(reason_digest=digest)
     text = _string(table["weekly"], "reports.weekly", 'a day and a time like "mon 09:00"')
     if text == "":
-        return Reports(weekly=None)
+        return Reports(weekly=None, reason_digest=digest)
     day, _, clock_text = text.strip().partition(" ")
     at = _clock(clock_text)
     if day.lower() not in DAY_NAMES or at is None:
@@ -360,36 +362,16 @@ def _reports(value: Any) -> Reports:
             f'{_show(text)} is not a weekly time (use a day and a time like "mon 09:00", '
             'or "" to turn it off)',
         )
-    return Reports(weekly=WeeklySchedule(weekday=DAY_NAMES.index(day.lower()), at=at))
+    weekly = WeeklySchedule(weekday=DAY_NAMES.index(day.lower()), at=at)
+    return Reports(weekly=weekly, reason_digest=digest)
 
 
 def _survey(value: Any) -> tuple[SurveyReason, ...]:
-    table = _table(value, "survey", ("reasons",))
-    if "reasons" not in table:
+    """The root-cause taxonomy; every malformed entry is named (bot/survey/policy.py)."""
+    reasons, problems = check_survey(value)
+    if problems:
+        first, rest = problems[0], "".join(f"; {p}" for p in problems[1:])
+        raise _Problem(first.path, first.message + rest)
+    if reasons is None:
         return DEFAULT_SURVEY_REASONS
-    reasons: list[SurveyReason] = []
-    seen: set[str] = set()
-    for i, entry in enumerate(_tables(table["reasons"], "survey.reasons")):
-        where = f"survey.reasons[{i}]"
-        _check_keys(entry, where, ("key", "label", "owner"))
-        key = _string(_required(entry, "key", where, "a snake_case name"), _at(where, "key"))
-        if not _REASON_KEY.fullmatch(key):
-            raise _Problem(_at(where, "key"), f"{_show(key)} is not snake_case (like price_value)")
-        if key in seen:
-            raise _Problem(_at(where, "key"), f"{_show(key)} is used twice")
-        seen.add(key)
-        default_label = key.replace("_", " ").capitalize()
-        label = _string(entry.get("label", default_label), _at(where, "label")).strip()
-        owner = entry.get("owner")
-        if owner is not None and not (
-            isinstance(owner, str) and (is_channel(owner) or is_person(owner))
-        ):
-            raise _Problem(
-                _at(where, "owner"),
-                f"{_show(owner)} is not a channel ID or a person "
-                "(use a channel ID like C0123, a Slack user ID like U0123, an email, or @group)",
-            )
-        reasons.append(SurveyReason(key=key, label=label or default_label, owner=owner))
-    if not reasons:
-        raise _Problem("survey.reasons", "is empty (the survey needs at least one root cause)")
-    return tuple(reasons)
+    return tuple(SurveyReason(r.key, r.label, r.owner, r.hint) for r in reasons)

@@ -1,3 +1,3 @@
-"""Survey: the root cause of every loss, asked of the owner and routed to reason owners.
-
-Room reserved: models, service, flows, messages go here (see docs/ARCHITECTURE.md)."""
+"""The cancellation survey: every churn of a case asks its owner for the root cause (not the
+symptom the customer stated), the competitor separately, and what was tried; each answer
+goes to the function that owns that root cause (contract sections 5 and 7, *Survey*)."""

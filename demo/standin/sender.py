@@ -1,7 +1,8 @@
 """Send requests into a running Bolt app over HTTP, signed and shaped as Slack sends them.
 
-Going through the real HTTP endpoint (not calling handlers directly) means tests also
-cover signature checking, body parsing and the 3-second ack path.
+Going through the real HTTP endpoint (not calling handlers directly) means tests, and the
+demo page acting for a person, also cover signature checking, body parsing and the
+3-second ack path. Signing: https://api.slack.com/authentication/verifying-requests-from-slack
 """
 
 from __future__ import annotations
@@ -291,6 +292,27 @@ class SlackSender:
             "response_url": response_url or self.new_response_url(),
         }
         return payload
+
+    def block_suggestion(
+        self, action_id: str, value: str, *, user_id: str, view: dict, block_id: str = "b"
+    ) -> dict:
+        """A ``block_suggestion`` payload: the person typed ``value`` in an external select."""
+        payload = self._base_payload("block_suggestion", user_id, None)
+        del payload["trigger_id"]  # Slack sends none with suggestions
+        payload |= {
+            "action_id": action_id,
+            "block_id": block_id,
+            "value": value,
+            "container": {"type": "view", "view_id": view.get("id", "V0TEST")},
+            "view": view,
+        }
+        return payload
+
+    def view_closed(self, view: dict, *, user_id: str) -> dict:
+        """A ``view_closed`` payload (sent only for views with ``notify_on_close``)."""
+        payload = self._base_payload("view_closed", user_id, None)
+        del payload["trigger_id"]
+        return payload | {"view": view, "is_cleared": False}
 
     # -- Events API
 

@@ -1,0 +1,88 @@
+"""When an unanswered survey is followed up, and when the monthly digest runs: durable
+scheduled steps with unique keys (claimed by the step runner like every other follow-up).
+
+The survey follows the escalation ladder (contract section 7, *Escalation*), counted from
+when it was asked: at `acknowledge_within` the owner is reminded; at `escalate_after` the
+managers are brought in; then every `repeat_every` owner and managers again, until it is
+answered or withdrawn. Landing times wait for business hours.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot.calendar import add_business_delay
+from bot.policy import Policy
+from bot.survey.digest import next_run
+from bot.survey.policy import MonthlySchedule
+from bot.vocab import StepKind
+from storage import steps as step_store
+from storage.models import SurveyAnswer
+
+NUDGE = StepKind.SURVEY_NUDGE
+ESCALATE = StepKind.SURVEY_ESCALATE
+REPEAT = StepKind.SURVEY_REPEAT
+DIGEST = StepKind.SURVEY_DIGEST
+LADDER = (NUDGE, ESCALATE, REPEAT)
+
+
+def key_prefix(answer: SurveyAnswer) -> str:
+    """Every follow-up step of one survey starts with this (one survey per churn)."""
+    return f"survey:{answer.id}:"
+
+
+def survey_asked(session: Session, policy: Policy, answer: SurveyAnswer, now: datetime) -> None:
+    """Schedule the reminder and the escalation for a survey just asked."""
+    esc = policy.escalation
+    for kind, delay in ((NUDGE, esc.acknowledge_within), (ESCALATE, esc.escalate_after)):
+        step_store.schedule(
+            session,
+            key=f"{key_prefix(answer)}{kind}",
+            kind=kind,
+            due_at=add_business_delay(answer.asked_at, delay, policy),
+            now=now,
+            case_id=answer.case_id,
+            payload={"answer_id": answer.id},
+        )
+
+
+def schedule_repeat(
+    session: Session, policy: Policy, answer: SurveyAnswer, n: int, now: datetime
+) -> None:
+    """Repeat number `n` (2, 3, …), `repeat_every` after now."""
+    step_store.schedule(
+        session,
+        key=f"{key_prefix(answer)}{REPEAT}:{n}",
+        kind=REPEAT,
+        due_at=add_business_delay(now, policy.escalation.repeat_every, policy),
+        now=now,
+        case_id=answer.case_id,
+        payload={"answer_id": answer.id, "n": n},
+    )
+
+
+def survey_closed(session: Session, answer: SurveyAnswer, now: datetime) -> int:
+    """Answered or withdrawn: its pending follow-ups stop. Returns how many."""
+    return step_store.cancel(
+        session, case_id=answer.case_id, kinds=LADDER, now=now, key_prefix=key_prefix(answer)
+    )
+
+
+def schedule_digest(
+    session: Session, schedule: MonthlySchedule | None, policy: Policy, now: datetime
+) -> bool:
+    """Make sure the next monthly digest is a step (one per month, whoever asks first);
+    True when this call added it. Off (None) schedules nothing."""
+    if schedule is None:
+        return False
+    due = next_run(schedule, now, policy.timezone)
+    month = due.astimezone(policy.timezone)
+    return step_store.schedule(
+        session,
+        key=f"survey_digest:{month:%Y-%m}",
+        kind=DIGEST,
+        due_at=due,
+        now=now,
+    )

@@ -1,0 +1,325 @@
+"""The survey's service: asked when a case churns, withdrawn when it is reopened, answered
+and amended from the modal, and each answer told to the function that owns its root cause.
+
+Every change and the messages it causes are written in one unit of work (the outbox). The
+lifecycle hooks (`case_churned`, `case_reopened`) run inside the case transition's own
+unit of work, so a churn and its survey commit together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.cases.models import Refused
+from bot.clock import Clock
+from bot.policy import Policy
+from bot.survey import schedule
+from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
+from bot.survey.competitors import normalise, suggestions
+from bot.survey.models import ReasonChoice, SurveyPrompt, SurveySummary
+from bot.survey.notices import ask_text, change_line, loss_facts, summary_of
+from bot.survey.routing import owner_notice, owner_target
+from bot.survey.tried import tried_text
+from bot.team import Team
+from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
+from slack_edge.messages import case_root, esc, money, who
+from slack_edge.survey_messages import answers_blocks, ask_blocks
+from storage import cases as case_store
+from storage import offers as offers_store
+from storage import survey as store
+from storage.db import Database
+from storage.models import Account, Case, SurveyAnswer
+
+
+class SurveyService:
+    """`team` gives the roles, resolved outside any transaction (the case service's). A
+    refusal raises the case domain's `Refused`, whose sentence the edge shows the person."""
+
+    def __init__(
+        self, db: Database, policy: Policy, clock: Clock, team: Callable[..., Team]
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.team = team
+
+    # -- the case lifecycle --------------------------------------------------------------------
+
+    def status_changed(
+        self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]
+    ) -> None:
+        """The case lifecycle's listener: a churn asks, a reopen withdraws."""
+        if case.status == CaseStatus.CHURNED:
+            self.case_churned(session, case, account, involuntary=bool(details.get("involuntary")))
+        elif previous == CaseStatus.CHURNED:
+            self.case_reopened(session, case)
+
+    def case_churned(
+        self, session: Session, case: Case, account: Account, *, involuntary: bool = False
+    ) -> SurveyAnswer | None:
+        """Ask the owner for the survey of this churn; None if one is already open."""
+        now = self.clock.now()
+        offers = offers_store.for_case(session, case.id)
+        tried = tried_text(offers, account.currency, OFFER_TYPE_LABELS, money)
+        person = case.owner or case.csm
+        answer = store.ask(
+            session,
+            case.id,
+            now=now,
+            asked_to=person,
+            involuntary=involuntary,
+            arr_lost=case.arr_at_risk,
+            stated_reason=None if involuntary else case.stated_reason,
+            tried=tried or None,
+        )
+        if answer is None:
+            return None
+        text = ask_text(case, account, person, involuntary)
+        say_with_button(session, case, now, text, [person], answer, "survey_asked")
+        schedule.survey_asked(session, self.policy, answer, now)
+        return answer
+
+    def case_reopened(self, session: Session, case: Case) -> None:
+        """A reopened case did not churn after all: its unanswered survey is withdrawn."""
+        answer = store.open_for_case(session, case.id)
+        if answer is None:
+            return
+        now = self.clock.now()
+        store.withdraw(session, answer.id, now=now)
+        schedule.survey_closed(session, answer, now)
+        text = ":leftwards_arrow_with_hook: The cancellation survey is withdrawn (case reopened)."
+        self._line(session, case, now, None, "survey_withdrawn", text)
+
+    # -- the modal ----------------------------------------------------------------------------
+
+    def prompt(self, answer_id: int, actor: str) -> SurveyPrompt:
+        """The modal for this survey: pre-filled when asked, the saved answers when answered.
+        Raises the domain's refusal when `actor` may not fill or edit it."""
+        team = self.team()
+        with self.db.read() as session:
+            answer, case, account = self._load(session, answer_id)
+            editing = answer.status == store.ANSWERED
+            self._authorize(answer, case, actor, team, editing)
+            values = {name: getattr(answer, name) for name in store.ANSWER_FIELDS}
+            return SurveyPrompt(
+                answer_id=answer.id,
+                case_id=case.id,
+                account_name=account.name,
+                churn_number=answer.churn_number,
+                involuntary=answer.involuntary,
+                editing=editing,
+                reasons=self._choices(),
+                form=form_of(values),
+            )
+
+    def submit(self, answer_id: int, actor: str, form: SurveyForm) -> SurveyAnswer:
+        """Validate and save a submitted modal (first answer, or an edit of a saved one).
+
+        Raises InvalidSurvey (field errors by block id; nothing saved) or the refusal.
+        """
+        team = self.team()
+        keys = [r.key for r in self.policy.survey_reasons]
+        with self.db.session() as session:
+            answer, case, account = self._load(session, answer_id, lock=True)
+            editing = answer.status == store.ANSWERED
+            self._authorize(answer, case, actor, team, editing)
+            answers = validate(form, keys, involuntary=answer.involuntary)
+            if editing:
+                self._amend(session, answer, case, account, actor, answers.values())
+            else:
+                self._answer(session, answer, case, account, actor, answers.values(), team)
+            return answer
+
+    def competitor_options(self, typed: str) -> list[str]:
+        """Type-ahead for the competitor field: names given before, and what is typed."""
+        with self.db.read() as session:
+            known = store.competitor_names(session, normalise(typed) or "")
+        return suggestions(typed, known)
+
+    # -- what saving does ---------------------------------------------------------------------
+
+    def _answer(
+        self,
+        session: Session,
+        answer: SurveyAnswer,
+        case: Case,
+        account: Account,
+        actor: str,
+        values: dict[str, Any],
+        team: Team,
+    ) -> None:
+        now = self.clock.now()
+        if not store.answer(session, answer.id, values, actor=actor, now=now):
+            raise Refused("This survey was just answered; use Edit survey to change it.")
+        session.refresh(answer)
+        schedule.survey_closed(session, answer, now)
+        summary = summary_of(answer, self._label(answer.root_cause))
+        header = f":clipboard: {who(actor)} filled in the cancellation survey."
+        self._post_answers(session, case, now, actor, header, summary, "survey_answered")
+        self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
+        self._tell_owner(session, case, account, answer, team, now)
+
+    def _amend(
+        self,
+        session: Session,
+        answer: SurveyAnswer,
+        case: Case,
+        account: Account,
+        actor: str,
+        values: dict[str, Any],
+    ) -> None:
+        now = self.clock.now()
+        changes = store.amend(session, answer, values, actor=actor, now=now)
+        if not changes:
+            return
+        line = change_line(actor, changes, self._label)
+        self._line(session, case, now, actor, "survey_edited", line, {"changes": list(changes)})
+        self._show_on_root(
+            session, case, account, self._label(answer.root_cause), answer.competitor
+        )
+        if "root_cause" in changes:  # the new owning function hears about it
+            self._tell_owner(session, case, account, answer, self.team(stale_ok=True), now)
+
+    def _tell_owner(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        answer: SurveyAnswer,
+        team: Team,
+        now: datetime,
+    ) -> None:
+        """Only the function owning the root cause is told (channel post or DMs)."""
+        reason = self.policy.survey_reason(answer.root_cause or "")
+        target = owner_target(reason, team.resolve, team.members("managers"))
+        if target is None:
+            return
+        root = case_store.root_message(session, case)
+        link = outbox.LINK_TOKEN if root is not None else None
+        facts = loss_facts(case, account, answer, self._label(answer.root_cause), link)
+        text = owner_notice(facts, target, money, esc)
+        for channel in ([target.channel] if target.channel else []) + list(target.users):
+            if root is not None:
+                outbox.linked(session, now, channel, root, text)
+            else:
+                outbox.notify(session, now, channel, text)
+
+    # -- shared steps -------------------------------------------------------------------------
+
+    def _load(
+        self, session: Session, answer_id: int, *, lock: bool = False
+    ) -> tuple[SurveyAnswer, Case, Account]:
+        stmt = select(SurveyAnswer).where(SurveyAnswer.id == answer_id)
+        if lock and self.db.is_postgres:
+            stmt = stmt.with_for_update()  # two submits at once: the second sees the first
+        answer = session.scalar(stmt)
+        if answer is None:
+            raise Refused("That survey does not exist.")
+        case = session.get(Case, answer.case_id)
+        assert case is not None
+        account = session.get(Account, case.account_id)
+        assert account is not None
+        return answer, case, account
+
+    def _authorize(
+        self, answer: SurveyAnswer, case: Case, actor: str, team: Team, editing: bool
+    ) -> None:
+        if answer.status == store.WITHDRAWN:
+            raise Refused("This survey was withdrawn: the case was reopened.")
+        people = {case.owner, answer.asked_to} | ({answer.answered_by} if editing else {case.csm})
+        if actor in people or team.is_lead(actor):
+            return
+        verb = "edit" if editing else "fill in"
+        raise Refused(f"Only the owner {who(case.owner)} or a manager can {verb} this survey.")
+
+    def _choices(self) -> tuple[ReasonChoice, ...]:
+        return tuple(
+            ReasonChoice(r.key, r.label, getattr(r, "hint", None))
+            for r in self.policy.survey_reasons
+        )
+
+    def _label(self, key: str | None) -> str:
+        reason = self.policy.survey_reason(key or "")
+        return reason.label if reason else (key or "unknown")
+
+    def _line(
+        self,
+        session: Session,
+        case: Case,
+        now: datetime,
+        actor: str | None,
+        type: str,
+        text: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        case_store.add_event(
+            session, case, at=now, actor=actor, type=type, text=text, details=details
+        )
+        root = case_store.root_message(session, case)
+        if root is not None:
+            outbox.reply(session, now, root, text)
+
+    def _post_answers(
+        self,
+        session: Session,
+        case: Case,
+        now: datetime,
+        actor: str,
+        header: str,
+        summary: SurveySummary,
+        type: str,
+    ) -> None:
+        case_store.add_event(session, case, at=now, actor=actor, type=type, text=header)
+        root = case_store.root_message(session, case)
+        if root is not None:
+            outbox.reply(session, now, root, header, answers_blocks(summary, header))
+
+    def _show_on_root(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        root_cause: str,
+        competitor: str | None,
+    ) -> None:
+        """The case root shows the root cause and the competitor from now on."""
+        case.details = {
+            **(case.details or {}),
+            "survey": {"root_cause": root_cause, "competitor": competitor},
+        }
+        root = case_store.root_message(session, case)
+        if root is not None:
+            text, blocks = case_root(case, account)
+            outbox.update(session, self.clock.now(), root, text, blocks)
+
+
+def say_with_button(
+    session: Session,
+    case: Case,
+    now: datetime,
+    text: str,
+    people: list[str | None],
+    answer: SurveyAnswer,
+    type: str,
+) -> None:
+    """A thread line with the survey button, and a DM with it to each person (linked to the
+    thread when the case has one)."""
+    blocks = ask_blocks(text, answer.id)
+    case_store.add_event(session, case, at=now, actor=None, type=type, text=text)
+    root = case_store.root_message(session, case)
+    if root is not None:
+        outbox.reply(session, now, root, text, blocks)
+    for person in dict.fromkeys(p for p in people if p):
+        if root is not None:
+            outbox.linked(session, now, person, root, text, blocks)
+        else:
+            outbox.notify(session, now, person, text, blocks)
+
+
+__all__ = ["InvalidSurvey", "SurveyService", "say_with_button"]

@@ -1,0 +1,122 @@
+"""The survey's scheduled steps, run by the step runner like every other follow-up: the
+reminders of an unanswered survey and the monthly digest per reason owner."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.calendar import add_business_delay
+from bot.policy import Policy
+from bot.steps import StepHandler
+from bot.survey import schedule
+from bot.survey.digest import DigestFacts, digest_sections, owners, previous_month
+from bot.survey.notices import reminder_text
+from bot.survey.routing import owner_target
+from bot.survey.service import say_with_button
+from bot.team import Team
+from slack_edge.messages import esc, money
+from slack_edge.survey_messages import digest_blocks
+from storage import survey as store
+from storage.models import Account, Case, ScheduledStep, SurveyAnswer
+
+log = logging.getLogger(__name__)
+
+
+class SurveySteps:
+    """Step handlers; `team` is the copy resolved before the run (no Slack call inside a
+    step's transaction). The digest runs at `reports.reason_digest` (absent: off)."""
+
+    def __init__(self, policy: Policy, team: Callable[[], Team]) -> None:
+        self.policy = policy
+        self.team = team
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        return {
+            schedule.NUDGE: self.nudge,
+            schedule.ESCALATE: self.escalate,
+            schedule.REPEAT: self.repeat,
+            schedule.DIGEST: self.digest,
+        }
+
+    def ensure_digest(self, session: Session, now: datetime) -> None:
+        """The next digest exists as a step (cheap: an insert that keeps the first)."""
+        schedule.schedule_digest(session, self.policy.reports.reason_digest, self.policy, now)
+
+    # -- reminders of an unanswered survey ------------------------------------------------------
+
+    def _open(
+        self, session: Session, step: ScheduledStep
+    ) -> tuple[SurveyAnswer, Case, Account] | None:
+        answer = store.get(session, int(step.payload.get("answer_id", 0)))
+        if answer is None or answer.status != store.ASKED:
+            return None
+        case = session.get(Case, answer.case_id)
+        account = session.get(Account, case.account_id) if case else None
+        return (answer, case, account) if case and account else None
+
+    def nudge(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """`acknowledge_within` after asking: remind the person asked."""
+        found = self._open(session, step)
+        if found is None:
+            return
+        answer, case, account = found
+        escalate_at = add_business_delay(
+            answer.asked_at, self.policy.escalation.escalate_after, self.policy
+        )
+        if now >= escalate_at:
+            return  # late (downtime): the escalation says it all in one message
+        headline = ":bell: The cancellation survey is still waiting"
+        text = reminder_text(case, account, [answer.asked_to], headline)
+        say_with_button(session, case, now, text, [answer.asked_to], answer, "survey_reminder")
+
+    def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """`escalate_after` after asking: the managers are brought in."""
+        headline = ":rotating_light: The cancellation survey is still not filled in"
+        self._bring_in_managers(session, step, now, 2, headline)
+
+    def repeat(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Every `repeat_every` after that, owner and managers again."""
+        n = int(step.payload.get("n", 2))
+        headline = ":alarm_clock: The cancellation survey is still missing"
+        self._bring_in_managers(session, step, now, n + 1, headline)
+
+    def _bring_in_managers(
+        self, session: Session, step: ScheduledStep, now: datetime, next_n: int, headline: str
+    ) -> None:
+        found = self._open(session, step)
+        if found is None:
+            return
+        answer, case, account = found
+        people = [answer.asked_to, *self.team().members("managers")]
+        text = reminder_text(case, account, people, headline)
+        say_with_button(session, case, now, text, people, answer, "survey_reminder")
+        schedule.schedule_repeat(session, self.policy, answer, next_n, now)
+
+    # -- the monthly digest ---------------------------------------------------------------------
+
+    def digest(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Each reason owner gets last month's losses for the root causes they own."""
+        month = previous_month(step.due_at, self.policy.timezone)
+        team = self.team()
+        for reasons in owners(self.policy.survey_reasons).values():
+            target = owner_target(reasons[0], team.resolve, team.members("managers"))
+            if target is None:
+                continue
+            keys = [r.key for r in reasons]
+            facts = DigestFacts(
+                month=month,
+                reasons=reasons,
+                totals=store.cause_totals(session, month.start, month.end, keys),
+                losses=store.losses(session, month.start, month.end, keys),
+                competitors=store.competitor_counts(session, month.start, month.end, keys),
+            )
+            sections = digest_sections(facts, money, esc)
+            text = sections[0].splitlines()[0]
+            for channel in ([target.channel] if target.channel else []) + list(target.users):
+                outbox.post(session, now, channel, text, digest_blocks(sections))
+        self.ensure_digest(session, now)

@@ -1,0 +1,117 @@
+"""The page's server: the Slack-like client (static files) and the small JSON API it
+calls. Each API call is one intent of the person acting ("type this", "press that");
+`demo.client` turns it into the request Slack would send to Savedesk."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, jsonify, request, send_from_directory
+
+from demo.client import SlackRefused
+from demo.standin import SlackError, dm_channel
+from demo.story import progress
+from demo.workspace import PEOPLE, TIMEZONE
+
+if TYPE_CHECKING:
+    from demo.runtime import Demo
+
+log = logging.getLogger("savedesk.demo")
+STATIC = Path(__file__).parent / "static"
+
+
+def _user() -> str:
+    user = str((request.get_json(silent=True) or {}).get("user") or request.args.get("user") or "")
+    if not any(p.user_id == user for p in PEOPLE):
+        raise SlackRefused(f"unknown person {user!r}")
+    return user
+
+
+def _body() -> dict[str, Any]:
+    return request.get_json(silent=True) or {}
+
+
+def state(demo: Demo, user: str) -> dict[str, Any]:
+    """Everything the page shows for ``user``: channels, their DM with the app, messages,
+    their ephemerals, open modals, Home tab, the clock and the story."""
+    standin = demo.standin
+    own_dm = dm_channel(user)
+    messages = [
+        m for m in standin.messages() if m["channel"].startswith("C") or m["channel"] == own_dm
+    ]
+    calls = [{"method": c.method, **c.args} for c in standin.calls()]
+    return {
+        "version": standin.version + demo.clock_moves,
+        "user": user,
+        "timezone": TIMEZONE,
+        "people": [
+            {"id": p.user_id, "name": p.name, "title": p.title, "switcher": p.switcher}
+            for p in PEOPLE
+        ],
+        "channels": standin.channels(),
+        "dm": own_dm,
+        "messages": messages,
+        "ephemerals": standin.ephemerals(user),
+        "modals": standin.modal_stack(user),
+        "home": standin.home_view(user),
+        "now": demo.clock.now().isoformat(),
+        "offset_seconds": demo.clock.offset.total_seconds(),
+        "story": progress(demo.client.inbound(), calls),
+        "notes": demo.notes,
+    }
+
+
+def create_page_app(demo: Demo) -> Flask:
+    """The Flask app serving the page; every POST is one person's intent."""
+    web = Flask("savedesk-demo", static_folder=None)
+    client = demo.client
+
+    @web.get("/")
+    def index() -> Response:
+        return send_from_directory(STATIC, "index.html")
+
+    @web.get("/favicon.ico")
+    def favicon() -> tuple[str, int]:
+        return "", 204
+
+    @web.get("/static/<path:name>")
+    def static_file(name: str) -> Response:
+        return send_from_directory(STATIC, name)
+
+    @web.get("/api/state")
+    def get_state() -> Response:
+        return jsonify(state(demo, _user()))
+
+    intents = {
+        "command": lambda u, b: client.command(u, b["channel"], b["text"]),
+        "message": lambda u, b: client.message(u, b["channel"], b["text"], b.get("thread_ts")),
+        "action": lambda u, b: client.message_action(u, b["channel"], b["ts"], b["action"]),
+        "view_action": lambda u, b: client.view_action(u, b["view_id"], b["action"], b["values"]),
+        "submit": lambda u, b: client.submit(u, b["view_id"], b["values"]),
+        "close": lambda u, b: client.close(u, b["view_id"]),
+        "shortcut": lambda u, b: client.shortcut(u, b["channel"], b["ts"]),
+        "home": lambda u, b: client.open_home(u),
+        "suggest": lambda u, b: {
+            "options": client.suggest(
+                u, b["view_id"], b["action_id"], b.get("block_id", ""), b.get("value", "")
+            )
+        },
+        "clock": lambda u, b: {"now": demo.advance(b["step"]).isoformat()},
+    }
+
+    @web.post("/api/<intent>")
+    def act(intent: str) -> tuple[Response, int]:
+        handler = intents.get(intent)
+        if handler is None:
+            return jsonify(error=f"unknown intent {intent!r}"), 404
+        try:
+            result = handler(_user(), _body())
+        except KeyError as missing:
+            return jsonify(error=f"missing field {missing}"), 400
+        except (SlackRefused, SlackError, ValueError) as refused:
+            return jsonify(error=str(refused)), 400
+        return jsonify(result or {"ok": True}), 200
+
+    return web

@@ -1,0 +1,216 @@
+"""`python app.py demo`: the stand-in, Savedesk and the page, in one process.
+
+Savedesk runs exactly as in production (its Bolt app behind its HTTP server, the
+scheduler holding its lock, the outbox delivering to ``SLACK_API_URL``), only pointed at
+the stand-in, on a fresh database, with an offset clock the page can move forward.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import secrets
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from waitress.server import create_server
+
+from bot.clock import OffsetClock
+from bot.policy import Policy, load_policy
+from bot.scheduler import run_with_lock
+from bot.settings import Settings, load_settings
+from demo.client import SlackClientSide
+from demo.sample import load_sample
+from demo.standin import SlackStandin
+from demo.standin.sender import SlackSender
+from demo.workspace import populate
+from wiring import build_services
+
+log = logging.getLogger("savedesk.demo")
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_POLICY = REPO / "policy.example.toml"
+CLOCK_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+
+Importer = Callable[[Settings, Policy, str, Path], int]
+
+
+def next_business_morning(now: datetime, policy: Policy) -> datetime:
+    """The first opening of business hours (policy `timezone`) strictly after ``now``;
+    9:00 the next day when the policy has no business calendar."""
+    opening = policy.business_hours[0] if policy.business_hours else time(9)
+    local = now.astimezone(policy.timezone)
+    for days in range(15):
+        day = local.date() + timedelta(days=days)
+        if policy.business_hours and day.weekday() not in policy.business_days:
+            continue
+        candidate = datetime.combine(day, opening, tzinfo=policy.timezone)
+        if candidate > now:
+            return candidate.astimezone(UTC)
+    return now + timedelta(days=1)
+
+
+def _serve(server: Any) -> None:
+    with contextlib.suppress(OSError):  # closing the sockets from another thread ends it
+        server.run()
+
+
+@dataclass
+class Demo:
+    """Everything `python app.py demo` runs; ``start`` then ``stop``."""
+
+    port: int = 3000
+    database_url: str | None = None
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="savedesk-demo-")))
+    clock: OffsetClock = field(default_factory=OffsetClock)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Message ts values are Savedesk's (offset) time, so the page shows when things
+        # happened on the clock the person moved.
+        self.standin = SlackStandin(
+            strict_triggers=True, wallclock=lambda: self.clock.now().timestamp()
+        )
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._servers: list[Any] = []
+        self._tick_lock = threading.Lock()
+        self.clock_moves = 0
+
+    # -- start and stop
+
+    def start(self, importer: Importer | None = None) -> str:
+        """Start everything; returns the page's URL."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.standin.start()
+        populate(self.standin)
+        self.settings = self._settings()
+        self.policy = load_policy(self.settings.policy_file)
+        self.services = build_services(self.settings, self.policy, self.clock)
+        self.services.db.migrate()
+        if importer is not None:
+            self.notes += load_sample(self.folder, date.today(), self._quiet(importer))
+        self.savedesk_url = self._serve_savedesk()
+        self._spawn(run_with_lock, self.services, self._stop, name="savedesk-scheduler")
+        sender = SlackSender(self.savedesk_url, self.settings.slack_signing_secret or "")
+        self.client = SlackClientSide(self.standin, sender)
+        return self._serve_page()
+
+    def _settings(self) -> Settings:
+        policy = self.folder / "policy.toml"
+        shutil.copyfile(EXAMPLE_POLICY, policy)
+        return load_settings(
+            {
+                "SLACK_BOT_TOKEN": "xoxb-demo-" + secrets.token_hex(8),
+                "SLACK_SIGNING_SECRET": secrets.token_hex(16),
+                "SLACK_API_URL": self.standin.api_url,
+                "DATABASE_URL": self.database_url or f"sqlite:///{self.folder / 'savedesk.db'}",
+                "POLICY_FILE": str(policy),
+                "PORT": str(self.port or 3000),
+            }
+        )
+
+    def _quiet(self, importer: Importer) -> Callable[[str, Path], int]:
+        def run(what: str, path: Path) -> int:
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                code = importer(self.settings, self.policy, what, path)
+            log.debug("import %s: %s", what, out.getvalue().strip())
+            return code
+
+        return run
+
+    def _serve_savedesk(self) -> str:
+        from handlers.slack_app import build_bolt_app
+        from handlers.web import create_web_app
+
+        bolt = build_bolt_app(self.services, self.services.api.auth_test())
+        web = create_web_app(self.services, bolt)
+        return self._listen(web, 0, "savedesk-http")
+
+    def _serve_page(self) -> str:
+        from demo.page import create_page_app
+
+        return self._listen(create_page_app(self), self.port, "demo-page")
+
+    def _listen(self, app: Any, port: int, name: str) -> str:
+        server = create_server(app, host="127.0.0.1", port=port, threads=6)
+        self._servers.append(server)
+        self._spawn(_serve, server, name=name)
+        return f"http://127.0.0.1:{server.effective_port}"
+
+    def _spawn(self, target: Callable[..., Any], *args: Any, name: str) -> None:
+        thread = threading.Thread(target=target, args=args, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Stop the servers and the scheduler, release the database, remove temp files."""
+        self._stop.set()
+        for server in self._servers:
+            server.close()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        self.standin.stop()
+        if hasattr(self, "services"):
+            self.services.db.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    # -- the clock control
+
+    def advance(self, step: str) -> datetime:
+        """Move Savedesk's clock forward (+1 hour, +1 day, next business morning) and run
+        the work now due in the background: the same code `python app.py tick` runs."""
+        now = self.clock.now()
+        if step == "morning":
+            delta = next_business_morning(now, self.policy) - now
+        elif step in CLOCK_STEPS:
+            delta = CLOCK_STEPS[step]
+        else:
+            raise ValueError(f"unknown clock step {step!r}: use hour, day or morning")
+        moved = self.clock.advance(delta)
+        self.clock_moves += 1
+        self.client.note("clock", "", step=step, now=moved.isoformat())
+        self._spawn(self._tick, name="demo-tick")
+        return moved
+
+    def _tick(self) -> None:
+        with self._tick_lock:
+            try:
+                report = self.services.tick()
+                log.info("clock moved; tick: %s", report.summary())
+            except Exception:
+                log.exception("tick after a clock move failed")
+
+
+def run_demo(port: int, open_browser: bool, database_url: str | None, importer: Importer) -> int:
+    """Start the demo, print its URL (and open it), and stop cleanly on Ctrl-C or SIGTERM."""
+    import signal
+    import sys
+    import webbrowser
+
+    demo = Demo(port=port, database_url=database_url)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        url = demo.start(importer)
+        print(f"Savedesk demo: {url}  (Ctrl-C stops it)", flush=True)
+        if open_browser:
+            webbrowser.open(url)
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    except OSError as err:
+        print(f"savedesk: demo: cannot listen on port {port} ({err.strerror})", file=sys.stderr)
+        return 2
+    finally:
+        demo.stop()
+    print("Savedesk demo stopped.", flush=True)
+    return 0
