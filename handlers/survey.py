@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.cases.models import Refused
 from bot.services import Services
 from bot.survey.answers import InvalidSurvey, SurveyField
-from handlers.cases import refuse
+from handlers.acting import refuse
 from slack_edge.modals import SurveyMeta, decode
 from slack_edge.survey_messages import SurveyAction
 from slack_edge.survey_modals import SUBMIT, competitor_options, read_form, survey_modal

@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from bot.clock import FakeClock
 from bot.reports.service import WEEKLY_STEP, next_weekly
 from bot.services import Services
+from demo.standin import SlackStandin
 from storage.models import ScheduledStep, StoredReport
 from tests.conftest import unpaced, with_policy
 from tests.report_data import Book
-from tests.slack_standin import SlackStandin
 from wiring import build_services
 
 PNG = b"\x89PNG\r\n\x1a\n"
