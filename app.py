@@ -56,6 +56,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     imp = sub.add_parser("import", help="import accounts or invoices from CSV")
     imp.add_argument("what", choices=["accounts", "invoices"])
     imp.add_argument("file", type=Path)
+    rep = sub.add_parser("report", help="print the revenue-at-risk report")
+    rep.add_argument("period", nargs="?", default="week", choices=["week", "month", "quarter"])
+    rep.add_argument("--csv", type=Path, help="write the case-level rows behind it to FILE")
     demo = sub.add_parser("demo", help="a local workspace in the browser; no Slack token needed")
     demo.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
     demo.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
@@ -254,6 +257,10 @@ def run(args: argparse.Namespace) -> int:
         return cmd_tick(settings, policy)
     if command == "import":
         return cmd_import(settings, policy, args.what, args.file)
+    if command == "report":
+        from bot.reports.cli import cmd_report
+
+        return cmd_report(open_services(settings, policy), args.period, args.csv)
     return serve(settings, policy, web=command in (None, "web"), worker=command in (None, "worker"))
 
 

@@ -10,6 +10,7 @@ from bot.clock import Clock
 from bot.policy import Policy
 from bot.services import Services, assemble
 from bot.settings import Settings
+from handlers.home import user_home
 from slack_edge.clients import delivery_client, interactive_client
 from slack_edge.transport import WebTransport
 
@@ -17,7 +18,7 @@ from slack_edge.transport import WebTransport
 def build_services(settings: Settings, policy: Policy, clock: Clock | None = None) -> Services:
     """Services wired to the Slack Web API at `settings.slack_api_url` (Slack by default)."""
     api = interactive_client(settings)
-    return assemble(
+    services = assemble(
         settings,
         policy,
         clock,
@@ -25,3 +26,5 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         lookup=WebTransport(api),
         transport=WebTransport(delivery_client(settings)),
     )
+    services.homes.render = lambda user: user_home(services, user)  # leaders' App Home
+    return services

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
+from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
 from storage.db import Database
@@ -172,6 +173,7 @@ class _Outcome:
 
     ts: str | None = None
     channel: str | None = None
+    permalink: str | None = None  # a shared file's, known from the upload's answer
     retry_after: timedelta | None = None
     error: str | None = None
 
@@ -218,12 +220,18 @@ class Deliverer:
     """Sends due outbox rows to Slack, one claimed row at a time."""
 
     def __init__(
-        self, db: Database, slack: SlackTransport, clock: Clock, pacer: Pacer | None = None
+        self,
+        db: Database,
+        slack: SlackTransport,
+        clock: Clock,
+        pacer: Pacer | None = None,
+        files: FileSource | None = None,
     ) -> None:
         self.db = db
         self.slack = slack
         self.clock = clock
         self.pacer = pacer or Pacer()
+        self.files = files  # makes the bytes of file uploads (bot/outbox_files.py)
 
     def run_once(self, limit: int = 1000) -> DeliveryReport:
         """Deliver what is due now; stop early when Slack says to slow down or is down."""
@@ -256,7 +264,7 @@ class Deliverer:
         if outcome.error is not None:
             self._fail(session, row, outcome.error, report)
             return True
-        permalink = None
+        permalink = outcome.permalink
         if row.payload.get(_WANT_PERMALINK) and outcome.ts:
             permalink = self._permalink(outcome.channel or row.channel, outcome.ts)
         rows.finish(
@@ -316,7 +324,8 @@ class Deliverer:
             link = parent.permalink or self._permalink(parent.channel, parent.ts) or ""
             return json.loads(json.dumps(args).replace(LINK_TOKEN, link.replace('"', "")))
         args["channel"] = parent.channel
-        args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+        if not row.payload.get(AFTER_PARENT):
+            args["ts" if row.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
         return args
 
     def _call(self, row: OutboxMessage, parent: OutboxMessage | None) -> _Outcome:
@@ -325,12 +334,18 @@ class Deliverer:
             return self._respond(args)
         self._pace(row)
         try:
-            response = self.slack.call(row.method, args)
+            if row.method == FILE_UPLOAD:
+                response = upload_file(self.slack, self.files, args)
+            else:
+                response = self.slack.call(row.method, args)
         except SlackError as err:
             return self._classify(row, err)
         except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
             return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
-        return _Outcome(ts=response.get("ts"), channel=response.get("channel"))
+        except FileUnavailable as err:
+            return _Outcome(error=str(err))
+        channel, permalink = response.get("channel"), response.get("permalink")
+        return _Outcome(ts=response.get("ts"), channel=channel, permalink=permalink)
 
     def _respond(self, args: dict[str, Any]) -> _Outcome:
         """POST to a response_url; an expired one (404) is a permanent failure."""
@@ -357,5 +372,5 @@ class Deliverer:
         return min(timedelta(seconds=2 ** max(row.attempts - 1, 0)), MAX_BACKOFF)
 
     def _pace(self, row: OutboxMessage) -> None:
-        if row.method == "chat.postMessage":
+        if row.method in ("chat.postMessage", FILE_UPLOAD):
             self.pacer.wait(row.channel)

@@ -44,6 +44,13 @@ class SlackTransport(Protocol):
         """POST an ephemeral reply to a `response_url`; returns the HTTP status."""
         ...
 
+    def upload(
+        self, channel: str, content: bytes, filename: str, title: str, thread_ts: str | None
+    ) -> Mapping[str, Any]:
+        """Share a file in a channel (and thread) with files_upload_v2; returns the file
+        (`id`, `permalink`); raises SlackError, or OSError when the upload did not arrive."""
+        ...
+
 
 class PeopleLookup(Protocol):
     """The people directory's look-ups (see bot/people.py)."""

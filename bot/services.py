@@ -17,6 +17,8 @@ from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
 from bot.ports import PeopleLookup, SlackTransport
+from bot.reports.home import HomeRefresher
+from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.settings import Settings
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
@@ -59,6 +61,8 @@ class Services:
     offers: OfferService
     signals: SignalService
     steps: StepRunner
+    reports: ReportService
+    homes: HomeRefresher
     survey: SurveyService
     survey_steps: SurveySteps
     finance: Finance
@@ -76,10 +80,19 @@ class Services:
         with self.db.session() as session:
             self.survey_steps.ensure_digest(session, self.clock.now())
         self.finance.run_due()
-        return self.steps.run_due()
+        self.reports.keep_weekly_scheduled()
+        report = self.steps.run_due()
+        self.homes.refresh()
+        return report
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
+
+
+def _leads(team: TeamService) -> tuple[str, ...]:
+    """Managers and admins: the people whose App Home shows the report."""
+    current = team.current(stale_ok=True)
+    return current.members("managers") + current.members("admins")
 
 
 def assemble(
@@ -106,11 +119,13 @@ def assemble(
     survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True))
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
+    reports = ReportService(db, policy, clock)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
         **survey_steps.handlers(),
         **finance.handlers(),
+        WEEKLY_STEP: reports.weekly_step,
     }
     return Services(
         settings=settings,
@@ -118,13 +133,15 @@ def assemble(
         db=db,
         clock=clock,
         api=api,
-        deliverer=Deliverer(db, transport, clock),
+        deliverer=Deliverer(db, transport, clock, files=reports.chart_file),
         directory=directory,
         team=team,
         cases=cases,
         offers=offers,
         signals=signals,
         steps=StepRunner(db, clock, handlers),
+        reports=reports,
+        homes=HomeRefresher(db, clock, lambda: _leads(team)),
         survey=survey,
         survey_steps=survey_steps,
         finance=finance,

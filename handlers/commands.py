@@ -18,6 +18,7 @@ from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import case_list_blocks
 from slack_edge.messages import esc
+from slack_edge.report_messages import working_text
 from slack_edge.text import from_slack
 from slack_edge.turnover_modals import TurnoverMeta
 from slack_edge.usage import usage_blocks, usage_text
@@ -40,8 +41,7 @@ def register(app: App, services: Services) -> None:
             ack()
             finance.answer_invoices(services, command["user_id"], parsed.overdue, respond)
         else:
-            problem = "`/churn report` is not switched on yet."
-            ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
+            _report(ack, command, services, parsed.period)
 
 
 def _open(
@@ -86,3 +86,10 @@ def _open(
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
     open_after_ack(services, match.account.id, signal, respond)
+
+
+def _report(ack: Ack, command: dict[str, Any], services: Services, period: str) -> None:
+    """Ephemeral "working on it" at once; then the figures, and the post and its chart
+    queued in the outbox for the channel where the command was typed."""
+    ack(response_type="ephemeral", text=working_text(period))
+    services.reports.publish(period, command["channel_id"], requested_by=command["user_id"])

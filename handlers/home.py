@@ -8,6 +8,7 @@ the database reads and `views.publish` happen after Slack has its 200.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from slack_bolt import App
@@ -27,6 +28,7 @@ from bot.cases.models import CaseListing
 from bot.services import Services
 from slack_edge.case_list import case_line
 from slack_edge.messages import esc, time_token
+from slack_edge.report_messages import home_report_blocks
 
 log = logging.getLogger(__name__)
 
@@ -44,19 +46,33 @@ def register(app: App, services: Services) -> None:
         if event.get("tab", "home") != "home":
             return  # the Messages tab: nothing to publish
         user = event["user"]
-        team, now = services.team.current(), services.clock.now()
-        overdue = services.finance.views.home_overdue(user, team, now)
-        view = home_view(load_home(services.cases, user), overdue)
-        client.views_publish(user_id=user, view=view.to_dict())
+        client.views_publish(user_id=user, view=user_home(services, user))
 
 
-def home_view(page: HomePage, overdue: list[str] | None = None) -> View:
+def user_home(services: Services, user: str) -> dict[str, Any]:
+    """The whole App Home of `user`; managers and admins also get the revenue-at-risk
+    section (the report's refresher publishes this too, after case changes), finance
+    people their overdue invoices."""
+    page = load_home(services.cases, user)
+    report: list[Block] = []
+    if page.everyone is not None:
+        leader = services.reports.for_leaders()
+        report = home_report_blocks(leader.report, leader.chart_url, leader.chart_title)
+    team, now = services.team.current(), services.clock.now()
+    overdue = services.finance.views.home_overdue(user, team, now)
+    return home_view(page, report, overdue).to_dict()
+
+
+def home_view(
+    page: HomePage, report: Sequence[Block] = (), overdue: list[str] | None = None
+) -> View:
     """The whole tab; each list is capped, so the view stays under Slack's 100 blocks.
     `overdue`: overdue invoice lines, for finance people only."""
     blocks: list[Block] = [
         HeaderBlock(text="Savedesk"),
         _context(f"{HOW_TO}\nUpdated {time_token(page.now)}."),
         DividerBlock(),
+        *([*report, DividerBlock()] if report else []),
         *_cases_section("Your open cases", page.mine, "You have no open cases. :tada:"),
         DividerBlock(),
         *_followups_section(page.followups),

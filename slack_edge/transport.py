@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 
 from bot.ports import SlackError
@@ -46,6 +46,24 @@ class WebTransport:
         webhook = WebhookClient(url, timeout=10)
         response = webhook.send(text=text, response_type="ephemeral", replace_original=False)
         return int(response.status_code)
+
+    def upload(
+        self, channel: str, content: bytes, filename: str, title: str, thread_ts: str | None
+    ) -> Mapping[str, Any]:
+        """files_upload_v2 (getUploadURLExternal, the upload, completeUploadExternal); the
+        file is shared only by the last call, so a retry after a failure leaves no copy."""
+        try:
+            with _translated():
+                response = self.client.files_upload_v2(
+                    channel=channel,
+                    content=content,
+                    filename=filename,
+                    title=title,
+                    thread_ts=thread_ts,
+                )
+        except SlackRequestError as err:  # the upload URL refused the bytes
+            raise OSError(f"file upload failed: {err}") from None
+        return dict(response.get("file") or {})
 
     def user_by_email(self, email: str) -> str | None:
         try:

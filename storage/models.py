@@ -33,6 +33,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
 from storage.vocab import OPEN_STATUSES
@@ -48,6 +49,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "HomeView",
     "InboundEvent",
     "Invoice",
     "Offer",
@@ -56,6 +58,7 @@ __all__ = [
     "PlanStep",
     "RenewalCheck",
     "ScheduledStep",
+    "StoredReport",
     "StripeSubscription",
     "SurveyAnswer",
     "SurveyEdit",
@@ -274,3 +277,29 @@ class InboundEvent(Base):
 
 
 Index("ix_accounts_renewal_date", Account.renewal_date)
+
+_CLOSED_SQL = "closed_at IS NOT NULL"
+
+Index(
+    "ix_cases_report_open",
+    Case.track,
+    Case.kind,
+    Case.risk,
+    Case.arr_at_risk,
+    Case.created_at,
+    Case.id,  # joins to plans read the index alone (SQLite's indexes carry the rowid anyway)
+    sqlite_where=text(_OPEN_SQL),
+    postgresql_where=text(_OPEN_SQL),
+)
+Index("ix_accounts_currency", Account.currency)  # the report's currency: an index-only count
+Index(
+    "ix_cases_report_closed",
+    Case.track,
+    Case.closed_at,
+    Case.status,
+    Case.kind,
+    Case.arr_at_risk,
+    Case.arr_saved,
+    sqlite_where=text(_CLOSED_SQL),
+    postgresql_where=text(_CLOSED_SQL),
+)

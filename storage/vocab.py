@@ -117,6 +117,7 @@ class StepKind(StrEnum):
     STALE = "stale"
     SNOOZE_END = "snooze_end"
     REMINDER = "reminder"
+    REPORT_WEEKLY = "report_weekly"  # the weekly revenue-at-risk post (not tied to a case)
     SURVEY_NUDGE = "survey_nudge"
     SURVEY_ESCALATE = "survey_escalate"
     SURVEY_REPEAT = "survey_repeat"
@@ -133,6 +134,7 @@ STEP_LABELS: Mapping[str, str] = MappingProxyType(
         StepKind.STALE: "Check-in if the case stays quiet",
         StepKind.SNOOZE_END: "Snooze ends",
         StepKind.REMINDER: "Your reminder",
+        StepKind.REPORT_WEEKLY: "Weekly revenue-at-risk report",
         StepKind.SURVEY_NUDGE: "Reminder to fill in the cancellation survey",
         StepKind.SURVEY_ESCALATE: "Cancellation survey: managers brought in",
         StepKind.SURVEY_REPEAT: "Cancellation survey: reminder to owner and managers",

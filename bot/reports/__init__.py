@@ -1,1 +1,2 @@
-"""Reports: /churn report and the weekly post: saved, at-risk and churned ARR (room reserved)."""
+"""The revenue-at-risk report (contract sections 4 and 7, *Report*): figures from SQL
+aggregates, a narrative in plain sentences, a chart, and its delivery through the outbox."""

@@ -1,0 +1,155 @@
+"""Assembles a `Report` from the grouped rows of storage/reports.py.
+
+Each query returns one row per risk kind (a dozen at most); this module only adds them
+up for the overall figures and ranks the top root causes and competitors.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.policy import Policy
+from bot.reports.model import PERIODS, ZERO, Figures, LadderLine, PaymentLine, Ranked, Report
+from storage import reports as queries
+
+TOP = 5
+_CLOSED_FIELDS = {
+    "saved": ("saved", "arr_saved"),
+    "churned": ("churned", "arr_churned"),
+    "moved_on": ("moved_on", "arr_moved_on"),
+}
+
+
+def window(period: str, now: datetime) -> queries.Window:
+    """The trailing period ending now: week 7, month 30, quarter 90 days (contract §4)."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
+    return queries.Window(start=now - PERIODS[period], end=now)
+
+
+def compute(session: Session, policy: Policy, period: str, now: datetime) -> Report:
+    """Every figure of the report for the trailing `period` ending at `now` (UTC)."""
+    span = window(period, now)
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    _add_closed(values, queries.closed(session, span))
+    _add_open(values, queries.open_now(session), now)
+    plans = queries.plans(session)
+    for kind, steps, done in plans or ():
+        values[kind].update(plan_steps=steps, plan_done=done)
+    _add_involuntary(values, queries.involuntary(session, span))
+    labels = {r.key: r.label for r in policy.survey_reasons}
+    causes = queries.root_causes(session, span)
+    rivals = queries.competitors(session, span)
+    per_cause = _ranked_by_kind(
+        ((k, key, labels.get(key, key), n, a) for k, key, n, a in causes or ())
+    )
+    per_rival = _ranked_by_kind(rivals or ())
+    for kind in set(per_cause) | set(per_rival):
+        values[kind].update(root_causes=_top(per_cause.get(kind, {})))
+        values[kind]["competitors"] = _top(per_rival.get(kind, {}))
+    kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
+    overall = _overall([f for _, f in kinds], per_cause, per_rival)
+    return Report(
+        period=period,
+        start=span.start,
+        end=span.end,
+        generated_at=now,
+        overall=overall,
+        kinds=kinds,
+        payment=_payment(session, policy, now),
+        currency=queries.main_currency(session),
+    )
+
+
+def _add_closed(values: dict[str, dict[str, Any]], rows: Iterable[tuple]) -> None:
+    for kind, status, count, arr, arr_saved in rows:
+        if status not in _CLOSED_FIELDS:
+            continue
+        n_field, arr_field = _CLOSED_FIELDS[status]
+        values[kind][n_field] = count
+        values[kind][arr_field] = arr_saved if status == "saved" else arr
+
+
+def _add_open(values: dict[str, dict[str, Any]], rows: Iterable[tuple], now: datetime) -> None:
+    now_epoch = now.timestamp()
+    for kind, count, arr, high, epochs in rows:
+        values[kind].update(
+            open=count,
+            arr_at_risk=arr,
+            arr_high_risk=high,
+            age_seconds=float(max(round(count * now_epoch - epochs), 0)),  # julianday: ms noise
+        )
+
+
+def _add_involuntary(
+    values: dict[str, dict[str, Any]], rows: list[tuple[str, int, Decimal]] | None
+) -> None:
+    if rows is None:
+        return
+    for kind in values:
+        values[kind].update(involuntary=0, arr_involuntary=ZERO)
+    for kind, count, arr in rows:
+        values[kind].update(involuntary=count, arr_involuntary=arr)
+
+
+def _ranked_by_kind(rows: Iterable[tuple]) -> dict[str, dict[str, Ranked]]:
+    out: dict[str, dict[str, Ranked]] = defaultdict(dict)
+    for kind, key, label, count, arr in rows:
+        out[kind][key] = Ranked(key, label, count, arr)
+    return out
+
+
+def _top(items: Mapping[str, Ranked]) -> tuple[Ranked, ...]:
+    """The TOP entries by ARR, then count, then name."""
+    ranked = sorted(items.values(), key=lambda r: (-r.arr, -r.count, r.label.lower()))
+    return tuple(ranked[:TOP])
+
+
+def _merge(per_kind: Mapping[str, Mapping[str, Ranked]]) -> tuple[Ranked, ...]:
+    merged: dict[str, Ranked] = {}
+    for items in per_kind.values():
+        for key, r in items.items():
+            old = merged.get(key)
+            merged[key] = (
+                r if old is None else replace(old, count=old.count + r.count, arr=old.arr + r.arr)
+            )
+    return _top(merged)
+
+
+def _overall(
+    figures: list[Figures],
+    per_cause: Mapping[str, Mapping[str, Ranked]],
+    per_rival: Mapping[str, Mapping[str, Ranked]],
+) -> Figures:
+    """All kinds together: counts and sums add up; the top lists are re-ranked."""
+    total: dict[str, Any] = {}
+    for name in (
+        "saved", "arr_saved", "churned", "arr_churned", "moved_on", "arr_moved_on", "open",
+        "arr_at_risk", "arr_high_risk", "age_seconds", "plan_steps", "plan_done",
+    ):  # fmt: skip
+        total[name] = sum((getattr(f, name) for f in figures), 0)
+    known = [f for f in figures if f.involuntary is not None]
+    if known:
+        total["involuntary"] = sum(f.involuntary or 0 for f in known)
+        total["arr_involuntary"] = sum((f.arr_involuntary or ZERO for f in known), ZERO)
+    for name in ("arr_saved", "arr_churned", "arr_moved_on", "arr_at_risk", "arr_high_risk"):
+        total[name] = Decimal(total[name])
+    total["age_seconds"] = float(total["age_seconds"])
+    return Figures(**total, root_causes=_merge(per_cause), competitors=_merge(per_rival))
+
+
+def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
+    """Open delinquent cases, and overdue invoices by the dunning step they reached
+    (calendar days past due in the policy's timezone, contract §7 *Dunning*)."""
+    count, arr = queries.payment_cases(session)
+    today = now.astimezone(policy.timezone).date()
+    steps = queries.overdue_by_step(session, today)
+    ladder = None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
+    return PaymentLine(open=count, arr_at_risk=arr, ladder=ladder)

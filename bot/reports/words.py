@@ -1,0 +1,100 @@
+"""How the report says things to people: money in whole units with separators ($43,000),
+percentages (60%), durations ("1 month"), and the risk kinds as words in a sentence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
+
+# "we saved 2 customers from <risk>" / "12 customers at risk for that reason"
+RISK_PHRASES = {
+    "cancellation": "cancellation",
+    "non_renewal": "non-renewal",
+    "downgrade": "downgrade risk",
+    "contact_left": "main-contact-turnover risk",
+    "usage_drop": "usage-drop risk",
+    "budget_cut": "budget-cut risk",
+    "competitor": "competitor risk",
+    "negative_feedback": "negative-feedback risk",
+    "other": "other risks",
+}
+# short labels (chart axis, CSV, tables)
+KIND_LABELS = {
+    "cancellation": "Cancellation",
+    "non_renewal": "Non-renewal",
+    "downgrade": "Downgrade",
+    "contact_left": "Main-contact turnover",
+    "usage_drop": "Usage drop",
+    "budget_cut": "Budget cut",
+    "competitor": "Competitor",
+    "negative_feedback": "Negative feedback",
+    "other": "Other",
+    "payment_failed": "Payment failed",
+}
+PERIOD_WORDS = {
+    "week": "last week",
+    "month": "in the last 30 days",
+    "quarter": "in the last 90 days",
+}
+
+
+def risk_phrase(kind: str) -> str:
+    return RISK_PHRASES.get(kind, f"{kind.replace('_', ' ')} risk")
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
+
+
+def money(amount: Decimal | int, currency: str = "USD") -> str:
+    """Whole currency units with thousands separators: $43,000; 1,200 CHF."""
+    whole = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    text = f"{whole:,.0f}"
+    sign = CURRENCY_SIGNS.get(currency)
+    if whole < 0:
+        text = text[1:]
+        return f"-{sign}{text}" if sign else f"-{text} {currency}"
+    return f"{sign}{text}" if sign else f"{text} {currency}"
+
+
+def short_money(amount: float, currency: str = "USD") -> str:
+    """Axis ticks: $250k, $1.2M."""
+    sign = CURRENCY_SIGNS.get(currency, "")
+    suffix = "" if sign else f" {currency}"
+    value = abs(amount)
+    if value >= 1_000_000:
+        text = f"{value / 1_000_000:.1f}".rstrip("0").rstrip(".") + "M"
+    elif value >= 1_000:
+        text = f"{value / 1_000:.0f}k"
+    else:
+        text = f"{value:.0f}"
+    return f"{'-' if amount < 0 else ''}{sign}{text}{suffix}"
+
+
+def percent(fraction: float) -> str:
+    """60%; rounded half up to a whole percent."""
+    return f"{Decimal(str(fraction * 100)).quantize(Decimal(1), rounding=ROUND_HALF_UP)}%"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def duration(delta: timedelta) -> str:
+    """A time at risk in the unit people use: hours under a day, days under two weeks,
+    weeks under four, then months of 30 days ("1 month", "3 months"), each rounded."""
+    hours = delta.total_seconds() / 3600
+    days = hours / 24
+    if days < 1:
+        return plural(max(_half_up(hours), 1), "hour")
+    if days < 14:
+        return plural(_half_up(days), "day")
+    if days < 28:
+        return plural(_half_up(days / 7), "week")
+    return plural(max(_half_up(days / 30), 1), "month")
+
+
+def _half_up(value: float) -> int:
+    return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))

@@ -1,0 +1,100 @@
+"""What Savedesk says in Slack about the revenue-at-risk report: the post (narrative,
+figures per kind, top root causes, payment line) and the leaders' App Home section.
+
+Built with slack_sdk's Block Kit models so Slack's limits are checked before Slack sees
+the payload; the words come from bot/reports (message.py, narrative.py).
+"""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    ImageBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
+
+from bot.reports.message import TITLES, figure_line, payment_line, ranked_line, title
+from bot.reports.model import Report
+from bot.reports.narrative import narrative
+from bot.reports.words import kind_label
+
+MAX_TEXT = 3000
+MAX_KINDS = 20
+
+
+def _section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=text[:MAX_TEXT]))
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_TEXT])])
+
+
+def working_text(period: str) -> str:
+    """The ephemeral answer to `/churn report`, before the post arrives."""
+    days = {"week": 7, "month": 30, "quarter": 90}[period]
+    return (
+        f"Working on the revenue-at-risk report for the last {days} days; it will be posted here."
+    )
+
+
+def report_blocks(report: Report) -> list[Block]:
+    """The narrative, then every figure overall and per kind, top lists, payment line."""
+    cur = report.currency
+    blocks: list[Block] = [
+        _section(" ".join(narrative(report))),
+        DividerBlock(),
+        _section(f"*All churn risks*\n{figure_line(report.overall, cur)}"),
+    ]
+    for kind, f in report.kinds[:MAX_KINDS]:
+        blocks.append(_section(f"*{kind_label(kind)}*\n{figure_line(f, cur)}"))
+    extra = []
+    if report.overall.root_causes:
+        extra.append(f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
+    if report.overall.competitors:
+        extra.append(f"*Top competitors*: {ranked_line(report.overall.competitors, cur)}")
+    extra.append(f"*Payment track*: {payment_line(report)}")
+    blocks.append(_section("\n".join(extra)))
+    return blocks
+
+
+def report_post(report: Report) -> tuple[str, list[dict]]:
+    """(notification text, blocks) of the posted report; the chart follows as a file."""
+    blocks = [
+        HeaderBlock(text=TITLES[report.period]),
+        *report_blocks(report),
+        _context(f"{title(report)}. The chart follows."),
+    ]
+    story = " ".join(narrative(report))
+    return f"{TITLES[report.period]}. {story}", [b.to_dict() for b in blocks]
+
+
+def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) -> list[Block]:
+    """The leaders' App Home section (at most 7 blocks, beside the case lists): the
+    narrative, the figures (one section), top lists and payment line, the latest chart."""
+    cur = report.currency
+    lines = [f"*All churn risks*: {figure_line(report.overall, cur)}"]
+    lines += [f"*{kind_label(k)}*: {figure_line(f, cur)}" for k, f in report.kinds[:MAX_KINDS]]
+    extra = [f"*Payment track*: {payment_line(report)}"]
+    if report.overall.root_causes:
+        extra.insert(0, f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
+    blocks: list[Block] = [
+        HeaderBlock(text="Revenue at risk"),
+        _section(" ".join(narrative(report))),
+        _section("\n".join(lines)),
+        _section("\n".join(extra)),
+    ]
+    if chart_url:
+        blocks.append(
+            ImageBlock(
+                slack_file={"url": chart_url},
+                alt_text="ARR at risk by kind, saveable and high risk, with ARR saved and churned",
+                title=chart_title[:2000],
+            )
+        )
+    blocks.append(_context(f"{title(report)}; refreshed when a case changes."))
+    return blocks

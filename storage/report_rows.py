@@ -1,0 +1,108 @@
+"""The case-level rows behind every figure of the report, for the CSV export (so finance
+can reconcile each total). Streamed from the database in batches, never held in memory.
+
+One row per case and figure: `saved`, `churned`, `moved_on` (closed in the window, with the
+survey's root cause, competitor and involuntary flag when surveys are stored), `at_risk`
+(open churn cases, with risk level and action-plan steps), `payment_case` (open payment
+track) and `overdue_invoice` (open invoices past due, with the ladder step reached).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, case, func, literal, null, select
+from sqlalchemy.orm import Session
+
+from storage.models import Account, Case
+from storage.report_tables import invoices, plan_steps, present, survey_answers, turnovers
+from storage.reports import Window, closed_in, open_cases, survey_of_churn
+
+COLUMNS = (
+    "figure", "case_id", "account", "account_name", "kind", "status", "risk",
+    "arr_at_risk", "arr_saved", "created_at", "closed_at", "plan_steps", "plan_done",
+    "involuntary", "root_cause", "competitor", "invoice_id", "amount_remaining",
+    "currency", "due_date", "ladder_step_days",
+)  # fmt: skip
+BATCH = 2000
+
+
+def _case_columns() -> list[Any]:
+    return [
+        Case.id.label("case_id"),
+        Account.external_id.label("account"),
+        Account.name.label("account_name"),
+        Case.kind,
+        Case.status,
+        Case.risk,
+        Case.arr_at_risk,
+        Case.arr_saved,
+        Case.created_at,
+        Case.closed_at,
+    ]
+
+
+def _stream(session: Session, figure: str, stmt: Any) -> Iterator[dict[str, Any]]:
+    for row in session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
+        yield {"figure": figure, **row}
+
+
+def closed_rows(session: Session, window: Window) -> Iterator[dict[str, Any]]:
+    """Cases saved, churned or moved on in the window (figure = the status)."""
+    cols = _case_columns()
+    stmt = select(*cols).join(Account, Account.id == Case.account_id)
+    if present(session, "survey_answers"):
+        on = survey_of_churn()
+        stmt = stmt.add_columns(
+            survey_answers.c.involuntary, survey_answers.c.root_cause, survey_answers.c.competitor
+        ).outerjoin(survey_answers, on)
+    stmt = stmt.where(closed_in(window)).order_by(Case.status, Case.closed_at, Case.id)
+    for row in session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
+        yield {"figure": row["status"], **row}
+
+
+def open_rows(session: Session) -> Iterator[dict[str, Any]]:
+    """Open churn cases (at risk now), with their action plans' steps and done steps."""
+    stmt = select(*_case_columns()).join(Account, Account.id == Case.account_id)
+    if present(session, "plan_steps"):
+        done = func.sum(case((plan_steps.c.done.is_(True), 1), else_=0))
+        per_case = (
+            select(
+                turnovers.c.case_id,
+                func.count(plan_steps.c.id).label("plan_steps"),
+                done.label("plan_done"),
+            )
+            .join(plan_steps, plan_steps.c.turnover_id == turnovers.c.id)
+            .group_by(turnovers.c.case_id)
+            .subquery()
+        )
+        stmt = stmt.add_columns(per_case.c.plan_steps, per_case.c.plan_done).outerjoin(
+            per_case, per_case.c.case_id == Case.id
+        )
+    yield from _stream(session, "at_risk", stmt.where(open_cases()).order_by(Case.kind, Case.id))
+
+
+def payment_rows(session: Session, today: date) -> Iterator[dict[str, Any]]:
+    """Open payment-track cases, then open invoices past due with their ladder step."""
+    stmt = select(*_case_columns()).join(Account, Account.id == Case.account_id)
+    yield from _stream(session, "payment_case", stmt.where(open_cases("payment")).order_by(Case.id))
+    if not present(session, "invoices"):
+        return
+    stmt = (
+        select(
+            null().label("case_id"),
+            Account.external_id.label("account"),
+            Account.name.label("account_name"),
+            invoices.c.invoice_id,
+            invoices.c.amount_remaining,
+            invoices.c.currency,
+            invoices.c.due_date,
+            func.coalesce(invoices.c.dunning_days, literal(0, Integer)).label("ladder_step_days"),
+        )
+        .join(Account, Account.id == invoices.c.account_id)
+        .where(invoices.c.status == "open", invoices.c.due_date < today)
+        .order_by(invoices.c.due_date, invoices.c.id)
+    )
+    yield from _stream(session, "overdue_invoice", stmt)

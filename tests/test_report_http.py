@@ -1,0 +1,118 @@
+"""`/churn report` and the leaders' App Home end to end: requests signed like Slack's over
+HTTP, cases made through the product's own commands and buttons, Slack played by the
+stand-in."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from slack_edge.messages import CaseAction
+from storage.models import Case
+from tests.conftest import RunningApp, eventually, seed_account
+
+RISK_VIEW = "case_risk_view"
+
+
+def press(app: RunningApp, action: CaseAction, case_id: int, user: str = "U0CSM") -> None:
+    payload = app.slack.block_action(
+        action.value, str(case_id), user_id=user, channel_id="C0CASES", message_ts="1.0"
+    )
+    assert app.slack.interactive(payload).status == 200
+
+
+def set_risk(app: RunningApp, case_id: int, risk: str) -> None:
+    values = {"risk": {"risk": {"type": "radio_buttons", "selected_option": {"value": risk}}}}
+    submit = app.slack.view_submission(
+        RISK_VIEW, values, user_id="U0CSM", private_metadata=json.dumps({"case_id": case_id})
+    )
+    assert app.slack.interactive(submit).status == 200
+    eventually(lambda: case_of_id(app, case_id).risk == risk)
+
+
+def case_of_id(app: RunningApp, case_id: int) -> Case:
+    with app.services.db.read() as session:
+        found = session.get(Case, case_id)
+        assert found is not None
+        return found
+
+
+def open_risk(app: RunningApp, external_id: str, arr: int, kind: str = "usage_drop") -> int:
+    account_id = seed_account(app.services, external_id, external_id.title(), arr=Decimal(arr))
+    assert app.slack.slash_command(f"risk {external_id} {kind} logins halved").status == 200
+    return eventually(lambda: _case_id(app, account_id))
+
+
+def _case_id(app: RunningApp, account_id: int) -> int | None:
+    with app.services.db.read() as session:
+        return session.scalar(select(Case.id).where(Case.account_id == account_id))
+
+
+def test_churn_report_posts_in_the_channel_with_its_chart(running_app: RunningApp) -> None:
+    app = running_app
+    saved = [open_risk(app, "initech", 30000), open_risk(app, "umbrella", 13000)]
+    at_risk = [open_risk(app, "hooli", 100000), open_risk(app, "stark", 50000)]
+    app.services.clock.advance(timedelta(days=3))
+    for case_id in saved:
+        press(app, CaseAction.SAVED, case_id)
+        eventually(lambda c=case_id: case_of_id(app, c).status == "saved")
+    set_risk(app, at_risk[0], "high")
+    app.tick()
+
+    response = app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0EXEC")
+    assert response.status == 200
+    assert response.json()["text"].startswith("Working on the revenue-at-risk report")
+    eventually(lambda: app.services.reports and _queued_report(app))
+    app.tick()
+    [post] = [m for m in app.standin.messages("C0EXEC") if m.get("blocks")]
+    text = json.dumps(post)
+    assert "Last week we saved 2 customers from usage-drop risk, worth $43,000." in text
+    assert "We have 2 customers at risk for that reason, worth $150,000 in ARR" in text
+    assert "the average time at risk is 3 days" in text
+    assert "We believe we can save $50,000; $100,000 remains at high risk of churn." in text
+    [chart] = [f for f in app.standin.files() if f.completed]
+    assert chart.channels == ["C0EXEC"] and (chart.content or b"").startswith(b"\x89PNG")
+
+
+def _queued_report(app: RunningApp) -> bool:
+    from storage.models import StoredReport
+
+    with app.services.db.read() as session:
+        return session.scalar(select(StoredReport.id)) is not None
+
+
+def test_bad_report_period_answers_usage(running_app: RunningApp) -> None:
+    response = running_app.slack.slash_command("report year")
+    assert response.status == 200
+    assert "`/churn report` takes one of week, month, quarter" in response.json()["text"]
+    running_app.tick()
+    assert running_app.standin.messages("C0GENERAL") == []
+
+
+def test_leaders_home_is_refreshed_after_a_case_change_at_most_once_a_minute(
+    running_app: RunningApp,
+) -> None:
+    app = running_app
+    open_risk(app, "hooli", 100000)
+    app.tick()
+    published = app.standin.calls("views.publish")
+    users = sorted(c.args["user_id"] for c in published)
+    assert users == ["U0ADMIN", "U0MGR"], "managers and admins, not the CSM"
+    home = app.standin.home_view("U0MGR")
+    assert home is not None and "Revenue at risk" in json.dumps(home)
+    assert "1 customer is at risk now, worth $100,000" in json.dumps(home)
+    open_risk(app, "stark", 50000)
+    app.tick()
+    assert len(app.standin.calls("views.publish")) == 2, "not again within the minute"
+    app.services.clock.advance(timedelta(seconds=61))
+    app.tick()
+    assert len(app.standin.calls("views.publish")) == 4
+    assert "2 customers are at risk now, worth $150,000" in json.dumps(
+        app.standin.home_view("U0MGR")
+    )
+    app.services.clock.advance(timedelta(minutes=5))
+    app.tick()
+    assert len(app.standin.calls("views.publish")) == 4, "nothing changed: no refresh"

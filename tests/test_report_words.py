@@ -1,0 +1,135 @@
+"""The report's words and picture: the narrative says exactly what the figures show, in
+numbers formatted for people, and the chart is a PNG in the colour-blind-safe palette."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from matplotlib.image import imread
+
+from bot.reports.chart import HIGH_RISK, SAVEABLE, SAVED, render_png
+from bot.reports.message import as_text
+from bot.reports.model import Figures, Report
+from bot.reports.narrative import narrative
+from bot.reports.words import duration, money, percent
+from slack_edge.report_messages import report_post
+
+END = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+D = Decimal
+SEED = Figures(
+    saved=2,
+    arr_saved=D(43000),
+    open=12,
+    arr_at_risk=D(250000),
+    arr_high_risk=D(60000),
+    age_seconds=12 * 30 * 86400.0,
+    plan_steps=20,
+    plan_done=12,
+)
+
+
+def report(*kinds: tuple[str, Figures], overall: Figures | None = None, **kw: object) -> Report:
+    return Report(
+        period="week",
+        start=END - timedelta(days=7),
+        end=END,
+        generated_at=END,
+        overall=overall or (kinds[0][1] if kinds else Figures()),
+        kinds=tuple(kinds),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def test_the_seed_sentences() -> None:
+    text = " ".join(narrative(report(("contact_left", SEED))))
+    assert text.startswith(
+        "Last week we saved 2 customers from main-contact-turnover risk, worth $43,000. "
+        "We have 12 customers at risk for that reason, worth $250,000 in ARR; the average "
+        "time at risk is 1 month and the recovery plans are 60% complete. We believe we can "
+        "save $190,000; $60,000 remains at high risk of churn."
+    )
+
+
+def test_the_lead_kind_is_the_one_with_most_arr_at_risk() -> None:
+    small = Figures(open=30, arr_at_risk=D(90000))
+    both = report(("usage_drop", small), ("contact_left", SEED), overall=SEED)
+    assert narrative(both)[0].startswith("Last week we saved 2 customers from main-contact")
+
+
+def test_a_plan_that_is_not_a_round_number_says_what_is_done() -> None:
+    odd = Figures(open=3, arr_at_risk=D(30000), plan_steps=12, plan_done=7, age_seconds=3 * 86400)
+    text = " ".join(narrative(report(("contact_left", odd))))
+    assert "7 of 12 recovery plan steps are done (58%)" in text
+    assert "complete" not in text.split("(58%)")[0]
+
+
+def test_no_plans_no_high_risk_no_saves_are_not_invented() -> None:
+    plain = Figures(open=1, arr_at_risk=D(5000), age_seconds=2 * 3600)
+    text = " ".join(narrative(report(("usage_drop", plain))))
+    assert "we saved no customer from usage-drop risk" in text
+    assert "plan" not in text
+    assert "We believe we can save all $5,000; none of it is at high risk." in text
+    assert "the average time at risk is 2 hours" in text
+    assert "no case was closed last week" in text
+    assert "1 customer is at risk now" in text
+
+
+def test_overall_sentence_with_churn_and_save_rate() -> None:
+    overall = Figures(
+        saved=3, arr_saved=D(50000), churned=2, arr_churned=D(30000), involuntary=1,
+        arr_involuntary=D(10000), moved_on=1, arr_moved_on=D(1000),
+    )  # fmt: skip
+    text = narrative(report(overall=overall))[-1]
+    assert text.startswith(
+        "Across all risks last week we saved 3 customers worth $50,000 and lost 2 customers "
+        "worth $30,000 (1 involuntary, through failed payment), moved on from 1: a save rate of 50%"
+    )
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "said"),
+    [(D("43000"), "USD", "$43,000"), (D("1234.5"), "EUR", "€1,235"), (D(900), "CHF", "900 CHF")],
+)
+def test_money(amount: Decimal, currency: str, said: str) -> None:
+    assert money(amount, currency) == said
+
+
+def test_durations_and_percent() -> None:
+    assert duration(timedelta(days=30)) == "1 month"
+    assert duration(timedelta(days=75)) == "3 months"  # 2.5 months, rounded half up
+    assert duration(timedelta(days=3, hours=4)) == "3 days"
+    assert duration(timedelta(days=15)) == "2 weeks"
+    assert percent(0.6) == "60%" and percent(7 / 12) == "58%" and percent(0.005) == "1%"
+
+
+def test_text_and_post_carry_every_figure() -> None:
+    r = report(("contact_left", SEED))
+    text = as_text(r)
+    assert "saveable $190,000, high risk $60,000" in text
+    assert "plans 60% complete (12/20)" in text
+    assert "Payment track: 0 open delinquent cases" in text
+    fallback, blocks = report_post(r)
+    assert fallback.startswith("Revenue at risk: the last 7 days. Last week we saved 2")
+    assert blocks[0]["type"] == "header" and len(blocks) <= 50
+
+
+def test_chart_is_a_png_in_the_palette() -> None:
+    other = Figures(open=2, arr_at_risk=D(80000), saved=1, arr_saved=D(20000))
+    png = render_png(report(("contact_left", SEED), ("usage_drop", other)))
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    pixels = (imread(io.BytesIO(png))[:, :, :3] * 255).round().astype(int)
+    colours = {tuple(p) for p in pixels.reshape(-1, 3)[::7]}
+    for hex_colour in (SAVEABLE, HIGH_RISK, SAVED):
+        rgb = tuple(int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert rgb in colours, f"{hex_colour} drawn"
+    assert pixels.shape[1] >= 900
+    assert render_png(report(("contact_left", SEED))) == render_png(
+        report(("contact_left", SEED))
+    ), "the same figures always give the same bytes"
+
+
+def test_an_empty_report_still_draws() -> None:
+    assert render_png(report()).startswith(b"\x89PNG")
