@@ -71,7 +71,7 @@ def test_asked_once_at_90_days_then_nudged_until_answered(
     press(app, "renewal_yes", check.id, "U0STRANGER")  # refused, only to the clicker
     assert "Only the CSM" in app.standin.wait_for_responses(1)[-1]["text"]
     press(app, "renewal_hold", check.id, "U0CSM")
-    modal = eventually(lambda: app.standin.views())[-1]
+    modal = eventually(lambda: [v for v in app.standin.views() if v.get("type") == "modal"])[-1]
     assert modal["callback_id"] == "renewal_hold_view" and "Acme" in json.dumps(modal)
     assert submit_hold(app, check.id, "U0CSM", "   ") == {
         "response_action": "errors",

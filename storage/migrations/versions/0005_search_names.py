@@ -47,6 +47,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_accounts_search_name", table_name="accounts")
-    op.create_index("ix_accounts_lower_name", "accounts", [sa.text("lower(name)")])
     with op.batch_alter_table("accounts", schema=None) as batch_op:
         batch_op.drop_column("search_name")
+    # after the batch: SQLite's batch mode rebuilds the table and would lose this index
+    op.create_index("ix_accounts_lower_name", "accounts", [sa.text("lower(name)")])
