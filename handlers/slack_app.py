@@ -1,4 +1,5 @@
-"""The Bolt app: every Slack surface registers its listeners here."""
+"""The Bolt app: every Slack surface (`handlers/listeners/<surface>`) registers its listeners
+here."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import cases, commands, events, home, offers, shortcuts
 from handlers.errors import handle_error
 from handlers.identity import BotIdentity
+from handlers.listeners import actions, commands, events, home, options, shortcuts, views
 
 
 def build_bolt_app(services: Services, auth_test: Any = None) -> App:
@@ -31,8 +32,9 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     bolt_logger.setLevel(level)
     app.error(handle_error)
     commands.register(app, services)
-    cases.register(app, services)
-    offers.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    options.register(app, services)
     shortcuts.register(app, services)
     events.register(app, services)
     home.register(app, services)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -27,10 +26,11 @@ from bot.amounts import parse_amount
 from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
 from slack_edge.messages import esc, kind_label
-from slack_edge.modals import CaseMeta, modal
+from slack_edge.modals import CaseMeta, NewCaseMeta, modal
 from storage.models import Account
 
 NEW_CASE = "new_case"
+NEW_CASE_FROM_MESSAGE = "new_case_from_message"
 REASSIGN = "case_reassign_view"
 RISK = "case_risk_view"
 NOTE = "case_note_view"
@@ -56,10 +56,11 @@ class NewCaseDraft:
     account: Account | None = None
     typed: str = ""
     candidates: int = 0
-    metadata: dict[str, Any] | None = None
+    metadata: NewCaseMeta = field(default_factory=NewCaseMeta)
 
 
-def new_case_modal(draft: NewCaseDraft) -> dict:
+def new_case_modal(draft: NewCaseDraft, callback: str = NEW_CASE) -> dict:
+    """The new-case modal; `callback` is NEW_CASE_FROM_MESSAGE when opened from a message."""
     account = draft.account
     picker = ExternalDataSelectElement(
         action_id=ACCOUNT_OPTIONS,
@@ -111,7 +112,7 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
             element=DatePickerElement(action_id="renewal"),
         ),
     ]
-    return modal(NEW_CASE, "Open churn case", "Open case", blocks, json.dumps(draft.metadata or {}))
+    return modal(callback, "Open churn case", "Open case", blocks, draft.metadata)
 
 
 @dataclass(frozen=True)

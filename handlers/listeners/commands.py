@@ -3,46 +3,52 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot import commands
 from bot.cases.models import Signal
 from bot.services import Services
+from handlers.acting import Acting, command
 from slack_edge import case_modals as views
-from slack_edge.case_list import case_list_blocks
+from slack_edge.case_list import LIMIT, case_list_blocks
 from slack_edge.messages import esc
+from slack_edge.modals import NewCaseMeta
 from slack_edge.usage import usage_blocks, usage_text
 
 
 def register(app: App, services: Services) -> None:
-    @app.command("/churn")
-    def churn(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        parsed = commands.parse(command.get("text", ""))
-        if isinstance(parsed, commands.Help | commands.Usage):
-            problem = parsed.problem if isinstance(parsed, commands.Usage) else None
-            ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
-        elif isinstance(parsed, commands.Cancel | commands.Risk):
-            _open(ack, command, client, services, parsed)
-        elif isinstance(parsed, commands.Cases):
-            ack()
-            text, blocks = case_list_blocks(services, parsed.scope, command["user_id"])
-            respond(text=text, blocks=blocks, response_type="ephemeral")
-        else:
-            problem = "`/churn report` is not switched on yet."
-            ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
+    app.command("/churn")(command(lambda call, ack: churn(services, call, ack)))
+
+
+def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
+    """Parse `/churn …` and answer: usage, a case, the new-case modal or a case list."""
+    parsed = commands.parse(call.meta.get("text", ""))
+    if isinstance(parsed, commands.Help | commands.Usage):
+        problem = parsed.problem if isinstance(parsed, commands.Usage) else None
+        ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
+    elif isinstance(parsed, commands.Cancel | commands.Risk):
+        _open(ack, call, services, parsed)
+    elif isinstance(parsed, commands.Cases):
+        ack()
+        listing = services.cases.listing(parsed.scope, call.user, LIMIT)
+        text, blocks = case_list_blocks(listing, parsed.scope)
+        assert call.respond is not None
+        call.respond(text=text, blocks=blocks, response_type="ephemeral")
+    else:
+        problem = "`/churn report` is not switched on yet."
+        ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
 
 
 def _open(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
+    ack: Callable[..., None],
+    call: Acting,
     services: Services,
     parsed: commands.Cancel | commands.Risk,
 ) -> None:
     """A known account (and kind) opens the case at once; anything else opens the modal."""
+    command = call.meta
     kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     match = services.cases.find_account(parsed.account or "")
@@ -54,15 +60,15 @@ def _open(
             account=match.account,
             typed=parsed.account or "",
             candidates=len(match.candidates),
-            metadata={"source": "/churn", "response_url": command.get("response_url")},
+            metadata=NewCaseMeta(source="/churn", response_url=command.get("response_url")),
         )
-        client.views_open(trigger_id=command["trigger_id"], view=views.new_case_modal(draft))
+        call.open_modal(views.new_case_modal(draft))
         return
     ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
     signal = Signal(
         kind=kind,
         source="/churn",
-        actor=command["user_id"],
+        actor=call.user,
         summary=summary,
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},

@@ -1,4 +1,5 @@
-"""HTTP webhooks from other systems. Thin: verify, parse in bot/, call one service, answer."""
+"""`POST /webhooks/signals`: churn signals from any system. Thin: verify, parse in bot/, call
+one service, answer."""
 
 from __future__ import annotations
 
@@ -18,11 +19,7 @@ SIGNATURE_HEADER = "X-Savedesk-Signature"
 
 
 def register(web: Flask, services: Services) -> None:
-    """Register the webhook routes; each exists only when its secret is set (else 404)."""
-    _register_signals(web, services)
-
-
-def _register_signals(web: Flask, services: Services) -> None:
+    """The route exists only when SIGNALS_WEBHOOK_SECRET is set (else 404)."""
     secret = services.settings.signals_webhook_secret
     if not secret:
         return
