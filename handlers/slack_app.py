@@ -10,8 +10,8 @@ from slack_bolt import App
 
 from bot.services import Services
 from handlers.errors import handle_error
-from handlers.identity import BotIdentity
 from handlers.listeners import actions, commands, events, home, options, shortcuts, views
+from slack_edge.identity import BotIdentity
 
 
 def build_bolt_app(services: Services, auth_test: Any = None) -> App:
