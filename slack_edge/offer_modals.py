@@ -15,16 +15,17 @@ from slack_sdk.models.blocks import (
     StaticSelectElement,
 )
 
+from bot.offers.models import OfferView
+from bot.vocab import OfferStatus
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
-from storage.models import Offer
 
 PROPOSE = "case_offer_view"
 COUNTER = "offer_counter_view"
 FIELDS = ("type", "value", "discount_pct", "duration", "justification", "tried")
 
 
-def _history(offers: list[Offer], currency: str) -> list[Any]:
+def _history(offers: list[OfferView], currency: str) -> list[Any]:
     if not offers:
         return [ContextBlock(elements=[MarkdownTextObject(text="No offers on this case yet.")])]
     lines = [f"• {describe_offer(o, currency)} — {offer_status_line(o, currency)}" for o in offers]
@@ -35,7 +36,7 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
         {
             OFFER_TYPES.get(o.type, o.type)
             for o in offers
-            if o.status == "rejected" or o.outcome == "declined"
+            if o.status == OfferStatus.REJECTED or o.outcome == "declined"
         }
     )
     if refused:
@@ -44,13 +45,13 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
     return blocks
 
 
-def tried_so_far(offers: list[Offer], currency: str) -> str:
+def tried_so_far(offers: list[OfferView], currency: str) -> str:
     return "\n".join(f"{describe_offer(o, currency)} ({o.outcome or o.status})" for o in offers)[
         :3000
     ]
 
 
-def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
+def propose_modal(case_id: int, offers: list[OfferView], currency: str) -> dict:
     types = [Option(text=label, value=key) for key, label in OFFER_TYPES.items()]
     tried = tried_so_far(offers, currency)
     blocks = [

@@ -74,10 +74,32 @@ class Opened:
 
 
 @dataclass(frozen=True)
+class AccountView:
+    """An account as a listing shows it: a frozen copy, never the ORM row."""
+
+    id: int
+    name: str
+    external_id: str
+    currency: str
+
+    @classmethod
+    def of(cls, account: Account) -> AccountView:
+        return cls(account.id, account.name, account.external_id, account.currency)
+
+
+@dataclass(frozen=True)
 class CaseItem:
-    case: Case
-    account: Account
+    """One line of a case listing (`/churn cases`, App Home): frozen copies of the case and
+    its account, and the thread's permalink when known."""
+
+    case: CaseView
+    account: AccountView
     link: str | None
+
+    @classmethod
+    def of(cls, case: Case, account: Account, link: str | None) -> CaseItem:
+        """Copy the rows while their session is still open."""
+        return cls(CaseView.of(case), AccountView.of(account), link)
 
 
 @dataclass(frozen=True)

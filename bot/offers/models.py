@@ -1,0 +1,43 @@
+"""The words of the save-offer domain that leave it: a frozen view of an offer, handed to
+handlers and Block Kit builders instead of the ORM row (which belongs to its session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from storage.models import Offer
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """A save offer as the propose modal's history shows it. `value` and `counter_value` are
+    in the account's currency; `status` is an `OfferStatus` value, `outcome` "accepted",
+    "declined" or None."""
+
+    id: int
+    type: str
+    value: Decimal
+    discount_pct: Decimal | None
+    duration: str | None
+    status: str
+    decided_by: str | None
+    counter_value: Decimal | None
+    decision_note: str | None
+    outcome: str | None
+
+    @classmethod
+    def of(cls, offer: Offer) -> OfferView:
+        """Copy the row's columns while its session is still open."""
+        return cls(
+            id=offer.id,
+            type=offer.type,
+            value=offer.value,
+            discount_pct=offer.discount_pct,
+            duration=offer.duration,
+            status=offer.status,
+            decided_by=offer.decided_by,
+            counter_value=offer.counter_value,
+            decision_note=offer.decision_note,
+            outcome=offer.outcome,
+        )
