@@ -6,17 +6,13 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    NumberInputElement,
-    Option,
-    PlainTextInputElement,
     SectionBlock,
-    StaticSelectElement,
 )
 
 from bot.offers.models import OfferView
 from bot.vocab import OfferStatus
+from slack_edge import inputs
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
 
@@ -52,66 +48,29 @@ def tried_so_far(offers: list[OfferView], currency: str) -> str:
 
 
 def propose_modal(case_id: int, offers: list[OfferView], currency: str) -> dict:
-    types = [Option(text=label, value=key) for key, label in OFFER_TYPES.items()]
+    """The propose modal, with the case's earlier offers and a warning on refused types."""
     tried = tried_so_far(offers, currency)
     blocks = [
         *_history(offers, currency),
-        InputBlock(
-            block_id="type",
-            label="Offer type",
-            element=StaticSelectElement(action_id="type", options=types),
-        ),
-        InputBlock(
-            block_id="value",
-            label=f"Value ({currency})",
+        inputs.choice("type", "Offer type", OFFER_TYPES),
+        inputs.number(
+            "value",
+            f"Value ({currency})",
             hint="What the concession costs us, in the account's currency.",
-            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
         ),
-        InputBlock(
-            block_id="discount_pct",
-            label="Discount %",
-            optional=True,
-            element=NumberInputElement(action_id="discount_pct", is_decimal_allowed=True),
+        inputs.number("discount_pct", "Discount %", optional=True),
+        inputs.text(
+            "duration", "Duration", 100, multiline=False, optional=True, placeholder="e.g. 3 months"
         ),
-        InputBlock(
-            block_id="duration",
-            label="Duration",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="duration", max_length=100, placeholder="e.g. 3 months"
-            ),
-        ),
-        InputBlock(
-            block_id="justification",
-            label="Justification",
-            element=PlainTextInputElement(
-                action_id="justification", multiline=True, max_length=2500
-            ),
-        ),
-        InputBlock(
-            block_id="tried",
-            label="Already tried",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="tried", multiline=True, max_length=2500, initial_value=tried or None
-            ),
-        ),
+        inputs.text("justification", "Justification", 2500),
+        inputs.text("tried", "Already tried", 2500, optional=True, initial_value=tried or None),
     ]
     return modal(PROPOSE, "Propose save offer", "Propose", blocks, CaseMeta(case_id))
 
 
 def counter_modal(offer_id: int) -> dict:
     blocks = [
-        InputBlock(
-            block_id="value",
-            label="Counter value",
-            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
-        ),
-        InputBlock(
-            block_id="note",
-            label="Note",
-            optional=True,
-            element=PlainTextInputElement(action_id="note", multiline=True, max_length=1000),
-        ),
+        inputs.number("value", "Counter value"),
+        inputs.text("note", "Note", 1000, optional=True),
     ]
     return modal(COUNTER, "Counter offer", "Counter", blocks, OfferMeta(offer_id))
