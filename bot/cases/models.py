@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy import Policy
+from bot.snapshot import snapshot
 from bot.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from storage.models import Account, Case
 
@@ -84,7 +85,7 @@ class AccountView:
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
-        return cls(account.id, account.name, account.external_id, account.currency)
+        return snapshot(cls, account)
 
 
 @dataclass(frozen=True)
@@ -130,18 +131,4 @@ class CaseView:
     @classmethod
     def of(cls, case: Case) -> CaseView:
         """Copy the row's columns while its session is still open."""
-        return cls(
-            id=case.id,
-            account_id=case.account_id,
-            track=case.track,
-            kind=case.kind,
-            status=case.status,
-            risk=case.risk,
-            owner=case.owner,
-            csm=case.csm,
-            arr_at_risk=case.arr_at_risk,
-            renewal_date=case.renewal_date,
-            created_at=case.created_at,
-            snoozed_until=case.snoozed_until,
-            closed_at=case.closed_at,
-        )
+        return snapshot(cls, case)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from bot.snapshot import snapshot
 from storage.models import Offer
 
 
@@ -29,15 +30,4 @@ class OfferView:
     @classmethod
     def of(cls, offer: Offer) -> OfferView:
         """Copy the row's columns while its session is still open."""
-        return cls(
-            id=offer.id,
-            type=offer.type,
-            value=offer.value,
-            discount_pct=offer.discount_pct,
-            duration=offer.duration,
-            status=offer.status,
-            decided_by=offer.decided_by,
-            counter_value=offer.counter_value,
-            decision_note=offer.decision_note,
-            outcome=offer.outcome,
-        )
+        return snapshot(cls, offer)

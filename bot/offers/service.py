@@ -9,7 +9,7 @@ and an undecided request nudges its approvers on the escalation timings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -151,15 +151,21 @@ class OfferService:
         )
         self.cases.record(session, case, account, offer.proposer, "offer_proposed", text)
         self._post_request(session, case, account, offer, approvers)
-        now = self.clock.now()
+        delay = self.policy.escalation.acknowledge_within
+        self._schedule_nudge(session, offer, 1, self.clock.now(), delay)
+
+    def _schedule_nudge(
+        self, session: Session, offer: Offer, n: int, now: datetime, delay: timedelta
+    ) -> None:
+        """The `n`th reminder to the approvers, `delay` of business time after `now` (UTC)."""
         step_store.schedule(
             session,
-            key=f"offer:{offer.id}:nudge:1",
+            key=f"offer:{offer.id}:nudge:{n}",
             kind=NUDGE,
-            due_at=add_business_delay(now, self.policy.escalation.acknowledge_within, self.policy),
+            due_at=add_business_delay(now, delay, self.policy),
             now=now,
-            case_id=case.id,
-            payload={"offer_id": offer.id, "n": 1},
+            case_id=offer.case_id,
+            payload={"offer_id": offer.id, "n": n},
         )
 
     def _post_request(
@@ -321,12 +327,4 @@ class OfferService:
                     session, now, person, root, text + "\n<{thread_link}|Open the thread>"
                 )
         n = int(step.payload.get("n", 1)) + 1
-        step_store.schedule(
-            session,
-            key=f"offer:{offer.id}:nudge:{n}",
-            kind=NUDGE,
-            due_at=add_business_delay(now, self.policy.escalation.repeat_every, self.policy),
-            now=now,
-            case_id=case.id,
-            payload={"offer_id": offer.id, "n": n},
-        )
+        self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)
