@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.policy import Policy
 from bot.services import Services, assemble
 from bot.settings import Settings
-from handlers.home import user_home
+from handlers.listeners.home import user_home
 from slack_edge.clients import delivery_client, interactive_client
 from slack_edge.transport import WebTransport
 

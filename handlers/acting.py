@@ -1,74 +1,197 @@
-"""What every button and modal listener needs, said once: ack first (Slack's 3 s), who acted,
-the button's decoded value, and a `Refused` turned into the answer Slack shows.
+"""What every listener needs, said once: ack first (Slack's 3 s), who acted, the decoded
+button value or typed `private_metadata`, and a `Refused` turned into the answer Slack shows.
 
-A button refused answers the clicker ephemerally (nothing changed); a modal refused answers
-with inline `response_action: errors` on the field named (Slack docs: view_submission).
+A button, command or shortcut refused answers only the person ephemerally (nothing changed);
+a modal refused answers with inline `response_action: errors` on the field named (Slack docs:
+view_submission). Listeners get an `Acting` and never read `body["actions"]`,
+`private_metadata` or Bolt's client themselves.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import Ack, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.cases.models import Refused
+from slack_edge.modals import Meta, decode
+from slack_edge.surface import Surface
+
+log = logging.getLogger(__name__)
+
+Errors = dict[str, str]
+After = Callable[[], None]
+"""A submission's work that runs once the modal has been acknowledged (closed)."""
 
 
 @dataclass(frozen=True)
-class Press:
-    """A button press: who pressed it, the id its value carries, and how to answer."""
+class Update:
+    """A submission answered by replacing the modal with `view` (`response_action: update`,
+    Slack docs: view_submission), e.g. the kind picker leading on to the turnover modal."""
+
+    view: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Acting:
+    """One person's press, submission, command or shortcut: who, the decoded value or
+    metadata (`meta`), the raw payload for what is surface-specific, and how to answer."""
 
     user: str
-    value: int
+    meta: Any
     body: dict[str, Any]
-    respond: Respond
-    client: WebClient
+    slack: Surface
+    respond: Respond | None = None
+    values: dict[str, Any] = field(default_factory=dict)
+    """A modal's `state.values`; empty for other surfaces."""
+
+    def tell(self, text: str) -> None:
+        """Only this person sees it; the message they clicked stays as it is."""
+        if self.respond is not None:
+            self.respond(text=text, response_type="ephemeral", replace_original=False)
+
+    def open_modal(self, view: dict[str, Any]) -> None:
+        """Open `view` on the trigger of this interaction (valid for 3 s)."""
+        self.slack.open_modal(self.body["trigger_id"], view)
 
 
-def refuse(respond: Respond, body: dict[str, Any], client: WebClient, why: str) -> None:
+def refuse(respond: Respond | None, body: dict[str, Any], slack: Surface, why: str) -> None:
     """Tell only the clicker why nothing happened."""
-    if body.get("response_url"):
+    if respond is not None and body.get("response_url"):
         respond(text=f":no_entry: {why}", response_type="ephemeral", replace_original=False)
         return
     channel = (body.get("channel") or {}).get("id")
     if channel:
-        client.chat_postEphemeral(
-            channel=channel, user=body["user"]["id"], text=f":no_entry: {why}"
-        )
+        slack.ephemeral(channel, body["user"]["id"], f":no_entry: {why}")
 
 
-def button(act: Callable[[Press], None]) -> Callable[..., None]:
-    """A Bolt action listener: ack, decode the press, run `act`, answer a Refused."""
+def case_id(value: str | None) -> int:
+    """The value of a case or offer button: the row's id."""
+    return int(value or "")
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+
+def button(
+    act: Callable[[Acting], None], value: Callable[[str | None], Any] = case_id
+) -> Callable[..., None]:
+    """A Bolt action listener: ack, decode the button's value with `value`, run `act`,
+    answer a Refused ephemerally."""
+
+    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
-        press = Press(body["user"]["id"], int(body["actions"][0]["value"]), body, respond, client)
+        slack = Surface(client)
+        meta = value(body["actions"][0].get("value"))
         try:
-            act(press)
+            act(Acting(body["user"]["id"], meta, body, slack, respond))
         except Refused as why:
-            refuse(respond, body, client, str(why))
+            refuse(respond, body, slack, str(why))
 
     return listener
 
 
 def submission(
-    act: Callable[[str, dict[str, Any]], dict[str, str] | None], refused_field: str
+    act: Callable[[Acting], Errors | After | Update | None],
+    refused_field: str,
+    meta: type[Meta] | None = None,
 ) -> Callable[..., None]:
-    """A Bolt view listener: `act(user, view)` returns field errors (or None when done); a
-    Refused becomes an inline error on `refused_field`."""
+    """A Bolt view listener. `meta` is the typed `private_metadata` the modal carries
+    (`slack_edge.modals`). `act` returns field errors, nothing (done), the view that
+    replaces the modal, or work to run after the ack; a Refused becomes an inline error on
+    `refused_field`."""
 
-    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
+        decoded = decode(meta, view.get("private_metadata")) if meta is not None else None
+        values = view["state"]["values"]
+        acting = Acting(body["user"]["id"], decoded, body, Surface(client), None, values)
         try:
-            errors = act(body["user"]["id"], view)
+            result = act(acting)
         except Refused as why:
             ack(response_action="errors", errors={refused_field: str(why)})
             return
-        if errors:
-            ack(response_action="errors", errors=errors)
+        if isinstance(result, Update):
+            ack(response_action="update", view=result.view)
             return
+        if isinstance(result, dict):
+            if result:
+                ack(response_action="errors", errors=result)
+                return
+            result = None
         ack()
+        if result is not None:
+            result()
+
+    return listener
+
+
+class _Once:
+    """Bolt's ack for a command, remembering whether it was called (a command is acked
+    once, with or without an immediate answer)."""
+
+    def __init__(self, ack: Ack) -> None:
+        self._ack = ack
+        self.done = False
+
+    def __call__(self, **answer: Any) -> None:
+        self.done = True
+        self._ack(**answer)
+
+
+def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[..., None]:
+    """A Bolt command listener: `act(acting, ack)` acks (with an immediate answer or not)
+    before slow work; a Refused answers only the person, as the ack or ephemerally."""
+
+    def listener(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
+        once = _Once(ack)
+        acting = Acting(command["user_id"], command, command, Surface(client), respond)
+        try:
+            act(acting, once)
+        except Refused as why:
+            if once.done:
+                acting.tell(f":no_entry: {why}")
+            else:
+                once(response_type="ephemeral", text=f":no_entry: {why}")
+        if not once.done:
+            once()
+
+    return listener
+
+
+def shortcut(act: Callable[[Acting], None]) -> Callable[..., None]:
+    """A Bolt shortcut listener: ack, run `act` with the shortcut payload as `meta`."""
+
+    def listener(ack: Ack, shortcut: dict[str, Any], respond: Respond, client: Any) -> None:
+        ack()
+        slack = Surface(client)
+        try:
+            act(Acting(shortcut["user"]["id"], shortcut, shortcut, slack, respond))
+        except Refused as why:
+            refuse(respond, shortcut, slack, str(why))
+
+    return listener
+
+
+def event(act: Callable[[Acting, BoltContext], None]) -> Callable[..., None]:
+    """A Bolt event listener (Bolt has already acked): `meta` is the event. Nobody waits on
+    an event, so a Refused is only logged."""
+
+    def listener(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: Any
+    ) -> None:
+        user = str(event.get("user") or "")
+        try:
+            act(Acting(user, event, body, Surface(client)), context)
+        except Refused as why:
+            log.info("event %s refused: %s", event.get("type"), why)
+
+    return listener
+
+
+def options(act: Callable[[str], list[dict[str, Any]]]) -> Callable[..., None]:
+    """A Bolt options (type-ahead) listener: `act(typed)` returns the options to offer."""
+
+    def listener(ack: Ack, payload: dict[str, Any]) -> None:
+        ack(options=act(str(payload.get("value", ""))))
 
     return listener

@@ -3,17 +3,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from slack_bolt import App, Respond
 
 from bot.finance.views import NotAllowed, listing_text
 from bot.services import Services
-from handlers.acting import Press, button, submission
+from handlers.acting import Acting, button, submission
 from slack_edge.case_modals import field_value
 from slack_edge.finance_messages import HOLD_VIEW, REASON, RenewalAction, hold_modal
 from slack_edge.messages import esc
-from slack_edge.modals import RenewalMeta, decode
+from slack_edge.modals import RenewalMeta
 
 
 def register(app: App, services: Services) -> None:
@@ -21,25 +19,25 @@ def register(app: App, services: Services) -> None:
     (not the CSM / finance, already answered) answers only the clicker."""
     renewals = services.finance.renewals
 
-    def yes(press: Press) -> None:
-        renewals.answer(press.value, press.user, "yes", None, services.clock.now())
+    def yes(press: Acting) -> None:
+        renewals.answer(press.meta, press.user, "yes", None, services.clock.now())
 
-    def hold(press: Press) -> None:
-        name = renewals.may_answer(press.value, press.user)
-        view = hold_modal(press.value, esc(name))
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+    def hold(press: Acting) -> None:
+        name = renewals.may_answer(press.meta, press.user)
+        view = hold_modal(press.meta, esc(name))
+        press.open_modal(view)
 
-    def hold_submitted(user: str, view: dict[str, Any]) -> dict[str, str] | None:
-        reason = str(field_value(view["state"]["values"], REASON, REASON) or "").strip()
+    def hold_submitted(sent: Acting) -> dict[str, str] | None:
+        reason = str(field_value(sent.values, REASON, REASON) or "").strip()
         if not reason:
             return {REASON: "Say why the invoice should be held."}
-        check_id = decode(RenewalMeta, view["private_metadata"]).check_id
-        renewals.answer(check_id, user, "hold", reason, services.clock.now())
+        check_id = sent.meta.check_id
+        renewals.answer(check_id, sent.user, "hold", reason, services.clock.now())
         return None
 
     app.action(RenewalAction.YES.value)(button(yes))
     app.action(RenewalAction.HOLD.value)(button(hold))
-    app.view(HOLD_VIEW)(submission(hold_submitted, REASON))
+    app.view(HOLD_VIEW)(submission(hold_submitted, REASON, RenewalMeta))
 
 
 def answer_invoices(services: Services, user: str, overdue: bool, respond: Respond) -> None:

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from slack_sdk import WebClient
-
 from bot.cases.models import Refused
 from bot.services import Services
+from handlers.acting import Acting, button
 from slack_edge.case_modals import loading_modal, refusal_modal
+from slack_edge.surface import Surface
 
 
 def open_decided(
     services: Services,
-    client: WebClient,
+    slack: Surface,
     trigger_id: str,
     title: str,
     decide: Callable[[], dict],
@@ -31,12 +31,23 @@ def open_decided(
     click ephemerally); otherwise the loading modal is replaced by the refusal.
     """
     if services.team.known():
-        client.views_open(trigger_id=trigger_id, view=decide())
+        slack.open_modal(trigger_id, decide())
         return
-    opened = client.views_open(trigger_id=trigger_id, view=loading_modal(title))
-    view_id = str(opened["view"]["id"])
+    view_id = slack.open_modal(trigger_id, loading_modal(title))
     try:
         view = decide()
     except Refused as why:
         view = refusal_modal(title, str(why))
-    client.views_update(view_id=view_id, view=view)
+    slack.update_modal(view_id, view)
+
+
+def modal_button(
+    services: Services, title: str, decide: Callable[[Acting], dict]
+) -> Callable[..., None]:
+    """A button whose modal is decided (may this person?) and opened with nothing slow
+    before `views.open` (handlers.modals); a refusal answers only the clicker."""
+
+    def open_modal(press: Acting) -> None:
+        open_decided(services, press.slack, press.body["trigger_id"], title, lambda: decide(press))
+
+    return button(open_modal)

@@ -1,4 +1,5 @@
-"""The Bolt app: every Slack surface registers its listeners here."""
+"""The Bolt app: every Slack surface (`handlers/listeners/<surface>`) registers its listeners
+here."""
 
 from __future__ import annotations
 
@@ -7,20 +8,10 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import (
-    bolt_logs,
-    cases,
-    commands,
-    events,
-    finance,
-    home,
-    offers,
-    shortcuts,
-    survey,
-    turnover,
-)
+from handlers import bolt_logs, finance, survey, turnover
 from handlers.errors import handle_error
-from handlers.identity import BotIdentity
+from handlers.listeners import actions, commands, events, home, options, shortcuts, views
+from slack_edge.identity import BotIdentity
 
 
 def build_bolt_app(services: Services, auth_test: Any = None) -> App:
@@ -38,8 +29,9 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     )
     app.error(handle_error)
     commands.register(app, services)
-    cases.register(app, services)
-    offers.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)
+    options.register(app, services)
     shortcuts.register(app, services)
     events.register(app, services)
     home.register(app, services)

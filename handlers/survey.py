@@ -7,13 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot.cases.models import Refused
 from bot.services import Services
 from bot.survey.answers import InvalidSurvey, SurveyField
 from handlers.acting import refuse
 from slack_edge.modals import SurveyMeta, decode
+from slack_edge.surface import Surface
 from slack_edge.survey_messages import SurveyAction
 from slack_edge.survey_modals import SUBMIT, competitor_options, read_form, survey_modal
 
@@ -21,14 +21,14 @@ from slack_edge.survey_modals import SUBMIT, competitor_options, read_form, surv
 def register(app: App, services: Services) -> None:
     survey = services.survey
 
-    def open_survey(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def open_survey(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         try:
             prompt = survey.prompt(int(body["actions"][0]["value"]), body["user"]["id"])
         except (Refused, ValueError) as why:
-            refuse(respond, body, client, str(why))
+            refuse(respond, body, Surface(client), str(why))
             return
-        client.views_open(trigger_id=body["trigger_id"], view=survey_modal(prompt))
+        Surface(client).open_modal(body["trigger_id"], survey_modal(prompt))
 
     app.action(SurveyAction.FILL.value)(open_survey)
     app.action(SurveyAction.EDIT.value)(open_survey)

@@ -10,12 +10,12 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
 
 from bot.cases.models import Refused, Signal
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers.acting import Press, button, refuse, submission
+from handlers.acting import Acting, button, refuse, submission
+from slack_edge.surface import Surface
 from slack_edge.turnover_messages import TurnoverAction
 from slack_edge.turnover_modals import (
     TurnoverMeta,
@@ -29,9 +29,9 @@ from slack_edge.turnover_modals import (
 log = logging.getLogger(__name__)
 
 
-def open_turnover_modal(client: WebClient, trigger_id: str, label: str, meta: TurnoverMeta) -> None:
+def open_turnover_modal(slack: Surface, trigger_id: str, label: str, meta: TurnoverMeta) -> None:
     """Open the empty turnover modal for an account (the /churn command's way in)."""
-    client.views_open(trigger_id=trigger_id, view=turnover_modal(label, meta, None))
+    slack.open_modal(trigger_id, turnover_modal(label, meta, None))
 
 
 def register(app: App, services: Services) -> None:
@@ -42,32 +42,32 @@ def register(app: App, services: Services) -> None:
 def _register_buttons(app: App, services: Services) -> None:
     turnover = services.turnover
 
-    def fill(press: Press) -> None:
-        target = turnover.for_case(press.value, press.user)
+    def fill(press: Acting) -> None:
+        target = turnover.for_case(press.meta, press.user)
         meta = TurnoverMeta(target.account_id, case_id=target.case_id, source="signals")
-        open_turnover_modal(press.client, press.body["trigger_id"], target.account_label, meta)
+        open_turnover_modal(press.slack, press.body["trigger_id"], target.account_label, meta)
 
-    def update(press: Press) -> None:
-        target = turnover.for_turnover(press.value, press.user)
+    def update(press: Acting) -> None:
+        target = turnover.for_turnover(press.meta, press.user)
         assert target.plan is not None
         meta = TurnoverMeta(
             target.account_id, case_id=target.case_id, turnover_id=target.plan.turnover_id
         )
         view = turnover_modal(target.account_label, meta, target.plan.answers)
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+        press.open_modal(view)
 
-    def assign(press: Press) -> None:
-        target = turnover.for_turnover(press.value, press.user)
+    def assign(press: Acting) -> None:
+        target = turnover.for_turnover(press.meta, press.user)
         assert target.plan is not None
         view = assign_modal(target.plan)
-        press.client.views_open(trigger_id=press.body["trigger_id"], view=view)
+        press.open_modal(view)
 
     app.action(TurnoverAction.FILL.value)(button(fill))
     app.action(TurnoverAction.UPDATE.value)(button(update))
     app.action(TurnoverAction.ASSIGN.value)(button(assign))
 
     @app.action(TurnoverAction.STEP.value)
-    def step(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def step(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         action = body["actions"][0]
         try:
@@ -79,7 +79,7 @@ def _register_buttons(app: App, services: Services) -> None:
         try:
             turnover.tick(step_id, body["user"]["id"], done)
         except Refused as why:
-            refuse(respond, body, client, str(why))
+            refuse(respond, body, Surface(client), str(why))
 
 
 def _register_views(app: App, services: Services) -> None:
@@ -89,11 +89,10 @@ def _register_views(app: App, services: Services) -> None:
     def answers(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         _submit_answers(services, ack, body, view)
 
-    def assigned(user: str, view: dict[str, Any]) -> dict[str, str] | None:
-        chosen = read_assignment(view["state"]["values"])
+    def assigned(sent: Acting) -> None:
+        chosen = read_assignment(sent.values)
         if chosen is not None:  # None: the "every step is done" modal
-            turnover.assign(chosen[0], user, chosen[1])
-        return None
+            turnover.assign(chosen[0], sent.user, chosen[1])
 
     app.view(TurnoverView.ASSIGN.value)(submission(assigned, "step"))
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
-from bot.cases.models import CaseItem
-from bot.services import Services
+from bot.cases.models import CaseItem, CaseListing
 from slack_edge.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
 
 SCOPE_TITLES = {"mine": "Your open cases", "open": "Open cases", "all": "All cases"}
@@ -23,8 +22,8 @@ def case_line(item: CaseItem) -> str:
     )
 
 
-def case_list_blocks(services: Services, scope: str, user: str) -> tuple[str, list[dict]]:
-    listing = services.cases.listing(scope, user, LIMIT)
+def case_list_blocks(listing: CaseListing, scope: str) -> tuple[str, list[dict]]:
+    """The `/churn cases` answer for `scope` (mine, open, all): text and blocks."""
     title = SCOPE_TITLES[scope]
     if not listing.items:
         text = f"{title}: none."

@@ -2,38 +2,31 @@
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from slack_sdk.models.blocks import (
     ContextBlock,
-    DatePickerElement,
-    DateTimePickerElement,
     ExternalDataSelectElement,
-    InputBlock,
     MarkdownTextObject,
-    NumberInputElement,
     Option,
-    PlainTextInputElement,
-    RadioButtonsElement,
     SectionBlock,
-    StaticSelectElement,
-    UserSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
 from bot.cases.models import MOVE_ON_REASONS, RISKS
 from bot.policy import KINDS
+from slack_edge import inputs
 from slack_edge.messages import esc, kind_label
-from slack_edge.modals import CaseMeta, modal
+from slack_edge.modals import CaseMeta, NewCaseMeta, modal
 from slack_edge.text import OPTION_TEXT, PLAIN_INPUT, plain
 from storage.models import Account
 
 NEW_CASE = "new_case"
+NEW_CASE_FROM_MESSAGE = "new_case_from_message"
 REASSIGN = "case_reassign_view"
 RISK = "case_risk_view"
 NOTE = "case_note_view"
@@ -59,10 +52,11 @@ class NewCaseDraft:
     account: Account | None = None
     typed: str = ""
     candidates: int = 0
-    metadata: dict[str, Any] | None = None
+    metadata: NewCaseMeta = field(default_factory=NewCaseMeta)
 
 
-def new_case_modal(draft: NewCaseDraft) -> dict:
+def new_case_modal(draft: NewCaseDraft, callback: str = NEW_CASE) -> dict:
+    """The new-case modal; `callback` is NEW_CASE_FROM_MESSAGE when opened from a message."""
     account = draft.account
     picker = ExternalDataSelectElement(
         action_id=ACCOUNT_OPTIONS,
@@ -70,8 +64,6 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
         min_query_length=1,
         initial_option=account_option(account) if account else None,
     )
-    kinds = [Option(text=kind_label(k), value=k) for k in KINDS]
-    initial_kind = next(o for o in kinds if o.value == draft.kind)
     blocks: list[Any] = []
     if draft.typed and account is None:
         typed = esc(plain(draft.typed, 100))  # as typed, shown in mrkdwn: escaped once
@@ -82,40 +74,21 @@ def new_case_modal(draft: NewCaseDraft) -> dict:
         )
         blocks.append(ContextBlock(elements=[MarkdownTextObject(text=hint)]))
     blocks += [
-        InputBlock(block_id="account", label="Account", element=picker),
-        InputBlock(
-            block_id="kind",
-            label="Kind",
-            element=StaticSelectElement(
-                action_id="kind", options=kinds, initial_option=initial_kind
-            ),
-        ),
-        InputBlock(
-            block_id="reason",
-            label="Stated reason (the customer's words)",
+        inputs.field("account", "Account", picker),
+        inputs.choice("kind", "Kind", {k: kind_label(k) for k in KINDS}, draft.kind),
+        inputs.text(
+            "reason",
+            "Stated reason (the customer's words)",
+            3000,
             optional=True,
-            element=PlainTextInputElement(
-                action_id="reason",
-                multiline=True,
-                max_length=3000,
-                initial_value=plain(draft.reason, PLAIN_INPUT) or None,
-            ),
+            initial_value=plain(draft.reason, PLAIN_INPUT) or None,
         ),
-        InputBlock(
-            block_id="arr",
-            label="ARR at risk",
-            hint="Leave empty to use the account's ARR.",
-            optional=True,
-            element=NumberInputElement(action_id="arr", is_decimal_allowed=True, min_value="0"),
+        inputs.number(
+            "arr", "ARR at risk", True, "Leave empty to use the account's ARR.", min_value="0"
         ),
-        InputBlock(
-            block_id="renewal",
-            label="Renewal date",
-            optional=True,
-            element=DatePickerElement(action_id="renewal"),
-        ),
+        inputs.day("renewal", "Renewal date"),
     ]
-    return modal(NEW_CASE, "Open churn case", "Open case", blocks, json.dumps(draft.metadata or {}))
+    return modal(callback, "Open churn case", "Open case", blocks, draft.metadata)
 
 
 @dataclass(frozen=True)
@@ -174,73 +147,32 @@ def _case_modal(callback: str, case_id: int, title: str, submit: str, blocks: li
 
 
 def reassign_modal(case_id: int, owner: str | None) -> dict:
-    picker = UserSelectElement(
-        action_id="owner", placeholder="Pick the new owner", initial_user=owner
-    )
-    return _case_modal(
-        REASSIGN,
-        case_id,
-        "Reassign case",
-        "Reassign",
-        [InputBlock(block_id="owner", label="New owner", element=picker)],
-    )
+    picker = inputs.person("owner", "New owner", "Pick the new owner", owner)
+    return _case_modal(REASSIGN, case_id, "Reassign case", "Reassign", [picker])
 
 
 def risk_modal(case_id: int, risk: str) -> dict:
-    options = [Option(text=r.capitalize(), value=r) for r in RISKS]
-    radio = RadioButtonsElement(
-        action_id="risk",
-        options=options,
-        initial_option=next(o for o in options if o.value == risk),
-    )
-    return _case_modal(
-        RISK,
-        case_id,
-        "Risk level",
-        "Save",
-        [InputBlock(block_id="risk", label="Risk level", element=radio)],
-    )
+    levels = {r: r.capitalize() for r in RISKS}
+    block = inputs.choice("risk", "Risk level", levels, risk, radio=True)
+    return _case_modal(RISK, case_id, "Risk level", "Save", [block])
 
 
 def note_modal(case_id: int) -> dict:
-    field = PlainTextInputElement(action_id="note", multiline=True, max_length=2900)
-    return _case_modal(
-        NOTE,
-        case_id,
-        "Add note",
-        "Add note",
-        [InputBlock(block_id="note", label="Note", element=field)],
-    )
+    block = inputs.text("note", "Note", 2900)
+    return _case_modal(NOTE, case_id, "Add note", "Add note", [block])
 
 
 def move_on_modal(case_id: int) -> dict:
-    options = [Option(text=label, value=key) for key, label in MOVE_ON_REASONS.items()]
     blocks = [
-        InputBlock(
-            block_id="reason",
-            label="Why move on?",
-            element=RadioButtonsElement(action_id="reason", options=options),
-        ),
-        InputBlock(
-            block_id="detail",
-            label="Details",
-            optional=True,
-            hint="Required for “Other”.",
-            element=PlainTextInputElement(action_id="detail", multiline=True, max_length=2000),
-        ),
+        inputs.choice("reason", "Why move on?", MOVE_ON_REASONS, radio=True),
+        inputs.text("detail", "Details", 2000, optional=True, hint="Required for “Other”."),
     ]
     return _case_modal(MOVE_ON, case_id, "Move on", "Move on", blocks)
 
 
 def remove_csm_modal(case_id: int) -> dict:
-    field = PlainTextInputElement(action_id="reason", multiline=True, max_length=2000)
-    return _case_modal(
-        REMOVE_CSM,
-        case_id,
-        "Remove CSM",
-        "Remove CSM",
-        [InputBlock(block_id="reason", label="Reason (recorded)", element=field)],
-    )
+    block = inputs.text("reason", "Reason (recorded)", 2000)
+    return _case_modal(REMOVE_CSM, case_id, "Remove CSM", "Remove CSM", [block])
 
 
 def field_value(values: dict[str, Any], block: str, action: str) -> str | None:
@@ -258,34 +190,16 @@ def field_value(values: dict[str, Any], block: str, action: str) -> str | None:
 
 
 def snooze_modal(case_id: int) -> dict:
-    options = [Option(text=label, value=key) for key, label in SNOOZE_CHOICES.items()]
     blocks = [
-        InputBlock(
-            block_id="for",
-            label="Snooze nudges for",
-            element=RadioButtonsElement(
-                action_id="for", options=options, initial_option=options[0]
-            ),
-        ),
-        InputBlock(
-            block_id="until",
-            label="Until (for “Until a date”)",
-            optional=True,
-            element=DatePickerElement(action_id="until"),
-        ),
+        inputs.choice("for", "Snooze nudges for", SNOOZE_CHOICES, "1d", radio=True),
+        inputs.day("until", "Until (for “Until a date”)"),
     ]
     return _case_modal(SNOOZE, case_id, "Snooze case", "Snooze", blocks)
 
 
 def remind_modal(case_id: int) -> dict:
-    picker = DateTimePickerElement(action_id="at")
-    return _case_modal(
-        REMIND,
-        case_id,
-        "Remind me",
-        "Set reminder",
-        [InputBlock(block_id="at", label="Remind me at", element=picker)],
-    )
+    block = inputs.moment("at", "Remind me at")
+    return _case_modal(REMIND, case_id, "Remind me", "Set reminder", [block])
 
 
 def loading_modal(title: str) -> dict:

@@ -2,14 +2,15 @@
 
 Slack hands `private_metadata` back untouched on submission (a string of at most 3000
 characters, Slack docs: views). Every modal about a case carries `CaseMeta`, every modal about
-an offer `OfferMeta`, encoded as versioned JSON (`{"v": 1, ...}`); a payload without `v` is
-read as version 1, the shape written before versions existed.
+an offer `OfferMeta`, the new-case modal `NewCaseMeta`, encoded as versioned JSON
+(`{"v": 1, ...}`); a payload without `v` is read as version 1, the shape written before
+versions existed.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from typing import Any, TypeVar
 
 from slack_sdk.models.views import View
@@ -45,12 +46,39 @@ class RenewalMeta:
     check_id: int
 
 
-Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta, RenewalMeta)
+@dataclass(frozen=True)
+class NewCaseMeta:
+    """Where a new-case modal came from: `source` names the way in (`/churn`, a message
+    shortcut, a watched channel); `response_url` answers the command's author; `channel`,
+    `ts` and `thread_ts` name the Slack message the case is opened from (Slack timestamps)."""
+
+    source: str = "modal"
+    response_url: str | None = None
+    link: str | None = None
+    channel: str | None = None
+    ts: str | None = None
+    thread_ts: str | None = None
 
 
-def encode(meta: CaseMeta | OfferMeta | SurveyMeta | RenewalMeta) -> str:
-    """`private_metadata` text for a modal."""
-    return json.dumps({"v": METADATA_VERSION} | asdict(meta))
+AnyMeta = CaseMeta | OfferMeta | SurveyMeta | RenewalMeta | NewCaseMeta
+Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta, RenewalMeta, NewCaseMeta)
+
+
+def encode(meta: AnyMeta) -> str:
+    """`private_metadata` text for a modal; fields left as None are not written."""
+    written = {name: value for name, value in asdict(meta).items() if value is not None}
+    return json.dumps({"v": METADATA_VERSION} | written)
+
+
+def _field(data: dict[str, Any], name: str, kind: str, default: Any) -> Any:
+    if name not in data:
+        if default is MISSING:
+            raise KeyError(name)
+        return default
+    value = data[name]
+    if value is None:
+        return None
+    return int(value) if kind == "int" else str(value)
 
 
 def decode(kind: type[Meta], text: str | None) -> Meta:
@@ -59,7 +87,7 @@ def decode(kind: type[Meta], text: str | None) -> Meta:
     if not isinstance(data, dict) or data.get("v", 1) != METADATA_VERSION:
         raise ValueError(f"unreadable private_metadata: {text!r}")
     try:
-        return kind(**{name: int(data[name]) for name in kind.__dataclass_fields__})
+        return kind(**{f.name: _field(data, f.name, str(f.type), f.default) for f in fields(kind)})
     except (KeyError, TypeError) as err:
         raise ValueError(f"private_metadata lacks {err}") from None
 
@@ -69,7 +97,7 @@ def modal(
     title: str,
     submit: str,
     blocks: list[Any],
-    metadata: CaseMeta | OfferMeta | SurveyMeta | RenewalMeta | str | None = None,
+    metadata: AnyMeta | str | None = None,
 ) -> dict:
     """A modal view (limits checked by slack_sdk before Slack sees it), closed by "Cancel"."""
     text = metadata if isinstance(metadata, str) or metadata is None else encode(metadata)

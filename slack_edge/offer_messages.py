@@ -12,7 +12,8 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.vocab import OFFER_TYPE_LABELS
+from bot.offers.models import OfferView
+from bot.vocab import OFFER_TYPE_LABELS, OfferStatus
 from slack_edge.messages import money, quiet, who
 from slack_edge.text import plain
 from storage.models import Offer
@@ -28,7 +29,7 @@ class OfferAction(StrEnum):
     DECLINED = "offer_declined"
 
 
-def describe_offer(offer: Offer, currency: str, *, mrkdwn: bool = True) -> str:
+def describe_offer(offer: Offer | OfferView, currency: str, *, mrkdwn: bool = True) -> str:
     """ "Discount 5% worth $2,000 for 3 months": for mrkdwn (the typed duration escaped
     once) or, with `mrkdwn=False`, as plain text for an input's initial value."""
     parts = [OFFER_TYPES.get(offer.type, offer.type)]
@@ -41,17 +42,18 @@ def describe_offer(offer: Offer, currency: str, *, mrkdwn: bool = True) -> str:
     return " ".join(parts)
 
 
-def offer_status_line(offer: Offer, currency: str) -> str:
-    if offer.status == "pending":
+def offer_status_line(offer: Offer | OfferView, currency: str) -> str:
+    """Where the offer stands: waiting, applied, decided by whom, the customer's answer."""
+    if offer.status == OfferStatus.PENDING:
         return ":hourglass_flowing_sand: Waiting for approval"
-    if offer.status == "approved" and offer.decided_by is None:
+    if offer.status == OfferStatus.APPROVED and offer.decided_by is None:
         line = ":white_check_mark: Applied within policy (no approval needed)"
-    elif offer.status == "countered":
+    elif offer.status == OfferStatus.COUNTERED:
         line = f":left_right_arrow: Countered by {who(offer.decided_by)} at " + money(
             offer.counter_value, currency
         )
     else:
-        icon = ":white_check_mark:" if offer.status == "approved" else ":x:"
+        icon = ":white_check_mark:" if offer.status == OfferStatus.APPROVED else ":x:"
         line = f"{icon} {offer.status.capitalize()} by {who(offer.decided_by)}"
     if offer.decision_note:
         line += f": {quiet(offer.decision_note, 1000)}"
@@ -62,7 +64,7 @@ def offer_status_line(offer: Offer, currency: str) -> str:
 
 def _buttons(offer: Offer) -> list[ButtonElement]:
     value = str(offer.id)
-    if offer.status == "pending":
+    if offer.status == OfferStatus.PENDING:
         return [
             ButtonElement(
                 text="Approve", action_id=OfferAction.APPROVE.value, value=value, style="primary"
@@ -72,7 +74,7 @@ def _buttons(offer: Offer) -> list[ButtonElement]:
             ),
             ButtonElement(text="Counter", action_id=OfferAction.COUNTER.value, value=value),
         ]
-    if offer.status in ("approved", "countered") and offer.outcome is None:
+    if offer.status in (OfferStatus.APPROVED, OfferStatus.COUNTERED) and offer.outcome is None:
         return [
             ButtonElement(
                 text="Customer accepted",
@@ -90,7 +92,7 @@ def _buttons(offer: Offer) -> list[ButtonElement]:
 def request_blocks(offer: Offer, currency: str, approvers: list[str]) -> tuple[str, list[dict]]:
     """The offer as posted in the thread; buttons only while something is left to press."""
     head = f"*Save offer #{offer.id}* from {who(offer.proposer)}: {describe_offer(offer, currency)}"
-    if offer.status == "pending" and approvers:
+    if offer.status == OfferStatus.PENDING and approvers:
         head += f"\nApproval needed from {' or '.join(who(a) for a in approvers)}"
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=head)),

@@ -6,26 +6,23 @@ from typing import Any
 
 from slack_sdk.models.blocks import (
     ContextBlock,
-    InputBlock,
     MarkdownTextObject,
-    NumberInputElement,
-    Option,
-    PlainTextInputElement,
     SectionBlock,
-    StaticSelectElement,
 )
 
+from bot.offers.models import OfferView
+from bot.vocab import OfferStatus
+from slack_edge import inputs
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
 from slack_edge.text import fit, plain
-from storage.models import Offer
 
 PROPOSE = "case_offer_view"
 COUNTER = "offer_counter_view"
 FIELDS = ("type", "value", "discount_pct", "duration", "justification", "tried")
 
 
-def _history(offers: list[Offer], currency: str) -> list[Any]:
+def _history(offers: list[OfferView], currency: str) -> list[Any]:
     if not offers:
         return [ContextBlock(elements=[MarkdownTextObject(text="No offers on this case yet.")])]
     lines = [f"• {describe_offer(o, currency)} — {offer_status_line(o, currency)}" for o in offers]
@@ -38,7 +35,7 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
         {
             OFFER_TYPES.get(o.type, o.type)
             for o in offers
-            if o.status == "rejected" or o.outcome == "declined"
+            if o.status == OfferStatus.REJECTED or o.outcome == "declined"
         }
     )
     if refused:
@@ -47,59 +44,30 @@ def _history(offers: list[Offer], currency: str) -> list[Any]:
     return blocks
 
 
-def tried_so_far(offers: list[Offer], currency: str) -> str:
+def tried_so_far(offers: list[OfferView], currency: str) -> str:
     return "\n".join(
         f"{describe_offer(o, currency, mrkdwn=False)} ({o.outcome or o.status})" for o in offers
     )[:3000]
 
 
-def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
-    types = [Option(text=label, value=key) for key, label in OFFER_TYPES.items()]
+def propose_modal(case_id: int, offers: list[OfferView], currency: str) -> dict:
+    """The propose modal, with the case's earlier offers and a warning on refused types."""
     tried = tried_so_far(offers, currency)
     blocks = [
         *_history(offers, currency),
-        InputBlock(
-            block_id="type",
-            label="Offer type",
-            element=StaticSelectElement(action_id="type", options=types),
-        ),
-        InputBlock(
-            block_id="value",
-            label=f"Value ({currency})",
+        inputs.choice("type", "Offer type", OFFER_TYPES),
+        inputs.number(
+            "value",
+            f"Value ({currency})",
             hint="What the concession costs us, in the account's currency.",
-            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
         ),
-        InputBlock(
-            block_id="discount_pct",
-            label="Discount %",
-            optional=True,
-            element=NumberInputElement(action_id="discount_pct", is_decimal_allowed=True),
+        inputs.number("discount_pct", "Discount %", optional=True),
+        inputs.text(
+            "duration", "Duration", 100, multiline=False, optional=True, placeholder="e.g. 3 months"
         ),
-        InputBlock(
-            block_id="duration",
-            label="Duration",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="duration", max_length=100, placeholder="e.g. 3 months"
-            ),
-        ),
-        InputBlock(
-            block_id="justification",
-            label="Justification",
-            element=PlainTextInputElement(
-                action_id="justification", multiline=True, max_length=2500
-            ),
-        ),
-        InputBlock(
-            block_id="tried",
-            label="Already tried",
-            optional=True,
-            element=PlainTextInputElement(
-                action_id="tried",
-                multiline=True,
-                max_length=2500,
-                initial_value=plain(tried, 2500) or None,
-            ),
+        inputs.text("justification", "Justification", 2500),
+        inputs.text(
+            "tried", "Already tried", 2500, optional=True, initial_value=plain(tried, 2500) or None
         ),
     ]
     return modal(PROPOSE, "Propose save offer", "Propose", blocks, CaseMeta(case_id))
@@ -107,16 +75,7 @@ def propose_modal(case_id: int, offers: list[Offer], currency: str) -> dict:
 
 def counter_modal(offer_id: int) -> dict:
     blocks = [
-        InputBlock(
-            block_id="value",
-            label="Counter value",
-            element=NumberInputElement(action_id="value", is_decimal_allowed=True),
-        ),
-        InputBlock(
-            block_id="note",
-            label="Note",
-            optional=True,
-            element=PlainTextInputElement(action_id="note", multiline=True, max_length=1000),
-        ),
+        inputs.number("value", "Counter value"),
+        inputs.text("note", "Note", 1000, optional=True),
     ]
     return modal(COUNTER, "Counter offer", "Counter", blocks, OfferMeta(offer_id))

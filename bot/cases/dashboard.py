@@ -65,7 +65,7 @@ def followups(cases: CaseService, user: str, limit: int = LIMIT) -> FollowUps:
         rows, total = home_store.pending_followups(session, user, limit, personal_kind=REMINDER)
         links = case_store.permalinks(session, [case for _, case, _ in rows])
         items = [
-            FollowUp(step.kind, step.due_at, CaseItem(case, account, links.get(case.id)))
+            FollowUp(step.kind, step.due_at, CaseItem.of(case, account, links.get(case.id)))
             for step, case, account in rows
         ]
     return FollowUps(items, total)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.policy import Policy
+from bot.snapshot import snapshot
 from bot.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from storage.models import Account, Case
 
@@ -74,10 +75,32 @@ class Opened:
 
 
 @dataclass(frozen=True)
+class AccountView:
+    """An account as a listing shows it: a frozen copy, never the ORM row."""
+
+    id: int
+    name: str
+    external_id: str
+    currency: str
+
+    @classmethod
+    def of(cls, account: Account) -> AccountView:
+        return snapshot(cls, account)
+
+
+@dataclass(frozen=True)
 class CaseItem:
-    case: Case
-    account: Account
+    """One line of a case listing (`/churn cases`, App Home): frozen copies of the case and
+    its account, and the thread's permalink when known."""
+
+    case: CaseView
+    account: AccountView
     link: str | None
+
+    @classmethod
+    def of(cls, case: Case, account: Account, link: str | None) -> CaseItem:
+        """Copy the rows while their session is still open."""
+        return cls(CaseView.of(case), AccountView.of(account), link)
 
 
 @dataclass(frozen=True)
@@ -108,18 +131,4 @@ class CaseView:
     @classmethod
     def of(cls, case: Case) -> CaseView:
         """Copy the row's columns while its session is still open."""
-        return cls(
-            id=case.id,
-            account_id=case.account_id,
-            track=case.track,
-            kind=case.kind,
-            status=case.status,
-            risk=case.risk,
-            owner=case.owner,
-            csm=case.csm,
-            arr_at_risk=case.arr_at_risk,
-            renewal_date=case.renewal_date,
-            created_at=case.created_at,
-            snoozed_until=case.snoozed_until,
-            closed_at=case.closed_at,
-        )
+        return snapshot(cls, case)

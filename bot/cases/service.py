@@ -84,7 +84,7 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         with self.db.read() as session:
             rows, total = store.listing(session, scope=scope, user=user, limit=limit)
             links = store.permalinks(session, [case for case, _ in rows])
-            items = [CaseItem(case, account, links.get(case.id)) for case, account in rows]
+            items = [CaseItem.of(case, account, links.get(case.id)) for case, account in rows]
             return CaseListing(items, total)
 
     def currency_of(self, case_id: int) -> str:

@@ -9,7 +9,7 @@ and an undecided request nudges its approvers on the escalation timings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,8 +20,10 @@ from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
+from bot.offers.models import OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
+from bot.vocab import OfferStatus
 from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
@@ -29,7 +31,11 @@ from storage import offers as store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, Offer, OutboxMessage, ScheduledStep
 
-DECISIONS = {"approve": "approved", "reject": "rejected", "counter": "countered"}
+DECISIONS = {
+    "approve": OfferStatus.APPROVED,
+    "reject": OfferStatus.REJECTED,
+    "counter": OfferStatus.COUNTERED,
+}
 NUDGE = "offer_nudge"
 
 
@@ -101,9 +107,10 @@ class OfferService:
         people = [p for p in people if p != proposer]
         return people or [m for m in team.members("managers") if m != proposer]
 
-    def history(self, case_id: int) -> list[Offer]:
+    def history(self, case_id: int) -> list[OfferView]:
+        """The case's offers, oldest first, as frozen views (for the propose modal)."""
         with self.db.read() as session:
-            return store.for_case(session, case_id)
+            return [OfferView.of(offer) for offer in store.for_case(session, case_id)]
 
     def propose(self, case_id: int, actor: str, data: OfferInput) -> Offer:
         team = self.cases.team()
@@ -114,7 +121,7 @@ class OfferService:
                 case_id=case.id,
                 proposer=actor,
                 approver=approver,
-                status="approved" if approver == NO_APPROVAL else "pending",
+                status=OfferStatus.APPROVED if approver == NO_APPROVAL else OfferStatus.PENDING,
                 created_at=self.clock.now(),
                 **data.__dict__,
             )
@@ -144,15 +151,21 @@ class OfferService:
         )
         self.cases.record(session, case, account, offer.proposer, "offer_proposed", text)
         self._post_request(session, case, account, offer, approvers)
-        now = self.clock.now()
+        delay = self.policy.escalation.acknowledge_within
+        self._schedule_nudge(session, offer, 1, self.clock.now(), delay)
+
+    def _schedule_nudge(
+        self, session: Session, offer: Offer, n: int, now: datetime, delay: timedelta
+    ) -> None:
+        """The `n`th reminder to the approvers, `delay` of business time after `now` (UTC)."""
         step_store.schedule(
             session,
-            key=f"offer:{offer.id}:nudge:1",
+            key=f"offer:{offer.id}:nudge:{n}",
             kind=NUDGE,
-            due_at=add_business_delay(now, self.policy.escalation.acknowledge_within, self.policy),
+            due_at=add_business_delay(now, delay, self.policy),
             now=now,
-            case_id=case.id,
-            payload={"offer_id": offer.id, "n": 1},
+            case_id=offer.case_id,
+            payload={"offer_id": offer.id, "n": n},
         )
 
     def _post_request(
@@ -207,13 +220,15 @@ class OfferService:
 
     def _check_decider(self, session: Session, offer: Offer, actor: str, team: Team) -> None:
         case = case_store.get(session, offer.case_id)
-        if offer.status == "pending" and (case is None or case.status not in OPEN_STATUSES):
+        if offer.status == OfferStatus.PENDING and (
+            case is None or case.status not in OPEN_STATUSES
+        ):
             raise Refused("This case is closed; reopen it before deciding its offers.")
         if actor == offer.proposer:
             raise Refused("You proposed this offer; someone else must decide it.")
         if actor not in self.approvers(offer.approver, team, offer.proposer):
             raise Refused(f"Only the approvers ({offer.approver}) can decide this offer.")
-        if offer.status != "pending":
+        if offer.status != OfferStatus.PENDING:
             raise Refused(self._already(offer))
 
     def _already(self, offer: Offer) -> str:
@@ -256,7 +271,7 @@ class OfferService:
         with self.db.session() as session:
             offer = self._offer(session, offer_id)
             self.cases.load_for_action(session, offer.case_id, actor, team)
-            if offer.status not in ("approved", "countered"):
+            if offer.status not in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
                 raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
             outcome = "accepted" if accepted else "declined"
             if not store.record_outcome(session, offer.id, outcome):
@@ -294,7 +309,7 @@ class OfferService:
     def nudge(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """Step handler: a request still undecided reminds its approvers, then repeats."""
         offer = store.get(session, int(step.payload.get("offer_id", 0)))
-        if offer is None or offer.status != "pending":
+        if offer is None or offer.status != OfferStatus.PENDING:
             return
         case, account = self._case(session, offer)
         if case.status not in OPEN_STATUSES:
@@ -313,12 +328,4 @@ class OfferService:
                     session, now, person, root, text + "\n<{thread_link}|Open the thread>"
                 )
         n = int(step.payload.get("n", 1)) + 1
-        step_store.schedule(
-            session,
-            key=f"offer:{offer.id}:nudge:{n}",
-            kind=NUDGE,
-            due_at=add_business_delay(now, self.policy.escalation.repeat_every, self.policy),
-            now=now,
-            case_id=case.id,
-            payload={"offer_id": offer.id, "n": n},
-        )
+        self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)

@@ -1,18 +1,10 @@
-"""App Home: on `app_home_opened`, publish the person's open cases and follow-ups, and for
-managers and admins every open case.
-
-Bolt acknowledges the event before this listener runs (process_before_response=False), so
-the database reads and `views.publish` happen after Slack has its 200.
-"""
+"""The App Home tab as Block Kit: the person's open cases and follow-ups, and for managers
+and admins every open case (the dashboard `bot.cases.dashboard` gathers)."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
-from typing import Any
 
-from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.models.blocks import (
     Block,
     ContextBlock,
@@ -23,14 +15,10 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.cases.dashboard import FollowUp, FollowUps, HomePage, load_home, step_label
+from bot.cases.dashboard import FollowUp, FollowUps, HomePage, step_label
 from bot.cases.models import CaseListing
-from bot.services import Services
 from slack_edge.case_list import case_line
 from slack_edge.messages import esc, time_token
-from slack_edge.report_messages import home_report_blocks
-
-log = logging.getLogger(__name__)
 
 MAX_BLOCKS = 100
 HOW_TO = (
@@ -38,29 +26,6 @@ HOW_TO = (
     "`/churn risk &lt;account&gt; &lt;kind&gt; [note]`, "
     "list cases with `/churn cases [mine|open|all]`."
 )
-
-
-def register(app: App, services: Services) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any], client: WebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return  # the Messages tab: nothing to publish
-        user = event["user"]
-        client.views_publish(user_id=user, view=user_home(services, user))
-
-
-def user_home(services: Services, user: str) -> dict[str, Any]:
-    """The whole App Home of `user`; managers and admins also get the revenue-at-risk
-    section (the report's refresher publishes this too, after case changes), finance
-    people their overdue invoices."""
-    page = load_home(services.cases, user)
-    report: list[Block] = []
-    if page.everyone is not None:
-        leader = services.reports.for_leaders()
-        report = home_report_blocks(leader.report, leader.chart_url, leader.chart_title)
-    team, now = services.team.current(), services.clock.now()
-    overdue = services.finance.views.home_overdue(user, team, now)
-    return home_view(page, report, overdue).to_dict()
 
 
 def home_view(

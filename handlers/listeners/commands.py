@@ -3,21 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
 
-from slack_bolt import Ack, App, Respond
-from slack_sdk import WebClient
+from slack_bolt import App
 
 from bot import commands
 from bot.cases.models import Signal
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers import finance
+from handlers.acting import Acting, command
 from handlers.opening import open_after_ack
 from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
-from slack_edge.case_list import case_list_blocks
+from slack_edge.case_list import LIMIT, case_list_blocks
 from slack_edge.messages import esc
+from slack_edge.modals import NewCaseMeta
 from slack_edge.report_messages import working_text
 from slack_edge.text import from_slack
 from slack_edge.turnover_modals import TurnoverMeta
@@ -25,35 +26,41 @@ from slack_edge.usage import usage_blocks, usage_text
 
 
 def register(app: App, services: Services) -> None:
-    @app.command("/churn")
-    def churn(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        parsed = commands.parse(from_slack(command.get("text") or ""))  # Slack escapes &<>
-        if isinstance(parsed, commands.Help | commands.Usage):
-            problem = parsed.problem if isinstance(parsed, commands.Usage) else None
-            ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
-        elif isinstance(parsed, commands.Cancel | commands.Risk):
-            _open(ack, command, client, respond, services, parsed)
-        elif isinstance(parsed, commands.Cases):
-            ack()
-            text, blocks = case_list_blocks(services, parsed.scope, command["user_id"])
-            respond(text=text, blocks=blocks, response_type="ephemeral")
-        elif isinstance(parsed, commands.Invoices):
-            ack()
-            finance.answer_invoices(services, command["user_id"], parsed.overdue, respond)
-        else:
-            _report(ack, command, services, parsed.period)
+    app.command("/churn")(command(lambda call, ack: churn(services, call, ack)))
+
+
+def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
+    """Parse `/churn …` and answer: usage, a case, the new-case modal, a case list, the
+    overdue invoices or the revenue-at-risk report."""
+    parsed = commands.parse(from_slack(call.meta.get("text") or ""))  # Slack escapes &<>
+    if isinstance(parsed, commands.Help | commands.Usage):
+        problem = parsed.problem if isinstance(parsed, commands.Usage) else None
+        ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
+    elif isinstance(parsed, commands.Cancel | commands.Risk):
+        _open(ack, call, services, parsed)
+    elif isinstance(parsed, commands.Cases):
+        ack()
+        listing = services.cases.listing(parsed.scope, call.user, LIMIT)
+        text, blocks = case_list_blocks(listing, parsed.scope)
+        assert call.respond is not None
+        call.respond(text=text, blocks=blocks, response_type="ephemeral")
+    elif isinstance(parsed, commands.Invoices):
+        ack()
+        assert call.respond is not None
+        finance.answer_invoices(services, call.user, parsed.overdue, call.respond)
+    else:
+        _report(ack, call, services, parsed.period)
 
 
 def _open(
-    ack: Ack,
-    command: dict[str, Any],
-    client: WebClient,
-    respond: Respond,
+    ack: Callable[..., None],
+    call: Acting,
     services: Services,
     parsed: commands.Cancel | commands.Risk,
 ) -> None:
     """A known account (and kind) is acknowledged with "Opening…" after one read and no
     write, and the case is opened after the acknowledgement; anything else opens the modal."""
+    command = call.meta
     kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     match = services.cases.find_account(parsed.account or "")
@@ -65,31 +72,31 @@ def _open(
             account=match.account,
             typed=parsed.account or "",
             candidates=len(match.candidates),
-            metadata={"source": "/churn", "response_url": command.get("response_url")},
+            metadata=NewCaseMeta(source="/churn", response_url=command.get("response_url")),
         )
-        client.views_open(trigger_id=command["trigger_id"], view=views.new_case_modal(draft))
+        call.open_modal(views.new_case_modal(draft))
         return
     if kind == CONTACT_LEFT:  # the turnover modal asks who left before anything opens
         ack()
         url = command.get("response_url")
         meta = TurnoverMeta(match.account.id, note=summary or None, response_url=url)
         label = f"{match.account.name} ({match.account.external_id})"
-        open_turnover_modal(client, command["trigger_id"], label, meta)
+        open_turnover_modal(call.slack, command["trigger_id"], label, meta)
         return
     ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
     signal = Signal(
         kind=kind,
         source="/churn",
-        actor=command["user_id"],
+        actor=call.user,
         summary=summary,
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    open_after_ack(services, match.account.id, signal, respond)
+    open_after_ack(services, match.account.id, signal, call.respond)
 
 
-def _report(ack: Ack, command: dict[str, Any], services: Services, period: str) -> None:
+def _report(ack: Callable[..., None], call: Acting, services: Services, period: str) -> None:
     """Ephemeral "working on it" at once; then the figures, and the post and its chart
     queued in the outbox for the channel where the command was typed."""
     ack(response_type="ephemeral", text=working_text(period))
-    services.reports.publish(period, command["channel_id"], requested_by=command["user_id"])
+    services.reports.publish(period, call.meta["channel_id"], requested_by=call.user)

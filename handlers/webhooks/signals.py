@@ -1,4 +1,5 @@
-"""HTTP webhooks from other systems. Thin: verify, parse in bot/, call one service, answer."""
+"""`POST /webhooks/signals`: churn signals from any system. Thin: verify, parse in bot/, call
+one service, answer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from flask import Flask, Response, jsonify, request
 from bot.cases.models import Opened
 from bot.services import Services
 from bot.signals.webhook import MAX_BODY_BYTES, BadSignal, parse_webhook, verify_request
-from handlers import stripe_webhook
 
 log = logging.getLogger(__name__)
 
@@ -19,12 +19,7 @@ SIGNATURE_HEADER = "X-Savedesk-Signature"
 
 
 def register(web: Flask, services: Services) -> None:
-    """Register the webhook routes; each exists only when its secret is set (else 404)."""
-    _register_signals(web, services)
-    stripe_webhook.register(web, services.finance.stripe, services.settings.stripe_webhook_secret)
-
-
-def _register_signals(web: Flask, services: Services) -> None:
+    """The route exists only when SIGNALS_WEBHOOK_SECRET is set (else 404)."""
     secret = services.settings.signals_webhook_secret
     if not secret:
         return

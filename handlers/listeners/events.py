@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App, BoltContext
-from slack_sdk import WebClient
 
 from bot.services import Services
 from bot.signals.models import SlackMessage
-from handlers.shortcuts import message_text, permalink
+from handlers.acting import Acting, event
+from slack_edge.signal_codecs import message_text
 
 # New messages only: edits (message_changed), deletions and joins never offer again.
 NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file_share"})
@@ -19,13 +19,12 @@ NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file
 def register(app: App, services: Services) -> None:
     signals = services.signals
 
-    @app.event("message")
-    def message(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
-    ) -> None:
-        parsed = channel_message(event, body, context)
+    def message(acting: Acting, context: BoltContext) -> None:
+        parsed = channel_message(acting.meta, acting.body, context)
         if parsed is not None:
-            signals.watch(parsed, lambda: permalink(client, parsed.channel, parsed.ts))
+            signals.watch(parsed, lambda: acting.slack.permalink(parsed.channel, parsed.ts))
+
+    app.event("message")(event(message))
 
 
 def channel_message(

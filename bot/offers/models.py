@@ -1,0 +1,33 @@
+"""The words of the save-offer domain that leave it: a frozen view of an offer, handed to
+handlers and Block Kit builders instead of the ORM row (which belongs to its session)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from bot.snapshot import snapshot
+from storage.models import Offer
+
+
+@dataclass(frozen=True)
+class OfferView:
+    """A save offer as the propose modal's history shows it. `value` and `counter_value` are
+    in the account's currency; `status` is an `OfferStatus` value, `outcome` "accepted",
+    "declined" or None."""
+
+    id: int
+    type: str
+    value: Decimal
+    discount_pct: Decimal | None
+    duration: str | None
+    status: str
+    decided_by: str | None
+    counter_value: Decimal | None
+    decision_note: str | None
+    outcome: str | None
+
+    @classmethod
+    def of(cls, offer: Offer) -> OfferView:
+        """Copy the row's columns while its session is still open."""
+        return snapshot(cls, offer)

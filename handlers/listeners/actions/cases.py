@@ -1,0 +1,66 @@
+"""Case buttons in the thread and in DMs. Thin: the press is decoded by `handlers.acting`,
+one service call decides, the thread line and the updated root confirm it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers.acting import Acting, button
+from handlers.modals import modal_button
+from slack_edge import case_modals as views
+from slack_edge.messages import CaseAction
+
+
+def register(app: App, services: Services) -> None:
+    _register_direct_buttons(app, services)
+    _register_modal_buttons(app, services)
+
+
+def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
+    """A button that acts at once; the thread line and the updated root confirm it."""
+    return button(lambda press: act(press.meta, press.user))
+
+
+def _modal_listener(
+    services: Services, name: str, build: Callable[[Any], dict]
+) -> Callable[..., None]:
+    """A case button that opens a modal, after checking the person may do it at all."""
+
+    def decide(press: Acting) -> dict:
+        case = services.cases.may(press.meta, press.user, name)
+        services.cases.record_press(case.id, press.user)
+        return build(case)
+
+    return modal_button(services, "Case", decide)
+
+
+def _register_direct_buttons(app: App, services: Services) -> None:
+    cases = services.cases
+    actions: dict[CaseAction, Callable[[int, str], Any]] = {
+        CaseAction.ACKNOWLEDGE: cases.acknowledge,
+        CaseAction.SAVED: lambda case_id, user: cases.close(case_id, user, "saved"),
+        CaseAction.CHURNED: lambda case_id, user: cases.close(case_id, user, "churned"),
+        CaseAction.REOPEN: cases.reopen,
+        CaseAction.MOVE_ON_CONFIRM: lambda c, u: cases.confirm_move_on(c, u, confirm=True),
+        CaseAction.MOVE_ON_KEEP: lambda c, u: cases.confirm_move_on(c, u, confirm=False),
+    }
+    for action, act in actions.items():
+        app.action(action.value)(_direct_listener(act))
+
+
+def _register_modal_buttons(app: App, services: Services) -> None:
+    modals: dict[CaseAction, tuple[str, Callable[[Any], dict]]] = {
+        CaseAction.REASSIGN: ("reassign", lambda c: views.reassign_modal(c.id, c.owner)),
+        CaseAction.RISK: ("risk", lambda c: views.risk_modal(c.id, c.risk)),
+        CaseAction.NOTE: ("note", lambda c: views.note_modal(c.id)),
+        CaseAction.MOVE_ON: ("move_on", lambda c: views.move_on_modal(c.id)),
+        CaseAction.REMOVE_CSM: ("remove_csm", lambda c: views.remove_csm_modal(c.id)),
+        CaseAction.SNOOZE: ("snooze", lambda c: views.snooze_modal(c.id)),
+        CaseAction.REMIND: ("remind", lambda c: views.remind_modal(c.id)),
+    }
+    for action, (name, build) in modals.items():
+        app.action(action.value)(_modal_listener(services, name, build))

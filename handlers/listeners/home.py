@@ -1,0 +1,42 @@
+"""App Home: on `app_home_opened`, publish the person's dashboard (`bot.cases.dashboard`,
+rendered by `slack_edge.dashboard_view`), with the leaders' revenue-at-risk report and,
+for finance people, their overdue invoices.
+
+Bolt acknowledges the event before this listener runs (process_before_response=False), so
+the database reads and `views.publish` happen after Slack has its 200.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from bot.cases.dashboard import load_home
+from bot.services import Services
+from handlers.acting import Acting, event
+from slack_edge.dashboard_view import home_view
+from slack_edge.report_messages import home_report_blocks
+
+
+def register(app: App, services: Services) -> None:
+    def home_opened(acting: Acting, context: BoltContext) -> None:
+        if acting.meta.get("tab", "home") != "home":
+            return  # the Messages tab: nothing to publish
+        acting.slack.publish_home(acting.user, user_home(services, acting.user))
+
+    app.event("app_home_opened")(event(home_opened))
+
+
+def user_home(services: Services, user: str) -> dict[str, Any]:
+    """The whole App Home of `user`; managers and admins also get the revenue-at-risk
+    section (the report's refresher publishes this too, after case changes), finance
+    people their overdue invoices."""
+    page = load_home(services.cases, user)
+    report = []
+    if page.everyone is not None:
+        leader = services.reports.for_leaders()
+        report = home_report_blocks(leader.report, leader.chart_url, leader.chart_title)
+    team, now = services.team.current(), services.clock.now()
+    overdue = services.finance.views.home_overdue(user, team, now)
+    return home_view(page, report, overdue).to_dict()

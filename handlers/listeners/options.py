@@ -1,0 +1,16 @@
+"""Type-ahead (`block_suggestion`) for the new-case modal's account picker."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers.acting import options
+from slack_edge import case_modals as views
+
+
+def register(app: App, services: Services) -> None:
+    def accounts(typed: str) -> list[dict]:
+        return [views.account_option(a).to_dict() for a in services.cases.search_accounts(typed)]
+
+    app.options(views.ACCOUNT_OPTIONS)(options(accounts))

@@ -1,0 +1,15 @@
+"""Modal submissions (`view_submission`), one module per domain."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers.listeners.views import cases, offers, signals
+
+
+def register(app: App, services: Services) -> None:
+    """Register every domain's modal submissions."""
+    cases.register(app, services)
+    offers.register(app, services)
+    signals.register(app, services)

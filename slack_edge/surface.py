@@ -1,0 +1,46 @@
+"""What a listener may ask of Slack while someone waits: open a modal, publish a Home tab,
+answer one person ephemerally, ask for a message's permalink. Wraps Bolt's `client` (a
+slack_sdk WebClient) so that `handlers/` never holds slack_sdk types."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+log = logging.getLogger(__name__)
+
+
+class Surface:
+    """The Web API calls listeners make, over the request's WebClient."""
+
+    def __init__(self, client: WebClient) -> None:
+        self.client = client
+
+    def open_modal(self, trigger_id: str, view: dict[str, Any]) -> str:
+        """`views.open`; the trigger id expires 3 s after the click (Slack docs: views.open).
+        Returns the opened view's id, for `update_modal`."""
+        opened = self.client.views_open(trigger_id=trigger_id, view=view)
+        return str((opened.get("view") or {}).get("id") or "")
+
+    def update_modal(self, view_id: str, view: dict[str, Any]) -> None:
+        """`views.update` of an open modal (Slack docs: views.update)."""
+        self.client.views_update(view_id=view_id, view=view)
+
+    def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        """`views.publish` of a person's Home tab."""
+        self.client.views_publish(user_id=user, view=view)
+
+    def ephemeral(self, channel: str, user: str, text: str) -> None:
+        """A message only `user` sees in `channel`."""
+        self.client.chat_postEphemeral(channel=channel, user=user, text=text)
+
+    def permalink(self, channel: str, ts: str) -> str | None:
+        """The message's permalink, or None (logged) when Slack will not say right now."""
+        try:
+            return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        except (SlackApiError, OSError, KeyError) as err:
+            log.warning("no permalink for %s/%s: %s", channel, ts, err)
+            return None
