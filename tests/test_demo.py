@@ -64,7 +64,17 @@ def test_a_cancellation_is_opened_routed_and_acknowledged(demo: Demo) -> None:
     )
     assert status == 200
     eventually(lambda: story(demo)["acknowledge"])
-    assert not story(demo)["report"]  # features not built yet stay unticked
+    assert not story(demo)["report"]  # a step ticks only when it happens
+
+
+def test_the_report_step_ticks_once_the_report_and_its_chart_are_posted(demo: Demo) -> None:
+    assert not story(demo, "U0MGR")["report"]
+    status, _ = page_call(demo, "command", "U0MGR", channel="C0LEADERS", text="/churn report week")
+    assert status == 200
+    eventually(lambda: story(demo, "U0MGR")["report"], timeout=15)
+    posted = [m["text"] for m in demo.standin.messages("C0LEADERS")]
+    assert any(text.startswith("Revenue at risk") for text in posted)
+    assert any(call.method == "files.completeUploadExternal" for call in demo.standin.calls())
 
 
 def test_modal_errors_show_under_the_field_and_a_good_submission_closes_it(demo: Demo) -> None:

@@ -15,6 +15,8 @@ const EMOJI = {
   inbox_tray: "📥", outbox_tray: "📤", email: "📧", envelope: "✉️", pushpin: "📌",
   dart: "🎯", fire: "🔥", moneybag_: "💰", receipt: "🧾", briefcase: "💼", office: "🏢",
   door: "🚪", rocket: "🚀", sos: "🆘", shield: "🛡️", lock: "🔒", key: "🔑", bulb: "💡",
+  white_large_square: "⬜", ladder: "🪜", left_right_arrow: "↔️", repeat: "🔁", paperclip: "📎",
+  leftwards_arrow_with_hook: "↩️", raised_hand: "✋",
 };
 
 function escapeHtml(text) {
