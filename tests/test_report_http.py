@@ -66,8 +66,8 @@ def test_churn_report_posts_in_the_channel_with_its_chart(running_app: RunningAp
     assert response.status == 200
     assert response.json()["text"].startswith("Working on the revenue-at-risk report")
     eventually(lambda: app.services.reports and _queued_report(app))
-    app.tick()
-    [post] = [m for m in app.standin.messages("C0EXEC") if m.get("blocks")]
+    app.tick()  # the post may also be taken by the deliverer woken on commit: wait for it
+    [post] = eventually(lambda: [m for m in app.standin.messages("C0EXEC") if m.get("blocks")])
     text = json.dumps(post)
     assert "Last week we saved 2 customers from usage-drop risk, worth $43,000." in text
     assert "We have 2 customers at risk for that reason, worth $150,000 in ARR" in text

@@ -168,8 +168,8 @@ def test_the_seed_example_through_the_product(running_app: RunningApp, tmp_path:
     response = app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0EXEC")
     assert response.status == 200
     wait(lambda: _stored_reports(app))
-    app.tick()
-    [post] = [m for m in app.standin.messages("C0EXEC") if m.get("blocks")]
+    app.tick()  # the post may also be taken by the deliverer woken on commit: wait for it
+    [post] = wait(lambda: [m for m in app.standin.messages("C0EXEC") if m.get("blocks")])
     said = json.dumps(post["blocks"])
     percent = round(done * 100 / total)
     plan = (
