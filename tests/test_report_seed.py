@@ -168,8 +168,7 @@ def test_the_seed_example_through_the_product(running_app: RunningApp, tmp_path:
     response = app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0EXEC")
     assert response.status == 200
     wait(lambda: _stored_reports(app))
-    app.tick()  # the post may also be taken by the deliverer woken on commit: wait for it
-    [post] = wait(lambda: [m for m in app.standin.messages("C0EXEC") if m.get("blocks")])
+    [post] = wait(lambda: _delivered_post(app))
     said = json.dumps(post["blocks"])
     percent = round(done * 100 / total)
     plan = (
@@ -195,3 +194,10 @@ def _done_steps(app: RunningApp) -> int:
 def _stored_reports(app: RunningApp) -> bool:
     with app.services.db.read() as session:
         return session.scalar(select(models.StoredReport.id)) is not None
+
+
+def _delivered_post(app: RunningApp) -> list[dict]:
+    """Deliver what is queued (the post is queued just after the stored report, so one
+    tick may run before it), then the report posts in C0EXEC that carry blocks."""
+    app.tick()
+    return [m for m in app.standin.messages("C0EXEC") if m.get("blocks")]
