@@ -1,4 +1,5 @@
-"""Finding the account someone means: an external id, an exact name, or a unique prefix."""
+"""Finding the account someone means: an external id, an exact name, or a unique prefix.
+Matches are frozen `AccountView`s, safe to hand to handlers after the session closes."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from bot.cases.models import AccountView
 from storage import accounts as store
-from storage.models import Account
 from storage.search import search_key
 
 
@@ -17,8 +18,8 @@ class AccountMatch:
     """`account` when exactly one matches; otherwise the candidates (empty: none matched)."""
 
     typed: str
-    account: Account | None = None
-    candidates: list[Account] = field(default_factory=list)
+    account: AccountView | None = None
+    candidates: list[AccountView] = field(default_factory=list)
 
     @property
     def ambiguous(self) -> bool:
@@ -26,16 +27,16 @@ class AccountMatch:
 
 
 def find_account(session: Session, typed: str) -> AccountMatch:
+    """The account `typed` names: its external id, else its exact name (any case, accents
+    optional), else the only name it begins."""
     typed = typed.strip()
     if not typed:
         return AccountMatch(typed)
     account = store.by_external_id(session, typed)
     if account is not None:
-        return AccountMatch(typed, account)
+        return AccountMatch(typed, AccountView.of(account))
     exact = store.by_exact_name(session, typed)
-    if len(exact) == 1:
-        return AccountMatch(typed, exact[0])
-    candidates = exact or store.by_name_prefix(session, typed)
+    candidates = [AccountView.of(a) for a in exact or store.by_name_prefix(session, typed)]
     if len(candidates) == 1:
         return AccountMatch(typed, candidates[0])
     return AccountMatch(typed, None, candidates)

@@ -17,13 +17,12 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.amounts import parse_amount
-from bot.cases.models import MOVE_ON_REASONS, RISKS
+from bot.cases.models import MOVE_ON_REASONS, RISKS, AccountView
 from bot.policy import KINDS
 from slack_edge import inputs
 from slack_edge.messages import esc, kind_label
 from slack_edge.modals import CaseMeta, NewCaseMeta, modal
 from slack_edge.text import OPTION_TEXT, PLAIN_INPUT, plain
-from storage.models import Account
 
 NEW_CASE = "new_case"
 NEW_CASE_FROM_MESSAGE = "new_case_from_message"
@@ -38,7 +37,7 @@ SNOOZE_CHOICES = {"1d": "1 day", "3d": "3 days", "1w": "1 week", "date": "Until 
 ACCOUNT_OPTIONS = "account"
 
 
-def account_option(account: Account) -> Option:
+def account_option(account: AccountView) -> Option:
     label = f"{account.name} ({account.external_id})"
     return Option(text=plain(label, OPTION_TEXT), value=str(account.id))
 
@@ -49,7 +48,7 @@ class NewCaseDraft:
 
     kind: str = "cancellation"
     reason: str = ""
-    account: Account | None = None
+    account: AccountView | None = None
     typed: str = ""
     candidates: int = 0
     metadata: NewCaseMeta = field(default_factory=NewCaseMeta)

@@ -1,44 +1,34 @@
 """What people do to a case from its thread: acknowledge, reassign, risk, notes, closing
 (with a manager's confirmation to move on above the policy's ARR), reopening, snoozes,
-reminders and removing a CSM. Every status change goes through `_transition`."""
+reminders and removing a CSM. Every status change goes through `Lifecycle.transition`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.models import CLOSED_STATUSES, RISKS, Refused
+from bot.cases.models import CLOSED_STATUSES, RISKS, CaseView, Refused
 from bot.followups import service as followups
 from bot.team import Team
 from slack_edge.messages import (
-    case_root,
     esc,
-    money,
-    move_on_request_blocks,
     owner_dm,
     quiet,
     time_token,
     who,
 )
 from storage import cases as store
-from storage import offers as offers_store
-from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
-
-RootLines = Callable[[Session, Case], list[str]]
-"""Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
-Closing = Callable[[Session, Case, Account], None]
-"""Called inside the unit of work that closes a case (e.g. to stop a time at risk)."""
+from storage.models import Account, Case
 
 
 class CaseActions:
-    """The acting half of `CaseService`, which mixes it in and provides the shared steps
-    (`team`, `_load`, `_require_*`, `_transition`, `_acted`, `_line`); kept apart to keep
-    files small."""
+    """The acting half of `CaseService`, which mixes it in and provides `team`, `_load`,
+    `_require_*`, `lifecycle` and `timeline`; kept apart to keep files small. Each method is
+    one unit of work and returns the case as a frozen `CaseView`; raises Refused."""
 
-    def acknowledge(self, case_id: int, actor: str) -> Case:
+    def acknowledge(self, case_id: int, actor: str) -> CaseView:
         team = self.team()
         with self.db.session() as session:
             case, account = self._load(session, case_id)
@@ -50,10 +40,10 @@ class CaseActions:
                 )
             if case.owner is None:
                 case.owner, case.assigned_at = actor, self.clock.now()
-            self._transition(session, case, account, "acknowledged", actor)
-            return case
+            self.lifecycle.transition(session, case, account, "acknowledged", actor)
+            return CaseView.of(case)
 
-    def reassign(self, case_id: int, actor: str, new_owner: str) -> Case:
+    def reassign(self, case_id: int, actor: str, new_owner: str) -> CaseView:
         team = self.team()
         with self.db.session() as session:
             case, account = self._load(session, case_id)
@@ -64,7 +54,7 @@ class CaseActions:
                 raise Refused(f"{who(new_owner)} already owns case #{case.id}.")
             previous, now = case.owner, self.clock.now()
             case.owner, case.assigned_at = new_owner, now
-            self._acted(
+            self.timeline.acted(
                 session,
                 case,
                 account,
@@ -75,9 +65,9 @@ class CaseActions:
             root = store.root_message(session, case)
             if root is not None:
                 outbox.linked(session, now, new_owner, root, owner_dm(case, account))
-            return case
+            return CaseView.of(case)
 
-    def set_risk(self, case_id: int, actor: str, risk: str) -> Case:
+    def set_risk(self, case_id: int, actor: str, risk: str) -> CaseView:
         if risk not in RISKS:
             raise Refused(f"Risk level must be one of {', '.join(RISKS)}.")
         team = self.team()
@@ -88,7 +78,7 @@ class CaseActions:
             if case.risk == risk:
                 raise Refused(f"Case #{case.id} is already {risk} risk.")
             self.change_risk(session, case, account, actor, risk)
-            return case
+            return CaseView.of(case)
 
     def load_open(self, session: Session, case_id: int) -> tuple[Case, Account]:
         """An open case for another service's change in the caller's unit of work; raises
@@ -114,28 +104,24 @@ class CaseActions:
             return False
         previous, case.risk = case.risk, risk
         text = f"{who(actor)} changed the risk level from {previous} to {risk}"
-        self._acted(
+        self.timeline.acted(
             session, case, account, actor, "risk", text + (f" ({because})." if because else ".")
         )
         return True
 
-    def _root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
-        """The root message with every other domain's lines (see `RootLines`)."""
-        extra = [line for source in self.root_lines for line in source(session, case)]
-        return case_root(case, account, extra)
-
-    def add_note(self, case_id: int, actor: str, note: str) -> Case:
+    def add_note(self, case_id: int, actor: str, note: str) -> CaseView:
         note = note.strip()
         if not note:
             raise Refused("A note cannot be empty.")
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             line = f"{who(actor)} added a note: {quiet(note, 2900)}"
-            self._acted(session, case, account, actor, "note", line)
-            return case
+            self.timeline.acted(session, case, account, actor, "note", line)
+            return CaseView.of(case)
 
-    def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> Case:
-        """Mark saved, churned or moved on (moving on needs a reason)."""
+    def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> CaseView:
+        """Mark saved, churned or moved on (moving on needs a reason, and above the policy's
+        ARR a manager's confirmation: see `Lifecycle.request_move_on`)."""
         if status not in CLOSED_STATUSES:
             raise Refused(f"{status} is not a way to close a case.")
         if status == "moved_on" and not (reason or "").strip():
@@ -145,76 +131,30 @@ class CaseActions:
             case, account = self._load(session, case_id)
             self._require_participant(case, actor, team)
             if status == "moved_on" and self._needs_confirmation(case, actor, team):
-                self._request_move_on(session, case, account, actor, reason or "", team)
-                return case
-            if status == "saved":
-                case.arr_saved = case.arr_at_risk
-                case.offer_cost = offers_store.accepted_cost(session, case.id)
-            self._transition(session, case, account, status, actor, reason)
-            return case
+                managers = team.members("managers")
+                self.lifecycle.request_move_on(
+                    session, case, account, actor, reason or "", managers
+                )
+            else:
+                self.lifecycle.transition(session, case, account, status, actor, reason)
+            return CaseView.of(case)
 
     def _needs_confirmation(self, case: Case, actor: str, team: Team) -> bool:
         if team.is_manager(actor):
             return False
         return self.policy.move_on_needs_confirmation(case.arr_at_risk)
 
-    def _request_move_on(
-        self, session: Session, case: Case, account: Account, actor: str, reason: str, team: Team
-    ) -> None:
-        """Above the policy's ARR threshold a manager confirms moving on, in the thread."""
-        if case.status not in OPEN_STATUSES:
-            raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}.")
-        if "move_on_request" in (case.details or {}):
-            raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
-        now = self.clock.now()
-        text, blocks = move_on_request_blocks(case, actor, reason, team.members("managers"))
-        root = store.root_message(session, case)
-        request = outbox.reply(session, now, root, text, blocks) if root else None
-        pending = {"by": actor, "reason": reason, "message_id": request.id if request else None}
-        case.details = {**(case.details or {}), "move_on_request": pending}
-        self._acted(
-            session,
-            case,
-            account,
-            actor,
-            "move_on_requested",
-            f"{who(actor)} asked to move on from the case"
-            f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
-            " a manager must confirm.",
-        )
-
-    def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> Case:
+    def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> CaseView:
         """A manager confirms (or declines) a pending move-on."""
         team = self.team()
         if not team.is_manager(actor):
             raise Refused("Only a manager can confirm moving a case on.")
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            request = (case.details or {}).get("move_on_request")
-            if request is None:
-                raise Refused(f"Case #{case.id} has no move-on waiting for confirmation.")
-            case.details = {k: v for k, v in case.details.items() if k != "move_on_request"}
-            message = session.get(OutboxMessage, request.get("message_id") or 0)
-            verdict = "confirmed" if confirm else "declined"
-            if message is not None:
-                outbox.update(
-                    session, self.clock.now(), message, f"Move on {verdict} by {who(actor)}.", []
-                )
-            if confirm:
-                reason = f"{request['reason']} (confirmed by {who(actor)})"
-                self._transition(session, case, account, "moved_on", actor, reason)
-            else:
-                self._acted(
-                    session,
-                    case,
-                    account,
-                    actor,
-                    "move_on_declined",
-                    f"{who(actor)} declined moving on: keep working the case.",
-                )
-            return case
+            self.lifecycle.settle_move_on(session, case, account, actor, confirm)
+            return CaseView.of(case)
 
-    def customer_left(self, account_id: int, *, involuntary: bool, why: str) -> Case | None:
+    def customer_left(self, account_id: int, *, involuntary: bool, why: str) -> CaseView | None:
         """The customer is gone (e.g. Stripe `customer.subscription.deleted`): the account's
         open churn case, or else its moved-on one, becomes churned through the one
         transition, so the survey is asked. None when there is neither (the caller opens
@@ -226,12 +166,12 @@ class CaseActions:
             if case is None:
                 return None
             case, account = self._load(session, case.id)
-            self._transition(
+            self.lifecycle.transition(
                 session, case, account, "churned", None, why, {"involuntary": involuntary}
             )
-            return case
+            return CaseView.of(case)
 
-    def reopen(self, case_id: int, actor: str) -> Case:
+    def reopen(self, case_id: int, actor: str) -> CaseView:
         team = self.team()
         with self.db.session() as session:
             case, account = self._load(session, case_id)
@@ -241,10 +181,10 @@ class CaseActions:
                 raise Refused(
                     f"*{esc(account.name)}* already has open case #{other.id}; use that one."
                 )
-            self._transition(session, case, account, "working", actor)
-            return case
+            self.lifecycle.transition(session, case, account, "working", actor)
+            return CaseView.of(case)
 
-    def snooze(self, case_id: int, actor: str, until: datetime) -> Case:
+    def snooze(self, case_id: int, actor: str, until: datetime) -> CaseView:
         """Pause nudges until `until`; the owner is nudged when the snooze ends."""
         now = self.clock.now()
         if until <= now:
@@ -255,7 +195,7 @@ class CaseActions:
             self._require_open(case)
             self._require_participant(case, actor, team)
             case.snoozed_until = until
-            self._acted(
+            self.timeline.acted(
                 session,
                 case,
                 account,
@@ -264,9 +204,9 @@ class CaseActions:
                 f"{who(actor)} snoozed the case until {time_token(until)}.",
             )
             followups.snoozed(session, self.policy, case, until, now)
-            return case
+            return CaseView.of(case)
 
-    def remind(self, case_id: int, actor: str, at: datetime) -> Case:
+    def remind(self, case_id: int, actor: str, at: datetime) -> CaseView:
         """The person sets the next follow-up themselves."""
         now = self.clock.now()
         if at <= now:
@@ -274,7 +214,7 @@ class CaseActions:
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_open(case)
-            self._acted(
+            self.timeline.acted(
                 session,
                 case,
                 account,
@@ -283,9 +223,9 @@ class CaseActions:
                 f"{who(actor)} set a reminder for {time_token(at)}.",
             )
             followups.reminder_set(session, case, actor, at, now)
-            return case
+            return CaseView.of(case)
 
-    def remove_csm(self, case_id: int, actor: str, reason: str) -> Case:
+    def remove_csm(self, case_id: int, actor: str, reason: str) -> CaseView:
         """Only a manager removes a CSM from an account (e.g. an abusive customer)."""
         if not self.team().is_manager(actor):
             raise Refused("Only a manager can remove the CSM from an account.")
@@ -308,7 +248,7 @@ class CaseActions:
             )
             for open_case in store.open_cases_of_account(session, account.id):
                 open_case.csm = None
-                self._acted(
+                self.timeline.acted(
                     session,
                     open_case,
                     account,
@@ -316,4 +256,4 @@ class CaseActions:
                     "csm_removed",
                     f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
                 )
-            return case
+            return CaseView.of(case)

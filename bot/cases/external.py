@@ -3,24 +3,22 @@
 A webhook event is remembered in the same transaction as its effect (CONTRACT section 3:
 "a repeated event id → no second effect"), so these methods take the caller's session
 instead of opening their own: opening a case, changing its status through the one
-lifecycle (`_transition`) with the system named as who did it, and timeline lines.
+lifecycle (`Lifecycle.transition(..., by="Stripe")`) and timeline lines
+(`Timeline.by_system`).
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.cases.models import Opened, Signal
 from bot.cases.routing import AccountFacts, route
 from storage import cases as store
-from storage.models import OPEN_STATUSES, Account, Case
+from storage.models import Account, Case
 
 
 class ExternalEvents:
-    """Mixed into `CaseService`, which provides `team`, `_open_in`, `_transition`, `_line`
-    and `_refresh_root`."""
+    """Mixed into `CaseService`, which provides `team`, `policy` and `_open_in`."""
 
     def open_in(self, session: Session, account_id: int, signal: Signal) -> Opened:
         """Open or attach like `open`, inside the caller's unit of work (routing reads the
@@ -43,33 +41,3 @@ class ExternalEvents:
     def open_case_of(self, session: Session, account_id: int, track: str) -> Case | None:
         """The account's open case of a track (`churn` / `payment`), if any."""
         return store.open_case(session, account_id, track)
-
-    def transition_by(
-        self,
-        session: Session,
-        case: Case,
-        status: str,
-        by: str,
-        reason: str | None = None,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Change a case's status through the lifecycle on behalf of a system (`by`, e.g.
-        "Stripe"); nobody in Slack acted, so follow-up timers are not reset."""
-        account = session.get(Account, case.account_id)
-        assert account is not None
-        self._transition(session, case, account, status, None, reason, details, by=by)  # type: ignore[attr-defined]
-
-    def line_by(
-        self,
-        session: Session,
-        case: Case,
-        type: str,
-        text: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """A timeline line from a system; the root is refreshed too."""
-        account = session.get(Account, case.account_id)
-        assert account is not None
-        self._line(session, case, None, type, text, details)  # type: ignore[attr-defined]
-        if case.status in OPEN_STATUSES:
-            self._refresh_root(session, case, account)  # type: ignore[attr-defined]

@@ -1,6 +1,11 @@
-"""The case lifecycle: the one place a status changes (`_transition`), checked against the
-allowed moves, stamped, recorded on the timeline, announced in the thread, and told to the
-status listeners in the same unit of work (the survey listens for "became churned")."""
+"""The case lifecycle: the one place a case's status changes (`Lifecycle.transition`),
+checked against the table of allowed moves (`ALLOWED_MOVES`), stamped, recorded on the
+timeline, announced in the thread and told to the status listeners, all in the caller's unit
+of work (the survey listens for "became churned", turnover for "closed").
+
+Saving a case records the ARR saved and the offer cost here, and a move-on that waits for a
+manager's confirmation (above `offers.move_on_confirm_above_arr`, CONTRACT section 5) is
+requested and settled here, so nothing changes a case's outcome around the lifecycle."""
 
 from __future__ import annotations
 
@@ -11,20 +16,41 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
-from slack_edge.messages import OFFBOARDING_CHECKLIST, status_line
+from bot.cases.timeline import Timeline
+from bot.clock import Clock
+from bot.vocab import CaseStatus
+from slack_edge.messages import (
+    OFFBOARDING_CHECKLIST,
+    money,
+    move_on_request_blocks,
+    quiet,
+    status_line,
+    who,
+)
 from storage import cases as store
-from storage.models import OPEN_STATUSES, Account, Case
+from storage import offers as offers_store
+from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
 
 StatusListener = Callable[[Session, Case, Account, str, dict[str, Any]], None]
 """Told of every status change inside its unit of work: (session, case, account, previous
 status, details such as `involuntary`: the subscription ended on a failed payment)."""
+Closing = Callable[[Session, Case, Account], None]
+"""Called inside the unit of work that closes a case (e.g. to stop a time at risk)."""
+
+MOVE_ON_REQUEST = "move_on_request"
+"""The key in `cases.details` of a move-on waiting for a manager: {by, reason, message_id}."""
 
 
 class Lifecycle:
-    """Mixed into `CaseService`, which provides `clock`, `_acted`, `closing` and
-    `status_listeners`."""
+    """The moves between case statuses, for every domain and every way in."""
 
-    def _transition(
+    def __init__(self, clock: Clock, timeline: Timeline) -> None:
+        self.clock = clock
+        self.timeline = timeline
+        self.status_listeners: list[StatusListener] = []
+        self.closing: list[Closing] = []
+
+    def transition(
         self,
         session: Session,
         case: Case,
@@ -36,8 +62,11 @@ class Lifecycle:
         *,
         by: str | None = None,
     ) -> None:
-        """The one place a status changes: checked, stamped, recorded and announced. `by`
-        names a system that did it (e.g. Stripe) when no person acted."""
+        """Move `case` to `status` (a `CaseStatus`) for `actor` (a Slack user id) or, with no
+        person, for the system named `by` (e.g. "Stripe"). Raises Refused when the move is
+        not in `ALLOWED_MOVES`. Saved records `arr_saved` (the ARR at risk) and
+        `offer_cost` (the accepted save offers' cost), both in the account's currency;
+        reopening clears them."""
         if status not in ALLOWED_MOVES.get(case.status, ()):
             raise Refused(
                 f"Case #{case.id} is {case.status.replace('_', ' ')}; it cannot be "
@@ -46,24 +75,79 @@ class Lifecycle:
         previous, now = case.status, self.clock.now()
         case.status = status
         case.closed_at = now if status in CLOSED_STATUSES else None
-        if status == "working":
-            case.arr_saved = case.offer_cost = None
+        self._record_outcome(session, case, status)
         if status in CLOSED_STATUSES:
             case.snoozed_until = None
             for closed in self.closing:  # e.g. turnover: time at risk ends
                 closed(session, case, account)
         text = status_line(case, actor, previous, account.currency, reason, by)
-        self._acted(
+        change = {"from": previous, "to": status, "reason": reason}
+        self.timeline.acted(session, case, account, actor, "status", text, change)
+        root = store.root_message(session, case)
+        gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)
+        if gone and previous in OPEN_STATUSES and root is not None:
+            outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
+        for listener in self.status_listeners:
+            listener(session, case, account, previous, details or {})
+
+    @staticmethod
+    def _record_outcome(session: Session, case: Case, status: str) -> None:
+        if status == CaseStatus.SAVED:
+            case.arr_saved = case.arr_at_risk
+            case.offer_cost = offers_store.accepted_cost(session, case.id)
+        elif status == CaseStatus.WORKING:
+            case.arr_saved = case.offer_cost = None
+
+    def request_move_on(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        actor: str,
+        reason: str,
+        managers: tuple[str, ...],
+    ) -> None:
+        """Ask `managers` in the thread to confirm moving on from an open case; the request
+        waits in `case.details[MOVE_ON_REQUEST]`. Raises Refused when the case is closed or
+        a request already waits."""
+        if case.status not in OPEN_STATUSES:
+            raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}.")
+        if MOVE_ON_REQUEST in (case.details or {}):
+            raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
+        text, blocks = move_on_request_blocks(case, actor, reason, managers)
+        root = store.root_message(session, case)
+        request = outbox.reply(session, self.clock.now(), root, text, blocks) if root else None
+        pending = {"by": actor, "reason": reason, "message_id": request.id if request else None}
+        case.details = {**(case.details or {}), MOVE_ON_REQUEST: pending}
+        self.timeline.acted(
             session,
             case,
             account,
             actor,
-            "status",
-            text,
-            {"from": previous, "to": status, "reason": reason},
+            "move_on_requested",
+            f"{who(actor)} asked to move on from the case"
+            f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
+            " a manager must confirm.",
         )
-        root = store.root_message(session, case)
-        if status in ("churned", "moved_on") and previous in OPEN_STATUSES and root is not None:
-            outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
-        for listener in self.status_listeners:
-            listener(session, case, account, previous, details or {})
+
+    def settle_move_on(
+        self, session: Session, case: Case, account: Account, manager: str, confirm: bool
+    ) -> None:
+        """A manager's answer to the waiting request: confirmed moves the case on, declined
+        keeps it open. The request's message says who answered. Raises Refused when no
+        request waits."""
+        request = (case.details or {}).get(MOVE_ON_REQUEST)
+        if request is None:
+            raise Refused(f"Case #{case.id} has no move-on waiting for confirmation.")
+        case.details = {k: v for k, v in case.details.items() if k != MOVE_ON_REQUEST}
+        message = session.get(OutboxMessage, request.get("message_id") or 0)
+        verdict = "confirmed" if confirm else "declined"
+        if message is not None:
+            text = f"Move on {verdict} by {who(manager)}."
+            outbox.update(session, self.clock.now(), message, text, [])
+        if confirm:
+            reason = f"{request['reason']} (confirmed by {who(manager)})"
+            self.transition(session, case, account, CaseStatus.MOVED_ON, manager, reason)
+            return
+        text = f"{who(manager)} declined moving on: keep working the case."
+        self.timeline.acted(session, case, account, manager, "move_on_declined", text)

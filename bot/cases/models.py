@@ -123,6 +123,8 @@ class CaseView:
     owner: str | None
     csm: str | None
     arr_at_risk: Decimal | None
+    arr_saved: Decimal | None
+    offer_cost: Decimal | None
     renewal_date: date | None
     created_at: datetime
     snoozed_until: datetime | None

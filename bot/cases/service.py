@@ -1,24 +1,25 @@
 """Cases: every signal becomes one owned case, and every change goes through here.
 
-A status changes only in `_transition` (a table of allowed moves): stamped, recorded and
-announced in one unit of work. Who may do what is decided here from the policy's roles; a
-refusal raises `Refused` with the sentence to show, and changes nothing. Other systems'
+A status changes only in `Lifecycle.transition` (a table of allowed moves): stamped,
+recorded on the `Timeline` and announced in one unit of work. Who may do what is decided
+here from the policy's roles; a refusal raises `Refused` with the sentence to show, and
+changes nothing. Other systems'
 changes (Stripe) come through `external.py`."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.actions import CaseActions, Closing, RootLines
+from bot.cases.actions import CaseActions
 from bot.cases.external import ExternalEvents
-from bot.cases.lifecycle import Lifecycle, StatusListener
+from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import (
+    AccountView,
     CaseItem,
     CaseListing,
     CaseView,
@@ -27,6 +28,7 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import Routed, route_account
+from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
@@ -49,7 +51,7 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
-class CaseService(CaseActions, Lifecycle, ExternalEvents):
+class CaseService(CaseActions, ExternalEvents):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
@@ -57,9 +59,8 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         self.policy = policy
         self.clock = clock
         self.team_service = team
-        self.status_listeners: list[StatusListener] = []  # see bot/cases/lifecycle.py
-        self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
-        self.closing: list[Closing] = []  # called in the unit of work that closes a case
+        self.timeline = Timeline(clock, policy)
+        self.lifecycle = Lifecycle(clock, self.timeline)
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""
@@ -71,12 +72,12 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         with self.db.read() as session:
             return find_account(session, typed)
 
-    def search_accounts(self, query: str, limit: int = 20) -> list[Account]:
+    def search_accounts(self, query: str, limit: int = 20) -> list[AccountView]:
         """Type-ahead: an exact external id first, then names starting with the query."""
         with self.db.read() as session:
             match = find_account(session, query)
             found = [match.account] if match.account else []
-            more = accounts_store.by_name_prefix(session, query, limit)
+            more = [AccountView.of(a) for a in accounts_store.by_name_prefix(session, query, limit)]
             return (found + [a for a in more if a not in found])[:limit]
 
     def listing(self, scope: str, user: str, limit: int = 20) -> CaseListing:
@@ -201,11 +202,11 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         self._remember(session, signal, case)
         self._post_root(session, case, account)
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
-        self._line(session, case, signal.actor, "opened", line)
+        self.timeline.line(session, case, signal.actor, "opened", line)
         if routed.note:
-            self._line(session, case, None, "routing", f"Routing: {routed.note}.")
+            self.timeline.line(session, case, None, "routing", f"Routing: {routed.note}.")
         if account.is_stub:
-            self._line(
+            self.timeline.line(
                 session,
                 case,
                 None,
@@ -244,7 +245,7 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         if channel is None:
             log.warning("case %s has no cases channel and no owner: no thread", case.id)
             return
-        text, blocks = self._root(session, case, account)
+        text, blocks = self.timeline.root(session, case, account)
         root = outbox.post(session, self.clock.now(), channel, text, blocks, keep_permalink=True)
         case.root_message_id = root.id
 
@@ -255,9 +256,9 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         text = f"New signal{by} via {esc(signal.source)} ({kind_label(signal.kind)}){summary}"
         if signal.link:
             text += f" <{signal.link}|source>"
-        self._line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
+        self.timeline.line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
         case.updated_at = self.clock.now()
-        self._refresh_root(session, case, account)
+        self.timeline.refresh_root(session, case, account)
         self._confirm(session, case, account, signal, created=False)
 
     # -- for other services (offers) ----------------------------------------------------------
@@ -270,23 +271,6 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
         self._require_open(case)
         self._require_participant(case, actor, team)
         return case, account
-
-    def record(
-        self,
-        session: Session,
-        case: Case,
-        account: Account,
-        actor: str | None,
-        type: str,
-        text: str,
-        *,
-        acted: bool = True,
-    ) -> None:
-        """A timeline line; when someone acted, the root and follow-ups are refreshed too."""
-        if acted:
-            self._acted(session, case, account, actor, type, text)
-        else:
-            self._line(session, case, actor, type, text)
 
     # -- shared steps ----------------------------------------------------------------------
 
@@ -313,44 +297,3 @@ class CaseService(CaseActions, Lifecycle, ExternalEvents):
                 f"Only the owner {who(case.owner)}, the CSM or a manager can do that on case "
                 f"#{case.id}."
             )
-
-    def _acted(
-        self,
-        session: Session,
-        case: Case,
-        account: Account,
-        actor: str | None,
-        type: str,
-        text: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """Someone acted: timeline line, root refreshed, follow-ups rescheduled."""
-        now = self.clock.now()
-        case.updated_at = now
-        if actor:
-            case.last_action_at = now
-        self._line(session, case, actor, type, text, details)
-        self._refresh_root(session, case, account)
-        followups.case_acted(session, self.policy, case, now)
-
-    def _line(
-        self,
-        session: Session,
-        case: Case,
-        actor: str | None,
-        type: str,
-        text: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        """A timeline event, also posted as a line in the case thread."""
-        now = self.clock.now()
-        store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
-        root = store.root_message(session, case)
-        if root is not None:
-            outbox.reply(session, now, root, text)
-
-    def _refresh_root(self, session: Session, case: Case, account: Account) -> None:
-        root = store.root_message(session, case)
-        if root is not None:
-            text, blocks = self._root(session, case, account)
-            outbox.update(session, self.clock.now(), root, text, blocks)

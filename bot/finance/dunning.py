@@ -161,7 +161,7 @@ class DunningLadder:
             **(case.details or {}),
             "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
         }
-        self.cases.line_by(session, case, "dunning", text)
+        self.cases.timeline.by_system(session, case, "dunning", text)
 
     def holders(self, notify: str, account: Account) -> list[str]:
         """Who a step notifies: the account's CSM or account owner, a role's members, or a

@@ -150,7 +150,7 @@ class RenewalChecks:
 
     def answer(
         self, check_id: int, user: str, answer: str, reason: str | None, now: datetime
-    ) -> RenewalCheck:
+    ) -> None:
         """Record Yes or Hold (Hold needs a reason). The first answer stands; a later one
         is refused. Allowed: the person asked, the account's CSM or account owner, finance
         roles, managers and admins. Raises AnswerRefused."""
@@ -175,7 +175,6 @@ class RenewalChecks:
             check.answer, check.reason = answer, reason
             check.answered_by, check.answered_at = user, now
             self._announce(session, check, account, now)
-            return check
 
     @staticmethod
     def _may_answer(user: str, check: RenewalCheck, account: Account, team: Team) -> bool:

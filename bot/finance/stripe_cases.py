@@ -79,19 +79,21 @@ class StripeCases:
         if change is Change.CANCEL_WITHDRAWN:
             if case is None:
                 return None
-            self.cases.line_by(session, case, "stripe", f"The {WITHDRAWN}.")
+            self.cases.timeline.by_system(session, case, "stripe", f"The {WITHDRAWN}.")
             return case.id
         if case is None:
             case = self._cancellation(session, account, row, state, now)
         self._mark_churn(case, state)
         why = REASON_WORDS.get(state.reason or "", "the subscription ended in Stripe")
-        self.cases.transition_by(
+        self.cases.lifecycle.transition(
             session,
             case,
+            account,
             "churned",
-            SOURCE,
+            None,
             f"subscription ended: {why}",
             {"involuntary": state.involuntary},
+            by=SOURCE,
         )
         return case.id
 

@@ -112,7 +112,7 @@ class OfferService:
         with self.db.read() as session:
             return [OfferView.of(offer) for offer in store.for_case(session, case_id)]
 
-    def propose(self, case_id: int, actor: str, data: OfferInput) -> Offer:
+    def propose(self, case_id: int, actor: str, data: OfferInput) -> OfferView:
         team = self.cases.team()
         with self.db.session() as session:
             case, account = self.cases.load_for_action(session, case_id, actor, team)
@@ -131,14 +131,14 @@ class OfferService:
                 self._applied(session, case, account, offer)
             else:
                 self._request(session, case, account, offer, team)
-            return offer
+            return OfferView.of(offer)
 
     def _applied(self, session: Session, case: Case, account: Account, offer: Offer) -> None:
         text = (
             f"{who(offer.proposer)} applied a save offer within policy (no approval needed): "
             f"{describe_offer(offer, account.currency)}"
         )
-        self.cases.record(session, case, account, offer.proposer, "offer_applied", text)
+        self.cases.timeline.acted(session, case, account, offer.proposer, "offer_applied", text)
         self._post_request(session, case, account, offer, [])
 
     def _request(
@@ -149,7 +149,7 @@ class OfferService:
             f"{who(offer.proposer)} proposed a save offer needing approval: "
             f"{describe_offer(offer, account.currency)}"
         )
-        self.cases.record(session, case, account, offer.proposer, "offer_proposed", text)
+        self.cases.timeline.acted(session, case, account, offer.proposer, "offer_proposed", text)
         self._post_request(session, case, account, offer, approvers)
         delay = self.policy.escalation.acknowledge_within
         self._schedule_nudge(session, offer, 1, self.clock.now(), delay)
@@ -185,7 +185,7 @@ class OfferService:
         decision: str,
         counter_value: Decimal | None = None,
         note: str | None = None,
-    ) -> Offer:
+    ) -> OfferView:
         if decision not in DECISIONS:
             raise Refused(f"{decision} is not a decision.")
         if decision == "counter" and counter_value is None:
@@ -209,7 +209,7 @@ class OfferService:
                 raise Refused(self._already(self._offer(session, offer_id)))
             session.refresh(offer)
             self._announce_decision(session, offer, team)
-            return offer
+            return OfferView.of(offer)
 
     def may_decide(self, offer_id: int, actor: str) -> None:
         """Check before opening the counter modal (last known team, as `CaseService.may`);
@@ -241,7 +241,9 @@ class OfferService:
         counter = f" at {money(offer.counter_value, currency)}" if offer.counter_value else ""
         note = f": {quiet(offer.decision_note, 1000)}" if offer.decision_note else ""
         text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
-        self.cases.record(session, case, account, offer.decided_by, f"offer_{offer.status}", text)
+        self.cases.timeline.acted(
+            session, case, account, offer.decided_by, f"offer_{offer.status}", text
+        )
         self._edit_request(session, offer, currency)
         outbox.notify(
             session,
@@ -265,7 +267,7 @@ class OfferService:
         text, blocks = request_blocks(offer, currency, [])
         outbox.update(session, self.clock.now(), request, text, blocks)
 
-    def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> Offer:
+    def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> OfferView:
         """The customer's answer to an approved offer."""
         team = self.cases.team()
         with self.db.session() as session:
@@ -281,7 +283,7 @@ class OfferService:
             follow = (
                 " Mark the case saved when it is done." if accepted else " The case stays open."
             )
-            self.cases.record(
+            self.cases.timeline.acted(
                 session,
                 case,
                 account,
@@ -291,7 +293,7 @@ class OfferService:
                 f"({describe_offer(offer, account.currency)}).{follow}",
             )
             self._edit_request(session, offer, account.currency)
-            return offer
+            return OfferView.of(offer)
 
     def _offer(self, session: Session, offer_id: int) -> Offer:
         offer = store.get(session, offer_id)
@@ -320,7 +322,7 @@ class OfferService:
             f":hourglass: A save offer on *{esc(account.name)}* (case #{case.id}) is waiting for "
             f"a decision: {' '.join(who(a) for a in approvers)}"
         )
-        self.cases.record(session, case, account, None, "offer_nudge", text, acted=False)
+        self.cases.timeline.line(session, case, None, "offer_nudge", text)
         root = case_store.root_message(session, case)
         for person in approvers:
             if root is not None:

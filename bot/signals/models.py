@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Literal
 
-from storage.models import Account
+from bot.cases.models import AccountView
 
 # First match wins: the strongest signal decides the kind a message suggests.
 KIND_HINTS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
@@ -79,7 +79,7 @@ class Draft:
 
     kind: str
     text: str
-    account: Account | None = None
+    account: AccountView | None = None
     existing: ExistingCase | None = None
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.cases.models import Opened, Signal
+from bot.cases.models import AccountView, Opened, Signal
 from bot.cases.service import CaseService
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
@@ -169,7 +169,8 @@ class SignalService:
             if account is None:
                 named = accounts_named_in(session, message.text)
                 account = session.get(Account, named[0]) if len(named) == 1 else None
-            return Draft(guess_kind(message.text), message.text, account)
+            view = AccountView.of(account) if account is not None else None
+            return Draft(guess_kind(message.text), message.text, view)
 
     def existing(self, message: SlackMessage) -> ExistingCase | None:
         with self.db.read() as session:

@@ -17,18 +17,19 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.models import Refused
+from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.policy import Policy
 from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
 from bot.survey.competitors import normalise, suggestions
-from bot.survey.models import ReasonChoice, SurveyPrompt, SurveySummary
+from bot.survey.models import ReasonChoice, SurveyPrompt
 from bot.survey.notices import ask_text, change_line, loss_facts, summary_of
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.team import Team
 from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
-from slack_edge.messages import case_root, esc, money, who
+from slack_edge.messages import esc, money, who
 from slack_edge.survey_messages import answers_blocks, ask_blocks
 from storage import cases as case_store
 from storage import offers as offers_store
@@ -42,12 +43,18 @@ class SurveyService:
     refusal raises the case domain's `Refused`, whose sentence the edge shows the person."""
 
     def __init__(
-        self, db: Database, policy: Policy, clock: Clock, team: Callable[..., Team]
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        team: Callable[..., Team],
+        timeline: Timeline,
     ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.team = team
+        self.timeline = timeline
 
     # -- the case lifecycle --------------------------------------------------------------------
 
@@ -81,7 +88,7 @@ class SurveyService:
         if answer is None:
             return None
         text = ask_text(case, account, person, involuntary)
-        say_with_button(session, case, now, text, [person], answer, "survey_asked")
+        say_with_button(self.timeline, session, case, now, text, [person], answer, "survey_asked")
         schedule.survey_asked(session, self.policy, answer, now)
         return answer
 
@@ -94,7 +101,7 @@ class SurveyService:
         store.withdraw(session, answer.id, now=now)
         schedule.survey_closed(session, answer, now)
         text = ":leftwards_arrow_with_hook: The cancellation survey is withdrawn (case reopened)."
-        self._line(session, case, now, None, "survey_withdrawn", text)
+        self.timeline.line(session, case, None, "survey_withdrawn", text, at=now)
 
     # -- the modal ----------------------------------------------------------------------------
 
@@ -118,7 +125,7 @@ class SurveyService:
                 form=form_of(values),
             )
 
-    def submit(self, answer_id: int, actor: str, form: SurveyForm) -> SurveyAnswer:
+    def submit(self, answer_id: int, actor: str, form: SurveyForm) -> None:
         """Validate and save a submitted modal (first answer, or an edit of a saved one).
 
         Raises InvalidSurvey (field errors by block id; nothing saved) or the refusal.
@@ -134,7 +141,6 @@ class SurveyService:
                 self._amend(session, answer, case, account, actor, answers.values())
             else:
                 self._answer(session, answer, case, account, actor, answers.values(), team)
-            return answer
 
     def competitor_options(self, typed: str) -> list[str]:
         """Type-ahead for the competitor field: names given before, and what is typed."""
@@ -161,7 +167,8 @@ class SurveyService:
         schedule.survey_closed(session, answer, now)
         summary = summary_of(answer, self._label(answer.root_cause))
         header = f":clipboard: {who(actor)} filled in the cancellation survey."
-        self._post_answers(session, case, now, actor, header, summary, "survey_answered")
+        blocks = answers_blocks(summary, header)
+        self.timeline.line(session, case, actor, "survey_answered", header, blocks=blocks, at=now)
         self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
         self._tell_owner(session, case, account, answer, team, now)
 
@@ -179,7 +186,9 @@ class SurveyService:
         if not changes:
             return
         line = change_line(actor, changes, self._label)
-        self._line(session, case, now, actor, "survey_edited", line, {"changes": list(changes)})
+        self.timeline.line(
+            session, case, actor, "survey_edited", line, {"changes": list(changes)}, at=now
+        )
         self._show_on_root(
             session, case, account, self._label(answer.root_cause), answer.competitor
         )
@@ -248,38 +257,6 @@ class SurveyService:
         reason = self.policy.survey_reason(key or "")
         return reason.label if reason else (key or "unknown")
 
-    def _line(
-        self,
-        session: Session,
-        case: Case,
-        now: datetime,
-        actor: str | None,
-        type: str,
-        text: str,
-        details: dict[str, Any] | None = None,
-    ) -> None:
-        case_store.add_event(
-            session, case, at=now, actor=actor, type=type, text=text, details=details
-        )
-        root = case_store.root_message(session, case)
-        if root is not None:
-            outbox.reply(session, now, root, text)
-
-    def _post_answers(
-        self,
-        session: Session,
-        case: Case,
-        now: datetime,
-        actor: str,
-        header: str,
-        summary: SurveySummary,
-        type: str,
-    ) -> None:
-        case_store.add_event(session, case, at=now, actor=actor, type=type, text=header)
-        root = case_store.root_message(session, case)
-        if root is not None:
-            outbox.reply(session, now, root, header, answers_blocks(summary, header))
-
     def _show_on_root(
         self,
         session: Session,
@@ -293,13 +270,11 @@ class SurveyService:
             **(case.details or {}),
             "survey": {"root_cause": root_cause, "competitor": competitor},
         }
-        root = case_store.root_message(session, case)
-        if root is not None:
-            text, blocks = case_root(case, account)
-            outbox.update(session, self.clock.now(), root, text, blocks)
+        self.timeline.refresh_root(session, case, account)
 
 
 def say_with_button(
+    timeline: Timeline,
     session: Session,
     case: Case,
     now: datetime,
@@ -311,10 +286,8 @@ def say_with_button(
     """A thread line with the survey button, and a DM with it to each person (linked to the
     thread when the case has one)."""
     blocks = ask_blocks(text, answer.id)
-    case_store.add_event(session, case, at=now, actor=None, type=type, text=text)
+    timeline.line(session, case, None, type, text, blocks=blocks, at=now)
     root = case_store.root_message(session, case)
-    if root is not None:
-        outbox.reply(session, now, root, text, blocks)
     for person in dict.fromkeys(p for p in people if p):
         if root is not None:
             outbox.linked(session, now, person, root, text, blocks)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.calendar import add_business_delay
+from bot.cases.timeline import Timeline
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.survey import schedule
@@ -31,9 +32,10 @@ class SurveySteps:
     """Step handlers; `team` is the copy resolved before the run (no Slack call inside a
     step's transaction). The digest runs at `reports.reason_digest` (absent: off)."""
 
-    def __init__(self, policy: Policy, team: Callable[[], Team]) -> None:
+    def __init__(self, policy: Policy, team: Callable[[], Team], timeline: Timeline) -> None:
         self.policy = policy
         self.team = team
+        self.timeline = timeline
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {
@@ -72,7 +74,9 @@ class SurveySteps:
             return  # late (downtime): the escalation says it all in one message
         headline = ":bell: The cancellation survey is still waiting"
         text = reminder_text(case, account, [answer.asked_to], headline)
-        say_with_button(session, case, now, text, [answer.asked_to], answer, "survey_reminder")
+        say_with_button(
+            self.timeline, session, case, now, text, [answer.asked_to], answer, "survey_reminder"
+        )
 
     def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """`escalate_after` after asking: the managers are brought in."""
@@ -94,7 +98,7 @@ class SurveySteps:
         answer, case, account = found
         people = [answer.asked_to, *self.team().members("managers")]
         text = reminder_text(case, account, people, headline)
-        say_with_button(session, case, now, text, people, answer, "survey_reminder")
+        say_with_button(self.timeline, session, case, now, text, people, answer, "survey_reminder")
         schedule.schedule_repeat(session, self.policy, answer, next_n, now)
 
     # -- the monthly digest ---------------------------------------------------------------------

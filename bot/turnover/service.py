@@ -69,8 +69,8 @@ class TurnoverService:
     ) -> None:
         self.db, self.policy, self.clock = db, policy, clock
         self.cases, self.signals, self.team = cases, signals, team
-        cases.root_lines.append(self._root_lines)
-        cases.closing.append(self._case_closed)
+        cases.timeline.root_lines.append(self._root_lines)
+        cases.lifecycle.closing.append(self._case_closed)
         signals.received.append(self._signal_received)
 
     # -- opening the modal ----------------------------------------------------------------
@@ -147,7 +147,7 @@ class TurnoverService:
             self._post_plan(session, case, turnover)
             self._post_lead(session, case, account, turnover)
             text = f"{who(actor)} recorded that {answers.contact_name} left; action plan below."
-            self.cases.record(session, case, account, actor, "turnover", text)
+            self.cases.timeline.acted(session, case, account, actor, "turnover", text)
             self._apply_risk(session, case, account, actor, before, new=True)
             return turnover.id
 
@@ -170,7 +170,7 @@ class TurnoverService:
             self._post_lead(session, case, account, turnover)
             what = "; ".join(changes) if changes else "no answer changed"
             text = f"{who(actor)} updated the turnover of {turnover.contact_name}: {what}."
-            self.cases.record(session, case, account, actor, "turnover", text)
+            self.cases.timeline.acted(session, case, account, actor, "turnover", text)
             self._apply_risk(session, case, account, actor, before_risk, new=False)
 
     # -- the plan -------------------------------------------------------------------------
@@ -193,7 +193,7 @@ class TurnoverService:
             assert result is not None
             if result.changed:
                 line = tick_line(step.text, turnover.contact_name, done)
-                self.cases.record(
+                self.cases.timeline.acted(
                     session, case, account, actor, "plan_step", f"{who(actor)}: {line}"
                 )
             if result.risk_ended:
@@ -210,7 +210,7 @@ class TurnoverService:
             case, account = self._participant(session, turnover.case_id, actor, step.assignee)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
-            self.cases.record(session, case, account, actor, "plan_step", text)
+            self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
             self._refresh_plan(session, turnover)
 
     # -- hooks other services call --------------------------------------------------------
@@ -298,7 +298,7 @@ class TurnoverService:
             message = outbox.post(session, now, sales, text)
         turnover.lead_message_id = message.id
         line = f"Lead sent to sales (<#{sales}>): {answers.contact_name} at another company."
-        self.cases.record(session, case, account, None, "turnover_lead", line, acted=False)
+        self.cases.timeline.line(session, case, None, "turnover_lead", line)
 
     def _case_risk(self, session: Session, case: Case) -> str | None:
         levels = [risk_level(Answers.from_columns(t)) for t in store.for_case(session, case.id)]
@@ -331,7 +331,7 @@ class TurnoverService:
     ) -> None:
         seconds = turnover.time_at_risk_seconds or 0
         text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
-        self.cases.record(session, case, account, None, "time_at_risk", text, acted=False)
+        self.cases.timeline.line(session, case, None, "time_at_risk", text)
 
 
 _WHO_MAY = "Only the case's owner, the CSM, the step's assignee or a manager can change this plan."

@@ -1,0 +1,104 @@
+"""The case timeline: every change to a case is an event row and a line in its thread, and
+the thread's root is edited in place (same `ts`) to show the case as it is now.
+
+The one small service every domain calls to say something happened to a case (offers,
+turnover, survey, finance, Stripe), inside the caller's unit of work, so the event and the
+outbox rows it queues commit with the change (DESIGN: one outbox)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.clock import Clock
+from bot.followups import service as followups
+from bot.policy import Policy
+from slack_edge.messages import case_root
+from storage import cases as store
+from storage.models import OPEN_STATUSES, Account, Case
+
+RootLines = Callable[[Session, Case], list[str]]
+"""Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
+
+
+class Timeline:
+    """Events, thread lines and the root of every case, for every domain."""
+
+    def __init__(self, clock: Clock, policy: Policy) -> None:
+        self.clock = clock
+        self.policy = policy
+        self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
+
+    def line(
+        self,
+        session: Session,
+        case: Case,
+        actor: str | None,
+        type: str,
+        text: str,
+        details: dict[str, Any] | None = None,
+        *,
+        blocks: list[dict] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """A timeline event (`type`, e.g. "note"), also posted as a reply in the case thread
+        (with `blocks` when given, e.g. a button), at `at` (UTC; default now). Nobody's
+        follow-up timers move: use `acted` when a person acted on the case."""
+        now = at or self.clock.now()
+        store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
+        root = store.root_message(session, case)
+        if root is not None:
+            outbox.reply(session, now, root, text, blocks)
+
+    def acted(
+        self,
+        session: Session,
+        case: Case,
+        account: Account,
+        actor: str | None,
+        type: str,
+        text: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """Someone (or, with `actor` None, a system) changed the case: the line, the root
+        refreshed, and the follow-up ladder rescheduled from now (CONTRACT: acting on a
+        case stops its escalation)."""
+        now = self.clock.now()
+        case.updated_at = now
+        if actor:
+            case.last_action_at = now
+        self.line(session, case, actor, type, text, details)
+        self.refresh_root(session, case, account)
+        followups.case_acted(session, self.policy, case, now)
+
+    def by_system(
+        self,
+        session: Session,
+        case: Case,
+        type: str,
+        text: str,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        """A line from another system (Stripe, the dunning ladder); an open case's root is
+        refreshed, follow-up timers are not (no person acted)."""
+        self.line(session, case, None, type, text, details)
+        if case.status in OPEN_STATUSES:
+            account = session.get(Account, case.account_id)
+            assert account is not None
+            self.refresh_root(session, case, account)
+
+    def root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
+        """The root message's text and blocks, with every other domain's lines."""
+        extra = [line for source in self.root_lines for line in source(session, case)]
+        return case_root(case, account, extra)
+
+    def refresh_root(self, session: Session, case: Case, account: Account) -> None:
+        """Edit the thread's root in place to show the case as it is now."""
+        root = store.root_message(session, case)
+        if root is not None:
+            text, blocks = self.root(session, case, account)
+            outbox.update(session, self.clock.now(), root, text, blocks)
