@@ -15,12 +15,14 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.case_work import CaseWorkers
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
 from bot.imports.invoices import InvoiceImporter
@@ -31,7 +33,7 @@ from bot.settings import Settings, SettingsError, configure_logging, load_settin
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
 from storage.db import one_line
-from wiring import build_services
+from wiring import build_services, case_worker_services
 
 log = logging.getLogger("savedesk")
 
@@ -158,6 +160,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     if listener is not None:
         from waitress.server import create_server
 
+        start_case_workers(services, settings)
         bolt_app = build_bolt_app(services, check_slack(services))
         server = create_server(
             create_web_app(services, bolt_app), sockets=[listener], threads=settings.web_threads
@@ -184,6 +187,18 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         stop.set()
         services.after_ack.shutdown()  # cases for commands already acknowledged
     return EXIT_OK
+
+
+def start_case_workers(services: Services, settings: Settings) -> None:
+    """Case work after acknowledgements runs in `CASE_WORK_PROCESSES` processes of its own
+    (bot.case_work), started now so the first burst does not wait for them; 0 keeps it on
+    threads of the web process."""
+    if settings.case_work_processes == 0:
+        return
+    workers = CaseWorkers(settings.case_work_processes, partial(case_worker_services, settings))
+    workers.warm()
+    services.after_ack.use_processes(workers)
+    services.after_ack.finished.append(services.db.outbox_committed_elsewhere)
 
 
 def bind_port(port: int) -> socket.socket:

@@ -7,7 +7,7 @@ slack_sdk implementation of them, so tests, benchmarks and `app.py` build the sa
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.policy import Policy
+from bot.policy import Policy, load_policy
 from bot.services import Services, assemble
 from bot.settings import Settings
 from handlers.listeners.home import user_home
@@ -28,3 +28,9 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     )
     services.homes.render = lambda user: user_home(services, user)  # leaders' App Home
     return services
+
+
+def case_worker_services(settings: Settings) -> Services:
+    """The services of a case-work process (`bot.case_work`): built like the web process's
+    from the same settings, with the policy read again from `settings.policy_file`."""
+    return build_services(settings, load_policy(settings.policy_file))

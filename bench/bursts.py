@@ -58,7 +58,7 @@ from bot.services import Services
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 
-PY_SPY = Path("/tmp/pyspy/bin/py-spy")  # optional: profile the web process with --profile
+PY_SPY = Path(sys.executable).parent / "py-spy"  # optional (pip install py-spy): --profile
 
 
 @dataclass

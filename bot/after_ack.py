@@ -6,6 +6,10 @@ acknowledgements behind earlier commands' case work (bench/README.md, *Bursts*).
 the work here lets listener threads return as soon as they have acknowledged, and bounds
 how many units of work run at once (database connections, the GIL) whatever the burst.
 
+With case-work processes (`use_processes`, what `python app.py` does: `CASE_WORK_PROCESSES`)
+`call` runs jobs there instead, so case work does not even share the web process's GIL
+(`bot.case_work`); tests and the in-process demo keep the threads.
+
 Queued work lives in memory: like work Bolt runs after `ack()`, it is lost if the process
 is killed, which is why `shutdown` lets the queue finish on a normal stop.
 """
@@ -17,6 +21,9 @@ import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from bot.case_work import CaseWorkers, Job
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,46 @@ class AfterAck:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="after-ack")
         self._lock = threading.Lock()
         self._pending = 0
+        self._processes: CaseWorkers | None = None
+        self.finished: list[Callable[[], None]] = []
+        """Told when a job finishes in a case-work process (it may have queued outbox rows
+        there: the scheduler wakes its deliverer)."""
+
+    def use_processes(self, workers: CaseWorkers) -> None:
+        """From now on `call` runs jobs in `workers`' processes."""
+        self._processes = workers
+
+    def call(
+        self, job: Job, services: Any, *args: Any, on_error: Callable[[str], None] | None = None
+    ) -> Future:
+        """Run `job(services, *args)` after the acknowledgement: in a case-work process (with
+        that process's own services) when `use_processes` was called, else like `submit`
+        on this process's threads with `services`. Errors as in `submit`."""
+        if self._processes is None or self._full():
+            return self.submit(lambda: job(services, *args), on_error)
+        with self._lock:
+            self._pending += 1
+        future = self._processes.submit(job, *args)
+        future.add_done_callback(lambda done: self._finished(done, on_error))
+        return future
+
+    def _full(self) -> bool:
+        return self._pending >= self.max_pending
+
+    def _finished(self, done: Future, on_error: Callable[[str], None] | None) -> None:
+        with self._lock:
+            self._pending -= 1
+        for tell in self.finished:
+            tell()
+        error = done.exception()
+        reference = done.result() if error is None else uuid.uuid4().hex[:8]
+        if error is not None:
+            log.error("case-work process failed, reference %s", reference, exc_info=error)
+        if reference is not None and on_error is not None:
+            try:
+                on_error(reference)
+            except Exception:
+                log.warning("could not report reference %s", reference, exc_info=True)
 
     def submit(
         self, work: Callable[[], object], on_error: Callable[[str], None] | None = None
@@ -60,8 +107,11 @@ class AfterAck:
         return self._pending
 
     def shutdown(self) -> None:
-        """Finish everything queued, then stop the threads (a normal stop loses nothing)."""
+        """Finish everything queued, then stop the threads and processes (a normal stop
+        loses nothing)."""
         self._pool.shutdown(wait=True)
+        if self._processes is not None:
+            self._processes.shutdown()
 
     def _run(self, work: Callable[[], object], on_error: Callable[[str], None] | None) -> None:
         try:

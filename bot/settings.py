@@ -20,6 +20,7 @@ DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 # Measured with bench/bursts.py (bench/README.md): see there before changing.
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
+DEFAULT_CASE_WORK_PROCESSES = 2  # one per core of the 2-core machine it was measured on
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -56,6 +57,7 @@ class Settings:
     log_level: str
     web_threads: int = DEFAULT_WEB_THREADS
     database_pool_size: int = DEFAULT_POOL_SIZE
+    case_work_processes: int = DEFAULT_CASE_WORK_PROCESSES
 
     @property
     def socket_mode(self) -> bool:
@@ -73,6 +75,7 @@ class Settings:
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
             f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
+            f"Case work after acknowledgements: {self.case_work_processes or 'no'} processes",
         ]
         return "\n".join(lines)
 
@@ -155,10 +158,10 @@ def _port(env: Mapping[str, str]) -> int:
     return int(value)
 
 
-def _count(env: Mapping[str, str], name: str, default: int, most: int) -> int:
+def _count(env: Mapping[str, str], name: str, default: int, most: int, least: int = 1) -> int:
     value = _get(env, name) or str(default)
-    if not value.isdigit() or not 1 <= int(value) <= most:
-        raise SettingsError(f"{name}: {value!r} is not a whole number from 1 to {most}")
+    if not value.isdigit() or not least <= int(value) <= most:
+        raise SettingsError(f"{name}: {value!r} is not a whole number from {least} to {most}")
     return int(value)
 
 
@@ -192,6 +195,9 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         web_threads=_count(env, "WEB_THREADS", DEFAULT_WEB_THREADS, 256),
         database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
+        case_work_processes=_count(
+            env, "CASE_WORK_PROCESSES", DEFAULT_CASE_WORK_PROCESSES, 64, least=0
+        ),
     )
 
 

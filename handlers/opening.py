@@ -28,4 +28,9 @@ def open_after_ack(
         if respond is not None:
             respond(text=apology(reference), response_type="ephemeral", replace_original=False)
 
-    services.after_ack.submit(lambda: services.signals.open(account_id, signal), on_error=failed)
+    services.after_ack.call(open_case, services, account_id, signal, on_error=failed)
+
+
+def open_case(services: Services, account_id: int, signal: Signal) -> None:
+    """The case work itself (a job for `bot.case_work`: module-level, picklable arguments)."""
+    services.signals.open(account_id, signal)

@@ -115,6 +115,12 @@ class Database:
         self._outbox_callbacks.append(callback)
         return lambda: self._outbox_callbacks.remove(callback)
 
+    def outbox_committed_elsewhere(self) -> None:
+        """Another process of ours may have committed outbox rows (a case-work process):
+        tell this process's `on_outbox_commit` callbacks, as for a commit here."""
+        for callback in list(self._outbox_callbacks):
+            callback()
+
     def _notify_outbox(self, session: Session) -> None:
         """PostgreSQL delivers NOTIFY when (and only if) the transaction commits, to every
         process LISTENing on the channel (storage.notify), so a worker wakes at once."""

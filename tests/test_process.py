@@ -14,14 +14,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.services import Services
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
-from storage.models import OutboxMessage
+from storage.models import Case, OutboxMessage
 from tests.conftest import seed_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -92,6 +92,30 @@ def test_app_serves_help_rejects_unsigned_and_is_healthy(
     stale = {**sender.sign(body, int(time.time()) - 3600), **form}
     assert sender.post("/slack/events", body, stale).status == 401
     assert standin.calls("auth.test"), "start-up verifies the token"
+
+
+def test_a_command_is_opened_in_a_case_work_process_and_its_root_delivered_at_once(
+    app_process: tuple[str, SlackStandin], services: Services
+) -> None:
+    """`python app.py` runs case work in processes of its own (CASE_WORK_PROCESSES, default
+    2): the case is opened there, and the web process's deliverer is woken when the job
+    ends, long before its one-second poll."""
+    base, standin = app_process
+    seed_account(services, "acme-42", "Acme Process")
+    sender = SlackSender(base, SECRET, response_url_factory=standin.new_response_url)
+    answer = sender.slash_command("cancel acme-42 budget cut")
+    assert answer.status == 200
+    assert "Opening a case" in answer.json()["text"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        roots = [m for m in standin.messages() if "Acme Process" in json.dumps(m)]
+        if roots:
+            break
+        time.sleep(0.02)
+    assert roots, "the case thread's root was posted"
+    with services.db.read() as session:
+        cases = session.scalars(select(Case)).all()
+    assert [(c.kind, c.created_by) for c in cases] == [("cancellation", "U0CSM")]
 
 
 def run_tick(

@@ -1,0 +1,85 @@
+"""Case work in processes of its own, at a lower CPU priority than acknowledgements.
+
+In one Python process only one thread runs Python at a time (the GIL). When case work shared
+the web process, every acknowledgement's socket and database round trip released the GIL
+and then waited up to the switch interval (5 ms) for a busy case-work thread to hand it
+back, so at 100 commands/s on PostgreSQL acknowledgements queued behind case work they did
+not wait for (bench/README.md, *Bursts*). Here the work runs in `count` spawned processes,
+each with its own services and connection pool, reniced so the operating system prefers the
+web process's threads whenever both want a core.
+
+A job is a module-level function `job(services, *args)` (pickled by name, its arguments by
+value); its errors are logged in the case-work process under a reference that the web
+process's `on_error` can tell the person.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+NICE = 10
+"""How much lower the case-work processes' priority is (nice(2) increment; 19 lowest)."""
+
+Job = Callable[..., object]
+"""A module-level function `job(services, *args)`; it runs in a case-work process."""
+
+_services: Any = None  # this process's Services, when it is a case-work process
+
+
+class CaseWorkers:
+    """`count` case-work processes, each with services built by `build` (a picklable,
+    module-level callable such as `functools.partial(wiring.case_worker_services,
+    settings)`)."""
+
+    def __init__(self, count: int, build: Callable[[], Any], nice: int = NICE) -> None:
+        self.count = count
+        self._pool = ProcessPoolExecutor(
+            max_workers=count,
+            mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
+            initializer=_start,
+            initargs=(build, nice, logging.getLogger().level),
+        )
+
+    def warm(self, timeout: float = 60.0) -> None:
+        """Start every process now (each imports the app and opens its pool, about a
+        second), so the first burst does not wait for them. Raises what a start raised."""
+        for future in [self._pool.submit(_ready) for _ in range(self.count)]:
+            future.result(timeout=timeout)
+
+    def submit(self, job: Job, *args: Any) -> Future:
+        """Run `job(services, *args)` in a case-work process; the future's result is None,
+        or the reference under which the job's error was logged."""
+        return self._pool.submit(_run, job, args)
+
+    def shutdown(self) -> None:
+        """Finish the jobs already submitted, then stop the processes."""
+        self._pool.shutdown(wait=True)
+
+
+def _start(build: Callable[[], Any], nice: int, level: int) -> None:
+    global _services
+    os.nice(nice)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _services = build()
+
+
+def _ready() -> int:
+    return os.getpid()
+
+
+def _run(job: Job, args: tuple[Any, ...]) -> str | None:
+    try:
+        job(_services, *args)
+    except Exception as error:
+        reference = uuid.uuid4().hex[:8]
+        log.error("case work failed, reference %s", reference, exc_info=error)
+        return reference
+    return None
