@@ -100,6 +100,9 @@ def parse_args() -> argparse.Namespace:
     signals = sub.add_parser("signals", help="/webhooks/signals on PostgreSQL")
     signals.add_argument("--rate", type=float, default=200.0)
     signals.add_argument("--duration", type=float, default=5.0)
+    signals.add_argument(
+        "--apart", action="store_true", help="bare Bolt's window first, then Savedesk's"
+    )
     for p in (commands, signals):
         p.add_argument("--accounts", type=int, default=50)
         p.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="waitress threads")
@@ -314,11 +317,12 @@ def run_signals(args: argparse.Namespace, extra: dict[str, str]) -> None:
         a, b = Samples("Savedesk"), Samples("bare Bolt")
 
         load = load_now()
-        open_loop(
-            args.rate,
-            count,
-            [(a, signals_to(app, args.accounts)), (b, signals_to(bare, args.accounts))],
-        )
+        targets = [(a, signals_to(app, args.accounts)), (b, signals_to(bare, args.accounts))]
+        if args.apart:  # one window each: the sender only has to keep up with one rate
+            for target in reversed(targets):
+                open_loop(args.rate, count, [target])
+        else:
+            open_loop(args.rate, count, targets)
         drain = settle(services, count + 10, timeout=30)
         counts = case_counts(services)
         over = sum(1 for n in counts.values() if n != 1)

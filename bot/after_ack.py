@@ -63,6 +63,19 @@ class AfterAck:
         future.add_done_callback(lambda done: self._finished(done, on_error))
         return future
 
+    def answer(self, job: Job, services: Any, *args: Any, timeout: float = 30.0) -> Any:
+        """`job(services, *args)`'s value for a request that waits for it (the signals
+        webhook answers with the case id): computed in a case-work process when there are
+        (the web process's GIL stays free for other requests), else on this thread.
+        Raises what the job raised, or TimeoutError after `timeout` seconds."""
+        if self._processes is None:
+            return job(services, *args)
+        try:
+            return self._processes.answer(job, *args).result(timeout=timeout)
+        finally:
+            for tell in self.finished:
+                tell()
+
     def _full(self) -> bool:
         return self._pending >= self.max_pending
 

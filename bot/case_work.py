@@ -59,6 +59,11 @@ class CaseWorkers:
         or the reference under which the job's error was logged."""
         return self._pool.submit(_run, job, args)
 
+    def answer(self, job: Job, *args: Any) -> Future:
+        """Run `job(services, *args)` in a case-work process for a request that waits for
+        its value (picklable); the future raises what the job raised."""
+        return self._pool.submit(_answer, job, args)
+
     def shutdown(self) -> None:
         """Finish the jobs already submitted, then stop the processes."""
         self._pool.shutdown(wait=True)
@@ -73,6 +78,10 @@ def _start(build: Callable[[], Any], nice: int, level: int) -> None:
 
 def _ready() -> int:
     return os.getpid()
+
+
+def _answer(job: Job, args: tuple[Any, ...]) -> object:
+    return job(_services, *args)
 
 
 def _run(job: Job, args: tuple[Any, ...]) -> str | None:

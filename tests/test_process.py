@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -26,6 +28,7 @@ from tests.conftest import seed_account
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "process-signing-secret"
+SIGNALS_SECRET = "process-signals-secret"
 
 
 def free_port() -> int:
@@ -55,6 +58,7 @@ def app_process(
     (tmp_path / ".env").write_text(
         f"SLACK_BOT_TOKEN=xoxb-process\nSLACK_SIGNING_SECRET={SECRET}\n"
         f"SLACK_API_URL={standin.api_url}\nDATABASE_URL={db_url}\nPORT={port}\n"
+        f"SIGNALS_WEBHOOK_SECRET={SIGNALS_SECRET}\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
     proc = subprocess.Popen(
@@ -116,6 +120,30 @@ def test_a_command_is_opened_in_a_case_work_process_and_its_root_delivered_at_on
     with services.db.read() as session:
         cases = session.scalars(select(Case)).all()
     assert [(c.kind, c.created_by) for c in cases] == [("cancellation", "U0CSM")]
+
+
+def test_the_signals_webhook_answers_with_the_case_a_case_work_process_opened(
+    app_process: tuple[str, SlackStandin], services: Services
+) -> None:
+    """The webhook's answer waits for the case id, computed in a case-work process."""
+    base, _standin = app_process
+    sender = SlackSender(base, SECRET)
+    body = {"account": "crm-9", "kind": "usage_drop", "summary": "usage down", "external_id": "x1"}
+    raw = json.dumps(body).encode()
+    stamp = str(int(time.time()))
+    mac = hmac.new(SIGNALS_SECRET.encode(), f"v0:{stamp}:".encode() + raw, hashlib.sha256)
+    headers = {
+        "Content-Type": "application/json",
+        "X-Savedesk-Request-Timestamp": stamp,
+        "X-Savedesk-Signature": f"v0={mac.hexdigest()}",
+    }
+    first = sender.post("/webhooks/signals", raw, headers)
+    again = sender.post("/webhooks/signals", raw, headers)
+    assert (first.status, again.status) == (201, 200)
+    assert first.json()["case_id"] == again.json()["case_id"]
+    with services.db.read() as session:
+        case_ids = session.scalars(select(Case.id)).all()
+    assert case_ids == [first.json()["case_id"]]
 
 
 def run_tick(

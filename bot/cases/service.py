@@ -257,8 +257,7 @@ class CaseService(CaseActions, ExternalEvents):
         if signal.link:
             text += f" <{signal.link}|source>"
         self.timeline.line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
-        case.updated_at = self.clock.now()
-        self.timeline.refresh_root(session, case, account)
+        case.updated_at = self.clock.now()  # the root shows nothing an attach changes: no edit
         self._confirm(session, case, account, signal, created=False)
 
     # -- for other services (offers) ----------------------------------------------------------

@@ -9,7 +9,13 @@ from flask import Flask, Response, jsonify, request
 
 from bot.cases.models import Opened
 from bot.services import Services
-from bot.signals.webhook import MAX_BODY_BYTES, BadSignal, parse_webhook, verify_request
+from bot.signals.webhook import (
+    MAX_BODY_BYTES,
+    BadSignal,
+    WebhookSignal,
+    parse_webhook,
+    verify_request,
+)
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +29,6 @@ def register(web: Flask, services: Services) -> None:
     secret = services.settings.signals_webhook_secret
     if not secret:
         return
-    signals = services.signals
 
     @web.post(SIGNALS_PATH)
     def signals_webhook() -> tuple[Response, int]:
@@ -45,7 +50,12 @@ def register(web: Flask, services: Services) -> None:
             signal = parse_webhook(body)
         except BadSignal as bad:
             return jsonify(error=str(bad)), 400
-        return _answer(signals.receive(signal))
+        return _answer(services.after_ack.answer(receive, services, signal))
+
+
+def receive(services: Services, signal: WebhookSignal) -> Opened:
+    """Open or attach the signal's case (a job for `bot.case_work`: module-level)."""
+    return services.signals.receive(signal)
 
 
 def _answer(opened: Opened) -> tuple[Response, int]:
