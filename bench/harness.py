@@ -135,6 +135,14 @@ def settle(services: Services, expected: int, timeout: float = 120.0) -> float:
 # -- processes ------------------------------------------------------------------------------
 
 
+def _rss_kb(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:
+        return 0
+    return next((int(line.split()[1]) for line in lines if line.startswith("VmRSS:")), 0)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -156,10 +164,16 @@ class Process:
 
     def rss_kb(self) -> int:
         """Resident memory now (kB), from /proc."""
-        for line in Path(f"/proc/{self.popen.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        return 0
+        return _rss_kb(self.popen.pid)
+
+    def children_rss_kb(self) -> int:
+        """Resident memory of the process's children (the case-work processes and, with
+        spawn, multiprocessing's resource tracker), summed (kB)."""
+        total = 0
+        for task in Path(f"/proc/{self.popen.pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += _rss_kb(int(child))
+        return total
 
     def stop(self) -> None:
         if self.popen.poll() is None:

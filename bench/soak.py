@@ -94,12 +94,15 @@ def soak(args: argparse.Namespace, standin: SlackStandin, app: Process, bare: Pr
         (b, cancels(slack_sender(bare, standin), args.accounts, 0)),
     ]
     done = threading.Event()
-    rows: list[tuple[float, int, int]] = []
+    rows: list[tuple[float, int, int, int]] = []
     sampler = threading.Thread(target=sample, args=(args.every, app, bare, a, rows, done))
     print(
         f"soak: {args.rate:g}/s for {args.duration:g} s ({count} requests each), load {load_now()}"
     )
-    print(f"{'t (s)':>6} {'Savedesk RSS':>13} {'bare RSS':>10} {'p50':>7} {'p99':>7} {'load':>5}")
+    print(
+        f"{'t (s)':>6} {'Savedesk RSS':>13} {'case work':>10} {'bare RSS':>10} {'p50':>7} "
+        f"{'p99':>7} {'load':>5}"
+    )
     sampler.start()
     try:
         open_loop(args.rate, count, targets)
@@ -111,7 +114,9 @@ def soak(args: argparse.Namespace, standin: SlackStandin, app: Process, bare: Pr
     print(
         f"Savedesk RSS {first[1] / 1024:.1f} MB at {first[0]:.0f} s -> {last[1] / 1024:.1f} MB at "
         f"{last[0]:.0f} s: growth {(last[1] - first[1]) / 1024:+.1f} MB (peak "
-        f"{peak / 1024:.1f} MB); bare Bolt {(last[2] - first[2]) / 1024:+.1f} MB"
+        f"{peak / 1024:.1f} MB); case-work processes {first[3] / 1024:.1f} -> "
+        f"{last[3] / 1024:.1f} MB ({(last[3] - first[3]) / 1024:+.1f} MB); bare Bolt "
+        f"{(last[2] - first[2]) / 1024:+.1f} MB"
     )
     print(
         f"latency over the run: Savedesk p50 {a.pct(50):.1f} p99 {a.pct(99):.1f} ms, bare "
@@ -124,19 +129,20 @@ def sample(
     app: Process,
     bare: Process,
     a: Samples,
-    rows: list[tuple[float, int, int]],
+    rows: list[tuple[float, int, int, int]],
     done: threading.Event,
 ) -> None:
     started, seen = time.monotonic(), 0
     while True:
         stopped = done.wait(every)
         window, seen = a.ms[seen:], len(a.ms)
-        row = (time.monotonic() - started, app.rss_kb(), bare.rss_kb())
+        row = (time.monotonic() - started, app.rss_kb(), bare.rss_kb(), app.children_rss_kb())
         rows.append(row)
         p50 = percentile(window, 50) if window else float("nan")
         p99 = percentile(window, 99) if window else float("nan")
         print(
-            f"{row[0]:6.0f} {row[1] / 1024:10.1f} MB {row[2] / 1024:7.1f} MB {p50:7.1f} "
+            f"{row[0]:6.0f} {row[1] / 1024:10.1f} MB {row[3] / 1024:7.1f} MB "
+            f"{row[2] / 1024:7.1f} MB {p50:7.1f} "
             f"{p99:7.1f} {load_now():>5}",
             flush=True,
         )
