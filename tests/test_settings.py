@@ -94,6 +94,18 @@ def test_web_threads_and_pool_size() -> None:
     assert settings_error(DATABASE_POOL_SIZE="ten").startswith("DATABASE_POOL_SIZE: 'ten'")
 
 
+def test_case_work_processes() -> None:
+    assert load_settings(BASE).case_work_processes == 2
+    assert load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).case_work_processes == 0
+    assert (
+        "Case work after acknowledgements: no processes"
+        in load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).describe()
+    )
+    assert settings_error(CASE_WORK_PROCESSES="-1") == (
+        "CASE_WORK_PROCESSES: '-1' is not a whole number from 0 to 64"
+    )
+
+
 def test_pool_size_reaches_the_engine(tmp_path) -> None:
     from bot.policy import parse_policy
     from wiring import build_services
