@@ -59,7 +59,12 @@ class AfterAck:
             return self.submit(lambda: job(services, *args), on_error)
         with self._lock:
             self._pending += 1
-        future = self._processes.submit(job, *args)
+        try:
+            future = self._processes.submit(job, *args)
+        except BaseException:
+            with self._lock:
+                self._pending -= 1
+            raise
         future.add_done_callback(lambda done: self._finished(done, on_error))
         return future
 

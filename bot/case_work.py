@@ -18,9 +18,11 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -41,28 +43,45 @@ class CaseWorkers:
 
     def __init__(self, count: int, build: Callable[[], Any], nice: int = NICE) -> None:
         self.count = count
-        self._pool = ProcessPoolExecutor(
-            max_workers=count,
+        self._start_args = (build, nice, logging.getLogger().level)
+        self._lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=self.count,
             mp_context=multiprocessing.get_context("spawn"),  # never fork a threaded process
             initializer=_start,
-            initargs=(build, nice, logging.getLogger().level),
+            initargs=self._start_args,
         )
+
+    def _submit(self, fn: Callable[..., object], *args: Any) -> Future:
+        """Submit to the pool; a pool broken by a process that died (killed, out of memory)
+        is replaced once, so later work runs again (the jobs it held fail: their callers
+        tell the person)."""
+        with self._lock:
+            try:
+                return self._pool.submit(fn, *args)
+            except BrokenProcessPool:
+                log.warning("a case-work process died: starting the case-work processes again")
+                self._pool = self._new_pool()
+                return self._pool.submit(fn, *args)
 
     def warm(self, timeout: float = 60.0) -> None:
         """Start every process now (each imports the app and opens its pool, about a
         second), so the first burst does not wait for them. Raises what a start raised."""
-        for future in [self._pool.submit(_ready) for _ in range(self.count)]:
+        for future in [self._submit(_ready) for _ in range(self.count)]:
             future.result(timeout=timeout)
 
     def submit(self, job: Job, *args: Any) -> Future:
         """Run `job(services, *args)` in a case-work process; the future's result is None,
         or the reference under which the job's error was logged."""
-        return self._pool.submit(_run, job, args)
+        return self._submit(_run, job, args)
 
     def answer(self, job: Job, *args: Any) -> Future:
         """Run `job(services, *args)` in a case-work process for a request that waits for
         its value (picklable); the future raises what the job raised."""
-        return self._pool.submit(_answer, job, args)
+        return self._submit(_answer, job, args)
 
     def shutdown(self) -> None:
         """Finish the jobs already submitted, then stop the processes."""
@@ -74,6 +93,11 @@ def _start(build: Callable[[], Any], nice: int, level: int) -> None:
     os.nice(nice)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _services = build()
+
+
+def pids(workers: CaseWorkers) -> list[int]:
+    """The case-work processes' ids (for tests and benchmarks)."""
+    return list(getattr(workers._pool, "_processes", {}) or {})
 
 
 def _ready() -> int:

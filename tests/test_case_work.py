@@ -5,6 +5,7 @@ process is told when each job ends (to wake its deliverer)."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from bot.after_ack import AfterAck
-from bot.case_work import NICE, CaseWorkers
+from bot.case_work import NICE, CaseWorkers, pids
 
 
 def build_services(directory: str) -> dict[str, str]:
@@ -75,3 +76,19 @@ def test_without_processes_a_job_runs_on_threads_with_these_services(tmp_path: P
     queue.call(write_pid, services, "here").result(timeout=10)
     queue.shutdown()
     assert (tmp_path / "here").read_text() == f"{os.getpid()} {os.getpid()}"
+
+
+def test_a_killed_case_work_process_is_replaced(queue: AfterAck, tmp_path: Path) -> None:
+    queue.call(write_pid, None, "before").result(timeout=30)
+    workers = queue._processes
+    assert workers is not None
+    for pid in pids(workers):
+        os.kill(pid, signal.SIGKILL)
+    told: list[str] = []
+    lost = queue.call(write_pid, None, "lost", on_error=told.append)
+    try:
+        lost.result(timeout=30)
+    except Exception:
+        until(lambda: told)  # the person is told (ephemerally) under a reference
+    queue.call(write_pid, None, "after").result(timeout=60)
+    assert (tmp_path / "after").exists()
