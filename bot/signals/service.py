@@ -49,6 +49,10 @@ MESSAGE_DEDUPE = "slack-message"
 PROMPT_DEDUPE = "slack-offer"  # the stored string predates the word "prompt"
 
 
+ACCOUNT_IDS_KEPT = 10_000
+"""External ids whose account id a SignalService remembers (about 1 MB)."""
+
+
 class SignalService:
     """Every way a case is born: command, modal, shortcut, watched channel, bot, webhook."""
 
@@ -59,6 +63,7 @@ class SignalService:
         self.cases = cases
         self.received: list[Callable[[Signal, Opened], None]] = []
         """Called after a webhook signal opened or joined a case (turnover: answers needed)."""
+        self._account_ids: dict[str, int] = {}  # external id -> account id (never changes)
 
     # -- the one entry point
 
@@ -95,6 +100,18 @@ class SignalService:
         return opened
 
     def _account_id(self, external_id: str) -> int:
+        """The account's id, a stub's for an unknown one. Remembered: an account is never
+        deleted nor given another id, and a burst of signals names the same few accounts,
+        so most signals skip this look-up's transaction."""
+        if (known_id := self._account_ids.get(external_id)) is not None:
+            return known_id
+        account_id = self._find_or_stub(external_id)
+        if len(self._account_ids) >= ACCOUNT_IDS_KEPT:
+            self._account_ids.clear()
+        self._account_ids[external_id] = account_id
+        return account_id
+
+    def _find_or_stub(self, external_id: str) -> int:
         with self.db.read() as session:  # a known account needs no write (nor SQLite's lock)
             known = accounts_store.by_external_id(session, external_id)
             if known is not None:
