@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from demo.standin.sender import Response
 from handlers.web import create_web_app
@@ -104,6 +104,24 @@ def test_signal_for_an_open_case_is_attached(app: RunningApp) -> None:
     assert event_types(app, 1).count("signal") == 1
     payment = send(app, signal(kind="payment_failed", external_id="crm-2"))
     assert payment.status == 201, "payment failures are a track of their own"
+
+
+def test_a_known_accounts_signal_skips_the_account_look_up(app: RunningApp) -> None:
+    """A burst names the same few accounts: after the first signal, the account's id is
+    remembered and only the attach's own unit of work runs."""
+    assert send(app, signal()).status == 201
+    statements: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        statements.append(statement)
+
+    event.listen(app.services.db.engine, "before_cursor_execute", seen)
+    try:
+        assert send(app, signal(kind="usage_drop", external_id="crm-7")).status == 200
+    finally:
+        event.remove(app.services.db.engine, "before_cursor_execute", seen)
+    assert statements, "the attach ran"
+    assert not [s for s in statements if "accounts.external_id =" in s]
 
 
 def test_unknown_account_gets_a_stub_and_the_case_says_so(app: RunningApp) -> None:
