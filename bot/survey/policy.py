@@ -5,7 +5,7 @@ the monthly digest's schedule (`reports.reason_digest`). Contract section 5.
 operator fixes them all in one go instead of one per deploy. The policy parser turns the
 problems into its one-line `PolicyError`. Nothing here imports the policy package, which
 calls in here, so the people/channel patterns are the contract's own (section 5, *People*);
-key and value wording is `bot.policy_common`'s, the leaf module both share.
+unknown keys and values are worded by the leaf `bot.policy_common`, as in the rest of the file.
 """
 
 from __future__ import annotations
