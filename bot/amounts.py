@@ -1,4 +1,6 @@
-"""Money typed by people (CSV cells, modal fields): one parser, one set of limits."""
+"""Money typed by people (CSV cells, modal fields): one reader, the same checks and words;
+each caller brings the limit its database column holds.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +11,18 @@ MAX_AMOUNT = Decimal("999999999999")  # what the database's Numeric(14, 2) colum
 
 def parse_amount(text: str) -> Decimal:
     """A non-negative amount; "1,500", "$1500" and "1500.50" all read. ValueError says why."""
-    cleaned = str(text).replace(",", "").replace("$", "").strip()
+    return read_amount(str(text), str(text).replace(",", "").replace("$", "").strip(), MAX_AMOUNT)
+
+
+def read_amount(typed: str, cleaned: str, maximum: Decimal) -> Decimal:
+    """`cleaned` (what was `typed`, rid of separators) as an amount from zero to `maximum`;
+    the ValueError quotes what was typed, since that is what the person can find and fix."""
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
-        raise ValueError(f"{str(text)[:40]!r} is not a number") from None
+        raise ValueError(f"{typed[:40]!r} is not a number") from None
     if not value.is_finite() or value < 0:
-        raise ValueError(f"{str(text)[:40]!r} must be zero or more")
-    if value > MAX_AMOUNT:
-        raise ValueError(f"{str(text)[:40]!r} is too large")
+        raise ValueError(f"{typed[:40]!r} must be zero or more")
+    if value > maximum:
+        raise ValueError(f"{typed[:40]!r} is too large")
     return value

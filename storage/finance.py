@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, exists, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from storage import steps
 from storage.models import (
     OPEN_INVOICE_SQL,
     Account,
@@ -111,21 +112,8 @@ def schedule_steps(session: Session, rows: list[dict[str, Any]], now: datetime) 
     alone unless it was cancelled. Returns how many were added or revived."""
     if not rows:
         return 0
-    dialect = postgresql if _is_postgres(session) else sqlite
     values = [{**row, "state": "pending", "created_at": now, "attempts": 0} for row in rows]
-    stmt = dialect.insert(ScheduledStep).values(values)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ScheduledStep.key],
-        set_={
-            "state": "pending",
-            "due_at": stmt.excluded.due_at,
-            "payload": stmt.excluded.payload,
-            "claimed_until": None,
-            "done_at": None,
-        },
-        where=ScheduledStep.state == "cancelled",
-    ).returning(ScheduledStep.id)
-    return len(session.execute(stmt).all())
+    return steps.add_or_revive(session, values)
 
 
 def cancel_dunning_steps(session: Session, invoice_pk: int, now: datetime) -> int:

@@ -46,16 +46,24 @@ def schedule(
     A key that was cancelled comes back to life (snooze to X, then Y, then X again), but
     one that is pending, claimed, done or failed is never scheduled twice.
     """
+    row = {
+        "key": key,
+        "kind": kind,
+        "case_id": case_id,
+        "due_at": due_at,
+        "state": "pending",
+        "payload": payload or {},
+        "created_at": now,
+    }
+    return add_or_revive(session, row) == 1
+
+
+def add_or_revive(session: Session, rows: dict[str, Any] | list[dict[str, Any]]) -> int:
+    """Insert a step row, or many in one statement. A key that exists is left alone unless
+    its step was cancelled: then it comes back pending with the new due time and payload
+    (the rule `schedule` states). Returns how many were added or revived."""
     dialect = postgresql if _is_postgres(session) else sqlite
-    stmt = dialect.insert(ScheduledStep).values(
-        key=key,
-        kind=kind,
-        case_id=case_id,
-        due_at=due_at,
-        state="pending",
-        payload=payload or {},
-        created_at=now,
-    )
+    stmt = dialect.insert(ScheduledStep).values(rows)
     stmt = stmt.on_conflict_do_update(
         index_elements=[ScheduledStep.key],
         set_={
@@ -67,7 +75,7 @@ def schedule(
         },
         where=ScheduledStep.state == "cancelled",
     ).returning(ScheduledStep.id)
-    return session.execute(stmt).scalar() is not None
+    return len(session.execute(stmt).all())
 
 
 def reschedule(

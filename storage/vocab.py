@@ -4,7 +4,8 @@ A leaf module (it imports nothing from the project) so that `storage/` (models, 
 and `bot/` use the very same values without `storage/` importing `bot/`. Each enum is a
 `StrEnum`: a member equals its database string (`CaseStatus.NEW == "new"`), so rows written
 before these enums existed read back unchanged and no data migration is needed. Labels are the
-words people read in Slack; `label(member)` looks one up.
+words people read in Slack: a `Labelled` member is written with its label beside its value and
+reads it as `member.label`; the `*_LABELS` tables look one up by the stored string.
 """
 
 from __future__ import annotations
@@ -12,17 +13,36 @@ from __future__ import annotations
 from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Self
 
 
-class CaseStatus(StrEnum):
+class Labelled(StrEnum):
+    """A `StrEnum` whose members are written `NAME = "stored value", "label"`, so a label sits
+    beside its value once; the value alone is what the member equals and stores."""
+
+    label: str
+
+    def __new__(cls, value: str, label: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+def labels_of(*enums: type[Labelled]) -> Mapping[str, str]:
+    """The members' labels as a read-only table keyed by member (so by stored string too)."""
+    return MappingProxyType({member: member.label for enum in enums for member in enum})
+
+
+class CaseStatus(Labelled):
     """Where a case stands; `OPEN` members still need someone, the rest are closed."""
 
-    NEW = "new"
-    ACKNOWLEDGED = "acknowledged"
-    WORKING = "working"
-    SAVED = "saved"
-    CHURNED = "churned"
-    MOVED_ON = "moved_on"
+    NEW = "new", ":new: New"
+    ACKNOWLEDGED = "acknowledged", ":eyes: Acknowledged"
+    WORKING = "working", ":hammer_and_wrench: Working"
+    SAVED = "saved", ":white_check_mark: Saved"
+    CHURNED = "churned", ":x: Churned"
+    MOVED_ON = "moved_on", ":arrow_right: Moved on"
 
 
 OPEN_STATUSES: tuple[CaseStatus, ...] = (
@@ -35,17 +55,7 @@ CLOSED_STATUSES: tuple[CaseStatus, ...] = (
     CaseStatus.CHURNED,
     CaseStatus.MOVED_ON,
 )
-
-STATUS_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        CaseStatus.NEW: ":new: New",
-        CaseStatus.ACKNOWLEDGED: ":eyes: Acknowledged",
-        CaseStatus.WORKING: ":hammer_and_wrench: Working",
-        CaseStatus.SAVED: ":white_check_mark: Saved",
-        CaseStatus.CHURNED: ":x: Churned",
-        CaseStatus.MOVED_ON: ":arrow_right: Moved on",
-    }
-)
+STATUS_LABELS = labels_of(CaseStatus)
 
 
 class Track(StrEnum):
@@ -55,35 +65,22 @@ class Track(StrEnum):
     PAYMENT = "payment"
 
 
-class Kind(StrEnum):
+class Kind(Labelled):
     """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
 
-    CANCELLATION = "cancellation"
-    NON_RENEWAL = "non_renewal"
-    DOWNGRADE = "downgrade"
-    CONTACT_LEFT = "contact_left"
-    USAGE_DROP = "usage_drop"
-    PAYMENT_FAILED = "payment_failed"
-    BUDGET_CUT = "budget_cut"
-    COMPETITOR = "competitor"
-    NEGATIVE_FEEDBACK = "negative_feedback"
-    OTHER = "other"
+    CANCELLATION = "cancellation", "Cancellation"
+    NON_RENEWAL = "non_renewal", "Non-renewal"
+    DOWNGRADE = "downgrade", "Downgrade"
+    CONTACT_LEFT = "contact_left", "Main contact left"
+    USAGE_DROP = "usage_drop", "Usage drop"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    BUDGET_CUT = "budget_cut", "Budget cut"
+    COMPETITOR = "competitor", "Competitor"
+    NEGATIVE_FEEDBACK = "negative_feedback", "Negative feedback"
+    OTHER = "other", "Other risk"
 
 
-KIND_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        Kind.CANCELLATION: "Cancellation",
-        Kind.NON_RENEWAL: "Non-renewal",
-        Kind.DOWNGRADE: "Downgrade",
-        Kind.CONTACT_LEFT: "Main contact left",
-        Kind.USAGE_DROP: "Usage drop",
-        Kind.PAYMENT_FAILED: "Payment failed",
-        Kind.BUDGET_CUT: "Budget cut",
-        Kind.COMPETITOR: "Competitor",
-        Kind.NEGATIVE_FEEDBACK: "Negative feedback",
-        Kind.OTHER: "Other risk",
-    }
-)
+KIND_LABELS = labels_of(Kind)
 
 
 def track_of(kind: str) -> Track:
@@ -91,58 +88,37 @@ def track_of(kind: str) -> Track:
     return Track.PAYMENT if kind == Kind.PAYMENT_FAILED else Track.CHURN
 
 
-class RiskLevel(StrEnum):
+class RiskLevel(Labelled):
     """How likely the customer is to leave, as the owner judges it."""
 
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
+    LOW = "low", ":large_green_circle: low"
+    MEDIUM = "medium", ":large_yellow_circle: medium"
+    HIGH = "high", ":red_circle: high"
 
 
-RISK_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        RiskLevel.LOW: ":large_green_circle: low",
-        RiskLevel.MEDIUM: ":large_yellow_circle: medium",
-        RiskLevel.HIGH: ":red_circle: high",
-    }
-)
+RISK_LABELS = labels_of(RiskLevel)
 
 
-class StepKind(StrEnum):
+class StepKind(Labelled):
     """Kinds of durable scheduled steps (rows in `scheduled_steps`)."""
 
-    ACK_NUDGE = "ack_nudge"
-    ESCALATE = "escalate"
-    REPEAT = "repeat"
-    STALE = "stale"
-    SNOOZE_END = "snooze_end"
-    REMINDER = "reminder"
-    REPORT_WEEKLY = "report_weekly"  # the weekly revenue-at-risk post (not tied to a case)
-    SURVEY_NUDGE = "survey_nudge"
-    SURVEY_ESCALATE = "survey_escalate"
-    SURVEY_REPEAT = "survey_repeat"
-    SURVEY_DIGEST = "survey_digest"
-    DUNNING = "dunning"
-    RENEWAL_NUDGE = "renewal_nudge"
+    ACK_NUDGE = "ack_nudge", "Nudge if nobody acknowledges"
+    ESCALATE = "escalate", "Escalation to the managers"
+    REPEAT = "repeat", "Reminder to owner and managers"
+    STALE = "stale", "Check-in if the case stays quiet"
+    SNOOZE_END = "snooze_end", "Snooze ends"
+    REMINDER = "reminder", "Your reminder"
+    # the weekly revenue-at-risk post (not tied to a case)
+    REPORT_WEEKLY = "report_weekly", "Weekly revenue-at-risk report"
+    SURVEY_NUDGE = "survey_nudge", "Reminder to fill in the cancellation survey"
+    SURVEY_ESCALATE = "survey_escalate", "Cancellation survey: managers brought in"
+    SURVEY_REPEAT = "survey_repeat", "Cancellation survey: reminder to owner and managers"
+    SURVEY_DIGEST = "survey_digest", "Monthly root-cause digest"
+    DUNNING = "dunning", "Overdue invoice: a dunning ladder step"
+    RENEWAL_NUDGE = "renewal_nudge", "Reminder: OK to send the renewal invoice?"
 
 
-STEP_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        StepKind.ACK_NUDGE: "Nudge if nobody acknowledges",
-        StepKind.ESCALATE: "Escalation to the managers",
-        StepKind.REPEAT: "Reminder to owner and managers",
-        StepKind.STALE: "Check-in if the case stays quiet",
-        StepKind.SNOOZE_END: "Snooze ends",
-        StepKind.REMINDER: "Your reminder",
-        StepKind.REPORT_WEEKLY: "Weekly revenue-at-risk report",
-        StepKind.SURVEY_NUDGE: "Reminder to fill in the cancellation survey",
-        StepKind.SURVEY_ESCALATE: "Cancellation survey: managers brought in",
-        StepKind.SURVEY_REPEAT: "Cancellation survey: reminder to owner and managers",
-        StepKind.SURVEY_DIGEST: "Monthly root-cause digest",
-        StepKind.DUNNING: "Overdue invoice: a dunning ladder step",
-        StepKind.RENEWAL_NUDGE: "Reminder: OK to send the renewal invoice?",
-    }
-)
+STEP_LABELS = labels_of(StepKind)
 
 
 class SurveyStatus(StrEnum):
@@ -163,52 +139,33 @@ class OfferStatus(StrEnum):
     COUNTERED = "countered"
 
 
-class OfferType(StrEnum):
+class OfferType(Labelled):
     """What a save offer gives the customer."""
 
-    DISCOUNT = "discount"
-    FREE_MONTHS = "free_months"
-    PAUSE = "pause"
-    PLAN_CHANGE = "plan_change"
-    EXTENDED_TRIAL = "extended_trial"
-    TRAINING = "training"
-    FREE_SERVICES = "free_services"
-    EXEC_SPONSOR = "exec_sponsor"
-    CUSTOM = "custom"
+    DISCOUNT = "discount", "Discount"
+    FREE_MONTHS = "free_months", "Free months"
+    PAUSE = "pause", "Pause"
+    PLAN_CHANGE = "plan_change", "Downgrade / plan change"
+    EXTENDED_TRIAL = "extended_trial", "Extended trial"
+    TRAINING = "training", "Re-onboarding or training"
+    FREE_SERVICES = "free_services", "Free services"
+    EXEC_SPONSOR = "exec_sponsor", "Executive sponsor meeting"
+    CUSTOM = "custom", "Custom"
 
 
-OFFER_TYPE_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        OfferType.DISCOUNT: "Discount",
-        OfferType.FREE_MONTHS: "Free months",
-        OfferType.PAUSE: "Pause",
-        OfferType.PLAN_CHANGE: "Downgrade / plan change",
-        OfferType.EXTENDED_TRIAL: "Extended trial",
-        OfferType.TRAINING: "Re-onboarding or training",
-        OfferType.FREE_SERVICES: "Free services",
-        OfferType.EXEC_SPONSOR: "Executive sponsor meeting",
-        OfferType.CUSTOM: "Custom",
-    }
-)
+OFFER_TYPE_LABELS = labels_of(OfferType)
 
 
-class MoveOnReason(StrEnum):
+class MoveOnReason(Labelled):
     """Why a case was closed as "moved on" instead of fought for (DESIGN: not a good fit)."""
 
-    NOT_IDEAL_CUSTOMER = "not_ideal_customer"
-    OUT_OF_BUSINESS = "out_of_business"
-    WRONG_FIT = "wrong_fit"
-    OTHER = "other"
+    NOT_IDEAL_CUSTOMER = "not_ideal_customer", "Not our ideal customer"
+    OUT_OF_BUSINESS = "out_of_business", "Bankrupt / out of business"
+    WRONG_FIT = "wrong_fit", "Wrong product fit"
+    OTHER = "other", "Other"
 
 
-MOVE_ON_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        MoveOnReason.NOT_IDEAL_CUSTOMER: "Not our ideal customer",
-        MoveOnReason.OUT_OF_BUSINESS: "Bankrupt / out of business",
-        MoveOnReason.WRONG_FIT: "Wrong product fit",
-        MoveOnReason.OTHER: "Other",
-    }
-)
+MOVE_ON_LABELS = labels_of(MoveOnReason)
 
 
 class InvoiceStatus(StrEnum):
@@ -233,69 +190,50 @@ class RenewalAnswer(StrEnum):
 # option text people see in the modal and the thread.
 
 
-class TurnoverAnswer(StrEnum):
+class TurnoverAnswer(Labelled):
     """A turnover answer: its value is stored (and checked) in `turnovers`, its `label` is
     the option text people read."""
-
-    @property
-    def label(self) -> str:
-        return TURNOVER_ANSWER_LABELS[self]
 
 
 class Learned(TurnoverAnswer):
     """When we learned of the departure: while the contact was still there, or afterwards."""
 
-    BEFORE_LEFT = "before_left"
-    AFTER_LEFT = "after_left"
+    BEFORE_LEFT = "before_left", "Before they left"
+    AFTER_LEFT = "after_left", "After they left"
 
 
 class Coverage(TurnoverAnswer):
     """Whether someone else at the customer still knows us."""
 
-    OTHER_CONTACT = "other_contact"
-    NO_OTHER_CONTACT = "no_other_contact"
+    OTHER_CONTACT = "other_contact", "We have another contact"
+    NO_OTHER_CONTACT = "no_other_contact", "No other contact"
 
 
 class Destination(TurnoverAnswer):
     """Where the contact went; another company is a sales lead (and a bigger risk)."""
 
-    ANOTHER_COMPANY = "another_company"
-    ANOTHER_ROLE = "another_role"
-    UNKNOWN = "unknown"
+    ANOTHER_COMPANY = "another_company", "Another company"
+    ANOTHER_ROLE = "another_role", "Another role at the customer"
+    # Written "Unknown" in the one shared table this replaces, where Replacement.UNKNOWN's
+    # equal key overwrote it: people have always read "Not known yet", so it stays that.
+    UNKNOWN = "unknown", "Not known yet"
 
 
 class RoleFate(TurnoverAnswer):
     """What happens to the contact's role at the customer."""
 
-    REPLACED = "replaced"
-    MERGED = "merged"
-    LEAVING_SPACE = "leaving_space"
+    REPLACED = "replaced", "Being replaced"
+    MERGED = "merged", "Merged into another role"
+    LEAVING_SPACE = "leaving_space", "The customer is leaving this space"
 
 
 class Replacement(TurnoverAnswer):
     """Who takes over the role, as far as we know."""
 
-    UNKNOWN = "unknown"
-    INTERNAL = "internal"
-    EXTERNAL_NEW = "external_new"
-    EXTERNAL_COMPETITOR = "external_competitor"
+    UNKNOWN = "unknown", "Not known yet"
+    INTERNAL = "internal", "Internal"
+    EXTERNAL_NEW = "external_new", "External, new to this kind of product"
+    EXTERNAL_COMPETITOR = "external_competitor", "External, used a competitor"
 
 
-TURNOVER_ANSWER_LABELS: Mapping[str, str] = MappingProxyType(
-    {
-        Learned.BEFORE_LEFT: "Before they left",
-        Learned.AFTER_LEFT: "After they left",
-        Coverage.OTHER_CONTACT: "We have another contact",
-        Coverage.NO_OTHER_CONTACT: "No other contact",
-        Destination.ANOTHER_COMPANY: "Another company",
-        Destination.ANOTHER_ROLE: "Another role at the customer",
-        Destination.UNKNOWN: "Unknown",
-        RoleFate.REPLACED: "Being replaced",
-        RoleFate.MERGED: "Merged into another role",
-        RoleFate.LEAVING_SPACE: "The customer is leaving this space",
-        Replacement.UNKNOWN: "Not known yet",
-        Replacement.INTERNAL: "Internal",
-        Replacement.EXTERNAL_NEW: "External, new to this kind of product",
-        Replacement.EXTERNAL_COMPETITOR: "External, used a competitor",
-    }
-)
+TURNOVER_ANSWER_LABELS = labels_of(Learned, Coverage, Destination, RoleFate, Replacement)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from bot.amounts import read_amount
+
 ZERO_DECIMAL = frozenset(
     [
         "BIF",
@@ -59,15 +61,7 @@ def from_minor(amount: int | str | None, currency: str) -> Decimal | None:
 def parse_major(text: str, currency: str) -> Decimal:
     """An amount typed in major units ("1,500.50"): at most the currency's decimals, zero or
     more. ValueError says why not."""
-    cleaned = text.replace(",", "").strip()
-    try:
-        value = Decimal(cleaned)
-    except InvalidOperation:
-        raise ValueError(f"{text[:40]!r} is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise ValueError(f"{text[:40]!r} must be zero or more")
-    if value > MAX_AMOUNT:
-        raise ValueError(f"{text[:40]!r} is too large")
+    value = read_amount(text, text.replace(",", "").strip(), MAX_AMOUNT)
     places = decimals(currency)
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > places:

@@ -131,12 +131,7 @@ def parse_event(body: bytes) -> StripeEvent:
 def invoice_state(event: StripeEvent, tz: ZoneInfo) -> InvoiceState:
     """The invoice in an `invoice.*` event. BadEvent when its id or customer is missing."""
     obj = event.obj
-    invoice_id = _text(obj, "id")
-    customer = _ref(obj.get("customer"))
-    if invoice_id is None:
-        raise BadEvent("data.object.id: missing")
-    if customer is None:
-        raise BadEvent("data.object.customer: missing")
+    invoice_id, customer = _id_and_customer(obj)
     currency = (_text(obj, "currency") or "usd").upper()[:3]
     due = from_minor(obj.get("amount_due"), currency) or Decimal(0)
     remaining = from_minor(obj.get("amount_remaining"), currency)
@@ -162,12 +157,7 @@ def subscription_state(event: StripeEvent) -> SubscriptionState:
     """The subscription in a `customer.subscription.*` event. BadEvent when its id or
     customer is missing."""
     obj = event.obj
-    sub_id = _text(obj, "id")
-    customer = _ref(obj.get("customer"))
-    if sub_id is None:
-        raise BadEvent("data.object.id: missing")
-    if customer is None:
-        raise BadEvent("data.object.customer: missing")
+    sub_id, customer = _id_and_customer(obj)
     details = _dict(obj.get("cancellation_details"))
     status = _text(obj, "status") or ("canceled" if event.type.endswith(".deleted") else "active")
     arr, currency = annual_value(obj)
@@ -223,6 +213,18 @@ def _item_yearly(item: dict[str, Any]) -> tuple[Decimal, str] | None:
         quantity = 1
     yearly = major * quantity * PERIODS_PER_YEAR[interval] / count
     return yearly.quantize(Decimal("0.001")).normalize(), currency
+
+
+def _id_and_customer(obj: dict[str, Any]) -> tuple[str, str]:
+    """The event object's id and its customer's: an invoice or subscription is of no use
+    without them, so BadEvent names the one missing."""
+    object_id = _text(obj, "id")
+    customer = _ref(obj.get("customer"))
+    if object_id is None:
+        raise BadEvent("data.object.id: missing")
+    if customer is None:
+        raise BadEvent("data.object.customer: missing")
+    return object_id, customer
 
 
 def _invoice_subscription(obj: dict[str, Any]) -> str | None:

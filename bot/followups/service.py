@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -34,15 +35,41 @@ REMINDER = StepKind.REMINDER
 
 def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:
     """Schedule the first rungs of the ladder for a new case."""
+    first_rungs(
+        session,
+        policy,
+        (StepKind.ACK_NUDGE, StepKind.ESCALATE),
+        key_prefix=f"case:{case.id}:",
+        start=case.created_at,
+        now=now,
+        case_id=case.id,
+    )
+
+
+def first_rungs(
+    session: Session,
+    policy: Policy,
+    kinds: tuple[StepKind, StepKind],
+    *,
+    key_prefix: str,
+    start: datetime,
+    now: datetime,
+    case_id: int,
+    payload: dict[str, Any] | None = None,
+) -> None:
+    """Schedule the ladder's first two rungs from `start`: `kinds[0]` at `acknowledge_within`,
+    `kinds[1]` (managers brought in) at `escalate_after`, each keyed `key_prefix` + kind.
+    A new case and an unanswered cancellation survey climb the same ladder."""
     esc = policy.escalation
-    for kind, delay in (("ack_nudge", esc.acknowledge_within), ("escalate", esc.escalate_after)):
+    for kind, delay in zip(kinds, (esc.acknowledge_within, esc.escalate_after), strict=True):
         step_store.schedule(
             session,
-            key=f"case:{case.id}:{kind}",
+            key=f"{key_prefix}{kind}",
             kind=kind,
-            due_at=add_business_delay(case.created_at, delay, policy),
+            due_at=add_business_delay(start, delay, policy),
             now=now,
-            case_id=case.id,
+            case_id=case_id,
+            payload=payload,
         )
 
 

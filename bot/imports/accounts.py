@@ -7,7 +7,6 @@ leave the stored value as it is (a partial export never wipes data).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +14,7 @@ from typing import Any
 
 from bot.amounts import parse_amount
 from bot.clock import Clock
-from bot.imports.csvfile import RowsError, read_table
+from bot.imports.csvfile import ImportReport, RowError, import_file, read_table
 from bot.people import Directory, PersonNotFound
 from bot.ports import SlackError
 from storage import accounts as store
@@ -32,31 +31,6 @@ COLUMNS = (
     "stripe_customer_id",
 )
 REQUIRED = ("external_id", "name")
-BATCH = 500
-PROGRESS_EVERY = 1000
-
-
-class RowError(ValueError):
-    """One row is wrong; the message names the column and the problem."""
-
-
-@dataclass
-class ImportReport:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def skipped(self) -> int:
-        return len(self.problems)
-
-    def summary(self, what: str) -> str:
-        return (
-            f"{what}: {self.created} created, {self.updated} updated, "
-            f"{self.unchanged} unchanged, {self.skipped} skipped"
-        )
 
 
 def amount_cell(text: str, column: str) -> Decimal:
@@ -83,46 +57,14 @@ class AccountImporter:
 
     def run(self, path: Path, progress: Callable[[int], None] | None = None) -> ImportReport:
         """Import `path`; raises ImportFileError (file, line, what to do) before any row."""
-        report = ImportReport()
         table = read_table(path, COLUMNS, REQUIRED)
-        report.notes.extend(table.notes)
-        if table.unknown:
-            report.notes.append(f"ignoring unknown column(s): {', '.join(table.unknown)}")
-        seen: dict[str, int] = {}
-        batch: list[tuple[int, str, dict[str, Any]]] = []
-        try:
-            for n, (line, row) in enumerate(table.rows(), start=1):
-                self._take(line, row, seen, batch, report)
-                if len(batch) >= BATCH:
-                    self._save(batch, report)
-                if progress is not None and n % PROGRESS_EVERY == 0:
-                    progress(n)
-        except RowsError as err:
-            report.problems.append(str(err))
-        self._save(batch, report)
+        report = import_file(table, "external_id", self._parse, self._save, progress)
         report.problems.sort(key=lambda p: int(p.split(":")[0].removeprefix("line ")))
         return report
 
-    def _take(
-        self,
-        line: int,
-        row: dict[str, str],
-        seen: dict[str, int],
-        batch: list[tuple[int, str, dict[str, Any]]],
-        report: ImportReport,
-    ) -> None:
-        try:
-            external_id, values = self._validate(row)
-        except RowError as err:
-            report.problems.append(f"line {line}: {err}")
-            return
-        if external_id in seen:
-            report.problems.append(
-                f"line {line}: external_id {external_id!r} repeats line {seen[external_id]}"
-            )
-            return
-        seen[external_id] = line
-        batch.append((line, external_id, values))
+    def _parse(self, line: int, row: dict[str, str]) -> tuple[int, str, dict[str, Any]]:
+        external_id, values = self._validate(row)
+        return line, external_id, values
 
     def _validate(self, row: dict[str, str]) -> tuple[str, dict[str, Any]]:
         for column in REQUIRED:
@@ -165,7 +107,6 @@ class AccountImporter:
                     continue
                 outcome = store.upsert(session, external_id, values, self.clock.now())
                 setattr(report, outcome, getattr(report, outcome) + 1)
-        batch.clear()
 
     @staticmethod
     def _check_stripe(session: Any, external_id: str, values: dict[str, Any]) -> None:

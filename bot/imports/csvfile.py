@@ -1,10 +1,11 @@
-"""Reading a CSV file the way spreadsheets write them, for every import.
+"""Reading a CSV file the way spreadsheets write them, and the row loop, for every import.
 
 Excel writes "CSV UTF-8" with a byte-order mark, "CSV (Comma delimited)" in the Windows
 code page (Windows-1252 in the Americas and Western Europe), and "Unicode Text" as
 UTF-16. All of them are read here; a file that is none of them, or not a CSV at all
 (an .xlsx workbook), is refused with one line naming the file, the line and what to do.
-Nothing in here raises anything but `ImportFileError`.
+Reading raises nothing but `ImportFileError`. `import_file` is what every importer does with
+the rows: keep the good ones, name the bad and repeated ones by line, save in batches.
 """
 
 from __future__ import annotations
@@ -12,17 +13,26 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 SAVE_AS = 'save it from your spreadsheet as "CSV UTF-8 (Comma delimited)" and import it again'
 FALLBACK = "cp1252"  # what Excel's plain "CSV (Comma delimited)" is on Western Windows
 MAX_FIELD = 100_000  # characters in one cell: more is not an account or invoice
+BATCH = 500  # rows saved per unit of work
+PROGRESS_EVERY = 1000  # rows between progress calls
+
+Row = TypeVar("Row")
 
 
 class ImportFileError(ValueError):
     """The file as a whole cannot be imported; the message names file, line and remedy."""
+
+
+class RowError(ValueError):
+    """One row is wrong; the message names the column and the problem."""
 
 
 class RowsError(ValueError):
@@ -67,6 +77,66 @@ class CsvTable:
                 line = reader.line_num + 1
         except csv.Error as err:
             raise RowsError(line, f"{err}; the rest of the file was not read") from None
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.problems)
+
+    def summary(self, what: str) -> str:
+        return (
+            f"{what}: {self.created} created, {self.updated} updated, "
+            f"{self.unchanged} unchanged, {self.skipped} skipped"
+        )
+
+
+def import_file(
+    table: CsvTable,
+    key: str,
+    parse: Callable[[int, dict[str, str]], Row],
+    save: Callable[[list[Row], ImportReport], None],
+    progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Parse each row of `table` (`parse` raises RowError) and `save` the good ones in
+    batches; a bad row, or one whose `key` cell repeats an earlier good row's, is skipped
+    and named by line. A broken CSV stops the reading there; the rows before it are saved.
+    """
+    report = ImportReport(notes=list(table.notes))
+    if table.unknown:
+        report.notes.append(f"ignoring unknown column(s): {', '.join(table.unknown)}")
+    seen: dict[str, int] = {}
+    batch: list[Row] = []
+    try:
+        for n, (line, row) in enumerate(table.rows(), start=1):
+            try:
+                parsed = parse(line, row)
+            except RowError as err:
+                report.problems.append(f"line {line}: {err}")
+            else:
+                if row[key] in seen:
+                    report.problems.append(
+                        f"line {line}: {key} {row[key]!r} repeats line {seen[row[key]]}"
+                    )
+                else:
+                    seen[row[key]] = line
+                    batch.append(parsed)
+            if len(batch) >= BATCH:
+                save(batch, report)
+                batch.clear()
+            if progress is not None and n % PROGRESS_EVERY == 0:
+                progress(n)
+    except RowsError as err:
+        report.problems.append(str(err))
+    save(batch, report)
+    return report
 
 
 def decode(path: Path) -> tuple[str, str | None]:

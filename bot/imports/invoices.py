@@ -23,8 +23,8 @@ from pathlib import Path
 from bot.clock import Clock
 from bot.finance.invoices import InvoiceFields, record
 from bot.finance.money import parse_major
-from bot.imports.accounts import ImportReport, RowError, parse_date
-from bot.imports.csvfile import RowsError, read_table
+from bot.imports.accounts import parse_date
+from bot.imports.csvfile import ImportReport, RowError, import_file, read_table
 from bot.policy import DunningStep
 from storage import accounts as account_store
 from storage.db import Database
@@ -33,8 +33,6 @@ REQUIRED = ("invoice_id", "account", "amount", "due_date")
 COLUMNS = (*REQUIRED, "currency", "status", "amount_remaining", "hosted_invoice_url")
 STATUSES = ("open", "paid", "void", "uncollectible")
 CSV_SOURCE = "csv"
-BATCH = 500
-PROGRESS_EVERY = 1000
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
@@ -56,46 +54,8 @@ class InvoiceImporter:
     def run(self, path: Path, progress: Callable[[int], None] | None = None) -> ImportReport:
         """Import the file; raises ImportFileError when it cannot be read or lacks a
         required column in its header."""
-        report = ImportReport()
         table = read_table(path, COLUMNS, REQUIRED)
-        report.notes.extend(table.notes)
-        if table.unknown:
-            report.notes.append(f"ignoring unknown column(s): {', '.join(table.unknown)}")
-        seen: dict[str, int] = {}
-        batch: list[InvoiceRow] = []
-        try:
-            for n, (line, row) in enumerate(table.rows(), start=1):
-                self._take(line, row, seen, batch, report)
-                if len(batch) >= BATCH:
-                    self._save(batch, report)
-                if progress is not None and n % PROGRESS_EVERY == 0:
-                    progress(n)
-        except RowsError as err:
-            report.problems.append(str(err))
-        self._save(batch, report)
-        return report
-
-    @staticmethod
-    def _take(
-        line: int,
-        row: dict[str, str],
-        seen: dict[str, int],
-        batch: list[InvoiceRow],
-        report: ImportReport,
-    ) -> None:
-        try:
-            parsed = parse_row(line, row)
-        except RowError as err:
-            report.problems.append(f"line {line}: {err}")
-            return
-        invoice_id = parsed.fields.invoice_id
-        if invoice_id in seen:
-            report.problems.append(
-                f"line {line}: invoice_id {invoice_id!r} repeats line {seen[invoice_id]}"
-            )
-            return
-        seen[invoice_id] = line
-        batch.append(parsed)
+        return import_file(table, "invoice_id", parse_row, self._save, progress)
 
     def _save(self, batch: list[InvoiceRow], report: ImportReport) -> None:
         now = self.clock.now()
@@ -112,7 +72,6 @@ class InvoiceImporter:
             f"account {name!r} is unknown: created as a stub (import accounts to fill it)"
             for name in sorted(stubs)
         ]
-        batch.clear()
 
 
 def parse_row(line: int, row: dict[str, str]) -> InvoiceRow:

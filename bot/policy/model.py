@@ -17,6 +17,8 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.policy_common import fmt_amount as _fmt_amount
+from bot.policy_common import in_band
 from bot.survey.policy import MonthlySchedule
 from bot.turnover.policy import TurnoverPolicy
 from bot.vocab import Kind
@@ -68,11 +70,6 @@ def is_channel(text: str) -> bool:
     return bool(_CHANNEL_ID.fullmatch(text))
 
 
-def _fmt_amount(amount: Decimal) -> str:
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def _to_decimal(value: Decimal | int | float | None) -> Decimal | None:
     """Accept ints/floats from callers without surprising float artefacts."""
     if value is None or isinstance(value, Decimal):
@@ -108,15 +105,7 @@ class RoutingRule:
         arr = _to_decimal(arr)
         if self.kinds and kind not in self.kinds:
             return False
-        if self.min_arr is not None and (arr is None or arr < self.min_arr):
-            return False
-        if self.max_arr is not None and (arr is None or arr > self.max_arr):
-            return False
-        if self.segments:
-            wanted = {s.casefold() for s in self.segments}
-            if segment is None or segment.casefold() not in wanted:
-                return False
-        return True
+        return in_band(arr, self.min_arr, self.max_arr, segment, self.segments)
 
     def describe(self) -> str:
         parts = [", ".join(self.kinds) if self.kinds else "any kind"]

@@ -6,9 +6,6 @@ file name and turns it into `PolicyError`, because an operator reads it in a dep
 
 from __future__ import annotations
 
-import difflib
-import json
-import math
 import re
 from collections.abc import Iterable
 from datetime import time, timedelta
@@ -16,10 +13,12 @@ from decimal import Decimal
 from typing import Any
 
 from bot.durations import DURATION_HINT, parse_duration
-from bot.policy.model import _fmt_amount, is_channel, is_person
+from bot.policy.model import is_channel, is_person
+from bot.policy_common import at as _at
+from bot.policy_common import check_keys, number
+from bot.policy_common import show as _show
 
 _REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TOML_AT_LINE = re.compile(r"(.*) \(at line (\d+), column \d+\)", re.DOTALL)
 _TOML_AT_END = re.compile(r"(.*) \(at end of document\)", re.DOTALL)
@@ -48,27 +47,12 @@ def _one_line(text: str) -> str:
 
 
 # --- key paths, values and types ------------------------------------------------------------
-
-
-def _at(parent: str, key: str) -> str:
-    part = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-    return f"{parent}.{part}" if parent else part
-
-
-def _show(value: Any) -> str:
-    """A value as the operator wrote it, always on one line."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False, default=str)
+# `_at` (a key path) and `_show` (a value on one line) are `bot.policy_common`'s: the survey
+# and turnover sections of the file speak of keys and values the same way.
 
 
 def _check_keys(table: dict[str, Any], where: str, allowed: Iterable[str]) -> None:
-    allowed = tuple(allowed)
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (use {', '.join(allowed)})"
-            raise _Problem(_at(where, key), "unknown key" + hint)
+    check_keys(table, where, allowed, _Problem)
 
 
 def _table(value: Any, where: str, allowed: Iterable[str]) -> dict[str, Any]:
@@ -105,17 +89,8 @@ def _required(table: dict[str, Any], key: str, where: str, hint: str) -> Any:
 def _number(
     value: Any, where: str, *, maximum: Decimal | None = None, expected: str = "a number"
 ) -> Decimal:
-    """A non-negative amount; floats go through str() so 0.1 stays 0.1."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise _Problem(where, f"expected {expected}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise _Problem(where, f"{_show(value)} is not a finite number")
-    amount = Decimal(str(value))
-    if amount < 0:
-        raise _Problem(where, f"{_show(value)} must not be negative")
-    if maximum is not None and amount > maximum:
-        raise _Problem(where, f"{_show(value)} must be at most {_fmt_amount(maximum)}")
-    return amount
+    """A non-negative amount, at most `maximum` when given."""
+    return number(value, where, _Problem, maximum=maximum, expected=expected)
 
 
 def _duration(value: Any, where: str) -> timedelta:

@@ -4,17 +4,19 @@ the monthly digest's schedule (`reports.reason_digest`). Contract section 5.
 `check_survey` collects *every* problem in the taxonomy (each by its key path), so an
 operator fixes them all in one go instead of one per deploy. The policy parser turns the
 problems into its one-line `PolicyError`. Nothing here imports the policy package, which
-calls in here, so the people/channel patterns are the contract's own (section 5, *People*).
+calls in here, so the people/channel patterns are the contract's own (section 5, *People*);
+unknown keys and values are worded by the leaf `bot.policy_common`, as in the rest of the file.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from dataclasses import dataclass
 from datetime import time
 from typing import Any
+
+from bot.policy_common import show as _show
+from bot.policy_common import unknown_key
 
 REASON_KEYS = ("key", "label", "owner", "hint")
 SURVEY_KEYS = ("reasons",)
@@ -221,19 +223,11 @@ def parse_reason_digest(value: Any, where: str = "reports.reason_digest") -> Mon
 
 
 def _unknown_keys(table: dict[str, Any], where: str, allowed: tuple[str, ...]) -> list[Problem]:
-    problems = []
-    for key in table:
-        close = difflib.get_close_matches(str(key), allowed, n=1)
-        hint = f" (did you mean {close[0]}?)" if close else f" (use {', '.join(allowed)})"
-        if key not in allowed:
-            problems.append(Problem(f"{where}.{key}", "unknown key" + hint))
-    return problems
+    return [
+        Problem(f"{where}.{key}", unknown_key(key, allowed)) for key in table if key not in allowed
+    ]
 
 
 def _ordinal(day: int) -> str:
     suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
-
-
-def _show(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)

@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.calendar import add_business_delay
+from bot.followups import service as followups
 from bot.policy import Policy
 from bot.survey.digest import next_run
 from bot.survey.policy import MonthlySchedule
@@ -35,17 +36,16 @@ def key_prefix(answer: SurveyAnswer) -> str:
 
 def survey_asked(session: Session, policy: Policy, answer: SurveyAnswer, now: datetime) -> None:
     """Schedule the reminder and the escalation for a survey just asked."""
-    esc = policy.escalation
-    for kind, delay in ((NUDGE, esc.acknowledge_within), (ESCALATE, esc.escalate_after)):
-        step_store.schedule(
-            session,
-            key=f"{key_prefix(answer)}{kind}",
-            kind=kind,
-            due_at=add_business_delay(answer.asked_at, delay, policy),
-            now=now,
-            case_id=answer.case_id,
-            payload={"answer_id": answer.id},
-        )
+    followups.first_rungs(
+        session,
+        policy,
+        (NUDGE, ESCALATE),
+        key_prefix=key_prefix(answer),
+        start=answer.asked_at,
+        now=now,
+        case_id=answer.case_id,
+        payload={"answer_id": answer.id},
+    )
 
 
 def schedule_repeat(

@@ -20,16 +20,17 @@ file, so `check` and start-up print one line an operator can act on.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import json
-import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from bot.policy_common import at as _at
+from bot.policy_common import check_keys, in_band, number
+from bot.policy_common import fmt_amount as _fmt
+from bot.policy_common import show as _show
 from bot.turnover.answers import ANSWER_ENUMS, Answers
 
 ASSIGNEE_ROLES: tuple[str, ...] = ("owner", "csm", "account_owner")
@@ -39,7 +40,6 @@ _PLAN_KEYS = ("segment", "min_arr", "max_arr", *ANSWER_ENUMS, "steps")
 _STEP_KEYS = ("text", "key", "assignee")
 _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _STEP_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 _STEP_HINT = 'a string, or a table like { text = "…", assignee = "csm" }'
 _ASSIGNEE_HINT = f"use {', '.join(ASSIGNEE_ROLES)}, or a Slack user ID like U0123"
 POLICY_KEY_PREFIX = "policy_"
@@ -76,14 +76,8 @@ class PlanRule:
 
     def matches(self, answers: Answers, arr: Decimal | None, segment: str | None) -> bool:
         """True when the account (ARR in its currency, segment) and the answers fit."""
-        if self.min_arr is not None and (arr is None or arr < self.min_arr):
+        if not in_band(arr, self.min_arr, self.max_arr, segment, self.segments):
             return False
-        if self.max_arr is not None and (arr is None or arr > self.max_arr):
-            return False
-        if self.segments:
-            wanted = {s.casefold() for s in self.segments}
-            if segment is None or segment.casefold() not in wanted:
-                return False
         return all(str(getattr(answers, name)) in allowed for name, allowed in self.answers.items())
 
     def describe(self) -> str:
@@ -265,14 +259,7 @@ def _segments(value: Any, where: str) -> tuple[str, ...]:
 
 def _amount(value: Any, where: str) -> Decimal:
     """A non-negative ARR in the account's currency; floats go through str()."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TurnoverPolicyError(where, "expected a number")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise TurnoverPolicyError(where, f"{_show(value)} is not a finite number")
-    amount = Decimal(str(value))
-    if amount < 0:
-        raise TurnoverPolicyError(where, f"{_show(value)} must not be negative")
-    return amount
+    return number(value, where, TurnoverPolicyError)
 
 
 def _table(value: Any, where: str, allowed: Iterable[str]) -> dict[str, Any]:
@@ -283,25 +270,4 @@ def _table(value: Any, where: str, allowed: Iterable[str]) -> dict[str, Any]:
 
 
 def _check_keys(table: dict[str, Any], where: str, allowed: Iterable[str]) -> None:
-    allowed = tuple(allowed)
-    for key in table:
-        if key not in allowed:
-            close = difflib.get_close_matches(key, allowed, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else f" (use {', '.join(allowed)})"
-            raise TurnoverPolicyError(_at(where, key), "unknown key" + hint)
-
-
-def _at(parent: str, key: str) -> str:
-    part = key if _BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
-    return f"{parent}.{part}" if parent else part
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _fmt(amount: Decimal) -> str:
-    text = format(amount, "f")
-    return text.rstrip("0").rstrip(".") if "." in text else text
+    check_keys(table, where, allowed, TurnoverPolicyError)

@@ -40,7 +40,7 @@ from slack_edge.turnover_messages import checklist, fill_in_prompt
 from storage import cases as cases_store
 from storage import turnover as store
 from storage.db import Database
-from storage.models import Account, Case, OutboxMessage, Turnover
+from storage.models import Account, Case, OutboxMessage, PlanStep, Turnover
 
 CONTACT_LEFT = "contact_left"
 
@@ -184,11 +184,7 @@ class TurnoverService:
         """Tick or untick a step: a timeline line, the checklist and the root's percentage
         edited in place; the last step done stops the time at risk."""
         with self.db.session() as session:
-            step = store.get_step(session, step_id)
-            if step is None:
-                raise Refused("That plan step no longer exists (the plan was updated).")
-            turnover = self._turnover(session, step.turnover_id)
-            case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+            step, turnover, case, account = self._step(session, step_id, actor)
             result = records.tick(session, step_id, done=done, by=actor, now=self.clock.now())
             assert result is not None
             if result.changed:
@@ -203,11 +199,7 @@ class TurnoverService:
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
         with self.db.session() as session:
-            step = store.get_step(session, step_id)
-            if step is None:
-                raise Refused("That plan step no longer exists (the plan was updated).")
-            turnover = self._turnover(session, step.turnover_id)
-            case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+            step, turnover, case, account = self._step(session, step_id, actor)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
             self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
@@ -251,6 +243,17 @@ class TurnoverService:
         if not allowed:
             raise Refused(_WHO_MAY)
         return case, account
+
+    def _step(
+        self, session: Session, step_id: int, actor: str
+    ) -> tuple[PlanStep, Turnover, Case, Account]:
+        """A plan step `actor` may tick or assign, with its turnover and open case."""
+        step = store.get_step(session, step_id)
+        if step is None:
+            raise Refused("That plan step no longer exists (the plan was updated).")
+        turnover = self._turnover(session, step.turnover_id)
+        case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+        return step, turnover, case, account
 
     @staticmethod
     def _turnover(session: Session, turnover_id: int) -> Turnover:
