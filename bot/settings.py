@@ -63,6 +63,10 @@ class Settings:
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
 
+    def _case_work(self) -> str:
+        count = self.case_work_processes
+        return f"{count} processes" if count else "threads of the web process"
+
     def describe(self) -> str:
         """A summary for `check` that never prints a secret."""
         db = make_url(self.database_url).render_as_string(hide_password=True)
@@ -75,7 +79,7 @@ class Settings:
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
             f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
-            f"Case work after acknowledgements: {self.case_work_processes or 'no'} processes",
+            f"Case work after acknowledgements: {self._case_work()}",
         ]
         return "\n".join(lines)
 

@@ -98,7 +98,7 @@ def test_case_work_processes() -> None:
     assert load_settings(BASE).case_work_processes == 2
     assert load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).case_work_processes == 0
     assert (
-        "Case work after acknowledgements: no processes"
+        "Case work after acknowledgements: threads of the web process"
         in load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).describe()
     )
     assert settings_error(CASE_WORK_PROCESSES="-1") == (

@@ -149,6 +149,10 @@ def test_contact_left_modal_opens_a_high_risk_case_with_plan_and_sales_lead(
     assert "Dana Smith" in lead["text"] and "Globex" in lead["text"] and "Northwind" in lead["text"]
     assert "<@U0CSM>" in lead["text"] and "https://" in lead["text"]
     assert "Dana Smith: plan 0% complete" in root_text(app)
+    thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+    said = next(i for i, t in enumerate(thread) if "left; action plan below" in t)
+    plan = next(i for i, t in enumerate(thread) if "Action plan: Dana Smith" in t)
+    assert said < plan, "the line that says 'below' comes before the plan"
 
 
 def test_ticks_move_the_percentage_in_place_and_the_last_records_time_at_risk(

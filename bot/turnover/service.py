@@ -144,10 +144,10 @@ class TurnoverService:
                 by=actor,
                 now=self.clock.now(),
             )
-            self._post_plan(session, case, turnover)
-            self._post_lead(session, case, account, turnover)
             text = f"{who(actor)} recorded that {answers.contact_name} left; action plan below."
             self.cases.timeline.acted(session, case, account, actor, "turnover", text)
+            self._post_plan(session, case, turnover)  # after the line that announces it
+            self._post_lead(session, case, account, turnover)
             self._apply_risk(session, case, account, actor, before, new=True)
             return turnover.id
 
