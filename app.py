@@ -33,7 +33,7 @@ from bot.settings import Settings, SettingsError, configure_logging, load_settin
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
 from storage.db import one_line
-from wiring import build_services, case_worker_services
+from wiring import build_services, case_worker_services, policy_text
 
 log = logging.getLogger("savedesk")
 
@@ -41,6 +41,9 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Troubleshooting)
 EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SIGINT)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
+
+
+WORKERS_START_SECONDS = 60
 
 
 class StartupError(RuntimeError):
@@ -160,8 +163,9 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     if listener is not None:
         from waitress.server import create_server
 
+        slack_identity = check_slack(services)  # a rejected token stops here, before workers
         start_case_workers(services, settings)
-        bolt_app = build_bolt_app(services, check_slack(services))
+        bolt_app = build_bolt_app(services, slack_identity)
         server = create_server(
             create_web_app(services, bolt_app), sockets=[listener], threads=settings.web_threads
         )
@@ -169,6 +173,8 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
             start_socket_mode(bolt_app, settings)
 
     def on_term(*_: object) -> None:
+        if stop.is_set():
+            return  # already stopping: a second signal must not interrupt the drain
         stop.set()
         if web:
             raise SystemExit(EXIT_OK)  # unwinds waitress's loop; the worker thread sees `stop`
@@ -185,8 +191,21 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
         server.run()
     finally:
         stop.set()
-        services.after_ack.shutdown()  # cases for commands already acknowledged
+        drain(services)
     return EXIT_OK
+
+
+def drain(services: Services) -> None:
+    """Finish the case work of commands already acknowledged. Another SIGTERM or Ctrl-C
+    meanwhile only says so: interrupting the wait would leave the queue unfinished and the
+    case-work processes waiting forever."""
+
+    def still_draining(*_: object) -> None:
+        log.warning("still finishing acknowledged work (%s queued)", services.after_ack.pending)
+
+    signal.signal(signal.SIGTERM, still_draining)
+    signal.signal(signal.SIGINT, still_draining)
+    services.after_ack.shutdown()
 
 
 def start_case_workers(services: Services, settings: Settings) -> None:
@@ -195,8 +214,16 @@ def start_case_workers(services: Services, settings: Settings) -> None:
     threads of the web process."""
     if settings.case_work_processes == 0:
         return
-    workers = CaseWorkers(settings.case_work_processes, partial(case_worker_services, settings))
-    workers.warm()
+    build = partial(case_worker_services, settings, policy_text(settings))
+    workers = CaseWorkers(settings.case_work_processes, build)
+    try:
+        workers.warm(timeout=WORKERS_START_SECONDS)
+    except TimeoutError:
+        workers.shutdown()
+        raise StartupError(
+            f"CASE_WORK_PROCESSES: {settings.case_work_processes} processes did not start "
+            f"within {WORKERS_START_SECONDS} s; set fewer (about one per core)"
+        ) from None
     services.after_ack.use_processes(workers)
     services.after_ack.finished.append(services.db.outbox_committed_elsewhere)
 

@@ -17,10 +17,12 @@ is killed, which is why `shutdown` lets the queue finish on a normal stop.
 from __future__ import annotations
 
 import logging
+import pickle
 import threading
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from bot.case_work import CaseWorkers, Job
@@ -54,29 +56,56 @@ class AfterAck:
     ) -> Future:
         """Run `job(services, *args)` after the acknowledgement: in a case-work process (with
         that process's own services) when `use_processes` was called, else like `submit`
-        on this process's threads with `services`. Errors as in `submit`."""
+        on this process's threads with `services`. Errors as in `submit`. A job lost with a
+        case-work process that died (the pool breaks: every job it held fails) is run once
+        more in the restarted processes before anyone is told."""
         if self._processes is None or self._full():
             return self.submit(lambda: job(services, *args), on_error)
         with self._lock:
             self._pending += 1
+        return self._dispatch(job, args, on_error, retry=True)
+
+    def _dispatch(
+        self,
+        job: Job,
+        args: tuple[Any, ...],
+        on_error: Callable[[str], None] | None,
+        *,
+        retry: bool,
+    ) -> Future:
+        assert self._processes is not None
         try:
             future = self._processes.submit(job, *args)
         except BaseException:
             with self._lock:
                 self._pending -= 1
             raise
-        future.add_done_callback(lambda done: self._finished(done, on_error))
+
+        def finished(done: Future) -> None:
+            if retry and isinstance(done.exception(), BrokenProcessPool):
+                log.warning("a case-work process died with %s queued: running it again", job)
+                self._dispatch(job, args, on_error, retry=False)
+                return
+            self._finished(done, on_error)
+
+        future.add_done_callback(finished)
         return future
 
     def answer(self, job: Job, services: Any, *args: Any, timeout: float = 30.0) -> Any:
         """`job(services, *args)`'s value for a request that waits for it (the signals
         webhook answers with the case id): computed in a case-work process when there are
-        (the web process's GIL stays free for other requests), else on this thread.
+        (the web process's GIL stays free for other requests), else on this thread. Also on
+        this thread when the processes are busy with queued work (an answer must not wait
+        behind a burst of commands' case work, holding a web thread), or when the job cannot
+        be sent there (arguments too deeply nested to pickle, a pool that just broke).
         Raises what the job raised, or TimeoutError after `timeout` seconds."""
-        if self._processes is None:
+        if self._processes is None or self._pending >= self._processes.count:
             return job(services, *args)
         try:
             return self._processes.answer(job, *args).result(timeout=timeout)
+        except (pickle.PicklingError, RecursionError, BrokenProcessPool) as why:
+            log.warning("answered in the web process: %s", type(why).__name__)
+            return job(services, *args)
         finally:
             for tell in self.finished:
                 tell()

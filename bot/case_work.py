@@ -18,7 +18,9 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -70,8 +72,13 @@ class CaseWorkers:
     def warm(self, timeout: float = 60.0) -> None:
         """Start every process now (each imports the app and opens its pool, about a
         second), so the first burst does not wait for them. Raises what a start raised."""
-        for future in [self._submit(_ready) for _ in range(self.count)]:
-            future.result(timeout=timeout)
+        deadline, started = time.monotonic() + timeout, set()
+        while len(started) < self.count:  # each process started (not one, twice)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{len(started)} of {self.count} case-work processes started")
+            futures = [self._submit(_ready) for _ in range(self.count)]
+            started |= {future.result(timeout=left) for future in futures}
 
     def submit(self, job: Job, *args: Any) -> Future:
         """Run `job(services, *args)` in a case-work process; the future's result is None,
@@ -90,9 +97,23 @@ class CaseWorkers:
 
 def _start(build: Callable[[], Any], nice: int, level: int) -> None:
     global _services
+    # Stopping is the web process's to decide: a SIGTERM or Ctrl-C sent to the whole
+    # process group (Heroku, systemd, a terminal) must not kill the queue it is draining.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     os.nice(nice)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     _services = build()
+
+
+def _exit_with(parent: int, every: float = 1.0) -> None:
+    """End this process once the web process is gone (killed outright, it cannot say so):
+    an orphan would wait for work forever, holding a database connection."""
+    while os.getppid() == parent:
+        time.sleep(every)
+    os._exit(0)
 
 
 def pids(workers: CaseWorkers) -> list[int]:
@@ -101,6 +122,7 @@ def pids(workers: CaseWorkers) -> list[int]:
 
 
 def _ready() -> int:
+    time.sleep(0.05)  # busy a moment, so the next one goes to (and starts) another process
     return os.getpid()
 
 

@@ -16,6 +16,8 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+from bot.case_work import NICE
+
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 # Measured with bench/bursts.py (bench/README.md): see there before changing.
 DEFAULT_WEB_THREADS = 8
@@ -65,7 +67,9 @@ class Settings:
 
     def _case_work(self) -> str:
         count = self.case_work_processes
-        return f"{count} processes" if count else "threads of the web process"
+        if not count:
+            return "threads of the web process"
+        return f"{count} process{'es' if count > 1 else ''} (nice {NICE})"
 
     def describe(self) -> str:
         """A summary for `check` that never prints a secret."""
@@ -164,7 +168,7 @@ def _port(env: Mapping[str, str]) -> int:
 
 def _count(env: Mapping[str, str], name: str, default: int, most: int, least: int = 1) -> int:
     value = _get(env, name) or str(default)
-    if not value.isdigit() or not least <= int(value) <= most:
+    if not (value.isascii() and value.isdigit()) or not least <= int(value) <= most:
         raise SettingsError(f"{name}: {value!r} is not a whole number from {least} to {most}")
     return int(value)
 
@@ -200,7 +204,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         web_threads=_count(env, "WEB_THREADS", DEFAULT_WEB_THREADS, 256),
         database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
         case_work_processes=_count(
-            env, "CASE_WORK_PROCESSES", DEFAULT_CASE_WORK_PROCESSES, 64, least=0
+            env, "CASE_WORK_PROCESSES", DEFAULT_CASE_WORK_PROCESSES, 32, least=0
         ),
     )
 

@@ -6,12 +6,14 @@ import hashlib
 import hmac
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,10 +52,11 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 30) -> 
     raise AssertionError("app did not become healthy")
 
 
-@pytest.fixture
-def app_process(
-    tmp_path: Path, standin: SlackStandin, db_url: str
-) -> Iterator[tuple[str, SlackStandin]]:
+def start(
+    tmp_path: Path, standin: SlackStandin, db_url: str, *, own_group: bool = False
+) -> tuple[str, subprocess.Popen[str]]:
+    """`python app.py` (web + scheduler) configured by a `.env`, healthy; (base URL, process).
+    `own_group`: in a process group of its own, as a dyno or a terminal runs it."""
     port = free_port()
     (tmp_path / ".env").write_text(
         f"SLACK_BOT_TOKEN=xoxb-process\nSLACK_SIGNING_SECRET={SECRET}\n"
@@ -65,20 +68,33 @@ def app_process(
         [sys.executable, str(ROOT / "app.py")],
         cwd=tmp_path,
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        start_new_session=own_group,
     )
     base = f"http://127.0.0.1:{port}"
+    wait_healthy(base + "/healthz", proc)
+    return base, proc
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
     try:
-        wait_healthy(base + "/healthz", proc)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture
+def app_process(
+    tmp_path: Path, standin: SlackStandin, db_url: str
+) -> Iterator[tuple[str, SlackStandin]]:
+    base, proc = start(tmp_path, standin, db_url)
+    try:
         yield base, standin
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def test_app_serves_help_rejects_unsigned_and_is_healthy(
@@ -144,6 +160,34 @@ def test_the_signals_webhook_answers_with_the_case_a_case_work_process_opened(
     with services.db.read() as session:
         case_ids = session.scalars(select(Case.id)).all()
     assert case_ids == [first.json()["case_id"]]
+
+
+def test_sigterm_to_the_whole_group_twice_still_opens_every_acknowledged_case(
+    tmp_path: Path, standin: SlackStandin, db_url: str, services: Services
+) -> None:
+    """A dyno or systemd stops every process of the group, and people press Ctrl-C twice:
+    the case-work processes ignore it and the web process drains their queue, then exits."""
+    count = 24
+    for i in range(count):
+        seed_account(services, f"grp-{i}", f"Group Account {i}")
+    base, proc = start(tmp_path, standin, db_url, own_group=True)
+    try:
+        sender = SlackSender(base, SECRET, response_url_factory=standin.new_response_url)
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            answers = list(
+                pool.map(lambda i: sender.slash_command(f"cancel grp-{i} leaving"), range(count))
+            )
+        assert all("Opening a case" in a.json()["text"] for a in answers)
+        os.killpg(proc.pid, signal.SIGTERM)
+        time.sleep(0.2)
+        os.killpg(proc.pid, signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    with services.db.read() as session:
+        opened = session.scalars(select(Case.id)).all()
+    assert len(opened) == count, "every acknowledged command has its case"
 
 
 def run_tick(

@@ -102,8 +102,14 @@ def test_case_work_processes() -> None:
         in load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).describe()
     )
     assert settings_error(CASE_WORK_PROCESSES="-1") == (
-        "CASE_WORK_PROCESSES: '-1' is not a whole number from 0 to 64"
+        "CASE_WORK_PROCESSES: '-1' is not a whole number from 0 to 32"
     )
+    assert (
+        "Case work after acknowledgements: 1 process (nice 10)"
+        in load_settings({**BASE, "CASE_WORK_PROCESSES": "1"}).describe()
+    )
+    for odd in ("²", "٢", "+2", "2.0"):  # digits Python reads, or not, are refused alike
+        assert settings_error(CASE_WORK_PROCESSES=odd).startswith("CASE_WORK_PROCESSES: ")
 
 
 def test_pool_size_reaches_the_engine(tmp_path) -> None:

@@ -133,8 +133,7 @@ class CaseService(CaseActions, ExternalEvents):
         An attach (most signals in a burst) is one unit of work of a handful of statements:
         routing, which reads the team and everyone's open cases, is only done for a new case.
         """
-        with self.db.session() as session:
-            attached = self._attach_to_open(session, account_id, signal)
+        attached = self._attach_first(account_id, signal)
         if attached is not None:
             return attached
         routed_owner = route_account(
@@ -145,6 +144,18 @@ class CaseService(CaseActions, ExternalEvents):
                 with self.db.session() as session:
                     return self._open_in(session, account_id, signal, routed_owner)
             except IntegrityError:  # a concurrent signal opened it first: attach instead
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _attach_first(self, account_id: int, signal: Signal) -> Opened | None:
+        """Attach to the open case if there is one. The same signal attached concurrently
+        breaks the dedupe key's uniqueness for all but one: they see the duplicate again."""
+        for attempt in range(2):
+            try:
+                with self.db.session() as session:
+                    return self._attach_to_open(session, account_id, signal)
+            except IntegrityError:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
