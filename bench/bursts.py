@@ -342,6 +342,7 @@ def run_signals(args: argparse.Namespace, extra: dict[str, str]) -> None:
             f"{len(counts)} accounts, accounts with other than one: {over}; "
             f"drain +{drain:.1f} s"
         )
+        print(f"  Savedesk's slowest answer (ms) per half second sent: {a.timeline(args.rate)}")
         for failure in a.failures[:5]:
             print(f"    Savedesk: {failure}")
 

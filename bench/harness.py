@@ -341,14 +341,27 @@ class Samples:
     ms: list[float] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
     late_starts: int = 0  # sent more than 10 ms after schedule: the client fell behind
+    by_request: dict[int, float] = field(default_factory=dict)  # request number -> ms
 
-    def add(self, elapsed_ms: float, status: int, ok: tuple[int, ...] = (200,)) -> None:
+    def add(
+        self, elapsed_ms: float, status: int, ok: tuple[int, ...] = (200,), i: int = -1
+    ) -> None:
         self.ms.append(elapsed_ms)
+        self.by_request[i] = elapsed_ms
         if status not in ok or elapsed_ms > SLACK_DEADLINE_MS:
             self.failures.append(f"HTTP {status} after {elapsed_ms:.0f} ms")
 
     def pct(self, p: int) -> float:
         return percentile(self.ms, p)
+
+    def timeline(self, rate: float, every: float = 0.5) -> str:
+        """The slowest answer to the requests scheduled in each `every`-second slice of the
+        window (where in a burst the queue built up), e.g. "0.0s 12 | 0.5s 340 | …"."""
+        slices: dict[int, float] = {}
+        for i, ms in self.by_request.items():
+            key = int(i / rate / every)
+            slices[key] = max(slices.get(key, 0.0), ms)
+        return " | ".join(f"{k * every:.1f}s {v:.0f}" for k, v in sorted(slices.items()))
 
 
 def percentile(samples: list[float], pct: int) -> float:
@@ -386,7 +399,7 @@ def _timed(samples: Samples, send: Send, i: int, due: float) -> None:
     except Exception as err:  # a benchmark counts failures, it does not stop on them
         status = 0
         samples.failures.append(repr(err))
-    samples.add((time.perf_counter() - due) * 1000, status, ok=(200, 201))
+    samples.add((time.perf_counter() - due) * 1000, status, ok=(200, 201), i=i)
 
 
 def load_now() -> str:
