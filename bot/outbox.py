@@ -80,16 +80,24 @@ def linked(
     blocks: list[dict] | None = None,
     *,
     thread_ts: str | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Queue a message elsewhere that links to `root`: `{thread_link}` becomes its permalink.
 
-    Sent after `root`, whose permalink is only known once Slack has it.
+    Sent after `root`, whose permalink is only known once Slack has it. `flush` as in
+    `storage.outbox.add`.
     """
     payload = {**_message(text, blocks), _LINK_PARENT: True}
     if thread_ts:
         payload["thread_ts"] = thread_ts
     return rows.add(
-        session, method="chat.postMessage", channel=channel, payload=payload, now=now, parent=root
+        session,
+        method="chat.postMessage",
+        channel=channel,
+        payload=payload,
+        now=now,
+        parent=root,
+        flush=flush,
     )
 
 
@@ -99,8 +107,11 @@ def reply(
     root: OutboxMessage,
     text: str,
     blocks: list[dict] | None = None,
+    *,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Queue a reply in the thread of `root`, sent once the root has its `ts`."""
+    """Queue a reply in the thread of `root`, sent once the root has its `ts`. `flush` as
+    in `storage.outbox.add`."""
     payload = _message(text, blocks)
     return rows.add(
         session,
@@ -109,6 +120,7 @@ def reply(
         payload=payload,
         now=now,
         parent=root,
+        flush=flush,
     )
 
 
@@ -138,16 +150,24 @@ def respond(
     text: str,
     *,
     link_to: OutboxMessage | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
     """Queue an ephemeral answer on a `response_url` (valid 30 minutes after a command).
 
-    With `link_to`, `{thread_link}` becomes that message's permalink.
+    With `link_to`, `{thread_link}` becomes that message's permalink. `flush` as in
+    `storage.outbox.add`.
     """
     payload: dict[str, Any] = {"text": text, "url": response_url}
     if link_to is not None:
         payload[_LINK_PARENT] = True
     return rows.add(
-        session, method=RESPOND, channel="response_url", payload=payload, now=now, parent=link_to
+        session,
+        method=RESPOND,
+        channel="response_url",
+        payload=payload,
+        now=now,
+        parent=link_to,
+        flush=flush,
     )
 
 

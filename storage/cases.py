@@ -19,16 +19,29 @@ from storage.models import (
     OutboxMessage,
 )
 
+_ROOTS = "savedesk_roots"  # session.info: root row id -> the row, for one unit of work
+
 
 def get(session: Session, case_id: int) -> Case | None:
     return session.get(Case, case_id)
 
 
 def open_case(session: Session, account_id: int, track: str) -> Case | None:
-    stmt = select(Case).where(
-        Case.account_id == account_id, Case.track == track, Case.status.in_(OPEN_STATUSES)
+    """The account's open case of a track, with its thread's root row loaded in the same
+    statement (kept for the unit of work, see `root_message`): whoever looks up an open
+    case is about to add to its thread."""
+    stmt = (
+        select(Case, OutboxMessage)
+        .outerjoin(OutboxMessage, OutboxMessage.id == Case.root_message_id)
+        .where(Case.account_id == account_id, Case.track == track, Case.status.in_(OPEN_STATUSES))
     )
-    return session.scalar(stmt)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    case, root = row
+    if root is not None:
+        session.info.setdefault(_ROOTS, {})[root.id] = root
+    return case
 
 
 def latest_case(session: Session, account_id: int, track: str, status: str) -> Case | None:
@@ -55,22 +68,17 @@ def open_case_counts(
     result: dict[str, tuple[int, datetime | None]] = {p: (0, None) for p in people}
     if not people:
         return result
-    open_counts = dict(
-        session.execute(
-            select(Case.owner, func.count())
-            .where(Case.owner.in_(people), Case.status.in_(OPEN_STATUSES))
-            .group_by(Case.owner)
-        ).all()
+    rows = session.execute(
+        select(
+            Case.owner,
+            func.count().filter(Case.status.in_(OPEN_STATUSES)),
+            func.max(Case.assigned_at),
+        )
+        .where(Case.owner.in_(people))
+        .group_by(Case.owner)
     )
-    last_assigned = dict(
-        session.execute(
-            select(Case.owner, func.max(Case.assigned_at))
-            .where(Case.owner.in_(people))
-            .group_by(Case.owner)
-        ).all()
-    )
-    for person in people:
-        result[person] = (int(open_counts.get(person, 0)), last_assigned.get(person))
+    for person, open_count, last_assigned in rows:
+        result[person] = (int(open_count or 0), last_assigned)
     return result
 
 
@@ -101,11 +109,18 @@ def root_message(session: Session, case: Case) -> OutboxMessage | None:
     rows weakly, so without this every thread line of one change would load it again."""
     if not case.root_message_id:
         return None
-    roots = session.info.setdefault("savedesk_roots", {})
+    roots = session.info.setdefault(_ROOTS, {})
     root = roots.get(case.root_message_id)
     if root is None:
         root = roots[case.root_message_id] = session.get(OutboxMessage, case.root_message_id)
     return root
+
+
+def set_root(session: Session, case: Case, root: OutboxMessage) -> None:
+    """Make `root` (flushed: it has its id) the case thread's root, kept for the unit of
+    work like a loaded one."""
+    case.root_message_id = root.id
+    session.info.setdefault(_ROOTS, {})[root.id] = root
 
 
 def permalinks(session: Session, cases: Iterable[Case]) -> dict[int, str | None]:

@@ -31,6 +31,7 @@ OUTBOX_CHANNEL = "savedesk_outbox"
 # The payload names the database and schema, so deployments sharing a server (in different
 # schemas) only wake their own workers.
 OUTBOX_SCOPE = "current_database() || '.' || current_schema()"
+_NOTIFY_OUTBOX = text(f"SELECT pg_notify(:channel, {OUTBOX_SCOPE})")
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -125,9 +126,7 @@ class Database:
         """PostgreSQL delivers NOTIFY when (and only if) the transaction commits, to every
         process LISTENing on the channel (storage.notify), so a worker wakes at once."""
         if session.info.get(OUTBOX_QUEUED) and self.is_postgres:
-            session.execute(
-                text(f"SELECT pg_notify(:channel, {OUTBOX_SCOPE})"), {"channel": OUTBOX_CHANNEL}
-            )
+            session.execute(_NOTIFY_OUTBOX, {"channel": OUTBOX_CHANNEL})
 
     def _outbox_committed(self, session: Session) -> None:
         if session.info.pop(OUTBOX_QUEUED, False):

@@ -22,8 +22,11 @@ def add(
     payload: dict[str, Any],
     now: datetime,
     parent: OutboxMessage | None = None,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Queue a call; `parent` is the message to reply under (or to edit, for chat.update)."""
+    """Queue a call; `parent` is the message to reply under (or to edit, for chat.update).
+    The row has its id when returned, unless `flush` is False (the caller does not need it:
+    the rows of one change are then inserted together when the unit of work flushes)."""
     row = OutboxMessage(
         method=method,
         channel=channel,
@@ -39,7 +42,8 @@ def add(
             session.flush()
         row.parent_id = parent.id
     session.add(row)
-    session.flush()
+    if flush:
+        session.flush()
     session.info[OUTBOX_QUEUED] = True  # its commit wakes the deliverer (storage.db)
     return row
 

@@ -46,7 +46,19 @@ def schedule(
     A key that was cancelled comes back to life (snooze to X, then Y, then X again), but
     one that is pending, claimed, done or failed is never scheduled twice.
     """
-    row = {
+    return add_or_revive(session, step_row(key, kind, due_at, now, case_id, payload)) == 1
+
+
+def step_row(
+    key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    case_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A new pending step's values, for `add_or_revive` (several in one statement)."""
+    return {
         "key": key,
         "kind": kind,
         "case_id": case_id,
@@ -55,27 +67,40 @@ def schedule(
         "payload": payload or {},
         "created_at": now,
     }
-    return add_or_revive(session, row) == 1
 
 
 def add_or_revive(session: Session, rows: dict[str, Any] | list[dict[str, Any]]) -> int:
     """Insert a step row, or many in one statement. A key that exists is left alone unless
     its step was cancelled: then it comes back pending with the new due time and payload
     (the rule `schedule` states). Returns how many were added or revived."""
-    dialect = postgresql if _is_postgres(session) else sqlite
-    stmt = dialect.insert(ScheduledStep).values(rows)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[ScheduledStep.key],
-        set_={
-            "state": "pending",
-            "due_at": stmt.excluded.due_at,
-            "payload": stmt.excluded.payload,
-            "claimed_until": None,
-            "done_at": None,
-        },
-        where=ScheduledStep.state == "cancelled",
-    ).returning(ScheduledStep.id)
-    return len(session.execute(stmt).all())
+    many = [rows] if isinstance(rows, dict) else rows
+    stmt = _upsert("postgresql" if _is_postgres(session) else "sqlite")
+    return len(session.execute(stmt, many).all())
+
+
+_UPSERTS: dict[str, Any] = {}
+
+
+def _upsert(dialect_name: str) -> Any:
+    """`add_or_revive`'s statement, built once per dialect: building it (the `excluded`
+    alias above all) took longer than running it, on every new case."""
+    stmt = _UPSERTS.get(dialect_name)
+    if stmt is None:
+        table = ScheduledStep.__table__
+        insert = (postgresql if dialect_name == "postgresql" else sqlite).insert(table)
+        stmt = insert.on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "state": "pending",
+                "due_at": insert.excluded.due_at,
+                "payload": insert.excluded.payload,
+                "claimed_until": None,
+                "done_at": None,
+            },
+            where=table.c.state == "cancelled",
+        ).returning(table.c.id)
+        _UPSERTS[dialect_name] = stmt
+    return stmt
 
 
 def reschedule(

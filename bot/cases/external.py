@@ -12,9 +12,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.cases.models import Opened, Signal
-from bot.cases.routing import AccountFacts, route
 from storage import cases as store
-from storage.models import Account, Case
+from storage.models import Case
 
 
 class ExternalEvents:
@@ -24,19 +23,7 @@ class ExternalEvents:
         """Open or attach like `open`, inside the caller's unit of work (routing reads the
         same session, so an account created in it is seen)."""
         team = self.team(stale_ok=True)  # type: ignore[attr-defined]
-        account = session.get(Account, account_id)
-        assert account is not None
-        facts = AccountFacts(account.csm, account.account_owner, account.segment)
-        routed = route(
-            self.policy,  # type: ignore[attr-defined]
-            team,
-            facts,
-            signal.kind,
-            signal.arr if signal.arr is not None else account.arr,
-            lambda pool: store.open_case_counts(session, pool),
-            team.resolve,
-        )
-        return self._open_in(session, account_id, signal, routed)  # type: ignore[attr-defined]
+        return self._open_in(session, account_id, signal, team)  # type: ignore[attr-defined]
 
     def open_case_of(self, session: Session, account_id: int, track: str) -> Case | None:
         """The account's open case of a track (`churn` / `payment`), if any."""

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy.orm import Session
+
 from bot.policy import OWNER_ROLE_PEOPLE, Policy
 from bot.team import Team
 from storage import cases as store
-from storage.db import Database
 from storage.models import Account
 
 Load = Mapping[str, tuple[int, datetime | None]]
@@ -89,20 +90,18 @@ def _candidate(
 
 
 def route_account(
-    db: Database, policy: Policy, team: Team, account_id: int, kind: str, arr: Decimal | None
+    session: Session, policy: Policy, team: Team, account: Account, kind: str, arr: Decimal | None
 ) -> Routed:
-    """Route a new case for the account, reading outside any write transaction (the
-    account, and the open-case counts of a pool). `arr` overrides the account's ARR."""
-    with db.read() as session:
-        account = session.get(Account, account_id)
-        assert account is not None
-        facts = AccountFacts(account.csm, account.account_owner, account.segment)
-        return route(
-            policy,
-            team,
-            facts,
-            kind,
-            arr if arr is not None else account.arr,
-            lambda pool: store.open_case_counts(session, pool),
-            team.resolve,
-        )
+    """Route a new case for the account inside the caller's unit of work (it reads the
+    open-case counts of a pool; `team` is resolved beforehand, so nothing here calls
+    Slack). `arr` overrides the account's ARR."""
+    facts = AccountFacts(account.csm, account.account_owner, account.segment)
+    return route(
+        policy,
+        team,
+        facts,
+        kind,
+        arr if arr is not None else account.arr,
+        lambda pool: store.open_case_counts(session, pool),
+        team.resolve,
+    )

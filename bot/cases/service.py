@@ -128,44 +128,29 @@ class CaseService(CaseActions, ExternalEvents):
     # -- opening -------------------------------------------------------------------------
 
     def open(self, account_id: int, signal: Signal) -> Opened:
-        """Open a case, or attach the signal to the account's open case of the same track.
+        """Open a case, or attach the signal to the account's open case of the same track,
+        in one unit of work: a duplicate, an attach (most signals in a burst) or a new case,
+        routed (the team and the pool's open-case counts) only when it is new.
 
-        An attach (most signals in a burst) is one unit of work of a handful of statements:
-        routing, which reads the team and everyone's open cases, is only done for a new case.
-        """
-        attached = self._attach_first(account_id, signal)
-        if attached is not None:
-            return attached
-        routed_owner = route_account(
-            self.db, self.policy, self.team(), account_id, signal.kind, signal.arr
-        )
+        The same signal attached or opened concurrently breaks a unique key for all but
+        one: the others roll back and run again, and see the duplicate or the open case."""
+        team = self.team()  # before the transaction: refreshing it may ask Slack
         for attempt in range(2):
             try:
                 with self.db.session() as session:
-                    return self._open_in(session, account_id, signal, routed_owner)
-            except IntegrityError:  # a concurrent signal opened it first: attach instead
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
-
-    def _attach_first(self, account_id: int, signal: Signal) -> Opened | None:
-        """Attach to the open case if there is one. The same signal attached concurrently
-        breaks the dedupe key's uniqueness for all but one: they see the duplicate again."""
-        for attempt in range(2):
-            try:
-                with self.db.session() as session:
-                    return self._attach_to_open(session, account_id, signal)
+                    return self._open_in(session, account_id, signal, team)
             except IntegrityError:
                 if attempt:
                     raise
         raise AssertionError("unreachable")
 
-    def _open_in(self, session: Session, account_id: int, signal: Signal, routed: Routed) -> Opened:
-        attached = self._attach_to_open(session, account_id, signal)  # opened meanwhile?
+    def _open_in(self, session: Session, account_id: int, signal: Signal, team: Team) -> Opened:
+        attached = self._attach_to_open(session, account_id, signal)
         if attached is not None:
             return attached
         account = session.get(Account, account_id)
         assert account is not None
+        routed = route_account(session, self.policy, team, account, signal.kind, signal.arr)
         case = self._create(session, account, signal, routed)
         return Opened(case.id, created=True)
 
@@ -178,9 +163,7 @@ class CaseService(CaseActions, ExternalEvents):
         existing = store.open_case(session, account_id, track_of(signal.kind))
         if existing is None:
             return None
-        account = session.get(Account, account_id)
-        assert account is not None
-        self._attach(session, existing, account, signal)
+        self._attach(session, existing, signal)
         return Opened(existing.id, created=False, attached=True)
 
     def _remember(self, session: Session, signal: Signal, case: Case) -> None:
@@ -226,18 +209,21 @@ class CaseService(CaseActions, ExternalEvents):
             )
         root = store.root_message(session, case)
         if case.owner and root is not None:
-            outbox.linked(session, now, case.owner, root, owner_dm(case, account, routed.note))
-        self._confirm(session, case, account, signal, created=True)
+            dm = owner_dm(case, account, routed.note)
+            outbox.linked(session, now, case.owner, root, dm, flush=False)
+        self._confirm(session, case, signal, created=True)
         followups.case_opened(session, self.policy, case, now)
         return case
 
-    def _confirm(
-        self, session: Session, case: Case, account: Account, signal: Signal, *, created: bool
-    ) -> None:
+    def _confirm(self, session: Session, case: Case, signal: Signal, *, created: bool) -> None:
         """Tell whoever raised the signal where the case is (response_url, source thread)."""
+        if not (signal.respond_url or signal.reply_in):
+            return  # a webhook's caller is told in the HTTP answer
         root = store.root_message(session, case)
         if root is None:
             return
+        account = session.get(Account, case.account_id)
+        assert account is not None
         name, link = esc(account.name), f"<{outbox.LINK_TOKEN}|open the case thread>"
         if created:
             owner = who(case.owner)
@@ -246,21 +232,21 @@ class CaseService(CaseActions, ExternalEvents):
             text = f":paperclip: *{name}* already has open case #{case.id}; added to it: {link}"
         now = self.clock.now()
         if signal.respond_url:
-            outbox.respond(session, now, signal.respond_url, text, link_to=root)
+            outbox.respond(session, now, signal.respond_url, text, link_to=root, flush=False)
         if signal.reply_in:
             channel, thread_ts = signal.reply_in
-            outbox.linked(session, now, channel, root, text, thread_ts=thread_ts)
+            outbox.linked(session, now, channel, root, text, thread_ts=thread_ts, flush=False)
 
     def _post_root(self, session: Session, case: Case, account: Account) -> None:
         channel = self.policy.channels.cases or case.owner
         if channel is None:
             log.warning("case %s has no cases channel and no owner: no thread", case.id)
             return
-        text, blocks = self.timeline.root(session, case, account)
+        text, blocks = self.timeline.root(session, case, account, new=True)
         root = outbox.post(session, self.clock.now(), channel, text, blocks, keep_permalink=True)
-        case.root_message_id = root.id
+        store.set_root(session, case, root)
 
-    def _attach(self, session: Session, case: Case, account: Account, signal: Signal) -> None:
+    def _attach(self, session: Session, case: Case, signal: Signal) -> None:
         self._remember(session, signal, case)
         summary = f": {quiet(signal.summary, 500)}" if signal.summary else ""
         by = f" from {who(signal.actor)}" if signal.actor else ""
@@ -269,7 +255,7 @@ class CaseService(CaseActions, ExternalEvents):
             text += f" <{signal.link}|source>"
         self.timeline.line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
         case.updated_at = self.clock.now()  # the root shows nothing an attach changes: no edit
-        self._confirm(session, case, account, signal, created=False)
+        self._confirm(session, case, signal, created=False)
 
     # -- for other services (offers) ----------------------------------------------------------
 

@@ -61,16 +61,19 @@ def first_rungs(
     `kinds[1]` (managers brought in) at `escalate_after`, each keyed `key_prefix` + kind.
     A new case and an unanswered cancellation survey climb the same ladder."""
     esc = policy.escalation
-    for kind, delay in zip(kinds, (esc.acknowledge_within, esc.escalate_after), strict=True):
-        step_store.schedule(
-            session,
-            key=f"{key_prefix}{kind}",
-            kind=kind,
-            due_at=add_business_delay(start, delay, policy),
-            now=now,
-            case_id=case_id,
-            payload=payload,
+    delays = (esc.acknowledge_within, esc.escalate_after)
+    rows = [
+        step_store.step_row(
+            f"{key_prefix}{kind}",
+            kind,
+            add_business_delay(start, delay, policy),
+            now,
+            case_id,
+            payload,
         )
+        for kind, delay in zip(kinds, delays, strict=True)
+    ]
+    step_store.add_or_revive(session, rows)  # one statement for both rungs
 
 
 def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> None:
