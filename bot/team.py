@@ -80,6 +80,14 @@ class TeamService:
         with it at once, before `views.open` (trigger ids expire after 3 seconds)."""
         return self._team is not None
 
+    def if_fresh(self) -> Team | None:
+        """The cached team if it is younger than TEAM_TTL_SECONDS, else None (no Slack call):
+        for a unit of work that only needs the team on one of its paths."""
+        cached = self._team
+        if cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS:
+            return cached[1]
+        return None
+
     def current(self, *, stale_ok: bool = False) -> Team:
         """The team; fresh if the cached copy is older than TEAM_TTL_SECONDS (unless stale_ok)."""
         cached = self._team

@@ -51,6 +51,10 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
+class _TeamNeeded(Exception):
+    """A new case needs a fresh team, which must not be resolved inside a transaction."""
+
+
 class CaseService(CaseActions, ExternalEvents):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
@@ -132,22 +136,31 @@ class CaseService(CaseActions, ExternalEvents):
         in one unit of work: a duplicate, an attach (most signals in a burst) or a new case,
         routed (the team and the pool's open-case counts) only when it is new.
 
-        The same signal attached or opened concurrently breaks a unique key for all but
-        one: the others roll back and run again, and see the duplicate or the open case."""
-        team = self.team()  # before the transaction: refreshing it may ask Slack
-        for attempt in range(2):
+        The team is never refreshed inside the transaction (that may ask Slack): a new case
+        that finds it stale leaves the unit of work before writing, refreshes it, and runs
+        again. The same signal attached or opened concurrently breaks a unique key for all
+        but one: the others roll back and run again, and see the duplicate or the open case.
+        """
+        team = self.team_service.if_fresh()
+        for attempt in range(3):
             try:
                 with self.db.session() as session:
                     return self._open_in(session, account_id, signal, team)
+            except _TeamNeeded:
+                team = self.team()
             except IntegrityError:
-                if attempt:
+                if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _open_in(self, session: Session, account_id: int, signal: Signal, team: Team) -> Opened:
+    def _open_in(
+        self, session: Session, account_id: int, signal: Signal, team: Team | None
+    ) -> Opened:
         attached = self._attach_to_open(session, account_id, signal)
         if attached is not None:
             return attached
+        if team is None:
+            raise _TeamNeeded  # nothing written yet
         account = session.get(Account, account_id)
         assert account is not None
         routed = route_account(session, self.policy, team, account, signal.kind, signal.arr)
@@ -242,7 +255,7 @@ class CaseService(CaseActions, ExternalEvents):
         if channel is None:
             log.warning("case %s has no cases channel and no owner: no thread", case.id)
             return
-        text, blocks = self.timeline.root(session, case, account, new=True)
+        text, blocks = self.timeline.root(session, case, account)
         root = outbox.post(session, self.clock.now(), channel, text, blocks, keep_permalink=True)
         store.set_root(session, case, root)
 

@@ -91,13 +91,9 @@ class Timeline:
             assert account is not None
             self.refresh_root(session, case, account)
 
-    def root(
-        self, session: Session, case: Case, account: Account, *, new: bool = False
-    ) -> tuple[str, list[dict]]:
-        """The root message's text and blocks, with every other domain's lines; a `new` case
-        (opened in this unit of work) has none yet, so they are not looked for."""
-        sources = () if new else self.root_lines
-        extra = [line for source in sources for line in source(session, case)]
+    def root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
+        """The root message's text and blocks, with every other domain's lines."""
+        extra = [line for source in self.root_lines for line in source(session, case)]
         return case_root(case, account, extra)
 
     def refresh_root(self, session: Session, case: Case, account: Account) -> None:
