@@ -6,6 +6,8 @@ import dataclasses
 import hashlib
 import hmac
 import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,6 +124,31 @@ def test_a_known_accounts_signal_skips_the_account_look_up(app: RunningApp) -> N
         event.remove(app.services.db.engine, "before_cursor_execute", seen)
     assert statements, "the attach ran"
     assert not [s for s in statements if "accounts.external_id =" in s]
+
+
+def test_a_burst_of_first_signals_for_a_new_account_makes_one_stub_and_one_case(
+    app: RunningApp,
+) -> None:
+    """The stub account is created in the case's own unit of work: signals racing to create
+    the same stub and the same case lose on a unique key, run again and attach, and a
+    retried signal in the race is a duplicate, never an error."""
+    bodies = [signal(account="newco-7", external_id=f"e-{n % 10}") for n in range(16)]
+    start = threading.Barrier(len(bodies))
+
+    def fire(body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        start.wait()
+        answer = send(app, body)
+        return answer.status, answer.json()
+
+    with ThreadPoolExecutor(max_workers=len(bodies)) as pool:
+        answers = list(pool.map(fire, bodies))
+    assert sorted(status for status, _ in answers) == [200] * 15 + [201]
+    assert {answer["case_id"] for _, answer in answers} == {1}
+    assert sum(1 for _, answer in answers if answer.get("duplicate")) == 6
+    with app.services.db.session() as session:
+        stubs = session.scalars(select(Account).where(Account.external_id == "newco-7")).all()
+    assert len(stubs) == 1 and len(cases(app)) == 1
+    assert event_types(app, 1).count("signal") == 9
 
 
 def test_unknown_account_gets_a_stub_and_the_case_says_so(app: RunningApp) -> None:

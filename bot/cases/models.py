@@ -67,11 +67,23 @@ class Signal:
 
 
 @dataclass(frozen=True)
+class ExternalAccount:
+    """An account named by its external id, as a webhook names it: an unknown one becomes a
+    stub account in the unit of work that opens its case (CONTRACT section 3: a signal for
+    an unknown account is never dropped)."""
+
+    external_id: str
+
+
+@dataclass(frozen=True)
 class Opened:
+    """What became of a signal: a new case, an attach to the open one, or a duplicate."""
+
     case_id: int
     created: bool
     attached: bool = False
     duplicate: bool = False
+    account_id: int | None = None  # the account's id (a stub's, when it was just created)
 
 
 @dataclass(frozen=True)

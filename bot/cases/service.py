@@ -9,6 +9,7 @@ changes (Stripe) come through `external.py`."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,7 @@ from bot.cases.models import (
     CaseItem,
     CaseListing,
     CaseView,
+    ExternalAccount,
     Opened,
     Refused,
     Signal,
@@ -49,6 +51,11 @@ from storage.db import Database
 from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
+
+
+OPEN_ATTEMPTS = 4
+"""One run, plus one for each race a new case can lose (the stub account, the open case,
+the dedupe key) or a stale team."""
 
 
 class _TeamNeeded(Exception):
@@ -131,41 +138,47 @@ class CaseService(CaseActions, ExternalEvents):
 
     # -- opening -------------------------------------------------------------------------
 
-    def open(self, account_id: int, signal: Signal) -> Opened:
+    def open(self, account: int | ExternalAccount, signal: Signal) -> Opened:
         """Open a case, or attach the signal to the account's open case of the same track,
         in one unit of work: a duplicate, an attach (most signals in a burst) or a new case,
-        routed (the team and the pool's open-case counts) only when it is new.
+        routed (the team and the pool's open-case counts) only when it is new. `account` is
+        an account id, or an external id whose account is created as a stub if unknown.
 
         The team is never refreshed inside the transaction (that may ask Slack): a new case
         that finds it stale leaves the unit of work before writing, refreshes it, and runs
-        again. The same signal attached or opened concurrently breaks a unique key for all
-        but one: the others roll back and run again, and see the duplicate or the open case.
-        """
+        again. A concurrent writer of the same stub account, case or dedupe key breaks a
+        unique key for all but one: the others roll back and run again, and find the
+        account, the open case or the duplicate."""
         team = self.team_service.if_fresh()
-        for attempt in range(3):
+        for attempt in range(OPEN_ATTEMPTS):
             try:
                 with self.db.session() as session:
-                    return self._open_in(session, account_id, signal, team)
+                    return self._open_in(session, account, signal, team)
             except _TeamNeeded:
                 team = self.team()
             except IntegrityError:
-                if attempt == 2:
+                if attempt == OPEN_ATTEMPTS - 1:
                     raise
         raise AssertionError("unreachable")
 
     def _open_in(
-        self, session: Session, account_id: int, signal: Signal, team: Team | None
+        self, session: Session, account: int | ExternalAccount, signal: Signal, team: Team | None
     ) -> Opened:
-        attached = self._attach_to_open(session, account_id, signal)
-        if attached is not None:
-            return attached
-        if team is None:
-            raise _TeamNeeded  # nothing written yet
-        account = session.get(Account, account_id)
-        assert account is not None
-        routed = route_account(session, self.policy, team, account, signal.kind, signal.arr)
-        case = self._create(session, account, signal, routed)
-        return Opened(case.id, created=True)
+        row: Account | None = None
+        if isinstance(account, ExternalAccount):
+            row = accounts_store.stub(session, account.external_id, self.clock.now())
+            account_id = row.id
+        else:
+            account_id = account
+        opened = self._attach_to_open(session, account_id, signal)
+        if opened is None:
+            if team is None:
+                raise _TeamNeeded  # nothing of this unit of work is kept
+            row = row or session.get(Account, account_id)
+            assert row is not None
+            routed = route_account(session, self.policy, team, row, signal.kind, signal.arr)
+            opened = Opened(self._create(session, row, signal, routed).id, created=True)
+        return replace(opened, account_id=account_id)
 
     def _attach_to_open(self, session: Session, account_id: int, signal: Signal) -> Opened | None:
         """A duplicate, or the signal attached to the open case; None: no open case yet."""

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.cases.models import AccountView, Opened, Signal
+from bot.cases.models import AccountView, ExternalAccount, Opened, Signal
 from bot.cases.service import CaseService
 from bot.clock import Clock
 from bot.lookup import accounts_named_in
@@ -37,7 +37,6 @@ from bot.signals.models import (
 )
 from bot.signals.webhook import WEBHOOK_PREFIX, WebhookSignal
 from slack_edge.signal_codecs import prompt_message
-from storage import accounts as accounts_store
 from storage import cases as store
 from storage import outbox as outbox_rows
 from storage.db import Database
@@ -67,10 +66,11 @@ class SignalService:
 
     # -- the one entry point
 
-    def open(self, account_id: int, signal: Signal) -> Opened:
+    def open(self, account: int | ExternalAccount, signal: Signal) -> Opened:
         """Open (or attach to) the case for a signal: every way in ends here, so there is one
-        way a case is born; the dedupe key in `signal` makes a retry harmless."""
-        return self.cases.open(account_id, signal)
+        way a case is born; the dedupe key in `signal` makes a retry harmless. `account` is
+        an id, or an external id (a stub account is created for an unknown one)."""
+        return self.cases.open(account, signal)
 
     def open_in(self, session: Session, account_id: int, signal: Signal) -> Opened:
         """`open` inside the caller's unit of work, for a webhook event remembered in the
@@ -94,36 +94,25 @@ class SignalService:
             dedupe=(WEBHOOK_PREFIX + signal.source, signal.external_id),
             details=details,
         )
-        opened = self.open(self._account_id(signal.account), case_signal)
+        opened = self.open(self._account(signal.account), case_signal)
+        self._remember_account(signal.account, opened.account_id)
         for follow_up in self.received:
             follow_up(case_signal, opened)
         return opened
 
-    def _account_id(self, external_id: str) -> int:
-        """The account's id, a stub's for an unknown one. Remembered: an account is never
-        deleted nor given another id, and a burst of signals names the same few accounts,
-        so most signals skip this look-up's transaction."""
-        if (known_id := self._account_ids.get(external_id)) is not None:
-            return known_id
-        account_id = self._find_or_stub(external_id)
+    def _account(self, external_id: str) -> int | ExternalAccount:
+        """The account's id when remembered, else its external id: found, or created as a
+        stub, in the case's own unit of work. Remembered because an account is never deleted
+        nor given another id, and a burst of signals names the same few accounts."""
+        known_id = self._account_ids.get(external_id)
+        return known_id if known_id is not None else ExternalAccount(external_id)
+
+    def _remember_account(self, external_id: str, account_id: int | None) -> None:
+        if account_id is None or external_id in self._account_ids:
+            return
         if len(self._account_ids) >= ACCOUNT_IDS_KEPT:
             self._account_ids.clear()
         self._account_ids[external_id] = account_id
-        return account_id
-
-    def _find_or_stub(self, external_id: str) -> int:
-        with self.db.read() as session:  # a known account needs no write (nor SQLite's lock)
-            known = accounts_store.by_external_id(session, external_id)
-            if known is not None:
-                return known.id
-        for attempt in range(2):
-            try:
-                with self.db.session() as session:
-                    return accounts_store.stub(session, external_id, self.clock.now()).id
-            except IntegrityError:  # a concurrent signal created the same stub: use it
-                if attempt:
-                    raise
-        raise AssertionError("unreachable")
 
     # -- watched channels
 
