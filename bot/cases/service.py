@@ -53,9 +53,9 @@ from storage.models import OPEN_STATUSES, Account, Case
 log = logging.getLogger(__name__)
 
 
-OPEN_ATTEMPTS = 4
-"""One run, plus one for each race a new case can lose (the stub account, the open case,
-the dedupe key) or a stale team."""
+RACES_TO_LOSE = 3
+"""Unique keys a signal can lose a race on, each at most once: the stub account, the open
+case of its track, its dedupe key. Losing more is another fault, raised."""
 
 
 class _TeamNeeded(Exception):
@@ -150,16 +150,17 @@ class CaseService(CaseActions, ExternalEvents):
         unique key for all but one: the others roll back and run again, and find the
         account, the open case or the duplicate."""
         team = self.team_service.if_fresh()
-        for attempt in range(OPEN_ATTEMPTS):
+        lost = 0
+        while True:
             try:
                 with self.db.session() as session:
                     return self._open_in(session, account, signal, team)
             except _TeamNeeded:
-                team = self.team()
+                team = self.team()  # at most once: never None again
             except IntegrityError:
-                if attempt == OPEN_ATTEMPTS - 1:
+                lost += 1
+                if lost > RACES_TO_LOSE:
                     raise
-        raise AssertionError("unreachable")
 
     def _open_in(
         self, session: Session, account: int | ExternalAccount, signal: Signal, team: Team | None
