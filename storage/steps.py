@@ -46,27 +46,18 @@ def schedule(
     A key that was cancelled comes back to life (snooze to X, then Y, then X again), but
     one that is pending, claimed, done or failed is never scheduled twice.
     """
-    return add_or_revive(session, step_row(key, kind, due_at, now, case_id, payload)) == 1
+    step = {"key": key, "kind": kind, "due_at": due_at, "case_id": case_id, "payload": payload}
+    return schedule_many(session, [step], now) == 1
 
 
-def step_row(
-    key: str,
-    kind: str,
-    due_at: datetime,
-    now: datetime,
-    case_id: int | None = None,
-    payload: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A new pending step's values, for `add_or_revive` (several in one statement)."""
-    return {
-        "key": key,
-        "kind": kind,
-        "case_id": case_id,
-        "due_at": due_at,
-        "state": "pending",
-        "payload": payload or {},
-        "created_at": now,
-    }
+def schedule_many(session: Session, steps: list[dict[str, Any]], now: datetime) -> int:
+    """Several steps in one statement, each a dict of `schedule`'s `key`, `kind`, `due_at`,
+    `case_id` and `payload`, under the same rule. Returns how many were added or revived."""
+    rows = [
+        {**step, "payload": step.get("payload") or {}, "state": "pending", "created_at": now}
+        for step in steps
+    ]
+    return add_or_revive(session, rows)
 
 
 def add_or_revive(session: Session, rows: dict[str, Any] | list[dict[str, Any]]) -> int:

@@ -62,18 +62,17 @@ def first_rungs(
     A new case and an unanswered cancellation survey climb the same ladder."""
     esc = policy.escalation
     delays = (esc.acknowledge_within, esc.escalate_after)
-    rows = [
-        step_store.step_row(
-            f"{key_prefix}{kind}",
-            kind,
-            add_business_delay(start, delay, policy),
-            now,
-            case_id,
-            payload,
-        )
+    steps = [
+        {
+            "key": f"{key_prefix}{kind}",
+            "kind": kind,
+            "due_at": add_business_delay(start, delay, policy),
+            "case_id": case_id,
+            "payload": payload,
+        }
         for kind, delay in zip(kinds, delays, strict=True)
     ]
-    step_store.add_or_revive(session, rows)  # one statement for both rungs
+    step_store.schedule_many(session, steps, now)  # one statement for both rungs
 
 
 def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> None:
