@@ -104,7 +104,8 @@ def add_event(
         "text": text,
         "details": details or {},
     }
-    session.execute(_INSERT_EVENT, values)
+    with session.no_autoflush:  # rows already queued (thread replies) go in together later
+        session.execute(_INSERT_EVENT, values)
 
 
 def events(session: Session, case_id: int) -> list[CaseEvent]:
