@@ -38,7 +38,7 @@ GIVE_UP_AFTER = timedelta(days=7)
 MAX_BACKOFF = timedelta(minutes=10)
 LEASE = timedelta(minutes=2)
 POST_PACE_SECONDS = 1.0
-
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's docs on response_url
 
 LINK_TOKEN = "{thread_link}"
 RESPOND = "respond"
@@ -351,7 +351,7 @@ class Deliverer:
     def _call(self, row: OutboxMessage, parent: OutboxMessage | None) -> _Outcome:
         args = self._args(row, parent)
         if row.method == RESPOND:
-            return self._respond(args)
+            return self._respond(row, args)
         self._pace(row)
         try:
             if row.method == FILE_UPLOAD:
@@ -367,14 +367,17 @@ class Deliverer:
         channel, permalink = response.get("channel"), response.get("permalink")
         return _Outcome(ts=response.get("ts"), channel=channel, permalink=permalink)
 
-    def _respond(self, args: dict[str, Any]) -> _Outcome:
-        """POST to a response_url; an expired one (404) is a permanent failure."""
+    def _respond(self, row: OutboxMessage, args: dict[str, Any]) -> _Outcome:
+        """POST to a response_url, retried with backoff; one Slack no longer takes (a 404,
+        or older than its 30 minutes) is a permanent failure."""
+        if self.clock.now() - row.created_at > RESPONSE_URL_LIFETIME:
+            return _Outcome(error="response_url expired (Slack keeps one for 30 minutes)")
         try:
             status = self.slack.respond(args["url"], args["text"])
         except OSError as err:
-            return _Outcome(error=f"connection error: {err}", retry_after=timedelta(seconds=5))
+            return _Outcome(error=f"connection error: {err}", retry_after=self._backoff(row))
         if status == 429 or status >= 500:
-            return _Outcome(error=f"HTTP {status}", retry_after=timedelta(seconds=5))
+            return _Outcome(error=f"HTTP {status}", retry_after=self._backoff(row))
         if status != 200:
             return _Outcome(error=f"response_url answered {status}")
         return _Outcome()

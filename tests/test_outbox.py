@@ -141,3 +141,21 @@ def test_retry_after_is_read_in_any_casing_and_defensively() -> None:
     assert outbox.retry_after({"Retry-After": ["3"]}) == timedelta(seconds=3)
     assert outbox.retry_after({"Retry-After": "soon"}) == timedelta(seconds=1)
     assert outbox.retry_after({}) == timedelta(seconds=1)
+
+
+def test_a_dead_response_url_backs_off_then_expires(services: Services, clock: FakeClock) -> None:
+    """A response_url that does not answer is retried with growing delays (not every few
+    seconds), and given up once Slack would no longer take it (30 minutes)."""
+    with services.db.session() as session:
+        answer = outbox.respond(session, clock.now(), "http://127.0.0.1:9/gone", "Opened")
+    waits = []
+    for _ in range(4):
+        assert services.deliver().retrying == 1
+        pending = row(services, answer.id)
+        waits.append(pending.next_attempt_at - clock.now())
+        clock.advance(waits[-1])
+    assert waits == [timedelta(seconds=s) for s in (1, 2, 4, 8)]
+    clock.advance(outbox.RESPONSE_URL_LIFETIME)
+    assert services.deliver().failed == 1
+    gone = row(services, answer.id)
+    assert gone.state == "failed" and "expired" in (gone.last_error or "")

@@ -8,12 +8,13 @@ import hmac
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event, select
 
+from bot.signals.webhook import parse_webhook
 from demo.standin.sender import Response
 from handlers.web import create_web_app
 from storage.models import Account, Case, CaseEvent, InboundEvent
@@ -236,3 +237,12 @@ def test_without_a_secret_the_endpoint_does_not_exist(app: RunningApp) -> None:
     answer = web.test_client().post(PATH, data=json.dumps(signal()))
     assert answer.status_code == 404
     assert cases(app) == []
+
+
+def test_a_moment_without_a_zone_is_read_as_utc() -> None:
+    """README: `occurred_at` without a zone is UTC (a naive time would be read in whatever
+    zone the reader's server happens to be)."""
+    naive = parse_webhook(json.dumps(signal(occurred_at="2026-01-05T09:30:00")).encode())
+    zoned = parse_webhook(json.dumps(signal(occurred_at="2026-01-05T10:30:00+01:00")).encode())
+    assert naive.occurred_at == zoned.occurred_at == datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
+    assert naive.occurred_at is not None and naive.occurred_at.utcoffset() == timedelta(0)

@@ -12,7 +12,7 @@ import hmac
 import json
 import math
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -135,11 +135,12 @@ def _moment(value: Any) -> datetime | None:
     try:
         if not isinstance(value, str):
             raise ValueError
-        return datetime.fromisoformat(value.strip())
+        moment = datetime.fromisoformat(value.strip())
     except ValueError:
         raise BadSignal(
             "occurred_at: expected an ISO 8601 date and time, e.g. 2026-01-05T14:00:00Z"
         ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # no zone given: UTC
 
 
 def _amount(value: Any) -> Decimal | None:
