@@ -22,6 +22,7 @@ class Team:
 
     roles: dict[str, tuple[str, ...]]
     people: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    complete: bool = True  # False: Slack could not be asked about someone (down, timeout)
 
     def resolve(self, ref: str) -> tuple[str, ...]:
         """User IDs behind a policy reference (a user ID stands for itself)."""
@@ -41,25 +42,35 @@ class Team:
         return self.is_manager(user) or self.is_admin(user)
 
 
-def resolve_refs(directory: Directory, refs: tuple[str, ...]) -> tuple[str, ...]:
-    """User IDs behind references, skipping (and logging) the ones Slack cannot resolve."""
+def resolve_refs(
+    directory: Directory, refs: tuple[str, ...], unasked: list[str] | None = None
+) -> tuple[str, ...]:
+    """User IDs behind references, skipping (and logging) the ones Slack cannot resolve;
+    references Slack could not be asked about (down, timeout) are added to `unasked`."""
     found: list[str] = []
     for ref in refs:
         try:
             found.extend(u for u in directory.resolve(ref) if u not in found)
-        except (PersonNotFound, SlackError, OSError) as err:
+        except PersonNotFound as err:
             log.warning("cannot resolve %s: %s", ref, err)
+        except (SlackError, OSError) as err:
+            log.warning("cannot resolve %s: %s", ref, err)
+            if unasked is not None:
+                unasked.append(ref)
     return tuple(found)
 
 
 def load_team(policy: Policy, directory: Directory) -> Team:
-    roles = {role: resolve_refs(directory, policy.role(role)) for role in ROLE_NAMES}
-    people = {ref: resolve_refs(directory, (ref,)) for ref in policy.people()}
-    return Team(roles, people)
+    unasked: list[str] = []
+    roles = {role: resolve_refs(directory, policy.role(role), unasked) for role in ROLE_NAMES}
+    people = {ref: resolve_refs(directory, (ref,), unasked) for ref in policy.people()}
+    return Team(roles, people, complete=not unasked)
 
 
 TEAM_TTL_SECONDS = 60
 """How long a resolved team is trusted before people are looked up again (seconds)."""
+TEAM_RETRY_SECONDS = 5
+"""How soon a team Slack could not fully answer for is looked up again (seconds)."""
 
 
 class TeamService:
@@ -95,5 +106,13 @@ class TeamService:
         if cached is not None and (fresh or stale_ok):
             return cached[1]
         team = load_team(self.policy, self.directory)
-        self._team = (monotonic_time.monotonic(), team)
+        now = monotonic_time.monotonic()
+        if team.complete:
+            self._team = (now, team)
+            return team
+        # Slack did not answer for someone: keep the last complete team if there is one
+        # (a blip must not leave new cases without an owner) and ask again soon.
+        if cached is not None and cached[1].complete:
+            team = cached[1]
+        self._team = (now - TEAM_TTL_SECONDS + TEAM_RETRY_SECONDS, team)
         return team

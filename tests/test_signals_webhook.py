@@ -190,6 +190,8 @@ BAD_BODIES: list[tuple[Any, str]] = [
     (signal(summary="a\x00b"), "summary: must not contain NUL"),
     (signal(source="s" * 57), "source: longer than 56 characters"),
     (signal(account="a" * 201), "account: longer than 200 characters"),
+    (signal(account="Caf\ud83d"), "account: not valid Unicode"),  # an emoji cut in half
+    (signal(summary="\ud800 down"), "summary: not valid Unicode"),
 ]
 REFUSALS: list[tuple[dict[str, Any], str]] = [
     ({"at_offset": timedelta(minutes=-6)}, "more than 5 minutes"),
@@ -246,3 +248,19 @@ def test_a_moment_without_a_zone_is_read_as_utc() -> None:
     zoned = parse_webhook(json.dumps(signal(occurred_at="2026-01-05T10:30:00+01:00")).encode())
     assert naive.occurred_at == zoned.occurred_at == datetime(2026, 1, 5, 9, 30, tzinfo=UTC)
     assert naive.occurred_at is not None and naive.occurred_at.utcoffset() == timedelta(0)
+
+
+def test_a_signal_not_answered_in_time_asks_the_sender_to_retry(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Case work that outlasts the answer's wait (Slack slow while the team is looked up)
+    is a 503 with Retry-After, never a 500: the work goes on, and the retry is answered as
+    its duplicate."""
+
+    def too_slow(*_args: object, **_kwargs: object) -> None:
+        raise TimeoutError
+
+    monkeypatch.setattr(app.services.after_ack, "answer", too_slow)
+    answer = send(app, signal())
+    assert answer.status == 503
+    assert answer.headers["Retry-After"] == "30" and "retry" in answer.json()["error"]

@@ -123,6 +123,11 @@ def _text(data: dict[str, Any], name: str) -> str:
         raise BadSignal(f"{name}: must not be empty")
     if "\x00" in value:
         raise BadSignal(f"{name}: must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate (JSON allows "\ud800"), e.g. cut emoji
+            raise BadSignal(f"{name}: not valid Unicode (a lone surrogate)") from None
     limit = LIMITS.get(name)
     if limit is not None and len(value) > limit:
         raise BadSignal(f"{name}: longer than {limit} characters")

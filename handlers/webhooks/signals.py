@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 SIGNALS_PATH = "/webhooks/signals"
 TIMESTAMP_HEADER = "X-Savedesk-Request-Timestamp"
 SIGNATURE_HEADER = "X-Savedesk-Signature"
+RETRY_AFTER_SECONDS = 30
 
 
 def register(web: Flask, services: Services) -> None:
@@ -31,7 +32,7 @@ def register(web: Flask, services: Services) -> None:
         return
 
     @web.post(SIGNALS_PATH)
-    def signals_webhook() -> tuple[Response, int]:
+    def signals_webhook() -> tuple[Response, int] | tuple[Response, int, dict[str, str]]:
         if (request.content_length or 0) > MAX_BODY_BYTES:
             return jsonify(error=f"body: larger than {MAX_BODY_BYTES} bytes"), 413
         body = request.get_data(cache=False)  # the exact bytes that were signed
@@ -50,7 +51,13 @@ def register(web: Flask, services: Services) -> None:
             signal = parse_webhook(body)
         except BadSignal as bad:
             return jsonify(error=str(bad)), 400
-        return _answer(services.after_ack.answer(receive, services, signal))
+        try:
+            opened = services.after_ack.answer(receive, services, signal)
+        except TimeoutError:  # still being worked on: a retry is answered as its duplicate
+            log.warning("signals webhook: no answer within the time allowed; asked to retry")
+            answer = jsonify(error="busy: the signal is still being handled; retry later")
+            return answer, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return _answer(opened)
 
 
 def receive(services: Services, signal: WebhookSignal) -> Opened:
