@@ -15,25 +15,23 @@ import socket
 import sys
 import threading
 from collections.abc import Sequence
-from functools import partial
 from pathlib import Path
 
 from dotenv import load_dotenv
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot.case_work import CaseWorkers
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
 from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy, PolicyError, load_policy
-from bot.scheduler import run_with_lock
+from bot.runtime.process import PARENT_ENV, WorkerProcess
 from bot.services import Services
 from bot.settings import Settings, SettingsError, configure_logging, load_settings
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
 from storage.db import one_line
-from wiring import build_services, case_worker_services, policy_text
+from wiring import build_services
 
 log = logging.getLogger("savedesk")
 
@@ -41,9 +39,6 @@ EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
 EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Troubleshooting)
 EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SIGINT)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
-
-
-WORKERS_START_SECONDS = 60
 
 
 class StartupError(RuntimeError):
@@ -153,79 +148,96 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
 
 
 def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int:
+    """`web`, `worker`, or both (`python app.py`: the web server here and a worker process
+    beside it). Nothing accepted lives only in memory (bot/runtime/jobs.py), so a stop or a
+    `kill -9` at any moment loses nothing; SIGTERM finishes the jobs in hand."""
+    if not web:
+        return run_worker(settings, policy)
     from handlers.slack_app import build_bolt_app
-    from handlers.web import create_web_app
+    from handlers.web import MAX_BODY_BYTES, create_web_app
 
-    listener = bind_port(settings.port) if web else None  # a busy port stops here, first
+    listener = bind_port(settings.port)  # a busy port stops here, first
     services = open_services(settings, policy)
-    stop = threading.Event()
-    server = None
-    if listener is not None:
-        from waitress.server import create_server
+    slack_identity = check_slack(services)  # a rejected token stops here, before the worker
+    bolt_app = build_bolt_app(services, slack_identity)
+    from waitress.server import create_server
 
-        slack_identity = check_slack(services)  # a rejected token stops here, before workers
-        start_case_workers(services, settings)
-        bolt_app = build_bolt_app(services, slack_identity)
-        server = create_server(
-            create_web_app(services, bolt_app), sockets=[listener], threads=settings.web_threads
-        )
-        if settings.socket_mode:
-            start_socket_mode(bolt_app, settings)
-
+    web_app = create_web_app(services, bolt_app, "all" if worker else "web")
+    server = create_server(
+        web_app,
+        sockets=[listener],
+        threads=settings.web_threads,
+        max_request_body_size=MAX_BODY_BYTES,
+    )
+    if settings.socket_mode:
+        start_socket_mode(bolt_app, settings)
+    child = WorkerProcess(services.health) if worker else None
+    if child is not None:
+        child.start()
     def on_term(*_: object) -> None:
-        if stop.is_set():
-            return  # already stopping: a second signal must not interrupt the drain
-        stop.set()
-        if web:
-            raise SystemExit(EXIT_OK)  # unwinds waitress's loop; the worker thread sees `stop`
+        stop_listening_for_signals()  # a second SIGTERM or Ctrl-C must not cut the stop short
+        raise SystemExit(EXIT_OK)  # unwinds waitress's loop
 
     signal.signal(signal.SIGTERM, on_term)
-    if worker:
-        threading.Thread(target=run_with_lock, args=(services, stop), daemon=True).start()
-    if server is None:
-        signal.signal(signal.SIGINT, lambda *_: stop.set())
-        stop.wait()
-        return EXIT_OK
     log.info("Savedesk listening on port %s", settings.port)
     try:
         server.run()
     finally:
-        stop.set()
-        drain(services)
+        if child is not None:
+            child.stop()
     return EXIT_OK
 
 
-def drain(services: Services) -> None:
-    """Finish the case work of commands already acknowledged. Another SIGTERM or Ctrl-C
-    meanwhile only says so: interrupting the wait would leave the queue unfinished and the
-    case-work processes waiting forever."""
+def run_worker(settings: Settings, policy: Policy) -> int:
+    """`python app.py worker`: claim jobs, and run the scheduler while holding its lock,
+    until SIGTERM or Ctrl-C (the jobs in hand are finished first). With HEALTH_PORT, serve
+    `/healthz` there. Started by `python app.py`, it also ends when that process is gone."""
+    from bot.runtime.worker import Worker
 
-    def still_draining(*_: object) -> None:
-        log.warning("still finishing acknowledged work (%s queued)", services.after_ack.pending)
+    services = open_services(settings, policy)
+    worker = Worker(services, settings.job_threads)
+    stop = worker.stop_event
 
-    signal.signal(signal.SIGTERM, still_draining)
-    signal.signal(signal.SIGINT, still_draining)
-    services.after_ack.shutdown()
+    def on_term(*_: object) -> None:
+        stop_listening_for_signals()
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    parent = os.environ.get(PARENT_ENV)
+    if parent:
+        threading.Thread(target=end_with_parent, args=(int(parent), stop), daemon=True).start()
+    worker.start()
+    if settings.health_port:
+        serve_health(services, settings.health_port)
+    stop.wait()
+    worker.stop()
+    return EXIT_OK
 
 
-def start_case_workers(services: Services, settings: Settings) -> None:
-    """Case work after acknowledgements runs in `CASE_WORK_PROCESSES` processes of its own
-    (bot.case_work), started now so the first burst does not wait for them; 0 keeps it on
-    threads of the web process."""
-    if settings.case_work_processes == 0:
-        return
-    build = partial(case_worker_services, settings, policy_text(settings))
-    workers = CaseWorkers(settings.case_work_processes, build)
-    try:
-        workers.warm(timeout=WORKERS_START_SECONDS)
-    except TimeoutError:
-        workers.shutdown()
-        raise StartupError(
-            f"CASE_WORK_PROCESSES: {settings.case_work_processes} processes did not start "
-            f"within {WORKERS_START_SECONDS} s; set fewer (about one per core)"
-        ) from None
-    services.after_ack.use_processes(workers)
-    services.after_ack.finished.append(services.db.outbox_committed_elsewhere)
+def stop_listening_for_signals() -> None:
+    """Ignore further SIGTERM and Ctrl-C while stopping: Python restores the default
+    handlers (which kill) as it exits, but leaves ignored signals ignored."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def serve_health(services: Services, port: int) -> None:
+    """`/healthz` of a worker process, on a thread of its own."""
+    from waitress.server import create_server
+
+    from handlers.web import create_health_app
+
+    server = create_server(create_health_app(services, "worker"), sockets=[bind_port(port)])
+    threading.Thread(target=server.run, name="health-http", daemon=True).start()
+
+
+def end_with_parent(parent: int, stop: threading.Event, every: float = 0.5) -> None:
+    """Stop this worker once the `python app.py` that started it is gone (killed outright,
+    it cannot say so): its jobs are claimed by the next one it starts."""
+    while os.getppid() == parent and not stop.wait(every):
+        pass
+    stop.set()
 
 
 def bind_port(port: int) -> socket.socket:

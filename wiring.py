@@ -7,7 +7,7 @@ slack_sdk implementation of them, so tests, benchmarks and `app.py` build the sa
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.policy import Policy, parse_policy
+from bot.policy import Policy
 from bot.services import Services, assemble
 from bot.settings import Settings
 from handlers.listeners.home import user_home
@@ -28,20 +28,3 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     )
     services.homes.render = lambda user: user_home(services, user)  # leaders' App Home
     return services
-
-
-def case_worker_services(settings: Settings, policy_text: str | None) -> Services:
-    """The services of a case-work process (`bot.case_work`): built like the web process's
-    from the same settings and the policy text the web process started with (None: the
-    built-in defaults), so a process started again later never reads an edited file."""
-    source = str(settings.policy_file)
-    policy = Policy.defaults() if policy_text is None else parse_policy(policy_text, source)
-    return build_services(settings, policy)
-
-
-def policy_text(settings: Settings) -> str | None:
-    """The policy file's text as it is now (None when there is none: the defaults)."""
-    try:
-        return settings.policy_file.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return None

@@ -32,6 +32,9 @@ class DeliveryLoop:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.passes = 0  # delivery passes run (for tests and logs)
+        self._failing = False
+        self.report: Callable[[str | None], None] = lambda _problem: None
+        """Told after each pass: None (it ran) or why it failed (the process's health)."""
 
     def wake(self) -> None:
         """Ask for a pass now (cheap, never blocks: safe from a commit hook)."""
@@ -56,7 +59,15 @@ class DeliveryLoop:
     def _pass(self) -> DeliveryReport | None:
         self.passes += 1
         try:
-            return self._deliver()
-        except Exception:
-            log.exception("outbox delivery failed; will try again")
+            report = self._deliver()
+        except Exception as err:
+            self.report(f"{type(err).__name__}: {str(err)[:120]}")
+            if not self._failing:  # once per outage, not once a second
+                log.warning("outbox delivery failed (%s); will try again", str(err)[:200])
+            self._failing = True
             return None
+        if self._failing:
+            log.info("outbox delivery works again")
+        self._failing = False
+        self.report(None)
+        return report

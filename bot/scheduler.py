@@ -4,6 +4,11 @@ The work itself lives in durable rows (outbox, scheduled steps); the jobs only c
 hand over, so a restart loses nothing and catches up once. Delivery is a loop of its own
 (bot.delivery_loop): woken by every commit that queued messages — in this process directly,
 from other processes through PostgreSQL's NOTIFY — and polling every second as well.
+
+One worker per deployment holds the scheduler lock and runs these; the others wait as
+standbys. Every loop here outlives a database outage of any length: a lock that cannot be
+asked for, or whose connection died, is asked for again every `poll` seconds, and each
+round's outcome goes to the process's health (`/healthz`).
 """
 
 from __future__ import annotations
@@ -15,19 +20,28 @@ from collections.abc import Callable
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.delivery_loop import DeliveryLoop
+from bot.runtime.health import Health
+from bot.runtime.jobs import worker_name
 from bot.services import Services
+from storage import jobs as job_rows
+from storage.db import OUTBOX_CHANNEL
 from storage.locks import SchedulerLock
-from storage.notify import OutboxListener
+from storage.notify import Listener
 
 log = logging.getLogger(__name__)
 
 DELIVER_EVERY_SECONDS = 1
 STEPS_EVERY_SECONDS = 5
-STANDBY_POLL_SECONDS = 5
+STANDBY_POLL_SECONDS = 2
+SCHEDULER_BEAT = "scheduler"
+"""The heartbeat row the lock holder writes every `poll` seconds (bot.runtime.health)."""
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
+STOP_WAIT_SECONDS = 10
 
 
 class Scheduler:
+    """The lock holder's loops: due steps (APScheduler), delivery, and LISTEN for commits."""
+
     def __init__(self, services: Services) -> None:
         self.services = services
         self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
@@ -35,7 +49,7 @@ class Scheduler:
         self._stop_listening = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = lambda: None
-        self.listener: OutboxListener | None = None
+        self.listener: Listener | None = None
 
     def start(self) -> None:
         self._aps.add_job(
@@ -46,11 +60,17 @@ class Scheduler:
             replace_existing=True,
         )
         self._aps.start()
+        health = self.services.health
+        health.watch("due-steps")
         self._unsubscribe = self.services.db.on_outbox_commit(self.delivery.wake)
-        self._spawn("deliver-outbox", self.delivery.run)
+        self.delivery.report = lambda problem: health.report("delivery", problem)
+        self._spawn("delivery", self.delivery.run)
         if self.services.db.is_postgres:
-            self.listener = OutboxListener(
-                self.services.db, self.delivery.wake, self._stop_listening
+            self.listener = Listener(
+                self.services.db,
+                {OUTBOX_CHANNEL: self.delivery.wake},
+                self._stop_listening,
+                beat=lambda problem: health.report("outbox-listen", problem),
             )
             self._spawn("outbox-listen", self.listener.run)
         log.info(
@@ -60,25 +80,33 @@ class Scheduler:
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
+        self.services.health.watch(name, thread)
         thread.start()
         self._threads.append(thread)
 
     def shutdown(self) -> None:
+        """Stop the loops; a pass in progress finishes within `STOP_WAIT_SECONDS` or is left
+        to end on its own (its rows are leased, so nothing is sent twice)."""
         self._unsubscribe()
         self._stop_listening.set()
         self.delivery.stop()
         if self._aps.running:
-            self._aps.shutdown(wait=True)
+            self._aps.shutdown(wait=False)
         for thread in self._threads:
-            thread.join(timeout=120)  # delivery finishes its pass (what is due) first
+            thread.join(timeout=STOP_WAIT_SECONDS)
+        for name in ("due-steps", *(thread.name for thread in self._threads)):
+            self.services.health.forget(name)
 
     def _run_steps(self) -> None:
         try:
             report = self.services.run_steps()
+            self.services.jobs.prune()
             if report.claimed:
                 log.info("scheduled steps: %s", report.summary())
-        except Exception:
-            log.exception("running due steps failed; will try again")
+            self.services.health.report("due-steps", None)
+        except Exception as err:
+            self.services.health.report("due-steps", f"{type(err).__name__}: {str(err)[:120]}")
+            log.warning("running due steps failed (%s); will try again", str(err)[:200])
 
 
 def run_with_lock(
@@ -88,23 +116,34 @@ def run_with_lock(
     leading: threading.Event | None = None,
 ) -> None:
     """Hold the scheduler lock and run the jobs; wait as a standby while another worker
-    holds it, and go back to standby if the lock's connection dies."""
+    holds it; go back to standby if the lock's connection dies. Never ends before `stop`,
+    whatever the database does (an outage is retried every `poll` seconds)."""
     leading = leading or threading.Event()
+    health = services.health
+    down = False
     while not stop.is_set():
         lock = SchedulerLock(services.db)
-        if not _wait_for_lock(lock, stop, poll):
-            return
-        leading.set()
         try:
+            if not _wait_for_lock(lock, stop, poll, health):
+                return
+            down = False
+            leading.set()
             _lead(services, lock, stop, poll)
+        except Exception as err:
+            health.report("scheduler-lock", f"{type(err).__name__}: {str(err)[:120]}")
+            if not down:
+                log.warning("scheduler lock: %s; trying again every %s s", str(err)[:200], poll)
+            down = True
+            stop.wait(poll)
         finally:
             leading.clear()
             lock.release()
 
 
-def _wait_for_lock(lock: SchedulerLock, stop: threading.Event, poll: float) -> bool:
+def _wait_for_lock(lock: SchedulerLock, stop: threading.Event, poll: float, health: Health) -> bool:
     announced = False
     while not lock.try_acquire():
+        health.report("scheduler-lock", None)
         if not announced:
             log.info("standby: another worker holds the scheduler lock")
             announced = True
@@ -117,10 +156,21 @@ def _wait_for_lock(lock: SchedulerLock, stop: threading.Event, poll: float) -> b
 def _lead(services: Services, lock: SchedulerLock, stop: threading.Event, poll: float) -> None:
     scheduler = Scheduler(services)
     scheduler.start()
+    holder = worker_name()
     try:
-        while not stop.wait(poll):
+        while True:
             if not lock.still_held():
                 log.error("lost the scheduler lock's database connection; back to standby")
                 return
+            _beat(services, holder)
+            services.health.report("scheduler-lock", None)
+            if stop.wait(poll):
+                return
     finally:
         scheduler.shutdown()
+
+
+def _beat(services: Services, holder: str) -> None:
+    """Say that this process holds the lock (real time: liveness, not business time)."""
+    with services.db.session() as session:
+        job_rows.beat(session, SCHEDULER_BEAT, holder, services.health.wall())

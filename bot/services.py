@@ -6,7 +6,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.after_ack import AfterAck
 from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
 from bot.finance.service import Finance
@@ -18,8 +17,12 @@ from bot.people import Directory
 from bot.policy import Policy
 from bot.ports import PeopleLookup, SlackTransport
 from bot.reports.home import HomeRefresher
+from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
+from bot.runtime.health import Health
+from bot.runtime.jobs import JobKind, JobReport, Jobs
 from bot.settings import Settings
+from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
 from bot.steps import StepReport, StepRunner
 from bot.survey.service import SurveyService
@@ -35,13 +38,15 @@ log = logging.getLogger(__name__)
 class TickReport:
     """What one pass of scheduled work did."""
 
+    jobs: JobReport = field(default_factory=JobReport)
     steps: StepReport = field(default_factory=StepReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
         d = self.delivery
         line = (
-            f"{self.steps.summary()}; delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
+            f"{self.jobs.summary()}; {self.steps.summary()}; "
+            f"delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
         )
         return line + (f" (stopped: {d.stopped})" if d.stopped else "")
 
@@ -67,13 +72,27 @@ class Services:
     survey_steps: SurveySteps
     finance: Finance
     turnover: TurnoverService
-    after_ack: AfterAck = field(default_factory=AfterAck)
-    """Case work that runs after a Slack request is acknowledged (bot.after_ack)."""
+    jobs: Jobs
+    """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
+    health: Health = field(default_factory=Health)
+    """This process's background loops and what each last said (`/healthz`)."""
 
     def tick(self) -> TickReport:
-        """Run everything that is due now, once: the same code the scheduler's jobs run."""
+        """Run everything that is due now, once: the same code the workers' loops run."""
+        jobs = self.run_jobs()
         steps = self.run_steps()
-        return TickReport(steps=steps, delivery=self.deliver())
+        return TickReport(jobs=jobs, steps=steps, delivery=self.deliver())
+
+    def run_jobs(self) -> JobReport:
+        """Every due job, until none is left."""
+        total = JobReport()
+        while True:
+            report = self.jobs.run_once()
+            total.done += report.done
+            total.retrying += report.retrying
+            total.failed += report.failed
+            if report.done + report.retrying + report.failed == 0:
+                return total
 
     def run_steps(self) -> StepReport:
         self.team.current()  # resolve people before the step transactions start
@@ -112,7 +131,6 @@ def assemble(
     team = TeamService(policy, directory)
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
-    signals = SignalService(db, policy, clock, cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     survey = SurveyService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(survey.status_changed)
@@ -146,4 +164,13 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
+        jobs=Jobs(
+            db,
+            clock,
+            handlers={
+                JobKind.OPEN_CASE: open_handler(signals),
+                JobKind.PUBLISH_REPORT: publish_handler(reports),
+            },
+            give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
+        ),
     )

@@ -16,13 +16,11 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from bot.case_work import NICE
-
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 # Measured with bench/bursts.py (bench/README.md): see there before changing.
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
-DEFAULT_CASE_WORK_PROCESSES = 2  # one per core of the 2-core machine it was measured on
+DEFAULT_JOB_THREADS = 2  # jobs a worker process runs at once (bot/runtime/jobs.py)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -59,17 +57,12 @@ class Settings:
     log_level: str
     web_threads: int = DEFAULT_WEB_THREADS
     database_pool_size: int = DEFAULT_POOL_SIZE
-    case_work_processes: int = DEFAULT_CASE_WORK_PROCESSES
+    job_threads: int = DEFAULT_JOB_THREADS
+    health_port: int | None = None
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
-
-    def _case_work(self) -> str:
-        count = self.case_work_processes
-        if not count:
-            return "threads of the web process"
-        return f"{count} process{'es' if count > 1 else ''} (nice {NICE})"
 
     def describe(self) -> str:
         """A summary for `check` that never prints a secret."""
@@ -83,7 +76,8 @@ class Settings:
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
             f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
-            f"Case work after acknowledgements: {self._case_work()}",
+            f"Jobs: {self.job_threads} threads per worker process"
+            + (f", worker health on port {self.health_port}" if self.health_port else ""),
         ]
         return "\n".join(lines)
 
@@ -159,10 +153,10 @@ def _database_url(env: Mapping[str, str]) -> str:
     return value
 
 
-def _port(env: Mapping[str, str]) -> int:
-    value = _get(env, "PORT") or "3000"
+def _port(env: Mapping[str, str], name: str = "PORT") -> int:
+    value = _get(env, name) or "3000"
     if not value.isdigit() or not 0 < int(value) < 65536:
-        raise SettingsError(f"PORT: {value!r} is not a port number (1-65535)")
+        raise SettingsError(f"{name}: {value!r} is not a port number (1-65535)")
     return int(value)
 
 
@@ -203,9 +197,8 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         log_level=_log_level(env),
         web_threads=_count(env, "WEB_THREADS", DEFAULT_WEB_THREADS, 256),
         database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
-        case_work_processes=_count(
-            env, "CASE_WORK_PROCESSES", DEFAULT_CASE_WORK_PROCESSES, 32, least=0
-        ),
+        job_threads=_count(env, "JOB_THREADS", DEFAULT_JOB_THREADS, 64),
+        health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
     )
 
 

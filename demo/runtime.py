@@ -24,7 +24,7 @@ from waitress.server import create_server
 
 from bot.clock import OffsetClock
 from bot.policy import Policy, load_policy
-from bot.scheduler import run_with_lock
+from bot.runtime.worker import Worker
 from bot.settings import Settings, load_settings
 from demo.client import SlackClientSide
 from demo.sample import load_sample
@@ -97,7 +97,8 @@ class Demo:
         if importer is not None:
             self.notes += load_sample(self.folder, date.today(), self._quiet(importer))
         self.savedesk_url = self._serve_savedesk()
-        self._spawn(run_with_lock, self.services, self._stop, name="savedesk-scheduler")
+        self.worker = Worker(self.services)  # jobs and the scheduler, on threads here
+        self.worker.start()
         sender = SlackSender(self.savedesk_url, self.settings.slack_signing_secret or "")
         self.client = SlackClientSide(self.standin, sender)
         return self._serve_page()
@@ -131,7 +132,7 @@ class Demo:
         from handlers.web import create_web_app
 
         bolt = build_bolt_app(self.services, self.services.api.auth_test())
-        web = create_web_app(self.services, bolt)
+        web = create_web_app(self.services, bolt, "all")
         return self._listen(web, 0, "savedesk-http")
 
     def _serve_page(self) -> str:
@@ -153,6 +154,8 @@ class Demo:
     def stop(self) -> None:
         """Stop the servers and the scheduler, release the database, remove temp files."""
         self._stop.set()
+        if hasattr(self, "worker"):
+            self.worker.stop(timeout=10)
         for server in self._servers:
             server.close()
         for thread in self._threads:

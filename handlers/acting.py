@@ -23,8 +23,6 @@ from slack_edge.surface import Surface
 log = logging.getLogger(__name__)
 
 Errors = dict[str, str]
-After = Callable[[], None]
-"""A submission's work that runs once the modal has been acknowledged (closed)."""
 
 
 @dataclass(frozen=True)
@@ -92,14 +90,14 @@ def button(
 
 
 def submission(
-    act: Callable[[Acting], Errors | After | Update | None],
+    act: Callable[[Acting], Errors | Update | None],
     refused_field: str,
     meta: type[Meta] | None = None,
 ) -> Callable[..., None]:
     """A Bolt view listener. `meta` is the typed `private_metadata` the modal carries
-    (`slack_edge.modals`). `act` returns field errors, nothing (done), the view that
-    replaces the modal, or work to run after the ack; a Refused becomes an inline error on
-    `refused_field`."""
+    (`slack_edge.modals`). `act` returns field errors, nothing (done: what it accepted is
+    committed, a durable job where the work is slow), or the view that replaces the modal;
+    a Refused becomes an inline error on `refused_field`."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
         decoded = decode(meta, view.get("private_metadata")) if meta is not None else None
@@ -113,14 +111,10 @@ def submission(
         if isinstance(result, Update):
             ack(response_action="update", view=result.view)
             return
-        if isinstance(result, dict):
-            if result:
-                ack(response_action="errors", errors=result)
-                return
-            result = None
+        if isinstance(result, dict) and result:
+            ack(response_action="errors", errors=result)
+            return
         ack()
-        if result is not None:
-            result()
 
     return listener
 

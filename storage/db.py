@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, exc, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -187,3 +187,12 @@ def alembic_config() -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     return cfg
+
+
+def unavailable(err: BaseException) -> bool:
+    """True when `err` means the database cannot be reached or used right now (down,
+    restarting, connections refused or cut, the pool exhausted, SQLite busy): retry later,
+    the request itself was fine."""
+    if isinstance(err, exc.TimeoutError | exc.OperationalError | exc.InterfaceError):
+        return True
+    return isinstance(err, exc.DBAPIError) and bool(err.connection_invalidated)

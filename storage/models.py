@@ -33,6 +33,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.jobs import Heartbeat, Job
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
@@ -49,9 +50,11 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "Heartbeat",
     "HomeView",
     "InboundEvent",
     "Invoice",
+    "Job",
     "Offer",
     "OutboxMessage",
     "Person",

@@ -20,6 +20,7 @@ from waitress.server import create_server
 from bot.clock import FakeClock
 from bot.outbox import Pacer
 from bot.policy import Policy, parse_policy
+from bot.runtime.jobs import JobLoop
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from demo.standin import SlackStandin
@@ -157,6 +158,8 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
     server = create_server(web, host="127.0.0.1", port=0, threads=4, asyncore_loop_timeout=0.05)
     thread = threading.Thread(target=serve_until_closed, args=(server,), daemon=True)
     thread.start()
+    jobs = JobLoop(services.jobs, services.health, threads=2, poll=0.05)  # a worker's job loop
+    jobs.start()
     base_url = f"http://127.0.0.1:{server.effective_port}"
     try:
         sender = SlackSender(
@@ -164,6 +167,7 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
         )
         yield RunningApp(services, standin, sender, base_url, bolt)
     finally:
+        jobs.stop(timeout=5)
         server.close()
         thread.join(timeout=5)
 

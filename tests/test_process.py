@@ -114,12 +114,11 @@ def test_app_serves_help_rejects_unsigned_and_is_healthy(
     assert standin.calls("auth.test"), "start-up verifies the token"
 
 
-def test_a_command_is_opened_in_a_case_work_process_and_its_root_delivered_at_once(
+def test_a_command_is_opened_by_the_worker_process_and_its_root_delivered_at_once(
     app_process: tuple[str, SlackStandin], services: Services
 ) -> None:
-    """`python app.py` runs case work in processes of its own (CASE_WORK_PROCESSES, default
-    2): the case is opened there, and the web process's deliverer is woken when the job
-    ends, long before its one-second poll."""
+    """`python app.py` runs a worker process beside its web server: the command's job is
+    opened there, and its root delivered."""
     base, standin = app_process
     seed_account(services, "acme-42", "Acme Process")
     sender = SlackSender(base, SECRET, response_url_factory=standin.new_response_url)
@@ -138,10 +137,10 @@ def test_a_command_is_opened_in_a_case_work_process_and_its_root_delivered_at_on
     assert [(c.kind, c.created_by) for c in cases] == [("cancellation", "U0CSM")]
 
 
-def test_the_signals_webhook_answers_with_the_case_a_case_work_process_opened(
+def test_the_signals_webhook_answers_with_the_case_it_opened(
     app_process: tuple[str, SlackStandin], services: Services
 ) -> None:
-    """The webhook's answer waits for the case id, computed in a case-work process."""
+    """The webhook's answer carries the case id: the case is committed before it answers."""
     base, _standin = app_process
     sender = SlackSender(base, SECRET)
     body = {"account": "crm-9", "kind": "usage_drop", "summary": "usage down", "external_id": "x1"}
@@ -166,7 +165,8 @@ def test_sigterm_to_the_whole_group_twice_still_opens_every_acknowledged_case(
     tmp_path: Path, standin: SlackStandin, db_url: str, services: Services
 ) -> None:
     """A dyno or systemd stops every process of the group, and people press Ctrl-C twice:
-    the case-work processes ignore it and the web process drains their queue, then exits."""
+    every acknowledged command is a committed job, opened by the worker before it exits or
+    by the next one (here: a tick after the stop)."""
     count = 24
     for i in range(count):
         seed_account(services, f"grp-{i}", f"Group Account {i}")
@@ -185,6 +185,7 @@ def test_sigterm_to_the_whole_group_twice_still_opens_every_acknowledged_case(
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    services.run_jobs()  # what the next worker would do with any job not yet run
     with services.db.read() as session:
         opened = session.scalars(select(Case.id)).all()
     assert len(opened) == count, "every acknowledged command has its case"

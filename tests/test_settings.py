@@ -94,22 +94,17 @@ def test_web_threads_and_pool_size() -> None:
     assert settings_error(DATABASE_POOL_SIZE="ten").startswith("DATABASE_POOL_SIZE: 'ten'")
 
 
-def test_case_work_processes() -> None:
-    assert load_settings(BASE).case_work_processes == 2
-    assert load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).case_work_processes == 0
-    assert (
-        "Case work after acknowledgements: threads of the web process"
-        in load_settings({**BASE, "CASE_WORK_PROCESSES": "0"}).describe()
-    )
-    assert settings_error(CASE_WORK_PROCESSES="-1") == (
-        "CASE_WORK_PROCESSES: '-1' is not a whole number from 0 to 32"
-    )
-    assert (
-        "Case work after acknowledgements: 1 process (nice 10)"
-        in load_settings({**BASE, "CASE_WORK_PROCESSES": "1"}).describe()
-    )
+def test_job_threads_and_the_workers_health_port() -> None:
+    settings = load_settings(BASE)
+    assert (settings.job_threads, settings.health_port) == (2, None)
+    assert "Jobs: 2 threads per worker process" in settings.describe()
+    other = load_settings({**BASE, "JOB_THREADS": "4", "HEALTH_PORT": "8081"})
+    assert (other.job_threads, other.health_port) == (4, 8081)
+    assert "worker health on port 8081" in other.describe()
+    assert settings_error(JOB_THREADS="0") == "JOB_THREADS: '0' is not a whole number from 1 to 64"
+    assert settings_error(HEALTH_PORT="http").startswith("HEALTH_PORT: 'http' is not a port")
     for odd in ("²", "٢", "+2", "2.0"):  # digits Python reads, or not, are refused alike
-        assert settings_error(CASE_WORK_PROCESSES=odd).startswith("CASE_WORK_PROCESSES: ")
+        assert settings_error(JOB_THREADS=odd).startswith("JOB_THREADS: ")
 
 
 def test_pool_size_reaches_the_engine(tmp_path) -> None:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from bot.signals.webhook import parse_webhook
 from demo.standin.sender import Response
@@ -250,17 +251,16 @@ def test_a_moment_without_a_zone_is_read_as_utc() -> None:
     assert naive.occurred_at is not None and naive.occurred_at.utcoffset() == timedelta(0)
 
 
-def test_a_signal_not_answered_in_time_asks_the_sender_to_retry(
+def test_a_database_that_cannot_be_reached_asks_the_sender_to_retry(
     app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Case work that outlasts the answer's wait (Slack slow while the team is looked up)
-    is a 503 with Retry-After, never a 500: the work goes on, and the retry is answered as
-    its duplicate."""
+    """The database gone (a pool that cannot connect) is a 503 with Retry-After, never a 500;
+    a real outage is tested with real processes in tests/test_durability.py."""
 
-    def too_slow(*_args: object, **_kwargs: object) -> None:
-        raise TimeoutError
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("INSERT …", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(app.services.after_ack, "answer", too_slow)
+    monkeypatch.setattr(app.services.signals, "receive", down)
     answer = send(app, signal())
     assert answer.status == 503
-    assert answer.headers["Retry-After"] == "30" and "retry" in answer.json()["error"]
+    assert answer.headers["Retry-After"] == "5" and "retry" in answer.json()["error"]

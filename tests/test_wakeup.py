@@ -20,8 +20,8 @@ from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings
 from demo.standin import SlackStandin
-from storage.db import Database
-from storage.notify import OutboxListener
+from storage.db import OUTBOX_CHANNEL, Database
+from storage.notify import Listener
 from tests.conftest import PG_URL, seed_account, unpaced
 from wiring import build_services
 
@@ -178,7 +178,7 @@ def test_listener_hears_its_schema_commits_only_and_never_rollbacks(
 ) -> None:
     other = Database(settings.database_url)
     woken, stop = threading.Event(), threading.Event()
-    listener = OutboxListener(other, woken.set, stop, check_every=0.01)
+    listener = Listener(other, {OUTBOX_CHANNEL: woken.set}, stop, check_every=0.01)
     thread = threading.Thread(target=listener.run, daemon=True)
     thread.start()
     try:

@@ -193,19 +193,7 @@ class SignalService:
     ) -> Opened:
         """Open (or attach to) the case for a message; the reply in the message's thread is
         queued in the same unit of work (nothing is said again for a duplicate)."""
-        signal = Signal(
-            kind=fields.kind,
-            source=source,
-            actor=actor,
-            summary=fields.summary,
-            arr=fields.arr,
-            renewal_date=fields.renewal_date,
-            link=link,
-            dedupe=(MESSAGE_DEDUPE, message.key),
-            details={"channel": message.channel, "ts": message.ts},
-            reply_in=(message.channel, message.thread),
-        )
-        return self.open(account_id, signal)
+        return self.open(account_id, message_signal(message, fields, source, actor, link))
 
     def _existing(self, session: Session, message: SlackMessage) -> ExistingCase | None:
         known = store.seen(session, MESSAGE_DEDUPE, message.key)
@@ -214,3 +202,22 @@ class SignalService:
         case = session.get(Case, known.case_id)
         link = store.permalinks(session, [case]).get(known.case_id) if case else None
         return ExistingCase(known.case_id, link)
+
+
+def message_signal(
+    message: SlackMessage, fields: CaseFields, source: str, actor: str | None, link: str | None
+) -> Signal:
+    """The signal a Slack message makes: its key is the dedupe key shared by every way the
+    message can arrive (integration bot, prompt button, message shortcut)."""
+    return Signal(
+        kind=fields.kind,
+        source=source,
+        actor=actor,
+        summary=fields.summary,
+        arr=fields.arr,
+        renewal_date=fields.renewal_date,
+        link=link,
+        dedupe=(MESSAGE_DEDUPE, message.key),
+        details={"channel": message.channel, "ts": message.ts},
+        reply_in=(message.channel, message.thread),
+    )

@@ -9,11 +9,12 @@ from slack_bolt import App
 
 from bot import commands
 from bot.cases.models import Signal
+from bot.reports.jobs import queue_publish
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers import finance
 from handlers.acting import Acting, command
-from handlers.opening import open_after_ack
+from handlers.opening import queue_case
 from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import LIMIT, case_list_blocks
@@ -83,7 +84,6 @@ def _open(
         label = f"{match.account.name} ({match.account.external_id})"
         open_turnover_modal(call.slack, command["trigger_id"], label, meta)
         return
-    ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
     signal = Signal(
         kind=kind,
         source="/churn",
@@ -92,11 +92,12 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    open_after_ack(services, match.account.id, signal, call.respond)
+    queue_case(services, match.account.id, signal)  # committed before Slack hears "opening"
+    ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
 
 
 def _report(ack: Callable[..., None], call: Acting, services: Services, period: str) -> None:
-    """Ephemeral "working on it" at once; then the figures, and the post and its chart
-    queued in the outbox for the channel where the command was typed."""
+    """Ephemeral "working on it" once the request is a durable job; a worker then posts the
+    figures and their chart in the channel where the command was typed."""
+    queue_publish(services.jobs, period, call.meta["channel_id"], call.user)
     ack(response_type="ephemeral", text=working_text(period))
-    services.reports.publish(period, call.meta["channel_id"], requested_by=call.user)

@@ -12,7 +12,6 @@ from bot.services import Services
 from bot.signals.webhook import (
     MAX_BODY_BYTES,
     BadSignal,
-    WebhookSignal,
     parse_webhook,
     verify_request,
 )
@@ -22,7 +21,6 @@ log = logging.getLogger(__name__)
 SIGNALS_PATH = "/webhooks/signals"
 TIMESTAMP_HEADER = "X-Savedesk-Request-Timestamp"
 SIGNATURE_HEADER = "X-Savedesk-Signature"
-RETRY_AFTER_SECONDS = 30
 
 
 def register(web: Flask, services: Services) -> None:
@@ -51,18 +49,9 @@ def register(web: Flask, services: Services) -> None:
             signal = parse_webhook(body)
         except BadSignal as bad:
             return jsonify(error=str(bad)), 400
-        try:
-            opened = services.after_ack.answer(receive, services, signal)
-        except TimeoutError:  # still being worked on: a retry is answered as its duplicate
-            log.warning("signals webhook: no answer within the time allowed; asked to retry")
-            answer = jsonify(error="busy: the signal is still being handled; retry later")
-            return answer, 503, {"Retry-After": str(RETRY_AFTER_SECONDS)}
-        return _answer(opened)
-
-
-def receive(services: Services, signal: WebhookSignal) -> Opened:
-    """Open or attach the signal's case (a job for `bot.case_work`: module-level)."""
-    return services.signals.receive(signal)
+        # Answered once the case is committed (the answer carries its id): nothing answered
+        # is lost. A database that cannot be reached is a 503 with Retry-After (handlers.web).
+        return _answer(services.signals.receive(signal))
 
 
 def _answer(opened: Opened) -> tuple[Response, int]:

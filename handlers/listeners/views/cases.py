@@ -12,8 +12,8 @@ from slack_bolt import App
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers.acting import Acting, After, Errors, Update, submission
-from handlers.opening import open_after_ack
+from handlers.acting import Acting, Errors, Update, submission
+from handlers.opening import queue_case
 from slack_edge import case_modals as views
 from slack_edge.modals import CaseMeta, NewCaseMeta
 from slack_edge.turnover_modals import TurnoverMeta, turnover_modal
@@ -24,9 +24,9 @@ def register(app: App, services: Services) -> None:
     _register_case_modals(app, services)
 
 
-def new_case(services: Services, sent: Acting) -> Errors | After | Update:
-    """Inline errors, the turnover modal (kind contact_left), or (after the ack) one case
-    through the signals service, off the listener's thread (`handlers.opening`)."""
+def new_case(services: Services, sent: Acting) -> Errors | Update | None:
+    """Inline errors, the turnover modal (kind contact_left), or one case: its job is
+    committed before the modal is acknowledged (closed), and a worker opens it."""
     data, errors = views.read_new_case(sent.values)
     if data is None or data.account_id is None:
         return errors
@@ -44,12 +44,8 @@ def new_case(services: Services, sent: Acting) -> Errors | After | Update:
         dedupe=("slack-view", sent.body["view"]["id"]),
         respond_url=meta.response_url,
     )
-    account_id = data.account_id
-
-    def open_case() -> None:
-        open_after_ack(services, account_id, signal)
-
-    return open_case
+    queue_case(services, data.account_id, signal)
+    return None
 
 
 def turnover_view(services: Services, data: views.NewCaseInput, meta: NewCaseMeta) -> dict:

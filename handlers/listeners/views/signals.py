@@ -7,8 +7,10 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.signals.models import CaseFields
-from handlers.acting import Acting, After, Errors, submission
+from bot.signals.service import message_signal
+from handlers.acting import Acting, Errors, submission
 from handlers.listeners.shortcuts import already_opened
+from handlers.opening import queue_case
 from slack_edge import case_modals as views
 from slack_edge.modals import NewCaseMeta
 from slack_edge.signal_codecs import read_modal_metadata
@@ -19,8 +21,9 @@ def register(app: App, services: Services) -> None:
     app.view(callback)(submission(lambda s: submitted(services, s), "account", NewCaseMeta))
 
 
-def submitted(services: Services, sent: Acting) -> Errors | After:
-    """Errors (no account, no message, a case already opened from it), or the open."""
+def submitted(services: Services, sent: Acting) -> Errors | None:
+    """Errors (no account, no message, a case already opened from it), or the open: its job
+    committed before the modal closes (the message's permalink is asked for first)."""
     data, errors = views.read_new_case(sent.values)
     origin = read_modal_metadata(sent.meta)
     if data is None or data.account_id is None or origin is None:
@@ -30,10 +33,7 @@ def submitted(services: Services, sent: Acting) -> Errors | After:
     if existing is not None:
         return {"account": already_opened(existing, linked=False)}
     fields = CaseFields(data.kind, data.reason, data.arr, data.renewal)
-    account_id = data.account_id
-
-    def open_case() -> None:
-        link = sent.slack.permalink(message.channel, message.ts)
-        services.signals.open_from_message(message, account_id, fields, source, sent.user, link)
-
-    return open_case
+    link = sent.slack.permalink(message.channel, message.ts)
+    signal = message_signal(message, fields, source, sent.user, link)
+    queue_case(services, data.account_id, signal)
+    return None

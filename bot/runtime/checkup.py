@@ -1,0 +1,89 @@
+"""`/healthz`: can this process do its job right now? (README, *Health checks*)
+
+Unhealthy (503) when the database does not answer, when one of this process's loops has
+stopped or kept failing (bot.runtime.health), when no process has held the scheduler lock
+for `SCHEDULER_ABSENT` (nothing would be delivered or nudged), when due messages have
+waited past `DELIVERY_STALLED`, or when accepted jobs have waited past `JOBS_STALLED`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from bot.scheduler import SCHEDULER_BEAT
+from bot.services import Services
+from storage import jobs as job_rows
+from storage.health import oldest_due_message
+
+SCHEDULER_ABSENT = timedelta(seconds=60)
+DELIVERY_STALLED = timedelta(minutes=5)
+JOBS_STALLED = timedelta(minutes=2)
+STARTING = 60.0
+"""Seconds after start during which a missing scheduler is not yet a problem (a worker
+starting beside this web process takes a few seconds to take the lock)."""
+
+
+@dataclass
+class Checkup:
+    """The answer `/healthz` gives: `ok`, the reasons it is not, and the figures behind it."""
+
+    ok: bool = True
+    reasons: list[str] = field(default_factory=list)
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def problem(self, reason: str) -> None:
+        self.ok = False
+        self.reasons.append(reason)
+
+    def body(self) -> dict[str, Any]:
+        status = "ok" if self.ok else "unavailable"
+        return {"status": status, "reasons": self.reasons, **self.fields}
+
+
+def assess(services: Services, role: str) -> Checkup:
+    """This process's checkup; `role` is web, worker or all (what it runs)."""
+    checkup = Checkup(fields={"process": role})
+    health = services.health
+    checkup.fields["loops"] = health.loops()
+    for problem in health.problems():
+        checkup.problem(problem)
+    database = services.db.problem()
+    checkup.fields["database"] = "ok" if database is None else f"not answering: {database}"
+    if database is not None:
+        checkup.problem(f"database not answering: {database}")
+        return checkup
+    try:
+        _queues(services, checkup, starting=health.uptime() < STARTING)
+    except Exception as err:  # the database went away between the two questions
+        checkup.problem(f"database: {type(err).__name__}")
+    return checkup
+
+
+def _queues(services: Services, checkup: Checkup, *, starting: bool) -> None:
+    now, wall = services.clock.now(), services.health.wall()
+    with services.db.read() as session:
+        beat = job_rows.last_beat(session, SCHEDULER_BEAT)
+        oldest_job = job_rows.oldest_due(session, now)
+        oldest_message = oldest_due_message(session, now)
+    since_beat = None if beat is None else (wall - beat.beat_at).total_seconds()
+    checkup.fields["scheduler"] = {
+        "holder": beat.holder if beat else None,
+        "seconds_since_beat": None if since_beat is None else round(since_beat, 1),
+    }
+    absent = since_beat is None or since_beat > SCHEDULER_ABSENT.total_seconds()
+    if absent and not starting:
+        checkup.problem("no process holds the scheduler lock")
+    job_wait = _age(now, oldest_job)
+    message_wait = _age(now, oldest_message)
+    checkup.fields["jobs"] = {"oldest_waiting_seconds": job_wait}
+    checkup.fields["delivery"] = {"oldest_due_seconds": message_wait}
+    if job_wait is not None and job_wait > JOBS_STALLED.total_seconds():
+        checkup.problem(f"jobs waiting for {job_wait:.0f} s")
+    if message_wait is not None and message_wait > DELIVERY_STALLED.total_seconds():
+        checkup.problem(f"delivery stalled: a message due for {message_wait:.0f} s")
+
+
+def _age(now: Any, since: Any) -> float | None:
+    return None if since is None else round((now - since).total_seconds(), 1)

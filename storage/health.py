@@ -1,0 +1,21 @@
+"""What `/healthz` asks of the outbox: how long the oldest due message has waited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from storage.models import OutboxMessage
+
+
+def oldest_due_message(session: Session, now: datetime) -> datetime | None:
+    """When the oldest message that could be sent now became due (None: none waits).
+    Replies are left out: they wait for their root, which is counted."""
+    stmt = select(func.min(OutboxMessage.next_attempt_at)).where(
+        OutboxMessage.state == "pending",
+        OutboxMessage.next_attempt_at <= now,
+        OutboxMessage.parent_id.is_(None),
+    )
+    return session.scalar(stmt)

@@ -1,0 +1,138 @@
+"""Job queries: add a job, claim the next due one (one claimer wins), record the outcome,
+and the counts `/healthz` and `check` show. Heartbeats of the scheduler lock's holder."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from storage.tables.jobs import Heartbeat, Job
+
+JOBS_CHANNEL = "savedesk_jobs"
+"""PostgreSQL NOTIFY channel a commit that added jobs signals (storage.notify listens)."""
+_SCOPE = "current_database() || '.' || current_schema()"
+_NOTIFY_JOBS = text(f"SELECT pg_notify('{JOBS_CHANNEL}', {_SCOPE})")
+
+
+def add(session: Session, kind: str, payload: dict[str, Any], now: datetime) -> Job:
+    """Queue a job in the caller's unit of work; on PostgreSQL its commit NOTIFYs workers."""
+    job = Job(kind=kind, payload=payload, state="pending", attempts=0, run_after=now)
+    job.created_at = now
+    session.add(job)
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_NOTIFY_JOBS)  # delivered when (and only if) the transaction commits
+    return job
+
+
+def _claimable(now: datetime) -> Any:
+    return or_(
+        and_(Job.state == "pending", Job.run_after <= now),
+        and_(Job.state == "running", Job.claimed_until < now),
+    )
+
+
+def claim_next(session: Session, now: datetime, lease: timedelta, worker: str) -> Job | None:
+    """Take the oldest due job (or one whose claimer's lease ran out: it died) and commit
+    the claim; None when nothing is due. A conditional UPDATE makes one claimer win; on
+    PostgreSQL `FOR UPDATE SKIP LOCKED` keeps claimers from queueing on the same row."""
+    stmt = select(Job.id).where(_claimable(now)).order_by(Job.id).limit(1)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    job_id = session.scalar(stmt)
+    if job_id is None:
+        session.commit()
+        return None
+    claimed = session.execute(
+        update(Job)
+        .where(Job.id == job_id, _claimable(now))
+        .values(
+            state="running",
+            claimed_until=now + lease,
+            claimed_by=worker,
+            attempts=Job.attempts + 1,
+        )
+    )
+    session.commit()
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return session.get(Job, job_id, populate_existing=True)
+
+
+class LeaseLost(RuntimeError):
+    """The job was claimed again by another worker (this one's lease ran out): whatever this
+    worker wrote with it must roll back."""
+
+
+def mark_done(session: Session, job_id: int, attempt: int, now: datetime) -> None:
+    """Mark a running job done inside the caller's unit of work, so the job's effect and its
+    completion commit together. Raises LeaseLost when another claim replaced this one."""
+    done = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.attempts == attempt, Job.state == "running")
+        .values(state="done", finished_at=now, claimed_until=None, last_error=None)
+    )
+    if done.rowcount != 1:  # type: ignore[attr-defined]
+        already = session.scalar(select(Job.state).where(Job.id == job_id))
+        if already == "done":
+            return
+        raise LeaseLost(f"job {job_id} was claimed again")
+
+
+def release(
+    session: Session,
+    job_id: int,
+    attempt: int,
+    *,
+    state: str,
+    error: str | None,
+    run_after: datetime | None = None,
+    now: datetime,
+) -> None:
+    """Give a claimed job back (`pending` again at `run_after`) or fail it for good; then
+    commit. A claim that was replaced meanwhile is left as it is."""
+    values: dict[str, Any] = {"state": state, "claimed_until": None, "last_error": error}
+    if run_after is not None:
+        values["run_after"] = run_after
+    if state == "failed":
+        values["finished_at"] = now
+    session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt).values(values))
+    session.commit()
+
+
+def counts(session: Session) -> dict[str, int]:
+    """Jobs by state (done ones are pruned after a while)."""
+    rows = session.execute(select(Job.state, func.count()).group_by(Job.state)).all()
+    return {state: n for state, n in rows}
+
+
+def oldest_due(session: Session, now: datetime) -> datetime | None:
+    """When the oldest job that is due and not done was created (None: none waits)."""
+    return session.scalar(select(func.min(Job.created_at)).where(_claimable(now)))
+
+
+def failed(session: Session, limit: int = 10) -> list[Job]:
+    stmt = select(Job).where(Job.state == "failed").order_by(Job.id.desc()).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Forget done jobs finished before `before`; failed ones stay for `check`."""
+    gone = session.execute(delete(Job).where(Job.state == "done", Job.finished_at < before))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def beat(session: Session, name: str, holder: str, now: datetime) -> None:
+    """Record that `holder` still holds role `name` (an upsert, then the caller commits)."""
+    row = session.get(Heartbeat, name)
+    if row is None:
+        session.add(Heartbeat(name=name, holder=holder, beat_at=now))
+    else:
+        row.holder, row.beat_at = holder, now
+
+
+def last_beat(session: Session, name: str) -> Heartbeat | None:
+    return session.get(Heartbeat, name)
