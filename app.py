@@ -174,6 +174,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     child = WorkerProcess(services.health) if worker else None
     if child is not None:
         child.start()
+
     def on_term(*_: object) -> None:
         stop_listening_for_signals()  # a second SIGTERM or Ctrl-C must not cut the stop short
         raise SystemExit(EXIT_OK)  # unwinds waitress's loop

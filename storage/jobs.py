@@ -75,11 +75,12 @@ def mark_done(session: Session, job_id: int, attempt: int, now: datetime) -> Non
         .where(Job.id == job_id, Job.attempts == attempt, Job.state == "running")
         .values(state="done", finished_at=now, claimed_until=None, last_error=None)
     )
-    if done.rowcount != 1:  # type: ignore[attr-defined]
-        already = session.scalar(select(Job.state).where(Job.id == job_id))
-        if already == "done":
-            return
-        raise LeaseLost(f"job {job_id} was claimed again")
+    if done.rowcount == 1:  # type: ignore[attr-defined]
+        return
+    now_row = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id)).first()
+    if now_row is not None and tuple(now_row) == ("done", attempt):
+        return  # this very claim completed it already (the handler called `done` itself)
+    raise LeaseLost(f"job {job_id} was claimed again")
 
 
 def release(

@@ -66,13 +66,14 @@ def test_healthz(running_app: RunningApp) -> None:
 
 def test_healthz_503_when_database_is_gone(running_app: RunningApp) -> None:
     db = running_app.services.db
-    original = db.ping
-    db.ping = lambda: False  # type: ignore[method-assign]
+    original = db.problem
+    db.problem = lambda: "connection refused"  # type: ignore[method-assign]
     try:
         status, body = get(running_app.base_url + "/healthz")
     finally:
-        db.ping = original  # type: ignore[method-assign]
+        db.problem = original  # type: ignore[method-assign]
     assert (status, body["status"]) == (503, "unavailable")
+    assert body["reasons"] == ["database not answering: connection refused"]
 
 
 def test_unexpected_error_gets_apology_with_reference(running_app: RunningApp, caplog) -> None:

@@ -162,7 +162,7 @@ def test_the_signals_webhook_answers_with_the_case_it_opened(
 
 
 def test_sigterm_to_the_whole_group_twice_still_opens_every_acknowledged_case(
-    tmp_path: Path, standin: SlackStandin, db_url: str, services: Services
+    tmp_path: Path, standin: SlackStandin, db_url: str, services: Services, clock: FakeClock
 ) -> None:
     """A dyno or systemd stops every process of the group, and people press Ctrl-C twice:
     every acknowledged command is a committed job, opened by the worker before it exits or
@@ -185,6 +185,7 @@ def test_sigterm_to_the_whole_group_twice_still_opens_every_acknowledged_case(
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+    clock.set(datetime.now(UTC))  # the jobs were written on the real clock
     services.run_jobs()  # what the next worker would do with any job not yet run
     with services.db.read() as session:
         opened = session.scalars(select(Case.id)).all()
