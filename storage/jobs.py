@@ -110,6 +110,12 @@ def counts(session: Session) -> dict[str, int]:
     return {state: n for state, n in rows}
 
 
+def counts_running(db: Any) -> int:
+    """Jobs a worker holds right now (for tests that wait for a worker to finish)."""
+    with db.read() as session:
+        return session.scalar(select(func.count()).where(Job.state == "running")) or 0
+
+
 def oldest_due(session: Session, now: datetime) -> datetime | None:
     """When the oldest job that is due and not done was created (None: none waits)."""
     return session.scalar(select(func.min(Job.created_at)).where(_claimable(now)))

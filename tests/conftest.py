@@ -28,6 +28,7 @@ from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
+from storage import jobs as jobs_store
 from tests.schemas import fresh_schema
 from wiring import build_services
 
@@ -141,6 +142,9 @@ class RunningApp:
     web_bolt: App
 
     def tick(self) -> None:
+        """What a worker does next: wait for the jobs the background job loop is running,
+        then run everything that is due."""
+        eventually(lambda: jobs_store.counts_running(self.services.db) == 0)
         self.services.tick()
 
 
