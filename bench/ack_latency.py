@@ -6,8 +6,9 @@ or a fresh schema in --database-url) and a bare Bolt app whose /churn only calls
 sends --n signed `/churn cancel <account> <reason>` requests to each, interleaved so both
 see the same machine, and times each until its HTTP response (the acknowledgement) arrives.
 Accounts repeat every --accounts requests, so the app both opens cases and attaches signals.
---worker also runs the scheduler (due steps every 5 s, the outbox every 1 s) beside the web
-server, as `python app.py` does. Not a test: see bench/README.md.
+The commands' jobs run on threads of this process (`python app.py` runs them in a worker
+process of its own); --worker also runs the scheduler (due steps every 5 s, the outbox every
+1 s) beside the web server. Not a test: see bench/README.md.
 
     .venv/bin/python -m bench.ack_latency [--n 300] [--accounts 40] [--warmup 20]
         [--database-url postgresql+psycopg://…] [--worker]
@@ -46,6 +47,7 @@ from bench.harness import (
     settle,
     signals_handled,
 )
+from bot.runtime.jobs import JobLoop
 from bot.scheduler import run_with_lock
 from bot.services import Services
 from bot.settings import DEFAULT_WEB_THREADS
@@ -113,6 +115,8 @@ def serving(
     bare = serve("bare Bolt", bare_app(standin.api_url), standin)
     stop = threading.Event()
     scheduler = threading.Thread(target=run_with_lock, args=(services, stop), daemon=True)
+    jobs = JobLoop(services.jobs, services.health)  # the commands' jobs, on threads here
+    jobs.start()
     if worker:
         scheduler.start()
     try:
@@ -120,6 +124,7 @@ def serving(
     finally:
         if worker:
             drain(services, stop, scheduler)
+        jobs.stop()
         app.close()
         bare.close()
 

@@ -127,7 +127,8 @@ def main() -> None:
 def stack(
     url: str | None, accounts: int, threads: int, extra: dict[str, str]
 ) -> Iterator[tuple[SlackStandin, Services, Process, Process]]:
-    """Stand-in, a seeded fresh database, `app.py web` and bare Bolt; all torn down after."""
+    """Stand-in, a seeded fresh database, `app.py web` with an `app.py worker` beside it (the
+    Procfile's deployment) and bare Bolt; all torn down after."""
     with (
         SlackStandin() as standin,
         database(url) as db_url,
@@ -139,6 +140,7 @@ def stack(
             seed(services, accounts)
             started.append(start_app("web", db_url, standin.api_url, Path(tmp), extra))
             started.append(start_bare(standin.api_url, threads, Path(tmp)))
+            started.append(start_app("worker", db_url, standin.api_url, Path(tmp), extra))
             yield standin, services, started[0], started[1]
         finally:
             services.db.dispose()
