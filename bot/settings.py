@@ -6,6 +6,7 @@ result is passed down, so tests can build settings from a plain dict.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Mapping
@@ -19,6 +20,8 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from bot.case_work import NICE
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
+DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it
+HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 # Measured with bench/bursts.py (bench/README.md): see there before changing.
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
@@ -60,6 +63,8 @@ class Settings:
     web_threads: int = DEFAULT_WEB_THREADS
     database_pool_size: int = DEFAULT_POOL_SIZE
     case_work_processes: int = DEFAULT_CASE_WORK_PROCESSES
+    host: str = DEFAULT_HOST
+    policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
 
     @property
     def socket_mode(self) -> bool:
@@ -81,7 +86,8 @@ class Settings:
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
-            f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
+            f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
+            f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
             f"Case work after acknowledgements: {self._case_work()}",
         ]
@@ -166,6 +172,22 @@ def _port(env: Mapping[str, str]) -> int:
     return int(value)
 
 
+def _host(env: Mapping[str, str]) -> str:
+    """An IP address or a host name to bind; IPv6 may be written in brackets ([::1])."""
+    value = _get(env, "HOST") or DEFAULT_HOST
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    numeric = bare.rstrip(".").rsplit(".", 1)[-1].isdigit()  # a mistyped IP, not a name
+    if len(bare) > 253 or not HOSTNAME.fullmatch(bare) or numeric:
+        raise SettingsError(
+            f"HOST: {value!r} is not an address to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)"
+        )
+    return bare
+
+
 def _count(env: Mapping[str, str], name: str, default: int, most: int, least: int = 1) -> int:
     value = _get(env, name) or str(default)
     if not (value.isascii() and value.isdigit()) or not least <= int(value) <= most:
@@ -180,16 +202,31 @@ def _log_level(env: Mapping[str, str]) -> str:
     return value
 
 
-def load_settings(env: Mapping[str, str]) -> Settings:
-    """Validate the environment; raise SettingsError naming the first bad variable."""
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or ""
-    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
-    signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
-    if signing_secret is None and app_token is None:
-        raise SettingsError(
+def missing_settings(env: Mapping[str, str]) -> list[str]:
+    """The required settings that are absent, one line each naming the variable and where its
+    value comes from (what `check` lists as problems; `load_settings` raises the first)."""
+    missing = []
+    if _get(env, "SLACK_BOT_TOKEN") is None:
+        missing.append("SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app)")
+    if _get(env, "SLACK_SIGNING_SECRET") is None and _get(env, "SLACK_APP_TOKEN") is None:
+        missing.append(
             "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
             "unless SLACK_APP_TOKEN enables Socket Mode"
         )
+    return missing
+
+
+def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
+    """Validate the environment; raise SettingsError naming the first bad variable.
+
+    `require=False` (for `check`) lets the required secrets be absent, so the rest can be
+    read and `missing_settings` lists them; a malformed value still raises.
+    """
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require) or ""
+    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
+    signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
+    if require and signing_secret is None and app_token is None:
+        raise SettingsError(missing_settings(env)[-1])
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -197,6 +234,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=_api_url(env),
         database_url=_database_url(env),
         policy_file=Path(_get(env, "POLICY_FILE") or "policy.toml"),
+        policy_file_named=_get(env, "POLICY_FILE") is not None,
         stripe_webhook_secret=_secret(env, "STRIPE_WEBHOOK_SECRET"),
         signals_webhook_secret=_secret(env, "SIGNALS_WEBHOOK_SECRET"),
         port=_port(env),
@@ -206,6 +244,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         case_work_processes=_count(
             env, "CASE_WORK_PROCESSES", DEFAULT_CASE_WORK_PROCESSES, 32, least=0
         ),
+        host=_host(env),
     )
 
 
@@ -217,3 +256,4 @@ def configure_logging(level: str) -> None:
     if level != "DEBUG":  # every job run, every skipped overlap, every migration check
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its font cache, once
