@@ -1,7 +1,8 @@
 """Savedesk's entry point: `python app.py [web|worker|tick|import|migrate|check|demo]`.
 
 Settings and policy are read here, once, and passed down. A bad setting or policy stops
-start-up with one line naming it and exit code 2, never a traceback.
+start-up with one line naming it and exit code 2, never a traceback. Only the standard
+library loads with this module: `--help` answers at once; a command imports what it needs.
 """
 
 from __future__ import annotations
@@ -16,22 +17,12 @@ import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from dotenv import load_dotenv
-from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.imports.accounts import AccountImporter
-from bot.imports.csvfile import ImportFileError
-from bot.imports.invoices import InvoiceImporter
-from bot.policy import Policy, PolicyError, load_policy
-from bot.runtime.process import PARENT_ENV, WorkerProcess
-from bot.services import Services
-from bot.settings import Settings, SettingsError, configure_logging, load_settings
-from storage import outbox as outbox_rows
-from storage import steps as step_rows
-from storage.db import one_line
-from wiring import build_services
+if TYPE_CHECKING:
+    from bot.policy import Policy
+    from bot.services import Services
+    from bot.settings import Settings
 
 log = logging.getLogger("savedesk")
 
@@ -66,15 +57,27 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def load_config() -> tuple[Settings, Policy]:
+def load_config(*, require: bool = True) -> tuple[Settings, Policy]:
+    """Settings (`.env` read, the real environment wins) and the policy they name.
+    `require=False`: the required secrets may be absent (`check` lists them)."""
+    from dotenv import load_dotenv
+
+    from bot.policy import load_policy
+    from bot.settings import configure_logging, load_settings
+
     load_dotenv(Path.cwd() / ".env", override=False)
-    settings = load_settings(os.environ)
+    settings = load_settings(os.environ, require=require)
     configure_logging(settings.log_level)
     return settings, load_policy(settings.policy_file)
 
 
 def open_services(settings: Settings, policy: Policy) -> Services:
     """Build services and bring the schema to head (a fresh database gets its tables)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import one_line
+    from wiring import build_services
+
     services = build_services(settings, policy)
     try:
         services.db.migrate()
@@ -90,31 +93,35 @@ def cmd_migrate(settings: Settings, policy: Policy) -> int:
 
 
 def cmd_check(settings: Settings, policy: Policy) -> int:
+    """Print what was understood, then every warning and every problem (bot.checkup); exit 1
+    when there is a problem. A malformed setting or policy, or a database that does not
+    answer, stops earlier with one line (exit 2)."""
+    from bot.checkup import DatabaseSilent, config_problems, database_state
+    from storage.db import Database
+
     print(settings.describe())
     print()
     print(policy.describe())
-    problems = 0
     for warning in policy.warnings():
         print(f"warning: {warning}")
-    services = build_services(settings, policy)
-    problem = services.db.problem()
-    if problem is not None:
-        raise StartupError(f"DATABASE_URL: the database does not answer ({problem})")
-    if services.db.is_current():
-        print(f"database: schema up to date (revision {services.db.revision()})")
-        with services.db.session() as session:
-            for row in outbox_rows.failed(session, limit=10):
-                problems += 1
-                print(
-                    f"problem: message {row.id} ({row.method} to {row.channel}) failed: "
-                    f"{row.last_error}"
-                )
-            for step in step_rows.failed(session, limit=10):
-                problems += 1
-                print(f"problem: follow-up {step.key} failed: {step.payload.get('error', '?')}")
-    else:
-        print("database: schema needs `python app.py migrate`")
-    return EXIT_FAILED if problems else EXIT_OK
+    problems = config_problems(settings, policy, os.environ)
+    db = Database(settings.database_url)
+    try:
+        state = database_state(db)
+    except DatabaseSilent as err:
+        raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
+    finally:
+        db.dispose()
+    if state.status:
+        print(state.status)
+    for problem in problems + state.problems:
+        print(f"problem: {problem}")
+    if problems or state.problems:
+        count = len(problems) + len(state.problems)
+        print(f"check: {count} problem(s) to fix before Savedesk can do its job")
+        return EXIT_FAILED
+    print("check: OK")
+    return EXIT_OK
 
 
 def cmd_tick(settings: Settings, policy: Policy) -> int:
@@ -125,6 +132,13 @@ def cmd_tick(settings: Settings, policy: Policy) -> int:
 
 
 def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.imports.accounts import AccountImporter
+    from bot.imports.csvfile import ImportFileError
+    from bot.imports.invoices import InvoiceImporter
+    from storage.db import one_line
+
     services = open_services(settings, policy)
     importer: AccountImporter | InvoiceImporter = AccountImporter(
         services.db, services.directory, services.clock
@@ -153,10 +167,11 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     `kill -9` at any moment loses nothing; SIGTERM finishes the jobs in hand."""
     if not web:
         return run_worker(settings, policy)
+    from bot.runtime.process import WorkerProcess, stop_listening_for_signals
     from handlers.slack_app import build_bolt_app
     from handlers.web import MAX_BODY_BYTES, create_web_app
 
-    listener = bind_port(settings.port)  # a busy port stops here, first
+    listener = bind_port(settings.port, settings.host)  # a busy port stops here, first
     services = open_services(settings, policy)
     slack_identity = check_slack(services)  # a rejected token stops here, before the worker
     bolt_app = build_bolt_app(services, slack_identity)
@@ -193,6 +208,7 @@ def run_worker(settings: Settings, policy: Policy) -> int:
     """`python app.py worker`: claim jobs, and run the scheduler while holding its lock,
     until SIGTERM or Ctrl-C (the jobs in hand are finished first). With HEALTH_PORT, serve
     `/healthz` there. Started by `python app.py`, it also ends when that process is gone."""
+    from bot.runtime.process import PARENT_ENV, end_with_parent, stop_listening_for_signals
     from bot.runtime.worker import Worker
 
     services = open_services(settings, policy)
@@ -216,54 +232,55 @@ def run_worker(settings: Settings, policy: Policy) -> int:
     return EXIT_OK
 
 
-def stop_listening_for_signals() -> None:
-    """Ignore further SIGTERM and Ctrl-C while stopping: Python restores the default
-    handlers (which kill) as it exits, but leaves ignored signals ignored."""
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
 def serve_health(services: Services, port: int) -> None:
     """`/healthz` of a worker process, on a thread of its own."""
     from waitress.server import create_server
 
     from handlers.web import create_health_app
 
-    server = create_server(create_health_app(services, "worker"), sockets=[bind_port(port)])
+    sockets = [bind_port(port, services.settings.host)]
+    server = create_server(create_health_app(services, "worker"), sockets=sockets)
     threading.Thread(target=server.run, name="health-http", daemon=True).start()
 
 
-def end_with_parent(parent: int, stop: threading.Event, every: float = 0.5) -> None:
-    """Stop this worker once the `python app.py` that started it is gone (killed outright,
-    it cannot say so): its jobs are claimed by the next one it starts."""
-    while os.getppid() == parent and not stop.wait(every):
-        pass
-    stop.set()
+class PortInUse(StartupError):
+    """Another process listens on the port already (often a Savedesk started earlier)."""
 
 
-def bind_port(port: int) -> socket.socket:
-    """A listening socket on `port` (all interfaces), before anything says "listening".
+def bind_port(port: int, host: str = "0.0.0.0") -> socket.socket:
+    """A listening socket on `host` (`HOST`, every interface by default) and `port`, before
+    anything says "listening". IPv6 addresses and host names work as well as IPv4.
 
-    Raises StartupError naming PORT when the port is in use or needs privileges.
+    Raises PortInUse, or StartupError naming HOST or PORT (needs privileges, not an
+    address of this machine).
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror as err:
+        raise StartupError(f"HOST: cannot listen on {host!r} ({err.strerror})") from None
+    sock = socket.socket(family, kind, proto)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
     try:
-        sock.bind(("0.0.0.0", port))
+        sock.bind(address)
         sock.listen(1024)
         return sock
     except OSError as err:
         sock.close()
         if err.errno == errno.EADDRINUSE:
             why = "is already in use (is Savedesk already running?); stop that process or "
-            raise StartupError(f"PORT: {port} {why}set PORT to a free port") from None
+            raise PortInUse(f"PORT: {port} {why}set PORT to a free port") from None
         if err.errno == errno.EACCES:
             raise StartupError(f"PORT: {port} needs privileges; use a port above 1023") from None
+        if err.errno == errno.EADDRNOTAVAIL:
+            raise StartupError(f"HOST: {host} is not an address of this machine") from None
         raise StartupError(f"PORT: cannot listen on {port} ({err.strerror or err})") from None
 
 
 def start_socket_mode(bolt_app: object, settings: Settings) -> None:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackApiError
 
     handler = SocketModeHandler(bolt_app, settings.slack_app_token)  # type: ignore[arg-type]
     try:
@@ -278,6 +295,8 @@ def start_socket_mode(bolt_app: object, settings: Settings) -> None:
 
 def check_slack(services: Services) -> object | None:
     """Fail fast on a rejected token; an unreachable Slack only warns (the outbox waits)."""
+    from slack_sdk.errors import SlackApiError
+
     try:
         return services.api.auth_test()
     except SlackApiError as err:
@@ -291,23 +310,39 @@ def check_slack(services: Services) -> object | None:
         return None
 
 
+def demo_listener(port: int) -> socket.socket:
+    """The demo page's socket, bound before anything else starts, so a busy port is
+    answered at once with a free one to pass as `--port`."""
+    from demo.listen import DEMO_HOST, free_port_after
+
+    try:
+        return bind_port(port, DEMO_HOST)
+    except PortInUse:
+        raise StartupError(
+            f"demo: port {port} is already in use (is a demo already running?); stop it, "
+            f"or run `python app.py demo --port {free_port_after(port)}`"
+        ) from None
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The stand-in, Savedesk and the page in this process, until Ctrl-C."""
+    page = demo_listener(args.port)  # a busy port answers here, before seconds of start-up
+    from bot.settings import configure_logging
     from demo.runtime import run_demo
 
     configure_logging("ERROR")  # the page shows what happens; the terminal shows failures
-    return run_demo(args.port, not args.no_browser, args.database_url, cmd_import)
+    return run_demo(page, not args.no_browser, args.database_url, cmd_import)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command == "check":
+        return cmd_check(*load_config(require=False))
     settings, policy = load_config()
     command = args.command
     if command == "migrate":
         return cmd_migrate(settings, policy)
-    if command == "check":
-        return cmd_check(settings, policy)
     if command == "tick":
         return cmd_tick(settings, policy)
     if command == "import":
@@ -324,21 +359,35 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         return run(args)
-    except (SettingsError, PolicyError, StartupError) as err:
-        return say(str(err), EXIT_CONFIG)
     except KeyboardInterrupt:
         if args.command in (None, "web", "worker", "demo"):
             return EXIT_OK  # Ctrl-C is how a foreground server is stopped
         kept = " (rows saved so far are kept; importing again is safe)"
         return say(f"interrupted{kept if args.command == 'import' else ''}", EXIT_INTERRUPTED)
-    except SQLAlchemyError as err:
-        return say(f"DATABASE_URL: the database failed ({one_line(err)})", EXIT_CONFIG)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `check | head`
         return EXIT_FAILED
-    except Exception as err:  # the last net: one line, the traceback only at LOG_LEVEL=DEBUG
-        log.debug("unexpected error", exc_info=True)
-        return say(f"unexpected error: {type(err).__name__}: {err} (LOG_LEVEL=DEBUG shows where)")
+    except Exception as err:
+        return failed(err)
+
+
+def failed(err: Exception) -> int:
+    """One line naming the setting, policy or database (exit 2), else "unexpected" (exit 1;
+    the traceback at LOG_LEVEL=DEBUG). Imported here: a command that succeeds never loads them."""
+    if isinstance(err, StartupError):  # e.g. the demo's busy port: answered before any import
+        return say(str(err), EXIT_CONFIG)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot.policy import PolicyError
+    from bot.settings import SettingsError
+    from storage.db import one_line
+
+    if isinstance(err, (SettingsError, PolicyError)):
+        return say(str(err), EXIT_CONFIG)
+    if isinstance(err, SQLAlchemyError):
+        return say(f"DATABASE_URL: the database failed ({one_line(err)})", EXIT_CONFIG)
+    log.debug("unexpected error", exc_info=err)
+    return say(f"unexpected error: {type(err).__name__}: {err} (LOG_LEVEL=DEBUG shows where)")
 
 
 def say(problem: str, code: int = EXIT_FAILED) -> int:

@@ -6,6 +6,7 @@ result is passed down, so tests can build settings from a plain dict.
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 from collections.abc import Mapping
@@ -17,6 +18,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
+DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it
+HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?")
 # Measured with bench/bursts.py (bench/README.md): see there before changing.
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
@@ -59,6 +62,8 @@ class Settings:
     database_pool_size: int = DEFAULT_POOL_SIZE
     job_threads: int = DEFAULT_JOB_THREADS
     health_port: int | None = None
+    host: str = DEFAULT_HOST
+    policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
 
     @property
     def socket_mode(self) -> bool:
@@ -74,7 +79,8 @@ class Settings:
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
-            f"HTTP port: {self.port}, {self.web_threads} web threads, log level {self.log_level}",
+            f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
+            f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
             f"Jobs: {self.job_threads} threads per worker process"
             + (f", worker health on port {self.health_port}" if self.health_port else ""),
@@ -160,6 +166,22 @@ def _port(env: Mapping[str, str], name: str = "PORT") -> int:
     return int(value)
 
 
+def _host(env: Mapping[str, str]) -> str:
+    """An IP address or a host name to bind; IPv6 may be written in brackets ([::1])."""
+    value = _get(env, "HOST") or DEFAULT_HOST
+    bare = value[1:-1] if value.startswith("[") and value.endswith("]") else value
+    try:
+        return str(ipaddress.ip_address(bare))
+    except ValueError:
+        pass
+    numeric = bare.rstrip(".").rsplit(".", 1)[-1].isdigit()  # a mistyped IP, not a name
+    if len(bare) > 253 or not HOSTNAME.fullmatch(bare) or numeric:
+        raise SettingsError(
+            f"HOST: {value!r} is not an address to listen on (e.g. 0.0.0.0, 127.0.0.1, ::)"
+        )
+    return bare
+
+
 def _count(env: Mapping[str, str], name: str, default: int, most: int, least: int = 1) -> int:
     value = _get(env, name) or str(default)
     if not (value.isascii() and value.isdigit()) or not least <= int(value) <= most:
@@ -174,16 +196,31 @@ def _log_level(env: Mapping[str, str]) -> str:
     return value
 
 
-def load_settings(env: Mapping[str, str]) -> Settings:
-    """Validate the environment; raise SettingsError naming the first bad variable."""
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=True) or ""
-    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
-    signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
-    if signing_secret is None and app_token is None:
-        raise SettingsError(
+def missing_settings(env: Mapping[str, str]) -> list[str]:
+    """The required settings that are absent, one line each naming the variable and where its
+    value comes from (what `check` lists as problems; `load_settings` raises the first)."""
+    missing = []
+    if _get(env, "SLACK_BOT_TOKEN") is None:
+        missing.append("SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app)")
+    if _get(env, "SLACK_SIGNING_SECRET") is None and _get(env, "SLACK_APP_TOKEN") is None:
+        missing.append(
             "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
             "unless SLACK_APP_TOKEN enables Socket Mode"
         )
+    return missing
+
+
+def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
+    """Validate the environment; raise SettingsError naming the first bad variable.
+
+    `require=False` (for `check`) lets the required secrets be absent, so the rest can be
+    read and `missing_settings` lists them; a malformed value still raises.
+    """
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require) or ""
+    app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
+    signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
+    if require and signing_secret is None and app_token is None:
+        raise SettingsError(missing_settings(env)[-1])
     return Settings(
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
@@ -191,6 +228,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         slack_api_url=_api_url(env),
         database_url=_database_url(env),
         policy_file=Path(_get(env, "POLICY_FILE") or "policy.toml"),
+        policy_file_named=_get(env, "POLICY_FILE") is not None,
         stripe_webhook_secret=_secret(env, "STRIPE_WEBHOOK_SECRET"),
         signals_webhook_secret=_secret(env, "SIGNALS_WEBHOOK_SECRET"),
         port=_port(env),
@@ -199,6 +237,7 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
         job_threads=_count(env, "JOB_THREADS", DEFAULT_JOB_THREADS, 64),
         health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
+        host=_host(env),
     )
 
 
@@ -210,3 +249,4 @@ def configure_logging(level: str) -> None:
     if level != "DEBUG":  # every job run, every skipped overlap, every migration check
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         logging.getLogger("alembic").setLevel(logging.WARNING)
+        logging.getLogger("matplotlib").setLevel(logging.WARNING)  # its font cache, once

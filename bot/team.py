@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from bot.people import Directory, PersonNotFound, is_user_id
 from bot.policy import ROLE_NAMES, Policy
 from bot.ports import SlackError
+from storage.db import NestedUnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -100,8 +101,15 @@ class TeamService:
         return None
 
     def current(self, *, stale_ok: bool = False) -> Team:
-        """The team; fresh if the cached copy is older than TEAM_TTL_SECONDS (unless stale_ok)."""
+        """The team; fresh if the cached copy is older than TEAM_TTL_SECONDS (unless stale_ok).
+
+        Raises NestedUnitOfWork inside a unit of work unless `stale_ok` and a team is known:
+        resolving asks Slack and writes the answers, which must not happen in a transaction
+        (on SQLite it would wait 30 s on the lock its own thread holds).
+        """
         cached = self._team
+        if self.directory.db.in_unit() and not (stale_ok and cached is not None):
+            raise NestedUnitOfWork("the team is resolved before a unit of work, not inside it")
         fresh = cached is not None and monotonic_time.monotonic() - cached[0] < TEAM_TTL_SECONDS
         if cached is not None and (fresh or stale_ok):
             return cached[1]

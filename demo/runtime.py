@@ -12,6 +12,7 @@ import io
 import logging
 import secrets
 import shutil
+import socket
 import tempfile
 import threading
 from collections.abc import Callable
@@ -67,6 +68,7 @@ class Demo:
 
     port: int = 3000
     database_url: str | None = None
+    page_socket: socket.socket | None = None  # bound by `app.py demo` before start-up
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="savedesk-demo-")))
     clock: OffsetClock = field(default_factory=OffsetClock)
     notes: list[str] = field(default_factory=list)
@@ -138,10 +140,13 @@ class Demo:
     def _serve_page(self) -> str:
         from demo.page import create_page_app
 
-        return self._listen(create_page_app(self), self.port, "demo-page")
+        return self._listen(create_page_app(self), self.port, "demo-page", self.page_socket)
 
-    def _listen(self, app: Any, port: int, name: str) -> str:
-        server = create_server(app, host="127.0.0.1", port=port, threads=6)
+    def _listen(self, app: Any, port: int, name: str, sock: socket.socket | None = None) -> str:
+        if sock is not None:
+            server = create_server(app, sockets=[sock], threads=6)
+        else:
+            server = create_server(app, host="127.0.0.1", port=port, threads=6)
         self._servers.append(server)
         self._spawn(_serve, server, name=name)
         return f"http://127.0.0.1:{server.effective_port}"
@@ -192,13 +197,18 @@ class Demo:
                 log.exception("tick after a clock move failed")
 
 
-def run_demo(port: int, open_browser: bool, database_url: str | None, importer: Importer) -> int:
-    """Start the demo, print its URL (and open it), and stop cleanly on Ctrl-C or SIGTERM."""
+def run_demo(
+    page: socket.socket, open_browser: bool, database_url: str | None, importer: Importer
+) -> int:
+    """Start the demo with its page on the `page` socket (already listening, so a busy port
+    was answered before start-up), print its URL (and open it), and stop cleanly on Ctrl-C
+    or SIGTERM."""
     import signal
     import sys
     import webbrowser
 
-    demo = Demo(port=port, database_url=database_url)
+    port = int(page.getsockname()[1])
+    demo = Demo(port=port, database_url=database_url, page_socket=page)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
@@ -211,7 +221,7 @@ def run_demo(port: int, open_browser: bool, database_url: str | None, importer: 
     except KeyboardInterrupt:
         pass
     except OSError as err:
-        print(f"savedesk: demo: cannot listen on port {port} ({err.strerror})", file=sys.stderr)
+        print(f"savedesk: demo: cannot start ({err.strerror or err})", file=sys.stderr)
         return 2
     finally:
         demo.stop()

@@ -28,9 +28,11 @@ UNAVAILABLE = (
 )
 
 
-def handle_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltResponse:
-    """Log the traceback under a reference id and tell the user that id; a database that
-    cannot be reached is said as such (one line logged, nothing was saved)."""
+def handle_error(
+    error: Exception, body: dict[str, Any], respond: Any, client: Any = None
+) -> BoltResponse:
+    """Log the traceback under a reference id and tell the person who acted that id; a
+    database that cannot be reached is said as such (one line logged, nothing was saved)."""
     ref = new_reference()
     if database_unavailable(error):
         log.warning("database unavailable, reference %s: %s", ref, str(error).splitlines()[0])
@@ -38,9 +40,25 @@ def handle_error(error: Exception, body: dict[str, Any], respond: Any) -> BoltRe
     else:
         log.error("unhandled error, reference %s", ref, exc_info=error)
         text = apology(ref)
-    if respond is not None and body.get("response_url"):
-        try:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-        except Exception:
-            log.warning("could not send the apology for reference %s", ref, exc_info=True)
+    try:
+        tell_the_person(body, respond, client, text)
+    except Exception:
+        log.warning("could not send the apology for reference %s", ref, exc_info=True)
     return BoltResponse(status=200, body=text)
+
+
+def tell_the_person(body: dict[str, Any], respond: Any, client: Any, text: str) -> None:
+    """Only the person who clicked, typed or submitted sees `text`: through the request's
+    response_url (ephemeral), else ephemerally in the channel they acted in, else (App Home,
+    a modal) in their conversation with the app. An event nobody acted on is not answered."""
+    if respond is not None and body.get("response_url"):
+        respond(text=text, response_type="ephemeral", replace_original=False)
+        return
+    user = (body.get("user") or {}).get("id") or body.get("user_id")
+    if client is None or not user:
+        return
+    channel = (body.get("channel") or {}).get("id") or body.get("channel_id")
+    if channel:
+        client.chat_postEphemeral(channel=channel, user=user, text=text)
+    else:
+        client.chat_postMessage(channel=user, text=text)

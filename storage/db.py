@@ -1,12 +1,14 @@
 """Engine, sessions and schema migrations.
 
 One `Database` per process; `db.session()` is a unit of work that commits on success
-and rolls back on error, so a state change and its outbox rows land together.
+and rolls back on error, so a state change and its outbox rows land together. A thread
+holds at most one write unit of work at a time (`NestedUnitOfWork`).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,6 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, exc, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,16 @@ OUTBOX_CHANNEL = "savedesk_outbox"
 # schemas) only wake their own workers.
 OUTBOX_SCOPE = "current_database() || '.' || current_schema()"
 _NOTIFY_OUTBOX = text(f"SELECT pg_notify(:channel, {OUTBOX_SCOPE})")
+
+
+class NestedUnitOfWork(RuntimeError):
+    """A write unit of work was begun while this thread already held one.
+
+    On SQLite the second `BEGIN IMMEDIATE` waits for the lock its own thread holds (30 s,
+    then "database is locked"); on PostgreSQL it takes a second connection that may wait
+    for rows the first has locked. Either way the caller must finish (or not yet begin)
+    the outer unit: resolve what it needs first, or pass the open session down.
+    """
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -54,14 +67,39 @@ def _sqlite_begin(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
+def _without_row_values(context: ExceptionContext) -> None:
+    """Keep customer data out of a database error's text, which reaches the logs.
+
+    `hide_parameters` drops the statement's parameters from SQLAlchemy's message; this
+    drops the driver's lines after the first, where PostgreSQL puts the row or key values
+    (`DETAIL:  Failing row contains (…, Northwind Traders, …)`, `CONTEXT: … parameter $1 =
+    '…'`). The first line names the constraint or the problem; `orig.diag` keeps the rest
+    for code that needs it.
+    """
+    orig = context.original_exception
+    text = str(orig)
+    first = text.strip().splitlines()[0] if text.strip() else text
+    if first == text:
+        return
+    orig.args = (first,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and isinstance(orig, Exception):
+        cls = type(orig)
+        wrapped.args = (f"({cls.__module__}.{cls.__name__}) {first}",)
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine that behaves the same on SQLite (threads, FKs, WAL) and PostgreSQL."""
+    """An engine that behaves the same on SQLite (threads, FKs, WAL) and PostgreSQL, and
+    whose errors never carry a statement's parameters or a row's values (customer data)."""
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False}, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    else:
+        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    event.listen(engine, "handle_error", _without_row_values)
+    return engine
 
 
 def pool_options(url: str, pool_size: int | None) -> dict[str, Any]:
@@ -81,6 +119,7 @@ class Database:
             self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False
         )
         self._outbox_callbacks: list[Callable[[], None]] = []
+        self._units = threading.local()  # .writing: bool, .reading: int, for this thread
         event.listen(self._sessions, "before_commit", self._notify_outbox)
         event.listen(self._sessions, "after_commit", self._outbox_committed)
         event.listen(self._sessions, "after_rollback", self._forget_outbox)
@@ -91,6 +130,17 @@ class Database:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
+        """A write unit of work: commits when the block ends, rolls back if it raises.
+
+        Raises NestedUnitOfWork, before touching the database, when this thread already
+        holds one (see the class for why it would wait on its own lock).
+        """
+        if self.writing():
+            raise NestedUnitOfWork(
+                "a write unit of work began inside another in the same thread; "
+                "do what needs its own transaction before the outer one begins"
+            )
+        self._units.writing = True
         session = self._sessions()
         try:
             yield session
@@ -100,14 +150,28 @@ class Database:
             raise
         finally:
             session.close()
+            self._units.writing = False
+
+    def writing(self) -> bool:
+        """Whether this thread holds a write unit of work (`session()`) right now."""
+        return bool(getattr(self._units, "writing", False))
+
+    def in_unit(self) -> bool:
+        """Whether this thread is inside any unit of work (`session()` or `read()`): code
+        that may call Slack (and then write what it learnt) must run before, not inside,
+        so no transaction or pooled connection waits on the network."""
+        return self.writing() or bool(getattr(self._units, "reading", 0))
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A unit of work that only reads (lookups, lists): never waits for a writer."""
+        """A unit of work that only reads (lookups, lists): never waits for a writer. Reads
+        may nest in reads or writes (WAL lets a reader beside the writer)."""
         session = self._readers()
+        self._units.reading = getattr(self._units, "reading", 0) + 1
         try:
             yield session
         finally:
+            self._units.reading -= 1
             session.close()  # ends the transaction; loaded objects stay readable
 
     def on_outbox_commit(self, callback: Callable[[], None]) -> Callable[[], None]:

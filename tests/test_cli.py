@@ -45,7 +45,7 @@ def assert_one_line_config_error(result: subprocess.CompletedProcess[str], names
 
 
 def test_missing_bot_token(tmp_path: Path) -> None:
-    result = run_app(tmp_path, "check", SLACK_SIGNING_SECRET="x")
+    result = run_app(tmp_path, "tick", SLACK_SIGNING_SECRET="x")
     assert_one_line_config_error(result, "SLACK_BOT_TOKEN is required")
 
 

@@ -109,6 +109,7 @@ def test_example_file_loads() -> None:
     assert policy.move_on_confirm_above_arr == Decimal(50000)
     assert policy.survey_reason("missing_functionality").owner == "C0PRODUCT"
     assert policy.warnings() == []
+    assert policy.problems() == []
 
 
 def test_example_routing() -> None:
@@ -170,7 +171,8 @@ def test_missing_file_gives_defaults(tmp_path: Path) -> None:
     assert "missing_functionality" in {r.key for r in policy.survey_reasons}
     assert "competitor" not in {r.key for r in policy.survey_reasons}
     assert "no policy file: built-in defaults" in policy.describe()
-    assert "channels.cases is not set: case threads cannot be posted" in policy.warnings()
+    assert policy.problems()[0].startswith("channels.cases is not set: case threads cannot")
+    assert not any("channels.cases" in w for w in policy.warnings())  # a problem, not a warning
     assert "roles.managers is empty: escalations have nobody to reach" in policy.warnings()
 
 

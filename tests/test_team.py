@@ -10,6 +10,7 @@ import pytest
 from bot import team as team_module
 from bot.policy import parse_policy
 from bot.team import TEAM_RETRY_SECONDS, TEAM_TTL_SECONDS, TeamService
+from storage.db import Database
 
 POLICY = """
 [roles]
@@ -24,6 +25,7 @@ class FlakyDirectory:
     def __init__(self) -> None:
         self.down = False
         self.asked = 0
+        self.db = Database("sqlite://")  # never opened: only asked whether a unit is open
 
     def resolve(self, ref: str) -> list[str]:
         self.asked += 1

@@ -27,8 +27,11 @@ def test_a_malformed_plan_entry_is_named_by_key_path(tmp_path: Path) -> None:
 
 
 def test_a_good_plan_entry_is_summarised(tmp_path: Path) -> None:
-    result = _check(tmp_path, '[[turnover.plans]]\nsegment = "enterprise"\nsteps = ["Call"]\n')
-    assert result.returncode == 0, result.stderr
+    db = f"sqlite:///{tmp_path}/x.db"
+    assert run_app(tmp_path, "migrate", **GOOD, DATABASE_URL=db).returncode == 0
+    plans = '[[turnover.plans]]\nsegment = "enterprise"\nsteps = ["Call"]\n'
+    result = _check(tmp_path, '[channels]\ncases = "C0CASES"\n\n' + plans)
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "1. segment enterprise: +1 step" in result.stdout
 
 

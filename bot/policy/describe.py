@@ -1,7 +1,8 @@
 """The policy in words: `python app.py check`'s summary and the warnings it prints.
 
 Warnings are things that are legal but probably not what the operator wants (a role nobody
-holds, a channel not set); they never stop start-up.
+holds, a channel not set); they never stop start-up. Problems are what leaves Savedesk
+unable to do its job at all (no cases channel); `check` exits non-zero on them.
 """
 
 from __future__ import annotations
@@ -21,11 +22,20 @@ from bot.policy.model import (
 from bot.turnover.policy import describe_turnover_policy
 
 
+def problems(policy: Policy) -> list[str]:
+    """What stops Savedesk doing its job: without a cases channel no case is ever posted."""
+    found: list[str] = []
+    if policy.channels.cases is None:
+        found.append(
+            "channels.cases is not set: case threads cannot be posted (set [channels] cases = "
+            '"C…", the ID in the channel\'s details)'
+        )
+    return found
+
+
 def warnings(policy: Policy) -> list[str]:
     """Things that are legal but probably not what the operator wants."""
     notes: list[str] = []
-    if policy.channels.cases is None:
-        notes.append("channels.cases is not set: case threads cannot be posted")
     if not policy.roles.get("managers"):
         notes.append("roles.managers is empty: escalations have nobody to reach")
     for i, rule in enumerate(policy.routing):

@@ -349,6 +349,12 @@ class Policy:
 
         return warnings(self)
 
+    def problems(self) -> list[str]:
+        """What stops Savedesk doing its job (`check` exits non-zero on each)."""
+        from bot.policy.describe import problems
+
+        return problems(self)
+
     def describe(self) -> str:
         """A readable summary for `python app.py check`."""
         from bot.policy.describe import describe

@@ -59,6 +59,7 @@ from bot.policy.values import (
     _table,
     _tables,
     _toml_error,
+    check_durations,
 )
 from bot.survey.policy import SurveyPolicyError, check_survey, parse_reason_digest
 from bot.turnover.policy import parse_turnover_policy
@@ -115,6 +116,7 @@ _TOP_KEYS = (
 
 def _parse(data: dict[str, Any], source: str | None) -> Policy:
     _check_keys(data, "", _TOP_KEYS)
+    check_durations(data)
     base = Policy()
     return Policy(
         source=source,

@@ -107,6 +107,34 @@ def _positive_duration(value: Any, where: str) -> timedelta:
     return delta
 
 
+# Every duration in the file: (section, key, must be longer than 0s, "" turns it off).
+_DURATIONS = (
+    ("escalation", "acknowledge_within", False, False),
+    ("escalation", "escalate_after", False, False),
+    ("escalation", "repeat_every", True, False),
+    ("escalation", "stale_after", True, False),
+    ("dunning", "pre_renewal_check", True, True),
+)
+
+
+def check_durations(data: dict[str, Any]) -> None:
+    """Name every malformed duration in one line, not only the first: an operator fixes
+    them all in one edit instead of one run of `check` each. Raises _Problem naming each
+    (its key path and why), joined by "; "."""
+    found: list[str] = []
+    for section, key, positive, may_be_off in _DURATIONS:
+        table = data.get(section)
+        if not isinstance(table, dict) or key not in table or (may_be_off and table[key] == ""):
+            continue
+        read = _positive_duration if positive else _duration
+        try:
+            read(table[key], _at(section, key))
+        except _Problem as problem:
+            found.append(str(problem))
+    if found:
+        raise _Problem("", "; ".join(found))
+
+
 def _person(value: Any, where: str) -> str:
     if not isinstance(value, str) or not is_person(value):
         raise _Problem(where, f"{_show(value)} is not a person ({_PERSON_HINT})")

@@ -5,16 +5,14 @@ Per risk kind: ARR at risk now split into saveable and high risk (one stacked ba
 beside it the ARR saved and churned in the period. Colours are the Okabe-Ito palette
 (distinguishable with the common colour-vision deficiencies) and high risk is also
 hatched, so the split survives a greyscale print. matplotlib's object API with the Agg
-canvas: no display, no pyplot global state, safe in worker threads.
+canvas: no display, no pyplot global state, safe in worker threads. matplotlib is imported
+when a chart is drawn, not with the module: it costs every command half a second otherwise.
 """
 
 from __future__ import annotations
 
 import io
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from typing import TYPE_CHECKING
 
 from bot.reports.model import Figures, Report
 from bot.reports.words import PERIOD_WORDS, kind_label, money, short_money
@@ -26,6 +24,9 @@ CHURNED = "#7F7F7F"  # grey
 BAR = 0.26
 MAX_KINDS = 8
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def _kinds(report: Report) -> list[tuple[str, Figures]]:
     """Kinds with anything to show, most ARR at risk first (at most MAX_KINDS)."""
@@ -36,6 +37,10 @@ def _kinds(report: Report) -> list[tuple[str, Figures]]:
 
 def render_png(report: Report, dpi: int = 110) -> bytes:
     """The chart of `report` as PNG bytes (about 1000 x (300 + 90 per kind) pixels)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
+
     kinds = _kinds(report)
     fig = Figure(figsize=(9.5, 2.6 + 0.85 * max(len(kinds), 1)), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)

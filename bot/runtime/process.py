@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -73,3 +74,18 @@ class WorkerProcess:
         except subprocess.TimeoutExpired:
             proc.kill()
         self._thread.join(timeout=1)
+
+
+def stop_listening_for_signals() -> None:
+    """Ignore further SIGTERM and Ctrl-C while stopping: Python restores the default
+    handlers (which kill) as it exits, but leaves ignored signals ignored."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def end_with_parent(parent: int, stop: threading.Event, every: float = 0.5) -> None:
+    """Stop this worker once the `python app.py` that started it is gone (killed outright,
+    it cannot say so): its jobs are claimed by the next one it starts."""
+    while os.getppid() == parent and not stop.wait(every):
+        pass
+    stop.set()

@@ -22,7 +22,7 @@ from bot.cases.service import CaseService
 from bot.clock import Clock
 from bot.policy import Policy
 from bot.signals.service import SignalService
-from bot.team import TeamService
+from bot.team import Team, TeamService
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
@@ -83,26 +83,31 @@ class TurnoverService:
                 raise Refused("That account no longer exists.")
             return ModalTarget(account.id, _label(account))
 
-    def for_case(self, case_id: int, actor: str) -> ModalTarget:
-        """A new turnover on an open case (Fill in turnover details): participants only."""
+    def for_case(self, case_id: int, actor: str, team: Team | None = None) -> ModalTarget:
+        """A new turnover on an open case (Fill in turnover details): participants only.
+        Decided with `team`, else the last known one (a modal opens within 3 s)."""
+        team = team or self.team.current(stale_ok=True)
         with self.db.read() as session:
-            case, account = self._participant(session, case_id, actor, None)
+            case, account = self._participant(session, case_id, actor, None, team)
             return ModalTarget(account.id, _label(account), case_id=case.id)
 
-    def for_turnover(self, turnover_id: int, actor: str) -> ModalTarget:
-        """An existing turnover's answers to update: participants only."""
+    def for_turnover(self, turnover_id: int, actor: str, team: Team | None = None) -> ModalTarget:
+        """An existing turnover's answers to update: participants only (team as `for_case`)."""
+        team = team or self.team.current(stale_ok=True)
         with self.db.read() as session:
             turnover = self._turnover(session, turnover_id)
-            case, account = self._participant(session, turnover.case_id, actor, None)
+            case, account = self._participant(session, turnover.case_id, actor, None, team)
             plan = records.plan_view(session, turnover)
             return ModalTarget(account.id, _label(account), case_id=case.id, plan=plan)
 
     def check_submit(self, actor: str, case_id: int | None, turnover_id: int | None) -> None:
-        """Raise Refused before the modal is acknowledged if the person may not save it."""
+        """Raise Refused before the modal is acknowledged if the person may not save it
+        (checked with a fresh team, resolved before the read)."""
+        team = self.team.current()
         if turnover_id is not None:
-            self.for_turnover(turnover_id, actor)
+            self.for_turnover(turnover_id, actor, team)
         elif case_id is not None:
-            self.for_case(case_id, actor)
+            self.for_case(case_id, actor, team)
 
     # -- saving the answers ---------------------------------------------------------------
 
@@ -183,8 +188,9 @@ class TurnoverService:
     def tick(self, step_id: int, actor: str, done: bool) -> None:
         """Tick or untick a step: a timeline line, the checklist and the root's percentage
         edited in place; the last step done stops the time at risk."""
+        team = self.team.current()  # before the unit of work: it may ask Slack and write
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor)
+            step, turnover, case, account = self._step(session, step_id, actor, team)
             result = records.tick(session, step_id, done=done, by=actor, now=self.clock.now())
             assert result is not None
             if result.changed:
@@ -198,8 +204,9 @@ class TurnoverService:
 
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
+        team = self.team.current()
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor)
+            step, turnover, case, account = self._step(session, step_id, actor, team)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
             self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
@@ -233,10 +240,10 @@ class TurnoverService:
     # -- shared steps ---------------------------------------------------------------------
 
     def _participant(
-        self, session: Session, case_id: int, actor: str, assignee: str | None
+        self, session: Session, case_id: int, actor: str, assignee: str | None, team: Team
     ) -> tuple[Case, Account]:
         case, account = self.cases.load_open(session, case_id)
-        lead = self.team.current().is_lead(actor)
+        lead = team.is_lead(actor)
         allowed = records.may_change_plan(
             actor, owner=case.owner, csm=case.csm, assignee=assignee, is_lead=lead
         )
@@ -245,14 +252,15 @@ class TurnoverService:
         return case, account
 
     def _step(
-        self, session: Session, step_id: int, actor: str
+        self, session: Session, step_id: int, actor: str, team: Team
     ) -> tuple[PlanStep, Turnover, Case, Account]:
-        """A plan step `actor` may tick or assign, with its turnover and open case."""
+        """A plan step `actor` may tick or assign, with its turnover and open case (`team`
+        resolved before the unit of work)."""
         step = store.get_step(session, step_id)
         if step is None:
             raise Refused("That plan step no longer exists (the plan was updated).")
         turnover = self._turnover(session, step.turnover_id)
-        case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+        case, account = self._participant(session, turnover.case_id, actor, step.assignee, team)
         return step, turnover, case, account
 
     @staticmethod

@@ -1,0 +1,66 @@
+"""What `python app.py check` counts as a problem beyond a malformed setting or policy:
+things that leave Savedesk unable to do its job, each one line (README: Configuration).
+
+Warnings (`Policy.warnings`) are legal but probably unintended and never fail `check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.policy import Policy
+from bot.settings import Settings, missing_settings
+from storage import outbox as outbox_rows
+from storage import steps as step_rows
+from storage.db import Database
+
+FAILED_SHOWN = 10  # failed messages, and failed follow-ups, listed at most
+
+
+class DatabaseSilent(Exception):
+    """The database does not answer a trivial query; the message is the driver's reason."""
+
+
+@dataclass
+class DatabaseState:
+    """`status`: one line to print when the schema is current; `problems`: what to fix."""
+
+    status: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) -> list[str]:
+    """Required settings that are absent, a policy file POLICY_FILE names but that is not
+    there (the built-in defaults would apply without anyone deciding so), and the policy's
+    own problems (no cases channel)."""
+    found = list(missing_settings(env))
+    path = settings.policy_file
+    if settings.policy_file_named and not path.exists():
+        found.append(
+            f"POLICY_FILE: {path} does not exist (the built-in defaults would apply); create "
+            f"it (`cp policy.example.toml {path}`, then edit) or unset POLICY_FILE"
+        )
+    return found + policy.problems()
+
+
+def database_state(db: Database) -> DatabaseState:
+    """The schema behind (`migrate`), or the failed messages and follow-ups (10 of each at
+    most). Raises DatabaseSilent when the database does not answer."""
+    silent = db.problem()
+    if silent is not None:
+        raise DatabaseSilent(silent)
+    if not db.is_current():
+        at = db.revision() or "empty"
+        return DatabaseState(
+            problems=[f"database: the schema ({at}) needs `python app.py migrate`"]
+        )
+    state = DatabaseState(status=f"database: schema up to date (revision {db.revision()})")
+    with db.read() as session:
+        for row in outbox_rows.failed(session, limit=FAILED_SHOWN):
+            state.problems.append(
+                f"message {row.id} ({row.method} to {row.channel}) failed: {row.last_error}"
+            )
+        for step in step_rows.failed(session, limit=FAILED_SHOWN):
+            state.problems.append(f"follow-up {step.key} failed: {step.payload.get('error', '?')}")
+    return state
