@@ -33,6 +33,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
@@ -58,6 +59,7 @@ __all__ = [
     "PlanStep",
     "RenewalCheck",
     "ScheduledStep",
+    "SlackUser",
     "StoredReport",
     "StripeSubscription",
     "SurveyAnswer",

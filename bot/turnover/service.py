@@ -17,6 +17,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Action, Actor, Involved
 from bot.cases.models import Opened, Refused, Signal
 from bot.cases.service import CaseService
 from bot.clock import Clock
@@ -83,26 +84,32 @@ class TurnoverService:
                 raise Refused("That account no longer exists.")
             return ModalTarget(account.id, _label(account))
 
-    def for_case(self, case_id: int, actor: str) -> ModalTarget:
-        """A new turnover on an open case (Fill in turnover details): participants only."""
+    def for_case(self, case_id: int, actor: str, *, fresh: bool = False) -> ModalTarget:
+        """A new turnover on an open case (Fill in turnover details): participants only
+        (`fresh` False: decided before the modal opens, see `Access.actor`)."""
+        acting = self.cases.access.actor(actor, fresh=fresh)
         with self.db.read() as session:
-            case, account = self._participant(session, case_id, actor, None)
+            case, account = self._participant(session, case_id, acting, None)
             return ModalTarget(account.id, _label(account), case_id=case.id)
 
-    def for_turnover(self, turnover_id: int, actor: str) -> ModalTarget:
+    def for_turnover(self, turnover_id: int, actor: str, *, fresh: bool = False) -> ModalTarget:
         """An existing turnover's answers to update: participants only."""
+        acting = self.cases.access.actor(actor, fresh=fresh)
         with self.db.read() as session:
             turnover = self._turnover(session, turnover_id)
-            case, account = self._participant(session, turnover.case_id, actor, None)
+            case, account = self._participant(session, turnover.case_id, acting, None)
             plan = records.plan_view(session, turnover)
             return ModalTarget(account.id, _label(account), case_id=case.id, plan=plan)
 
     def check_submit(self, actor: str, case_id: int | None, turnover_id: int | None) -> None:
-        """Raise Refused before the modal is acknowledged if the person may not save it."""
+        """Raise Refused before the modal is acknowledged if the person may not save it
+        (a turnover with no case yet opens one: anyone who may open a case)."""
         if turnover_id is not None:
-            self.for_turnover(turnover_id, actor)
+            self.for_turnover(turnover_id, actor, fresh=True)
         elif case_id is not None:
-            self.for_case(case_id, actor)
+            self.for_case(case_id, actor, fresh=True)
+        else:
+            self.cases.access.require(actor, Action.OPEN_CASE)
 
     # -- saving the answers ---------------------------------------------------------------
 
@@ -152,10 +159,10 @@ class TurnoverService:
             return turnover.id
 
     def _update(self, turnover_id: int, answers: Answers, actor: str) -> None:
-        team = self.team.current()
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
             turnover = self._turnover(session, turnover_id)
-            case, account = self.cases.load_for_action(session, turnover.case_id, actor, team)
+            case, account = self._participant(session, turnover.case_id, acting, None)
             before_risk = self._case_risk(session, case)
             changes = changed_answers(Answers.from_columns(turnover), answers)
             records.update(
@@ -183,8 +190,9 @@ class TurnoverService:
     def tick(self, step_id: int, actor: str, done: bool) -> None:
         """Tick or untick a step: a timeline line, the checklist and the root's percentage
         edited in place; the last step done stops the time at risk."""
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor)
+            step, turnover, case, account = self._step(session, step_id, acting)
             result = records.tick(session, step_id, done=done, by=actor, now=self.clock.now())
             assert result is not None
             if result.changed:
@@ -198,8 +206,9 @@ class TurnoverService:
 
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor)
+            step, turnover, case, account = self._step(session, step_id, acting)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
             self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
@@ -233,26 +242,24 @@ class TurnoverService:
     # -- shared steps ---------------------------------------------------------------------
 
     def _participant(
-        self, session: Session, case_id: int, actor: str, assignee: str | None
+        self, session: Session, case_id: int, acting: Actor, assignee: str | None
     ) -> tuple[Case, Account]:
+        """The open case, if `acting` may change its turnover plans: the owner, the CSM,
+        the step's assignee, a manager or an admin (bot.access)."""
         case, account = self.cases.load_open(session, case_id)
-        lead = self.team.current().is_lead(actor)
-        allowed = records.may_change_plan(
-            actor, owner=case.owner, csm=case.csm, assignee=assignee, is_lead=lead
-        )
-        if not allowed:
-            raise Refused(_WHO_MAY)
+        involved = Involved(owner=case.owner, csm=case.csm, assignee=assignee)
+        acting.require(Action.TURNOVER, involved)
         return case, account
 
     def _step(
-        self, session: Session, step_id: int, actor: str
+        self, session: Session, step_id: int, acting: Actor
     ) -> tuple[PlanStep, Turnover, Case, Account]:
         """A plan step `actor` may tick or assign, with its turnover and open case."""
         step = store.get_step(session, step_id)
         if step is None:
             raise Refused("That plan step no longer exists (the plan was updated).")
         turnover = self._turnover(session, step.turnover_id)
-        case, account = self._participant(session, turnover.case_id, actor, step.assignee)
+        case, account = self._participant(session, turnover.case_id, acting, step.assignee)
         return step, turnover, case, account
 
     @staticmethod
@@ -335,9 +342,6 @@ class TurnoverService:
         seconds = turnover.time_at_risk_seconds or 0
         text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
         self.cases.timeline.line(session, case, None, "time_at_risk", text)
-
-
-_WHO_MAY = "Only the case's owner, the CSM, the step's assignee or a manager can change this plan."
 
 
 def _label(account: Account) -> str:

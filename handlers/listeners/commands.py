@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot import commands
+from bot.access import Action
 from bot.cases.models import Signal
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
@@ -33,6 +34,8 @@ def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
     """Parse `/churn …` and answer: usage, a case, the new-case modal, a case list, the
     overdue invoices or the revenue-at-risk report."""
     parsed = commands.parse(from_slack(call.meta.get("text") or ""))  # Slack escapes &<>
+    opening = isinstance(parsed, commands.Cancel | commands.Risk)
+    services.cases.access.member(call.user, Action.OPEN_CASE if opening else Action.MY_CASES)
     if isinstance(parsed, commands.Help | commands.Usage):
         problem = parsed.problem if isinstance(parsed, commands.Usage) else None
         ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
@@ -96,7 +99,13 @@ def _open(
 
 
 def _report(ack: Callable[..., None], call: Acting, services: Services, period: str) -> None:
-    """Ephemeral "working on it" at once; then the figures, and the post and its chart
-    queued in the outbox for the channel where the command was typed."""
+    """Ephemeral "working on it" at once (or the refusal); then the figures, and the post
+    and its chart queued in the outbox for the channel where the command was typed."""
+    services.reports.may_request(call.user)
     ack(response_type="ephemeral", text=working_text(period))
-    services.reports.publish(period, call.meta["channel_id"], requested_by=call.user)
+    channel = call.meta["channel_id"]
+
+    def shared() -> bool | None:  # asked after the ack: it is a Slack call
+        return call.slack.channel_shared(channel)
+
+    services.reports.publish(period, channel, requested_by=call.user, shared=shared)
