@@ -31,9 +31,9 @@ class Role(StrEnum):
     ASSIGNEE = "assignee"
     ANSWERER = "answerer"
     APPROVER = "approver"
+    FINANCE = "finance"
     MANAGER = "manager"
     ADMIN = "admin"
-    FINANCE = "finance"
     MEMBER = "member"
 
 
@@ -42,8 +42,8 @@ ROLE_WORDS = {
     Role.CSM: "the CSM",
     Role.ACCOUNT_OWNER: "the account owner",
     Role.ASSIGNEE: "the step's assignee",
-    Role.ANSWERER: "whoever was asked or answered",
-    Role.APPROVER: "the approvers",
+    Role.ANSWERER: "whoever was asked (or answered)",
+    Role.APPROVER: "the approvers the policy names",
     Role.MANAGER: "a manager",
     Role.ADMIN: "an admin",
     Role.FINANCE: "finance (finance, controller, CFO)",
@@ -103,7 +103,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.MOVE_ON, "**Move on**", "move it on", WORKING),
     Rule(
         Action.CONFIRM_MOVE_ON,
-        "**Confirm** / **Keep working** (a move-on above the ARR threshold)",
+        "**Confirm move on** / **Keep working** (above `move_on_confirm_above_arr`)",
         "confirm moving a case on",
         frozenset({MGR}),
     ),
@@ -111,7 +111,7 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.REMOVE_CSM, "**Remove CSM**", "remove the CSM", frozenset({MGR})),
     Rule(
         Action.DECIDE_OFFER,
-        "**Approve**, **Reject**, **Counter** (a save offer)",
+        "**Approve**, **Reject**, **Counter** (an offer; never by its proposer)",
         "decide this offer",
         frozenset({Role.APPROVER}),
     ),
@@ -135,7 +135,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Action.TURNOVER,
-        "turnover: **Fill in** / **Update turnover**, **Done** on a step, **Assign a step**",
+        "**Fill in turnover details**, **Update turnover**, **Done**, **Assign a step**",
         "change this turnover plan",
         frozenset({OWN, CSM, Role.ASSIGNEE, MGR, ADM}),
     ),
