@@ -117,6 +117,9 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
             for step in step_rows.failed(session, limit=10):
                 problems += 1
                 print(f"problem: follow-up {step.key} failed: {step.payload.get('error', '?')}")
+        for line in services.team.inactive_role_holders():
+            problems += 1
+            print(f"problem: {line}")
     else:
         print("database: schema needs `python app.py migrate`")
     return EXIT_FAILED if problems else EXIT_OK
