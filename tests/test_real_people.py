@@ -20,7 +20,7 @@ from bot.policy import Policy, parse_policy
 from bot.standing import HomeTeam, PersonFacts, Standing
 from demo.standin import SlackStandin
 from slack_edge.offer_messages import OfferAction
-from storage.models import Case, Offer
+from storage.models import Case, Offer, StoredReport
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -238,3 +238,42 @@ def test_standing_from_what_slack_says(
     facts: PersonFacts, home: HomeTeam, standing: Standing
 ) -> None:
     assert facts.standing(home) is standing
+
+
+def test_the_report_is_never_posted_where_another_organisation_reads(
+    running_app: RunningApp,
+) -> None:
+    app = running_app
+    app.standin.add_channel("C0SHARED", "acme-shared", ext_shared=True)
+    answer = app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0SHARED")
+    assert "Working on" in answer.json()["text"]
+    refusal = app.standin.wait_for_responses(1)[-1]
+    assert "shared with another organisation" in refusal["text"]
+    assert refusal["response_type"] == "ephemeral"
+    with app.services.db.read() as session:
+        assert session.scalars(select(StoredReport)).all() == []
+    app.tick()
+    assert app.standin.messages("C0SHARED") == []
+    app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0LEADERS")
+    eventually(lambda: app.tick() or app.standin.messages("C0LEADERS"))
+
+
+def test_another_organisations_person_gets_no_accounts_in_the_type_ahead(
+    running_app: RunningApp,
+) -> None:
+    app = running_app
+    app.standin.add_user("U0EXT", team_id="T0OTHER", is_stranger=True)
+    seed_account(app.services, "acme", "Acme Corp")
+
+    def typed(user: str) -> list[dict]:
+        payload = app.slack.block_suggestion(
+            "account",
+            "acm",
+            user_id=user,
+            view={"id": "V1", "callback_id": "new_case"},
+            block_id="account",
+        )
+        return app.slack.interactive(payload).json()["options"]
+
+    assert [o["value"] for o in typed("U0CSM")] != []
+    assert typed("U0EXT") == []

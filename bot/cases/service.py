@@ -36,7 +36,7 @@ from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
-from bot.standing import Person
+from bot.standing import Person, Standing
 from bot.team import Team, TeamService
 from bot.vocab import track_of
 from slack_edge.messages import (
@@ -176,7 +176,7 @@ class CaseService(CaseActions, ExternalEvents):
         account: int | ExternalAccount,
         signal: Signal,
         team: Team | None,
-        asked: dict[str, Person],
+        asked: dict[str, Person] | None,
     ) -> Opened:
         row: Account | None = None
         if isinstance(account, ExternalAccount):
@@ -196,16 +196,17 @@ class CaseService(CaseActions, ExternalEvents):
         return replace(opened, account_id=account_id)
 
     def _account_people(
-        self, session: Session, account: Account, asked: dict[str, Person]
+        self, session: Session, account: Account, asked: dict[str, Person] | None
     ) -> PersonOf:
         """The standing of the account's CSM and account owner, as stored (or just asked);
-        raises _PeopleNeeded for those Slack was never asked about."""
+        raises _PeopleNeeded for those Slack was never asked about (`asked` None: they are
+        taken as real, the caller's unit of work cannot wait for Slack)."""
         wanted = [u for u in (account.csm, account.account_owner) if u]
-        known = {**self.team_service.directory.known(session, wanted), **asked}
+        known = {**self.team_service.directory.known(session, wanted), **(asked or {})}
         missing = [u for u in wanted if u not in known]
-        if missing:
+        if missing and asked is not None:
             raise _PeopleNeeded(missing)
-        return known.__getitem__
+        return lambda user: known.get(user) or Person(user, Standing.UNASKED)
 
     def _attach_to_open(self, session: Session, account_id: int, signal: Signal) -> Opened | None:
         """A duplicate, or the signal attached to the open case; None: no open case yet."""
