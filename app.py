@@ -114,6 +114,7 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
         db.dispose()
     if state.status:
         print(state.status)
+        problems += people_problems(settings, policy)
     for problem in problems + state.problems:
         print(f"problem: {problem}")
     if problems or state.problems:
@@ -122,6 +123,18 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
         return EXIT_FAILED
     print("check: OK")
     return EXIT_OK
+
+
+def people_problems(settings: Settings, policy: Policy) -> list[str]:
+    """Policy roles held by people Slack says are deactivated, bots or outsiders (asks Slack
+    and remembers what it said, so only once the schema is current)."""
+    from wiring import build_services
+
+    services = build_services(settings, policy)
+    try:
+        return services.team.inactive_role_holders()
+    finally:
+        services.db.dispose()
 
 
 def cmd_tick(settings: Settings, policy: Policy) -> int:

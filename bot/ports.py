@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from bot.standing import HomeTeam, PersonFacts
+
 
 @dataclass
 class SlackError(Exception):
@@ -61,4 +63,14 @@ class PeopleLookup(Protocol):
 
     def group_members(self, handle: str) -> list[str] | None:
         """User IDs in the user group with this handle (no `@`), None if there is none."""
+        ...
+
+    def user_info(self, user_id: str) -> PersonFacts:
+        """What Slack says about the user (`users.info`): `found` False for
+        `user_not_found`; raises SlackError or OSError when Slack cannot be asked."""
+        ...
+
+    def home_team(self) -> HomeTeam:
+        """The installation's team and organisation (`auth.test`); raises SlackError or
+        OSError when Slack cannot be asked."""
         ...

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.access import revenue_viewers
 from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
 from bot.finance.service import Finance
@@ -109,9 +110,8 @@ class Services:
 
 
 def _leads(team: TeamService) -> tuple[str, ...]:
-    """Managers and admins: the people whose App Home shows the report."""
-    current = team.current(stale_ok=True)
-    return current.members("managers") + current.members("admins")
+    """The people whose App Home shows the report (bot.access: REVENUE)."""
+    return revenue_viewers(team.current(stale_ok=True))
 
 
 def assemble(
@@ -132,12 +132,12 @@ def assemble(
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
-    survey = SurveyService(db, policy, clock, team.current, cases.timeline)
+    survey = SurveyService(db, policy, clock, team.current, cases.timeline, cases.access)
     cases.lifecycle.status_listeners.append(survey.status_changed)
     survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True), cases.timeline)
     signals = SignalService(db, policy, clock, cases)
-    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
-    reports = ReportService(db, policy, clock)
+    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals, cases.access)
+    reports = ReportService(db, policy, clock, cases.access)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,

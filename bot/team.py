@@ -1,4 +1,6 @@
-"""Who holds each role right now: the policy's people references resolved to user IDs.
+"""Who holds each role right now: the policy's people references resolved to user IDs,
+keeping only real people (bot/standing.py): a deactivated member, a bot or someone of
+another organisation named in the policy holds no role (README: *Routing*).
 
 Resolved before a unit of work starts, so no Slack call happens inside a transaction.
 """
@@ -7,11 +9,14 @@ from __future__ import annotations
 
 import logging
 import time as monotonic_time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 
-from bot.people import Directory, PersonNotFound, is_user_id
+from bot.people import STANDING_FRESH, Directory, PersonNotFound, is_user_id
 from bot.policy import ROLE_NAMES, Policy
 from bot.ports import SlackError
+from bot.standing import Person, PersonFacts, Standing
 from storage.db import NestedUnitOfWork
 
 log = logging.getLogger(__name__)
@@ -24,6 +29,14 @@ class Team:
     roles: dict[str, tuple[str, ...]]
     people: dict[str, tuple[str, ...]] = field(default_factory=dict)
     complete: bool = True  # False: Slack could not be asked about someone (down, timeout)
+    dropped: Mapping[str, Person] = field(default_factory=dict)
+    """People the policy names who are not real (deactivated, bots, other organisations),
+    left out of `roles` and `people`, by user ID: routing and `check` say why."""
+    left_out: Mapping[str, tuple[Person, ...]] = field(default_factory=dict)
+    """Per role, the people named for it who are not real (so routing can say why a pool
+    is empty)."""
+    named: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Every policy reference resolved, before the people who are not real were left out."""
 
     def resolve(self, ref: str) -> tuple[str, ...]:
         """User IDs behind a policy reference (a user ID stands for itself)."""
@@ -61,11 +74,47 @@ def resolve_refs(
     return tuple(found)
 
 
-def load_team(policy: Policy, directory: Directory) -> Team:
+def load_team(
+    policy: Policy, directory: Directory, fresh_for: timedelta | None = STANDING_FRESH
+) -> Team:
+    """Resolve every role and person the policy names, and keep the real people only
+    (Slack is asked about anyone not seen within `fresh_for`)."""
     unasked: list[str] = []
     roles = {role: resolve_refs(directory, policy.role(role), unasked) for role in ROLE_NAMES}
     people = {ref: resolve_refs(directory, (ref,), unasked) for ref in policy.people()}
-    return Team(roles, people, complete=not unasked)
+    everyone = [u for ids in (*roles.values(), *people.values()) for u in ids]
+    standing = directory.people(everyone, fresh_for=fresh_for)
+    dropped = {u: p for u, p in standing.items() if not p.real}
+    unasked += [u for u, p in standing.items() if p.standing is Standing.UNASKED]
+
+    def real(ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(u for u in ids if u not in dropped)
+
+    return Team(
+        {role: real(ids) for role, ids in roles.items()},
+        {ref: real(ids) for ref, ids in people.items()},
+        complete=not unasked,
+        dropped=dropped,
+        left_out={
+            role: tuple(dropped[u] for u in ids if u in dropped) for role, ids in roles.items()
+        },
+        named=people,
+    )
+
+
+def inactive_lines(policy: Policy, team: Team) -> list[str]:
+    """One line per role (then any other policy reference) held by someone who is not a
+    real person, e.g. "roles.managers: U0MGR is deactivated in Slack; …"."""
+    lines: list[str] = []
+    role_refs = [(f"roles.{role}", ref) for role in ROLE_NAMES for ref in policy.role(role)]
+    others = sorted(policy.people() - {ref for _, ref in role_refs})
+    for where, ref in [*role_refs, *(("the policy", ref) for ref in others)]:
+        behind = "" if is_user_id(ref) else f" (in {ref})"
+        for user in team.named.get(ref, ()):
+            if user in team.dropped:
+                why = team.dropped[user].why
+                lines.append(f"{where}: {user}{behind} {why}; nothing goes to them")
+    return lines
 
 
 TEAM_TTL_SECONDS = 60
@@ -124,3 +173,22 @@ class TeamService:
             team = cached[1]
         self._team = (now - TEAM_TTL_SECONDS + TEAM_RETRY_SECONDS, team)
         return team
+
+    def inactive_role_holders(self) -> list[str]:
+        """`python app.py check`: each policy role (or other reference) held by someone
+        Slack says is deactivated, a bot or of another organisation, asked afresh; people
+        Slack cannot answer for are not listed. Calls Slack: never inside a unit of work."""
+        return inactive_lines(self.policy, load_team(self.policy, self.directory, timedelta(0)))
+
+    def person_changed(self, facts: PersonFacts) -> None:
+        """Slack says a user changed or joined (`user_change`, `team_join` events): keep what
+        it says, and resolve the team again if the policy names them (a deactivated manager
+        stops approving at once, not in a minute)."""
+        self.directory.learn(facts)
+        cached = self._team
+        if cached is not None and any(facts.user_id in ids for ids in cached[1].named.values()):
+            self._team = None
+
+    def last(self) -> Team | None:
+        """The last team resolved, of any age, without resolving one (None: none yet)."""
+        return self._team[1] if self._team is not None else None

@@ -173,7 +173,8 @@ def event(act: Callable[[Acting, BoltContext], None]) -> Callable[..., None]:
     def listener(
         event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: Any
     ) -> None:
-        user = str(event.get("user") or "")
+        user = event.get("user") or ""
+        user = str(user.get("id") or "") if isinstance(user, dict) else str(user)  # user_change
         try:
             act(Acting(user, event, body, Surface(client)), context)
         except Refused as why:
@@ -182,10 +183,12 @@ def event(act: Callable[[Acting, BoltContext], None]) -> Callable[..., None]:
     return listener
 
 
-def options(act: Callable[[str], list[dict[str, Any]]]) -> Callable[..., None]:
-    """A Bolt options (type-ahead) listener: `act(typed)` returns the options to offer."""
+def options(act: Callable[[str, str], list[dict[str, Any]]]) -> Callable[..., None]:
+    """A Bolt options (type-ahead) listener: `act(typed, user)` returns the options to
+    offer to the person typing."""
 
-    def listener(ack: Ack, payload: dict[str, Any]) -> None:
-        ack(options=act(str(payload.get("value", ""))))
+    def listener(ack: Ack, payload: dict[str, Any], body: dict[str, Any]) -> None:
+        user = str((body.get("user") or {}).get("id") or "")
+        ack(options=act(str(payload.get("value", "")), user))
 
     return listener

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from slack_bolt import App, Respond
 
-from bot.finance.views import NotAllowed, listing_text
+from bot.cases.models import Refused
+from bot.finance.views import listing_text
 from bot.services import Services
 from handlers.acting import Acting, button, submission
 from slack_edge.case_modals import field_value
@@ -42,12 +43,10 @@ def register(app: App, services: Services) -> None:
 
 def answer_invoices(services: Services, user: str, overdue: bool, respond: Respond) -> None:
     """`/churn invoices [overdue]`, answered ephemerally after the ack."""
-    team = services.team.current()
     try:
-        lines = services.finance.views.invoices(
-            user, team, services.clock.now(), overdue_only=overdue
-        )
-    except NotAllowed as why:
+        acting = services.cases.access.actor(user)
+        lines = services.finance.views.invoices(acting, services.clock.now(), overdue_only=overdue)
+    except Refused as why:
         respond(text=f":no_entry: {why}", response_type="ephemeral")
         return
     respond(text=listing_text(lines, overdue), response_type="ephemeral")

@@ -44,3 +44,14 @@ class Surface:
         except (SlackApiError, OSError, KeyError) as err:
             log.warning("no permalink for %s/%s: %s", channel, ts, err)
             return None
+
+    def channel_shared(self, channel: str) -> bool | None:
+        """Whether the channel is shared with another organisation (Slack Connect:
+        `conversations.info` → `is_ext_shared`, or an invitation pending); None (logged)
+        when Slack will not say."""
+        try:
+            info = self.client.conversations_info(channel=channel)["channel"]
+        except (SlackApiError, OSError, KeyError) as err:
+            log.warning("cannot ask whether %s is shared: %s", channel, err)
+            return None
+        return bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))

@@ -16,6 +16,8 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 
 from bot.ports import SlackError
+from bot.standing import HomeTeam, PersonFacts
+from slack_edge.people import home_team, person_facts
 
 
 @contextmanager
@@ -82,3 +84,18 @@ class WebTransport:
                 return None
             users = self.client.usergroups_users_list(usergroup=match["id"])["users"]
         return [str(u) for u in users]
+
+    def user_info(self, user_id: str) -> PersonFacts:
+        try:
+            with _translated():
+                user = self.client.users_info(user=user_id)["user"]
+        except SlackError as err:
+            if err.error == "user_not_found":
+                return PersonFacts(user_id, found=False)
+            raise
+        facts = person_facts(user or {})
+        return facts if facts is not None else PersonFacts(user_id, found=False)
+
+    def home_team(self) -> HomeTeam:
+        with _translated():
+            return home_team(self.client.auth_test().data or {})

@@ -34,6 +34,7 @@ from storage.tables.finance import (
     StripeSubscription,
 )
 from storage.tables.jobs import Heartbeat, Job
+from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
@@ -61,6 +62,7 @@ __all__ = [
     "PlanStep",
     "RenewalCheck",
     "ScheduledStep",
+    "SlackUser",
     "StoredReport",
     "StripeSubscription",
     "SurveyAnswer",

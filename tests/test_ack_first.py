@@ -130,6 +130,7 @@ def test_a_new_case_is_one_unit_of_work(services: Services) -> None:
     for new accounts is the costliest moment of the signals webhook (bench/README.md)."""
     account = seed_account(services, "acme", "Acme Corp")
     services.cases.team()  # a fresh team, as after the first case of a burst
+    services.directory.people(["U0CSM", "U0AE"])  # the account's people are known to be real
     statements, stop = recording(services)
     try:
         signal = Signal(kind="cancellation", source="crm", summary="leaving", dedupe=("crm", "1"))

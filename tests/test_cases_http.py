@@ -253,11 +253,16 @@ def test_move_on_needs_reason_then_reopen(app: RunningApp) -> None:
 def test_churn_cases_lists_with_links(app: RunningApp) -> None:
     open_case(app)
     open_case(app, "globex price")
-    app.slack.slash_command("cases all", user_id="U0CSM")
+    app.slack.slash_command("cases all", user_id="U0MGR")
     listing = app.standin.wait_for_responses(3)[-1]
     assert "showing 2 of 2" in listing["text"]
     body = json.dumps(listing["blocks"])
     assert "Globex" in body and "Acme Corp" in body and "https://" in body
+    app.slack.slash_command("cases all", user_id="U0CSM")
+    refused = app.standin.wait_for_responses(4)[-1]
+    assert "Only a manager or an admin" in refused["text"] and "blocks" not in refused
+    app.slack.slash_command("cases mine", user_id="U0CSM")
+    assert "showing 2 of 2" in app.standin.wait_for_responses(5)[-1]["text"]
     with app.services.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Case)) == 2
 

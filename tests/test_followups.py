@@ -198,18 +198,45 @@ def test_closing_clears_the_snooze(running_app: RunningApp, clock: FakeClock) ->
     assert "what is the next step" in dms(app, "U0AE")[-1]
 
 
-def test_pressing_a_modal_button_counts_as_acting(
+def note(app: RunningApp, case_id: int, user: str) -> None:
+    """Press **Add note** (the modal opens) and submit it."""
+    opened = len(app.standin.calls("views.open"))
+    press = app.slack.block_action(
+        CaseAction.NOTE.value, str(case_id), user_id=user, channel_id="C0CASES", message_ts="1.0"
+    )
+    app.slack.interactive(press)
+    app.standin.wait_for_calls("views.open", opened + 1)
+    submitted = app.slack.view_submission(
+        "case_note_view",
+        {"note": {"note": f"a word from {user}"}},
+        user_id=user,
+        private_metadata=json.dumps({"case_id": case_id}),
+    )
+    assert app.slack.interactive(submitted).status == 200
+
+
+def test_opening_a_modal_is_not_acting_and_only_the_owner_or_a_manager_stops_the_ladder(
     running_app: RunningApp, clock: FakeClock
 ) -> None:
     app = running_app
     case_id = open_case(app)
-    payload = app.slack.block_action(
+    ladder = ["ack_nudge", "escalate"]
+    press = app.slack.block_action(
         CaseAction.NOTE.value, str(case_id), user_id="U0AE", channel_id="C0CASES", message_ts="1.0"
     )
-    app.slack.interactive(payload)
+    app.slack.interactive(press)  # the owner opens Add note and closes it again
     app.standin.wait_for_calls("views.open")
-    eventually(lambda: pending_kinds(app, case_id) == ["stale"])
+    assert pending_kinds(app, case_id) == ladder, "opening a modal changes nothing"
+    note(app, case_id, "U0CSM")  # the CSM's note is recorded; the escalation goes on
+    assert pending_kinds(app, case_id) == ladder
+    step(app, clock, 2)
+    assert "Nobody has acted on this case yet" in dms(app, "U0AE")[-1]
+    note(app, case_id, "U0MGR")  # a manager's act stops it
+    assert pending_kinds(app, case_id) == ["stale"]
     before = len(dms(app, "U0AE"))
     for _ in range(4):
         step(app, clock, 2)
-    assert len(dms(app, "U0AE")) == before, "no nudges once someone has acted"
+    assert len(dms(app, "U0AE")) == before, "no nudges once the owner or a manager has acted"
+    with app.services.db.read() as session:
+        case = store.get(session, case_id)
+        assert case is not None and case.last_action_at is not None

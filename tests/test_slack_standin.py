@@ -205,7 +205,21 @@ def test_lookup_by_email(standin: SlackStandin, client: WebClient) -> None:
     assert client.users_info(user="U0CSM")["user"]["profile"]["email"] == "csm@example.com"
     missing = api_error(client.users_lookupByEmail, email="nobody@example.com")
     assert missing.response["error"] == "users_not_found"
+    assert client.users_info(user="U0ANYONE")["user"]["deleted"] is False, "tests name people"
+    standin.strict_users = True
     assert api_error(client.users_info, user="U0NOPE").response["error"] == "user_not_found"
+
+
+def test_users_info_tells_deactivated_bots_and_strangers_apart(
+    standin: SlackStandin, client: WebClient
+) -> None:
+    standin.add_user("U0GONE", deleted=True)
+    standin.add_user("U0EXT", team_id="T0OTHER", is_stranger=True)
+    assert client.users_info(user="U0GONE")["user"]["deleted"] is True
+    external = client.users_info(user="U0EXT")["user"]
+    assert (external["team_id"], external["is_stranger"]) == ("T0OTHER", True)
+    changed = standin.change_user("U0CSM", deleted=True)
+    assert changed["deleted"] is True and client.users_info(user="U0CSM")["user"]["deleted"]
 
 
 def test_usergroups(standin: SlackStandin, client: WebClient) -> None:

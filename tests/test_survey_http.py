@@ -279,7 +279,7 @@ def test_edit_changes_what_is_counted_and_leaves_a_timeline_line(app: RunningApp
     submit(app, view, "U0AE", cause="price_value")
     app.tick()
     click(app, "survey_edit", answer.id, "U0CSM")  # neither owner nor manager
-    refusal = "Only the owner <@U0AE> or a manager can edit this survey"
+    refusal = "Only the case's owner, whoever was asked (or answered) or a manager can edit"
     eventually(lambda: any(refusal in r.get("text", "") for r in app.standin.responses()))
     edit_view = open_modal(app, "survey_edit", answer.id, "U0MGR")
     chosen = block(edit_view, "survey_root_cause")["element"]["initial_option"]["value"]

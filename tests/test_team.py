@@ -9,6 +9,7 @@ import pytest
 
 from bot import team as team_module
 from bot.policy import parse_policy
+from bot.standing import Person, Standing
 from bot.team import TEAM_RETRY_SECONDS, TEAM_TTL_SECONDS, TeamService
 from storage.db import Database
 
@@ -34,6 +35,10 @@ class FlakyDirectory:
         if self.down:
             raise OSError("connection refused")
         return ["U0ANA"]
+
+    def people(self, user_ids: list[str], fresh_for: object = None) -> dict[str, Person]:
+        """Everyone is an active member (their standing is tests/test_real_people.py's)."""
+        return {u: Person(u, Standing.ACTIVE) for u in user_ids}
 
 
 @pytest.fixture

@@ -131,12 +131,3 @@ def test_bad_answers_are_refused_before_anything_is_written(database: Database) 
         _record(database, case_id, account_id, replace(DANA, contact_name=" "))
     with database.read() as s:
         assert records.progress_of_case(s, case_id) == []
-
-
-def test_who_may_change_the_plan() -> None:
-    people = {"owner": "U0OWN", "csm": "U0CSM", "assignee": None}
-    assert records.may_change_plan("U0OWN", **people, is_lead=False)
-    assert records.may_change_plan("U0CSM", **people, is_lead=False)
-    assert records.may_change_plan("U0MGR", **people, is_lead=True)
-    assert not records.may_change_plan("U0RANDOM", **people, is_lead=False)
-    assert records.may_change_plan("U0ASS", owner=None, csm=None, assignee="U0ASS", is_lead=False)

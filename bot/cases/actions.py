@@ -9,9 +9,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Action, Actor
 from bot.cases.models import CLOSED_STATUSES, RISKS, CaseView, Refused
 from bot.followups import service as followups
-from bot.team import Team
 from slack_edge.messages import (
     esc,
     owner_dm,
@@ -24,32 +24,32 @@ from storage.models import Account, Case
 
 
 class CaseActions:
-    """The acting half of `CaseService`, which mixes it in and provides `team`, `_load`,
+    """The acting half of `CaseService`, which mixes it in and provides `access`, `_load`,
     `_require_*`, `lifecycle` and `timeline`; kept apart to keep files small. Each method is
-    one unit of work and returns the case as a frozen `CaseView`; raises Refused."""
+    one unit of work and returns the case as a frozen `CaseView`; raises Refused. Who may
+    do what is `bot.access.RULES`, checked before anything changes."""
 
     def acknowledge(self, case_id: int, actor: str) -> CaseView:
-        team = self.team()
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
+            self._require(acting, case, Action.ACKNOWLEDGE)
             if case.status != "new":
                 raise Refused(f"Case #{case.id} is already {case.status.replace('_', ' ')}.")
-            if case.owner and actor != case.owner and not team.is_lead(actor):
-                raise Refused(
-                    f"Only {who(case.owner)} or a manager can acknowledge case #{case.id}."
-                )
             if case.owner is None:
                 case.owner, case.assigned_at = actor, self.clock.now()
             self.lifecycle.transition(session, case, account, "acknowledged", actor)
             return CaseView.of(case)
 
     def reassign(self, case_id: int, actor: str, new_owner: str) -> CaseView:
-        team = self.team()
+        acting = self.access.actor(actor)
+        chosen = self.access.directory.person(new_owner)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_open(case)
-            if actor != case.owner and not team.is_lead(actor):
-                raise Refused("Only the case's owner, a manager or an admin can reassign it.")
+            self._require(acting, case, Action.REASSIGN)
+            if not chosen.real:
+                raise Refused(f"{who(new_owner)} {chosen.why}; pick someone else.")
             if new_owner == case.owner:
                 raise Refused(f"{who(new_owner)} already owns case #{case.id}.")
             previous, now = case.owner, self.clock.now()
@@ -70,11 +70,11 @@ class CaseActions:
     def set_risk(self, case_id: int, actor: str, risk: str) -> CaseView:
         if risk not in RISKS:
             raise Refused(f"Risk level must be one of {', '.join(RISKS)}.")
-        team = self.team()
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_open(case)
-            self._require_participant(case, actor, team)
+            self._require(acting, case, Action.RISK)
             if case.risk == risk:
                 raise Refused(f"Case #{case.id} is already {risk} risk.")
             self.change_risk(session, case, account, actor, risk)
@@ -113,8 +113,10 @@ class CaseActions:
         note = note.strip()
         if not note:
             raise Refused("A note cannot be empty.")
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
+            self._require(acting, case, Action.NOTE)
             line = f"{who(actor)} added a note: {quiet(note, 2900)}"
             self.timeline.acted(session, case, account, actor, "note", line)
             return CaseView.of(case)
@@ -126,12 +128,12 @@ class CaseActions:
             raise Refused(f"{status} is not a way to close a case.")
         if status == "moved_on" and not (reason or "").strip():
             raise Refused("Moving on needs a reason.")
-        team = self.team()
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            self._require_participant(case, actor, team)
-            if status == "moved_on" and self._needs_confirmation(case, actor, team):
-                managers = team.members("managers")
+            self._require(acting, case, Action.MOVE_ON if status == "moved_on" else Action.CLOSE)
+            if status == "moved_on" and self._needs_confirmation(case, acting):
+                managers = acting.team.members("managers")
                 self.lifecycle.request_move_on(
                     session, case, account, actor, reason or "", managers
                 )
@@ -139,18 +141,17 @@ class CaseActions:
                 self.lifecycle.transition(session, case, account, status, actor, reason)
             return CaseView.of(case)
 
-    def _needs_confirmation(self, case: Case, actor: str, team: Team) -> bool:
-        if team.is_manager(actor):
+    def _needs_confirmation(self, case: Case, acting: Actor) -> bool:
+        if acting.team.is_manager(acting.user):
             return False
         return self.policy.move_on_needs_confirmation(case.arr_at_risk)
 
     def confirm_move_on(self, case_id: int, actor: str, confirm: bool) -> CaseView:
         """A manager confirms (or declines) a pending move-on."""
-        team = self.team()
-        if not team.is_manager(actor):
-            raise Refused("Only a manager can confirm moving a case on.")
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
+            self._require(acting, case, Action.CONFIRM_MOVE_ON)
             self.lifecycle.settle_move_on(session, case, account, actor, confirm)
             return CaseView.of(case)
 
@@ -172,10 +173,10 @@ class CaseActions:
             return CaseView.of(case)
 
     def reopen(self, case_id: int, actor: str) -> CaseView:
-        team = self.team()
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            self._require_participant(case, actor, team)
+            self._require(acting, case, Action.REOPEN)
             other = store.open_case(session, case.account_id, case.track)
             if other is not None and other.id != case.id:
                 raise Refused(
@@ -189,11 +190,11 @@ class CaseActions:
         now = self.clock.now()
         if until <= now:
             raise Refused("Pick a time in the future.")
-        team = self.team()
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_open(case)
-            self._require_participant(case, actor, team)
+            self._require(acting, case, Action.SNOOZE)
             case.snoozed_until = until
             self.timeline.acted(
                 session,
@@ -211,9 +212,11 @@ class CaseActions:
         now = self.clock.now()
         if at <= now:
             raise Refused("Pick a time in the future.")
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require_open(case)
+            self._require(acting, case, Action.REMIND)
             self.timeline.acted(
                 session,
                 case,
@@ -227,12 +230,12 @@ class CaseActions:
 
     def remove_csm(self, case_id: int, actor: str, reason: str) -> CaseView:
         """Only a manager removes a CSM from an account (e.g. an abusive customer)."""
-        if not self.team().is_manager(actor):
-            raise Refused("Only a manager can remove the CSM from an account.")
-        if not reason.strip():
-            raise Refused("Removing a CSM needs a reason.")
+        acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
+            self._require(acting, case, Action.REMOVE_CSM)
+            if not reason.strip():
+                raise Refused("Removing a CSM needs a reason.")
             if account.csm is None and case.csm is None:
                 raise Refused(f"*{esc(account.name)}* has no CSM.")
             removed = account.csm or case.csm

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.access import Action
 from bot.cases.models import CaseItem, CaseListing
 from bot.cases.service import CaseService
 from bot.followups.service import REMINDER
@@ -43,18 +44,24 @@ class HomePage:
     mine: CaseListing
     followups: FollowUps
     everyone: CaseListing | None
-    """Every open case; only for managers and admins (CONTRACT §7), else None."""
+    """Every open case; only for those who see revenue figures (managers and admins,
+    bot.access), else None."""
 
 
 def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
-    """Everything the home tab needs, read after Slack has been acknowledged."""
-    is_lead = cases.team().is_lead(user)
+    """Everything the home tab needs, read after Slack has been acknowledged: nothing for
+    someone who is not a member (another organisation's people, deactivated accounts);
+    every open case only for those who see revenue figures (bot.access, REVENUE)."""
+    acting = cases.access.actor(user)
+    now = cases.clock.now()
+    if not acting.may(Action.MY_CASES):
+        return HomePage(user, now, CaseListing([], 0), FollowUps([], 0), None)
     return HomePage(
         user=user,
-        now=cases.clock.now(),
+        now=now,
         mine=cases.listing("mine", user, limit),
         followups=followups(cases, user, limit),
-        everyone=cases.listing("open", user, limit) if is_lead else None,
+        everyone=cases.listing("open", user, limit) if acting.may(Action.REVENUE) else None,
     )
 
 

@@ -21,9 +21,11 @@ class ExternalEvents:
 
     def open_in(self, session: Session, account_id: int, signal: Signal) -> Opened:
         """Open or attach like `open`, inside the caller's unit of work (routing reads the
-        same session, so an account created in it is seen)."""
+        same session, so an account created in it is seen). Slack cannot be asked here: an
+        account's people Slack was never asked about are taken as real (imports and
+        `user_change` events keep what Slack says known)."""
         team = self.team(stale_ok=True)  # type: ignore[attr-defined]
-        return self._open_in(session, account_id, signal, team)  # type: ignore[attr-defined]
+        return self._open_in(session, account_id, signal, team, None)  # type: ignore[attr-defined]
 
     def open_case_of(self, session: Session, account_id: int, track: str) -> Case | None:
         """The account's open case of a track (`churn` / `payment`), if any."""

@@ -1,7 +1,10 @@
 """Routing: who owns a new case, by the policy's first matching rule, with fallbacks.
 
 A role with nobody behind it falls back to the account's CSM, then to the managers, and
-the reason is kept so the thread can say why.
+the reason is kept so the thread can say why. Only real people are chosen (README:
+*Routing*): a deactivated member, a bot or someone of another organisation is passed over
+(the team's roles hold only real people already; the account's CSM and account owner are
+checked here), and the thread names who was passed over and why.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot.policy import OWNER_ROLE_PEOPLE, Policy
+from bot.standing import Person, Standing
 from bot.team import Team
 from storage import cases as store
 from storage.models import Account
@@ -31,9 +35,22 @@ class AccountFacts:
 
 @dataclass(frozen=True)
 class Routed:
+    """The owner (None: nobody could be found), the rule that matched, why it fell back,
+    the people passed over as (what they are to the case, who), and the case's CSM: the
+    account's, when that is a real person."""
+
     owner: str | None
     rule: str
     note: str | None = None
+    passed_over: tuple[tuple[str, Person], ...] = ()
+    csm: str | None = None
+
+
+PersonOf = Callable[[str], Person]
+
+
+def _everyone_real(user: str) -> Person:
+    return Person(user, Standing.ACTIVE)
 
 
 def pick_by_load(pool: tuple[str, ...], load: Load) -> str | None:
@@ -56,32 +73,59 @@ def route(
     arr: Decimal | None,
     load_of: Callable[[tuple[str, ...]], Load],
     resolve_people: Callable[[str], tuple[str, ...]],
+    person: PersonOf = _everyone_real,
 ) -> Routed:
-    """Choose the owner for a new case and explain any fallback."""
+    """Choose the owner for a new case and explain any fallback. `person` tells the
+    standing of the account's CSM and account owner (read before: no Slack call here)."""
     rule = policy.route(kind, arr, account.segment)
-    owner = _candidate(rule, team, account, load_of, resolve_people)
+    passed: list[tuple[str, Person]] = []
+    csm = _real(account.csm, "the account's CSM", person, passed)
+    holder = account.account_owner
+    if rule == "account_owner":
+        holder = _real(account.account_owner, "the account owner", person, passed)
+    owner = _candidate(rule, team, csm, holder, load_of, resolve_people)
+    if owner is None and rule in OWNER_ROLE_PEOPLE:
+        left_out = team.left_out.get(OWNER_ROLE_PEOPLE[rule], ())
+        passed += [(f"in `{OWNER_ROLE_PEOPLE[rule]}`", p) for p in left_out]
+    found = tuple(passed)
     if owner is not None:
-        return Routed(owner, rule)
+        return Routed(owner, rule, None, found, csm)
     why = f"nobody holds `{rule}`"
-    if rule != "csm" and account.csm:
-        return Routed(account.csm, rule, f"{why}, so the account's CSM owns it")
+    if rule != "csm" and csm:
+        return Routed(csm, rule, f"{why}, so the account's CSM owns it", found, csm)
     manager = pick_by_load(team.members("managers"), load_of(team.members("managers")))
     if manager is not None:
-        return Routed(manager, rule, f"{why} and the account has no CSM, so a manager owns it")
-    return Routed(None, rule, f"{why}, the account has no CSM and no managers are set")
+        note = f"{why} and the account has no CSM, so a manager owns it"
+        return Routed(manager, rule, note, found, csm)
+    note = f"{why}, the account has no CSM and no managers are set"
+    return Routed(None, rule, note, found, csm)
+
+
+def _real(
+    user: str | None, what: str, person: PersonOf, passed: list[tuple[str, Person]]
+) -> str | None:
+    """`user` if a real person, else None (and noted in `passed`)."""
+    if not user:
+        return None
+    standing = person(user)
+    if standing.real:
+        return user
+    passed.append((what, standing))
+    return None
 
 
 def _candidate(
     rule: str,
     team: Team,
-    account: AccountFacts,
+    csm: str | None,
+    account_owner: str | None,
     load_of: Callable[[tuple[str, ...]], Load],
     resolve_people: Callable[[str], tuple[str, ...]],
 ) -> str | None:
     if rule == "csm":
-        return account.csm
+        return csm
     if rule == "account_owner":
-        return account.account_owner
+        return account_owner
     if rule in OWNER_ROLE_PEOPLE:
         pool = team.members(OWNER_ROLE_PEOPLE[rule])
         return pick_by_load(pool, load_of(pool))
@@ -90,11 +134,17 @@ def _candidate(
 
 
 def route_account(
-    session: Session, policy: Policy, team: Team, account: Account, kind: str, arr: Decimal | None
+    session: Session,
+    policy: Policy,
+    team: Team,
+    account: Account,
+    kind: str,
+    arr: Decimal | None,
+    person: PersonOf = _everyone_real,
 ) -> Routed:
     """Route a new case for the account inside the caller's unit of work (it reads the
-    open-case counts of a pool; `team` is resolved beforehand, so nothing here calls
-    Slack). `arr` overrides the account's ARR."""
+    open-case counts of a pool; `team` and `person` are resolved beforehand, so nothing
+    here calls Slack). `arr` overrides the account's ARR."""
     facts = AccountFacts(account.csm, account.account_owner, account.segment)
     return route(
         policy,
@@ -104,4 +154,5 @@ def route_account(
         arr if arr is not None else account.arr,
         lambda pool: store.open_case_counts(session, pool),
         team.resolve,
+        person,
     )

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Access, Action, Actor, Involved
 from bot.cases.actions import CaseActions
 from bot.cases.external import ExternalEvents
 from bot.cases.lifecycle import Lifecycle
@@ -29,12 +30,13 @@ from bot.cases.models import (
     Refused,
     Signal,
 )
-from bot.cases.routing import Routed, route_account
+from bot.cases.routing import PersonOf, Routed, route_account
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
+from bot.standing import Person, Standing
 from bot.team import Team, TeamService
 from bot.vocab import track_of
 from slack_edge.messages import (
@@ -62,6 +64,15 @@ class _TeamNeeded(Exception):
     """A new case needs a fresh team, which must not be resolved inside a transaction."""
 
 
+class _PeopleNeeded(Exception):
+    """A new case needs to know whether the account's people are real, and Slack was never
+    asked: it must not be, inside a transaction."""
+
+    def __init__(self, users: list[str]) -> None:
+        super().__init__(users)
+        self.users = users
+
+
 class CaseService(CaseActions, ExternalEvents):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
@@ -70,8 +81,15 @@ class CaseService(CaseActions, ExternalEvents):
         self.policy = policy
         self.clock = clock
         self.team_service = team
-        self.timeline = Timeline(clock, policy)
+        self.access = Access(team, team.directory)
+        self.timeline = Timeline(clock, policy, self._stops_escalation)
         self.lifecycle = Lifecycle(clock, self.timeline)
+
+    def _stops_escalation(self, actor: str, case: Case) -> bool:
+        """Only the owner's or a manager's act stops a new case's escalation (with the last
+        known team: this runs inside the unit of work)."""
+        team = self.team_service.last()
+        return actor == case.owner or (team is not None and team.is_manager(actor))
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""
@@ -83,8 +101,11 @@ class CaseService(CaseActions, ExternalEvents):
         with self.db.read() as session:
             return find_account(session, typed)
 
-    def search_accounts(self, query: str, limit: int = 20) -> list[AccountView]:
-        """Type-ahead: an exact external id first, then names starting with the query."""
+    def search_accounts(self, query: str, user: str, limit: int = 20) -> list[AccountView]:
+        """Type-ahead: an exact external id first, then names starting with the query; none
+        for someone who may not open a case (another organisation's people)."""
+        if not self.access.actor(user, fresh=False).may(Action.OPEN_CASE):
+            return []
         with self.db.read() as session:
             match = find_account(session, query)
             found = [match.account] if match.account else []
@@ -92,7 +113,9 @@ class CaseService(CaseActions, ExternalEvents):
             return (found + [a for a in more if a not in found])[:limit]
 
     def listing(self, scope: str, user: str, limit: int = 20) -> CaseListing:
-        """Cases for `/churn cases` and App Home; managers' "mine" is still their own."""
+        """Cases for `/churn cases` and App Home; managers' "mine" is still their own. Every
+        case (open, all) only for those who see revenue figures; raises Refused."""
+        self.access.require(user, Action.MY_CASES if scope == "mine" else Action.REVENUE)
         with self.db.read() as session:
             rows, total = store.listing(session, scope=scope, user=user, limit=limit)
             links = store.permalinks(session, [case for case, _ in rows])
@@ -104,37 +127,19 @@ class CaseService(CaseActions, ExternalEvents):
             _, account = self._load(session, case_id)
             return account.currency
 
-    def may(self, case_id: int, actor: str, action: str) -> CaseView:
+    def may(self, case_id: int, actor: str, action: Action) -> CaseView:
         """Whether the person may do `action` on the case before a modal opens: raises
-        Refused, otherwise returns the case as it is. Decides only; `record_press` writes.
-        Uses the last known team however old (this runs before `views.open`, and resolving
-        people may wait out a 429 past the trigger's 3 s); submissions check a fresh team."""
-        team = self.team(stale_ok=True)
+        Refused, otherwise returns the case as it is. Decides only: opening a modal changes
+        nothing (the submission is the act). Uses the last known team and standing however
+        old (this runs before `views.open`, and resolving people may wait out a 429 past
+        the trigger's 3 s); submissions check afresh."""
+        acting = self.access.actor(actor, fresh=False)
         with self.db.read() as session:
             case, _ = self._load(session, case_id)
-            if action == "reassign":
+            if action not in (Action.REMOVE_CSM, Action.NOTE):
                 self._require_open(case)
-                if actor != case.owner and not team.is_lead(actor):
-                    raise Refused("Only the case's owner, a manager or an admin can reassign it.")
-            elif action == "remove_csm":
-                if not team.is_manager(actor):
-                    raise Refused("Only a manager can remove the CSM from an account.")
-            elif action in ("risk", "move_on", "snooze", "offer"):
-                self._require_open(case)
-                self._require_participant(case, actor, team)
-            elif action == "remind":
-                self._require_open(case)
+            self._require(acting, case, action)
             return CaseView.of(case)
-
-    def record_press(self, case_id: int, actor: str) -> None:
-        """An allowed press counts as acting on the case (the contract's definition), so the
-        escalation ladder stops even if the modal is then closed without submitting."""
-        with self.db.session() as session:
-            case = session.get(Case, case_id)
-            if case is not None and case.status in OPEN_STATUSES:
-                now = self.clock.now()
-                case.last_action_at = now
-                followups.case_acted(session, self.policy, case, now)
 
     # -- opening -------------------------------------------------------------------------
 
@@ -150,20 +155,28 @@ class CaseService(CaseActions, ExternalEvents):
         unique key for all but one: the others roll back and run again, and find the
         account, the open case or the duplicate."""
         team = self.team_service.if_fresh()
+        asked: dict[str, Person] = {}
         lost = 0
         while True:
             try:
                 with self.db.session() as session:
-                    return self._open_in(session, account, signal, team)
+                    return self._open_in(session, account, signal, team, asked)
             except _TeamNeeded:
                 team = self.team()  # at most once: never None again
+            except _PeopleNeeded as needed:  # at most once: asked answers every user
+                asked.update(self.team_service.directory.people(needed.users))
             except IntegrityError:
                 lost += 1
                 if lost > RACES_TO_LOSE:
                     raise
 
     def _open_in(
-        self, session: Session, account: int | ExternalAccount, signal: Signal, team: Team | None
+        self,
+        session: Session,
+        account: int | ExternalAccount,
+        signal: Signal,
+        team: Team | None,
+        asked: dict[str, Person] | None,
     ) -> Opened:
         row: Account | None = None
         if isinstance(account, ExternalAccount):
@@ -177,9 +190,23 @@ class CaseService(CaseActions, ExternalEvents):
                 raise _TeamNeeded  # nothing of this unit of work is kept
             row = row or session.get(Account, account_id)
             assert row is not None
-            routed = route_account(session, self.policy, team, row, signal.kind, signal.arr)
+            person = self._account_people(session, row, asked)
+            routed = route_account(session, self.policy, team, row, signal.kind, signal.arr, person)
             opened = Opened(self._create(session, row, signal, routed).id, created=True)
         return replace(opened, account_id=account_id)
+
+    def _account_people(
+        self, session: Session, account: Account, asked: dict[str, Person] | None
+    ) -> PersonOf:
+        """The standing of the account's CSM and account owner, as stored (or just asked);
+        raises _PeopleNeeded for those Slack was never asked about (`asked` None: they are
+        taken as real, the caller's unit of work cannot wait for Slack)."""
+        wanted = [u for u in (account.csm, account.account_owner) if u]
+        known = {**self.team_service.directory.known(session, wanted), **(asked or {})}
+        missing = [u for u in wanted if u not in known]
+        if missing and asked is not None:
+            raise _PeopleNeeded(missing)
+        return lambda user: known.get(user) or Person(user, Standing.UNASKED)
 
     def _attach_to_open(self, session: Session, account_id: int, signal: Signal) -> Opened | None:
         """A duplicate, or the signal attached to the open case; None: no open case yet."""
@@ -206,7 +233,7 @@ class CaseService(CaseActions, ExternalEvents):
             status="new",
             risk="medium",
             owner=routed.owner,
-            csm=account.csm,
+            csm=routed.csm,
             stated_reason=signal.summary or None,
             arr_at_risk=signal.arr if signal.arr is not None else account.arr,
             renewal_date=signal.renewal_date or account.renewal_date,
@@ -224,8 +251,8 @@ class CaseService(CaseActions, ExternalEvents):
         self._post_root(session, case, account)
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
         self.timeline.line(session, case, signal.actor, "opened", line)
-        if routed.note:
-            self.timeline.line(session, case, None, "routing", f"Routing: {routed.note}.")
+        if routed.note or routed.passed_over:
+            self.timeline.line(session, case, None, "routing", routing_line(routed))
         if account.is_stub:
             self.timeline.line(
                 session,
@@ -287,12 +314,12 @@ class CaseService(CaseActions, ExternalEvents):
     # -- for other services (offers) ----------------------------------------------------------
 
     def load_for_action(
-        self, session: Session, case_id: int, actor: str, team: Team
+        self, session: Session, case_id: int, acting: Actor, action: Action
     ) -> tuple[Case, Account]:
-        """Load an open case someone may act on (owner, CSM, manager or admin)."""
+        """Load an open case `acting` may take `action` on (bot.access); raises Refused."""
         case, account = self._load(session, case_id)
         self._require_open(case)
-        self._require_participant(case, actor, team)
+        self._require(acting, case, action)
         return case, account
 
     # -- shared steps ----------------------------------------------------------------------
@@ -314,9 +341,18 @@ class CaseService(CaseActions, ExternalEvents):
             raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}; reopen it first.")
 
     @staticmethod
-    def _require_participant(case: Case, actor: str, team: Team) -> None:
-        if actor not in (case.owner, case.csm) and not team.is_lead(actor):
-            raise Refused(
-                f"Only the owner {who(case.owner)}, the CSM or a manager can do that on case "
-                f"#{case.id}."
-            )
+    def _require(acting: Actor, case: Case, action: Action) -> None:
+        involved = Involved(owner=case.owner, csm=case.csm)
+        acting.require(action, involved, f" on case #{case.id}")
+
+
+def routing_line(routed: Routed) -> str:
+    """The thread's routing line: who was passed over and why, and the fallback, e.g.
+    "Routing: <@U1> (the account owner) is deactivated in Slack; routed to <@U2>: …"."""
+    passed = [f"{who(p.user_id)} ({what}) {p.why}" for what, p in routed.passed_over]
+    if not passed:
+        return f"Routing: {routed.note}."
+    routed_to = f"routed to {who(routed.owner)}" if routed.owner else "nobody owns it"
+    return f"Routing: {'; '.join(passed)}; {routed_to}" + (
+        f" ({routed.note})." if routed.note else "."
+    )

@@ -23,14 +23,23 @@ from storage.models import OPEN_STATUSES, Account, Case
 
 RootLines = Callable[[Session, Case], list[str]]
 """Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
+StopsEscalation = Callable[[str, Case], bool]
+"""Whether this person's act stops the case's escalation (the owner's or a manager's)."""
+
+
+def _anyone(_actor: str, _case: Case) -> bool:
+    return True
 
 
 class Timeline:
     """Events, thread lines and the root of every case, for every domain."""
 
-    def __init__(self, clock: Clock, policy: Policy) -> None:
+    def __init__(
+        self, clock: Clock, policy: Policy, stops_escalation: StopsEscalation = _anyone
+    ) -> None:
         self.clock = clock
         self.policy = policy
+        self.stops_escalation = stops_escalation
         self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
 
     def line(
@@ -65,15 +74,19 @@ class Timeline:
         details: dict[str, Any] | None = None,
     ) -> None:
         """Someone (or, with `actor` None, a system) changed the case: the line, the root
-        refreshed, and the follow-up ladder rescheduled from now (CONTRACT: acting on a
-        case stops its escalation)."""
+        refreshed, and the follow-up ladder rescheduled from now. While a new case is
+        escalating, only the owner's or a manager's act (or a system's change) stops it:
+        anyone else's act is recorded and the ladder goes on (README: *Follow-ups*)."""
         now = self.clock.now()
         case.updated_at = now
-        if actor:
+        escalating = case.status == "new" and case.last_action_at is None
+        counts = actor is None or not escalating or self.stops_escalation(actor, case)
+        if actor and counts:
             case.last_action_at = now
         self.line(session, case, actor, type, text, details)
         self.refresh_root(session, case, account)
-        followups.case_acted(session, self.policy, case, now)
+        if counts:
+            followups.case_acted(session, self.policy, case, now)
 
     def by_system(
         self,

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Access, Action, Actor, Involved
 from bot.calendar import add_business_delay
 from bot.cases.models import Refused
 from bot.finance import messages as words
@@ -37,7 +38,6 @@ NUDGE = StepKind.RENEWAL_NUDGE
 MAX_NUDGES = 3
 ANSWERS = tuple(RenewalAnswer)
 MAX_REASON = 2000
-NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
 
 
 class AnswerRefused(Refused):
@@ -47,10 +47,13 @@ class AnswerRefused(Refused):
 class RenewalChecks:
     """Asks, nudges and records answers."""
 
-    def __init__(self, db: Database, policy: Policy, team: Callable[[], Team]) -> None:
+    def __init__(
+        self, db: Database, policy: Policy, team: Callable[[], Team], access: Access
+    ) -> None:
         self.db = db
         self.policy = policy
         self.team = team
+        self.access = access
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {NUDGE: self.nudge}
@@ -136,14 +139,13 @@ class RenewalChecks:
     def may_answer(self, check_id: int, user: str) -> str:
         """The account's name if `user` may still answer this check; raises AnswerRefused
         (for the Hold button, before its modal opens)."""
-        team = self.team()
+        acting = self.access.actor(user, fresh=False)
         with self.db.read() as session:
             check = store.renewal_check(session, check_id)
             account = session.get(Account, check.account_id) if check else None
             if check is None or account is None:
                 raise AnswerRefused("This renewal check no longer exists.")
-            if not self._may_answer(user, check, account, team):
-                raise AnswerRefused(NOT_ALLOWED)
+            self._require(acting, account)
             if check.answer is not None:
                 raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
             return account.name
@@ -161,15 +163,14 @@ class RenewalChecks:
             raise AnswerRefused("Say why the invoice should be held.")
         if reason is not None and len(reason) > MAX_REASON:
             raise AnswerRefused(f"The reason is too long ({MAX_REASON} characters at most).")
-        team = self.team()
+        acting = self.access.actor(user)
         with self.db.session() as session:
             check = store.renewal_check(session, check_id, lock=True)
             if check is None:
                 raise AnswerRefused("This renewal check no longer exists.")
             account = session.get(Account, check.account_id)
             assert account is not None
-            if not self._may_answer(user, check, account, team):
-                raise AnswerRefused(NOT_ALLOWED)
+            self._require(acting, account)
             if check.answer is not None:
                 raise AnswerRefused(f"Already answered by <@{check.answered_by}>.")
             check.answer, check.reason = answer, reason
@@ -177,10 +178,11 @@ class RenewalChecks:
             self._announce(session, check, account, now)
 
     @staticmethod
-    def _may_answer(user: str, check: RenewalCheck, account: Account, team: Team) -> bool:
-        people = {check.asked_to, account.csm, account.account_owner}
-        roles = ("finance", "controller", "cfo", "managers", "admins")
-        return user in people or any(user in team.members(r) for r in roles)
+    def _require(acting: Actor, account: Account) -> None:
+        """The account's CSM or account owner, finance roles, managers and admins
+        (bot.access); raises Refused."""
+        involved = Involved(csm=account.csm, account_owner=account.account_owner)
+        acting.require(Action.RENEWAL, involved)
 
     def _announce(
         self, session: Session, check: RenewalCheck, account: Account, now: datetime

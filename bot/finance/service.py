@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.access import Access
 from bot.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
 from bot.finance.renewals import RenewalChecks
@@ -44,6 +45,7 @@ class Finance:
         clock: Clock,
         team: Callable[[], Team],
         signals: SignalService,
+        access: Access,
     ) -> None:
         self.db = db
         self.policy = policy
@@ -54,7 +56,7 @@ class Finance:
         self.stripe.on_payment_failed = bridge.payment_failed
         self.stripe.prepare = team  # people resolved before a unit of work starts
         self.ladder = DunningLadder(db, policy, team, signals.cases)
-        self.renewals = RenewalChecks(db, policy, team)
+        self.renewals = RenewalChecks(db, policy, team, access)
         self.views = FinanceViews(db, policy)
 
     def handlers(self) -> Mapping[str, StepHandler]:

@@ -1,8 +1,8 @@
 """What finance people read: `/churn invoices [overdue]` and the App Home's overdue list.
 
 Invoice amounts are finance's (the seeds: billing handed to CS creates friction), so only
-the finance roles (`finance`, `controller`, `cfo`), managers and admins may list them;
-anyone else is refused with a plain answer and sees nothing.
+the finance roles (`finance`, `controller`, `cfo`), managers and admins may list them
+(bot.access); anyone else is refused with a plain answer and sees nothing.
 """
 
 from __future__ import annotations
@@ -10,21 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.access import Action, Actor
 from bot.finance import messages
 from bot.finance.dunning import days_past_due, today_in
 from bot.policy import Policy
-from bot.team import Team
 from slack_edge.messages import calendar_day, esc
 from storage import finance as store
 from storage.db import Database
 from storage.models import Account, Invoice
 
-FINANCE_VIEWERS = ("finance", "controller", "cfo", "managers", "admins")
 LIST_LIMIT = 30
-
-
-class NotAllowed(Exception):
-    """The person may not see invoice amounts; the message says who may."""
 
 
 @dataclass(frozen=True)
@@ -50,10 +45,6 @@ class InvoiceLine:
         return f"{line} · <{self.link}|invoice>" if self.link else line
 
 
-def may_see_invoices(user: str, team: Team) -> bool:
-    return any(user in team.members(role) for role in FINANCE_VIEWERS)
-
-
 def step_label(invoice: Invoice, policy: Policy) -> str | None:
     """The highest ladder step the invoice reached, as "60-day (controller)"."""
     reached = [s for s in policy.dunning.steps if s.days_past_due <= invoice.dunning_days]
@@ -70,14 +61,9 @@ class FinanceViews:
         self.db = db
         self.policy = policy
 
-    def invoices(
-        self, user: str, team: Team, now: datetime, *, overdue_only: bool
-    ) -> list[InvoiceLine]:
-        """Open invoices (or only those past due), most overdue first. Raises NotAllowed."""
-        if not may_see_invoices(user, team):
-            raise NotAllowed(
-                "Invoice amounts are for finance, the controller, the CFO, managers and admins."
-            )
+    def invoices(self, acting: Actor, now: datetime, *, overdue_only: bool) -> list[InvoiceLine]:
+        """Open invoices (or only those past due), most overdue first. Raises Refused."""
+        acting.require(Action.INVOICES)
         today = today_in(self.policy, now)
         with self.db.read() as session:
             if overdue_only:
@@ -86,11 +72,9 @@ class FinanceViews:
                 rows = store.open_invoices(session, limit=LIST_LIMIT)
             return [self._line(inv, acc, today) for inv, acc in rows]
 
-    def home_overdue(
-        self, user: str, team: Team, now: datetime, limit: int = 10
-    ) -> list[str] | None:
+    def home_overdue(self, acting: Actor, now: datetime, limit: int = 10) -> list[str] | None:
         """The App Home's overdue invoices for finance people; None for anyone else."""
-        if not may_see_invoices(user, team):
+        if not acting.may(Action.INVOICES):
             return None
         today = today_in(self.policy, now)
         with self.db.read() as session:

@@ -97,7 +97,11 @@ class AccountImporter:
             raise RowError(f"{column}: could not look up {ref!r} in Slack ({err})") from None
 
     def _save(self, batch: list[tuple[int, str, dict[str, Any]]], report: ImportReport) -> None:
-        """Upsert a batch in one transaction; a row that conflicts is reported alone."""
+        """Upsert a batch in one transaction; a row that conflicts is reported alone. What
+        Slack says of the batch's people (deactivated, another organisation…) is learned
+        first, outside it, so routing a case for these accounts never waits on Slack."""
+        people = {v[c] for _, _, v in batch for c in ("csm", "account_owner") if v.get(c)}
+        self.directory.people(sorted(people), fresh_for=None)
         with self.db.session() as session:
             for line, external_id, values in batch:
                 try:

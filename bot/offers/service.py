@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Action, Actor, Involved
 from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
 from bot.cases.models import Refused
@@ -113,9 +114,10 @@ class OfferService:
             return [OfferView.of(offer) for offer in store.for_case(session, case_id)]
 
     def propose(self, case_id: int, actor: str, data: OfferInput) -> OfferView:
-        team = self.cases.team()
+        acting = self.cases.access.actor(actor)
+        team = acting.team
         with self.db.session() as session:
-            case, account = self.cases.load_for_action(session, case_id, actor, team)
+            case, account = self.cases.load_for_action(session, case_id, acting, Action.OFFER)
             approver = self.policy.approver_for(data.discount_pct, data.value, case.arr_at_risk)
             offer = Offer(
                 case_id=case.id,
@@ -190,10 +192,11 @@ class OfferService:
             raise Refused(f"{decision} is not a decision.")
         if decision == "counter" and counter_value is None:
             raise Refused("A counter needs a value.")
-        team = self.cases.team()
+        acting = self.cases.access.actor(actor)
+        team = acting.team
         with self.db.session() as session:
             offer = self._offer(session, offer_id)
-            self._check_decider(session, offer, actor, team)
+            self._check_decider(session, offer, acting)
             now, status = self.clock.now(), DECISIONS[decision]
             won = store.decide(
                 session,
@@ -214,20 +217,20 @@ class OfferService:
     def may_decide(self, offer_id: int, actor: str) -> None:
         """Check before opening the counter modal (last known team, as `CaseService.may`);
         raises Refused. The counter's submission checks again with a fresh team."""
-        team = self.cases.team(stale_ok=True)
+        acting = self.cases.access.actor(actor, fresh=False)
         with self.db.read() as session:
-            self._check_decider(session, self._offer(session, offer_id), actor, team)
+            self._check_decider(session, self._offer(session, offer_id), acting)
 
-    def _check_decider(self, session: Session, offer: Offer, actor: str, team: Team) -> None:
+    def _check_decider(self, session: Session, offer: Offer, acting: Actor) -> None:
         case = case_store.get(session, offer.case_id)
         if offer.status == OfferStatus.PENDING and (
             case is None or case.status not in OPEN_STATUSES
         ):
             raise Refused("This case is closed; reopen it before deciding its offers.")
-        if actor == offer.proposer:
+        if acting.person.real and acting.user == offer.proposer:
             raise Refused("You proposed this offer; someone else must decide it.")
-        if actor not in self.approvers(offer.approver, team, offer.proposer):
-            raise Refused(f"Only the approvers ({offer.approver}) can decide this offer.")
+        approvers = self.approvers(offer.approver, acting.team, offer.proposer)
+        acting.require(Action.DECIDE_OFFER, Involved(approvers=frozenset(approvers)))
         if offer.status != OfferStatus.PENDING:
             raise Refused(self._already(offer))
 
@@ -269,10 +272,10 @@ class OfferService:
 
     def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> OfferView:
         """The customer's answer to an approved offer."""
-        team = self.cases.team()
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
             offer = self._offer(session, offer_id)
-            self.cases.load_for_action(session, offer.case_id, actor, team)
+            self.cases.load_for_action(session, offer.case_id, acting, Action.OFFER_OUTCOME)
             if offer.status not in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
                 raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
             outcome = "accepted" if accepted else "declined"

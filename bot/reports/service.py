@@ -7,13 +7,16 @@ figures, so a retried upload sends the same picture and nothing is computed twic
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Access, Action
 from bot.calendar import next_open
+from bot.cases.models import Refused
 from bot.clock import Clock
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD
 from bot.policy import Policy, WeeklySchedule
@@ -34,6 +37,12 @@ FILE_METHOD = FILE_UPLOAD
 WEEKLY_STEP = StepKind.REPORT_WEEKLY
 
 
+SHARED_CHANNEL = (
+    "This channel is shared with another organisation, so the report is not posted here: "
+    "ask for it in one of your own channels."
+)
+
+
 class UnknownReport(LookupError):
     """An upload names a report that is not stored (deleted): the row fails for good."""
 
@@ -49,11 +58,24 @@ class Posted:
 class ReportService:
     """The report's use cases for the edges (command, CLI, scheduler, App Home)."""
 
-    def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, policy: Policy, clock: Clock, access: Access | None = None
+    ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
+        self.access = access
         self._weekly_known_until: datetime | None = None
+
+    def may_request(self, user: str, shared: Callable[[], bool | None] | None = None) -> None:
+        """Whether `user` may have the report posted (`/churn report`): only those who see
+        revenue figures (bot.access, REVENUE), and never in a channel `shared` says is shared
+        with another organisation (Slack Connect): the figures would reach people who may not
+        see them. Raises Refused."""
+        if self.access is not None:
+            self.access.require(user, Action.REVENUE)
+        if shared is not None and shared():
+            raise Refused(SHARED_CHANNEL)
 
     def generate(self, period: str) -> Report:
         """Every figure for the trailing period ending now; reads only (no write lock).
@@ -70,8 +92,12 @@ class ReportService:
         *,
         thread_ts: str | None = None,
         requested_by: str | None = None,
+        shared: Callable[[], bool | None] | None = None,
     ) -> Posted:
-        """Compute (outside any write transaction), then store and queue post and chart."""
+        """Compute (outside any write transaction), then store and queue post and chart.
+        A person's request is checked first (`may_request`). Raises Refused."""
+        if requested_by is not None:
+            self.may_request(requested_by, shared)
         report = self.generate(period)
         with self.db.session() as session:
             return self.queue(session, report, channel, thread_ts, requested_by)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Access, Action, Actor, Involved
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
@@ -49,12 +50,14 @@ class SurveyService:
         clock: Clock,
         team: Callable[..., Team],
         timeline: Timeline,
+        access: Access,
     ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.team = team
         self.timeline = timeline
+        self.access = access
 
     # -- the case lifecycle --------------------------------------------------------------------
 
@@ -108,11 +111,11 @@ class SurveyService:
     def prompt(self, answer_id: int, actor: str) -> SurveyPrompt:
         """The modal for this survey: pre-filled when asked, the saved answers when answered.
         Raises the domain's refusal when `actor` may not fill or edit it."""
-        team = self.team()
+        acting = self.access.actor(actor, fresh=False)
         with self.db.read() as session:
             answer, case, account = self._load(session, answer_id)
             editing = answer.status == store.ANSWERED
-            self._authorize(answer, case, actor, team, editing)
+            self._authorize(answer, case, acting, editing)
             values = {name: getattr(answer, name) for name in store.ANSWER_FIELDS}
             return SurveyPrompt(
                 answer_id=answer.id,
@@ -130,12 +133,13 @@ class SurveyService:
 
         Raises InvalidSurvey (field errors by block id; nothing saved) or the refusal.
         """
-        team = self.team()
+        acting = self.access.actor(actor)
+        team = acting.team
         keys = [r.key for r in self.policy.survey_reasons]
         with self.db.session() as session:
             answer, case, account = self._load(session, answer_id, lock=True)
             editing = answer.status == store.ANSWERED
-            self._authorize(answer, case, actor, team, editing)
+            self._authorize(answer, case, acting, editing)
             answers = validate(form, keys, involuntary=answer.involuntary)
             if editing:
                 self._amend(session, answer, case, account, actor, answers.values())
@@ -236,16 +240,15 @@ class SurveyService:
         assert account is not None
         return answer, case, account
 
-    def _authorize(
-        self, answer: SurveyAnswer, case: Case, actor: str, team: Team, editing: bool
-    ) -> None:
+    @staticmethod
+    def _authorize(answer: SurveyAnswer, case: Case, acting: Actor, editing: bool) -> None:
+        """Fill in: the owner, whoever was asked, the CSM or a manager; edit: the owner,
+        whoever answered or a manager (bot.access, README *Who may do what*)."""
         if answer.status == store.WITHDRAWN:
             raise Refused("This survey was withdrawn: the case was reopened.")
-        people = {case.owner, answer.asked_to} | ({answer.answered_by} if editing else {case.csm})
-        if actor in people or team.is_lead(actor):
-            return
-        verb = "edit" if editing else "fill in"
-        raise Refused(f"Only the owner {who(case.owner)} or a manager can {verb} this survey.")
+        answerers = {answer.asked_to} | ({answer.answered_by} if editing else set())
+        involved = Involved(owner=case.owner, csm=case.csm, answerers=frozenset(answerers - {None}))
+        acting.require(Action.EDIT_SURVEY if editing else Action.FILL_SURVEY, involved)
 
     def _choices(self) -> tuple[ReasonChoice, ...]:
         return tuple(

@@ -59,14 +59,6 @@ class Tick:
     risk_ended: bool
 
 
-def may_change_plan(
-    actor: str, *, owner: str | None, csm: str | None, assignee: str | None, is_lead: bool
-) -> bool:
-    """Who may tick or assign a step: the case owner, the CSM, the step's assignee, or a
-    manager / admin (issue 12: "ticked by the owner, the CSM or a manager")."""
-    return is_lead or actor in {p for p in (owner, csm, assignee) if p}
-
-
 def _states(rows: Sequence[PlanStep]) -> list[StepState]:
     return [
         StepState(r.key, r.text, r.assignee, r.done, r.done_by, r.done_at, r.position) for r in rows

@@ -17,12 +17,13 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.access import Action, Actor, Involved
 from bot.cases.models import Opened, Refused, Signal
 from bot.cases.service import CaseService
 from bot.clock import Clock
 from bot.policy import Policy
 from bot.signals.service import SignalService
-from bot.team import Team, TeamService
+from bot.team import TeamService
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
@@ -83,31 +84,32 @@ class TurnoverService:
                 raise Refused("That account no longer exists.")
             return ModalTarget(account.id, _label(account))
 
-    def for_case(self, case_id: int, actor: str, team: Team | None = None) -> ModalTarget:
-        """A new turnover on an open case (Fill in turnover details): participants only.
-        Decided with `team`, else the last known one (a modal opens within 3 s)."""
-        team = team or self.team.current(stale_ok=True)
+    def for_case(self, case_id: int, actor: str, *, fresh: bool = False) -> ModalTarget:
+        """A new turnover on an open case (Fill in turnover details): participants only
+        (`fresh` False: decided before the modal opens, see `Access.actor`)."""
+        acting = self.cases.access.actor(actor, fresh=fresh)
         with self.db.read() as session:
-            case, account = self._participant(session, case_id, actor, None, team)
+            case, account = self._participant(session, case_id, acting, None)
             return ModalTarget(account.id, _label(account), case_id=case.id)
 
-    def for_turnover(self, turnover_id: int, actor: str, team: Team | None = None) -> ModalTarget:
-        """An existing turnover's answers to update: participants only (team as `for_case`)."""
-        team = team or self.team.current(stale_ok=True)
+    def for_turnover(self, turnover_id: int, actor: str, *, fresh: bool = False) -> ModalTarget:
+        """An existing turnover's answers to update: participants only."""
+        acting = self.cases.access.actor(actor, fresh=fresh)
         with self.db.read() as session:
             turnover = self._turnover(session, turnover_id)
-            case, account = self._participant(session, turnover.case_id, actor, None, team)
+            case, account = self._participant(session, turnover.case_id, acting, None)
             plan = records.plan_view(session, turnover)
             return ModalTarget(account.id, _label(account), case_id=case.id, plan=plan)
 
     def check_submit(self, actor: str, case_id: int | None, turnover_id: int | None) -> None:
         """Raise Refused before the modal is acknowledged if the person may not save it
-        (checked with a fresh team, resolved before the read)."""
-        team = self.team.current()
+        (a turnover with no case yet opens one: anyone who may open a case)."""
         if turnover_id is not None:
-            self.for_turnover(turnover_id, actor, team)
+            self.for_turnover(turnover_id, actor, fresh=True)
         elif case_id is not None:
-            self.for_case(case_id, actor, team)
+            self.for_case(case_id, actor, fresh=True)
+        else:
+            self.cases.access.require(actor, Action.OPEN_CASE)
 
     # -- saving the answers ---------------------------------------------------------------
 
@@ -157,10 +159,10 @@ class TurnoverService:
             return turnover.id
 
     def _update(self, turnover_id: int, answers: Answers, actor: str) -> None:
-        team = self.team.current()
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
             turnover = self._turnover(session, turnover_id)
-            case, account = self.cases.load_for_action(session, turnover.case_id, actor, team)
+            case, account = self._participant(session, turnover.case_id, acting, None)
             before_risk = self._case_risk(session, case)
             changes = changed_answers(Answers.from_columns(turnover), answers)
             records.update(
@@ -188,9 +190,9 @@ class TurnoverService:
     def tick(self, step_id: int, actor: str, done: bool) -> None:
         """Tick or untick a step: a timeline line, the checklist and the root's percentage
         edited in place; the last step done stops the time at risk."""
-        team = self.team.current()  # before the unit of work: it may ask Slack and write
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor, team)
+            step, turnover, case, account = self._step(session, step_id, acting)
             result = records.tick(session, step_id, done=done, by=actor, now=self.clock.now())
             assert result is not None
             if result.changed:
@@ -204,9 +206,9 @@ class TurnoverService:
 
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
-        team = self.team.current()
+        acting = self.cases.access.actor(actor)
         with self.db.session() as session:
-            step, turnover, case, account = self._step(session, step_id, actor, team)
+            step, turnover, case, account = self._step(session, step_id, acting)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
             self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
@@ -240,19 +242,17 @@ class TurnoverService:
     # -- shared steps ---------------------------------------------------------------------
 
     def _participant(
-        self, session: Session, case_id: int, actor: str, assignee: str | None, team: Team
+        self, session: Session, case_id: int, acting: Actor, assignee: str | None
     ) -> tuple[Case, Account]:
+        """The open case, if `acting` may change its turnover plans: the owner, the CSM,
+        the step's assignee, a manager or an admin (bot.access)."""
         case, account = self.cases.load_open(session, case_id)
-        lead = team.is_lead(actor)
-        allowed = records.may_change_plan(
-            actor, owner=case.owner, csm=case.csm, assignee=assignee, is_lead=lead
-        )
-        if not allowed:
-            raise Refused(_WHO_MAY)
+        involved = Involved(owner=case.owner, csm=case.csm, assignee=assignee)
+        acting.require(Action.TURNOVER, involved)
         return case, account
 
     def _step(
-        self, session: Session, step_id: int, actor: str, team: Team
+        self, session: Session, step_id: int, acting: Actor
     ) -> tuple[PlanStep, Turnover, Case, Account]:
         """A plan step `actor` may tick or assign, with its turnover and open case (`team`
         resolved before the unit of work)."""
@@ -260,7 +260,7 @@ class TurnoverService:
         if step is None:
             raise Refused("That plan step no longer exists (the plan was updated).")
         turnover = self._turnover(session, step.turnover_id)
-        case, account = self._participant(session, turnover.case_id, actor, step.assignee, team)
+        case, account = self._participant(session, turnover.case_id, acting, step.assignee)
         return step, turnover, case, account
 
     @staticmethod
@@ -343,9 +343,6 @@ class TurnoverService:
         seconds = turnover.time_at_risk_seconds or 0
         text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
         self.cases.timeline.line(session, case, None, "time_at_risk", text)
-
-
-_WHO_MAY = "Only the case's owner, the CSM, the step's assignee or a manager can change this plan."
 
 
 def _label(account: Account) -> str:

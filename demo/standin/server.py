@@ -70,7 +70,8 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
-    ``strict_triggers`` refuses trigger ids the stand-in did not issue. Message ``ts``
+    ``strict_triggers`` refuses trigger ids the stand-in did not issue; ``strict_users``
+    answers ``user_not_found`` for user IDs never registered with ``add_user``. Message ``ts``
     values count up from a fixed start (predictable in tests) unless ``wallclock`` (epoch
     seconds) is given: then each ts is that time, as on Slack, kept strictly increasing.
     """
@@ -80,11 +81,13 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
         port: int = 0,
         *,
         strict_triggers: bool = False,
+        strict_users: bool = False,
         monotonic: Callable[[], float] = time.monotonic,
         wallclock: Callable[[], float] | None = None,
     ) -> None:
         self._port = port
         self.strict_triggers = strict_triggers
+        self.strict_users = strict_users
         self._now = monotonic
         self._wallclock = wallclock
         self._last_micros = 0
@@ -107,6 +110,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.info": self._conversations_info,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,

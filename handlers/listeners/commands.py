@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot import commands
+from bot.access import Action
 from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
@@ -34,6 +35,8 @@ def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
     """Parse `/churn …` and answer: usage, a case, the new-case modal, a case list, the
     overdue invoices or the revenue-at-risk report."""
     parsed = commands.parse(from_slack(call.meta.get("text") or ""))  # Slack escapes &<>
+    opening = isinstance(parsed, commands.Cancel | commands.Risk)
+    services.cases.access.member(call.user, Action.OPEN_CASE if opening else Action.MY_CASES)
     if isinstance(parsed, commands.Help | commands.Usage):
         problem = parsed.problem if isinstance(parsed, commands.Usage) else None
         ack(response_type="ephemeral", text=usage_text(problem), blocks=usage_blocks(problem))
@@ -97,7 +100,10 @@ def _open(
 
 
 def _report(ack: Callable[..., None], call: Acting, services: Services, period: str) -> None:
-    """Ephemeral "working on it" once the request is a durable job; a worker then posts the
-    figures and their chart in the channel where the command was typed."""
-    queue_publish(services.jobs, period, call.meta["channel_id"], call.user)
+    """Ephemeral "working on it" once the request is a durable job (or the refusal: only
+    those who see revenue figures, never in a channel shared with another organisation); a
+    worker then posts the figures and their chart in the channel where it was typed."""
+    channel = call.meta["channel_id"]
+    services.reports.may_request(call.user, shared=lambda: call.slack.channel_shared(channel))
+    queue_publish(services.jobs, period, channel, call.user)
     ack(response_type="ephemeral", text=working_text(period))

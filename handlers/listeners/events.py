@@ -1,5 +1,7 @@
-"""Events API listeners: messages in watched channels. Thin: parse the event, call
-bot/signals, which decides between nothing, a threaded offer and a case."""
+"""Events API listeners: messages in watched channels (bot/signals decides between nothing,
+a threaded offer and a case), and people changing or joining (`user_change`, `team_join`:
+the directory keeps who is deactivated, a bot or of another organisation). Thin: parse the
+event, call one service."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from slack_bolt import App, BoltContext
 from bot.services import Services
 from bot.signals.models import SlackMessage
 from handlers.acting import Acting, event
+from slack_edge.people import person_facts
 from slack_edge.signal_codecs import message_text
 
 # New messages only: edits (message_changed), deletions and joins never offer again.
@@ -25,6 +28,14 @@ def register(app: App, services: Services) -> None:
             signals.watch(parsed, lambda: acting.slack.permalink(parsed.channel, parsed.ts))
 
     app.event("message")(event(message))
+
+    def person_changed(acting: Acting, context: BoltContext) -> None:
+        facts = person_facts(acting.meta.get("user") or {})
+        if facts is not None:
+            services.team.person_changed(facts)
+
+    app.event("user_change")(event(person_changed))
+    app.event("team_join")(event(person_changed))
 
 
 def channel_message(

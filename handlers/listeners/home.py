@@ -29,14 +29,14 @@ def register(app: App, services: Services) -> None:
 
 
 def user_home(services: Services, user: str) -> dict[str, Any]:
-    """The whole App Home of `user`; managers and admins also get the revenue-at-risk
-    section (the report's refresher publishes this too, after case changes), finance
-    people their overdue invoices."""
+    """The whole App Home of `user`; those who see revenue figures (bot.access) also get
+    the revenue-at-risk section (the report's refresher publishes this too, after case
+    changes), finance people their overdue invoices."""
     page = load_home(services.cases, user)
     report = []
     if page.everyone is not None:
         leader = services.reports.for_leaders()
         report = home_report_blocks(leader.report, leader.chart_url, leader.chart_title)
-    team, now = services.team.current(), services.clock.now()
-    overdue = services.finance.views.home_overdue(user, team, now)
+    acting, now = services.cases.access.actor(user), services.clock.now()
+    overdue = services.finance.views.home_overdue(acting, now)
     return home_view(page, report, overdue).to_dict()

@@ -10,7 +10,8 @@ from slack_edge import case_modals as views
 
 
 def register(app: App, services: Services) -> None:
-    def accounts(typed: str) -> list[dict]:
-        return [views.account_option(a).to_dict() for a in services.cases.search_accounts(typed)]
+    def accounts(typed: str, user: str) -> list[dict]:
+        found = services.cases.search_accounts(typed, user)
+        return [views.account_option(a).to_dict() for a in found]
 
     app.options(views.ACCOUNT_OPTIONS)(options(accounts))

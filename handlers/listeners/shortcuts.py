@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.access import Action
 from bot.services import Services
 from bot.signals.models import Draft, ExistingCase, SlackMessage
 from handlers.acting import Acting, shortcut
@@ -48,7 +49,9 @@ def open_message_modal(
     source: str,
     account_id: int | None = None,
 ) -> None:
-    """The new-case modal for `message`, or a word to the person if it already has a case."""
+    """The new-case modal for `message`, or a word to the person if it already has a case
+    (or why they may not open one)."""
+    services.cases.access.member(acting.user, Action.OPEN_CASE)
     draft = services.signals.draft(message, account_id)
     if draft.existing is not None:
         acting.tell(already_opened(draft.existing))

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.access import Action
 from bot.services import Services
 from handlers.acting import Acting, button
 from handlers.modals import modal_button
@@ -26,14 +27,13 @@ def _direct_listener(act: Callable[[int, str], Any]) -> Callable[..., None]:
 
 
 def _modal_listener(
-    services: Services, name: str, build: Callable[[Any], dict]
+    services: Services, action: Action, build: Callable[[Any], dict]
 ) -> Callable[..., None]:
-    """A case button that opens a modal, after checking the person may do it at all."""
+    """A case button that opens a modal, after checking the person may do it at all.
+    Opening it changes nothing: only the submission acts on the case."""
 
     def decide(press: Acting) -> dict:
-        case = services.cases.may(press.meta, press.user, name)
-        services.cases.record_press(case.id, press.user)
-        return build(case)
+        return build(services.cases.may(press.meta, press.user, action))
 
     return modal_button(services, "Case", decide)
 
@@ -53,14 +53,14 @@ def _register_direct_buttons(app: App, services: Services) -> None:
 
 
 def _register_modal_buttons(app: App, services: Services) -> None:
-    modals: dict[CaseAction, tuple[str, Callable[[Any], dict]]] = {
-        CaseAction.REASSIGN: ("reassign", lambda c: views.reassign_modal(c.id, c.owner)),
-        CaseAction.RISK: ("risk", lambda c: views.risk_modal(c.id, c.risk)),
-        CaseAction.NOTE: ("note", lambda c: views.note_modal(c.id)),
-        CaseAction.MOVE_ON: ("move_on", lambda c: views.move_on_modal(c.id)),
-        CaseAction.REMOVE_CSM: ("remove_csm", lambda c: views.remove_csm_modal(c.id)),
-        CaseAction.SNOOZE: ("snooze", lambda c: views.snooze_modal(c.id)),
-        CaseAction.REMIND: ("remind", lambda c: views.remind_modal(c.id)),
+    modals: dict[CaseAction, tuple[Action, Callable[[Any], dict]]] = {
+        CaseAction.REASSIGN: (Action.REASSIGN, lambda c: views.reassign_modal(c.id, c.owner)),
+        CaseAction.RISK: (Action.RISK, lambda c: views.risk_modal(c.id, c.risk)),
+        CaseAction.NOTE: (Action.NOTE, lambda c: views.note_modal(c.id)),
+        CaseAction.MOVE_ON: (Action.MOVE_ON, lambda c: views.move_on_modal(c.id)),
+        CaseAction.REMOVE_CSM: (Action.REMOVE_CSM, lambda c: views.remove_csm_modal(c.id)),
+        CaseAction.SNOOZE: (Action.SNOOZE, lambda c: views.snooze_modal(c.id)),
+        CaseAction.REMIND: (Action.REMIND, lambda c: views.remind_modal(c.id)),
     }
-    for action, (name, build) in modals.items():
-        app.action(action.value)(_modal_listener(services, name, build))
+    for button_id, (action, build) in modals.items():
+        app.action(button_id.value)(_modal_listener(services, action, build))

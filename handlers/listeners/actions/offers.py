@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
+from bot.access import Action
 from bot.services import Services
 from handlers.acting import Acting, button
 from handlers.modals import modal_button
@@ -20,8 +21,7 @@ def register(app: App, services: Services) -> None:
     offers = services.offers
 
     def propose_modal(press: Acting) -> dict:
-        case = services.cases.may(press.meta, press.user, "offer")
-        services.cases.record_press(case.id, press.user)
+        case = services.cases.may(press.meta, press.user, Action.OFFER)
         currency = services.cases.currency_of(case.id)
         return views.propose_modal(case.id, offers.history(case.id), currency)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.access import Action
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
@@ -27,6 +28,7 @@ def register(app: App, services: Services) -> None:
 def new_case(services: Services, sent: Acting) -> Errors | Update | None:
     """Inline errors, the turnover modal (kind contact_left), or one case: its job is
     committed before the modal is acknowledged (closed), and a worker opens it."""
+    services.cases.access.require(sent.user, Action.OPEN_CASE)
     data, errors = views.read_new_case(sent.values)
     if data is None or data.account_id is None:
         return errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.access import Action
 from bot.services import Services
 from bot.signals.models import CaseFields
 from bot.signals.service import message_signal
@@ -24,6 +25,7 @@ def register(app: App, services: Services) -> None:
 def submitted(services: Services, sent: Acting) -> Errors | None:
     """Errors (no account, no message, a case already opened from it), or the open: its job
     committed before the modal closes (the message's permalink is asked for first)."""
+    services.cases.access.require(sent.user, Action.OPEN_CASE)
     data, errors = views.read_new_case(sent.values)
     origin = read_modal_metadata(sent.meta)
     if data is None or data.account_id is None or origin is None:

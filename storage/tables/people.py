@@ -1,0 +1,31 @@
+"""What Slack said about each user it was asked about (`users.info`, `user_change`,
+`team_join`): the facts that decide whether someone is a real person of this workspace
+(bot/standing.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base
+
+
+class SlackUser(Base):
+    """One Slack user as last seen. `found` False: Slack answered `user_not_found`.
+    `teams` are the Enterprise Grid workspaces the user belongs to; `checked_at` (UTC) is
+    when Slack last said so."""
+
+    __tablename__ = "slack_users"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    found: Mapped[bool] = mapped_column(Boolean, default=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    teams: Mapped[list[str]] = mapped_column(JSON, default=list)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_app_user: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_stranger: Mapped[bool] = mapped_column(Boolean, default=False)
+    checked_at: Mapped[datetime]
