@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cases.service import CaseService
-from bot.clock import Clock, SystemClock
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
 from bot.offers.service import NUDGE as OFFER_NUDGE
@@ -114,6 +114,15 @@ def _leads(team: TeamService) -> tuple[str, ...]:
     return current.members("managers") + current.members("admins")
 
 
+def settings_clock(settings: Settings) -> Clock:
+    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (README, *The test
+    clock*): real time plus the seconds written in that file, read again when it changes."""
+    if settings.test_clock_file is None:
+        return SystemClock()
+    log.warning("TEST CLOCK: now is real time + the seconds in %s", settings.test_clock_file)
+    return OffsetClock(file=settings.test_clock_file)
+
+
 def assemble(
     settings: Settings,
     policy: Policy,
@@ -125,7 +134,7 @@ def assemble(
 ) -> Services:
     """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
     `wiring.build_services`, so this module never imports the Slack adapter."""
-    clock = clock or SystemClock()
+    clock = clock or settings_clock(settings)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     directory = Directory(db, lookup, clock)
     team = TeamService(policy, directory)
