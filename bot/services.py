@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.cases.service import CaseService
+from bot.checkins.service import CheckinService
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
@@ -72,6 +73,8 @@ class Services:
     survey_steps: SurveySteps
     finance: Finance
     turnover: TurnoverService
+    checkins: CheckinService
+    """Did the save last? Check-ins after every save (bot/checkins)."""
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     health: Health = field(default_factory=Health)
@@ -147,12 +150,15 @@ def assemble(
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
     reports = ReportService(db, policy, clock)
+    checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
+    cases.lifecycle.status_listeners.append(checkins.status_changed)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
         **survey_steps.handlers(),
         **finance.handlers(),
         WEEKLY_STEP: reports.weekly_step,
+        **checkins.handlers(),
     }
     return Services(
         settings=settings,
@@ -173,13 +179,19 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=Jobs(
-            db,
-            clock,
-            handlers={
-                JobKind.OPEN_CASE: open_handler(signals),
-                JobKind.PUBLISH_REPORT: publish_handler(reports),
-            },
-            give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
-        ),
+        checkins=checkins,
+        jobs=_jobs(db, clock, signals, reports),
+    )
+
+
+def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportService) -> Jobs:
+    """The job kinds and their handlers (bot/runtime/jobs.py)."""
+    return Jobs(
+        db,
+        clock,
+        handlers={
+            JobKind.OPEN_CASE: open_handler(signals),
+            JobKind.PUBLISH_REPORT: publish_handler(reports),
+        },
+        give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
     )

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from storage.base import NAMING, Base, UTCDateTime
 from storage.search import SEARCH_KEY_LENGTH, search_key
+from storage.tables.checkins import SaveCheckin
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -60,6 +61,7 @@ __all__ = [
     "Person",
     "PlanStep",
     "RenewalCheck",
+    "SaveCheckin",
     "ScheduledStep",
     "StoredReport",
     "StripeSubscription",
@@ -144,6 +146,9 @@ class Case(Base):
     assigned_at: Mapped[datetime | None]
     arr_saved: Mapped[Decimal | None]
     offer_cost: Mapped[Decimal | None]
+    arr_kept: Mapped[Decimal | None]
+    """What a save still brings in after a check-in said churned (0) or downgraded (the new
+    ARR); None while no check-in changed it (README, *Did the save last?*)."""
     last_action_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -261,6 +266,7 @@ class Offer(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     counter_value: Mapped[Decimal | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_at: Mapped[datetime | None]  # when the customer's answer was recorded
     request_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime]
 
