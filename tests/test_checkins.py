@@ -4,6 +4,7 @@ Slack, or Stripe answers by itself; reopening withdraws what is unanswered."""
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -18,8 +19,13 @@ from sqlalchemy import select
 from bot.cases.models import Signal
 from bot.clock import OffsetClock, write_offset
 from bot.policy import parse_policy
+from bot.reports.export import write_csv
+from bot.reports.figures import compute
+from bot.reports.message import as_text
+from bot.reports.model import Report
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction
+from slack_edge.report_messages import home_report_blocks, report_post
 from storage.db import Database
 from storage.models import Base, Case, CaseEvent, Offer, SaveCheckin, StripeSubscription
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
@@ -233,3 +239,79 @@ def test_renewal_checkpoint_due_at_nine_local(running_app: RunningApp) -> None:
     due = dict(services.checkins.due_times(saved_at, account))
     assert due["renewal"] == datetime(2031, 3, 2, 14, tzinfo=UTC)  # 9:00 in New York
     assert due["90"] == saved_at + timedelta(days=90)
+
+
+def report_at(app: RunningApp, period: str, now: datetime) -> Report:
+    with app.services.db.read() as session:
+        return compute(session, app.services.policy, period, now)
+
+
+def test_saves_that_lasted_and_the_net_figure_change_exactly_when_the_owner_says_churned(
+    running_app: RunningApp, clock: OffsetClock, tmp_path: Path
+) -> None:
+    """A $60,000 save with a $2,000 concession; 90 days later the owner answers Churned:
+    the 90-day line goes from 1 unanswered to 1 churned, the save's week goes from $58,000
+    net to -$2,000, in the report's words, the Slack post, App Home and the CSV."""
+    app = running_app
+    case = saved_with_an_offer(app)
+    saved_week = case.closed_at + timedelta(hours=1)
+    before = report_at(app, "week", saved_week)
+    assert (before.overall.arr_saved, before.arr_kept, before.concessions) == (
+        Decimal(60000),
+        Decimal(60000),
+        Decimal(2000),
+    )
+    assert before.net_saved == Decimal(58000)
+    assert round(before.cost_per_dollar or 0, 4) == Decimal("0.0333")
+    text = as_text(before)
+    assert (
+        "ARR saved net of concessions: $58,000 ($60,000 the saves still bring in, less $2,000 "
+        "of concessions); concessions cost $0.03 per dollar saved" in text
+    )
+    assert "Saves that lasted: 90 days: no save in the 7 days that ended then" in text
+
+    days_pass(clock, 90.01)
+    app.tick()
+    asked = report_at(app, "week", clock.now())
+    assert asked.lasted is not None
+    assert [(c.days, c.saves, c.still, c.churned, c.unanswered) for c in asked.lasted] == [
+        (90, 1, 0, 0, 1),
+        (180, 0, 0, 0, 0),
+        (365, 0, 0, 0, 0),
+    ]
+    press(app, "checkin_churned", checkins(app)[0].id, "U0AE", "D0AE")
+    eventually(lambda: checkins(app)[0].state == "answered")
+
+    after = report_at(app, "week", clock.now())
+    assert after.lasted is not None
+    line = after.lasted[0]
+    assert (line.saves, line.arr_saved, line.still, line.arr_still) == (1, 60000, 0, 0)
+    assert (line.churned, line.arr_churned, line.unanswered, line.concessions) == (
+        1,
+        Decimal(60000),
+        0,
+        Decimal(2000),
+    )
+    assert (
+        "Saves that lasted: 90 days: of 1 save worth $60,000 (7 days that ended 90 days ago), "
+        "0 still customers worth $0 now, 1 churned; 180 days: no save" in as_text(after)
+    )
+    again = report_at(app, "week", saved_week)  # the save's week, reported again
+    assert (again.overall.arr_saved, again.arr_kept, again.net_saved) == (
+        Decimal(60000),
+        Decimal(0),
+        Decimal(-2000),
+    )
+    assert "ARR saved net of concessions: -$2,000 ($0 the saves" in as_text(again)
+
+    _, blocks = report_post(after)
+    assert "*Saves that lasted*: 90 days: of 1 save" in json.dumps(blocks)
+    home = json.dumps([b.to_dict() for b in home_report_blocks(after, None, "")])
+    assert "*ARR saved net of concessions*" in home and "*Saves that lasted*" in home
+
+    path = tmp_path / "report.csv"
+    write_csv(app.services.db, app.services.policy, after, path)
+    rows = [r for r in csv.DictReader(path.open()) if r["figure"] == "saved_90_days_ago"]
+    assert [(r["case_id"], r["checkin_answer"], r["arr_now"], r["offer_cost"]) for r in rows] == [
+        (str(case.id), "churned", "0.00", "2000.00")
+    ]
