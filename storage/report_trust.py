@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select, text
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from storage.models import Case, SaveCheckin
+from storage.models import SAVED_SQL, Case, SaveCheckin
 from storage.report_tables import present
 from storage.reports import Window, _money, closed_in
 
@@ -38,7 +38,10 @@ class Cohort:
 
 
 def _saved(window: Window) -> ColumnElement[bool]:
-    return and_(closed_in(window), Case.status == "saved")
+    """Saved churn cases closed in the window; the status test is ix_cases_report_saved's
+    predicate as a literal (a partial index needs the query to repeat it, storage/reports.py
+    `open_cases`)."""
+    return and_(closed_in(window), text(f"cases.{SAVED_SQL}"))
 
 
 def _arr() -> ColumnElement[Decimal]:

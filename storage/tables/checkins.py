@@ -42,4 +42,6 @@ class SaveCheckin(Base):
     __table_args__ = (
         UniqueConstraint("case_id", "checkpoint"),
         Index("ix_save_checkins_account_id", "account_id"),
+        # the report joins each saved case to one checkpoint's answer from this index alone
+        Index("ix_save_checkins_answer", "case_id", "checkpoint", "answer", "new_arr"),
     )

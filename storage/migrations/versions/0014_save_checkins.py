@@ -15,6 +15,8 @@ down_revision = "0010"
 branch_labels = None
 depends_on = None
 
+SAVED = "status = 'saved'"
+
 
 def upgrade() -> None:
     utc = storage.models.UTCDateTime(timezone=True)
@@ -50,13 +52,27 @@ def upgrade() -> None:
         sa.UniqueConstraint("case_id", "checkpoint", name=op.f("uq_save_checkins_case_id")),
     )
     op.create_index("ix_save_checkins_account_id", "save_checkins", ["account_id"])
+    op.create_index(
+        "ix_save_checkins_answer",
+        "save_checkins",
+        ["case_id", "checkpoint", "answer", "new_arr"],
+    )
     with op.batch_alter_table("offers") as batch:
         batch.add_column(sa.Column("outcome_at", utc, nullable=True))
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("arr_kept", money, nullable=True))
+    op.create_index(
+        "ix_cases_report_saved",
+        "cases",
+        ["track", "closed_at", "id", "arr_saved", "arr_at_risk", "offer_cost", "arr_kept"],
+        sqlite_where=sa.text(SAVED),
+        postgresql_where=sa.text(SAVED),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_cases_report_saved", table_name="cases")
+    op.drop_index("ix_save_checkins_answer", table_name="save_checkins")
     with op.batch_alter_table("cases") as batch:
         batch.drop_column("arr_kept")
     with op.batch_alter_table("offers") as batch:
