@@ -210,6 +210,14 @@ def test_the_renewal_date_is_a_checkpoint_and_the_policy_sets_the_days() -> None
     policy = parse_policy(TEST_POLICY + '[reports]\nsave_checkpoints = [30, "renewal"]\n')
     assert policy.reports.save_checkpoints == (30, "renewal")
     assert policy.reports.checkpoint_days == (30,)
+    assert "Save check-ins: 30 days, the renewal date" in policy.describe()
+    assert "Save check-ins: 90 days, 180 days, 365 days, the renewal date" in (
+        parse_policy(TEST_POLICY).describe()
+    )
+    assert (
+        "Save check-ins: off"
+        in parse_policy(TEST_POLICY + "[reports]\nsave_checkpoints = []\n").describe()
+    )
     for bad in ("[0]", '["soon"]', "[30, 30]", "30"):
         with pytest.raises(ValueError, match=r"reports\.save_checkpoints"):
             parse_policy(TEST_POLICY + f"[reports]\nsave_checkpoints = {bad}\n")
