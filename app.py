@@ -96,14 +96,19 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     """Print what was understood, then every warning and every problem (bot.checkup); exit 1
     when there is a problem. A malformed setting or policy, or a database that does not
     answer, stops earlier with one line (exit 2)."""
-    from bot.checkup import DatabaseSilent, config_problems, database_state
+    from bot.checkup import DatabaseSilent, config_problems, database_state, test_clock_warning
     from storage.db import Database
 
+    clock_warning = test_clock_warning(settings)
+    if clock_warning:
+        print(clock_warning, file=sys.stderr)
     print(settings.describe())
     print()
     print(policy.describe())
     for warning in policy.warnings():
         print(f"warning: {warning}")
+    if clock_warning:
+        print(clock_warning)
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:

@@ -11,6 +11,7 @@ from bot.policy import Policy
 from bot.services import Services, assemble
 from bot.settings import Settings
 from handlers.listeners.home import user_home
+from slack_edge.checkin_messages import checkin_blocks
 from slack_edge.clients import delivery_client, interactive_client
 from slack_edge.transport import WebTransport
 
@@ -27,4 +28,5 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         transport=WebTransport(delivery_client(settings)),
     )
     services.homes.render = lambda user: user_home(services, user)  # leaders' App Home
+    services.checkins.blocks = checkin_blocks  # the check-in's buttons
     return services

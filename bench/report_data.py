@@ -36,6 +36,7 @@ CHURN_KINDS = {
 CAUSES = ("missing_functionality", "price_value", "poor_onboarding", "champion_left", "budget_cut")
 RIVALS = ("Rivalsoft", "Churnzilla", "Keepr", "Retainly")
 PLAN_STEPS = 5
+CHECKPOINTS = (90, 180, 365)  # the policy's default save check-ins in days
 
 
 class Book:
@@ -66,6 +67,8 @@ class Book:
             "created_at",
             "updated_at",
             "closed_at",
+            "offer_cost",
+            "arr_kept",
         ),
         "offers": (
             "case_id",
@@ -76,6 +79,21 @@ class Book:
             "approver",
             "status",
             "created_at",
+            "outcome",
+            "outcome_at",
+        ),
+        "save_checkins": (
+            "case_id",
+            "account_id",
+            "checkpoint",
+            "saved_at",
+            "due_at",
+            "arr_saved",
+            "state",
+            "answer",
+            "new_arr",
+            "answered_by",
+            "answered_at",
         ),
         "turnovers": (
             "id",
@@ -163,6 +181,8 @@ class Book:
                     created,
                     created,
                     None,
+                    None,
+                    None,
                 )
                 continue
             payment = rnd.random() < 0.12
@@ -170,6 +190,7 @@ class Book:
             closed = self.now - timedelta(minutes=rnd.randint(1, 3 * 365 * 1440))
             created = closed - timedelta(minutes=rnd.randint(1440, 120 * 1440))
             status = rnd.choices(("saved", "churned", "moved_on"), (45, 35, 20))[0]
+            cost, kept = self._concession_and_fate(i, status, arr, closed, payment)
             yield (
                 i,
                 rnd.randint(1, self.n_accounts),
@@ -184,7 +205,60 @@ class Book:
                 created,
                 closed,
                 closed,
+                cost,
+                kept,
             )
+
+    def _concession_and_fate(
+        self, case_id: int, status: str, arr: int, closed: datetime, payment: bool
+    ) -> tuple[int | None, int | None]:
+        """A save's accepted offer (on 40% of saves, a tenth of the ARR) and what its
+        check-ins found: (offer cost, ARR kept; None while no check-in changed it)."""
+        if status != "saved":
+            return None, None
+        fate = None if payment else self.fate(case_id, closed)
+        cost = arr // 10 if random.Random(case_id * 7 + 1).random() < 0.4 else None
+        if fate is None:
+            return cost, None
+        answer, _ = fate
+        return cost, 0 if answer == "churned" else arr // 2
+
+    def fate(self, case_id: int, closed: datetime) -> tuple[str, int] | None:
+        """Whether a save churned (10%) or downgraded to half its ARR (7%), and at which
+        checkpoint already reached, or None: still a customer at every checkpoint."""
+        reached = [d for d in CHECKPOINTS if closed + timedelta(days=d) <= self.now]
+        rnd = random.Random(case_id * 7 + 2)
+        draw = rnd.random()
+        if not reached or draw >= 0.17:
+            return None
+        return ("churned" if draw < 0.10 else "downgraded"), rnd.choice(reached)
+
+    def checkins(self) -> Iterator[tuple]:
+        """The check-ins of every churn-track save at 90, 180 and 365 days: answered (95%
+        of those due; by Stripe on a third), churned and downgraded as `fate` says,
+        pending until due."""
+        for c in self.cases():
+            case_id, account, track, status, arr, closed = c[0], c[1], c[2], c[4], c[6], c[12]
+            if status != "saved" or track != "churn":
+                continue
+            fate = self.fate(case_id, closed)
+            rnd = random.Random(case_id * 7 + 3)
+            answer, new_arr = "customer", None
+            for days in CHECKPOINTS:
+                due = closed + timedelta(days=days)
+                if due > self.now:
+                    row = (case_id, account, str(days), closed, due, arr, "pending")
+                    yield (*row, None, None, None, None)
+                    continue
+                if fate is not None and fate[1] == days:
+                    answer = fate[0]
+                    new_arr = arr // 2 if answer == "downgraded" else None
+                if rnd.random() < 0.05 and answer == "customer":
+                    yield (case_id, account, str(days), closed, due, arr, "asked") + (None,) * 4
+                    continue
+                by = "stripe" if rnd.random() < 0.33 else "U0CSM"
+                row = (case_id, account, str(days), closed, due, arr, "answered")
+                yield (*row, answer, new_arr, by, due + timedelta(hours=3))
 
     def dependents(self) -> Iterator[tuple[str, tuple]]:
         """(table, row) for offers, turnovers and plan steps, surveys: from the cases."""
@@ -201,6 +275,9 @@ class Book:
                 c[10],
                 c[12],
             )
+            if c[13] is not None:  # the save's accepted offer: its concession
+                accepted = ("U0CSM", "discount", c[13], "bench", "none", "approved", created)
+                yield ("offers", (case_id, *accepted, "accepted", closed))
             if rnd.random() < 0.25:
                 yield (
                     "offers",
@@ -213,6 +290,8 @@ class Book:
                         "managers",
                         rnd.choice(("approved", "rejected", "pending")),
                         created,
+                        None,
+                        None,
                     ),
                 )
             if kind == "contact_left":
@@ -294,6 +373,7 @@ def load(db: Database, book: Book) -> dict[str, int]:
     for table, rows in buckets.items():
         _copy(db, table, book.COLUMNS[table], iter(rows), counts)
     _copy(db, "invoices", book.COLUMNS["invoices"], book.invoices(), counts)
+    _copy(db, "save_checkins", book.COLUMNS["save_checkins"], book.checkins(), counts)
     if db.is_postgres:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))

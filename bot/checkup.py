@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from bot.clock import read_offset
 from bot.policy import Policy
 from bot.settings import Settings, missing_settings
 from storage import outbox as outbox_rows
@@ -64,3 +65,23 @@ def database_state(db: Database) -> DatabaseState:
         for step in step_rows.failed(session, limit=FAILED_SHOWN):
             state.problems.append(f"follow-up {step.key} failed: {step.payload.get('error', '?')}")
     return state
+
+
+def test_clock_warning(settings: Settings) -> str | None:
+    """The loud line `check` prints when SAVEDESK_TEST_CLOCK_FILE is set: every process
+    would read "now" moved by the file's number of seconds (README, *The test clock*).
+    Says what the file holds now, or that it cannot be read."""
+    path = settings.test_clock_file
+    if path is None:
+        return None
+    try:
+        seconds = read_offset(path).total_seconds()
+        shown = str(int(seconds)) if seconds.is_integer() else str(seconds)
+        held = f"it holds {shown} seconds = {seconds / 86400:.2f} days"
+    except (OSError, ValueError) as err:
+        held = f"it cannot be used ({err}), so the offset is 0"
+    return (
+        f"WARNING: TEST CLOCK ON: SAVEDESK_TEST_CLOCK_FILE={path} moves every process's "
+        f'"now" by the seconds in that file ({held}). For rehearsals and acceptance tests '
+        "only: unset it in production."
+    )

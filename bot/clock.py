@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import math
+import os
+import tempfile
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Protocol
+
+log = logging.getLogger(__name__)
+MAX_OFFSET_SECONDS = 100 * 365 * 86400  # a century: beyond it datetime arithmetic overflows
 
 
 class Clock(Protocol):
@@ -57,17 +65,34 @@ def as_utc(value: datetime) -> datetime:
 
 
 class OffsetClock:
-    """The real clock moved forward by an offset that only grows: `python app.py demo`
-    uses it so nudges, escalations and the dunning ladder can be watched in minutes.
-    Production never builds one (SystemClock is the default)."""
+    """The real clock moved by an offset in seconds, for rehearsals and acceptance tests only
+    (README, *The test clock*); production never builds one (SystemClock is the default).
 
-    def __init__(self, base: Clock | None = None) -> None:
+    With a `file`, the offset is the number written in it (`7776000` = 90 days), read again
+    whenever the file changes (its mtime, size or inode), so every process sharing the file
+    (`web`, `worker`, `tick`) reads the same "now" and a test moves a quarter by writing one
+    number. `advance` writes the new offset there too: `python app.py demo` moves its clock
+    this way. A file that is missing or does not hold a number leaves the last offset read
+    in place (0 at first) and is logged once per change.
+    """
+
+    def __init__(self, base: Clock | None = None, file: Path | None = None) -> None:
         self._base = base or SystemClock()
+        self._file = file
         self._offset = timedelta(0)
+        self._seen: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
+        if file is not None:
+            with self._lock:
+                self._reread()
+
+    @property
+    def file(self) -> Path | None:
+        return self._file
 
     def now(self) -> datetime:
         with self._lock:
+            self._reread()
             return self._base.now() + self._offset
 
     def sleep(self, seconds: float) -> None:
@@ -76,12 +101,56 @@ class OffsetClock:
     @property
     def offset(self) -> timedelta:
         with self._lock:
+            self._reread()
             return self._offset
 
     def advance(self, delta: timedelta) -> datetime:
-        """Move forward by `delta` (never back: due work is claimed by its time)."""
+        """Move forward by `delta` (never back: due work is claimed by its time); with a
+        file, the new offset is written there (replaced atomically) for every process."""
         if delta < timedelta(0):
             raise ValueError("an offset clock only moves forward")
         with self._lock:
+            self._reread()
             self._offset += delta
+            if self._file is not None:
+                write_offset(self._file, self._offset)
+                self._seen = _stamp(self._file)
         return self.now()
+
+    def _reread(self) -> None:
+        if self._file is None:
+            return
+        stamp = _stamp(self._file)
+        if stamp == self._seen:
+            return
+        self._seen = stamp
+        try:
+            self._offset = read_offset(self._file)
+        except (OSError, ValueError) as err:
+            log.warning("test clock file %s: %s; keeping offset %s", self._file, err, self._offset)
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    try:
+        st = path.stat()
+    except OSError:
+        return (-1, -1, -1)
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def read_offset(path: Path) -> timedelta:
+    """The offset a test clock file holds: one number of seconds (`7776000`, `-60`, `1.5`).
+    Raises OSError when it cannot be read, ValueError when it holds no finite number."""
+    text = path.read_text().strip()
+    seconds = float(text or "0")
+    if not math.isfinite(seconds) or abs(seconds) > MAX_OFFSET_SECONDS:
+        raise ValueError(f"{text!r} is not a number of seconds")
+    return timedelta(seconds=seconds)
+
+
+def write_offset(path: Path, offset: timedelta) -> None:
+    """Write `offset` as seconds, replacing the file atomically (a reader never sees half)."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".clock-")
+    with os.fdopen(fd, "w") as out:
+        out.write(f"{offset.total_seconds():.6f}\n")
+    os.replace(tmp, path)

@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.access import revenue_viewers
 from bot.cases.service import CaseService
-from bot.clock import Clock, SystemClock
+from bot.checkins.service import CheckinService
+from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
 from bot.offers.service import NUDGE as OFFER_NUDGE
@@ -73,6 +74,8 @@ class Services:
     survey_steps: SurveySteps
     finance: Finance
     turnover: TurnoverService
+    checkins: CheckinService
+    """Did the save last? Check-ins after every save (bot/checkins)."""
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     health: Health = field(default_factory=Health)
@@ -114,6 +117,15 @@ def _leads(team: TeamService) -> tuple[str, ...]:
     return revenue_viewers(team.current(stale_ok=True))
 
 
+def settings_clock(settings: Settings) -> Clock:
+    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (README, *The test
+    clock*): real time plus the seconds written in that file, read again when it changes."""
+    if settings.test_clock_file is None:
+        return SystemClock()
+    log.warning("TEST CLOCK: now is real time + the seconds in %s", settings.test_clock_file)
+    return OffsetClock(file=settings.test_clock_file)
+
+
 def assemble(
     settings: Settings,
     policy: Policy,
@@ -125,7 +137,7 @@ def assemble(
 ) -> Services:
     """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
     `wiring.build_services`, so this module never imports the Slack adapter."""
-    clock = clock or SystemClock()
+    clock = clock or settings_clock(settings)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     directory = Directory(db, lookup, clock)
     team = TeamService(policy, directory)
@@ -138,12 +150,15 @@ def assemble(
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals, cases.access)
     reports = ReportService(db, policy, clock, cases.access)
+    checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
+    cases.lifecycle.status_listeners.append(checkins.status_changed)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
         **survey_steps.handlers(),
         **finance.handlers(),
         WEEKLY_STEP: reports.weekly_step,
+        **checkins.handlers(),
     }
     return Services(
         settings=settings,
@@ -164,13 +179,19 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=Jobs(
-            db,
-            clock,
-            handlers={
-                JobKind.OPEN_CASE: open_handler(signals),
-                JobKind.PUBLISH_REPORT: publish_handler(reports),
-            },
-            give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
-        ),
+        checkins=checkins,
+        jobs=_jobs(db, clock, signals, reports),
+    )
+
+
+def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportService) -> Jobs:
+    """The job kinds and their handlers (bot/runtime/jobs.py)."""
+    return Jobs(
+        db,
+        clock,
+        handlers={
+            JobKind.OPEN_CASE: open_handler(signals),
+            JobKind.PUBLISH_REPORT: publish_handler(reports),
+        },
+        give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
     )

@@ -64,6 +64,9 @@ class Settings:
     health_port: int | None = None
     host: str = DEFAULT_HOST
     policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
+    test_clock_file: Path | None = None
+    """SAVEDESK_TEST_CLOCK_FILE: "now" is real time plus the seconds written there
+    (README, *The test clock*); for rehearsals and acceptance tests only, never by default."""
 
     @property
     def socket_mode(self) -> bool:
@@ -85,6 +88,8 @@ class Settings:
             f"Jobs: {self.job_threads} threads per worker process"
             + (f", worker health on port {self.health_port}" if self.health_port else ""),
         ]
+        if self.test_clock_file is not None:
+            lines.append(f"TEST CLOCK: now = real time + the seconds in {self.test_clock_file}")
         return "\n".join(lines)
 
 
@@ -238,7 +243,13 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         job_threads=_count(env, "JOB_THREADS", DEFAULT_JOB_THREADS, 64),
         health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
         host=_host(env),
+        test_clock_file=_optional_path(env, "SAVEDESK_TEST_CLOCK_FILE"),
     )
+
+
+def _optional_path(env: Mapping[str, str], name: str) -> Path | None:
+    value = _get(env, name)
+    return Path(value) if value else None
 
 
 def configure_logging(level: str) -> None:

@@ -2,7 +2,8 @@
 
 Savedesk runs exactly as in production (its Bolt app behind its HTTP server, the
 scheduler holding its lock, the outbox delivering to ``SLACK_API_URL``), only pointed at
-the stand-in, on a fresh database, with an offset clock the page can move forward.
+the stand-in, on a fresh database, with a test clock (an offset in a file in its folder,
+as SAVEDESK_TEST_CLOCK_FILE) the page can move forward.
 """
 
 from __future__ import annotations
@@ -70,10 +71,14 @@ class Demo:
     database_url: str | None = None
     page_socket: socket.socket | None = None  # bound by `app.py demo` before start-up
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="savedesk-demo-")))
-    clock: OffsetClock = field(default_factory=OffsetClock)
+    clock: OffsetClock | None = None  # by default the test clock, its file in `folder`
     notes: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        # The same mechanism as SAVEDESK_TEST_CLOCK_FILE (README, *The test clock*): the
+        # offset lives in a file every part of Savedesk reads.
+        self.clock = self.clock or OffsetClock(file=self.folder / "clock")
         # Message ts values are Savedesk's (offset) time, so the page shows when things
         # happened on the clock the person moved.
         self.standin = SlackStandin(

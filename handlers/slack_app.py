@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import bolt_logs, finance, survey, turnover
+from handlers import bolt_logs, checkins, finance, survey, turnover
 from handlers.errors import handle_error
 from handlers.listeners import actions, commands, events, home, options, shortcuts, views
 from slack_edge.identity import BotIdentity
@@ -37,5 +37,6 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     home.register(app, services)
     survey.register(app, services)
     finance.register(app, services)
+    checkins.register(app, services)
     turnover.register(app, services)
     return app

@@ -60,8 +60,15 @@ class NewCaseMeta:
     thread_ts: str | None = None
 
 
-AnyMeta = CaseMeta | OfferMeta | SurveyMeta | RenewalMeta | NewCaseMeta
-Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta, RenewalMeta, NewCaseMeta)
+@dataclass(frozen=True)
+class CheckinMeta:
+    """The save check-in a Downgraded modal answers."""
+
+    checkin_id: int
+
+
+AnyMeta = CaseMeta | OfferMeta | SurveyMeta | RenewalMeta | NewCaseMeta | CheckinMeta
+Meta = TypeVar("Meta", CaseMeta, OfferMeta, SurveyMeta, RenewalMeta, NewCaseMeta, CheckinMeta)
 
 
 def encode(meta: AnyMeta) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 
 from slack_sdk.models.blocks import (
@@ -12,6 +13,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.offers.concessions import MANAGER_AT, MANAGERS, Concession
 from bot.offers.models import OfferView
 from bot.vocab import OFFER_TYPE_LABELS, OfferStatus
 from slack_edge.messages import money, quiet, who
@@ -89,14 +91,38 @@ def _buttons(offer: Offer) -> list[ButtonElement]:
     return []
 
 
-def request_blocks(offer: Offer, currency: str, approvers: list[str]) -> tuple[str, list[dict]]:
-    """The offer as posted in the thread; buttons only while something is left to press."""
+def concession_lines(ledger: Sequence[Concession], currency: str) -> str:
+    """The account's concessions of the last 12 months, one line each (README, *The
+    concession ledger*): date, type, value, who approved it."""
+    if not ledger:
+        return "*Concessions on this account, last 12 months*: none"
+    lines = [
+        f"• {c.on:%Y-%m-%d}: {OFFER_TYPES.get(c.type, c.type)}, {money(c.value, currency)}, "
+        + (f"approved by {who(c.approver)}" if c.approver else "within policy")
+        + f" (case #{c.case_id})"
+        for c in ledger[-10:]
+    ]
+    head = f"*Concessions on this account, last 12 months* ({len(ledger)})"
+    return head + "\n" + "\n".join(lines)
+
+
+def request_blocks(
+    offer: Offer, currency: str, approvers: list[str], ledger: Sequence[Concession] = ()
+) -> tuple[str, list[dict]]:
+    """The offer as posted in the thread, with the account's concessions of the last 12
+    months; buttons only while something is left to press."""
     head = f"*Save offer #{offer.id}* from {who(offer.proposer)}: {describe_offer(offer, currency)}"
     if offer.status == OfferStatus.PENDING and approvers:
         head += f"\nApproval needed from {' or '.join(who(a) for a in approvers)}"
+        if len(ledger) + 1 >= MANAGER_AT and offer.approver == MANAGERS:
+            head += (
+                f"\n:warning: This would be concession #{len(ledger) + 1} on this account "
+                "within 12 months: a manager decides."
+            )
     blocks: list = [
         SectionBlock(text=MarkdownTextObject(text=head)),
         SectionBlock(text=MarkdownTextObject(text=f"*Why*\n{quiet(offer.justification, 2800)}")),
+        SectionBlock(text=MarkdownTextObject(text=concession_lines(ledger, currency))),
     ]
     if offer.tried:
         tried = f"*Already tried*\n{quiet(offer.tried, 2800)}"

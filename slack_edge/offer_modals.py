@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -10,11 +11,17 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.offers.concessions import MANAGER_AT, Concession
 from bot.offers.models import OfferView
 from bot.vocab import OfferStatus
 from slack_edge import inputs
 from slack_edge.modals import CaseMeta, OfferMeta, modal
-from slack_edge.offer_messages import OFFER_TYPES, describe_offer, offer_status_line
+from slack_edge.offer_messages import (
+    OFFER_TYPES,
+    concession_lines,
+    describe_offer,
+    offer_status_line,
+)
 from slack_edge.text import fit, plain
 
 PROPOSE = "case_offer_view"
@@ -50,11 +57,21 @@ def tried_so_far(offers: list[OfferView], currency: str) -> str:
     )[:3000]
 
 
-def propose_modal(case_id: int, offers: list[OfferView], currency: str) -> dict:
-    """The propose modal, with the case's earlier offers and a warning on refused types."""
+def propose_modal(
+    case_id: int, offers: list[OfferView], currency: str, ledger: Sequence[Concession] = ()
+) -> dict:
+    """The propose modal, with the case's earlier offers, a warning on refused types, and
+    the account's concessions of the last 12 months (a third one needs a manager)."""
     tried = tried_so_far(offers, currency)
+    ledger_text = concession_lines(ledger, currency)
+    if len(ledger) + 1 >= MANAGER_AT:
+        ledger_text += (
+            f"\n:warning: This would be concession #{len(ledger) + 1} within 12 months: "
+            "a manager decides."
+        )
     blocks = [
         *_history(offers, currency),
+        SectionBlock(text=MarkdownTextObject(text=fit(ledger_text, 2900))),
         inputs.choice("type", "Offer type", OFFER_TYPES),
         inputs.number(
             "value",

@@ -17,7 +17,14 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.reports.message import TITLES, figure_line, payment_line, ranked_line, title
+from bot.reports.message import (
+    TITLES,
+    figure_line,
+    payment_line,
+    ranked_line,
+    title,
+    trust_lines,
+)
 from bot.reports.model import Report
 from bot.reports.narrative import narrative
 from bot.reports.words import kind_label
@@ -50,6 +57,9 @@ def report_blocks(report: Report) -> list[Block]:
         DividerBlock(),
         _section(f"*All churn risks*\n{figure_line(report.overall, cur)}"),
     ]
+    trusted = trust_lines(report)
+    if trusted:
+        blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in trusted)))
     for kind, f in report.kinds[:MAX_KINDS]:
         blocks.append(_section(f"*{kind_label(kind)}*\n{figure_line(f, cur)}"))
     extra = []
@@ -78,6 +88,7 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
     narrative, the figures (one section), top lists and payment line, the latest chart."""
     cur = report.currency
     lines = [f"*All churn risks*: {figure_line(report.overall, cur)}"]
+    lines += [f"*{label}*: {line}" for label, line in trust_lines(report)]
     lines += [f"*{kind_label(k)}*: {figure_line(f, cur)}" for k, f in report.kinds[:MAX_KINDS]]
     extra = [f"*Payment track*: {payment_line(report)}"]
     if report.overall.root_causes:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from storage.base import NAMING, Base, UTCDateTime
 from storage.search import SEARCH_KEY_LENGTH, search_key
+from storage.tables.checkins import SaveCheckin
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -45,6 +46,7 @@ __all__ = [
     "NAMING",
     "OPEN_INVOICE_SQL",
     "OPEN_STATUSES",
+    "SAVED_SQL",
     "SURVEY_ASKED_SQL",
     "Account",
     "AccountEvent",
@@ -61,6 +63,7 @@ __all__ = [
     "Person",
     "PlanStep",
     "RenewalCheck",
+    "SaveCheckin",
     "ScheduledStep",
     "SlackUser",
     "StoredReport",
@@ -146,6 +149,9 @@ class Case(Base):
     assigned_at: Mapped[datetime | None]
     arr_saved: Mapped[Decimal | None]
     offer_cost: Mapped[Decimal | None]
+    arr_kept: Mapped[Decimal | None]
+    """What a save still brings in after a check-in said churned (0) or downgraded (the new
+    ARR); None while no check-in changed it (README, *Did the save last?*)."""
     last_action_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
@@ -263,6 +269,7 @@ class Offer(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     counter_value: Mapped[Decimal | None]
     outcome: Mapped[str | None] = mapped_column(String(16))
+    outcome_at: Mapped[datetime | None]  # when the customer's answer was recorded
     request_message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     created_at: Mapped[datetime]
 
@@ -297,6 +304,21 @@ Index(
     postgresql_where=text(_OPEN_SQL),
 )
 Index("ix_accounts_currency", Account.currency)  # the report's currency: an index-only count
+SAVED_SQL = "status = 'saved'"
+# Saves that lasted and net of concessions (storage/report_trust.py) read saved cases by
+# closing time with their ARR, concession cost and ARR kept from this index alone.
+Index(
+    "ix_cases_report_saved",
+    Case.track,
+    Case.closed_at,
+    Case.id,
+    Case.arr_saved,
+    Case.arr_at_risk,
+    Case.offer_cost,
+    Case.arr_kept,
+    sqlite_where=text(SAVED_SQL),
+    postgresql_where=text(SAVED_SQL),
+)
 Index(
     "ix_cases_report_closed",
     Case.track,

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from storage.models import Offer
+from storage.models import Case, Offer
 
 
 def get(session: Session, offer_id: int) -> Offer | None:
@@ -30,12 +31,14 @@ def decide(session: Session, offer_id: int, *, status: str, **values: Any) -> bo
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-def record_outcome(session: Session, offer_id: int, outcome: str) -> bool:
-    """Record the customer's answer once; False if it was already recorded."""
+def record_outcome(
+    session: Session, offer_id: int, outcome: str, at: datetime | None = None
+) -> bool:
+    """Record the customer's answer once (and when, UTC); False if it was already recorded."""
     result = session.execute(
         update(Offer)
         .where(Offer.id == offer_id, Offer.outcome.is_(None))
-        .values(outcome=outcome)
+        .values(outcome=outcome, outcome_at=at)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -52,3 +55,19 @@ def accepted_cost(session: Session, case_id: int) -> Decimal | None:
     if offer is None:
         return None
     return offer.counter_value if offer.counter_value is not None else offer.value
+
+
+def accepted_for_account(
+    session: Session, account_id: int, since: datetime
+) -> list[tuple[Offer, datetime]]:
+    """The account's accepted offers (its concessions) whose answer came at `since` or
+    later, with that time (the answer's, else the decision's or the proposal's), oldest
+    first."""
+    when = func.coalesce(Offer.outcome_at, Offer.decided_at, Offer.created_at)
+    stmt = (
+        select(Offer, when)
+        .join(Case, Case.id == Offer.case_id)
+        .where(Case.account_id == account_id, Offer.outcome == "accepted", when >= since)
+        .order_by(when, Offer.id)
+    )
+    return [(offer, at) for offer, at in session.execute(stmt)]

@@ -2,7 +2,9 @@
 can reconcile each total). Streamed from the database in batches, never held in memory.
 
 One row per case and figure: `saved`, `churned`, `moved_on` (closed in the window, with the
-survey's root cause, competitor and involuntary flag when surveys are stored), `at_risk`
+survey's root cause, competitor and involuntary flag when surveys are stored),
+`saved_<days>_days_ago` (saves that lasted: the saves of the window moved back, with their
+check-in), `at_risk`
 (open churn cases, with risk level and action-plan steps), `payment_case` (open payment
 track) and `overdue_invoice` (open invoices past due, with the ladder step reached).
 """
@@ -10,13 +12,13 @@ track) and `overdue_invoice` (open invoices past due, with the ladder step reach
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, case, func, literal, null, select
+from sqlalchemy import Integer, and_, case, func, literal, null, select
 from sqlalchemy.orm import Session
 
-from storage.models import Account, Case
+from storage.models import Account, Case, SaveCheckin
 from storage.report_tables import invoices, plan_steps, present, survey_answers, turnovers
 from storage.reports import Window, closed_in, open_cases, survey_of_churn
 
@@ -24,7 +26,8 @@ COLUMNS = (
     "figure", "case_id", "account", "account_name", "kind", "status", "risk",
     "arr_at_risk", "arr_saved", "created_at", "closed_at", "plan_steps", "plan_done",
     "involuntary", "root_cause", "competitor", "invoice_id", "amount_remaining",
-    "currency", "due_date", "ladder_step_days",
+    "currency", "due_date", "ladder_step_days", "offer_cost", "arr_kept", "checkpoint",
+    "checkin_answer", "arr_now",
 )  # fmt: skip
 BATCH = 2000
 
@@ -41,6 +44,8 @@ def _case_columns() -> list[Any]:
         Case.arr_saved,
         Case.created_at,
         Case.closed_at,
+        Case.offer_cost,
+        Case.arr_kept,
     ]
 
 
@@ -61,6 +66,38 @@ def closed_rows(session: Session, window: Window) -> Iterator[dict[str, Any]]:
     stmt = stmt.where(closed_in(window)).order_by(Case.status, Case.closed_at, Case.id)
     for row in session.execute(stmt.execution_options(yield_per=BATCH)).mappings():
         yield {"figure": row["status"], **row}
+
+
+def lasted_rows(session: Session, window: Window, days: int) -> Iterator[dict[str, Any]]:
+    """The saves behind one saves-that-lasted figure (`saved_<days>_days_ago`): the saves
+    of `window` moved back `days` days, with their `days`-day check-in's answer and the ARR
+    they bring now (empty answer: not yet answered)."""
+    if not present(session, "save_checkins"):
+        return
+    back = Window(window.start - timedelta(days=days), window.end - timedelta(days=days))
+    arr = func.coalesce(Case.arr_saved, Case.arr_at_risk)
+    now = case(
+        (SaveCheckin.answer == "churned", literal(0)),
+        (SaveCheckin.answer == "downgraded", SaveCheckin.new_arr),
+        (SaveCheckin.answer == "customer", arr),
+        else_=null(),
+    )
+    stmt = (
+        select(
+            *_case_columns(),
+            literal(str(days)).label("checkpoint"),
+            SaveCheckin.answer.label("checkin_answer"),
+            now.label("arr_now"),
+        )
+        .join(Account, Account.id == Case.account_id)
+        .outerjoin(
+            SaveCheckin,
+            and_(SaveCheckin.case_id == Case.id, SaveCheckin.checkpoint == str(days)),
+        )
+        .where(closed_in(back), Case.status == "saved")
+        .order_by(Case.closed_at, Case.id)
+    )
+    yield from _stream(session, f"saved_{days}_days_ago", stmt)
 
 
 def open_rows(session: Session) -> Iterator[dict[str, Any]]:

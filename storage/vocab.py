@@ -116,9 +116,18 @@ class StepKind(Labelled):
     SURVEY_DIGEST = "survey_digest", "Monthly root-cause digest"
     DUNNING = "dunning", "Overdue invoice: a dunning ladder step"
     RENEWAL_NUDGE = "renewal_nudge", "Reminder: OK to send the renewal invoice?"
+    SAVE_CHECKIN = "save_checkin", "Check-in: is the saved account still a customer?"
 
 
 STEP_LABELS = labels_of(StepKind)
+
+
+class CheckinAnswer(StrEnum):
+    """The answers to a save check-in (README, *Did the save last?*)."""
+
+    CUSTOMER = "customer"
+    CHURNED = "churned"
+    DOWNGRADED = "downgraded"
 
 
 class SurveyStatus(StrEnum):

@@ -21,6 +21,7 @@ from bot.amounts import parse_amount
 from bot.calendar import add_business_delay
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
+from bot.offers import concessions as ledgers
 from bot.offers.models import OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
@@ -113,12 +114,27 @@ class OfferService:
         with self.db.read() as session:
             return [OfferView.of(offer) for offer in store.for_case(session, case_id)]
 
+    def concessions(self, case_id: int) -> list[ledgers.Concession]:
+        """The case's account's concessions of the last 12 months (for the propose modal)."""
+        with self.db.read() as session:
+            case = case_store.get(session, case_id)
+            if case is None:
+                return []
+            return ledgers.ledger(session, case.account_id, self.clock.now())
+
+    def _ledger(self, session: Session, offer: Offer, account_id: int) -> list[ledgers.Concession]:
+        """The account's other concessions of the last 12 months, shown on a request."""
+        found = ledgers.ledger(session, account_id, offer.created_at)
+        return [c for c in found if c.offer_id != offer.id]
+
     def propose(self, case_id: int, actor: str, data: OfferInput) -> OfferView:
         acting = self.cases.access.actor(actor)
         team = acting.team
         with self.db.session() as session:
             case, account = self.cases.load_for_action(session, case_id, acting, Action.OFFER)
             approver = self.policy.approver_for(data.discount_pct, data.value, case.arr_at_risk)
+            earlier = ledgers.ledger(session, account.id, self.clock.now())
+            approver = ledgers.approver_with_ledger(approver, earlier)  # the third: managers
             offer = Offer(
                 case_id=case.id,
                 proposer=actor,
@@ -176,7 +192,8 @@ class OfferService:
         root = case_store.root_message(session, case)
         if root is None:
             return
-        text, blocks = request_blocks(offer, account.currency, approvers)
+        ledger = self._ledger(session, offer, account.id)
+        text, blocks = request_blocks(offer, account.currency, approvers, ledger)
         message = outbox.reply(session, self.clock.now(), root, text, blocks)
         offer.request_message_id = message.id
 
@@ -267,7 +284,9 @@ class OfferService:
         request = session.get(OutboxMessage, offer.request_message_id or 0)
         if request is None:
             return
-        text, blocks = request_blocks(offer, currency, [])
+        case, _ = self._case(session, offer)
+        ledger = self._ledger(session, offer, case.account_id)
+        text, blocks = request_blocks(offer, currency, [], ledger)
         outbox.update(session, self.clock.now(), request, text, blocks)
 
     def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> OfferView:
@@ -279,7 +298,7 @@ class OfferService:
             if offer.status not in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
                 raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
             outcome = "accepted" if accepted else "declined"
-            if not store.record_outcome(session, offer.id, outcome):
+            if not store.record_outcome(session, offer.id, outcome, self.clock.now()):
                 raise Refused(f"The customer's answer was already recorded ({offer.outcome}).")
             session.refresh(offer)
             case, account = self._case(session, offer)

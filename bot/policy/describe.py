@@ -112,6 +112,11 @@ def describe(policy: Policy) -> str:
     lines.append(f"Weekly report: {f'{weekly} -> {target}' if weekly else 'off'}")
     digest = policy.reports.reason_digest
     lines.append(f"Reason digest: {f'{digest} -> each root cause owner' if digest else 'off'}")
+    points = ", ".join(
+        f"{p} days" if isinstance(p, int) else "the renewal date"
+        for p in policy.reports.save_checkpoints
+    )
+    lines.append(f"Save check-ins: {points or 'off'}")
     lines.append("Survey root causes (key: label -> owner):")
     for reason in policy.survey_reasons:
         owner = f" -> {reason.owner}" if reason.owner else " -> (nobody is told)"

@@ -222,10 +222,22 @@ class WeeklySchedule:
         return f"{DAY_NAMES[self.weekday]} {self.at:%H:%M}"
 
 
+RENEWAL_CHECKPOINT = "renewal"
+DEFAULT_SAVE_CHECKPOINTS: tuple[int | str, ...] = (90, 180, 365, RENEWAL_CHECKPOINT)
+
+
 @dataclass(frozen=True)
 class Reports:
     weekly: WeeklySchedule | None = WeeklySchedule(0, time(9, 0))
     reason_digest: MonthlySchedule | None = None  # off unless the file sets it
+    save_checkpoints: tuple[int | str, ...] = DEFAULT_SAVE_CHECKPOINTS
+    """Days after a save when its owner is asked whether the account is still a customer,
+    and "renewal" for the account's renewal date (README, *Did the save last?*)."""
+
+    @property
+    def checkpoint_days(self) -> tuple[int, ...]:
+        """The day checkpoints, ascending: the report's saves-that-lasted horizons."""
+        return tuple(sorted(d for d in self.save_checkpoints if isinstance(d, int)))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from bot.policy.model import (
     DEFAULT_DUNNING_STEPS,
     DEFAULT_MOVE_ON_CONFIRM_ABOVE_ARR,
     DEFAULT_PHRASES,
+    DEFAULT_SAVE_CHECKPOINTS,
     DEFAULT_SURVEY_REASONS,
     KINDS,
     NO_APPROVAL,
@@ -45,6 +46,7 @@ from bot.policy.values import (
     _at,
     _channel,
     _check_keys,
+    _checkpoints,
     _clock,
     _duration,
     _number,
@@ -349,16 +351,17 @@ def _signals(value: Any) -> Signals:
 
 
 def _reports(value: Any) -> Reports:
-    table = _table(value, "reports", ("weekly", "reason_digest"))
+    table = _table(value, "reports", ("weekly", "reason_digest", "save_checkpoints"))
     try:
         digest = parse_reason_digest(table.get("reason_digest", ""))
     except SurveyPolicyError as err:
         raise _Problem(err.problem.path, err.problem.message) from None
+    points = _checkpoints(table.get("save_checkpoints", list(DEFAULT_SAVE_CHECKPOINTS)))
     if "weekly" not in table:
-        return Reports(reason_digest=digest)
+        return Reports(reason_digest=digest, save_checkpoints=points)
     text = _string(table["weekly"], "reports.weekly", 'a day and a time like "mon 09:00"')
     if text == "":
-        return Reports(weekly=None, reason_digest=digest)
+        return Reports(weekly=None, reason_digest=digest, save_checkpoints=points)
     day, _, clock_text = text.strip().partition(" ")
     at = _clock(clock_text)
     if day.lower() not in DAY_NAMES or at is None:
@@ -368,7 +371,7 @@ def _reports(value: Any) -> Reports:
             'or "" to turn it off)',
         )
     weekly = WeeklySchedule(weekday=DAY_NAMES.index(day.lower()), at=at)
-    return Reports(weekly=weekly, reason_digest=digest)
+    return Reports(weekly=weekly, reason_digest=digest, save_checkpoints=points)
 
 
 def _survey(value: Any) -> tuple[SurveyReason, ...]:

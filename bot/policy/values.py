@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.durations import DURATION_HINT, parse_duration
-from bot.policy.model import is_channel, is_person
+from bot.policy.model import RENEWAL_CHECKPOINT, is_channel, is_person
 from bot.policy_common import at as _at
 from bot.policy_common import check_keys, number
 from bot.policy_common import show as _show
@@ -160,3 +160,20 @@ def _clock(text: str) -> time | None:
         return None
     hour, minute = int(match.group(1)), int(match.group(2))
     return time(hour, minute) if hour < 24 and minute < 60 else None
+
+
+def _checkpoints(value: Any) -> tuple[int | str, ...]:
+    """`reports.save_checkpoints`: whole days from 1 to 3650, or "renewal"; each once."""
+    where = "reports.save_checkpoints"
+    hint = 'a list of days after a save and "renewal", like [90, 180, 365, "renewal"]'
+    if not isinstance(value, list):
+        raise _Problem(where, f"expected {hint}")
+    found: list[int | str] = []
+    for i, item in enumerate(value):
+        day = isinstance(item, int) and not isinstance(item, bool) and 1 <= item <= 3650
+        if not (day or item == RENEWAL_CHECKPOINT) or item in found:
+            raise _Problem(
+                f"{where}[{i}]", f"{_show(item)} is not a new checkpoint (days 1-3650 or renewal)"
+            )
+        found.append(item)
+    return tuple(found)

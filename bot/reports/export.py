@@ -40,8 +40,13 @@ def write_csv(db: Database, policy: Policy, report: Report, path: Path) -> int:
     with db.read() as session, path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.DictWriter(out, fieldnames=report_rows.COLUMNS, extrasaction="ignore")
         writer.writeheader()
+        lasted = [
+            report_rows.lasted_rows(session, window, days)
+            for days in policy.reports.checkpoint_days
+        ]
         for rows in (
             report_rows.closed_rows(session, window),
+            *lasted,
             report_rows.open_rows(session),
             report_rows.payment_rows(session, today),
         ):

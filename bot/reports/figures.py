@@ -16,7 +16,17 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.policy import Policy
-from bot.reports.model import PERIODS, ZERO, Figures, LadderLine, PaymentLine, Ranked, Report
+from bot.reports.model import (
+    PERIODS,
+    ZERO,
+    Figures,
+    LadderLine,
+    LastedLine,
+    PaymentLine,
+    Ranked,
+    Report,
+)
+from storage import report_trust as trust
 from storage import reports as queries
 
 TOP = 5
@@ -34,8 +44,12 @@ def window(period: str, now: datetime) -> queries.Window:
     return queries.Window(start=now - PERIODS[period], end=now)
 
 
-def compute(session: Session, policy: Policy, period: str, now: datetime) -> Report:
-    """Every figure of the report for the trailing `period` ending at `now` (UTC)."""
+def compute(
+    session: Session, policy: Policy, period: str, now: datetime, *, trusted: bool = True
+) -> Report:
+    """Every figure of the report for the trailing `period` ending at `now` (UTC).
+    `trusted=False` leaves out net of concessions and saves that lasted (bench/report.py
+    times the report with and without them)."""
     span = window(period, now)
     values: dict[str, dict[str, Any]] = defaultdict(dict)
     _add_closed(values, queries.closed(session, span))
@@ -65,7 +79,19 @@ def compute(session: Session, policy: Policy, period: str, now: datetime) -> Rep
         kinds=kinds,
         payment=_payment(session, policy, now),
         currency=queries.main_currency(session),
+        **(_trusted(session, policy, span) if trusted else {}),
     )
+
+
+def _trusted(session: Session, policy: Policy, span: queries.Window) -> dict[str, Any]:
+    """Saves net of concessions, and saves that lasted at each checkpoint in days
+    (README, *Did the save last?*)."""
+    arr_kept, concessions = trust.net(session, span)
+    cohorts = [trust.cohort(session, span, days) for days in policy.reports.checkpoint_days]
+    lasted = None
+    if all(c is not None for c in cohorts):
+        lasted = tuple(LastedLine(**vars(c)) for c in cohorts if c is not None)
+    return {"arr_kept": arr_kept, "concessions": concessions, "lasted": lasted}
 
 
 def _add_closed(values: dict[str, dict[str, Any]], rows: Iterable[tuple]) -> None:

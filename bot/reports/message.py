@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from bot.reports.model import Figures, Ranked, Report
 from bot.reports.narrative import narrative
-from bot.reports.words import duration, kind_label, money, percent, plural
+from bot.reports.words import cur_cents, duration, kind_label, money, percent, plural
+
+PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90}
 
 TITLES = {"week": "Revenue at risk: the last 7 days", "month": "Revenue at risk: the last 30 days"}
 TITLES["quarter"] = "Revenue at risk: the last 90 days"
@@ -68,10 +70,63 @@ def payment_line(report: Report) -> str:
     return f"{line}; overdue {money(p.overdue or 0, cur)}: {steps}"
 
 
+def lasted_line(report: Report) -> str | None:
+    """Saves that lasted, one clause per checkpoint: "90 days: of 12 saves worth $340,000
+    (7 days that ended 90 days ago), 10 are still customers worth $300,000 now, 1 churned,
+    1 not yet answered"; None when check-ins are not stored or no checkpoint is set."""
+    if not report.lasted:
+        return None
+    cur, span = report.currency, PERIOD_DAYS[report.period]
+    clauses = []
+    for c in report.lasted:
+        if not c.saves:
+            clauses.append(f"{c.days} days: no save in the {span} days that ended then")
+            continue
+        text = (
+            f"{c.days} days: of {plural(c.saves, 'save')} worth {money(c.arr_saved, cur)} "
+            f"({span} days that ended {c.days} days ago), {c.still} still "
+            f"{'customers' if c.still != 1 else 'a customer'} worth {money(c.arr_still, cur)}"
+            f" now, {c.churned} churned"
+        )
+        if c.unanswered:
+            text += f", {c.unanswered} not yet answered"
+        clauses.append(text)
+    return "; ".join(clauses)
+
+
+def net_line(report: Report) -> str | None:
+    """ARR saved net of concessions and the cost per dollar saved; None if not computed."""
+    net, cur = report.net_saved, report.currency
+    if net is None or report.arr_kept is None or report.concessions is None:
+        return None
+    text = (
+        f"{money(net, cur)} ({money(report.arr_kept, cur)} the saves still bring in, less "
+        f"{money(report.concessions, cur)} of concessions)"
+    )
+    per_dollar = report.cost_per_dollar
+    if per_dollar is not None:
+        text += f"; concessions cost {cur_cents(per_dollar, cur)} per dollar saved"
+    return text
+
+
+def trust_lines(report: Report) -> list[tuple[str, str]]:
+    """(label, line) of the figures beside the save rate: net of concessions, and saves
+    that lasted (README, *Did the save last?*)."""
+    lines = []
+    net = net_line(report)
+    if net is not None:
+        lines.append(("ARR saved net of concessions", net))
+    lasted = lasted_line(report)
+    if lasted is not None:
+        lines.append(("Saves that lasted", lasted))
+    return lines
+
+
 def detail_lines(report: Report) -> list[str]:
     """Overall, per kind, top root causes and competitors, payment: one line each."""
     cur = report.currency
     lines = [f"All churn risks: {figure_line(report.overall, cur)}"]
+    lines += [f"{label}: {line}" for label, line in trust_lines(report)]
     for kind, f in report.kinds:
         lines.append(f"{kind_label(kind)}: {figure_line(f, cur)}")
     if report.overall.root_causes:

@@ -111,6 +111,24 @@ class PaymentLine:
 
 
 @dataclass(frozen=True)
+class LastedLine:
+    """Saves that lasted (README, *Did the save last?*): the saves of the same-length
+    period that ended `days` ago, and what their `days`-day check-in said. `still` counts
+    customers and downgrades, `arr_still` the ARR they bring now; `concessions` is what
+    those saves cost in accepted offers."""
+
+    days: int
+    saves: int = 0
+    arr_saved: Decimal = ZERO
+    still: int = 0
+    arr_still: Decimal = ZERO
+    churned: int = 0
+    arr_churned: Decimal = ZERO
+    unanswered: int = 0
+    concessions: Decimal = ZERO
+
+
+@dataclass(frozen=True)
 class Report:
     """The whole report: the period, all kinds together, each kind, and the payment line."""
 
@@ -122,6 +140,26 @@ class Report:
     kinds: tuple[tuple[str, Figures], ...] = ()
     payment: PaymentLine = field(default_factory=PaymentLine)
     currency: str = "USD"
+    arr_kept: Decimal | None = None
+    """What the period's saves still bring in after their check-ins (None: not computed)."""
+    concessions: Decimal | None = None
+    """The accepted offers' cost of the period's saves (None: not computed)."""
+    lasted: tuple[LastedLine, ...] | None = None
+    """One line per policy checkpoint in days; None when check-ins are not stored."""
+
+    @property
+    def net_saved(self) -> Decimal | None:
+        """ARR saved net of concessions: what the saves still bring in, less their cost."""
+        if self.arr_kept is None or self.concessions is None:
+            return None
+        return self.arr_kept - self.concessions
+
+    @property
+    def cost_per_dollar(self) -> Decimal | None:
+        """Concessions per dollar of ARR saved; None with nothing saved."""
+        if self.concessions is None or not self.overall.arr_saved:
+            return None
+        return self.concessions / self.overall.arr_saved
 
     def kind(self, name: str) -> Figures:
         return dict(self.kinds).get(name, Figures())
@@ -192,4 +230,22 @@ def from_json(data: dict[str, Any]) -> Report:
             ),
         ),
         currency=data.get("currency", "USD"),
+        arr_kept=_decimal(data.get("arr_kept")),
+        concessions=_decimal(data.get("concessions")),
+        lasted=None
+        if data.get("lasted") is None
+        else tuple(_lasted(line) for line in data["lasted"]),
     )
+
+
+def _decimal(raw: Any) -> Decimal | None:
+    return None if raw is None else Decimal(raw)
+
+
+def _lasted(data: dict[str, Any]) -> LastedLine:
+    values = {
+        f.name: (Decimal(data[f.name]) if f.type in ("Decimal",) else int(data[f.name]))
+        for f in fields(LastedLine)
+        if f.name in data
+    }
+    return LastedLine(**values)

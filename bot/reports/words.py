@@ -59,6 +59,13 @@ def money(amount: Decimal | int, currency: str = "USD") -> str:
     return f"{sign}{text}" if sign else f"{text} {currency}"
 
 
+def cur_cents(amount: Decimal, currency: str = "USD") -> str:
+    """A small amount to the cent: $0.05; 0.05 CHF."""
+    text = f"{Decimal(amount).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
+    sign = CURRENCY_SIGNS.get(currency)
+    return f"{sign}{text}" if sign else f"{text} {currency}"
+
+
 def short_money(amount: float, currency: str = "USD") -> str:
     """Axis ticks: $250k, $1.2M."""
     sign = CURRENCY_SIGNS.get(currency, "")

@@ -23,7 +23,8 @@ def register(app: App, services: Services) -> None:
     def propose_modal(press: Acting) -> dict:
         case = services.cases.may(press.meta, press.user, Action.OFFER)
         currency = services.cases.currency_of(case.id)
-        return views.propose_modal(case.id, offers.history(case.id), currency)
+        ledger = offers.concessions(case.id)
+        return views.propose_modal(case.id, offers.history(case.id), currency, ledger)
 
     def counter_modal(press: Acting) -> dict:
         offers.may_decide(press.meta, press.user)

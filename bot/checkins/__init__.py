@@ -1,0 +1,1 @@
+"""Did the save last? Check-ins after a save, answered by the owner or by Stripe."""
