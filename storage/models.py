@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from storage.base import NAMING, Base, UTCDateTime
 from storage.search import SEARCH_KEY_LENGTH, search_key
+from storage.tables.delivery import DeliveryPause, WaitingChannel
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -49,6 +50,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "DeliveryPause",
     "HomeView",
     "InboundEvent",
     "Invoice",
@@ -64,6 +66,7 @@ __all__ = [
     "SurveyEdit",
     "Turnover",
     "UTCDateTime",
+    "WaitingChannel",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -203,6 +206,10 @@ class OutboxMessage(Base):
     permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # How a row with a parent depends on it (storage/outbox.py): "thread" (a reply, an edit,
+    # an upload beside it: waits with it), "link" (elsewhere, with its permalink: goes
+    # without the link if the parent waits or failed), "after" (a follow-up once it is sent).
+    relation: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 

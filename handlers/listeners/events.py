@@ -1,5 +1,6 @@
-"""Events API listeners: messages in watched channels. Thin: parse the event, call
-bot/signals, which decides between nothing, a threaded offer and a case."""
+"""Events API listeners: messages in watched channels (bot/signals decides between nothing,
+a threaded offer and a case), and channels that work again (unarchived, the app added):
+their waiting messages are tried at once (bot/outbox). Thin: parse the event, call bot/."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ def register(app: App, services: Services) -> None:
             signals.watch(parsed, lambda: acting.slack.permalink(parsed.channel, parsed.ts))
 
     app.event("message")(event(message))
+
+    def channel_back(acting: Acting, context: BoltContext) -> None:
+        channel = acting.meta.get("channel")
+        if isinstance(channel, str) and channel:
+            services.deliverer.retry_channel(channel)
+
+    app.event("channel_unarchive")(event(channel_back))
+    app.event("member_joined_channel")(event(channel_back))
 
 
 def channel_message(
