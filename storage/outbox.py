@@ -112,6 +112,8 @@ class Candidate:
     id: int
     method: str
     channel: str
+    parent_id: int | None
+    relation: str | None
 
 
 def candidates(
@@ -133,9 +135,13 @@ def candidates(
         OutboxMessage.method != UPDATE_METHOD,
         OutboxMessage.created_at > now - LINE_PRIORITY_AGE,
     )
-    stmt = select(OutboxMessage.id, OutboxMessage.method, OutboxMessage.channel).where(
-        _claimable(now, link_wait)
-    )
+    stmt = select(
+        OutboxMessage.id,
+        OutboxMessage.method,
+        OutboxMessage.channel,
+        OutboxMessage.parent_id,
+        OutboxMessage.relation,
+    ).where(_claimable(now, link_wait))
     if skip:
         stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
     if skip_paced:

@@ -36,8 +36,8 @@ def pause(session: Session) -> Pause | None:
 
 def set_pause(session: Session, reason: str, now: datetime, until: datetime) -> bool:
     """Pause (or keep paused) the workspace until `until`; True when this starts a pause.
-    An upsert, so two deliverers refused at once both keep one row."""
-    started = pause(session) is None
+    An upsert, so two deliverers refused at once keep one row, and only one of them hears
+    that it started the pause."""
     insert = _insert(session, DeliveryPause)
     stmt = insert.values(
         scope=WORKSPACE, reason=reason, since=now, until=until, refusals=1
@@ -49,8 +49,7 @@ def set_pause(session: Session, reason: str, now: datetime, until: datetime) -> 
             "refusals": DeliveryPause.refusals + 1,
         },
     )
-    session.execute(stmt)
-    return started
+    return session.scalar(stmt.returning(DeliveryPause.refusals)) == 1
 
 
 def end_pause(session: Session) -> Pause | None:
@@ -68,8 +67,8 @@ def waiting_channel(session: Session, channel: str) -> WaitingChannel | None:
 def hold_channel(
     session: Session, channel: str, reason: str, now: datetime, next_try_at: datetime
 ) -> bool:
-    """Make `channel`'s messages wait until `next_try_at`; True when it was not waiting."""
-    started = waiting_channel(session, channel) is None
+    """Make `channel`'s messages wait until `next_try_at`; True when it was not waiting
+    (an upsert, as `set_pause`)."""
     insert = _insert(session, WaitingChannel)
     stmt = insert.values(
         channel=channel, reason=reason, since=now, next_try_at=next_try_at, tries=1
@@ -81,8 +80,7 @@ def hold_channel(
             "tries": WaitingChannel.tries + 1,
         },
     )
-    session.execute(stmt)
-    return started
+    return session.scalar(stmt.returning(WaitingChannel.tries)) == 1
 
 
 def _insert(session: Session, table: type) -> Any:

@@ -8,9 +8,10 @@ what a refusal from Slack means, and what happens then, is decided in one place
 in an in-process retry handler so that they survive restarts and never block a worker.
 """
 
-from bot.outbox.courier import RESPONSE_URL_LIFETIME, UNKNOWN_TRIES, Result
+from bot.outbox.courier import RESPONSE_URL_LIFETIME
 from bot.outbox.deliverer import LEASE, LINK_WAIT, Deliverer, DeliveryReport
 from bot.outbox.links import LINK_TOKEN
+from bot.outbox.outcomes import UNKNOWN_TRIES, Result
 from bot.outbox.pacing import BURST, POST_PACE_SECONDS, Pacer, retry_after
 from bot.outbox.queue import RESPOND, linked, notify, post, reply, respond, update
 from bot.outbox.refusals import Refusal, classify

@@ -9,7 +9,7 @@ a deliverer whose lease ran out records nothing over the one that took the row o
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.outbox import links
 from bot.outbox.holding import Holds
+from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
 from bot.outbox.pacing import retry_after
 from bot.outbox.queue import RESPOND, WANT_PERMALINK
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
@@ -30,64 +31,8 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's docs on response_url
-UNKNOWN_TRIES = 4  # an unknown refusal: tried this many times, then failed loudly
-UNKNOWN_BACKOFF = timedelta(seconds=10)  # 10 s, 40 s, 160 s between those tries
-MAX_BACKOFF = timedelta(minutes=10)  # a response_url that does not answer
 PLAIN_TEXT_LIMIT = 4000  # characters of the plain-text fallback
 PLAIN_METHODS = ("chat.postMessage", rows.UPDATE_METHOD)
-EDIT = "_edit"  # an "after" chat.update: the id of the message it edits
-ISSUED = "_issued"  # an "after" response_url answer: when the URL was issued (ISO 8601)
-
-
-@dataclass(frozen=True)
-class Result:
-    """What became of one claimed row: sent, retrying, failed, superseded, waiting (its
-    channel refuses), paused (the workspace's calls are refused) or lost (another claimer
-    holds it now)."""
-
-    kind: str
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class _Parent:
-    id: int
-    channel: str
-    state: str
-    ts: str | None
-    permalink: str | None
-
-
-@dataclass(frozen=True)
-class _Job:
-    """A claimed row as read, and what its parent means for it."""
-
-    id: int
-    attempt: int
-    method: str
-    channel: str
-    payload: dict[str, Any]
-    relation: str
-    created_at: datetime
-    parent: _Parent | None
-    target: tuple[str, str | None] | None = None  # (channel, ts) an "after" edit changes
-    note: str | None = None  # why the link to the parent is missing, when it is
-    follow_up: bool = False  # bring the link later (the parent has not failed)
-
-
-@dataclass(frozen=True)
-class _Outcome:
-    ts: str | None = None
-    channel: str | None = None
-    permalink: str | None = None
-    error: str | None = None
-    refusal: Refusal | None = None
-    retry_after: timedelta | None = None  # Slack's Retry-After, for a 429
-    retry_row: bool = False  # a response_url that did not answer: this row backs off
-    final: bool = False  # fails now, without further tries
-    drop: bool = False  # no longer needed (a follow-up whose moment passed)
-    plain_after: str | None = None  # the message refusal the plain text replaced
-    started: datetime | None = None  # when the call began (a success lifts older holds)
 
 
 class Courier:
@@ -101,17 +46,18 @@ class Courier:
         self.clock = clock
         self.files = files
         self.holds = Holds(clock)
+        self.recorder = Recorder(db, clock, self.holds)
 
     def deliver(self, row_id: int, attempt: int) -> Result:
         """Send row `row_id`, claimed as attempt `attempt`, and record what happened."""
         job = self._prepare(row_id, attempt)
         if isinstance(job, Result):
             return job
-        return self._record(job, self._send(job))
+        return self.recorder.record(job, self._send(job))
 
     # -- reading ---------------------------------------------------------------------------
 
-    def _prepare(self, row_id: int, attempt: int) -> _Job | Result:
+    def _prepare(self, row_id: int, attempt: int) -> Job | Result:
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id, populate_existing=True)
             if row is None or row.state != "sending" or row.attempts != attempt:
@@ -120,7 +66,7 @@ class Courier:
             settled = self._settled_by_parent(session, row, attempt, parent)
             if settled is not None:
                 return settled
-            job = _Job(
+            job = Job(
                 id=row.id,
                 attempt=attempt,
                 method=row.method,
@@ -128,7 +74,7 @@ class Courier:
                 payload=dict(row.payload),
                 relation=row.relation or rows.THREAD,
                 created_at=row.created_at,
-                parent=_snapshot(parent),
+                parent=Parent.of(parent),
             )
             if parent is not None and job.relation != rows.THREAD and parent.state != "sent":
                 note, follow = self.holds.note_for(session, parent)
@@ -161,7 +107,7 @@ class Courier:
 
     # -- sending ---------------------------------------------------------------------------
 
-    def _args(self, job: _Job) -> dict[str, Any]:
+    def _args(self, job: Job) -> dict[str, Any]:
         """The call's arguments: thread, edit target or link filled in from the parent."""
         args = {k: v for k, v in job.payload.items() if not k.startswith("_")}
         args["channel"] = job.channel
@@ -183,7 +129,7 @@ class Courier:
             args.pop("thread_ts", None)
         return args
 
-    def _send(self, job: _Job) -> _Outcome:
+    def _send(self, job: Job) -> Outcome:
         args = self._args(job)
         if job.method == RESPOND:
             return self._respond(job, args)
@@ -198,7 +144,7 @@ class Courier:
             outcome = replace(outcome, permalink=link)
         return replace(outcome, started=started)
 
-    def _call(self, method: str, args: dict[str, Any]) -> _Outcome:
+    def _call(self, method: str, args: dict[str, Any]) -> Outcome:
         try:
             if method == FILE_UPLOAD:
                 response = upload_file(self.slack, self.files, args)
@@ -207,12 +153,12 @@ class Courier:
         except SlackError as err:
             error = "ratelimited" if err.status == 429 else err.error
             wait = retry_after(err.headers) if err.status == 429 else None
-            return _Outcome(error=error, refusal=classify(err.status, err.error), retry_after=wait)
+            return Outcome(error=error, refusal=classify(err.status, err.error), retry_after=wait)
         except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
-            return _Outcome(error=f"{CONNECTION_ERROR}: {err}", refusal=Refusal.WORKSPACE)
+            return Outcome(error=f"{CONNECTION_ERROR}: {err}", refusal=Refusal.WORKSPACE)
         except FileUnavailable as err:
-            return _Outcome(error=str(err), final=True)
-        return _Outcome(
+            return Outcome(error=str(err), final=True)
+        return Outcome(
             ts=response.get("ts"),
             channel=response.get("channel"),
             permalink=response.get("permalink"),
@@ -231,7 +177,7 @@ class Courier:
         log.info("joined %s to deliver there", channel)
         return True
 
-    def _plain_text(self, method: str, args: dict[str, Any], refused: _Outcome) -> _Outcome:
+    def _plain_text(self, method: str, args: dict[str, Any], refused: Outcome) -> Outcome:
         """Slack refused the content: send the text alone (cut to a safe length)."""
         plain = plain_text(args)
         if plain is None:
@@ -245,23 +191,23 @@ class Courier:
             return replace(fallback, error=error, final=True)
         return replace(fallback, plain_after=refused.error)
 
-    def _respond(self, job: _Job, args: dict[str, Any]) -> _Outcome:
+    def _respond(self, job: Job, args: dict[str, Any]) -> Outcome:
         """POST to a response_url, retried with backoff; one Slack no longer takes (a 404,
         or older than its 30 minutes) fails for good (a follow-up is dropped instead)."""
         issued = datetime.fromisoformat(job.payload.get(ISSUED) or job.created_at.isoformat())
         follow_up = job.relation == rows.AFTER
         if self.clock.now() - issued > RESPONSE_URL_LIFETIME:
             expired = "response_url expired (Slack keeps one for 30 minutes)"
-            return _Outcome(error=expired, final=True, drop=follow_up)
+            return Outcome(error=expired, final=True, drop=follow_up)
         try:
             status = self.slack.respond(args["url"], args["text"])
         except OSError as err:
-            return _Outcome(error=f"{CONNECTION_ERROR}: {err}", retry_row=True)
+            return Outcome(error=f"{CONNECTION_ERROR}: {err}", retry_row=True)
         if status == 429 or status >= 500:
-            return _Outcome(error=f"HTTP {status}", retry_row=True)
+            return Outcome(error=f"HTTP {status}", retry_row=True)
         if status != 200:
-            return _Outcome(error=f"response_url answered {status}", final=True, drop=follow_up)
-        return _Outcome()
+            return Outcome(error=f"response_url answered {status}", final=True, drop=follow_up)
+        return Outcome()
 
     def _permalink(self, channel: str, ts: str | None) -> str | None:
         """The message's permalink; None (logged) if Slack will not say right now."""
@@ -272,126 +218,6 @@ class Courier:
             return None
 
     # -- recording -------------------------------------------------------------------------
-
-    def _record(self, job: _Job, outcome: _Outcome) -> Result:
-        now = self.clock.now()
-        with self.db.session() as session:
-            if outcome.error is None:
-                return self._sent(session, job, outcome, now)
-            if outcome.drop:
-                rows.finish(
-                    session, job.id, job.attempt, state="superseded", last_error=outcome.error
-                )
-                return Result("superseded", outcome.error)
-            if outcome.retry_row:
-                return self._retry(session, job, outcome.error, self._backoff(job.attempt), now)
-            if outcome.refusal is Refusal.WORKSPACE and not outcome.final:
-                self.holds.pause(session, outcome.error, now, outcome.retry_after)
-                return self._wait(session, job, "paused", outcome.error, now)
-            if outcome.refusal is Refusal.CHANNEL and not outcome.final:
-                self.holds.hold(session, job.channel, outcome.error, now)
-                return self._wait(session, job, "waiting", outcome.error, now)
-            if outcome.final or job.attempt >= UNKNOWN_TRIES:
-                return self._fail(session, job, outcome.error)
-            wait = UNKNOWN_BACKOFF * 4 ** (job.attempt - 1)
-            log.warning(
-                "outbox %s: Slack answered `%s`; trying again in %s", job.id, outcome.error, wait
-            )
-            return self._retry(session, job, outcome.error, wait, now)
-
-    def _sent(self, session: Session, job: _Job, outcome: _Outcome, now: datetime) -> Result:
-        channel = outcome.channel or job.channel
-        note = f"sent as plain text: Slack refused the message ({outcome.plain_after})"
-        recorded = rows.finish(
-            session,
-            job.id,
-            job.attempt,
-            state="sent",
-            ts=outcome.ts,
-            channel=channel,
-            permalink=outcome.permalink,
-            sent_at=now,
-            last_error=note if outcome.plain_after else None,
-        )
-        if not recorded:
-            log.warning("outbox %s was taken over by another deliverer while it was sent", job.id)
-            return Result("lost")
-        if job.method != RESPOND:
-            self.holds.worked(session, job.channel, outcome.started or now)
-        if job.follow_up and job.parent is not None:
-            self._queue_follow_up(session, job, channel, now)
-        return Result("sent")
-
-    def _queue_follow_up(self, session: Session, job: _Job, channel: str, now: datetime) -> None:
-        """The message went without its link: once the parent is posted, the link follows (the
-        DM is edited in place; a response_url gets a second answer)."""
-        assert job.parent is not None
-        parent = session.get(OutboxMessage, job.parent.id)
-        payload = {k: v for k, v in job.payload.items() if k != "thread_ts"}
-        if job.method == RESPOND:
-            payload[ISSUED] = payload.get(ISSUED) or job.created_at.isoformat()
-            method = RESPOND
-        elif job.method == "chat.postMessage":
-            payload[EDIT], method = job.id, rows.UPDATE_METHOD
-        else:
-            return
-        rows.add(
-            session,
-            method=method,
-            channel=channel,
-            payload=payload,
-            now=now,
-            parent=parent,
-            relation=rows.AFTER,
-        )
-
-    def _wait(self, session: Session, job: _Job, kind: str, error: str, now: datetime) -> Result:
-        """Back to pending, the try not counted: the hold decides when it goes again."""
-        rows.finish(
-            session,
-            job.id,
-            job.attempt,
-            state="pending",
-            next_attempt_at=now,
-            attempts=job.attempt - 1,
-            last_error=error,
-        )
-        return Result(kind, error)
-
-    def _retry(
-        self, session: Session, job: _Job, error: str, wait: timedelta, now: datetime
-    ) -> Result:
-        rows.finish(
-            session,
-            job.id,
-            job.attempt,
-            state="pending",
-            next_attempt_at=now + wait,
-            last_error=error,
-        )
-        return Result("retrying", error)
-
-    def _fail(self, session: Session, job: _Job, error: str) -> Result:
-        log.error(
-            "outbox %s (%s to %s) failed for good after %s tries: %s",
-            job.id,
-            job.method,
-            job.channel,
-            job.attempt,
-            error,
-        )
-        rows.finish(session, job.id, job.attempt, state="failed", last_error=error)
-        return Result("failed", error)
-
-    @staticmethod
-    def _backoff(attempt: int) -> timedelta:
-        return min(timedelta(seconds=2 ** min(max(attempt - 1, 0), 10)), MAX_BACKOFF)
-
-
-def _snapshot(parent: OutboxMessage | None) -> _Parent | None:
-    if parent is None:
-        return None
-    return _Parent(parent.id, parent.channel, parent.state, parent.ts, parent.permalink)
 
 
 def plain_text(args: dict[str, Any]) -> dict[str, Any] | None:

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
-from bot.outbox.courier import Courier, Result
+from bot.outbox.courier import Courier
 from bot.outbox.holding import pause_reason
+from bot.outbox.outcomes import Result
 from bot.outbox.pacing import Pacer
 from bot.outbox_files import FileSource
 from bot.ports import SlackTransport
@@ -187,17 +188,22 @@ class _Pass:
 
     def _pick(self, found: list[rows.Candidate], free: int, probe: bool) -> list[rows.Candidate]:
         """The first row of each channel, up to `free`; a probe takes one row only (and any
-        response_url answers)."""
+        response_url answers). A link whose parent goes now waits for it: it will have its
+        link in a moment."""
         picks: list[rows.Candidate] = []
         lanes: set[str] = set()
+        going = {row_id for row_id, _ in self.inflight.values()}
         for candidate in found:
             if len(picks) >= free:
                 break
+            if candidate.relation == rows.LINK and candidate.parent_id in going:
+                continue
             if candidate.method != rows.RESPOND:
                 if candidate.channel in lanes or (probe and lanes):
                     continue
                 lanes.add(candidate.channel)
             picks.append(candidate)
+            going.add(candidate.id)
         return picks
 
     def _submit(self, candidate: rows.Candidate, attempt: int) -> None:
