@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,9 +35,18 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make the repo importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sqlalchemy import select
+
 from bench.harness import (
+    APP_DIR,
     DEFAULT_PG_URL,
+    POLICY_FILE,
+    REPO,
+    SECRET,
+    TOKEN,
+    app_env,
     database,
+    free_port,
     load_now,
     percentile,
     processes,
@@ -46,9 +56,14 @@ from bench.harness import (
     stop_on_sigterm,
 )
 from bot.outbox import BURST, POST_PACE_SECONDS
+from bot.policy import load_policy
+from bot.settings import load_settings
 from demo.standin import Call, SlackStandin
 from demo.standin.records import HttpReply
 from storage import accounts as accounts_store
+from storage.db import Database
+from storage.models import Case
+from wiring import build_services
 
 CASES_CHANNEL = "C0CASES"  # policy.example.toml's channels.cases
 STANDIN_BURST = BURST + 1  # the stand-in's Slack is a little looser than the pacer
@@ -116,10 +131,10 @@ def main() -> None:
         processes() as started,
     ):
         standin.limit_posts(POST_PACE_SECONDS, STANDIN_BURST)
-        services = savedesk_services(standin.api_url, db_url)
+        logs = Path(tmp)
+        services = schema_and_services(standin.api_url, db_url, logs)
         seed(services, args.cases, standin)
         services.db.dispose()
-        logs = Path(tmp)
         if args.deployment == "split":
             started.append(start_app("worker", db_url, standin.api_url, logs))
         started.append(
@@ -127,28 +142,58 @@ def main() -> None:
         )
         time.sleep(3.0)  # the worker takes the scheduler lock
         load = load_now()
-        t0 = burst(started[-1], standin, args.cases)
+        t0, wall = burst(started[-1], standin, args.cases)
         done = wait_for(standin, args.cases, t0, args.timeout)
-        report(standin, args, url, t0, done, load)
+        opened = [at - wall for at in cases_opened(db_url)]
+        report(standin, args, url, t0, done, load, opened)
         if not done:
             print(started[-1].tail(30))
 
 
-def burst(web, standin: ArrivalStandin, count: int) -> float:  # type: ignore[no-untyped-def]
-    """Every command at once; returns when the burst began (perf_counter)."""
+def schema_and_services(api_url: str, db_url: str, logs: Path):  # type: ignore[no-untyped-def]
+    """Services on the migrated database; another checkout (BENCH_APP_DIR, for "before"
+    figures) migrates it with its own migrations first."""
+    if APP_DIR == REPO:
+        return savedesk_services(api_url, db_url)
+    env = app_env(db_url, api_url, free_port())
+    argv = [sys.executable, str(APP_DIR / "app.py"), "migrate"]
+    subprocess.run(argv, env=env, cwd=logs, check=True, capture_output=True)
+    settings = load_settings(
+        {
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url,
+            "DATABASE_URL": db_url,
+        }
+    )
+    return build_services(settings, load_policy(POLICY_FILE))
+
+
+def burst(web, standin: ArrivalStandin, count: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Every command at once; returns when the burst began (perf_counter, epoch seconds)."""
     sender = slack_sender(web, standin)
 
     def send(n: int) -> int:
         answer = sender.slash_command(f"cancel burst-{n:03d} budget cut", user_id=f"U0CSM{n:03d}")
         return answer.status
 
-    t0 = time.perf_counter()
+    t0, wall = time.perf_counter(), time.time()
     with ThreadPoolExecutor(max_workers=count) as pool:
         statuses = list(pool.map(send, range(count)))
     bad = [s for s in statuses if s != 200]
     if bad:
         print(f"  {len(bad)} commands not acknowledged with 200: {sorted(set(bad))}")
-    return t0
+    return t0, wall
+
+
+def cases_opened(db_url: str) -> list[float]:
+    """When each case was committed (epoch seconds, the app's clock)."""
+    db = Database(db_url)
+    try:
+        with db.read() as session:
+            return [at.timestamp() for at in session.scalars(select(Case.created_at))]
+    finally:
+        db.dispose()
 
 
 def roots(standin: ArrivalStandin) -> list[float]:
@@ -200,7 +245,13 @@ def wait_for(standin: ArrivalStandin, count: int, t0: float, timeout: float) -> 
 
 
 def report(  # type: ignore[no-untyped-def]
-    standin: ArrivalStandin, args, url: str | None, t0: float, done: bool, load: str
+    standin: ArrivalStandin,
+    args,
+    url: str | None,
+    t0: float,
+    done: bool,
+    load: str,
+    opened: list[float],
 ) -> None:
     floor = max(args.cases - BURST, 0) * POST_PACE_SECONDS
     db = "PostgreSQL" if url else "SQLite"
@@ -208,6 +259,7 @@ def report(  # type: ignore[no-untyped-def]
     print(f"{args.cases} new cases at once, {what} on {db}, load {load}")
     print(f"  {'seconds after the burst':32} {'p50':>7} {'p95':>7} {'max':>7}  count")
     rows = [
+        ("case opened (committed)", [t0 + s for s in opened]),
         ("confirmation (response_url)", answers(standin, 0)),
         ("owner DM", owner_dms(standin)),
         ("case root in #cases", roots(standin)),

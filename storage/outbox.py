@@ -10,6 +10,7 @@ link, bot/outbox/links.py).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -68,13 +69,15 @@ def add(
     return row
 
 
-def _parent_allows(now: datetime, link_wait: timedelta) -> ColumnElement[bool]:
+def _parent_allows(
+    now: datetime, link_wait: timedelta, paced_out: Collection[str]
+) -> ColumnElement[bool]:
     parent = aliased(OutboxMessage)
     parent_waits = exists().where(WaitingChannel.channel == parent.channel)
-    link_may_go = and_(
-        OutboxMessage.relation == LINK,
-        or_(OutboxMessage.created_at <= now - link_wait, parent_waits),
-    )
+    late = [OutboxMessage.created_at <= now - link_wait, parent_waits]
+    if paced_out:
+        late.append(parent.channel.in_(paced_out))
+    link_may_go = and_(OutboxMessage.relation == LINK, or_(*late))
     return or_(
         OutboxMessage.parent_id.is_(None),
         exists().where(
@@ -84,7 +87,9 @@ def _parent_allows(now: datetime, link_wait: timedelta) -> ColumnElement[bool]:
     )
 
 
-def _claimable(now: datetime, link_wait: timedelta) -> ColumnElement[bool]:
+def _claimable(
+    now: datetime, link_wait: timedelta, paced_out: Collection[str] = ()
+) -> ColumnElement[bool]:
     other = aliased(OutboxMessage)
     due = or_(
         and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now),
@@ -102,7 +107,7 @@ def _claimable(now: datetime, link_wait: timedelta) -> ColumnElement[bool]:
             other.id != OutboxMessage.id,
         ),
     )
-    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait))
+    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out))
 
 
 @dataclass(frozen=True)
@@ -128,8 +133,9 @@ def candidates(
 ) -> list[Candidate]:
     """Deliverable rows, roots and everything outside threads before thread lines younger
     than `LINE_PRIORITY_AGE`, then oldest first. Channels in `skip` (in flight here) are left
-    out, and `skip_paced` channels (still waiting for their pace) for paced methods only;
-    `respond_only` (the workspace is paused) leaves only response_url answers."""
+    out, and `skip_paced` channels (still waiting for their pace) for paced methods only: a
+    link to a root queued there goes without waiting `link_wait`. `respond_only` (the
+    workspace is paused) leaves only response_url answers."""
     line = and_(
         OutboxMessage.relation == THREAD,
         OutboxMessage.method != UPDATE_METHOD,
@@ -141,7 +147,7 @@ def candidates(
         OutboxMessage.channel,
         OutboxMessage.parent_id,
         OutboxMessage.relation,
-    ).where(_claimable(now, link_wait))
+    ).where(_claimable(now, link_wait, skip_paced))
     if skip:
         stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
     if skip_paced:
@@ -173,7 +179,12 @@ def paced_channels_due(
 
 
 def claim(
-    session: Session, ids: list[int], now: datetime, lease: timedelta, link_wait: timedelta
+    session: Session,
+    ids: list[int],
+    now: datetime,
+    lease: timedelta,
+    link_wait: timedelta,
+    paced_out: Collection[str] = (),
 ) -> dict[int, int]:
     """Claim these rows if they are still deliverable (one claimer wins each: the UPDATE
     re-checks the state); commits; returns {row id: its attempt number}, the claim's fence."""
@@ -181,7 +192,7 @@ def claim(
         return {}
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait))
+        .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait, paced_out))
         .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage.id, OutboxMessage.attempts)
     )

@@ -227,3 +227,28 @@ def test_after_downtime_a_dm_waits_for_its_root_going_in_the_same_pass(
     (dm,) = standin.messages("D0AE")
     assert "https://" in dm["text"] and "on its way" not in dm["text"]
     assert standin.calls("chat.update") == []
+
+
+def test_in_a_burst_a_dm_does_not_wait_for_a_root_queued_behind_the_pace(
+    services: Services, standin: SlackStandin
+) -> None:
+    """The first roots of a burst go at once and their DMs link; a root that must wait for
+    the channel's pace does not hold its DM back: it goes at once, and is edited to link."""
+    now = services.clock.now()
+    count = outbox.BURST + 1
+    with services.db.session() as session:
+        for i in range(count):
+            root = outbox.post(session, now, "C0CASES", f"root {i}", keep_permalink=True)
+            text = f"case {i}: <{{thread_link}}|open the thread>"
+            outbox.linked(session, now, f"U0OWNER{i}", root, text)
+    services.deliver()
+    first_texts = {c.args["channel"]: c.args["text"] for c in standin.calls("chat.postMessage")}
+    for i in range(outbox.BURST):
+        assert "https://" in first_texts[f"U0OWNER{i}"]
+    late = first_texts[f"U0OWNER{outbox.BURST}"]
+    assert "on its way" in late and "https://" not in late
+    (edit,) = standin.calls("chat.update")
+    assert "https://" in edit.args["text"]
+    order = [c.args["channel"] for c in standin.calls("chat.postMessage")]
+    late_root = len(order) - 1 - order[::-1].index("C0CASES")
+    assert order.index(f"U0OWNER{outbox.BURST}") < late_root

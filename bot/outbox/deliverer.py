@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 WORKERS = 8  # calls in flight at once, each to a different channel
 LEASE = timedelta(seconds=25)  # > the delivery client's 15 s timeout
 RENEW_EVERY = 5.0  # seconds (real time) between lease renewals while calls last
-LINK_WAIT = timedelta(seconds=3)  # a DM or confirmation waits this long for its root's link
+LINK_WAIT = timedelta(seconds=3)  # a DM or confirmation waits this long for its root (at most)
 CANDIDATES = 200  # rows looked at per pick
 
 
@@ -163,13 +163,14 @@ class _Pass:
         now = self.d.clock.now()
         busy = {lane for _, lane in self.inflight.values() if lane}
         respond_only = self._respond_only()
+        paced_out = set(self.d.pacer.waiting())
         with self.d.db.read() as session:
             found = rows.candidates(
                 session,
                 now,
                 link_wait=LINK_WAIT,
                 skip=busy,
-                skip_paced=set(self.d.pacer.waiting()),
+                skip_paced=paced_out,
                 respond_only=respond_only,
                 limit=CANDIDATES,
             )
@@ -178,7 +179,8 @@ class _Pass:
         if not picks:
             return False
         with self.d.db.session() as session:
-            claimed = rows.claim(session, [c.id for c in picks], now, LEASE, LINK_WAIT)
+            ids = [c.id for c in picks]
+            claimed = rows.claim(session, ids, now, LEASE, LINK_WAIT, paced_out)
         for candidate in picks:
             if candidate.id in claimed:
                 self._submit(candidate, claimed[candidate.id])
