@@ -254,6 +254,8 @@ class _Pass:
     def _collect(self, done: list[Future[Result]]) -> None:
         for future in done:
             row_id, lane = self.inflight.pop(future)
+            if row_id == self.probe:
+                self.probe = None
             try:
                 result = future.result()
             except Exception:  # the database went away mid-row: its lease brings it back
@@ -261,8 +263,6 @@ class _Pass:
                 self.report.retrying += 1
                 continue
             self._count(result, bool(lane))
-            if row_id == self.probe:
-                self.probe = None
 
     def _count(self, result: Result, token_call: bool) -> None:
         kind = result.kind

@@ -72,6 +72,9 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
+    """What one row's call came to: a success (ts, channel, permalink), or an error with
+    what it means (the kind of refusal) and what follows from it."""
+
     ts: str | None = None
     channel: str | None = None
     permalink: str | None = None
