@@ -5,9 +5,10 @@ Wake-ups come from commits in this process (`Database.on_outbox_commit`) and, on
 PostgreSQL, from other processes' commits (`storage.notify.OutboxListener`); the poll is
 the safety net for anything missed (a lost LISTEN connection, SQLite across processes).
 Wake-ups that arrive during a pass are kept, so the next pass starts right after it: none
-is lost. Pacing per channel and Retry-After are the deliverer's and unchanged: a pass that
-Slack stopped (429, outage) is followed by the next only after the full poll interval, as
-before wake-ups existed, however many commits arrive meanwhile.
+is lost. Pacing per channel and Slack's refusals are the deliverer's (bot/outbox): a pass
+that ended with the workspace's delivery paused (429, auth, outage) is followed by the next
+only after the full poll interval, however many commits arrive meanwhile; the pause itself,
+kept in the database, decides when Slack is asked again.
 """
 
 from __future__ import annotations

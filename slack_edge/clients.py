@@ -12,6 +12,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.settings import Settings
 
 DEFAULT_API_URL = "https://slack.com/api/"
+DELIVERY_TIMEOUT = 15  # seconds per call; the outbox's lease (bot/outbox/deliverer.py) is longer
 
 
 def interactive_client(settings: Settings) -> WebClient:
@@ -34,7 +35,7 @@ def delivery_client(settings: Settings) -> WebClient:
     client = WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or DEFAULT_API_URL,
-        timeout=15,
+        timeout=DELIVERY_TIMEOUT,
     )
     client.retry_handlers.clear()
     return client

@@ -7,15 +7,17 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, WaitingChannel
 
 
 def oldest_due_message(session: Session, now: datetime) -> datetime | None:
     """When the oldest message that could be sent now became due (None: none waits).
-    Replies are left out: they wait for their root, which is counted."""
+    Replies are left out (they wait for their root, which is counted), and so are channels
+    Slack refuses (archived, the app not in it: they wait for people, not for a restart)."""
     stmt = select(func.min(OutboxMessage.next_attempt_at)).where(
         OutboxMessage.state == "pending",
         OutboxMessage.next_attempt_at <= now,
         OutboxMessage.parent_id.is_(None),
+        OutboxMessage.channel.not_in(select(WaitingChannel.channel)),
     )
     return session.scalar(stmt)

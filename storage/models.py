@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, validates
 from storage.base import NAMING, Base, UTCDateTime
 from storage.search import SEARCH_KEY_LENGTH, search_key
 from storage.tables.checkins import SaveCheckin
+from storage.tables.delivery import DeliveryPause, WaitingChannel
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -53,6 +54,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "DeliveryPause",
     "Heartbeat",
     "HomeView",
     "InboundEvent",
@@ -72,6 +74,7 @@ __all__ = [
     "SurveyEdit",
     "Turnover",
     "UTCDateTime",
+    "WaitingChannel",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -214,6 +217,10 @@ class OutboxMessage(Base):
     permalink: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    # How a row with a parent depends on it (storage/outbox.py): "thread" (a reply, an edit,
+    # an upload beside it: waits with it), "link" (elsewhere, with its permalink: goes
+    # without the link if the parent waits or failed), "after" (a follow-up once it is sent).
+    relation: Mapped[str | None] = mapped_column(String(8))
 
     __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 

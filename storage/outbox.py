@@ -1,17 +1,34 @@
-"""Outbox queries: add rows, claim the next deliverable one, record the outcome."""
+"""Outbox queries: add rows, pick and claim deliverable ones, record the outcome.
+
+A row is deliverable when it is due, its channel is not waiting (storage/outbox_holds.py),
+no other row of its channel is in flight (one call per channel at a time, across
+processes: a thread's lines keep their order), and its parent allows it: a "thread" or
+"after" row waits until the parent is sent (or failed); a "link" row also goes when the
+parent's channel is waiting, or once it has waited `link_wait` (it then goes without the
+link, bot/outbox/links.py).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, case, exists, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import OUTBOX_QUEUED
-from storage.models import OutboxMessage
+from storage.models import OutboxMessage, WaitingChannel
 
 UPDATE_METHOD = "chat.update"
+RESPOND = "respond"  # a POST to a response_url, not a Web API method
+THREAD, LINK, AFTER = "thread", "link", "after"
+PACED_METHODS = ("chat.postMessage", "files.upload_v2")
+# A thread line this old goes before newer roots again, so a stream of new cases never
+# starves older threads.
+LINE_PRIORITY_AGE = timedelta(minutes=2)
 
 
 def add(
@@ -22,11 +39,14 @@ def add(
     payload: dict[str, Any],
     now: datetime,
     parent: OutboxMessage | None = None,
+    relation: str = THREAD,
     flush: bool = True,
 ) -> OutboxMessage:
-    """Queue a call; `parent` is the message to reply under (or to edit, for chat.update).
-    The row has its id when returned, unless `flush` is False (the caller does not need it:
-    the rows of one change are then inserted together when the unit of work flushes)."""
+    """Queue a call; `parent` is the message it depends on, as `relation` says (THREAD: a
+    reply under it or an edit of it; LINK: elsewhere, carrying its permalink; AFTER: a
+    follow-up once it is sent). The row has its id when returned, unless `flush` is False
+    (the caller does not need it: the rows of one change are then inserted together when
+    the unit of work flushes)."""
     row = OutboxMessage(
         method=method,
         channel=channel,
@@ -36,6 +56,7 @@ def add(
         attempts=0,
         next_attempt_at=now,
         created_at=now,
+        relation=relation if parent is not None else None,
     )
     if parent is not None:
         if parent.id is None:
@@ -48,44 +69,154 @@ def add(
     return row
 
 
-def _claimable(now: datetime) -> Any:
+def _parent_allows(
+    now: datetime, link_wait: timedelta, paced_out: Collection[str]
+) -> ColumnElement[bool]:
     parent = aliased(OutboxMessage)
-    parent_ready = or_(
+    parent_waits = exists().where(WaitingChannel.channel == parent.channel)
+    late = [OutboxMessage.created_at <= now - link_wait, parent_waits]
+    if paced_out:
+        late.append(parent.channel.in_(paced_out))
+    link_may_go = and_(OutboxMessage.relation == LINK, or_(*late))
+    return or_(
         OutboxMessage.parent_id.is_(None),
         exists().where(
-            and_(parent.id == OutboxMessage.parent_id, parent.state.in_(("sent", "failed")))
+            parent.id == OutboxMessage.parent_id,
+            or_(parent.state.in_(("sent", "failed")), link_may_go),
         ),
     )
+
+
+def _claimable(
+    now: datetime, link_wait: timedelta, paced_out: Collection[str] = ()
+) -> ColumnElement[bool]:
+    other = aliased(OutboxMessage)
     due = or_(
         and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now),
         and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
     )
-    return and_(due, parent_ready)
-
-
-def claim_next(session: Session, now: datetime, lease: timedelta) -> OutboxMessage | None:
-    """Take the oldest deliverable row; a conditional UPDATE makes one claimer win."""
-    stmt = select(OutboxMessage.id).where(_claimable(now)).order_by(OutboxMessage.id).limit(1)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True, of=OutboxMessage)
-    row_id = session.scalar(stmt)
-    if row_id is None:
-        return None
-    claimed = session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == row_id, _claimable(now))
-        .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+    channel_open = ~exists().where(
+        WaitingChannel.channel == OutboxMessage.channel, WaitingChannel.next_try_at > now
     )
+    lane_free = or_(
+        OutboxMessage.method == RESPOND,
+        ~exists().where(
+            other.channel == OutboxMessage.channel,
+            other.state == "sending",
+            other.claimed_until >= now,
+            other.id != OutboxMessage.id,
+        ),
+    )
+    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A deliverable row, as the deliverer chooses among them (no payload loaded)."""
+
+    id: int
+    method: str
+    channel: str
+    parent_id: int | None
+    relation: str | None
+
+
+def candidates(
+    session: Session,
+    now: datetime,
+    *,
+    link_wait: timedelta,
+    skip: set[str],
+    skip_paced: set[str],
+    respond_only: bool,
+    limit: int,
+) -> list[Candidate]:
+    """Deliverable rows, roots and everything outside threads before thread lines younger
+    than `LINE_PRIORITY_AGE`, then oldest first. Channels in `skip` (in flight here) are left
+    out, and `skip_paced` channels (still waiting for their pace) for paced methods only: a
+    link to a root queued there goes without waiting `link_wait`. `respond_only` (the
+    workspace is paused) leaves only response_url answers."""
+    line = and_(
+        OutboxMessage.relation == THREAD,
+        OutboxMessage.method != UPDATE_METHOD,
+        OutboxMessage.created_at > now - LINE_PRIORITY_AGE,
+    )
+    stmt = select(
+        OutboxMessage.id,
+        OutboxMessage.method,
+        OutboxMessage.channel,
+        OutboxMessage.parent_id,
+        OutboxMessage.relation,
+    ).where(_claimable(now, link_wait, skip_paced))
+    if skip:
+        stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
+    if skip_paced:
+        paced = OutboxMessage.method.in_(PACED_METHODS)
+        stmt = stmt.where(~and_(paced, OutboxMessage.channel.in_(skip_paced)))
+    if respond_only:
+        stmt = stmt.where(OutboxMessage.method == RESPOND)
+    stmt = stmt.order_by(case((line, 1), else_=0), OutboxMessage.id).limit(limit)
+    return [Candidate(*row) for row in session.execute(stmt)]
+
+
+def paced_channels_due(
+    session: Session, now: datetime, channels: set[str], *, link_wait: timedelta
+) -> set[str]:
+    """Which of `channels` have a paced row deliverable now (the deliverer waits for their
+    pace rather than ending its pass)."""
+    if not channels:
+        return set()
+    stmt = (
+        select(OutboxMessage.channel)
+        .where(
+            _claimable(now, link_wait),
+            OutboxMessage.method.in_(PACED_METHODS),
+            OutboxMessage.channel.in_(channels),
+        )
+        .distinct()
+    )
+    return set(session.scalars(stmt))
+
+
+def claim(
+    session: Session,
+    ids: list[int],
+    now: datetime,
+    lease: timedelta,
+    link_wait: timedelta,
+    paced_out: Collection[str] = (),
+) -> dict[int, int]:
+    """Claim these rows if they are still deliverable (one claimer wins each: the UPDATE
+    re-checks the state); commits; returns {row id: its attempt number}, the claim's fence."""
+    if not ids:
+        return {}
+    stmt = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait, paced_out))
+        .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id, OutboxMessage.attempts)
+    )
+    claimed = {row_id: attempts for row_id, attempts in session.execute(stmt)}
     session.commit()
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return session.get(OutboxMessage, row_id, populate_existing=True)
+    return claimed
+
+
+def renew(session: Session, ids: list[int], until: datetime) -> None:
+    """Extend the lease of rows still in flight here (a slow call is not taken over)."""
+    if ids:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "sending")
+            .values(claimed_until=until)
+        )
+    session.commit()
 
 
 def has_newer_update(session: Session, row: OutboxMessage) -> bool:
     """An edit that a later edit of the same message will overwrite need not be sent."""
     newer = select(func.count()).where(
         OutboxMessage.method == UPDATE_METHOD,
+        OutboxMessage.relation == THREAD,
         OutboxMessage.parent_id == row.parent_id,
         OutboxMessage.id > row.id,
         OutboxMessage.state.in_(("pending", "sending")),
@@ -93,12 +224,20 @@ def has_newer_update(session: Session, row: OutboxMessage) -> bool:
     return bool(session.scalar(newer))
 
 
-def finish(session: Session, row: OutboxMessage, **values: Any) -> None:
-    """Record the outcome of a claimed row, then commit."""
-    for key, value in values.items():
-        setattr(row, key, value)
-    row.claimed_until = None
-    session.commit()
+def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
+    """Record the outcome of a claimed row (fenced: only while this claim still holds it),
+    without committing; False if another claimer took it meanwhile."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.state == "sending",
+            OutboxMessage.attempts == attempt,
+        )
+        .values(claimed_until=None, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def counts(session: Session) -> dict[str, int]:

@@ -128,6 +128,7 @@ def services(settings: Settings, policy: Policy, clock: FakeClock) -> Iterator[S
     built = unpaced(build_services(settings, policy, clock))
     built.db.migrate()
     yield built
+    built.deliverer.close()
     built.db.dispose()
 
 

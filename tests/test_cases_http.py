@@ -287,12 +287,15 @@ def test_commands_are_answered_while_the_deliverer_waits_on_slack(app: RunningAp
     app.slack.slash_command("cancel globex price")
     eventually(lambda: len(cases(app)) == 2)
     pacing, release = threading.Event(), threading.Event()
+    elapsed = [0.0]
 
-    def slow_sleep(_seconds: float) -> None:
+    def slow_sleep(seconds: float) -> None:
         pacing.set()
         release.wait(10)
+        elapsed[0] += seconds
 
-    app.services.deliverer.pacer = Pacer(interval=1.0, monotonic=lambda: 0.0, sleep=slow_sleep)
+    pacer = Pacer(interval=1.0, monotonic=lambda: elapsed[0], sleep=slow_sleep, burst=1)
+    app.services.deliverer.pacer = pacer
     worker = threading.Thread(target=app.services.deliver)
     worker.start()
     try:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bot import outbox
 from bot.clock import FakeClock
@@ -45,17 +48,29 @@ def test_delivers_once_through_429_then_500(
     assert row(services, message_id).ts == standin.messages("C0CASES")[0]["ts"]
 
 
-def test_permanent_error_fails_with_reason_and_is_not_retried(
-    services: Services, standin: SlackStandin, clock: FakeClock
+@pytest.mark.parametrize("error", ["something_new_from_slack", "cant_update_message"])
+def test_an_unknown_refusal_is_tried_a_few_times_then_fails_loudly(
+    services: Services,
+    standin: SlackStandin,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    error: str,
 ) -> None:
-    standin.fail_next("chat.postMessage", error="channel_not_found")
-    message_id = queue_post(services, channel="C0GONE")
-    assert services.deliver().failed == 1
+    standin.fail_next("chat.postMessage", error=error, times=outbox.UNKNOWN_TRIES)
+    message_id = queue_post(services, channel="C0ODD")
+    for _ in range(outbox.UNKNOWN_TRIES - 1):
+        assert services.deliver().retrying == 1
+        clock.advance(row(services, message_id).next_attempt_at - clock.now())
+    with caplog.at_level(logging.ERROR):
+        assert services.deliver().failed == 1
     clock.advance(timedelta(hours=1))
     services.deliver()
-    assert len(standin.calls("chat.postMessage")) == 1
+    assert len(standin.calls("chat.postMessage")) == outbox.UNKNOWN_TRIES
     failed = row(services, message_id)
-    assert (failed.state, failed.last_error) == ("failed", "channel_not_found")
+    assert (failed.state, failed.last_error) == ("failed", error)
+    assert any(
+        error in r.getMessage() and "failed for good" in r.getMessage() for r in caplog.records
+    )
 
 
 def test_slack_down_loses_nothing(
@@ -91,24 +106,44 @@ def test_thread_reply_waits_for_root_and_update_reuses_ts(
     assert standin.messages("C0CASES")[0]["text"] == "root v3"
 
 
-def test_paces_posts_to_one_channel(services: Services) -> None:
+def test_paces_posts_to_one_channel_with_short_bursts(services: Services) -> None:
+    """Slack takes about one post a second per channel, with short bursts above that."""
     pacer = services.deliverer.pacer
-    for i in range(3):
+    for i in range(outbox.BURST + 2):
         queue_post(services, text=f"m{i}")
     queue_post(services, channel="C0OTHER")
-    assert services.deliver().sent == 4
+    assert services.deliver().sent == outbox.BURST + 3
     slept = pacer.sleep.__self__.slept  # type: ignore[attr-defined]
-    assert slept == [1.0, 1.0], "3 posts to one channel wait twice; the other channel never"
+    assert slept == [1.0, 1.0], "a burst goes at once, then one a second; the other channel never"
 
 
-def test_reply_under_failed_root_fails_too(services: Services, standin: SlackStandin) -> None:
-    standin.fail_next("chat.postMessage", error="not_in_channel")
+def test_under_a_root_failed_for_good_lines_fail_and_links_go_without(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    """The thread's lines cannot go anywhere; whoever needed a link is told another way."""
+    fails = outbox.UNKNOWN_TRIES
+    standin.fail_next("chat.postMessage", error="weird_refusal", times=fails, channel="C0CASES")
     now = services.clock.now()
+    url = standin.new_response_url("U0CSM", "C0CMD")
     with services.db.session() as session:
-        root = outbox.post(session, now, "C0CASES", "root")
+        root = outbox.post(session, now, "C0CASES", "root", keep_permalink=True)
         child = outbox.reply(session, now, root, "reply")
-    assert services.deliver().failed == 2
+        dm = outbox.linked(session, now, "U0AE", root, "Your case: <{thread_link}|open it>")
+        outbox.respond(session, now, url, "Opened: <{thread_link}|open it>", link_to=root)
+    for _ in range(outbox.UNKNOWN_TRIES):
+        services.deliver()
+        clock.advance(timedelta(minutes=5))
+    assert row(services, root.id).state == "failed"
     assert "parent message" in (row(services, child.id).last_error or "")
+    assert row(services, dm.id).state == "sent"
+    (dm_text,) = [m["text"] for m in standin.messages("D0AE")]
+    assert "{thread_link}" not in dm_text and "weird_refusal" in dm_text
+    first, last = standin.responses(url)
+    assert "on its way" in first["text"], "the answer never waited for the root"
+    assert "could not be posted" in last["text"] and "weird_refusal" in last["text"]
+    clock.advance(timedelta(hours=1))
+    services.deliver()
+    assert len(standin.responses(url)) == 2
 
 
 def test_dm_is_a_post_to_the_user(services: Services, standin: SlackStandin) -> None:

@@ -3,7 +3,9 @@
 Unhealthy (503) when the database does not answer, when one of this process's loops has
 stopped or kept failing (bot.runtime.health), when no process has held the scheduler lock
 for `SCHEDULER_ABSENT` (nothing would be delivered or nudged), when due messages have
-waited past `DELIVERY_STALLED`, or when accepted jobs have waited past `JOBS_STALLED`.
+waited past `DELIVERY_STALLED` while Slack takes calls, or when accepted jobs have waited
+past `JOBS_STALLED`. A workspace-wide pause of delivery (Slack refusing the token, down,
+rate-limiting: bot/outbox/holding.py) is said in `slack` but is no reason to restart.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.outbox.holding import pause_reason
 from bot.scheduler import SCHEDULER_BEAT
 from bot.services import Services
 from storage import jobs as job_rows
@@ -67,6 +70,7 @@ def _queues(services: Services, checkup: Checkup, *, starting: bool) -> None:
         beat = job_rows.last_beat(session, SCHEDULER_BEAT)
         oldest_job = job_rows.oldest_due(session, now)
         oldest_message = oldest_due_message(session, now)
+        paused = pause_reason(session, now)
     since_beat = None if beat is None else (wall - beat.beat_at).total_seconds()
     checkup.fields["scheduler"] = {
         "holder": beat.holder if beat else None,
@@ -79,9 +83,11 @@ def _queues(services: Services, checkup: Checkup, *, starting: bool) -> None:
     message_wait = _age(now, oldest_message)
     checkup.fields["jobs"] = {"oldest_waiting_seconds": job_wait}
     checkup.fields["delivery"] = {"oldest_due_seconds": message_wait}
+    checkup.fields["slack"] = paused or "ok"  # Slack's own outage: a restart would not help
     if job_wait is not None and job_wait > JOBS_STALLED.total_seconds():
         checkup.problem(f"jobs waiting for {job_wait:.0f} s")
-    if message_wait is not None and message_wait > DELIVERY_STALLED.total_seconds():
+    stalled = message_wait is not None and message_wait > DELIVERY_STALLED.total_seconds()
+    if stalled and paused is None:
         checkup.problem(f"delivery stalled: a message due for {message_wait:.0f} s")
 
 

@@ -29,11 +29,12 @@ class Call:
 
 @dataclass
 class Fault:
-    """A scripted failure for the next call of one method."""
+    """A scripted failure for the next call of one method (to one channel, if set)."""
 
     status: int = 200
     error: str | None = None
     retry_after: int | None = None
+    channel: str | None = None
 
     def describe(self) -> str:
         return f"http {self.status}" if self.status != 200 else str(self.error)

@@ -31,6 +31,7 @@ from demo.standin.records import (
     ResponseUrl,
     UploadedFile,
 )
+from demo.standin.refusals import RefusalMethods
 from demo.standin.validation import Args, Reply, SlackError, bearer_token, check_token, parse_args
 from demo.standin.views import ViewMethods
 
@@ -66,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
+class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods):
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
@@ -111,6 +112,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
             "conversations.info": self._conversations_info,
+            "conversations.join": self._conversations_join,
             "views.open": self._views_open,
             "views.push": self._views_push,
             "views.update": self._views_update,
@@ -170,8 +172,10 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
     # -- state and scripting
 
     def reset(self) -> None:
-        """Forget calls, messages, views, files, response_urls and faults (not users/groups)."""
+        """Forget calls, messages, views, files, response_urls, faults and lasting refusals
+        (not users/groups)."""
         with self._lock:
+            self._reset_refusals()
             self._calls: list[Call] = []
             self._faults: dict[str, deque[Fault]] = defaultdict(deque)
             self._messages: dict[tuple[str, str], dict] = {}
@@ -200,13 +204,15 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
         error: str | None = None,
         retry_after: int | None = None,
         times: int = 1,
+        channel: str | None = None,
     ) -> None:
-        """Make the next ``times`` calls of ``method`` fail (FIFO, one fault per call)."""
+        """Make the next ``times`` calls of ``method`` fail (FIFO, one fault per call); with
+        ``channel``, only calls naming that channel."""
         if status == 200 and not error:
             raise ValueError("fail_next needs an HTTP status other than 200 or an error code")
         with self._lock:
             for _ in range(times):
-                self._faults[method].append(Fault(status, error, retry_after))
+                self._faults[method].append(Fault(status, error, retry_after, channel))
 
     def set_down(self, down: bool) -> None:
         """While down, every Web API call answers HTTP 503."""
@@ -319,9 +325,23 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods):
             if self._down:
                 call.fault = "down"
                 return HttpReply.of_json(503, {"ok": False, "error": "service_unavailable"})
-            if self._faults[method]:
-                return self._fault_reply(call, self._faults[method].popleft())
+            fault = self._next_fault(method, args)
+            if fault is not None:
+                return self._fault_reply(call, fault)
+            refused = self._lasting_refusal(method, args)
+            if refused is not None:
+                call.fault = str(json.loads(refused.body)["error"])
+                return refused
             return HttpReply.of_json(200, self._dispatch(method, token, args))
+
+    def _next_fault(self, method: str, args: Args) -> Fault | None:
+        faults = self._faults[method]
+        channel = str(args.get("channel") or args.get("channel_id") or "")
+        for fault in faults:
+            if fault.channel is None or fault.channel == channel:
+                faults.remove(fault)
+                return fault
+        return None
 
     def _record(self, call: Call) -> None:
         self._calls.append(call)

@@ -1,7 +1,8 @@
 """Events API listeners: messages in watched channels (bot/signals decides between nothing,
-a threaded offer and a case), and people changing or joining (`user_change`, `team_join`:
-the directory keeps who is deactivated, a bot or of another organisation). Thin: parse the
-event, call one service."""
+a threaded offer and a case), people changing or joining (`user_change`, `team_join`: the
+directory keeps who is deactivated, a bot or of another organisation), and channels that
+work again (unarchived, the app added): their waiting messages are tried at once
+(bot/outbox). Thin: parse the event, call one service."""
 
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ def register(app: App, services: Services) -> None:
 
     app.event("user_change")(event(person_changed))
     app.event("team_join")(event(person_changed))
+
+    def channel_back(acting: Acting, context: BoltContext) -> None:
+        channel = acting.meta.get("channel")
+        if isinstance(channel, str) and channel:
+            services.deliverer.retry_channel(channel)
+
+    app.event("channel_unarchive")(event(channel_back))
+    app.event("member_joined_channel")(event(channel_back))
 
 
 def channel_message(

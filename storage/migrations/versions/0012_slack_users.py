@@ -1,7 +1,7 @@
 """slack_users: what Slack said about each user (deactivated, bot, another organisation)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 import storage.models
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,238 @@
+"""One claimed outbox row, from the database to Slack and back: what its parent allows, the
+call, what Slack's answer means (bot/outbox/refusals.py), and the outcome recorded.
+
+No transaction is open while Slack answers (on SQLite, no write lock either): the row is
+read in one unit of work, sent, and its outcome written in another, fenced by its claim so
+a deliverer whose lease ran out records nothing over the one that took the row over.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.outbox import links
+from bot.outbox.holding import Holds
+from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
+from bot.outbox.pacing import retry_after
+from bot.outbox.queue import RESPOND, WANT_PERMALINK
+from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
+from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
+from bot.ports import SlackError, SlackTransport
+from storage import outbox as rows
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's docs on response_url
+PLAIN_TEXT_LIMIT = 4000  # characters of the plain-text fallback
+PLAIN_METHODS = ("chat.postMessage", rows.UPDATE_METHOD)
+
+
+class Courier:
+    """Delivers one claimed row at a time; safe to use from several threads at once."""
+
+    def __init__(
+        self, db: Database, slack: SlackTransport, clock: Clock, files: FileSource | None
+    ) -> None:
+        self.db = db
+        self.slack = slack
+        self.clock = clock
+        self.files = files
+        self.holds = Holds(clock)
+        self.recorder = Recorder(db, clock, self.holds)
+
+    def deliver(self, row_id: int, attempt: int) -> Result:
+        """Send row `row_id`, claimed as attempt `attempt`, and record what happened."""
+        job = self._prepare(row_id, attempt)
+        if isinstance(job, Result):
+            return job
+        return self.recorder.record(job, self._send(job))
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _prepare(self, row_id: int, attempt: int) -> Job | Result:
+        with self.db.session() as session:
+            row = session.get(OutboxMessage, row_id, populate_existing=True)
+            if row is None or row.state != "sending" or row.attempts != attempt:
+                return Result("lost")
+            parent = session.get(OutboxMessage, row.parent_id) if row.parent_id else None
+            settled = self._settled_by_parent(session, row, attempt, parent)
+            if settled is not None:
+                return settled
+            job = Job(
+                id=row.id,
+                attempt=attempt,
+                method=row.method,
+                channel=row.channel,
+                payload=dict(row.payload),
+                relation=row.relation or rows.THREAD,
+                created_at=row.created_at,
+                parent=Parent.of(parent),
+            )
+            if parent is not None and job.relation != rows.THREAD and parent.state != "sent":
+                note, follow = self.holds.note_for(session, parent)
+                job = replace(job, note=note, follow_up=follow and job.relation == rows.LINK)
+            if job.relation == rows.AFTER and EDIT in job.payload:
+                edited = session.get(OutboxMessage, job.payload[EDIT])
+                job = replace(job, target=(edited.channel, edited.ts) if edited else None)
+            return job
+
+    def _settled_by_parent(
+        self, session: Session, row: OutboxMessage, attempt: int, parent: OutboxMessage | None
+    ) -> Result | None:
+        """A row its parent decides without a call: a thread line under a failed root fails,
+        an edit a newer edit replaces is skipped. (A link, or the follow-up of one, still
+        goes: it says the root failed.)"""
+        relation = row.relation or rows.THREAD
+        if parent is not None and parent.state == "failed" and relation == rows.THREAD:
+            reason = f"parent message {parent.id} failed: {parent.last_error}"
+            log.warning("outbox %s (%s to %s) failed: %s", row.id, row.method, row.channel, reason)
+            rows.finish(session, row.id, attempt, state="failed", last_error=reason)
+            return Result("failed", reason)
+        if (
+            relation == rows.THREAD
+            and row.method == rows.UPDATE_METHOD
+            and rows.has_newer_update(session, row)
+        ):
+            rows.finish(session, row.id, attempt, state="superseded")
+            return Result("superseded")
+        return None
+
+    # -- sending ---------------------------------------------------------------------------
+
+    def _args(self, job: Job) -> dict[str, Any]:
+        """The call's arguments: thread, edit target or link filled in from the parent."""
+        args = {k: v for k, v in job.payload.items() if not k.startswith("_")}
+        args["channel"] = job.channel
+        parent = job.parent
+        if parent is None:
+            return args
+        if job.relation == rows.THREAD:
+            args["channel"] = parent.channel
+            if not job.payload.get(AFTER_PARENT):
+                args["ts" if job.method == rows.UPDATE_METHOD else "thread_ts"] = parent.ts
+            return args
+        if job.note is not None:
+            args = links.without_link(args, job.note)
+        else:
+            link = parent.permalink or self._permalink(parent.channel, parent.ts) or ""
+            args = links.with_link(args, link)
+        if job.target is not None:
+            args["channel"], args["ts"] = job.target
+            args.pop("thread_ts", None)
+        return args
+
+    def _send(self, job: Job) -> Outcome:
+        args = self._args(job)
+        if job.method == RESPOND:
+            return self._respond(job, args)
+        started = self.clock.now()
+        outcome = self._call(job.method, args)
+        if outcome.error == "not_in_channel" and self._join(args["channel"]):
+            outcome = self._call(job.method, args)
+        if outcome.refusal is Refusal.MESSAGE and job.method in PLAIN_METHODS:
+            outcome = self._plain_text(job.method, args, outcome)
+        if outcome.error is None and job.payload.get(WANT_PERMALINK) and outcome.ts:
+            link = self._permalink(outcome.channel or args["channel"], outcome.ts)
+            outcome = replace(outcome, permalink=link)
+        return replace(outcome, started=started)
+
+    def _call(self, method: str, args: dict[str, Any]) -> Outcome:
+        try:
+            if method == FILE_UPLOAD:
+                response = upload_file(self.slack, self.files, args)
+            else:
+                response = self.slack.call(method, args)
+        except SlackError as err:
+            error = "ratelimited" if err.status == 429 else err.error
+            wait = retry_after(err.headers) if err.status == 429 else None
+            return Outcome(error=error, refusal=classify(err.status, err.error), retry_after=wait)
+        except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
+            return Outcome(error=f"{CONNECTION_ERROR}: {err}", refusal=Refusal.WORKSPACE)
+        except FileUnavailable as err:
+            return Outcome(error=str(err), final=True)
+        return Outcome(
+            ts=response.get("ts"),
+            channel=response.get("channel"),
+            permalink=response.get("permalink"),
+        )
+
+    def _join(self, channel: str) -> bool:
+        """conversations.join, for a channel the app is not in (public channels only:
+        Slack refuses private ones, and DMs are not joined)."""
+        if not channel.startswith(("C", "G")):
+            return False
+        try:
+            self.slack.call("conversations.join", {"channel": channel})
+        except (SlackError, OSError) as err:
+            log.warning("could not join %s to deliver there: %s", channel, err)
+            return False
+        log.info("joined %s to deliver there", channel)
+        return True
+
+    def _plain_text(self, method: str, args: dict[str, Any], refused: Outcome) -> Outcome:
+        """Slack refused the content: send the text alone (cut to a safe length)."""
+        plain = plain_text(args)
+        if plain is None:
+            return replace(refused, final=True)
+        log.warning(
+            "%s to %s refused (%s): sending plain text", method, args["channel"], refused.error
+        )
+        fallback = self._call(method, plain)
+        if fallback.refusal is Refusal.MESSAGE:
+            error = f"{refused.error}; its plain text too: {fallback.error}"
+            return replace(fallback, error=error, final=True)
+        return replace(fallback, plain_after=refused.error)
+
+    def _respond(self, job: Job, args: dict[str, Any]) -> Outcome:
+        """POST to a response_url, retried with backoff; one Slack no longer takes (a 404,
+        or older than its 30 minutes) fails for good (a follow-up is dropped instead)."""
+        issued = datetime.fromisoformat(job.payload.get(ISSUED) or job.created_at.isoformat())
+        follow_up = job.relation == rows.AFTER
+        if self.clock.now() - issued > RESPONSE_URL_LIFETIME:
+            expired = "response_url expired (Slack keeps one for 30 minutes)"
+            return Outcome(error=expired, final=True, drop=follow_up)
+        try:
+            status = self.slack.respond(args["url"], args["text"])
+        except OSError as err:
+            return Outcome(error=f"{CONNECTION_ERROR}: {err}", retry_row=True)
+        if status == 429 or status >= 500:
+            return Outcome(error=f"HTTP {status}", retry_row=True)
+        if status != 200:
+            return Outcome(error=f"response_url answered {status}", final=True, drop=follow_up)
+        return Outcome()
+
+    def _permalink(self, channel: str, ts: str | None) -> str | None:
+        """The message's permalink; None (logged) if Slack will not say right now."""
+        try:
+            return self.slack.permalink(channel, ts or "")
+        except (SlackError, OSError) as err:
+            log.warning("no permalink for %s/%s: %s", channel, ts, err)
+            return None
+
+    # -- recording -------------------------------------------------------------------------
+
+
+def plain_text(args: dict[str, Any]) -> dict[str, Any] | None:
+    """The message as text alone (no blocks, no attachments), cut to `PLAIN_TEXT_LIMIT`
+    characters, never inside a `<…>` mention or link; None when it has no text."""
+    text = str(args.get("text") or "")
+    if not text.strip():
+        return None
+    if len(text) > PLAIN_TEXT_LIMIT:
+        cut = text[: PLAIN_TEXT_LIMIT - 1]
+        if cut.rfind("<") > cut.rfind(">"):
+            cut = cut[: cut.rfind("<")]
+        text = cut + "…"
+    plain = {k: v for k, v in args.items() if k not in ("blocks", "attachments")}
+    plain["text"] = text
+    if "ts" in args:  # an edit: clear what the refused content replaced
+        plain["blocks"], plain["attachments"] = [], []
+    return plain

@@ -1,0 +1,92 @@
+"""What Slack's refusals mean, in one place: every answer the deliverer gets is one of four
+kinds, and each kind has one treatment (README, "When Slack says no").
+
+- WORKSPACE: the token or Slack itself (auth, rate limit, 5xx, no connection). Nothing is
+  wrong with the message: delivery pauses for the whole workspace with backoff and resumes
+  by itself; no row ever fails for it.
+- CHANNEL: this channel does not take messages now (archived, gone, the app not in it). The
+  channel's messages wait; whoever needed them is told another way; they go when the
+  channel works again.
+- MESSAGE: Slack refused this message's content. The plain-text fallback goes instead.
+- UNKNOWN: anything else: a few retries, then the row fails loudly, naming the error.
+
+Error codes are those Slack documents for chat.postMessage, chat.update and
+files.completeUploadExternal (https://api.slack.com/methods/chat.postMessage#errors) and
+its rate limits (https://api.slack.com/apis/rate-limits).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Refusal(StrEnum):
+    WORKSPACE = "workspace"
+    CHANNEL = "channel"
+    MESSAGE = "message"
+    UNKNOWN = "unknown"
+
+
+WORKSPACE_ERRORS = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "account_inactive",
+        "token_revoked",
+        "token_expired",
+        "team_access_not_granted",
+        "ratelimited",
+        "fatal_error",
+        "internal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ekm_access_denied",  # an admin suspended the ability to post
+        "team_added_to_org",  # the workspace is migrating into an Enterprise Grid org
+    }
+)
+CHANNEL_ERRORS = frozenset(
+    {
+        "is_archived",
+        "channel_not_found",
+        "not_in_channel",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+    }
+)
+MESSAGE_ERRORS = frozenset(
+    {
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "invalid_attachments",
+        "too_many_attachments",
+    }
+)
+CONNECTION_ERROR = "connection error"
+
+_WHY = {
+    "is_archived": "the channel is archived",
+    "channel_not_found": "the channel is gone, or private without the app in it",
+    "not_in_channel": "the app is not in the channel and cannot join it",
+    "restricted_action_read_only_channel": "the channel is read-only",
+    "restricted_action_thread_only_channel": "the channel takes thread replies only",
+    "restricted_action_non_threadable_channel": "the channel takes no thread replies",
+}
+
+
+def classify(status: int | None, error: str) -> Refusal:
+    """The kind of a refusal: `status` is the HTTP status (None: no answer at all, a
+    connection error), `error` Slack's `error` code."""
+    if status is None or status == 429 or status >= 500 or error in WORKSPACE_ERRORS:
+        return Refusal.WORKSPACE
+    if error in CHANNEL_ERRORS:
+        return Refusal.CHANNEL
+    if error in MESSAGE_ERRORS:
+        return Refusal.MESSAGE
+    return Refusal.UNKNOWN
+
+
+def why(error: str) -> str:
+    """A channel refusal in words, for the people told another way."""
+    return _WHY.get(error, f"Slack answered `{error}`")
