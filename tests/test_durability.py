@@ -321,6 +321,7 @@ def test_postgresql_stopped_for_15_s_is_waited_out_without_a_restart(
             lambda: any("Account 002" in m["text"] for m in standin.messages("C0CASES")),
             10,
             "a root delivered after the outage",
+            lambda: deployment.worker.tail() + json.dumps(deployment.worker.health()[1]),
         )
         engine = create_engine(pg.url)
         with engine.begin() as conn:  # the first case's nudge falls due now
