@@ -107,13 +107,15 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:
-        state = database_state(db)
+        state = database_state(db, policy)
     except DatabaseSilent as err:
         raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
     finally:
         db.dispose()
     if state.status:
         print(state.status)
+    for note in state.notes:
+        print(note)
     for problem in problems + state.problems:
         print(f"problem: {problem}")
     if problems or state.problems:

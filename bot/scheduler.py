@@ -46,6 +46,8 @@ class Scheduler:
         self.services = services
         self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.delivery = DeliveryLoop(services.deliver, DELIVER_EVERY_SECONDS)
+        self.webhooks = DeliveryLoop(services.webhooks.run_once, DELIVER_EVERY_SECONDS)
+        """Outbound webhooks (bot.outbound.delivery), woken like the outbox's delivery."""
         self._stop_listening = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = lambda: None
@@ -62,13 +64,15 @@ class Scheduler:
         self._aps.start()
         health = self.services.health
         health.watch("due-steps")
-        self._unsubscribe = self.services.db.on_outbox_commit(self.delivery.wake)
+        self._unsubscribe = self.services.db.on_outbox_commit(self._wake_deliveries)
         self.delivery.report = lambda problem: health.report("delivery", problem)
+        self.webhooks.report = lambda problem: health.report("webhooks", problem)
         self._spawn("delivery", self.delivery.run)
+        self._spawn("webhooks", self.webhooks.run)
         if self.services.db.is_postgres:
             self.listener = Listener(
                 self.services.db,
-                {OUTBOX_CHANNEL: self.delivery.wake},
+                {OUTBOX_CHANNEL: self._wake_deliveries},
                 self._stop_listening,
                 beat=lambda problem: health.report("outbox-listen", problem),
             )
@@ -77,6 +81,10 @@ class Scheduler:
             "scheduler started: %s",
             ", ".join([j.id for j in self._aps.get_jobs()] + [t.name for t in self._threads]),
         )
+
+    def _wake_deliveries(self) -> None:
+        self.delivery.wake()
+        self.webhooks.wake()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -90,6 +98,7 @@ class Scheduler:
         self._unsubscribe()
         self._stop_listening.set()
         self.delivery.stop()
+        self.webhooks.stop()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         for thread in self._threads:

@@ -12,6 +12,8 @@ from bot.finance.service import Finance
 from bot.followups.service import Ladder
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
+from bot.outbound.delivery import WebhookSender
+from bot.outbound.service import CaseEvents
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
@@ -41,14 +43,18 @@ class TickReport:
     jobs: JobReport = field(default_factory=JobReport)
     steps: StepReport = field(default_factory=StepReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    webhooks: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
-        d = self.delivery
+        d, w = self.delivery, self.webhooks
         line = (
             f"{self.jobs.summary()}; {self.steps.summary()}; "
             f"delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
         )
-        return line + (f" (stopped: {d.stopped})" if d.stopped else "")
+        line += f" (stopped: {d.stopped})" if d.stopped else ""
+        if w.sent or w.retrying or w.failed:
+            line += f"; webhooks delivered {w.sent}, retrying {w.retrying}, failed {w.failed}"
+        return line
 
 
 @dataclass
@@ -74,6 +80,8 @@ class Services:
     turnover: TurnoverService
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
+    webhooks: WebhookSender
+    """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -81,7 +89,8 @@ class Services:
         """Run everything that is due now, once: the same code the workers' loops run."""
         jobs = self.run_jobs()
         steps = self.run_steps()
-        return TickReport(jobs=jobs, steps=steps, delivery=self.deliver())
+        delivery = self.deliver()
+        return TickReport(jobs, steps, delivery, webhooks=self.webhooks.run_once())
 
     def run_jobs(self) -> JobReport:
         """Every due job, until none is left."""
@@ -114,6 +123,19 @@ def _leads(team: TeamService) -> tuple[str, ...]:
     return current.members("managers") + current.members("admins")
 
 
+def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportService) -> Jobs:
+    """The job system with each kind's handler (bot.runtime.jobs)."""
+    return Jobs(
+        db,
+        clock,
+        handlers={
+            JobKind.OPEN_CASE: open_handler(signals),
+            JobKind.PUBLISH_REPORT: publish_handler(reports),
+        },
+        give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
+    )
+
+
 def assemble(
     settings: Settings,
     policy: Policy,
@@ -134,6 +156,7 @@ def assemble(
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     survey = SurveyService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(survey.status_changed)
+    cases.timeline.listeners.append(CaseEvents(policy).heard)
     survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True), cases.timeline)
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
@@ -164,13 +187,6 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=Jobs(
-            db,
-            clock,
-            handlers={
-                JobKind.OPEN_CASE: open_handler(signals),
-                JobKind.PUBLISH_REPORT: publish_handler(reports),
-            },
-            give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
-        ),
+        jobs=_jobs(db, clock, signals, reports),
+        webhooks=WebhookSender(db, policy, clock),
     )

@@ -37,6 +37,7 @@ from storage.tables.jobs import Heartbeat, Job
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
+from storage.tables.webhooks import WebhookDelivery
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "SurveyEdit",
     "Turnover",
     "UTCDateTime",
+    "WebhookDelivery",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

@@ -23,6 +23,9 @@ from storage.models import OPEN_STATUSES, Account, Case
 
 RootLines = Callable[[Session, Case], list[str]]
 """Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
+EventListener = Callable[[Session, Case, str | None, str, dict[str, Any], datetime], None]
+"""Told of every timeline event in its unit of work: (session, case, actor, type, details,
+at); e.g. outbound webhooks (bot/outbound/service.py)."""
 
 
 class Timeline:
@@ -32,6 +35,7 @@ class Timeline:
         self.clock = clock
         self.policy = policy
         self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
+        self.listeners: list[EventListener] = []
 
     def line(
         self,
@@ -50,6 +54,8 @@ class Timeline:
         follow-up timers move: use `acted` when a person acted on the case."""
         now = at or self.clock.now()
         store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
+        for listener in self.listeners:
+            listener(session, case, actor, type, details or {}, now)
         root = store.root_message(session, case)
         if root is not None:
             outbox.reply(session, now, root, text, blocks, flush=False)

@@ -1,0 +1,44 @@
+"""outbound webhooks: one delivery row per event and endpoint
+
+Revision ID: 0015
+Revises: 0010
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+import storage.models
+
+revision = "0015"
+down_revision = "0010"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    utc = storage.models.UTCDateTime(timezone=True)
+    op.create_table(
+        "webhook_deliveries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=64), nullable=False),
+        sa.Column("event_type", sa.String(length=40), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", utc, nullable=False),
+        sa.Column("claimed_until", utc, nullable=True),
+        sa.Column("created_at", utc, nullable=False),
+        sa.Column("last_attempt_at", utc, nullable=True),
+        sa.Column("delivered_at", utc, nullable=True),
+        sa.Column("last_status", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
+        sa.UniqueConstraint("event_id", "url", name=op.f("uq_webhook_deliveries_event_id")),
+    )
+    op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
+    op.drop_table("webhook_deliveries")
