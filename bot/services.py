@@ -31,6 +31,8 @@ from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from bot.turnover.service import TurnoverService
+from bot.writeback.service import StripeWriteBack
+from bot.writeback.stripe_api import StripeBilling
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -123,7 +125,13 @@ def _leads(team: TeamService) -> tuple[str, ...]:
     return current.members("managers") + current.members("admins")
 
 
-def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportService) -> Jobs:
+def _jobs(
+    db: Database,
+    clock: Clock,
+    signals: SignalService,
+    reports: ReportService,
+    writeback: StripeWriteBack | None,
+) -> Jobs:
     """The job system with each kind's handler (bot.runtime.jobs)."""
     return Jobs(
         db,
@@ -131,9 +139,24 @@ def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportSer
         handlers={
             JobKind.OPEN_CASE: open_handler(signals),
             JobKind.PUBLISH_REPORT: publish_handler(reports),
+            **(writeback.handlers() if writeback else {}),
         },
         give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
     )
+
+
+def _stripe_writeback(
+    settings: Settings, db: Database, clock: Clock, cases: CaseService, finance: Finance
+) -> StripeWriteBack | None:
+    """Write-back to Stripe when `STRIPE_API_KEY` is set: its jobs are queued with the
+    renewal answer and the accepted offer (README, *Write-back to Stripe*)."""
+    if not settings.stripe_api_key:
+        return None
+    billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
+    writeback = StripeWriteBack(db, clock, billing, cases.timeline)
+    finance.renewals.answered.append(writeback.renewal_answered)
+    cases.timeline.listeners.append(writeback.heard)
+    return writeback
 
 
 def assemble(
@@ -187,6 +210,8 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=_jobs(db, clock, signals, reports),
+        jobs=_jobs(
+            db, clock, signals, reports, _stripe_writeback(settings, db, clock, cases, finance)
+        ),
         webhooks=WebhookSender(db, policy, clock),
     )

@@ -39,6 +39,7 @@ WHERE_FROM = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) from your Slack app's Basic Information",
     "STRIPE_WEBHOOK_SECRET": "the endpoint's signing secret (whsec_…) from Stripe's webhooks page",
     "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
+    "STRIPE_API_KEY": "a restricted key (rk_…) or secret key (sk_…) from Stripe's API keys page",
 }
 
 
@@ -64,6 +65,9 @@ class Settings:
     health_port: int | None = None
     host: str = DEFAULT_HOST
     policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
+    stripe_api_key: str | None = None
+    """Turns on write-back to Stripe (README, *Write-back to Stripe*)."""
+    stripe_api_base: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -79,6 +83,8 @@ class Settings:
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
+            "Stripe write-back: "
+            + (f"on, API {self.stripe_api_base or 'Stripe'}" if self.stripe_api_key else "off"),
             f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
             f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
@@ -118,13 +124,13 @@ def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> st
     return value
 
 
-def _api_url(env: Mapping[str, str]) -> str | None:
-    value = _get(env, "SLACK_API_URL")
+def _api_url(env: Mapping[str, str], name: str = "SLACK_API_URL") -> str | None:
+    value = _get(env, name)
     if value is None:
         return None
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"SLACK_API_URL: {value!r} is not an http(s) URL")
+        raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
     return value if value.endswith("/") else value + "/"
 
 
@@ -238,6 +244,8 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         job_threads=_count(env, "JOB_THREADS", DEFAULT_JOB_THREADS, 64),
         health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
         host=_host(env),
+        stripe_api_key=_secret(env, "STRIPE_API_KEY"),
+        stripe_api_base=_api_url(env, "STRIPE_API_BASE"),
     )
 
 

@@ -40,6 +40,10 @@ MAX_REASON = 2000
 NOT_ALLOWED = "Only the CSM, the account owner, finance, managers or admins can answer."
 
 
+Answered = Callable[[Session, RenewalCheck, Account, datetime], None]
+"""Told of each answer inside its unit of work (e.g. Stripe write-back queues its job)."""
+
+
 class AnswerRefused(Refused):
     """The answer cannot be taken; the message says why (shown to the person only)."""
 
@@ -51,6 +55,7 @@ class RenewalChecks:
         self.db = db
         self.policy = policy
         self.team = team
+        self.answered: list[Answered] = []
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {NUDGE: self.nudge}
@@ -175,6 +180,8 @@ class RenewalChecks:
             check.answer, check.reason = answer, reason
             check.answered_by, check.answered_at = user, now
             self._announce(session, check, account, now)
+            for listener in self.answered:
+                listener(session, check, account, now)
 
     @staticmethod
     def _may_answer(user: str, check: RenewalCheck, account: Account, team: Team) -> bool:
