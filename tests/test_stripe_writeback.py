@@ -116,6 +116,32 @@ def test_yes_lets_a_paused_renewal_invoice_go(
     assert any(f"collection resumed on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
 
 
+def test_releasing_the_hold_lets_the_invoice_go_once(
+    renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
+) -> None:
+    app, sub, check_id = renewal
+    press_renewal(app, "renewal_release", check_id, "U0CSM")  # refused: nothing is held
+    assert "not on hold" in app.standin.wait_for_responses(1)[-1]["text"]
+    press_renewal(app, "renewal_hold", check_id, "U0CSM")
+    submit_hold(app, check_id, "U0CSM", "dispute")
+    settle(app, clock)
+    question = app.standin.messages("D0CSM")[0]
+    assert "renewal_release" in json.dumps(question["blocks"])
+    press_renewal(app, "renewal_release", check_id, "U0FIN")
+    press_renewal(app, "renewal_release", check_id, "U0CSM")  # refused: released already
+    assert "Already released by <@U0FIN>" in app.standin.wait_for_responses(2)[-1]["text"]
+    settle(app, clock)
+    assert stripe_api.subscriptions[sub]["pause_collection"] is None
+    keys = [r.idempotency_key for r in stripe_api.effects()]
+    assert keys == [f"savedesk-renewal-{check_id}-hold", f"savedesk-renewal-{check_id}-release"]
+    question = app.standin.messages("D0CSM")[0]
+    assert "Hold released* by <@U0FIN>" in question["text"]
+    assert "renewal_release" not in json.dumps(question["blocks"])
+    assert any(f"collection resumed on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
+    finance = " ".join(m["text"] for m in app.standin.messages("C0FINANCE"))
+    assert "Hold released" in finance
+
+
 def test_a_refusal_is_answered_in_the_thread_with_stripes_message(
     renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
 ) -> None:

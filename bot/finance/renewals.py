@@ -183,6 +183,27 @@ class RenewalChecks:
             for listener in self.answered:
                 listener(session, check, account, now)
 
+    def release(self, check_id: int, user: str, now: datetime) -> None:
+        """Let a held renewal invoice go after all (the same people who may answer); the
+        release is posted like an answer. Raises AnswerRefused when there is no Hold to
+        release (any more)."""
+        team = self.team()
+        with self.db.session() as session:
+            check = store.renewal_check(session, check_id, lock=True)
+            account = session.get(Account, check.account_id) if check else None
+            if check is None or account is None:
+                raise AnswerRefused("This renewal check no longer exists.")
+            if not self._may_answer(user, check, account, team):
+                raise AnswerRefused(NOT_ALLOWED)
+            if check.answer != "hold":
+                raise AnswerRefused("This renewal invoice is not on hold.")
+            if check.released_at is not None:
+                raise AnswerRefused(f"Already released by <@{check.released_by}>.")
+            check.released_by, check.released_at = user, now
+            self._announce(session, check, account, now)
+            for listener in self.answered:
+                listener(session, check, account, now)
+
     @staticmethod
     def _may_answer(user: str, check: RenewalCheck, account: Account, team: Team) -> bool:
         people = {check.asked_to, account.csm, account.account_owner}
@@ -199,6 +220,6 @@ class RenewalChecks:
         message = session.get(OutboxMessage, check.message_id) if check.message_id else None
         if message is not None:
             text = words.renewal_answered(check, account)
-            outbox.update(
-                session, now, message, text, renewal_blocks(text, check.id, answered=True)
-            )
+            held = check.answer == "hold" and check.released_at is None
+            blocks = renewal_blocks(text, check.id, answered=True, held=held)
+            outbox.update(session, now, message, text, blocks)

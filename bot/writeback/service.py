@@ -62,7 +62,8 @@ class StripeWriteBack:
         self, session: Session, check: RenewalCheck, account: Account, now: datetime
     ) -> None:
         """RenewalChecks listener: Hold pauses collection, Yes (or a release) resumes it."""
-        action = "hold" if check.answer == "hold" else "release"
+        held = check.answer == "hold" and check.released_at is None
+        action = "hold" if held else "release"
         job_rows.add(session, JobKind.STRIPE_RENEWAL, {"check": check.id, "action": action}, now)
 
     def heard(

@@ -1,4 +1,4 @@
-"""outbound webhooks: one delivery row per event and endpoint
+"""outbound webhooks: one delivery row per event and endpoint; who released a renewal hold
 
 Revision ID: 0015
 Revises: 0010
@@ -37,8 +37,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("event_id", "url", name=op.f("uq_webhook_deliveries_event_id")),
     )
     op.create_index("ix_webhook_deliveries_due", "webhook_deliveries", ["state", "next_attempt_at"])
+    with op.batch_alter_table("renewal_checks") as batch:
+        batch.add_column(sa.Column("released_by", sa.String(length=32), nullable=True))
+        batch.add_column(sa.Column("released_at", utc, nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("renewal_checks") as batch:
+        batch.drop_column("released_at")
+        batch.drop_column("released_by")
     op.drop_index("ix_webhook_deliveries_due", table_name="webhook_deliveries")
     op.drop_table("webhook_deliveries")
