@@ -37,6 +37,7 @@ SCHEDULER_BEAT = "scheduler"
 """The heartbeat row the lock holder writes every `poll` seconds (bot.runtime.health)."""
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 STOP_WAIT_SECONDS = 10
+HUBSPOT_IMPORT_EVERY_HOURS = 1
 
 
 class Scheduler:
@@ -61,6 +62,14 @@ class Scheduler:
             id="run-due-steps",
             replace_existing=True,
         )
+        if self.services.hubspot is not None:
+            self._aps.add_job(
+                self._import_hubspot,
+                "interval",
+                hours=HUBSPOT_IMPORT_EVERY_HOURS,
+                id="hubspot-import",
+                replace_existing=True,
+            )
         self._aps.start()
         health = self.services.health
         health.watch("due-steps")
@@ -106,6 +115,9 @@ class Scheduler:
         for name in ("due-steps", *(thread.name for thread in self._threads)):
             self.services.health.forget(name)
 
+    def _import_hubspot(self) -> None:
+        _import_hubspot_once(self.services)
+
     def _run_steps(self) -> None:
         try:
             report = self.services.run_steps()
@@ -116,6 +128,15 @@ class Scheduler:
         except Exception as err:
             self.services.health.report("due-steps", f"{type(err).__name__}: {str(err)[:120]}")
             log.warning("running due steps failed (%s); will try again", str(err)[:200])
+
+
+def _import_hubspot_once(services: Services) -> None:
+    try:
+        report = services.import_hubspot()
+        if report is not None:
+            log.info("HubSpot import: %s", report.summary("HubSpot"))
+    except Exception as err:
+        log.warning("HubSpot import failed (%s); will try again", str(err)[:200])
 
 
 def run_with_lock(

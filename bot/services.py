@@ -10,6 +10,8 @@ from bot.cases.service import CaseService
 from bot.clock import Clock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
+from bot.imports.csvfile import ImportReport
+from bot.imports.hubspot import HubSpotImporter
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
 from bot.outbound.delivery import WebhookSender
@@ -22,7 +24,7 @@ from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.runtime.health import Health
-from bot.runtime.jobs import JobKind, JobReport, Jobs
+from bot.runtime.jobs import Handler, JobKind, JobReport, Jobs
 from bot.settings import Settings
 from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
@@ -31,6 +33,8 @@ from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from bot.turnover.service import TurnoverService
+from bot.writeback.hubspot_api import HubSpotCRM
+from bot.writeback.hubspot_outcomes import HubSpotOutcomes
 from bot.writeback.service import StripeWriteBack
 from bot.writeback.stripe_api import StripeBilling
 from storage.db import Database
@@ -84,6 +88,8 @@ class Services:
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     webhooks: WebhookSender
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
+    hubspot: HubSpotCRM | None = None
+    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (README, *HubSpot*)."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -115,6 +121,13 @@ class Services:
         self.homes.refresh()
         return report
 
+    def import_hubspot(self) -> ImportReport | None:
+        """Companies → accounts (`import hubspot`, and hourly on the worker); None when
+        HubSpot is off. Raises the client's error when HubSpot cannot be read."""
+        if self.hubspot is None:
+            return None
+        return HubSpotImporter(self.db, self.directory, self.clock).run_crm(self.hubspot)
+
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
 
@@ -130,7 +143,7 @@ def _jobs(
     clock: Clock,
     signals: SignalService,
     reports: ReportService,
-    writeback: StripeWriteBack | None,
+    writeback: dict[JobKind, Handler],
 ) -> Jobs:
     """The job system with each kind's handler (bot.runtime.jobs)."""
     return Jobs(
@@ -139,24 +152,31 @@ def _jobs(
         handlers={
             JobKind.OPEN_CASE: open_handler(signals),
             JobKind.PUBLISH_REPORT: publish_handler(reports),
-            **(writeback.handlers() if writeback else {}),
+            **writeback,
         },
         give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
     )
 
 
-def _stripe_writeback(
+def _writeback(
     settings: Settings, db: Database, clock: Clock, cases: CaseService, finance: Finance
-) -> StripeWriteBack | None:
-    """Write-back to Stripe when `STRIPE_API_KEY` is set: its jobs are queued with the
-    renewal answer and the accepted offer (README, *Write-back to Stripe*)."""
-    if not settings.stripe_api_key:
-        return None
-    billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
-    writeback = StripeWriteBack(db, clock, billing, cases.timeline)
-    finance.renewals.answered.append(writeback.renewal_answered)
-    cases.timeline.listeners.append(writeback.heard)
-    return writeback
+) -> tuple[dict[JobKind, Handler], HubSpotCRM | None]:
+    """Write-back to Stripe when `STRIPE_API_KEY` is set (jobs queued with the renewal
+    answer and the accepted offer) and to HubSpot when `HUBSPOT_ACCESS_TOKEN` is (queued
+    with a case's outcome); README, *Write-back to Stripe* and *HubSpot*."""
+    handlers: dict[JobKind, Handler] = {}
+    if settings.stripe_api_key:
+        billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
+        stripe = StripeWriteBack(db, clock, billing, cases.timeline)
+        finance.renewals.answered.append(stripe.renewal_answered)
+        cases.timeline.listeners.append(stripe.heard)
+        handlers.update(stripe.handlers())
+    if not settings.hubspot_access_token:
+        return handlers, None
+    crm = HubSpotCRM(settings.hubspot_access_token, settings.hubspot_api_base)
+    outcomes = HubSpotOutcomes(db, clock, crm)
+    cases.lifecycle.status_listeners.append(outcomes.status_changed)
+    return {**handlers, **outcomes.handlers()}, crm
 
 
 def assemble(
@@ -184,6 +204,7 @@ def assemble(
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
     reports = ReportService(db, policy, clock)
+    writeback, crm = _writeback(settings, db, clock, cases, finance)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
@@ -210,8 +231,7 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=_jobs(
-            db, clock, signals, reports, _stripe_writeback(settings, db, clock, cases, finance)
-        ),
+        jobs=_jobs(db, clock, signals, reports, writeback),
+        hubspot=crm,
         webhooks=WebhookSender(db, policy, clock),
     )

@@ -40,6 +40,7 @@ WHERE_FROM = {
     "STRIPE_WEBHOOK_SECRET": "the endpoint's signing secret (whsec_…) from Stripe's webhooks page",
     "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
     "STRIPE_API_KEY": "a restricted key (rk_…) or secret key (sk_…) from Stripe's API keys page",
+    "HUBSPOT_ACCESS_TOKEN": "a private app's access token (pat-…) from HubSpot's settings",
 }
 
 
@@ -68,6 +69,9 @@ class Settings:
     stripe_api_key: str | None = None
     """Turns on write-back to Stripe (README, *Write-back to Stripe*)."""
     stripe_api_base: str | None = None
+    hubspot_access_token: str | None = None
+    """Turns on HubSpot: companies imported as accounts, outcomes written back (README)."""
+    hubspot_api_base: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -85,6 +89,12 @@ class Settings:
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
             "Stripe write-back: "
             + (f"on, API {self.stripe_api_base or 'Stripe'}" if self.stripe_api_key else "off"),
+            "HubSpot: "
+            + (
+                f"on, API {self.hubspot_api_base or 'HubSpot'}"
+                if self.hubspot_access_token
+                else "off"
+            ),
             f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
             f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
@@ -246,6 +256,8 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         host=_host(env),
         stripe_api_key=_secret(env, "STRIPE_API_KEY"),
         stripe_api_base=_api_url(env, "STRIPE_API_BASE"),
+        hubspot_access_token=_secret(env, "HUBSPOT_ACCESS_TOKEN"),
+        hubspot_api_base=_api_url(env, "HUBSPOT_API_BASE"),
     )
 
 

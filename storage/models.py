@@ -89,6 +89,7 @@ class Account(Base):
     csm: Mapped[str | None] = mapped_column(String(32))
     account_owner: Mapped[str | None] = mapped_column(String(32))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    hubspot_company_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     is_stub: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -1,4 +1,5 @@
-"""outbound webhooks: one delivery row per event and endpoint; who released a renewal hold
+"""outbound webhooks: one delivery row per event and endpoint; who released a renewal hold;
+accounts' HubSpot company
 
 Revision ID: 0015
 Revises: 0010
@@ -40,9 +41,17 @@ def upgrade() -> None:
     with op.batch_alter_table("renewal_checks") as batch:
         batch.add_column(sa.Column("released_by", sa.String(length=32), nullable=True))
         batch.add_column(sa.Column("released_at", utc, nullable=True))
+    with op.batch_alter_table("accounts") as batch:
+        batch.add_column(sa.Column("hubspot_company_id", sa.String(length=40), nullable=True))
+        batch.create_unique_constraint(
+            op.f("uq_accounts_hubspot_company_id"), ["hubspot_company_id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("accounts") as batch:
+        batch.drop_constraint(op.f("uq_accounts_hubspot_company_id"), type_="unique")
+        batch.drop_column("hubspot_company_id")
     with op.batch_alter_table("renewal_checks") as batch:
         batch.drop_column("released_at")
         batch.drop_column("released_by")
