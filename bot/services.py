@@ -24,7 +24,7 @@ from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.runtime.health import Health
-from bot.runtime.jobs import Handler, JobKind, JobReport, Jobs
+from bot.runtime.jobs import GiveUp, Handler, JobKind, JobReport, Jobs
 from bot.settings import Settings
 from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
@@ -144,6 +144,7 @@ def _jobs(
     signals: SignalService,
     reports: ReportService,
     writeback: dict[JobKind, Handler],
+    give_up: dict[JobKind, GiveUp],
 ) -> Jobs:
     """The job system with each kind's handler (bot.runtime.jobs)."""
     return Jobs(
@@ -154,29 +155,31 @@ def _jobs(
             JobKind.PUBLISH_REPORT: publish_handler(reports),
             **writeback,
         },
-        give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
+        give_up={JobKind.OPEN_CASE: open_give_up(db, clock), **give_up},
     )
 
 
 def _writeback(
     settings: Settings, db: Database, clock: Clock, cases: CaseService, finance: Finance
-) -> tuple[dict[JobKind, Handler], HubSpotCRM | None]:
+) -> tuple[dict[JobKind, Handler], dict[JobKind, GiveUp], HubSpotCRM | None]:
     """Write-back to Stripe when `STRIPE_API_KEY` is set (jobs queued with the renewal
     answer and the accepted offer) and to HubSpot when `HUBSPOT_ACCESS_TOKEN` is (queued
     with a case's outcome); README, *Write-back to Stripe* and *HubSpot*."""
     handlers: dict[JobKind, Handler] = {}
+    give_up: dict[JobKind, GiveUp] = {}
     if settings.stripe_api_key:
         billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
         stripe = StripeWriteBack(db, clock, billing, cases.timeline)
         finance.renewals.answered.append(stripe.renewal_answered)
         cases.timeline.listeners.append(stripe.heard)
         handlers.update(stripe.handlers())
+        give_up = dict.fromkeys(stripe.handlers(), stripe.give_up)
     if not settings.hubspot_access_token:
-        return handlers, None
+        return handlers, give_up, None
     crm = HubSpotCRM(settings.hubspot_access_token, settings.hubspot_api_base)
     outcomes = HubSpotOutcomes(db, clock, crm)
     cases.lifecycle.status_listeners.append(outcomes.status_changed)
-    return {**handlers, **outcomes.handlers()}, crm
+    return {**handlers, **outcomes.handlers()}, give_up, crm
 
 
 def assemble(
@@ -204,7 +207,7 @@ def assemble(
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals)
     reports = ReportService(db, policy, clock)
-    writeback, crm = _writeback(settings, db, clock, cases, finance)
+    writeback, give_up, crm = _writeback(settings, db, clock, cases, finance)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
@@ -231,7 +234,7 @@ def assemble(
         survey_steps=survey_steps,
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
-        jobs=_jobs(db, clock, signals, reports, writeback),
+        jobs=_jobs(db, clock, signals, reports, writeback, give_up),
         hubspot=crm,
         webhooks=WebhookSender(db, policy, clock),
     )

@@ -291,3 +291,20 @@ def test_without_a_key_nothing_reaches_stripe(services: Services) -> None:
     finally:
         plain.db.dispose()
     assert JobKind.STRIPE_OFFER in services.jobs.handlers
+
+
+def test_stripe_unreachable_is_retried_then_the_thread_says_to_check(
+    case_app: RunningApp, stripe_api: StripeStandin, clock: FakeClock
+) -> None:
+    app = case_app
+    offer = propose(app, "credit", "500")
+    stripe_api.close()  # no answer at all, every time
+    press(app, OfferAction.ACCEPTED, offer.id, "U0AE")
+    eventually(lambda: offers(app)[0].outcome == "accepted")
+    for _ in range(10):  # the job system's backoff: 1 s, 2 s, 4 s… eight tries
+        app.tick()
+        clock.advance(timedelta(minutes=3))
+    app.tick()
+    assert _jobs(app, JobKind.STRIPE_OFFER) == ["failed"]
+    lines = [t for t in thread_texts(app, "C0CASES") if t.startswith("Stripe, save offer")]
+    assert len(lines) == 1 and "Stripe did not answer after 8 tries" in lines[0]

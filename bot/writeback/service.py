@@ -56,6 +56,25 @@ class StripeWriteBack:
     def handlers(self) -> dict[JobKind, Handler]:
         return {JobKind.STRIPE_RENEWAL: self.run_renewal, JobKind.STRIPE_OFFER: self.run_offer}
 
+    def give_up(self, job: Claimed, reference: str) -> None:
+        """After the job system's last try (Stripe unreachable or failing for minutes): the
+        thread says nothing may have happened in Stripe, so a person checks."""
+        text = (
+            f"Stripe did not answer after {job.attempt} tries (reference {reference}); check "
+            "Stripe and act by hand if nothing changed there."
+        )
+        with self.db.session() as session:
+            if job.kind == JobKind.STRIPE_RENEWAL:
+                check = session.get(RenewalCheck, int(job.payload["check"]))
+                if check is not None:
+                    self._renewal_line(session, check, text)
+                return
+            offer = session.get(Offer, int(job.payload["offer"]))
+            case = session.get(Case, offer.case_id) if offer else None
+            if case is not None:
+                line = f"Stripe, save offer #{offer.id}: {text}" if offer else text
+                self.timeline.by_system(session, case, "stripe_writeback", line)
+
     # -- queued with the decision --------------------------------------------------------
 
     def renewal_answered(

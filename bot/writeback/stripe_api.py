@@ -13,7 +13,7 @@ invalid state) raise `Refusal` with Stripe's own message; anything transient (no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import stripe
@@ -57,8 +57,6 @@ class Subscription:
 
 
 def _moment(seconds: int | None) -> datetime | None:
-    from datetime import UTC
-
     return datetime.fromtimestamp(int(seconds), UTC) if seconds else None
 
 
