@@ -35,8 +35,9 @@ def publish(
     event_id = EVENT_ID_PREFIX + uuid.uuid4().hex
     body = json.dumps(ev.envelope(event_type, now, data), ensure_ascii=False)
     for hook in endpoints:
-        rows.add(session, event_id=event_id, event_type=event_type, url=hook.url, body=body,
-                 now=now)  # fmt: skip
+        rows.add(
+            session, event_id=event_id, event_type=event_type, url=hook.url, body=body, now=now
+        )
     return event_id
 
 
