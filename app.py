@@ -44,9 +44,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     sub.add_parser("tick", help="run all scheduled work that is due now, once")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate settings and the policy file")
-    imp = sub.add_parser("import", help="import accounts or invoices from CSV")
-    imp.add_argument("what", choices=["accounts", "invoices"])
-    imp.add_argument("file", type=Path)
+    imp = sub.add_parser("import", help="import accounts or invoices from CSV, or HubSpot")
+    imp.add_argument("what", choices=["accounts", "invoices", "hubspot"])
+    imp.add_argument("file", type=Path, nargs="?")
     rep = sub.add_parser("report", help="print the revenue-at-risk report")
     rep.add_argument("period", nargs="?", default="week", choices=["week", "month", "quarter"])
     rep.add_argument("--csv", type=Path, help="write the case-level rows behind it to FILE")
@@ -112,7 +112,7 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:
-        state = database_state(db)
+        state = database_state(db, policy)
     except DatabaseSilent as err:
         raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
     finally:
@@ -120,6 +120,8 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     if state.status:
         print(state.status)
         problems += people_problems(settings, policy)
+    for note in state.notes:
+        print(note)
     for problem in problems + state.problems:
         print(f"problem: {problem}")
     if problems or state.problems:
@@ -176,6 +178,24 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
     for problem in report.problems:
         print(problem)
     print(report.summary(str(path)))
+    return EXIT_ROWS_SKIPPED if report.skipped else EXIT_OK
+
+
+def cmd_import_hubspot(settings: Settings, policy: Policy) -> int:
+    """Companies → accounts once (README, *HubSpot*)."""
+    if not settings.hubspot_access_token:
+        raise StartupError("import hubspot: set HUBSPOT_ACCESS_TOKEN (a private app's token)")
+    services = open_services(settings, policy)
+    try:
+        report = services.import_hubspot()
+    except Exception as err:  # the client's errors: no answer, 401, 429…
+        print(f"savedesk: HubSpot could not be read ({str(err).splitlines()[0][:200]})",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_FAILED
+    assert report is not None
+    for problem in report.problems:
+        print(problem)
+    print(report.summary("HubSpot"))
     return EXIT_ROWS_SKIPPED if report.skipped else EXIT_OK
 
 
@@ -364,6 +384,10 @@ def run(args: argparse.Namespace) -> int:
     if command == "tick":
         return cmd_tick(settings, policy)
     if command == "import":
+        if args.what == "hubspot":
+            return cmd_import_hubspot(settings, policy)
+        if args.file is None:
+            raise StartupError(f"import {args.what}: name the CSV file to import")
         return cmd_import(settings, policy, args.what, args.file)
     if command == "report":
         from bot.reports.cli import cmd_report

@@ -14,6 +14,7 @@ from bot.policy import Policy
 from bot.settings import Settings, missing_settings
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
+from storage import webhooks as webhook_rows
 from storage.db import Database
 
 FAILED_SHOWN = 10  # failed messages, and failed follow-ups, listed at most
@@ -29,6 +30,8 @@ class DatabaseState:
 
     status: str = ""
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    """Lines to print after `status`: each outbound webhook endpoint's last delivery."""
 
 
 def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) -> list[str]:
@@ -45,9 +48,10 @@ def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) 
     return found + policy.problems()
 
 
-def database_state(db: Database) -> DatabaseState:
+def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
     """The schema behind (`migrate`), or the failed messages and follow-ups (10 of each at
-    most). Raises DatabaseSilent when the database does not answer."""
+    most), and each of the `policy`'s outbound webhook endpoints' last delivery (failed
+    deliveries are problems). Raises DatabaseSilent when the database does not answer."""
     silent = db.problem()
     if silent is not None:
         raise DatabaseSilent(silent)
@@ -64,6 +68,14 @@ def database_state(db: Database) -> DatabaseState:
             )
         for step in step_rows.failed(session, limit=FAILED_SHOWN):
             state.problems.append(f"follow-up {step.key} failed: {step.payload.get('error', '?')}")
+        for hook in policy.outbound_webhooks if policy else ():
+            endpoint = webhook_rows.endpoint_state(session, hook.url)
+            state.notes.append(endpoint_line(endpoint))
+            if endpoint.failed:
+                state.problems.append(
+                    f"webhook {hook.url}: {endpoint.failed} event(s) could not be delivered"
+                    " (retried for a day); the receiver missed them"
+                )
     return state
 
 
@@ -85,3 +97,17 @@ def test_clock_warning(settings: Settings) -> str | None:
         f'"now" by the seconds in that file ({held}). For rehearsals and acceptance tests '
         "only: unset it in production."
     )
+
+
+def endpoint_line(endpoint: webhook_rows.EndpointState) -> str:
+    """One endpoint's last delivery for `check`: when, the outcome, what still waits."""
+    last = endpoint.last
+    if last is None or last.last_attempt_at is None:
+        said = "no delivery attempted yet"
+    else:
+        when = last.last_attempt_at.strftime("%Y-%m-%d %H:%M UTC")
+        outcome = "delivered" if last.state == "delivered" else (last.last_error or last.state)
+        said = f"last delivery {when}: {last.event_type} {outcome}"
+        if last.last_status is not None and last.state == "delivered":
+            said += f" (HTTP {last.last_status})"
+    return f"webhook {endpoint.url}: {said}; {endpoint.waiting} waiting"

@@ -37,6 +37,7 @@ SCHEDULER_BEAT = "scheduler"
 """The heartbeat row the lock holder writes every `poll` seconds (bot.runtime.health)."""
 JOB_DEFAULTS = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 30}
 STOP_WAIT_SECONDS = 10
+HUBSPOT_IMPORT_EVERY_HOURS = 1
 
 
 class Scheduler:
@@ -46,6 +47,8 @@ class Scheduler:
         self.services = services
         self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
         self.delivery = DeliveryLoop(services.deliver, DELIVER_EVERY_SECONDS)
+        self.webhooks = DeliveryLoop(services.webhooks.run_once, DELIVER_EVERY_SECONDS)
+        """Outbound webhooks (bot.outbound.delivery), woken like the outbox's delivery."""
         self._stop_listening = threading.Event()
         self._threads: list[threading.Thread] = []
         self._unsubscribe = lambda: None
@@ -59,16 +62,26 @@ class Scheduler:
             id="run-due-steps",
             replace_existing=True,
         )
+        if self.services.hubspot is not None:
+            self._aps.add_job(
+                self._import_hubspot,
+                "interval",
+                hours=HUBSPOT_IMPORT_EVERY_HOURS,
+                id="hubspot-import",
+                replace_existing=True,
+            )
         self._aps.start()
         health = self.services.health
         health.watch("due-steps")
-        self._unsubscribe = self.services.db.on_outbox_commit(self.delivery.wake)
+        self._unsubscribe = self.services.db.on_outbox_commit(self._wake_deliveries)
         self.delivery.report = lambda problem: health.report("delivery", problem)
+        self.webhooks.report = lambda problem: health.report("webhooks", problem)
         self._spawn("delivery", self.delivery.run)
+        self._spawn("webhooks", self.webhooks.run)
         if self.services.db.is_postgres:
             self.listener = Listener(
                 self.services.db,
-                {OUTBOX_CHANNEL: self.delivery.wake},
+                {OUTBOX_CHANNEL: self._wake_deliveries},
                 self._stop_listening,
                 beat=lambda problem: health.report("outbox-listen", problem),
             )
@@ -77,6 +90,10 @@ class Scheduler:
             "scheduler started: %s",
             ", ".join([j.id for j in self._aps.get_jobs()] + [t.name for t in self._threads]),
         )
+
+    def _wake_deliveries(self) -> None:
+        self.delivery.wake()
+        self.webhooks.wake()
 
     def _spawn(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -90,12 +107,16 @@ class Scheduler:
         self._unsubscribe()
         self._stop_listening.set()
         self.delivery.stop()
+        self.webhooks.stop()
         if self._aps.running:
             self._aps.shutdown(wait=False)
         for thread in self._threads:
             thread.join(timeout=STOP_WAIT_SECONDS)
         for name in ("due-steps", *(thread.name for thread in self._threads)):
             self.services.health.forget(name)
+
+    def _import_hubspot(self) -> None:
+        _import_hubspot_once(self.services)
 
     def _run_steps(self) -> None:
         try:
@@ -107,6 +128,15 @@ class Scheduler:
         except Exception as err:
             self.services.health.report("due-steps", f"{type(err).__name__}: {str(err)[:120]}")
             log.warning("running due steps failed (%s); will try again", str(err)[:200])
+
+
+def _import_hubspot_once(services: Services) -> None:
+    try:
+        report = services.import_hubspot()
+        if report is not None:
+            log.info("HubSpot import: %s", report.summary("HubSpot"))
+    except Exception as err:
+        log.warning("HubSpot import failed (%s); will try again", str(err)[:200])
 
 
 def run_with_lock(

@@ -12,8 +12,12 @@ from bot.checkins.service import CheckinService
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
+from bot.imports.csvfile import ImportReport
+from bot.imports.hubspot import HubSpotImporter
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
+from bot.outbound.delivery import WebhookSender
+from bot.outbound.service import CaseEvents
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
@@ -22,7 +26,7 @@ from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
 from bot.runtime.health import Health
-from bot.runtime.jobs import JobKind, JobReport, Jobs
+from bot.runtime.jobs import GiveUp, Handler, JobKind, JobReport, Jobs
 from bot.settings import Settings
 from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
@@ -31,6 +35,10 @@ from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
 from bot.team import TeamService
 from bot.turnover.service import TurnoverService
+from bot.writeback.hubspot_api import HubSpotCRM
+from bot.writeback.hubspot_outcomes import HubSpotOutcomes
+from bot.writeback.service import StripeWriteBack
+from bot.writeback.stripe_api import StripeBilling
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -43,14 +51,18 @@ class TickReport:
     jobs: JobReport = field(default_factory=JobReport)
     steps: StepReport = field(default_factory=StepReport)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    webhooks: DeliveryReport = field(default_factory=DeliveryReport)
 
     def summary(self) -> str:
-        d = self.delivery
+        d, w = self.delivery, self.webhooks
         line = (
             f"{self.jobs.summary()}; {self.steps.summary()}; "
             f"delivered {d.sent}, retrying {d.retrying}, failed {d.failed}"
         )
-        return line + (f" (stopped: {d.stopped})" if d.stopped else "")
+        line += f" (stopped: {d.stopped})" if d.stopped else ""
+        if w.sent or w.retrying or w.failed:
+            line += f"; webhooks delivered {w.sent}, retrying {w.retrying}, failed {w.failed}"
+        return line
 
 
 @dataclass
@@ -78,6 +90,10 @@ class Services:
     """Did the save last? Check-ins after every save (bot/checkins)."""
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
+    webhooks: WebhookSender
+    """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
+    hubspot: HubSpotCRM | None = None
+    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (README, *HubSpot*)."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -85,7 +101,8 @@ class Services:
         """Run everything that is due now, once: the same code the workers' loops run."""
         jobs = self.run_jobs()
         steps = self.run_steps()
-        return TickReport(jobs=jobs, steps=steps, delivery=self.deliver())
+        delivery = self.deliver()
+        return TickReport(jobs, steps, delivery, webhooks=self.webhooks.run_once())
 
     def run_jobs(self) -> JobReport:
         """Every due job, until none is left."""
@@ -108,6 +125,13 @@ class Services:
         self.homes.refresh()
         return report
 
+    def import_hubspot(self) -> ImportReport | None:
+        """Companies → accounts (`import hubspot`, and hourly on the worker); None when
+        HubSpot is off. Raises the client's error when HubSpot cannot be read."""
+        if self.hubspot is None:
+            return None
+        return HubSpotImporter(self.db, self.directory, self.clock).run_crm(self.hubspot)
+
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
 
@@ -124,6 +148,50 @@ def settings_clock(settings: Settings) -> Clock:
         return SystemClock()
     log.warning("TEST CLOCK: now is real time + the seconds in %s", settings.test_clock_file)
     return OffsetClock(file=settings.test_clock_file)
+
+
+def _jobs(
+    db: Database,
+    clock: Clock,
+    signals: SignalService,
+    reports: ReportService,
+    writeback: dict[JobKind, Handler],
+    give_up: dict[JobKind, GiveUp],
+) -> Jobs:
+    """The job system with each kind's handler (bot.runtime.jobs)."""
+    return Jobs(
+        db,
+        clock,
+        handlers={
+            JobKind.OPEN_CASE: open_handler(signals),
+            JobKind.PUBLISH_REPORT: publish_handler(reports),
+            **writeback,
+        },
+        give_up={JobKind.OPEN_CASE: open_give_up(db, clock), **give_up},
+    )
+
+
+def _writeback(
+    settings: Settings, db: Database, clock: Clock, cases: CaseService, finance: Finance
+) -> tuple[dict[JobKind, Handler], dict[JobKind, GiveUp], HubSpotCRM | None]:
+    """Write-back to Stripe when `STRIPE_API_KEY` is set (jobs queued with the renewal
+    answer and the accepted offer) and to HubSpot when `HUBSPOT_ACCESS_TOKEN` is (queued
+    with a case's outcome); README, *Write-back to Stripe* and *HubSpot*."""
+    handlers: dict[JobKind, Handler] = {}
+    give_up: dict[JobKind, GiveUp] = {}
+    if settings.stripe_api_key:
+        billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
+        stripe = StripeWriteBack(db, clock, billing, cases.timeline)
+        finance.renewals.answered.append(stripe.renewal_answered)
+        cases.timeline.listeners.append(stripe.heard)
+        handlers.update(stripe.handlers())
+        give_up = dict.fromkeys(stripe.handlers(), stripe.give_up)
+    if not settings.hubspot_access_token:
+        return handlers, give_up, None
+    crm = HubSpotCRM(settings.hubspot_access_token, settings.hubspot_api_base)
+    outcomes = HubSpotOutcomes(db, clock, crm)
+    cases.lifecycle.status_listeners.append(outcomes.status_changed)
+    return {**handlers, **outcomes.handlers()}, give_up, crm
 
 
 def assemble(
@@ -146,12 +214,14 @@ def assemble(
     ladder = Ladder(policy, lambda: team.current(stale_ok=True))
     survey = SurveyService(db, policy, clock, team.current, cases.timeline, cases.access)
     cases.lifecycle.status_listeners.append(survey.status_changed)
+    cases.timeline.listeners.append(CaseEvents(policy).heard)
     survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True), cases.timeline)
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals, cases.access)
     reports = ReportService(db, policy, clock, cases.access)
     checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(checkins.status_changed)
+    writeback, give_up, crm = _writeback(settings, db, clock, cases, finance)
     handlers = {
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
@@ -180,18 +250,7 @@ def assemble(
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
         checkins=checkins,
-        jobs=_jobs(db, clock, signals, reports),
-    )
-
-
-def _jobs(db: Database, clock: Clock, signals: SignalService, reports: ReportService) -> Jobs:
-    """The job kinds and their handlers (bot/runtime/jobs.py)."""
-    return Jobs(
-        db,
-        clock,
-        handlers={
-            JobKind.OPEN_CASE: open_handler(signals),
-            JobKind.PUBLISH_REPORT: publish_handler(reports),
-        },
-        give_up={JobKind.OPEN_CASE: open_give_up(db, clock)},
+        jobs=_jobs(db, clock, signals, reports, writeback, give_up),
+        hubspot=crm,
+        webhooks=WebhookSender(db, policy, clock),
     )

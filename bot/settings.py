@@ -39,6 +39,8 @@ WHERE_FROM = {
     "SLACK_APP_TOKEN": "an app-level token (xapp-…) from your Slack app's Basic Information",
     "STRIPE_WEBHOOK_SECRET": "the endpoint's signing secret (whsec_…) from Stripe's webhooks page",
     "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
+    "STRIPE_API_KEY": "a restricted key (rk_…) or secret key (sk_…) from Stripe's API keys page",
+    "HUBSPOT_ACCESS_TOKEN": "a private app's access token (pat-…) from HubSpot's settings",
 }
 
 
@@ -67,6 +69,12 @@ class Settings:
     test_clock_file: Path | None = None
     """SAVEDESK_TEST_CLOCK_FILE: "now" is real time plus the seconds written there
     (README, *The test clock*); for rehearsals and acceptance tests only, never by default."""
+    stripe_api_key: str | None = None
+    """Turns on write-back to Stripe (README, *Write-back to Stripe*)."""
+    stripe_api_base: str | None = None
+    hubspot_access_token: str | None = None
+    """Turns on HubSpot: companies imported as accounts, outcomes written back (README)."""
+    hubspot_api_base: str | None = None
 
     @property
     def socket_mode(self) -> bool:
@@ -82,6 +90,14 @@ class Settings:
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
             f"Signals webhook: {'enabled' if self.signals_webhook_secret else 'disabled'}",
+            "Stripe write-back: "
+            + (f"on, API {self.stripe_api_base or 'Stripe'}" if self.stripe_api_key else "off"),
+            "HubSpot: "
+            + (
+                f"on, API {self.hubspot_api_base or 'HubSpot'}"
+                if self.hubspot_access_token
+                else "off"
+            ),
             f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
             f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
@@ -123,13 +139,13 @@ def _token(env: Mapping[str, str], name: str, prefix: str, required: bool) -> st
     return value
 
 
-def _api_url(env: Mapping[str, str]) -> str | None:
-    value = _get(env, "SLACK_API_URL")
+def _api_url(env: Mapping[str, str], name: str = "SLACK_API_URL") -> str | None:
+    value = _get(env, name)
     if value is None:
         return None
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SettingsError(f"SLACK_API_URL: {value!r} is not an http(s) URL")
+        raise SettingsError(f"{name}: {value!r} is not an http(s) URL")
     return value if value.endswith("/") else value + "/"
 
 
@@ -244,6 +260,10 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
         host=_host(env),
         test_clock_file=_optional_path(env, "SAVEDESK_TEST_CLOCK_FILE"),
+        stripe_api_key=_secret(env, "STRIPE_API_KEY"),
+        stripe_api_base=_api_url(env, "STRIPE_API_BASE"),
+        hubspot_access_token=_secret(env, "HUBSPOT_ACCESS_TOKEN"),
+        hubspot_api_base=_api_url(env, "HUBSPOT_API_BASE"),
     )
 
 

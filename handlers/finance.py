@@ -36,7 +36,11 @@ def register(app: App, services: Services) -> None:
         renewals.answer(check_id, sent.user, "hold", reason, services.clock.now())
         return None
 
+    def release(press: Acting) -> None:
+        renewals.release(press.meta, press.user, services.clock.now())
+
     app.action(RenewalAction.YES.value)(button(yes))
+    app.action(RenewalAction.RELEASE.value)(button(release))
     app.action(RenewalAction.HOLD.value)(button(hold))
     app.view(HOLD_VIEW)(submission(hold_submitted, REASON, RenewalMeta))
 

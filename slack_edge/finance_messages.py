@@ -30,11 +30,18 @@ class RenewalAction(StrEnum):
 
     YES = "renewal_yes"
     HOLD = "renewal_hold"
+    RELEASE = "renewal_release"
 
 
-def renewal_blocks(text: str, check_id: int, *, answered: bool) -> list[dict]:
-    """The question with its buttons, or (once answered) the answer alone."""
+def renewal_blocks(text: str, check_id: int, *, answered: bool, held: bool = False) -> list[dict]:
+    """The question with its buttons, or (once answered) the answer alone; a Hold not yet
+    released keeps a **Release hold** button."""
     blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    if held:
+        release = ButtonElement(
+            text="Release hold", action_id=RenewalAction.RELEASE.value, value=str(check_id)
+        )
+        blocks.append(ActionsBlock(block_id="renewal", elements=[release]))
     if not answered:
         blocks.append(
             ActionsBlock(

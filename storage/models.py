@@ -40,6 +40,7 @@ from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
+from storage.tables.webhooks import WebhookDelivery
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "Turnover",
     "UTCDateTime",
     "WaitingChannel",
+    "WebhookDelivery",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -95,6 +97,7 @@ class Account(Base):
     csm: Mapped[str | None] = mapped_column(String(32))
     account_owner: Mapped[str | None] = mapped_column(String(32))
     stripe_customer_id: Mapped[str | None] = mapped_column(String(100), unique=True)
+    hubspot_company_id: Mapped[str | None] = mapped_column(String(40), unique=True)
     is_stub: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

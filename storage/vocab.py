@@ -159,6 +159,7 @@ class OfferType(Labelled):
     TRAINING = "training", "Re-onboarding or training"
     FREE_SERVICES = "free_services", "Free services"
     EXEC_SPONSOR = "exec_sponsor", "Executive sponsor meeting"
+    CREDIT = "credit", "Account credit"
     CUSTOM = "custom", "Custom"
 
 

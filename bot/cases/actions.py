@@ -61,6 +61,7 @@ class CaseActions:
                 actor,
                 "reassigned",
                 f"{who(actor)} reassigned the case from {who(previous)} to {who(new_owner)}.",
+                {"from": previous, "to": new_owner},
             )
             root = store.root_message(session, case)
             if root is not None:

@@ -31,6 +31,11 @@ def _anyone(_actor: str, _case: Case) -> bool:
     return True
 
 
+EventListener = Callable[[Session, Case, str | None, str, dict[str, Any], datetime], None]
+"""Told of every timeline event in its unit of work: (session, case, actor, type, details,
+at); e.g. outbound webhooks (bot/outbound/service.py)."""
+
+
 class Timeline:
     """Events, thread lines and the root of every case, for every domain."""
 
@@ -41,6 +46,7 @@ class Timeline:
         self.policy = policy
         self.stops_escalation = stops_escalation
         self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
+        self.listeners: list[EventListener] = []
 
     def line(
         self,
@@ -59,6 +65,8 @@ class Timeline:
         follow-up timers move: use `acted` when a person acted on the case."""
         now = at or self.clock.now()
         store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
+        for listener in self.listeners:
+            listener(session, case, actor, type, details or {}, now)
         root = store.root_message(session, case)
         if root is not None:
             outbox.reply(session, now, root, text, blocks, flush=False)

@@ -24,6 +24,7 @@ from bot import outbox
 from bot.cases.service import CaseService
 from bot.finance import messages
 from bot.finance.invoices import next_step_on
+from bot.outbound import service as outbound
 from bot.policy import ROLE_NAMES, Policy
 from bot.steps import StepHandler
 from bot.team import Team
@@ -148,6 +149,7 @@ class DunningLadder:
             self._send(session, now, channel, messages.finance_line(view, people), root, view)
         elif not people:
             log.warning("dunning step for %s reached nobody", invoice.invoice_id)
+        outbound.ladder_step(session, self.policy, now, invoice, account, _step_event(view))
         if view.step_days == self.policy.dunning.steps[-1].days_past_due:
             self._flag_churn_case(session, view)
 
@@ -198,3 +200,13 @@ class DunningLadder:
             outbox.linked(session, now, channel, root, text)
         else:
             outbox.post(session, now, channel, text)
+
+
+def _step_event(view: messages.StepView) -> dict[str, object]:
+    """The step as `invoice.ladder_step` publishes it (bot/outbound/events.py)."""
+    return {
+        "days_past_due": view.step_days,
+        "notify": view.notify,
+        "passed": view.passed,
+        "invoice_days_past_due": view.days_past_due,
+    }

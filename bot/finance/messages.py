@@ -141,7 +141,11 @@ def renewal_answered(check: RenewalCheck, account: Account) -> str:
     if check.answer == "yes":
         return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."
     reason = esc(check.reason or "")
-    return f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"
+    held = f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"
+    if check.released_at is None:
+        return held
+    released = time_token(check.released_at)
+    return f"{held}\n:arrow_forward: *Hold released* by <@{check.released_by}> on {released}."
 
 
 def last_step_line(view: StepView) -> str:

@@ -40,6 +40,10 @@ ANSWERS = tuple(RenewalAnswer)
 MAX_REASON = 2000
 
 
+Answered = Callable[[Session, RenewalCheck, Account, datetime], None]
+"""Told of each answer inside its unit of work (e.g. Stripe write-back queues its job)."""
+
+
 class AnswerRefused(Refused):
     """The answer cannot be taken; the message says why (shown to the person only)."""
 
@@ -54,6 +58,7 @@ class RenewalChecks:
         self.policy = policy
         self.team = team
         self.access = access
+        self.answered: list[Answered] = []
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {NUDGE: self.nudge}
@@ -176,6 +181,28 @@ class RenewalChecks:
             check.answer, check.reason = answer, reason
             check.answered_by, check.answered_at = user, now
             self._announce(session, check, account, now)
+            for listener in self.answered:
+                listener(session, check, account, now)
+
+    def release(self, check_id: int, user: str, now: datetime) -> None:
+        """Let a held renewal invoice go after all (the same people who may answer); the
+        release is posted like an answer. Raises AnswerRefused when there is no Hold to
+        release (any more)."""
+        acting = self.access.actor(user)
+        with self.db.session() as session:
+            check = store.renewal_check(session, check_id, lock=True)
+            account = session.get(Account, check.account_id) if check else None
+            if check is None or account is None:
+                raise AnswerRefused("This renewal check no longer exists.")
+            self._require(acting, account)
+            if check.answer != "hold":
+                raise AnswerRefused("This renewal invoice is not on hold.")
+            if check.released_at is not None:
+                raise AnswerRefused(f"Already released by <@{check.released_by}>.")
+            check.released_by, check.released_at = user, now
+            self._announce(session, check, account, now)
+            for listener in self.answered:
+                listener(session, check, account, now)
 
     @staticmethod
     def _require(acting: Actor, account: Account) -> None:
@@ -194,6 +221,6 @@ class RenewalChecks:
         message = session.get(OutboxMessage, check.message_id) if check.message_id else None
         if message is not None:
             text = words.renewal_answered(check, account)
-            outbox.update(
-                session, now, message, text, renewal_blocks(text, check.id, answered=True)
-            )
+            held = check.answer == "hold" and check.released_at is None
+            blocks = renewal_blocks(text, check.id, answered=True, held=held)
+            outbox.update(session, now, message, text, blocks)

@@ -156,7 +156,10 @@ class OfferService:
             f"{who(offer.proposer)} applied a save offer within policy (no approval needed): "
             f"{describe_offer(offer, account.currency)}"
         )
-        self.cases.timeline.acted(session, case, account, offer.proposer, "offer_applied", text)
+        details = {"offer_id": offer.id}
+        self.cases.timeline.acted(
+            session, case, account, offer.proposer, "offer_applied", text, details
+        )
         self._post_request(session, case, account, offer, [])
 
     def _request(
@@ -262,8 +265,9 @@ class OfferService:
         note = f": {quiet(offer.decision_note, 1000)}" if offer.decision_note else ""
         text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
         self.cases.timeline.acted(
-            session, case, account, offer.decided_by, f"offer_{offer.status}", text
-        )
+            session, case, account, offer.decided_by, f"offer_{offer.status}", text,
+            {"offer_id": offer.id},
+        )  # fmt: skip
         self._edit_request(session, offer, currency)
         outbox.notify(
             session,
@@ -313,6 +317,7 @@ class OfferService:
                 f"offer_{outcome}",
                 f"{who(actor)} recorded that the customer {outcome} the offer "
                 f"({describe_offer(offer, account.currency)}).{follow}",
+                {"offer_id": offer.id},
             )
             self._edit_request(session, offer, account.currency)
             return OfferView.of(offer)

@@ -123,6 +123,9 @@ def describe(policy: Policy) -> str:
         hint = f"  ({reason.hint})" if reason.hint else ""
         lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
     lines += describe_turnover_policy(policy.turnover)
+    hooks = policy.outbound_webhooks
+    lines.append("Outbound webhooks:" + ("" if hooks else " (none)"))
+    lines += [f"  {hook.describe()}" for hook in hooks]
     return "\n".join(lines)
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.outbound.policy import OutboundWebhook
 from bot.policy_common import fmt_amount as _fmt_amount
 from bot.policy_common import in_band
 from bot.survey.policy import MonthlySchedule
@@ -304,6 +305,7 @@ class Policy:
     reports: Reports = Reports()
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
     turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
+    outbound_webhooks: tuple[OutboundWebhook, ...] = ()
 
     @classmethod
     def defaults(cls) -> Policy:

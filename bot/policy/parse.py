@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.outbound.policy import parse_outbound_webhooks
 from bot.policy.model import (
     _BOT_ID,
     ACCOUNT_ROLES,
@@ -113,6 +114,7 @@ _TOP_KEYS = (
     "reports",
     "survey",
     "turnover",
+    "outbound_webhooks",
 )
 
 
@@ -135,6 +137,7 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         reports=_reports(data.get("reports", {})),
         survey_reasons=_survey(data.get("survey", {})),
         turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
+        outbound_webhooks=parse_outbound_webhooks(data.get("outbound_webhooks", []), _Problem),
     )
 
 

@@ -46,6 +46,12 @@ class JobKind(StrEnum):
 
     OPEN_CASE = "open_case"
     PUBLISH_REPORT = "publish_report"
+    STRIPE_RENEWAL = "stripe_renewal"
+    """Hold or release a renewal invoice in Stripe (bot/writeback)."""
+    STRIPE_OFFER = "stripe_offer"
+    """An accepted save offer becomes its Stripe object (bot/writeback)."""
+    HUBSPOT_OUTCOME = "hubspot_outcome"
+    """A case outcome written to its HubSpot company (bot/writeback/hubspot_outcomes.py)."""
 
 
 @dataclass(frozen=True)

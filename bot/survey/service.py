@@ -172,7 +172,10 @@ class SurveyService:
         summary = summary_of(answer, self._label(answer.root_cause))
         header = f":clipboard: {who(actor)} filled in the cancellation survey."
         blocks = answers_blocks(summary, header)
-        self.timeline.line(session, case, actor, "survey_answered", header, blocks=blocks, at=now)
+        details = {"survey_id": answer.id}
+        self.timeline.line(
+            session, case, actor, "survey_answered", header, details, blocks=blocks, at=now
+        )
         self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
         self._tell_owner(session, case, account, answer, team, now)
 

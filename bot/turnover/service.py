@@ -342,7 +342,8 @@ class TurnoverService:
     ) -> None:
         seconds = turnover.time_at_risk_seconds or 0
         text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
-        self.cases.timeline.line(session, case, None, "time_at_risk", text)
+        details = {"turnover_id": turnover.id, "why": why}
+        self.cases.timeline.line(session, case, None, "time_at_risk", text, details)
 
 
 def _label(account: Account) -> str:

@@ -116,5 +116,8 @@ class RenewalCheck(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     answered_by: Mapped[str | None] = mapped_column(String(32))
     answered_at: Mapped[datetime | None]
+    released_by: Mapped[str | None] = mapped_column(String(32))
+    """Who released a Hold (the invoice may go out after all), and when."""
+    released_at: Mapped[datetime | None]
 
     __table_args__ = (UniqueConstraint("account_id", "renewal_date"),)

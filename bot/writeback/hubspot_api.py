@@ -1,0 +1,89 @@
+"""The HubSpot calls Savedesk makes, with `hubspot-api-client` (`HUBSPOT_ACCESS_TOKEN`, a
+private app's token with the companies read/write and owners read scopes; the base URL is
+`HUBSPOT_API_BASE` when set, e.g. a local stand-in). README, *HubSpot*."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hubspot import HubSpot
+from hubspot.crm.companies import SimplePublicObjectInput
+from hubspot.crm.objects.notes import SimplePublicObjectInputForCreate
+
+COMPANY_PROPERTIES = (
+    "name",
+    "domain",
+    "savedesk_external_id",
+    "savedesk_arr",
+    "savedesk_renewal_date",
+    "hubspot_owner_id",
+)
+"""What the import reads of each company (README, *HubSpot*)."""
+NOTE_TO_COMPANY = 190
+"""HubSpot's association type id for note → company (HUBSPOT_DEFINED)."""
+
+
+@dataclass(frozen=True)
+class Company:
+    id: str
+    properties: dict[str, str | None]
+
+
+class HubSpotCRM:
+    """Pages of companies and owners in; notes and properties out."""
+
+    def __init__(self, access_token: str, api_base: str | None = None) -> None:
+        options: dict[str, Any] = {"access_token": access_token}
+        if api_base:
+            options["host"] = api_base.rstrip("/")
+        self.client = HubSpot(**options)
+
+    def companies(self) -> Iterator[Company]:
+        after: str | None = None
+        api = self.client.crm.companies.basic_api
+        while True:
+            page = api.get_page(limit=100, after=after, properties=list(COMPANY_PROPERTIES))
+            for found in page.results:
+                yield Company(str(found.id), dict(found.properties or {}))
+            nxt = page.paging.next if page.paging else None
+            if nxt is None:
+                return
+            after = nxt.after
+
+    def owner_emails(self) -> dict[str, str]:
+        """Owner id → email, for every owner."""
+        emails: dict[str, str] = {}
+        after: str | None = None
+        while True:
+            page = self.client.crm.owners.owners_api.get_page(limit=100, after=after)
+            emails.update({str(o.id): o.email for o in page.results if o.email})
+            nxt = page.paging.next if page.paging else None
+            if nxt is None:
+                return emails
+            after = nxt.after
+
+    def add_note(self, company_id: str, body: str, at_ms: int) -> str:
+        """A note on the company's timeline; its id."""
+        note = SimplePublicObjectInputForCreate(
+            properties={"hs_timestamp": str(at_ms), "hs_note_body": body},
+            associations=[
+                {
+                    "to": {"id": company_id},
+                    "types": [
+                        {"associationCategory": "HUBSPOT_DEFINED",
+                         "associationTypeId": NOTE_TO_COMPANY}
+                    ],
+                }
+            ],
+        )  # fmt: skip
+        created = self.client.crm.objects.notes.basic_api.create(
+            simple_public_object_input_for_create=note
+        )
+        return str(created.id)
+
+    def set_properties(self, company_id: str, properties: dict[str, str]) -> None:
+        self.client.crm.companies.basic_api.update(
+            company_id, simple_public_object_input=SimplePublicObjectInput(properties=properties)
+        )

@@ -1,0 +1,120 @@
+"""HubSpot end to end: the real `hubspot-api-client` against a strict local HubSpot
+(tests/hubspot_standin.py): companies imported as accounts (owners found by email in the
+Slack stand-in), and case outcomes written back as a note and properties, from jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from app import cmd_import_hubspot
+from bot.cases.models import Signal
+from bot.services import Services
+from bot.settings import Settings, load_settings
+from demo.standin import SlackStandin
+from storage import accounts as accounts_store
+from tests.conftest import SIGNING_SECRET
+from tests.hubspot_standin import TOKEN, HubSpotStandin
+
+
+@pytest.fixture
+def crm() -> Iterator[HubSpotStandin]:
+    api = HubSpotStandin()
+    yield api
+    api.close()
+
+
+@pytest.fixture
+def settings(db_url: str, standin: SlackStandin, tmp_path: Path, crm: HubSpotStandin) -> Settings:
+    return load_settings(
+        {
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_API_URL": standin.api_url,
+            "DATABASE_URL": db_url,
+            "POLICY_FILE": str(tmp_path / "policy.toml"),
+            "HUBSPOT_ACCESS_TOKEN": TOKEN,
+            "HUBSPOT_API_BASE": crm.url,
+        }
+    )
+
+
+def seed_companies(crm: HubSpotStandin, standin: SlackStandin) -> dict[str, str]:
+    standin.add_user("U0OWNER", email="dana@example.com")
+    crm.owners = {"77": "dana@example.com"}
+    return {
+        "acme": crm.add_company(name="Acme Corp", domain="acme.example", savedesk_arr="60000",
+                                savedesk_renewal_date="2026-06-30", hubspot_owner_id="77",
+                                savedesk_external_id="acme"),
+        "globex": crm.add_company(name="Globex", domain="globex.example", savedesk_arr="12000.50"),
+        "nameless": crm.add_company(domain="nameless.example"),
+    }  # fmt: skip
+
+
+def test_companies_become_accounts_idempotently(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    ids = seed_companies(crm, standin)
+    report = services.import_hubspot()
+    assert report is not None
+    assert (report.created, report.updated, report.unchanged) == (2, 0, 0)
+    assert report.problems == [f"company {ids['nameless']}: name is empty"]
+    with services.db.read() as session:
+        acme = accounts_store.by_external_id(session, "acme")
+        globex = accounts_store.by_external_id(session, "globex.example")
+        assert acme is not None and globex is not None
+        assert (acme.name, acme.arr, acme.renewal_date) == (
+            "Acme Corp",
+            Decimal("60000"),
+            date(2026, 6, 30),
+        )
+        assert (acme.account_owner, acme.hubspot_company_id) == ("U0OWNER", ids["acme"])
+        assert (globex.arr, globex.account_owner) == (Decimal("12000.50"), None)
+    again = services.import_hubspot()
+    assert again is not None and (again.created, again.updated, again.unchanged) == (0, 0, 2)
+
+
+def test_import_hubspot_command(
+    settings: Settings, services: Services, crm: HubSpotStandin, standin: SlackStandin,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    seed_companies(crm, standin)
+    assert cmd_import_hubspot(settings, services.policy) == 3  # a company was skipped
+    out = capsys.readouterr().out
+    assert "HubSpot: 2 created, 0 updated, 0 unchanged, 1 skipped" in out
+
+
+def test_outcomes_reach_the_company_as_a_note_and_properties(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    ids = seed_companies(crm, standin)
+    services.import_hubspot()
+    with services.db.read() as session:
+        account = accounts_store.by_external_id(session, "acme")
+        assert account is not None
+        account_id = account.id
+    opened = services.cases.open(account_id, Signal(kind="cancellation", source="test"))
+    case_id = opened.case_id
+    services.tick()
+    assert crm.notes == []  # opening is not an outcome
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    services.cases.reopen(case_id, "U0OWNER")
+    services.cases.close(case_id, "U0OWNER", "churned")
+    services.tick()
+    bodies = [n["properties"]["hs_note_body"] for n in crm.notes]
+    assert bodies == [
+        f"Savedesk: case #{case_id} saved; ARR saved 60,000.00 USD.",
+        f"Savedesk: case #{case_id} reopened.",
+        f"Savedesk: case #{case_id} churned.",
+    ]
+    assert {n["company"] for n in crm.notes} == {ids["acme"]}
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved", "reopened", "churned"]
+    assert crm.updates[0][1]["savedesk_arr_saved"] == "60000.00"
+    assert crm.companies[ids["acme"]]["savedesk_case_id"] == str(case_id)
+    services.tick()
+    assert len(crm.notes) == 3  # each outcome once
