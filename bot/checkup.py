@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from bot.clock import read_offset
+from sqlalchemy.orm import Session
+
+from bot.clock import SystemClock, read_offset
+from bot.outbox.holding import pause_reason
 from bot.policy import Policy
 from bot.settings import Settings, missing_settings
 from storage import outbox as outbox_rows
+from storage import outbox_holds
 from storage import steps as step_rows
 from storage import webhooks as webhook_rows
 from storage.db import Database
@@ -68,6 +72,7 @@ def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
             )
         for step in step_rows.failed(session, limit=FAILED_SHOWN):
             state.problems.append(f"follow-up {step.key} failed: {step.payload.get('error', '?')}")
+        state.problems += slack_refusals(session)
         for hook in policy.outbound_webhooks if policy else ():
             endpoint = webhook_rows.endpoint_state(session, hook.url)
             state.notes.append(endpoint_line(endpoint))
@@ -77,6 +82,22 @@ def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
                     " (retried for a day); the receiver missed them"
                 )
     return state
+
+
+def slack_refusals(session: Session) -> list[str]:
+    """Delivery paused for the whole workspace, and each channel whose messages wait because
+    Slack refuses it (README, *When Slack says no*): what to do about each."""
+    found = []
+    paused = pause_reason(session, SystemClock().now())
+    if paused is not None:
+        found.append(f"{paused}; check SLACK_BOT_TOKEN and Slack's status")
+    for held in outbox_holds.waiting_channels(session):
+        since = held.since.strftime("%Y-%m-%d %H:%M UTC")
+        found.append(
+            f"channel {held.channel}: Slack answers {held.reason} since {since}; "
+            f"{held.messages} message(s) wait (unarchive it or /invite the app to it)"
+        )
+    return found
 
 
 def test_clock_warning(settings: Settings) -> str | None:

@@ -1,0 +1,45 @@
+"""`python app.py check` names what Slack refuses: the whole workspace (delivery paused) and
+each channel whose messages wait (README, *When Slack says no*)."""
+
+from __future__ import annotations
+
+from bot import outbox
+from bot.checkup import database_state
+from bot.clock import FakeClock
+from bot.services import Services
+from demo.standin import SlackStandin
+
+
+def queue(services: Services, clock: FakeClock) -> None:
+    with services.db.session() as session:
+        root = outbox.post(session, clock.now(), "C0CASES", "root")
+        outbox.reply(session, clock.now(), root, "line")
+
+
+def test_check_names_an_archived_channel_and_what_waits_there(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    queue(services, clock)
+    standin.archive_channel("C0CASES")
+    services.deliver()
+    problems = database_state(services.db, services.policy).problems
+    assert [p for p in problems if p.startswith("channel C0CASES")] == [
+        "channel C0CASES: Slack answers is_archived since "
+        f"{clock.now():%Y-%m-%d %H:%M} UTC; 2 message(s) wait "
+        "(unarchive it or /invite the app to it)"
+    ]
+    standin.archive_channel("C0CASES", archived=False)
+    services.deliverer.retry_channel("C0CASES")
+    services.deliver()
+    assert database_state(services.db, services.policy).problems == []
+
+
+def test_check_says_delivery_is_paused_for_the_workspace(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    queue(services, clock)
+    standin.refuse_token("token_revoked")
+    services.deliver()
+    (problem,) = database_state(services.db, services.policy).problems
+    assert problem.startswith("Slack delivery paused since") and "token_revoked" in problem
+    assert problem.endswith("check SLACK_BOT_TOKEN and Slack's status")
