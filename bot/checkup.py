@@ -100,6 +100,12 @@ def slack_refusals(session: Session) -> list[str]:
     return found
 
 
+def delivery_alerts(db: Database) -> list[str]:
+    """`slack_refusals` in a read of its own: what admins see at the top of App Home."""
+    with db.read() as session:
+        return slack_refusals(session)
+
+
 def test_clock_warning(settings: Settings) -> str | None:
     """The loud line `check` prints when SAVEDESK_TEST_CLOCK_FILE is set: every process
     would read "now" moved by the file's number of seconds (README, *The test clock*).

@@ -29,13 +29,18 @@ HOW_TO = (
 
 
 def home_view(
-    page: HomePage, report: Sequence[Block] = (), overdue: list[str] | None = None
+    page: HomePage,
+    report: Sequence[Block] = (),
+    overdue: list[str] | None = None,
+    alerts: Sequence[str] = (),
 ) -> View:
     """The whole tab; each list is capped, so the view stays under Slack's 100 blocks.
-    `overdue`: overdue invoice lines, for finance people only."""
+    `overdue`: overdue invoice lines, for finance people only; `alerts`: what Slack refuses
+    (delivery paused, channels whose messages wait), for admins only."""
     blocks: list[Block] = [
         HeaderBlock(text="Savedesk"),
         _context(f"{HOW_TO}\nUpdated {time_token(page.now)}."),
+        *_alerts(alerts),
         DividerBlock(),
         *([*report, DividerBlock()] if report else []),
         *_cases_section("Your open cases", page.mine, "You have no open cases. :tada:"),
@@ -92,3 +97,11 @@ def _section(text: str) -> SectionBlock:
 
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text)])
+
+
+def _alerts(alerts: Sequence[str]) -> list[Block]:
+    """Admins see at the top what keeps messages from Slack (five lines at most)."""
+    if not alerts:
+        return []
+    lines = "\n".join(f"• {esc(line)}" for line in alerts[:5])
+    return [SectionBlock(text=f":rotating_light: *Messages are not reaching Slack*\n{lines}")]

@@ -8,6 +8,8 @@ from bot.checkup import database_state
 from bot.clock import FakeClock
 from bot.services import Services
 from demo.standin import SlackStandin
+from tests.conftest import RunningApp
+from tests.test_home import home_of, text_of
 
 
 def queue(services: Services, clock: FakeClock) -> None:
@@ -43,3 +45,13 @@ def test_check_says_delivery_is_paused_for_the_workspace(
     (problem,) = database_state(services.db, services.policy).problems
     assert problem.startswith("Slack delivery paused since") and "token_revoked" in problem
     assert problem.endswith("check SLACK_BOT_TOKEN and Slack's status")
+
+
+def test_admins_see_on_app_home_what_keeps_messages_from_slack(running_app: RunningApp) -> None:
+    app = running_app
+    queue(app.services, app.services.clock)  # type: ignore[arg-type]
+    app.standin.archive_channel("C0CASES")
+    app.services.deliver()
+    admin = text_of(home_of(app, "U0ADMIN"))
+    assert "Messages are not reaching Slack" in admin and "channel C0CASES" in admin
+    assert "Messages are not reaching Slack" not in text_of(home_of(app, "U0CSM"))

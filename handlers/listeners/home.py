@@ -12,7 +12,9 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.access import Role
 from bot.cases.dashboard import load_home
+from bot.checkup import delivery_alerts
 from bot.services import Services
 from handlers.acting import Acting, event
 from slack_edge.dashboard_view import home_view
@@ -39,4 +41,5 @@ def user_home(services: Services, user: str) -> dict[str, Any]:
         report = home_report_blocks(leader.report, leader.chart_url, leader.chart_title)
     acting, now = services.cases.access.actor(user), services.clock.now()
     overdue = services.finance.views.home_overdue(acting, now)
-    return home_view(page, report, overdue).to_dict()
+    alerts = delivery_alerts(services.db) if Role.ADMIN in acting.roles() else []
+    return home_view(page, report, overdue, alerts).to_dict()
