@@ -35,6 +35,12 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+def any_due(session: Session, now: datetime) -> bool:
+    """Whether a job is due (a read: a worker with nothing to do never takes a write lock,
+    which on SQLite would hold up every other writer)."""
+    return session.scalar(select(Job.id).where(_claimable(now)).limit(1)) is not None
+
+
 def claim_next(session: Session, now: datetime, lease: timedelta, worker: str) -> Job | None:
     """Take the oldest due job (or one whose claimer's lease ran out: it died) and commit
     the claim; None when nothing is due. A conditional UPDATE makes one claimer win; on

@@ -119,6 +119,9 @@ class Jobs:
         """Run up to `limit` due jobs, one at a time. Raises when the database is unavailable
         (the loop backs off); a job it was running is claimed again after its lease."""
         report = JobReport()
+        with self.db.read() as session:
+            if not rows.any_due(session, self.clock.now()):
+                return report
         for _ in range(limit):
             with self.db.session() as session:
                 job = rows.claim_next(session, self.clock.now(), LEASE, self.worker)
