@@ -145,8 +145,17 @@ class RunningApp:
     def tick(self) -> None:
         """What a worker does next: wait for the jobs the background job loop is running,
         then run everything that is due."""
-        eventually(lambda: jobs_store.counts_running(self.services.db) == 0)
-        self.services.tick()
+        while True:
+            eventually(self._jobs_idle)
+            self.services.tick()
+            if self._jobs_idle():
+                return
+
+    def _jobs_idle(self) -> bool:
+        """No job running and none due: the background job loop has caught up."""
+        with self.services.db.read() as session:
+            due = jobs_store.any_due(session, self.services.clock.now())
+        return not due and jobs_store.counts_running(self.services.db) == 0
 
 
 def serve_until_closed(server: Any) -> None:
