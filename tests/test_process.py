@@ -25,7 +25,7 @@ from bot.clock import FakeClock
 from bot.services import Services
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
-from storage.models import Case, OutboxMessage
+from storage.models import Case, DeliveryPause, OutboxMessage
 from tests.conftest import seed_account
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -225,6 +225,9 @@ def test_tick_exits_0_while_slack_is_down_and_delivers_later(
     standin.set_down(False)
     with services.db.session() as session:  # the retry is due now, as if time had passed
         session.execute(update(OutboxMessage).values(next_attempt_at=services.clock.now()))
+        # and so is the end of the workspace pause Slack's outage began (README, *When Slack
+        # says no*): the next pass tries again
+        session.execute(update(DeliveryPause).values(until=services.clock.now()))
     up = run_tick(tmp_path, standin, db_url)
     assert up.returncode == 0 and "delivered" in up.stdout
     assert "Acme Corp" in standin.messages("C0CASES")[0]["text"]
