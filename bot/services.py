@@ -252,5 +252,5 @@ def assemble(
         checkins=checkins,
         jobs=_jobs(db, clock, signals, reports, writeback, give_up),
         hubspot=crm,
-        webhooks=WebhookSender(db, policy, clock),
+        webhooks=WebhookSender(db, policy, clock, keep=settings.webhook_deliveries_keep),
     )

@@ -11,11 +11,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from bot.durations import DURATION_HINT, format_duration, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it
@@ -24,6 +27,8 @@ HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
 DEFAULT_JOB_THREADS = 2  # jobs a worker process runs at once (bot/runtime/jobs.py)
+DEFAULT_WEBHOOK_KEEP = "30d"
+"""How long a delivered outbound webhook event is kept (README, *Outbound webhooks*)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -75,6 +80,10 @@ class Settings:
     hubspot_access_token: str | None = None
     """Turns on HubSpot: companies imported as accounts, outcomes written back (README)."""
     hubspot_api_base: str | None = None
+    webhook_deliveries_keep: timedelta = timedelta(days=30)
+    """WEBHOOK_DELIVERIES_KEEP: delivered outbound webhook events older than this are
+    deleted, except each endpoint's last one (what `check` shows); README, *Outbound
+    webhooks*."""
 
     @property
     def socket_mode(self) -> bool:
@@ -103,6 +112,8 @@ class Settings:
             f"Database pool: {self.database_pool_size} connections",
             f"Jobs: {self.job_threads} threads per worker process"
             + (f", worker health on port {self.health_port}" if self.health_port else ""),
+            "Outbound webhook deliveries: delivered ones kept "
+            f"{format_duration(self.webhook_deliveries_keep)}",
         ]
         if self.test_clock_file is not None:
             lines.append(f"TEST CLOCK: now = real time + the seconds in {self.test_clock_file}")
@@ -264,7 +275,20 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         stripe_api_base=_api_url(env, "STRIPE_API_BASE"),
         hubspot_access_token=_secret(env, "HUBSPOT_ACCESS_TOKEN"),
         hubspot_api_base=_api_url(env, "HUBSPOT_API_BASE"),
+        webhook_deliveries_keep=_keep(env, "WEBHOOK_DELIVERIES_KEEP", DEFAULT_WEBHOOK_KEEP),
     )
+
+
+def _keep(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    """A retention: a duration of at least an hour ("30d", "2w")."""
+    value = _get(env, name) or default
+    try:
+        keep = parse_duration(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a duration ({DURATION_HINT})") from None
+    if keep < timedelta(hours=1):
+        raise SettingsError(f"{name}: {value!r} is shorter than an hour")
+    return keep
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

@@ -41,6 +41,7 @@ from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
 from storage.tables.webhooks import WebhookDelivery
+from storage.tables.writeback import WritebackRecord
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
@@ -77,6 +78,7 @@ __all__ = [
     "UTCDateTime",
     "WaitingChannel",
     "WebhookDelivery",
+    "WritebackRecord",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

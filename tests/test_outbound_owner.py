@@ -12,6 +12,7 @@ import pytest
 from bot.cases.models import Signal
 from bot.policy import Policy, parse_policy
 from slack_edge.messages import CaseAction
+from storage import webhooks as webhook_rows
 from tests.conftest import RunningApp, eventually, seed_account, with_policy
 from tests.test_survey_http import click
 from tests.webhook_receiver import Receiver
@@ -59,7 +60,14 @@ def open_unowned(app: RunningApp, receiver: Receiver) -> int:
 
 def delivered(app: RunningApp, receiver: Receiver, count: int) -> list[dict]:
     """Tick until `count` events were accepted, then twice more: nothing else comes."""
-    eventually(lambda: len(receiver.accepted()) >= count or app.tick())
+    app.tick()
+    try:
+        eventually(lambda: len(receiver.accepted()) >= count or app.tick())
+    except AssertionError:
+        with app.services.db.read() as session:
+            rows = [(r.event_type, r.state, r.attempts, r.last_error)
+                    for r in webhook_rows.for_event(session)]  # fmt: skip
+        raise AssertionError(f"{rows}; seen {[s.status for s in receiver.seen]}") from None
     app.tick()
     app.tick()
     assert all(s.verified for s in receiver.seen)
