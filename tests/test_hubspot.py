@@ -5,6 +5,8 @@ Slack stand-in), and case outcomes written back as a note and properties, from j
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -22,6 +24,7 @@ from storage import accounts as accounts_store
 from storage.models import WritebackRecord
 from tests.conftest import SIGNING_SECRET
 from tests.hubspot_standin import TOKEN, HubSpotStandin
+from tests.test_cli import ROOT
 
 
 @pytest.fixture
@@ -196,3 +199,37 @@ def test_a_retried_outcome_never_overwrites_a_later_one(
     assert [u[1]["savedesk_status"] for u in crm.updates] == ["reopened"]
     [acme] = [c for c in crm.companies.values() if c.get("name") == "Acme Corp"]
     assert acme["savedesk_status"] == "reopened"
+
+
+def test_python_app_py_import_hubspot_as_the_readme_says(
+    db_url: str, crm: HubSpotStandin, standin: SlackStandin, tmp_path: Path
+) -> None:
+    """The README's command, as an operator runs it: a process with only its environment."""
+    seed_companies(crm, standin)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": db_url,
+        "HUBSPOT_ACCESS_TOKEN": TOKEN,
+        "HUBSPOT_API_BASE": crm.url,
+    }
+
+    def app(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(ROOT / "app.py"), *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    assert app("migrate").returncode == 0
+    first = app("import", "hubspot")
+    assert first.returncode == 3, first.stderr  # a company without a name was skipped
+    assert "HubSpot: 2 created, 0 updated, 0 unchanged, 1 skipped" in first.stdout
+    again = app("import", "hubspot")
+    assert "HubSpot: 0 created, 0 updated, 2 unchanged, 1 skipped" in again.stdout
+    env["HUBSPOT_ACCESS_TOKEN"] = "pat-na1-wrong"
+    refused = app("import", "hubspot")
+    assert refused.returncode not in (0, 3) and "HubSpot could not be read" in refused.stderr
+    assert "Traceback" not in refused.stderr
