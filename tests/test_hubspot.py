@@ -13,16 +13,17 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app import cmd_import_hubspot
 from bot.cases.models import Signal
+from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from storage import accounts as accounts_store
-from storage.models import WritebackRecord
-from tests.conftest import SIGNING_SECRET
+from storage.models import Account, WritebackRecord
+from tests.conftest import SIGNING_SECRET, eventually
 from tests.hubspot_standin import TOKEN, HubSpotStandin
 from tests.test_cli import ROOT
 
@@ -233,3 +234,23 @@ def test_python_app_py_import_hubspot_as_the_readme_says(
     refused = app("import", "hubspot")
     assert refused.returncode not in (0, 3) and "HubSpot could not be read" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_the_worker_imports_at_start_then_hourly(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    seed_companies(crm, standin)
+    scheduler = Scheduler(services)
+    scheduler.start()
+    try:
+        job = scheduler._aps.get_job("hubspot-import")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+        imported = eventually(lambda: _account_count(services) == 2, timeout=10)
+        assert imported
+    finally:
+        scheduler.shutdown()
+
+
+def _account_count(services: Services) -> int:
+    with services.db.read() as session:
+        return session.scalar(select(func.count()).select_from(Account)) or 0
