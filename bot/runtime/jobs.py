@@ -113,8 +113,14 @@ class Jobs:
         """Write the job and commit; returns its id. Raises the database's error when it
         cannot be written: the caller must not acknowledge then."""
         with self.db.session() as session:
-            job_id = rows.add(session, kind.value, payload, self.clock.now()).id
-        self.wakeup.set()
+            job_id = self.add(session, kind, payload)
+        return job_id
+
+    def add(self, session: Session, kind: JobKind, payload: dict[str, Any]) -> int:
+        """Write the job in the caller's unit of work (it runs once that commits); returns
+        its id. This process's job loop is woken at once; others by NOTIFY or their poll."""
+        job_id = rows.add(session, kind.value, payload, self.clock.now()).id
+        self.wakeup.set()  # early is harmless: an uncommitted job is not claimable yet
         return job_id
 
     def run_once(self, limit: int = 100) -> JobReport:
