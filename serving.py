@@ -2,7 +2,7 @@
 beside it) and `worker` (jobs, and the schedule while it holds the scheduler lock).
 
 Like app.py, only the standard library loads with this module; each function imports what
-it needs. README, *Deployment*.
+it needs. docs/operations.md, *Deployment*.
 """
 
 from __future__ import annotations

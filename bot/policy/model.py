@@ -233,7 +233,7 @@ class Reports:
     reason_digest: MonthlySchedule | None = None  # off unless the file sets it
     save_checkpoints: tuple[int | str, ...] = DEFAULT_SAVE_CHECKPOINTS
     """Days after a save when its owner is asked whether the account is still a customer,
-    and "renewal" for the account's renewal date (README, *Did the save last?*)."""
+    and "renewal" for the account's renewal date (docs/reports.md, *Did the save last?*)."""
 
     @property
     def checkpoint_days(self) -> tuple[int, ...]:

@@ -1,5 +1,5 @@
 """`python app.py worker`: claims jobs in every worker process, and runs the scheduler in the
-one that holds the scheduler lock. Every loop outlives a database outage (README, *What
+one that holds the scheduler lock. Every loop outlives a database outage (docs/operations.md, *What
 survives what*)."""
 
 from __future__ import annotations
