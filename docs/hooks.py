@@ -18,5 +18,8 @@ def on_files(files: Files, config: MkDocsConfig) -> Files:
         sys.path.insert(0, str(ROOT))
     from docs.gen_policy import policy_reference
 
+    committed = files.get_file_from_path("policy.md")
+    if committed is not None:
+        files.remove(committed)
     files.append(File.generated(config, "policy.md", content=policy_reference()))
     return files
