@@ -33,7 +33,7 @@ from serving import (
 log = logging.getLogger("savedesk")
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
-EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Troubleshooting)
+EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (docs/cli.md, *Exit codes*)
 EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SIGINT)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 
@@ -170,7 +170,7 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
 
 
 def cmd_import_hubspot(settings: Settings, policy: Policy) -> int:
-    """Companies → accounts once (README, *HubSpot*)."""
+    """Companies → accounts once (docs/hubspot.md)."""
     if not settings.hubspot_access_token:
         raise StartupError("import hubspot: set HUBSPOT_ACCESS_TOKEN (a private app's token)")
     services = open_services(settings, policy)

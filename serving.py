@@ -3,7 +3,7 @@ beside it), `worker` (the schedule and delivery while it holds the scheduler loc
 job processes) and `jobs` (claims jobs only).
 
 Like app.py, only the standard library loads with this module; each function imports what
-it needs. README, *Deployment*.
+it needs. docs/operations.md, *Deployment*.
 """
 
 from __future__ import annotations

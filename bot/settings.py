@@ -71,12 +71,13 @@ class Settings:
     policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
     test_clock_file: Path | None = None
     """SAVEDESK_TEST_CLOCK_FILE: "now" is real time plus the seconds written there
-    (README, *The test clock*); for rehearsals and acceptance tests only, never by default."""
+    (docs/configuration.md, *The test clock*); for rehearsals and acceptance tests only, never by
+    default."""
     stripe_api_key: str | None = None
-    """Turns on write-back to Stripe (README, *Write-back to Stripe*)."""
+    """Turns on write-back to Stripe (docs/stripe.md, *Write-back to Stripe*)."""
     stripe_api_base: str | None = None
     hubspot_access_token: str | None = None
-    """Turns on HubSpot: companies imported as accounts, outcomes written back (README)."""
+    """Turns on HubSpot: companies imported as accounts, outcomes written back (docs/hubspot.md)."""
     hubspot_api_base: str | None = None
 
     @property

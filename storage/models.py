@@ -157,7 +157,7 @@ class Case(Base):
     offer_cost: Mapped[Decimal | None]
     arr_kept: Mapped[Decimal | None]
     """What a save still brings in after a check-in said churned (0) or downgraded (the new
-    ARR); None while no check-in changed it (README, *Did the save last?*)."""
+    ARR); None while no check-in changed it (docs/reports.md, *Did the save last?*)."""
     last_action_at: Mapped[datetime | None]
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]

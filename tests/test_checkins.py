@@ -1,4 +1,4 @@
-"""Did the save last? (README, *Did the save last?*) End to end on the test clock: a save
+"""Did the save last? (docs/reports.md, *Did the save last?*) End to end on the test clock: a save
 schedules its check-ins, 90 days pass (the clock file is written), the owner answers in
 Slack, or Stripe answers by itself; reopening withdraws what is unanswered."""
 

@@ -273,7 +273,7 @@ def test_tick_exits_0_while_slack_is_down_and_delivers_later(
     standin.set_down(False)
     with services.db.session() as session:  # the retry is due now, as if time had passed
         session.execute(update(OutboxMessage).values(next_attempt_at=services.clock.now()))
-        # and so is the end of the workspace pause Slack's outage began (README, *When Slack
+        # and so is the end of the workspace pause Slack's outage began (docs/slack.md, *When Slack
         # says no*): the next pass tries again
         session.execute(update(DeliveryPause).values(until=services.clock.now()))
     up = run_tick(tmp_path, standin, db_url)

@@ -84,7 +84,7 @@ class Timeline:
         """Someone (or, with `actor` None, a system) changed the case: the line, the root
         refreshed, and the follow-up ladder rescheduled from now. While a new case is
         escalating, only the owner's or a manager's act (or a system's change) stops it:
-        anyone else's act is recorded and the ladder goes on (README: *Follow-ups*)."""
+        anyone else's act is recorded and the ladder goes on (docs/escalation.md, *Follow-ups*)."""
         now = self.clock.now()
         case.updated_at = now
         escalating = case.status == "new" and case.last_action_at is None

@@ -85,7 +85,7 @@ def compute(
 
 def _trusted(session: Session, policy: Policy, span: queries.Window) -> dict[str, Any]:
     """Saves net of concessions, and saves that lasted at each checkpoint in days
-    (README, *Did the save last?*)."""
+    (docs/reports.md, *Did the save last?*)."""
     arr_kept, concessions = trust.net(session, span)
     cohorts = [trust.cohort(session, span, days) for days in policy.reports.checkpoint_days]
     lasted = None

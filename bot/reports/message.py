@@ -111,7 +111,7 @@ def net_line(report: Report) -> str | None:
 
 def trust_lines(report: Report) -> list[tuple[str, str]]:
     """(label, line) of the figures beside the save rate: net of concessions, and saves
-    that lasted (README, *Did the save last?*)."""
+    that lasted (docs/reports.md, *Did the save last?*)."""
     lines = []
     net = net_line(report)
     if net is not None:

@@ -2,7 +2,7 @@
 
 Money is in the accounts' currency (major units; the report assumes one currency, the
 most common among the accounts, named in `Report.currency`). Times are UTC. Definitions
-are the contract's (section 7, *Report*); each is one line in the README.
+are in docs/reports.md, *Definitions*, one line per figure.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class PaymentLine:
 
 @dataclass(frozen=True)
 class LastedLine:
-    """Saves that lasted (README, *Did the save last?*): the saves of the same-length
+    """Saves that lasted (docs/reports.md, *Did the save last?*): the saves of the same-length
     period that ended `days` ago, and what their `days`-day check-in said. `still` counts
     customers and downgrades, `arr_still` the ARR they bring now; `concessions` is what
     those saves cost in accepted offers."""

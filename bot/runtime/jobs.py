@@ -4,7 +4,7 @@ A listener that must answer Slack within 3 s writes the work as a job and commit
 acknowledges; workers claim jobs (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional
 UPDATE on SQLite), woken by NOTIFY on PostgreSQL and by polling every second anyway. A job
 whose worker died is claimed again once its lease runs out, so `kill -9` of any process
-loses nothing acknowledged (README, *What survives what*). Each kind's handler is
+loses nothing acknowledged (docs/operations.md, *What survives what*). Each kind's handler is
 idempotent: it either commits its effect together with the job's completion (`done`), or
 carries a dedupe key so that running it again finds its first effect.
 """

@@ -1,7 +1,7 @@
 """`python app.py worker`: runs the scheduler and delivery in the one worker that holds the
-scheduler lock, and claims jobs, in job processes of its own (`JOB_PROCESSES`, README,
-*Settings*) or on threads here; `python app.py jobs` claims jobs only. Every loop outlives a
-database outage (README, *What survives what*)."""
+scheduler lock, and claims jobs, in job processes of its own (`JOB_PROCESSES`,
+docs/configuration.md) or on threads here; `python app.py jobs` claims jobs only. Every loop
+outlives a database outage (docs/operations.md, *What survives what*)."""
 
 from __future__ import annotations
 
