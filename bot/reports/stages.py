@@ -22,6 +22,12 @@ STAGE_WORDS = {
     "decision": "to the approval decision",
     "close": "to close",
 }
+SHORT_WORDS = {
+    "acknowledge": "acknowledge",
+    "first_offer": "first offer",
+    "decision": "approval decision",
+    "close": "close",
+}
 WAITING_WORDS = {
     "acknowledge": "not yet acknowledged",
     "first_offer": "no offer yet",
@@ -53,11 +59,14 @@ def stage_figures(session: Session, span: Window, *, slowest: bool = True) -> di
 
 def span_words(seconds: float) -> str:
     """A stage time as people say it: minutes under an hour, hours (one decimal) under two
-    days, then days, weeks and months (bot.reports.words.duration)."""
+    days, days (one decimal) under two weeks, then weeks and months
+    (bot.reports.words.duration)."""
     if seconds < 3600:
         return f"{max(round(seconds / 60), 1)} min"
     if seconds < 48 * 3600:
         return f"{seconds / 3600:.1f}".rstrip("0").rstrip(".") + " h"
+    if seconds < 14 * 86400:
+        return f"{seconds / 86400:.1f}".rstrip("0").rstrip(".") + " days"
     return duration(timedelta(seconds=seconds))
 
 
@@ -90,7 +99,7 @@ def _group_line(report: Report, by: str, key: str | None) -> str:
         line = report.stage(s, by, key)
         if line is not None:
             parts.append(
-                f"{STAGE_WORDS[s].removeprefix('to ')} {span_words(line.median)} / "
+                f"{SHORT_WORDS[s]} {span_words(line.median)} / "
                 f"{span_words(line.p90)} ({line.cases})"
             )
     return ", ".join(parts)
