@@ -302,7 +302,8 @@ def test_saves_that_lasted_and_the_net_figure_change_exactly_when_the_owner_says
     )
     assert (
         "Saves that lasted: 90 days: of 1 save worth $60,000 (7 days that ended 90 days ago), "
-        "0 still customers worth $0 now, 1 churned; 180 days: no save" in as_text(after)
+        "0 still customers worth $0 now, 1 churned (before: 0 of 0 still); 180 days: no save"
+        in as_text(after)
     )
     again = report_at(app, "week", saved_week)  # the save's week, reported again
     assert (again.overall.arr_saved, again.arr_kept, again.net_saved) == (
