@@ -73,11 +73,17 @@ def saved_with_an_offer(app: RunningApp) -> Case:
     with app.services.db.read() as session:
         offer = eventually(lambda: session.scalars(select(Offer)).first())
     press(app, OfferAction.ACCEPTED.value, offer.id, "U0AE")
+    eventually(lambda: _outcome(app) == "accepted")  # before saved: its cost is counted
     case = the_case(app)
     press(app, CaseAction.SAVED.value, case.id, "U0AE")
     eventually(lambda: the_case(app).status == "saved")
     app.tick()
     return the_case(app)
+
+
+def _outcome(app: RunningApp) -> str | None:
+    with app.services.db.read() as session:
+        return session.scalar(select(Offer.outcome))
 
 
 def dms(app: RunningApp, user: str) -> list[dict]:
