@@ -1,6 +1,6 @@
 """Delivered outbound webhook events are forgotten after `WEBHOOK_DELIVERIES_KEEP` (default
 30 days), by the sender itself (every `tick` and the worker's loop), while `check` still
-shows each endpoint's last delivery and every failed event (README, *Outbound webhooks*)."""
+shows each endpoint's last delivery and every failed event (docs/webhooks.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""What Savedesk already did in another system, step by step (README, *HubSpot*): a job
+"""What Savedesk already did in another system, step by step (docs/hubspot.md): a job
 retried after a partial failure reads these before calling again, so nothing is written
 twice where the system has no idempotency keys."""
 
