@@ -141,6 +141,7 @@ def test_releasing_the_hold_lets_the_invoice_go_once(
     question = app.standin.messages("D0CSM")[0]
     assert "renewal_release" in json.dumps(question["blocks"])
     press_renewal(app, "renewal_release", check_id, "U0FIN")
+    eventually(lambda: _released_by(app, check_id) == "U0FIN")
     press_renewal(app, "renewal_release", check_id, "U0CSM")  # refused: released already
     assert "Already released by <@U0FIN>" in app.standin.wait_for_responses(2)[-1]["text"]
     settle(app, clock)
@@ -155,6 +156,12 @@ def test_releasing_the_hold_lets_the_invoice_go_once(
     assert any(f"collection resumed on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
     finance = " ".join(m["text"] for m in app.standin.messages("C0FINANCE"))
     assert "Hold released" in finance
+
+
+def _released_by(app: RunningApp, check_id: int) -> str | None:
+    with app.services.db.read() as session:
+        check = session.get(RenewalCheck, check_id)
+        return check.released_by if check else None
 
 
 def test_a_release_whose_answers_were_lost_resumes_and_finalizes_once(
