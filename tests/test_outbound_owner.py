@@ -1,11 +1,13 @@
 """Every change of a case's owner or status reaches an outbound webhook receiver exactly
 once: an unowned case taken by acknowledging it, the Reassign modal, acknowledging a case
-that already has an owner (nothing), and each status change (through Slack, over HTTP,
-verified by the independent `standardwebhooks` library in tests/webhook_receiver.py)."""
+that already has an owner (nothing), each status change through Slack, and a subscription
+ended in Stripe (over HTTP, verified by the independent `standardwebhooks` library in
+tests/webhook_receiver.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 
@@ -14,6 +16,7 @@ from bot.policy import Policy, parse_policy
 from slack_edge.messages import CaseAction
 from storage import webhooks as webhook_rows
 from tests.conftest import RunningApp, eventually, seed_account, with_policy
+from tests.stripe_requests import at, event, post, subscription
 from tests.test_survey_http import click
 from tests.webhook_receiver import Receiver
 
@@ -121,3 +124,20 @@ def test_reassign_and_every_status_change_each_publish_one_event(
     assert changes == ["saved", "reopened", "churned"]
     ids = [s.headers["webhook-id"] for s in receiver.seen]
     assert len(ids) == len(set(ids)) == 5
+
+
+def test_a_subscription_ended_in_stripe_is_opened_then_churned_once_each(
+    running_app: RunningApp, receiver: Receiver
+) -> None:
+    """No open case: Stripe's `customer.subscription.deleted` opens one already churned; the
+    same event again (Stripe retries) changes nothing and publishes nothing."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", stripe_customer_id="cus_acme")
+    deleted = subscription(status="canceled", reason="cancellation_requested")
+    for _ in range(2):
+        post(app.slack, event("customer.subscription.deleted", deleted, at(date(2026, 2, 1))))
+    events = delivered(app, receiver, 2)
+    assert [e["type"] for e in events] == ["case.opened", "case.status_changed"]
+    churned = events[1]["data"]
+    assert (churned["change"], churned["from"], churned["by"]) == ("churned", "new", None)
+    assert churned["case"]["status"] == "churned"
