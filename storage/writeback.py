@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.tables.writeback import WritebackRecord
@@ -23,3 +24,14 @@ def record(session: Session, key: str, result: str, happened_at: datetime, now: 
         )
     elif row.happened_at <= happened_at:
         row.result, row.happened_at, row.recorded_at = result, happened_at, now
+
+
+def forget(session: Session, prefix: str, before: datetime) -> int:
+    """Delete the records whose key starts with `prefix`, recorded before `before`."""
+    gone = session.execute(
+        delete(WritebackRecord).where(
+            WritebackRecord.key.startswith(prefix, autoescape=True),
+            WritebackRecord.recorded_at < before,
+        )
+    )
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]

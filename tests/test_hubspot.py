@@ -254,3 +254,18 @@ def test_the_worker_imports_at_start_then_hourly(
 def _account_count(services: Services) -> int:
     with services.db.read() as session:
         return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def test_note_records_are_forgotten_after_a_week_the_companys_last_outcome_kept(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = saved_case(services, crm, standin)
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    services.clock.advance(timedelta(days=8))
+    services.cases.reopen(case_id, "U0OWNER")
+    services.tick()
+    with services.db.read() as session:
+        keys = sorted(r.key.rsplit(":", 1)[0] for r in session.scalars(select(WritebackRecord)))
+    assert keys == ["hubspot:company", "hubspot:note"]  # the reopening's note only
+    assert len(crm.notes) == 2

@@ -15,7 +15,7 @@ set them already (a retried job may run after a newer one), then recorded too.
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -29,6 +29,10 @@ from storage.db import Database
 from storage.models import Account, Case
 
 OUTCOMES = ("saved", "churned", "moved_on")
+NOTE_KEY = "hubspot:note:"
+KEEP_NOTES = timedelta(days=7)
+"""A note's record outlives every retry of its job (minutes) by far; then it goes. The
+company's record (one per company: the last outcome set) stays."""
 WORDS = {"saved": "saved", "churned": "churned", "moved_on": "moved on", "working": "reopened"}
 
 
@@ -66,13 +70,15 @@ class HubSpotOutcomes:
         if company is not None:
             self._note(company, body, at, str(job.payload.get("ref") or f"job{job.id}"))
             latest = self._properties(company, status, saved, int(job.payload["case"]), at)
+        now = self.clock.now()
         with self.db.session() as session:
             if company is not None and latest:
-                records.record(session, company_key(company), status, at, self.clock.now())
+                records.record(session, company_key(company), status, at, now)
+            records.forget(session, NOTE_KEY, now - KEEP_NOTES)
             done(session)
 
     def _note(self, company: str, body: str, at: datetime, ref: str) -> None:
-        key, token = f"hubspot:note:{ref}", f"sd{ref}"
+        key, token = f"{NOTE_KEY}{ref}", f"sd{ref}"
         with self.db.read() as session:
             if records.get(session, key) is not None:
                 return  # an earlier attempt made it
