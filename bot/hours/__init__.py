@@ -1,0 +1,2 @@
+"""Each person's working hours, time off and cover (README *Working hours*, *Time off
+and cover*)."""
