@@ -12,6 +12,7 @@ from bot.checkins.service import CheckinService
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
+from bot.hours.service import HoursService
 from bot.imports.csvfile import ImportReport
 from bot.imports.hubspot import HubSpotImporter
 from bot.offers.service import NUDGE as OFFER_NUDGE
@@ -88,6 +89,8 @@ class Services:
     turnover: TurnoverService
     checkins: CheckinService
     """Did the save last? Check-ins after every save (bot/checkins)."""
+    hours: HoursService
+    """Working hours, time off and cover (bot/hours)."""
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     webhooks: WebhookSender
@@ -222,7 +225,10 @@ def assemble(
     checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(checkins.status_changed)
     writeback, give_up, crm = _writeback(settings, db, clock, cases, finance)
+    stale_team = lambda: team.current(stale_ok=True)  # noqa: E731
+    hours = HoursService(db, policy, clock, stale_team, cases.timeline, cases.access)
     handlers = {
+        **hours.handlers(),
         **ladder.handlers(),
         OFFER_NUDGE: offers.nudge,
         **survey_steps.handlers(),
@@ -250,6 +256,7 @@ def assemble(
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
         checkins=checkins,
+        hours=hours,
         jobs=_jobs(db, clock, signals, reports, writeback, give_up),
         hubspot=crm,
         webhooks=WebhookSender(db, policy, clock),
