@@ -457,7 +457,7 @@ ROWS: dict[Action, Row] = {
     Action.INVOICES: Row(command("invoices", "Open invoices")),
     Action.HOURS: Row(command("hours 08:00-16:00 mon-thu", "Your working hours")),
     Action.AWAY: Row(command("away 2027-01-04 2027-01-08", "Away from")),
-    Action.AWAY_OTHERS: Row(command("away <@U0CSM2|jo> 2027-01-04 2027-01-08", "Away from")),
+    Action.AWAY_OTHERS: Row(command("away <@U0SAVE3|sam> 2027-01-04 2027-01-08", "Away from")),
 }
 
 
