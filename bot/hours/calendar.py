@@ -78,19 +78,24 @@ class WorkCalendar:
     def add_working(self, start: datetime, delay: timedelta) -> datetime:
         """When `delay` of this person's working time has passed since `start`.
 
-        Whole days count working days (the same local time on the next working day, so "1d"
-        from Friday 15:00 is Monday 15:00); the rest counts hours inside the window ("4h"
-        from 15:00 with a 09:00-17:00 window is 11:00 the next working day). The result
-        is always open. With no window this is plain elapsed time.
+        Hours count inside the window ("4h" from Friday 15:00 with a 09:00-17:00 window is
+        Monday 11:00); a whole day counts as one working day, the window's length ("1d" from
+        Friday 15:00 is Monday 15:00). The result is always open and never earlier for a
+        longer delay. With no window this is plain elapsed time.
         """
         start = _utc(start)
         if self.window is None:
             return start + delay
+        return self._add_hours(self.next_open(start), self.as_working(delay))
+
+    def as_working(self, delay: timedelta) -> timedelta:
+        """`delay` in working time: each whole day is one window's length."""
+        if self.window is None:
+            return delay
         days, rest = divmod(delay, DAY)
-        at = self.next_open(start)
-        for _ in range(int(days)):
-            at = self._next_working_day(at)
-        return self._add_hours(at, rest)
+        opens, closes = self.window
+        length = timedelta(hours=closes.hour - opens.hour, minutes=closes.minute - opens.minute)
+        return int(days) * length + rest
 
     def working_time(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside the window between two moments (zero if `end` <= `start`)."""
@@ -119,18 +124,8 @@ class WorkCalendar:
                 spans.append((_at(day, start, self.tz), _at(day, end, self.tz)))
         return spans
 
-    def _next_working_day(self, at: datetime) -> datetime:
-        """The same local wall-clock time on the next working day (`at` is open)."""
-        local = at.astimezone(self.tz)
-        day = local.date()
-        for _ in range(_SEARCH_DAYS):
-            day += timedelta(days=1)
-            if day.weekday() in self.days:
-                return self.next_open(_at(day, local.time().replace(tzinfo=None), self.tz))
-        raise AssertionError("unreachable: a working day comes within a week")
-
     def _add_hours(self, at: datetime, rest: timedelta) -> datetime:
-        """`rest` (< a day) of working time from an open moment `at`."""
+        """`rest` of working time from `at` (moved to the next opening first)."""
         at = self.next_open(at)
         while rest > timedelta(0):
             closes = self.closing(at)
