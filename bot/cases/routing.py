@@ -20,10 +20,11 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from bot.hours.presence import Presence
+from bot.hours.words import moment as time_token
+from bot.hours.words import who
 from bot.policy import OWNER_ROLE_PEOPLE, Policy
 from bot.standing import Person, Standing
 from bot.team import Team
-from slack_edge.messages import time_token, who
 from storage import cases as store
 from storage.models import Account
 

@@ -24,11 +24,12 @@ from bot.clock import Clock
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
 from bot.hours.window import show_window
+from bot.hours.words import moment as time_token
+from bot.hours.words import who
 from bot.policy import Policy
 from bot.standing import PersonFacts
 from bot.steps import StepHandler
 from bot.team import Team
-from slack_edge.messages import time_token, who
 from storage import hours as store
 from storage import steps as step_store
 from storage.db import Database
