@@ -1,5 +1,5 @@
-"""What `/churn hours` and `/churn away` answer (README *Working hours*, *Time off and
-cover*), as mrkdwn; moments as `<!date^…>` so each reader sees their own zone."""
+"""What `/churn hours` and `/churn away` answer (docs/hours.md), as mrkdwn; moments as
+`<!date^…>` so each reader sees their own zone."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Queries on working hours, time off and covered cases (README *Working hours*, *Time off
+"""Queries on working hours, time off and covered cases (docs/hours.md, *Time off
 and cover*). Times are UTC."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""People, not rotas (README *Working hours*, *Time off and cover*), end to end on the test
+"""People, not rotas (docs/hours.md), end to end on the test
 clock through the real Bolt app and the Slack stand-in: an Auckland owner and a New York
 manager each get every nudge inside their own hours; a save-desk member away for a week
 gets no new case, their escalation reaches their cover, and one hand-back DM on return."""

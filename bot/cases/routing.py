@@ -1,13 +1,12 @@
 """Routing: who owns a new case, by the policy's first matching rule, with fallbacks.
 
 A role with nobody behind it falls back to the account's CSM, then to the managers, and
-the reason is kept so the thread can say why. Only real people are chosen (README:
-*Routing*): a deactivated member, a bot or someone of another organisation is passed over
-(the team's roles hold only real people already; the account's CSM and account owner are
-checked here), and the thread names who was passed over and why. Someone away is covered
-(README *Time off and cover*): a case that would be theirs goes to their cover, and a pool
-(the save desk, the managers) skips the people who are away or outside their working hours
-for longer than `acknowledge_within`.
+the reason is kept so the thread can say why. Only real people are chosen (docs/cases.md,
+*Routing*): a deactivated member, a bot or someone of another organisation is passed over (the
+team's roles hold only real people already; the account's CSM and account owner are checked here),
+and the thread names who was passed over and why. Someone away is covered (docs/hours.md): a
+case that would be theirs goes to their cover, and a pool (the save desk, the managers) skips
+the people who are away or outside their working hours for longer than `acknowledge_within`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ since the last action. Each step is a row with a unique key, created in the same
 work as the change that calls for it, so it happens at most once. After downtime each
 case gets one catch-up message that says what was missed, not a storm. The rungs count the
 owner's working time, and every DM reaches its person in their own working hours, or their
-cover while they are away (README *Working hours*, bot/hours/reach.py).
+cover while they are away (docs/hours.md, bot/hours/reach.py).
 """
 
 from __future__ import annotations

@@ -1,2 +1,2 @@
-"""Each person's working hours, time off and cover (README *Working hours*, *Time off
+"""Each person's working hours, time off and cover (docs/hours.md, *Time off
 and cover*)."""

@@ -1,5 +1,5 @@
 """One person's working calendar: when something may reach them, and how much of their
-working time lies between two moments (README *Working hours*).
+working time lies between two moments (docs/hours.md).
 
 Pure functions over UTC-aware datetimes. Opening and closing times are built per local day
 with `datetime.combine(day, start, tzinfo=tz)` and compared in UTC, so a DST change moves

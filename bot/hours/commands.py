@@ -1,4 +1,4 @@
-"""`/churn hours` and `/churn away` as typed (README *Working hours*, *Time off and cover*).
+"""`/churn hours` and `/churn away` as typed (docs/hours.md).
 Never raises: bad input becomes `Usage`, like every other `/churn` command."""
 
 from __future__ import annotations

@@ -1,7 +1,6 @@
 """The policy's `[people]` table: which Slack statuses count as time off and whether the
-escalation clock counts the owner's working time (README *Working hours*, *Time off and
-cover*). Each person's default working window is the policy's `business_hours` and
-`business_days`."""
+escalation clock counts the owner's working time (docs/hours.md). Each person's default
+working window is the policy's `business_hours` and `business_days`."""
 
 from __future__ import annotations
 
@@ -22,7 +21,12 @@ class PeoplePolicy:
     in the owner's next working window)."""
 
     away_statuses: tuple[str, ...] = ()
+    """Slack status emoji (":palm_tree:", ":face_with_thermometer:") that mean away until
+    the status expires; a status with no expiry never counts; empty: statuses never count."""
     escalation_clock: str = WORKING
+    """"working": `acknowledge_within`, `escalate_after` and `repeat_every` count the
+    owner's working time (a day is one working day); "elapsed": every hour counts and the
+    step waits for the owner's next working window."""
 
     @property
     def working_clock(self) -> bool:

@@ -1,6 +1,6 @@
 """Who is at work right now: each person's calendar (their Slack time zone and their own
-window, else the policy's business hours), who is away, and who covers for them (README
-*Working hours*, *Time off and cover*).
+window, else the policy's business hours), who is away, and who covers for them
+(docs/hours.md).
 
 Read inside the caller's unit of work; nothing here calls Slack.
 """

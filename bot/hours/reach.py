@@ -1,4 +1,4 @@
-"""Reaching people in their own hours (README *Working hours*, *Time off and cover*).
+"""Reaching people in their own hours (docs/hours.md).
 
 A scheduled step that notifies people (a nudge, an escalation, an approval nudge, a ladder
 ping, a survey reminder) asks `reach` whom to DM now: someone away is replaced by their

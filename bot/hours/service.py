@@ -1,5 +1,5 @@
 """Working hours and time off: `/churn hours`, `/churn away`, a Slack status the policy
-counts as away, and what happens when someone leaves and returns (README *Working hours*,
+counts as away, and what happens when someone leaves and returns (docs/hours.md,
 *Time off and cover*).
 
 When time off starts, each open case of the person says in its thread "owner away until …,

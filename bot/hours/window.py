@@ -1,5 +1,5 @@
 """Working windows as people type them: "08:00-16:00" and "mon-thu" or "mon,wed,fri"
-(README *Working hours*)."""
+(docs/hours.md)."""
 
 from __future__ import annotations
 

@@ -111,7 +111,7 @@ class OfferService:
     ) -> list[str]:
         """Who may decide: the rule's role or person, never the proposer; managers else.
         People `away` are passed over for another approver (the rule's others, then the
-        managers) while anyone else is there (README *Time off and cover*)."""
+        managers) while anyone else is there (docs/hours.md)."""
         if approver in ROLE_NAMES:
             people = list(team.members(approver))
         else:

@@ -1,5 +1,4 @@
-"""Each person's working hours, time off and the cases covered meanwhile (README *Working
-hours* and *Time off and cover*)."""
+"""Each person's working hours, time off and the cases covered meanwhile (docs/hours.md)."""
 
 from __future__ import annotations
 

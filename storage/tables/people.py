@@ -1,6 +1,6 @@
 """What Slack said about each user it was asked about (`users.info`, `user_change`,
 `team_join`): the facts that decide whether someone is a real person of this workspace
-(bot/standing.py), their time zone and their status (README *Working hours*)."""
+(bot/standing.py), their time zone and their status (docs/hours.md)."""
 
 from __future__ import annotations
 
@@ -33,4 +33,4 @@ class SlackUser(Base):
     """The user's IANA time zone as Slack says (`tz`), e.g. "Pacific/Auckland"."""
     status_emoji: Mapped[str | None] = mapped_column(String(100))
     status_expiration: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """When the Slack status ends (Unix seconds; 0: never), README *Time off and cover*."""
+    """When the Slack status ends (Unix seconds; 0: never), docs/hours.md."""
