@@ -6,6 +6,7 @@ up for the overall figures and ranks the top root causes and competitors.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
@@ -26,10 +27,12 @@ from bot.reports.model import (
     Ranked,
     Report,
 )
+from bot.survey.answers import CATCH_ALL
 from storage import report_trust as trust
 from storage import reports as queries
 
 TOP = 5
+NOTES_SHOWN, NOTE_CHARS = 3, 60  # "Other" in a top list: its first notes, each shortened
 _CLOSED_FIELDS = {
     "saved": ("saved", "arr_saved"),
     "churned": ("churned", "arr_churned"),
@@ -65,11 +68,15 @@ def compute(
         ((k, key, labels.get(key, key), n, a) for k, key, n, a in causes or ())
     )
     per_rival = _ranked_by_kind(rivals or ())
+    notes = queries.catch_all_notes(session, span, CATCH_ALL) if causes else []
     for kind in set(per_cause) | set(per_rival):
-        values[kind].update(root_causes=_top(per_cause.get(kind, {})))
+        said = [n for k, n, _ in notes if k == kind]
+        values[kind].update(root_causes=with_notes(_top(per_cause.get(kind, {})), said))
         values[kind]["competitors"] = _top(per_rival.get(kind, {}))
     kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
     overall = _overall([f for _, f in kinds], per_cause, per_rival)
+    every_note = [n for _, n, _ in notes]
+    overall = replace(overall, root_causes=with_notes(overall.root_causes, every_note))
     return Report(
         period=period,
         start=span.start,
@@ -179,3 +186,27 @@ def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
     steps = queries.overdue_by_step(session, today)
     ladder = None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
     return PaymentLine(open=count, arr_at_risk=arr, ladder=ladder)
+
+
+def with_notes(ranked: tuple[Ranked, ...], notes: list[str]) -> tuple[Ranked, ...]:
+    """The catch-all root cause ("Other (say what in the notes)", README *The
+    cancellation survey*) named by what its surveys' notes say, largest loss first: `Other: moved to
+    an in-house tool; +2 more`. Other entries are unchanged."""
+    said = list(dict.fromkeys(" ".join(n.split()) for n in notes if n and n.strip()))
+    if not said:
+        return ranked
+    shown = [_shorten(n) for n in said[:NOTES_SHOWN]]
+    more = f"; +{len(said) - NOTES_SHOWN} more" if len(said) > NOTES_SHOWN else ""
+    return tuple(
+        replace(r, label=f"{_bare(r.label)}: {'; '.join(shown)}{more}") if r.key == CATCH_ALL else r
+        for r in ranked
+    )
+
+
+def _bare(label: str) -> str:
+    """ "Other (say what in the notes)" → "Other"."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", label) or label
+
+
+def _shorten(note: str) -> str:
+    return note if len(note) <= NOTE_CHARS else note[: NOTE_CHARS - 1].rstrip() + "…"
