@@ -140,7 +140,7 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
 
     services = open_services(settings, policy)
     importer: AccountImporter | InvoiceImporter = AccountImporter(
-        services.db, services.directory, services.clock
+        services.db, services.directory, services.clock, policy.currency
     )
     if what == "invoices":
         importer = InvoiceImporter(services.db, services.clock, policy.dunning.steps)

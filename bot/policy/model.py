@@ -294,6 +294,7 @@ class Policy:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     business_hours: tuple[time, time] | None = (time(9, 0), time(17, 0))
     business_days: frozenset[int] = frozenset(range(5))
+    currency: str = "USD"  # ISO 4217: new accounts' currency when their source does not say
     channels: Channels = Channels()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_roles)
     routing: tuple[RoutingRule, ...] = DEFAULT_ROUTING
