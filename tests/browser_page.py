@@ -157,7 +157,8 @@ def at_newest(driver: Any, css: str = "#messages") -> bool:
     return bool(
         driver.execute_script(
             "const box = document.querySelector(arguments[0]);"
-            "const loaded = Array.from(box.querySelectorAll('img')).every(i => i.complete);"
+            "const loaded = Array.from(box.querySelectorAll('img'))"
+            "  .every(i => i.complete && i.naturalHeight > 0);"
             "return loaded && box.scrollHeight - box.scrollTop - box.clientHeight < 40;",
             css,
         )

@@ -231,7 +231,7 @@
       const figure = BK.el("figure", "file");
       figure.innerHTML = `<figcaption>${T.escapeHtml(file.title || file.name)}</figcaption>`;
       if (/\.(png|jpe?g|gif)$/i.test(file.name || "")) {
-        const img = BK.el("img"); img.src = file.url_private; img.alt = file.title || file.name; figure.appendChild(img);
+        figure.appendChild(imageOf(file));
       }
       body.appendChild(figure);
     }
@@ -253,6 +253,19 @@
     row.appendChild(body);
     if (!m.ephemeral) row.appendChild(messageMenu(m, channel));
     return row;
+  }
+
+  // A file's image element is made once and reused by every render, so a list redrawn
+  // while new messages arrive keeps its height (no reload, no jump).
+  const images = new Map();
+  function imageOf(file) {
+    if (!images.has(file.url_private)) {
+      const img = BK.el("img");
+      img.src = file.url_private;
+      img.alt = file.title || file.name;
+      images.set(file.url_private, img);
+    }
+    return images.get(file.url_private);
   }
 
   function messageMenu(m, channel) {
