@@ -93,7 +93,7 @@ class Services:
     webhooks: WebhookSender
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
     hubspot: HubSpotCRM | None = None
-    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (README, *HubSpot*)."""
+    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -144,8 +144,9 @@ def _leads(team: TeamService) -> tuple[str, ...]:
 
 
 def settings_clock(settings: Settings) -> Clock:
-    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (README, *The test
-    clock*): real time plus the seconds written in that file, read again when it changes."""
+    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (docs/configuration.md,
+    *The test clock*): real time plus the seconds written in that file, read again when it
+    changes."""
     if settings.test_clock_file is None:
         return SystemClock()
     log.warning("TEST CLOCK: now is real time + the seconds in %s", settings.test_clock_file)
@@ -178,7 +179,7 @@ def _writeback(
 ) -> tuple[dict[JobKind, Handler], dict[JobKind, GiveUp], HubSpotCRM | None]:
     """Write-back to Stripe when `STRIPE_API_KEY` is set (jobs queued with the renewal
     answer and the accepted offer) and to HubSpot when `HUBSPOT_ACCESS_TOKEN` is (queued
-    with a case's outcome); README, *Write-back to Stripe* and *HubSpot*."""
+    with a case's outcome); docs/stripe.md, *Write-back to Stripe*, and docs/hubspot.md."""
     handlers: dict[JobKind, Handler] = {}
     give_up: dict[JobKind, GiveUp] = {}
     if settings.stripe_api_key:

@@ -2,7 +2,7 @@
 deactivated account, a bot, or someone of another organisation in a Slack Connect channel.
 
 Only real people own cases, approve offers, sit in the save-desk pool or act on a case
-(README: *Who may do what*). What Slack says about a user (`users.info`, and the
+(docs/access.md, *Who may do what*). What Slack says about a user (`users.info`, and the
 `user_change` / `team_join` events) is kept as `PersonFacts`; the standing is derived from
 those facts and the installation's own team, so a Slack Connect guest is told apart from a
 colleague. Slack's user object: https://api.slack.com/types/user

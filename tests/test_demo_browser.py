@@ -1,7 +1,7 @@
 """The demo page in a real browser (headless Chromium driven by Selenium): the guided
 story's ten steps played as a newcomer plays them, asserting at each what they would see,
 then what Slack would do with a reload and a mistyped command. Set
-SAVEDESK_SCREENSHOTS=docs to refresh the README's screenshots.
+SAVEDESK_SCREENSHOTS=docs to refresh the screenshots in docs/.
 
 Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); skipped with
 the reason when they are absent. Nothing is downloaded at run time.

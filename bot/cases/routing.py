@@ -1,10 +1,10 @@
 """Routing: who owns a new case, by the policy's first matching rule, with fallbacks.
 
 A role with nobody behind it falls back to the account's CSM, then to the managers, and
-the reason is kept so the thread can say why. Only real people are chosen (README:
-*Routing*): a deactivated member, a bot or someone of another organisation is passed over
-(the team's roles hold only real people already; the account's CSM and account owner are
-checked here), and the thread names who was passed over and why.
+the reason is kept so the thread can say why. Only real people are chosen (docs/cases.md,
+*Routing*): a deactivated member, a bot or someone of another organisation is passed over (the
+team's roles hold only real people already; the account's CSM and account owner are checked here),
+and the thread names who was passed over and why.
 """
 
 from __future__ import annotations

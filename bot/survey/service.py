@@ -246,7 +246,7 @@ class SurveyService:
     @staticmethod
     def _authorize(answer: SurveyAnswer, case: Case, acting: Actor, editing: bool) -> None:
         """Fill in: the owner, whoever was asked, the CSM or a manager; edit: the owner,
-        whoever answered or a manager (bot.access, README *Who may do what*)."""
+        whoever answered or a manager (bot.access, docs/access.md, *Who may do what*)."""
         if answer.status == store.WITHDRAWN:
             raise Refused("This survey was withdrawn: the case was reopened.")
         answerers = {answer.asked_to} | ({answer.answered_by} if editing else set())
