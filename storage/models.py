@@ -35,6 +35,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
@@ -55,6 +56,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CoveredCase",
     "DeliveryPause",
     "Heartbeat",
     "HomeView",
@@ -73,10 +75,12 @@ __all__ = [
     "StripeSubscription",
     "SurveyAnswer",
     "SurveyEdit",
+    "TimeOff",
     "Turnover",
     "UTCDateTime",
     "WaitingChannel",
     "WebhookDelivery",
+    "WorkingHours",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
 from bot.policy_common import fmt_amount as _fmt_amount
 from bot.policy_common import in_band
@@ -326,6 +327,8 @@ class Policy:
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
     turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
     outbound_webhooks: tuple[OutboundWebhook, ...] = ()
+    people_rules: PeoplePolicy = field(default_factory=PeoplePolicy)
+    """The `[people]` table: away statuses and the escalation clock."""
 
     @classmethod
     def defaults(cls) -> Policy:

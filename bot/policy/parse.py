@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
 from bot.policy.model import (
     _BOT_ID,
@@ -117,6 +118,7 @@ _TOP_KEYS = (
     "survey",
     "turnover",
     "outbound_webhooks",
+    "people",
 )
 
 
@@ -141,6 +143,7 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         survey_reasons=_survey(data.get("survey", {})),
         turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
         outbound_webhooks=parse_outbound_webhooks(data.get("outbound_webhooks", []), _Problem),
+        people_rules=parse_people_policy(data.get("people", {}), _Problem),
     )
 
 
