@@ -74,6 +74,9 @@ class Action(StrEnum):
     MY_CASES = "my_cases"
     REVENUE = "revenue"
     INVOICES = "invoices"
+    HOURS = "hours"
+    AWAY = "away"
+    AWAY_OTHERS = "away_others"
 
 
 @dataclass(frozen=True)
@@ -163,6 +166,24 @@ RULES: tuple[Rule, ...] = (
         "`/churn invoices`, App Home's overdue invoices",
         "see invoice amounts",
         frozenset({Role.FINANCE, MGR, ADM}),
+    ),
+    Rule(
+        Action.HOURS,
+        "`/churn hours` (your own working hours)",
+        "set working hours",
+        frozenset({Role.MEMBER}),
+    ),
+    Rule(
+        Action.AWAY,
+        "`/churn away` (your own time off, and who covers for you)",
+        "set time off",
+        frozenset({Role.MEMBER}),
+    ),
+    Rule(
+        Action.AWAY_OTHERS,
+        "`/churn away @person …` (someone else's time off)",
+        "set someone else's time off",
+        frozenset({MGR, ADM}),
     ),
 )
 RULE = {rule.action: rule for rule in RULES}

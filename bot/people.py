@@ -210,6 +210,9 @@ def _facts(row: SlackUser) -> PersonFacts:
         is_bot=row.is_bot,
         is_app_user=row.is_app_user,
         is_stranger=row.is_stranger,
+        tz=row.tz,
+        status_emoji=row.status_emoji,
+        status_expiration=row.status_expiration or 0,
     )
 
 

@@ -60,6 +60,11 @@ class PersonFacts:
     is_bot: bool = False
     is_app_user: bool = False
     is_stranger: bool = False
+    tz: str | None = None
+    """IANA time zone (`tz`), deciding when this person is nudged (docs/hours.md)."""
+    status_emoji: str | None = None
+    status_expiration: int = 0
+    """When the status ends, Unix seconds (0: never); Slack's `profile.status_expiration`."""
 
     def standing(self, home: HomeTeam) -> Standing:
         """Deactivated first (a deactivated bot is deactivated), then bot, then another

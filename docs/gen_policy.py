@@ -29,6 +29,7 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.hours.policy import PeoplePolicy
 from bot.outbound.names import EVENT_TYPES
 from bot.outbound.policy import OutboundWebhook
 from bot.policy.model import (
@@ -74,7 +75,7 @@ class Section:
 
 def _sections() -> tuple[Section, ...]:
     base = Policy()
-    top = ("timezone", "business_hours", "business_days")
+    top = ("timezone", "business_hours", "business_days", "currency")
     return (
         Section("", Policy, top, base, intro="The keys outside any table."),
         Section("channels", Channels, _names(Channels), base.channels),
@@ -90,6 +91,7 @@ def _sections() -> tuple[Section, ...]:
         Section("survey.reasons", SurveyReason, _names(SurveyReason), base.survey_reasons, True),
         Section("turnover.plans", PlanRule, _names(PlanRule), base.turnover.plans, True),
         Section("outbound_webhooks", OutboundWebhook, _names(OutboundWebhook), (), array=True),
+        Section("people", PeoplePolicy, _names(PeoplePolicy), base.people_rules),
     )
 
 
@@ -106,6 +108,7 @@ CONTAINERS: dict[tuple[type, str], type] = {
     (Policy, "turnover"): TurnoverPolicy,
     (TurnoverPolicy, "plans"): PlanRule,
     (Policy, "outbound_webhooks"): OutboundWebhook,
+    (Policy, "people_rules"): PeoplePolicy,
 }
 """Fields that are tables of their own (rendered as their section), not keys."""
 

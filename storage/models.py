@@ -35,6 +35,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
@@ -56,6 +57,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CoveredCase",
     "DeliveryPause",
     "Heartbeat",
     "HomeView",
@@ -74,10 +76,12 @@ __all__ = [
     "StripeSubscription",
     "SurveyAnswer",
     "SurveyEdit",
+    "TimeOff",
     "Turnover",
     "UTCDateTime",
     "WaitingChannel",
     "WebhookDelivery",
+    "WorkingHours",
     "WritebackRecord",
 ]
 

@@ -455,6 +455,9 @@ ROWS: dict[Action, Row] = {
         lambda w: w.row(StoredReport, 1) is not None,
     ),
     Action.INVOICES: Row(command("invoices", "Open invoices")),
+    Action.HOURS: Row(command("hours 08:00-16:00 mon-thu", "Your working hours")),
+    Action.AWAY: Row(command("away 2027-01-04 2027-01-08", "Away from")),
+    Action.AWAY_OTHERS: Row(command("away <@U0SAVE3|sam> 2027-01-04 2027-01-08", "Away from")),
 }
 
 

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
 from bot.policy_common import fmt_amount as _fmt_amount
 from bot.policy_common import in_band
@@ -310,6 +311,8 @@ class Policy:
     business_hours: tuple[time, time] | None = (time(9, 0), time(17, 0))
     """When nudges go out, "HH:MM-HH:MM" in `timezone`; "" nudges any time, any day."""
     business_days: frozenset[int] = frozenset(range(5))  # the days business hours apply
+    currency: str = "USD"
+    """ISO 4217 code new accounts get when their import does not say (CSV, HubSpot, a stub)."""
     channels: Channels = Channels()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_roles)
     """Who holds each role: Slack user IDs, emails or @usergroup handles."""
@@ -324,6 +327,8 @@ class Policy:
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
     turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
     outbound_webhooks: tuple[OutboundWebhook, ...] = ()
+    people_rules: PeoplePolicy = field(default_factory=PeoplePolicy)
+    """The `[people]` table: away statuses and the escalation clock."""
 
     @classmethod
     def defaults(cls) -> Policy:

@@ -288,11 +288,15 @@ def say_with_button(
     people: list[str | None],
     answer: SurveyAnswer,
     type: str,
+    *,
+    line: bool = True,
 ) -> None:
-    """A thread line with the survey button, and a DM with it to each person (linked to the
-    thread when the case has one)."""
+    """A thread line with the survey button (unless `line` is False: a reminder's copy for
+    one person, bot/hours/reach.py), and a DM with it to each person (linked to the thread
+    when the case has one)."""
     blocks = ask_blocks(text, answer.id)
-    timeline.line(session, case, None, type, text, blocks=blocks, at=now)
+    if line:
+        timeline.line(session, case, None, type, text, blocks=blocks, at=now)
     root = case_store.root_message(session, case)
     for person in dict.fromkeys(p for p in people if p):
         if root is not None:

@@ -13,7 +13,7 @@ from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers import finance
+from handlers import finance, hours
 from handlers.acting import Acting, command
 from handlers.opening import queue_typed
 from handlers.turnover import open_turnover_modal
@@ -33,7 +33,7 @@ def register(app: App, services: Services) -> None:
 
 def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
     """Parse `/churn …` and answer: usage, a case, the new-case modal, a case list, the
-    overdue invoices or the revenue-at-risk report."""
+    overdue invoices, working hours and time off, or the revenue-at-risk report."""
     parsed = commands.parse(from_slack(call.meta.get("text") or ""))  # Slack escapes &<>
     opening = isinstance(parsed, commands.Cancel | commands.Risk)
     services.cases.access.member(call.user, Action.OPEN_CASE if opening else Action.MY_CASES)
@@ -48,6 +48,10 @@ def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
         text, blocks = case_list_blocks(listing, parsed.scope)
         assert call.respond is not None
         call.respond(text=text, blocks=blocks, response_type="ephemeral")
+    elif isinstance(parsed, commands.Hours | commands.Away):
+        ack()
+        assert call.respond is not None
+        hours.answer(services, call.user, parsed, call.respond)
     elif isinstance(parsed, commands.Invoices):
         ack()
         assert call.respond is not None
