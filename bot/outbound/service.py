@@ -112,9 +112,9 @@ class CaseEvents:
     ) -> tuple[str, dict[str, Any]] | None:
         if type == "opened":
             return ev.CASE_OPENED, {"by": actor}
-        if type == "reassigned":
+        if type == "reassigned" or (type == "handed_back" and details.get("from") != case.owner):
             extra = {"previous_owner": details.get("from"), "owner": case.owner, "by": actor}
-            return ev.CASE_OWNER_CHANGED, extra
+            return ev.CASE_OWNER_CHANGED, extra  # handed back: the owner is back from time off
         if type in ("offer_approved", "offer_rejected", "offer_countered", "offer_applied"):
             offer = session.get(Offer, int(details.get("offer_id", 0)))
             if offer is None:
