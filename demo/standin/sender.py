@@ -131,9 +131,8 @@ class SlackSender:
         enterprise_id: str | None = None,
         org_wide: bool = False,
     ) -> None:
-        """``response_url_factory`` is typically ``standin.new_response_url``; ``team_id``
-        is the workspace the requests come from, ``enterprise_id`` its Enterprise Grid
-        organisation, ``org_wide`` an organisation-wide installation of the app."""
+        """``response_url_factory``: typically ``standin.new_response_url``; requests come
+        from workspace ``team_id`` of org ``enterprise_id``, installed ``org_wide`` or not."""
         self.team_id, self.enterprise_id, self.org_wide = team_id, enterprise_id, org_wide
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret

@@ -69,15 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class SlackStandin(
-    ChatMethods,
-    ViewMethods,
-    DirectoryMethods,
-    FileMethods,
-    RefusalMethods,
-    InstallMethods,
-    FunctionMethods,
-):
+_MIXINS = (ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
+
+
+class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[misc]
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
