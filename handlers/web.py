@@ -40,6 +40,13 @@ def create_web_app(services: Services, bolt_app: App | None, role: str = "web") 
         def slack_events() -> Response:
             return slack.handle(request)
 
+        if bolt_app.oauth_flow is not None:  # OAuth mode: Bolt's install pages
+
+            @web.get("/slack/install")
+            @web.get("/slack/oauth_redirect")
+            def slack_install() -> Response:
+                return slack.handle(request)
+
     webhooks.register(web, services)
     _add_healthz(web, services, role)
 

@@ -35,6 +35,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
@@ -68,6 +69,7 @@ __all__ = [
     "RenewalCheck",
     "SaveCheckin",
     "ScheduledStep",
+    "SlackUninstall",
     "SlackUser",
     "StoredReport",
     "StripeSubscription",
@@ -77,6 +79,8 @@ __all__ = [
     "UTCDateTime",
     "WaitingChannel",
     "WebhookDelivery",
+    "slack_bots",
+    "slack_installations",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

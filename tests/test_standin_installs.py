@@ -137,7 +137,7 @@ def test_uninstall_revokes_every_token_of_the_installation(slack: SlackStandin) 
 def test_a_step_completes_once_with_its_declared_outputs(slack: SlackStandin) -> None:
     slack.declare_steps(yaml.safe_load(MANIFEST.read_text()))
     inputs = {"account": "acme", "kind": "cancellation", "stated_reason": "budget"}
-    event = slack.run_step("open_churn_case_step", inputs, user_id="U0CSM")
+    event = slack.run_step("open_churn_case_step", inputs)
     api = client(slack, event["bot_access_token"])
     execution = event["function_execution_id"]
     with pytest.raises(SlackApiError) as invalid:
@@ -153,4 +153,4 @@ def test_a_step_completes_once_with_its_declared_outputs(slack: SlackStandin) ->
         api.functions_completeError(function_execution_id="Fx0", error="x")
     assert unknown.value.response["error"] == "function_execution_not_found"
     with pytest.raises(ValueError):
-        slack.run_step("open_churn_case_step", {"account": "acme"}, user_id="U0CSM")
+        slack.run_step("open_churn_case_step", {"account": "acme"})

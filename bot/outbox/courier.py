@@ -20,7 +20,7 @@ from bot.outbox import links
 from bot.outbox.holding import Holds
 from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
 from bot.outbox.pacing import retry_after
-from bot.outbox.queue import RESPOND, WANT_PERMALINK
+from bot.outbox.queue import CHANNELLESS, RESPOND, WANT_PERMALINK
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
@@ -127,6 +127,8 @@ class Courier:
         if job.target is not None:
             args["channel"], args["ts"] = job.target
             args.pop("thread_ts", None)
+        if job.method in CHANNELLESS:  # the row's channel is only its lane
+            args.pop("channel", None)
         return args
 
     def _send(self, job: Job) -> Outcome:

@@ -13,6 +13,8 @@ from storage.models import OutboxMessage
 
 RESPOND = rows.RESPOND
 WANT_PERMALINK = "_want_permalink"
+STEP_COMPLETED = "functions.completeSuccess"
+CHANNELLESS = (STEP_COMPLETED,)  # methods that take no `channel` argument
 
 
 def _message(text: str, blocks: list[dict] | None) -> dict[str, Any]:
@@ -149,3 +151,21 @@ def notify(
 ) -> OutboxMessage:
     """Notify a person: a DM from the bot."""
     return post(session, now, user_id, text, blocks)
+
+
+def step_completed(
+    session: Session, now: datetime, root: OutboxMessage, execution_id: str, outputs: dict
+) -> OutboxMessage:
+    """Queue the end of a workflow step (`functions.completeSuccess`) once `root` is posted:
+    `{thread_link}` in `outputs` becomes its permalink (docs/slack-admin.md, *The workflow
+    step*). Queued in the root's channel lane, so it goes right after the root."""
+    payload = {"function_execution_id": execution_id, "outputs": outputs}
+    return rows.add(
+        session,
+        method=STEP_COMPLETED,
+        channel=root.channel,
+        payload=payload,
+        now=now,
+        parent=root,
+        relation=rows.AFTER,
+    )

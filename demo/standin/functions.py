@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from demo.standin.records import APP_ID, BOT_USER_ID
+from demo.standin.records import APP_ID
 from demo.standin.validation import Args, Reply, SlackError, require
 
 
@@ -69,7 +69,7 @@ class FunctionMethods:
             for callback_id, declared in (manifest.get("functions") or {}).items():
                 self._steps[callback_id] = StepDefinition.from_manifest(callback_id, declared)
 
-    def run_step(self, callback_id: str, inputs: dict[str, Any], *, user_id: str) -> dict:
+    def run_step(self, callback_id: str, inputs: dict[str, Any]) -> dict:
         """A workflow reached the step: the `function_executed` event to send to the app.
         Raises ValueError when the step is not declared or a required input is missing
         (Workflow Builder would not let the workflow be published)."""
@@ -101,8 +101,6 @@ class FunctionMethods:
             "workflow_execution_id": f"Wx{n:010d}",
             "event_ts": f"{int(time.time())}.{n:06d}",
             "bot_access_token": execution.token,
-            "user_id": user_id,
-            "bot_user_id": BOT_USER_ID,
         }
 
     def execution(self, execution_id: str) -> Execution:

@@ -77,6 +77,7 @@ class InstallMethods:
     def _reset_installs(self) -> None:
         self.client_id: str | None = None
         self.client_secret: str | None = None
+        self.redirect_url: str | None = None
         self.rotation = False
         self.token_lifetime = DEFAULT_TOKEN_LIFETIME
         self.token_clock: Callable[[], float] = time.time
@@ -98,12 +99,14 @@ class InstallMethods:
         rotation: bool = False,
         token_lifetime: int = DEFAULT_TOKEN_LIFETIME,
         strict_tokens: bool = True,
+        redirect_url: str | None = None,
     ) -> None:
-        """The app's credentials (Basic Information); `rotation`: token rotation is on, so
-        bot tokens expire after `token_lifetime` seconds; `strict_tokens`: only tokens this
-        stand-in issued are accepted (invalid_auth otherwise)."""
+        """The app's credentials (Basic Information) and Redirect URL (OAuth & Permissions);
+        `rotation`: token rotation is on, so bot tokens expire after `token_lifetime`
+        seconds; `strict_tokens`: only tokens this stand-in issued are accepted."""
         with self._lock:
             self.client_id, self.client_secret = client_id, client_secret
+            self.redirect_url = redirect_url
             self.rotation, self.token_lifetime = rotation, token_lifetime
             self.strict_tokens = strict_tokens
 
@@ -127,7 +130,7 @@ class InstallMethods:
         """GET /oauth/v2/authorize: the installer approves at once and is sent back to the
         app's redirect URI with `code` and `state` (or `error=invalid_client_id`)."""
         params = {k: v[0] for k, v in parse_qs(query).items()}
-        redirect = params.get("redirect_uri")
+        redirect = params.get("redirect_uri") or self.redirect_url
         if not redirect:
             return HttpReply.of_text(400, "redirect_uri missing (the app's Redirect URL)")
         with self._lock:
