@@ -88,18 +88,20 @@ class TokenSource:
         """An installation changed (removed, installed again): read it afresh."""
         self._cached, self._read_at = None, 0.0
 
-    def bot(self) -> BotRow:
-        """The installation's bot with a token that is not about to expire. Raises
-        NotInstalled, SlackApiError (Slack refused the refresh) or OSError."""
+    def bot(self, expired: str | None = None) -> BotRow:
+        """The installation's bot with a token that is not about to expire (nor the
+        `expired` one, which Slack just refused as token_expired: its clock and ours may
+        differ). Raises NotInstalled, SlackApiError (Slack refused the refresh) or OSError."""
         bot = self._current()
-        if not self._due(bot):
+        stale = expired is not None and bot.bot_token == expired
+        if not (stale or self._due(bot)):
             return bot
         if self._database().writing():
             return bot  # still valid for REFRESH_BEFORE; refreshed outside the unit of work
-        return self._refresh(bot)
+        return self._refresh(bot, expired)
 
-    def token(self) -> str:
-        return self.bot().bot_token
+    def token(self, expired: str | None = None) -> str:
+        return self.bot(expired).bot_token
 
     def _database(self) -> Database:
         if self.db is None:
@@ -126,12 +128,13 @@ class TokenSource:
     def _due(self, bot: BotRow) -> bool:
         return bot.expires_at is not None and bot.expires_at - self._now() <= REFRESH_BEFORE
 
-    def _refresh(self, seen: BotRow) -> BotRow:
+    def _refresh(self, seen: BotRow, expired: str | None) -> BotRow:
         with self._lock, self._database().session() as session:
             bot = store.lock_bot(session, seen.id)
             if bot is None:
                 raise NotInstalled()
-            if not self._due(bot) or not bot.refresh_token:
+            stale = expired is not None and bot.bot_token == expired
+            if not (stale or self._due(bot)) or not bot.refresh_token:
                 fresh = bot  # another process refreshed it while we waited for the lock
             else:
                 answer = self._oauth.oauth_v2_access(
@@ -172,17 +175,29 @@ class RotatingClient(WebClient):
         self.tokens = tokens
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
-        if kwargs.get("auth") is None and not _names_token(kwargs):
-            try:
-                token = self.tokens.token()
-            except NotInstalled:
-                raise _refused(self, api_method, NOT_INSTALLED) from None
-            except SlackApiError as err:  # the refresh was refused
-                raise _refused(self, api_method, str(err.response.get("error"))) from None
-            headers = dict(kwargs.get("headers") or {})
-            headers["Authorization"] = f"Bearer {token}"
-            kwargs["headers"] = headers
-        return super().api_call(api_method, **kwargs)
+        if kwargs.get("auth") is not None or _names_token(kwargs):
+            return super().api_call(api_method, **kwargs)
+        token = self._token(api_method, None)
+        try:
+            return super().api_call(api_method, **_bearer(kwargs, token))
+        except SlackApiError as err:
+            if err.response.get("error") != "token_expired":
+                raise
+        return super().api_call(api_method, **_bearer(kwargs, self._token(api_method, token)))
+
+    def _token(self, api_method: str, expired: str | None) -> str:
+        try:
+            return self.tokens.token(expired)
+        except NotInstalled:
+            raise _refused(self, api_method, NOT_INSTALLED) from None
+        except SlackApiError as err:  # the refresh was refused
+            raise _refused(self, api_method, str(err.response.get("error"))) from None
+
+
+def _bearer(kwargs: dict[str, Any], token: str) -> dict[str, Any]:
+    headers = dict(kwargs.get("headers") or {})
+    headers["Authorization"] = f"Bearer {token}"
+    return kwargs | {"headers": headers}
 
 
 def _names_token(kwargs: dict[str, Any]) -> bool:
