@@ -91,6 +91,8 @@ class WorkflowStep:
             details={"function_execution_id": step.execution_id},
         )
         opened = self.signals.open(self._account(step.account), signal)
+        if opened.duplicate:
+            return opened  # the same execution again: its completion is queued already
         with self.db.session() as session:
             case = session.get(Case, opened.case_id)
             root = store.root_message(session, case) if case is not None else None
