@@ -131,8 +131,7 @@ class SlackSender:
         enterprise_id: str | None = None,
         org_wide: bool = False,
     ) -> None:
-        """``response_url_factory``: typically ``standin.new_response_url``; requests come
-        from workspace ``team_id`` of org ``enterprise_id``, installed ``org_wide`` or not."""
+        """Requests from workspace ``team_id`` of org ``enterprise_id`` (app ``org_wide``)."""
         self.team_id, self.enterprise_id, self.org_wide = team_id, enterprise_id, org_wide
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret
