@@ -8,9 +8,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import MetaData, select
+from sqlalchemy import MetaData, inspect, select
 
 from bot.cases.models import Signal
 from bot.checkup import database_state
@@ -18,10 +21,13 @@ from bot.clock import FakeClock
 from bot.policy import Policy
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
-from storage.models import Case, OutboxMessage
+from serving import check_slack
+from storage.db import Database, alembic_config
+from storage.models import Base, Case, OutboxMessage
 from storage.tables import installations as tables
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
+from tests.test_cli import run_app
 
 
 @pytest.fixture
@@ -126,3 +132,46 @@ def test_an_org_wide_install_is_recorded_for_the_organisation(oauth_app: Running
     assert install(oauth_app, installer).status == 200
     state = database_state(oauth_app.services.db, None, CLIENT_ID)
     assert any("organisation E0ORG (org-wide)" in n for n in state.notes), state.notes
+
+
+def test_check_in_oauth_mode_before_any_install(tmp_path: Path) -> None:
+    """`check` with client id and secret and no bot token: OAuth mode, and nothing installed
+    yet is a problem (nothing can reach Slack)."""
+    (tmp_path / "policy.toml").write_text('[channels]\ncases = "C0CASES"\n')
+    env = {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "s3cr3t-value",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
+    }
+    assert run_app(tmp_path, "migrate", **env).returncode == 0
+    result = run_app(tmp_path, "check", **env)
+    assert "OAuth installs (/slack/install)" in result.stdout
+    assert "problem: Slack: the app is not installed yet" in result.stdout, result.stdout
+    assert result.returncode == 1
+
+
+def test_the_migration_matches_the_tables_and_goes_back_down(db_url: str) -> None:
+    db = Database(db_url)
+    try:
+        db.migrate()
+        with db.engine.connect() as conn:
+            diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        mine = ("slack_installations", "slack_bots", "slack_oauth_states", "slack_uninstalls")
+        assert [d for d in diffs if any(f"'{name}'" in repr(d) for name in mine)] == []
+        with db.engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0015")
+        assert not set(mine) & set(inspect(db.engine).get_table_names())
+    finally:
+        db.dispose()
+
+
+def test_a_revoked_token_does_not_stop_start_up_in_oauth_mode(oauth_app: RunningApp) -> None:
+    """The removal's event was missed: Slack refuses the stored token. The web server must
+    still start, or nobody could install the app again at /slack/install."""
+    install(oauth_app)
+    oauth_app.standin.uninstall(team_id="T0TEST")
+    assert check_slack(oauth_app.services) is None
