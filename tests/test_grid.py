@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import FakeClock
+from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
@@ -29,6 +31,8 @@ def grid_app(
     db_url: str, standin: SlackStandin, tmp_path: Path, policy: Policy, clock: FakeClock
 ) -> Iterator[RunningApp]:
     standin.token_clock = lambda: clock.now().timestamp()
+    standin.place_channel("C0CASES", CS)
+    standin.place_channel("C0FINANCE", FINANCE)
     for user, team in (("U0CSM", CS), ("U0AE", CS), ("U0MGR", FINANCE), ("U0FIN", FINANCE)):
         grid = {"enterprise_id": ORG, "id": user, "teams": [team]}
         standin.add_user(user, team_id=team, enterprise_user=grid)
@@ -106,3 +110,24 @@ def test_a_workspace_of_another_organisation_is_refused(grid_app: RunningApp) ->
     refused = grid_app.standin.wait_for_responses(1)
     assert "install this app" in refused[0]["text"]
     assert first_case(grid_app) is None
+
+
+def test_the_policy_names_channels_in_different_workspaces(
+    grid_app: RunningApp, tmp_path: Path
+) -> None:
+    """Cases in the CS workspace, the dunning ladder's lines in the finance workspace's
+    #finance: the org-wide token reaches both (a workspace token would not)."""
+    app = grid_app
+    workspace(app, CS).slash_command("cancel acme too expensive", user_id="U0CSM")
+    eventually(lambda: first_case(app))
+    due = (app.services.clock.now().date() - timedelta(days=31)).isoformat()
+    path = tmp_path / "invoices.csv"
+    path.write_text(
+        f"invoice_id,account,amount,currency,due_date,status\nINV-1,acme,900,USD,{due},open\n"
+    )
+    services = app.services
+    InvoiceImporter(services.db, services.clock, services.policy.dunning.steps).run(path)
+    app.tick()
+    assert any("Acme Corp" in m["text"] for m in app.standin.messages("C0CASES"))
+    assert any("INV-1" in m["text"] for m in app.standin.messages("C0FINANCE"))
+    assert not [c for c in app.standin.calls("chat.postMessage") if c.fault]

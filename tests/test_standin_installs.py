@@ -154,3 +154,20 @@ def test_a_step_completes_once_with_its_declared_outputs(slack: SlackStandin) ->
     assert unknown.value.response["error"] == "function_execution_not_found"
     with pytest.raises(ValueError):
         slack.run_step("open_churn_case_step", {"account": "acme"})
+
+
+def test_a_workspace_token_reaches_only_its_workspaces_channels(slack: SlackStandin) -> None:
+    slack.register_app("111.222", "shh")
+    slack.place_channel("C0FINANCE", "T0FIN")
+    slack.next_installer = Installer(team_id="T0CS", enterprise_id="E0ORG")
+    cs = client(slack).oauth_v2_access(
+        client_id="111.222", client_secret="shh", code=approve(slack)
+    )
+    with pytest.raises(SlackApiError) as elsewhere:
+        client(slack, cs["access_token"]).chat_postMessage(channel="C0FINANCE", text="hi")
+    assert elsewhere.value.response["error"] == "channel_not_found"
+    slack.next_installer = Installer(team_id=None, enterprise_id="E0ORG", org_wide=True)
+    org = client(slack).oauth_v2_access(
+        client_id="111.222", client_secret="shh", code=approve(slack)
+    )
+    assert client(slack, org["access_token"]).chat_postMessage(channel="C0FINANCE", text="hi")["ok"]

@@ -22,6 +22,7 @@ from email.message import Message
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from demo.standin.records import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, HttpReply
+from demo.standin.refusals import CHANNEL_METHODS
 from demo.standin.validation import Args, Reply, SlackError, require
 
 CODE_LIFETIME = 600.0  # seconds an authorization code is good for
@@ -88,6 +89,7 @@ class InstallMethods:
         self._by_token: dict[str, tuple[Installation, float | None]] = {}
         self._by_refresh: dict[str, Installation] = {}
         self._serial = itertools.count(1)
+        self._placed: dict[str, str] = {}  # channel -> the workspace it belongs to
 
     # -- scripting -------------------------------------------------------------------------
 
@@ -117,6 +119,12 @@ class InstallMethods:
             for inst in self._installations.values():
                 if inst.key in ((enterprise_id, team_id), (enterprise_id, None)):
                     inst.revoked = True
+
+    def place_channel(self, channel: str, team_id: str) -> None:
+        """`channel` belongs to workspace `team_id` of the organisation: a workspace
+        installation elsewhere gets channel_not_found there; an org-wide one reaches it."""
+        with self._lock:
+            self._placed[channel] = team_id
 
     def installation(
         self, enterprise_id: str | None = None, team_id: str | None = None
@@ -236,6 +244,16 @@ class InstallMethods:
             raise SlackError("token_revoked")
         if expires_at is not None and self.token_clock() >= expires_at:
             raise SlackError("token_expired")
+
+    def _check_channel_reach(self, token: str, method: str, args: Args) -> None:
+        """A workspace installation's token sees only its own workspace's channels."""
+        name = CHANNEL_METHODS.get(method)
+        found = self._by_token.get(token)
+        if name is None or found is None or found[0].installer.org_wide:
+            return
+        placed = self._placed.get(str(args.get(name) or ""))
+        if placed is not None and placed != found[0].installer.team_id:
+            raise SlackError("channel_not_found")
 
     def _installed_auth_test(self, token: str | None) -> Reply | None:
         """auth.test for an issued token: the installation it belongs to."""

@@ -380,6 +380,7 @@ class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[m
                 return {"ok": True, **handler(args)}
             check_token(token)
             self._check_installed_token(str(token))
+            self._check_channel_reach(str(token), method, args)
             if method == "auth.test":
                 return {"ok": True, **(self._installed_auth_test(token) or handler(args))}
             return {"ok": True, **handler(args)}
