@@ -78,3 +78,14 @@ def test_bad_inputs_end_the_step_with_an_error(app: RunningApp, inputs: dict, sa
     eventually(lambda: app.standin.execution(execution).state == "failed")
     assert said in (app.standin.execution(execution).error or "")
     assert cases(app) == []
+
+
+def test_a_thread_slack_refuses_for_good_ends_the_step_with_an_error(app: RunningApp) -> None:
+    """The case is kept; the workflow hears that its thread could not be posted."""
+    app.standin.fail_next("chat.postMessage", error="msg_too_long", times=2, channel="C0CASES")
+    execution = run_step(app, account="acme", kind="downgrade", stated_reason="seats")
+    eventually(lambda: cases(app))
+    eventually(lambda: app.standin.execution(execution).state != "running" or app.tick())
+    ended = app.standin.execution(execution)
+    assert ended.state == "failed" and "could not be posted" in (ended.error or "")
+    assert len(cases(app)) == 1
