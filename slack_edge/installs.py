@@ -59,6 +59,7 @@ BOT_SCOPES = (  # manifest.yml's bot scopes; docs/slack-admin.md says why each
     "users:read.email",
 )
 NOT_INSTALLED = "app_uninstalled"  # what a call answers while no installation has a token
+REPLACED = ("token_revoked", "invalid_auth")  # the cached token may be an older install's
 
 
 class NotInstalled(Exception):
@@ -181,9 +182,17 @@ class RotatingClient(WebClient):
         try:
             return super().api_call(api_method, **_bearer(kwargs, token))
         except SlackApiError as err:
-            if err.response.get("error") != "token_expired":
+            error = err.response.get("error")
+            if error == "token_expired":
+                fresh = self._token(api_method, token)  # refreshed now, whatever our clock says
+            elif error in REPLACED:
+                self.tokens.forget_cached()  # installed again, seen by another process?
+                fresh = self._token(api_method, None)
+                if fresh == token:
+                    raise
+            else:
                 raise
-        return super().api_call(api_method, **_bearer(kwargs, self._token(api_method, token)))
+        return super().api_call(api_method, **_bearer(kwargs, fresh))
 
     def _token(self, api_method: str, expired: str | None) -> str:
         try:

@@ -175,3 +175,21 @@ def test_a_revoked_token_does_not_stop_start_up_in_oauth_mode(oauth_app: Running
     install(oauth_app)
     oauth_app.standin.uninstall(team_id="T0TEST")
     assert check_slack(oauth_app.services) is None
+
+
+def test_another_process_takes_the_new_token_after_a_reinstall(
+    oauth_app: RunningApp, policy: Policy
+) -> None:
+    """The worker still holds the old installation's token when the app is installed
+    again through the web process: Slack refuses it once, the worker reads the new one."""
+    install(oauth_app)
+    worker = oauth_services(oauth_app.services.settings, policy, oauth_app.services.clock)
+    try:
+        worker.api.auth_test()  # the worker has read (and cached) the first token
+        install(oauth_app)
+        oauth_app.standin.clear()
+        assert worker.api.auth_test()["ok"]
+        first, second = [c.token for c in oauth_app.standin.calls("auth.test")]
+        assert first != second == oauth_app.standin.installation(None, "T0TEST").bot_token
+    finally:
+        worker.db.dispose()
