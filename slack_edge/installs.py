@@ -276,7 +276,7 @@ class SavedeskInstallationStore(SQLAlchemyInstallationStore):
 
 def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAuthSettings:
     """Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, its stores in the
-    database (migration 0016), Slack's authorize page beside SLACK_API_URL's host."""
+    database (migration 0018_installations), Slack's authorize page beside SLACK_API_URL's host."""
     api = settings.slack_api_url or DEFAULT_API_URL
     return OAuthSettings(
         client_id=installs.client_id,

@@ -163,7 +163,7 @@ def test_the_migration_matches_the_tables_and_goes_back_down(db_url: str) -> Non
         with db.engine.begin() as conn:
             cfg = alembic_config()
             cfg.attributes["connection"] = conn
-            command.downgrade(cfg, "0015")
+            command.downgrade(cfg, "0017")
         assert not set(mine) & set(inspect(db.engine).get_table_names())
     finally:
         db.dispose()

@@ -1,8 +1,8 @@
 """Slack installations (OAuth mode): slack_sdk's installation and OAuth state store tables
 (storage/tables/installations.py), and the installations Slack said were removed
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -10,8 +10,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
