@@ -106,19 +106,24 @@ def forget(
 ) -> int:
     """Slack removed the app from this organisation or workspace (`reason`: the event):
     delete its tokens and remember why; returns the bot rows deleted."""
-    for table in (slack_bots, slack_installations):
-        c = table.c
-        match = [_is(c.enterprise_id, enterprise_id)]
-        if team_id is not None:
-            match.append(c.team_id == team_id)
-        result = session.execute(delete(table).where(*match))
-        if table is slack_bots:
-            gone = result.rowcount or 0  # type: ignore[attr-defined]
+    gone = _delete_tokens(session, slack_bots, enterprise_id, team_id)
+    _delete_tokens(session, slack_installations, enterprise_id, team_id)
     scope = _scope(enterprise_id, team_id)
     row = session.get(SlackUninstall, scope) or SlackUninstall(scope=scope)
     row.enterprise_id, row.team_id, row.reason, row.at = enterprise_id, team_id, reason, now
     session.add(row)
     return gone
+
+
+def _delete_tokens(
+    session: Session, table: Any, enterprise_id: str | None, team_id: str | None
+) -> int:
+    """Delete the installation's rows (every workspace's, for an org-wide one: no team)."""
+    c = table.c
+    match = [_is(c.enterprise_id, enterprise_id)]
+    if team_id is not None:
+        match.append(c.team_id == team_id)
+    return session.execute(delete(table).where(*match)).rowcount or 0  # type: ignore[attr-defined]
 
 
 def installed_again(session: Session, enterprise_id: str | None, team_id: str | None) -> None:
