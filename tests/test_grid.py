@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from sqlalchemy import select
 
 from bot.clock import FakeClock
@@ -24,6 +25,7 @@ from tests.conftest import RunningApp, eventually, seed_account
 from tests.oauth_app import install, oauth_services, oauth_settings, sender_for, serve_oauth
 
 ORG, CS, FINANCE = "E0ORG", "T0CS", "T0FIN"
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
 
 
 @pytest.fixture
@@ -131,3 +133,17 @@ def test_the_policy_names_channels_in_different_workspaces(
     assert any("Acme Corp" in m["text"] for m in app.standin.messages("C0CASES"))
     assert any("INV-1" in m["text"] for m in app.standin.messages("C0FINANCE"))
     assert not [c for c in app.standin.calls("chat.postMessage") if c.fault]
+
+
+def test_the_workflow_step_runs_from_any_workspace_of_the_org(grid_app: RunningApp) -> None:
+    app = grid_app
+    app.standin.declare_steps(yaml.safe_load(MANIFEST.read_text(encoding="utf-8")))
+    inputs = {"account": "acme", "kind": "downgrade", "stated_reason": "fewer seats"}
+    event = app.standin.run_step("open_churn_case_step", inputs)
+    assert workspace(app, FINANCE).event(event).status == 200
+    execution = str(event["function_execution_id"])
+    eventually(lambda: app.standin.execution(execution).state != "running" or app.tick())
+    ended = app.standin.execution(execution)
+    case = first_case(app)
+    assert ended.state == "completed" and case is not None
+    assert ended.outputs["case_id"] == str(case.id) and ended.outputs["thread_permalink"]
