@@ -136,7 +136,9 @@ class Services:
         HubSpot is off. Raises the client's error when HubSpot cannot be read."""
         if self.hubspot is None:
             return None
-        return HubSpotImporter(self.db, self.directory, self.clock).run_crm(self.hubspot)
+        return HubSpotImporter(self.db, self.directory, self.clock, self.policy.currency).run_crm(
+            self.hubspot
+        )
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()

@@ -77,8 +77,21 @@ def in_hours(when: datetime, tz: str) -> bool:
     return at.weekday() < 5 and 9 <= at.hour < 17
 
 
+WORKING_CLOCK_POLICY = HOURS_POLICY + '\n[people]\nescalation_clock = "working"\n'
+
+
+@pytest.mark.parametrize(
+    ("policy", "first_nudge"),
+    [
+        # elapsed (the default): 4 h after Monday 15:00 is 19:00, so Tuesday's opening
+        pytest.param(HOURS_POLICY, "Tue 09", id="elapsed"),
+        # working: Monday 15:00-17:00 and Tuesday 09:00-11:00 Auckland
+        pytest.param(WORKING_CLOCK_POLICY, "Tue 11", id="working"),
+    ],
+    indirect=["policy"],
+)
 def test_auckland_owner_and_new_york_manager_are_nudged_in_their_own_hours(
-    running_app: RunningApp, clock: OffsetClock
+    running_app: RunningApp, clock: OffsetClock, first_nudge: str
 ) -> None:
     app = running_app
     app.standin.add_user("U0AE", tz="Pacific/Auckland")
@@ -106,8 +119,7 @@ def test_auckland_owner_and_new_york_manager_are_nudged_in_their_own_hours(
     assert all(in_hours(at, "America/New_York") for at, _ in manager), manager
     # each manager DM waited for 09:00 in New York: the escalation came at night there
     assert {local(at, "America/New_York").hour for at, _ in manager} == {9}
-    # 4 h of the owner's working time: Monday 15:00-17:00 and Tuesday 09:00-11:00 Auckland
-    assert local(owner[0][0], "Pacific/Auckland").strftime("%a %H") == "Tue 11"
+    assert local(owner[0][0], "Pacific/Auckland").strftime("%a %H") == first_nudge
 
 
 def _first_case(app: RunningApp) -> Case | None:

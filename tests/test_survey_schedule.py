@@ -43,7 +43,7 @@ def _steps(db: Database) -> list[tuple[str, str, datetime]]:
         return [(r.key, r.state, r.due_at) for r in rows]
 
 
-ELAPSED = parse_policy(
+WORKING = parse_policy(
     """
 timezone = "America/New_York"
 business_hours = "09:00-17:00"
@@ -52,7 +52,7 @@ acknowledge_within = "4h"
 escalate_after = "1d"
 repeat_every = "1d"
 [people]
-escalation_clock = "elapsed"
+escalation_clock = "working"
 """
 )
 MONDAY_9 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
@@ -64,9 +64,9 @@ MONDAY_3PM = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
     ("policy", "due"),
     [
         # the owner's working time: 2 h on Friday and 2 h on Monday; one working day on
-        pytest.param(POLICY, (MONDAY_11, MONDAY_3PM, MONDAY_3PM), id="working"),
-        # elapsed: 19:00 Friday and Saturday 15:00 wait for Monday's opening
-        pytest.param(ELAPSED, (MONDAY_9, MONDAY_9, MONDAY_9), id="elapsed"),
+        pytest.param(WORKING, (MONDAY_11, MONDAY_3PM, MONDAY_3PM), id="working"),
+        # elapsed, the default: 19:00 Friday and Saturday 15:00 wait for Monday's opening
+        pytest.param(POLICY, (MONDAY_9, MONDAY_9, MONDAY_9), id="elapsed"),
     ],
 )
 def test_ladder_lands_in_business_hours_and_stops_when_closed(

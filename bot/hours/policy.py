@@ -16,17 +16,18 @@ PEOPLE_KEYS = ("away_statuses", "escalation_clock")
 @dataclass(frozen=True)
 class PeoplePolicy:
     """`away_statuses`: Slack status emoji (":palm_tree:") that mean away until the status
-    expires (empty: statuses never count); `escalation_clock`: "working" (the escalation
-    ladder counts the owner's working time) or "elapsed" (it counts every hour and lands
-    in the owner's next working window)."""
+    expires (empty: statuses never count); `escalation_clock`: "elapsed" (the default: the
+    escalation ladder counts every hour and lands in the owner's next working window) or
+    "working" (it counts the owner's working time)."""
 
     away_statuses: tuple[str, ...] = ()
     """Slack status emoji (":palm_tree:", ":face_with_thermometer:") that mean away until
     the status expires; a status with no expiry never counts; empty: statuses never count."""
-    escalation_clock: str = WORKING
-    """"working": `acknowledge_within`, `escalate_after` and `repeat_every` count the
-    owner's working time (a day is one working day); "elapsed": every hour counts and the
-    step waits for the owner's next working window."""
+    escalation_clock: str = ELAPSED
+    """"elapsed" (the default: `d` is 24 hours, docs/escalation.md): every hour counts and
+    the step waits for the owner's next working window; "working": `acknowledge_within`,
+    `escalate_after` and `repeat_every` count the owner's working time (a day is one
+    working day)."""
 
     @property
     def working_clock(self) -> bool:
@@ -43,7 +44,7 @@ def parse_people_policy(value: Any, error: Callable[[str, str], Exception]) -> P
     statuses = value.get("away_statuses", [])
     if not isinstance(statuses, list) or not all(_emoji(s) for s in statuses):
         raise error("people.away_statuses", 'expected a list of emoji like ":palm_tree:"')
-    clock = value.get("escalation_clock", WORKING)
+    clock = value.get("escalation_clock", ELAPSED)
     if clock not in CLOCKS:
         raise error("people.escalation_clock", f"expected one of {', '.join(CLOCKS)}")
     return PeoplePolicy(tuple(statuses), clock)
