@@ -102,7 +102,9 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:
-        state = database_state(db, policy)
+        state = database_state(
+            db, policy, (settings.oauth_mode and settings.slack_client_id) or None
+        )
     except DatabaseSilent as err:
         raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
     finally:

@@ -15,6 +15,7 @@ from bot.followups.service import Ladder
 from bot.hours.service import HoursService
 from bot.imports.csvfile import ImportReport
 from bot.imports.hubspot import HubSpotImporter
+from bot.installs import Installs
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
 from bot.outbound.delivery import WebhookSender
@@ -97,6 +98,8 @@ class Services:
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
     hubspot: HubSpotCRM | None = None
     """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
+    installs: Installs | None = None
+    """OAuth mode's installation (bot/installs.py); None with one SLACK_BOT_TOKEN."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 

@@ -47,6 +47,7 @@ WHERE_FROM = {
     "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
     "STRIPE_API_KEY": "a restricted key (rk_…) or secret key (sk_…) from Stripe's API keys page",
     "HUBSPOT_ACCESS_TOKEN": "a private app's access token (pat-…) from HubSpot's settings",
+    "SLACK_CLIENT_SECRET": "the Client Secret from your Slack app's Basic Information",
 }
 
 
@@ -87,17 +88,27 @@ class Settings:
     webhook_deliveries_keep: timedelta = timedelta(days=30)
     """WEBHOOK_DELIVERIES_KEEP: delivered outbound webhook events older than this are
     deleted, except each endpoint's last one (what `check` shows); docs/webhooks.md."""
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    """With the client id, OAuth mode (docs/slack-admin.md) when SLACK_BOT_TOKEN is unset."""
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Installed through /slack/install, tokens kept in the database (and rotated),
+        rather than one SLACK_BOT_TOKEN (docs/slack-admin.md, *OAuth or one token*)."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     def describe(self) -> str:
         """A summary for `check` that never prints a secret."""
         db = make_url(self.database_url).render_as_string(hide_password=True)
         lines = [
             f"Slack: {'Socket Mode' if self.socket_mode else 'HTTP (/slack/events)'}"
-            f", API {self.slack_api_url or 'https://slack.com/api/'}",
+            f", API {self.slack_api_url or 'https://slack.com/api/'}, "
+            + ("OAuth installs (/slack/install)" if self.oauth_mode else "one bot token"),
             f"Database: {db}",
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
@@ -237,8 +248,12 @@ def missing_settings(env: Mapping[str, str]) -> list[str]:
     """The required settings that are absent, one line each naming the variable and where its
     value comes from (what `check` lists as problems; `load_settings` raises the first)."""
     missing = []
-    if _get(env, "SLACK_BOT_TOKEN") is None:
-        missing.append("SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app)")
+    oauth = _get(env, "SLACK_CLIENT_ID") and _get(env, "SLACK_CLIENT_SECRET")
+    if _get(env, "SLACK_BOT_TOKEN") is None and not oauth:
+        missing.append(
+            "SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app), unless "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth installs"
+        )
     if _get(env, "SLACK_SIGNING_SECRET") is None and _get(env, "SLACK_APP_TOKEN") is None:
         missing.append(
             "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
@@ -253,7 +268,9 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
     `require=False` (for `check`) lets the required secrets be absent, so the rest can be
     read and `missing_settings` lists them; a malformed value still raises.
     """
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require) or ""
+    client_id, client_secret = _get(env, "SLACK_CLIENT_ID"), _secret(env, "SLACK_CLIENT_SECRET")
+    oauth = bool(client_id and client_secret)
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require and not oauth) or ""
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
     signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
     if require and signing_secret is None and app_token is None:
@@ -282,6 +299,8 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         hubspot_access_token=_secret(env, "HUBSPOT_ACCESS_TOKEN"),
         hubspot_api_base=_api_url(env, "HUBSPOT_API_BASE"),
         webhook_deliveries_keep=_keep(env, "WEBHOOK_DELIVERIES_KEEP", DEFAULT_WEBHOOK_KEEP),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
     )
 
 

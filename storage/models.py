@@ -36,6 +36,7 @@ from storage.tables.finance import (
     StripeSubscription,
 )
 from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
+from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
@@ -71,6 +72,7 @@ __all__ = [
     "RenewalCheck",
     "SaveCheckin",
     "ScheduledStep",
+    "SlackUninstall",
     "SlackUser",
     "StoredReport",
     "StripeSubscription",
@@ -83,6 +85,8 @@ __all__ = [
     "WebhookDelivery",
     "WorkingHours",
     "WritebackRecord",
+    "slack_bots",
+    "slack_installations",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
