@@ -224,8 +224,22 @@ class OutboxMessage(Base):
     # an upload beside it: waits with it), "link" (elsewhere, with its permalink: goes
     # without the link if the parent waits or failed), "after" (a follow-up once it is sent).
     relation: Mapped[str | None] = mapped_column(String(8))
+    # When the current claim began, and since when an attempt's outcome is unknown (its
+    # deliverer died mid-call): such a row is looked up in Slack before it is posted again
+    # (bot/outbox/lookup.py). NULL once every attempt's outcome is recorded.
+    claimed_at: Mapped[datetime | None]
+    in_doubt_since: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "state", "next_attempt_at"),
+        Index(
+            "ix_outbox_heads",
+            "channel",
+            "id",
+            sqlite_where=text("state IN ('pending', 'sending')"),
+            postgresql_where=text("state IN ('pending', 'sending')"),
+        ),
+    )
 
 
 class ScheduledStep(Base):

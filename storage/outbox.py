@@ -6,6 +6,13 @@ processes: a thread's lines keep their order), and its parent allows it: a "thre
 "after" row waits until the parent is sent (or failed); a "link" row also goes when the
 parent's channel is waiting, or once it has waited `link_wait` (it then goes without the
 link, bot/outbox/links.py).
+
+A pass reads only each channel's head: the first `HEAD_DEPTH` unsent rows of each channel
+(thread lines and other rows counted apart, so a new root is never stuck behind a long
+thread), from `ix_outbox_heads`, rather than sorting every claimable row. Every row a
+channel may send next is among them: a thread line's parent comes before it in its channel,
+and a row further down waits for the ones before it anyway; only rows behind `HEAD_DEPTH`
+rows that all wait (for a backoff or a link) wait for one of those to go.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import Select, and_, case, exists, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +36,11 @@ PACED_METHODS = ("chat.postMessage", "files.upload_v2")
 # A thread line this old goes before newer roots again, so a stream of new cases never
 # starves older threads.
 LINE_PRIORITY_AGE = timedelta(minutes=2)
+UNSENT_SQL = "state IN ('pending', 'sending')"
+"""A literal, identical to the `ix_outbox_heads` predicate (a partial index is only used when
+the query repeats its WHERE term with the same constants; see storage/steps.py)."""
+HEAD_DEPTH = 8  # unsent rows per channel and kind a pass looks at
+RESPOND_DEPTH = 200  # response_url answers (one pseudo-channel, sent in parallel)
 
 
 def add(
@@ -87,6 +99,23 @@ def _parent_allows(
     )
 
 
+def _heads() -> Select[tuple[int]]:
+    """Ids of each channel's first unsent rows: `HEAD_DEPTH` thread lines and `HEAD_DEPTH`
+    other rows per channel (`RESPOND_DEPTH` response_url answers), by id."""
+    thread_line = and_(OutboxMessage.relation == THREAD, OutboxMessage.method != UPDATE_METHOD)
+    kind = case((OutboxMessage.method == RESPOND, 2), (thread_line, 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(OutboxMessage.channel, kind), order_by=OutboxMessage.id
+    )
+    unsent = (
+        select(OutboxMessage.id, kind.label("kind"), rank.label("rank"))
+        .where(text(UNSENT_SQL))
+        .subquery("unsent")
+    )
+    depth = case((unsent.c.kind == 2, RESPOND_DEPTH), else_=HEAD_DEPTH)
+    return select(unsent.c.id).where(unsent.c.rank <= depth)
+
+
 def _claimable(
     now: datetime, link_wait: timedelta, paced_out: Collection[str] = ()
 ) -> ColumnElement[bool]:
@@ -131,11 +160,12 @@ def candidates(
     respond_only: bool,
     limit: int,
 ) -> list[Candidate]:
-    """Deliverable rows, roots and everything outside threads before thread lines younger
-    than `LINE_PRIORITY_AGE`, then oldest first. Channels in `skip` (in flight here) are left
-    out, and `skip_paced` channels (still waiting for their pace) for paced methods only: a
-    link to a root queued there goes without waiting `link_wait`. `respond_only` (the
-    workspace is paused) leaves only response_url answers."""
+    """Deliverable rows among the channels' heads (`_heads`), roots and everything outside
+    threads before thread lines younger than `LINE_PRIORITY_AGE`, then oldest first.
+    Channels in `skip` (in flight here) are left out, and `skip_paced` channels (still
+    waiting for their pace) for paced methods only: a link to a root queued there goes
+    without waiting `link_wait`. `respond_only` (the workspace is paused) leaves only
+    response_url answers."""
     line = and_(
         OutboxMessage.relation == THREAD,
         OutboxMessage.method != UPDATE_METHOD,
@@ -147,7 +177,7 @@ def candidates(
         OutboxMessage.channel,
         OutboxMessage.parent_id,
         OutboxMessage.relation,
-    ).where(_claimable(now, link_wait, skip_paced))
+    ).where(OutboxMessage.id.in_(_heads()), _claimable(now, link_wait, skip_paced))
     if skip:
         stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
     if skip_paced:
@@ -169,6 +199,7 @@ def paced_channels_due(
     stmt = (
         select(OutboxMessage.channel)
         .where(
+            OutboxMessage.id.in_(_heads()),
             _claimable(now, link_wait),
             OutboxMessage.method.in_(PACED_METHODS),
             OutboxMessage.channel.in_(channels),
@@ -187,13 +218,33 @@ def claim(
     paced_out: Collection[str] = (),
 ) -> dict[int, int]:
     """Claim these rows if they are still deliverable (one claimer wins each: the UPDATE
-    re-checks the state); commits; returns {row id: its attempt number}, the claim's fence."""
+    re-checks the state); commits; returns {row id: its attempt number}, the claim's fence.
+
+    A row taken over while still `sending` (its deliverer died, or its lease ran out, mid
+    call) becomes in doubt: Slack may have posted it. `in_doubt_since` keeps when the oldest
+    such attempt began, until an outcome is recorded (`finish`)."""
     if not ids:
         return {}
+    # In an UPDATE's SET, columns read the row as it was: both dialects.
+    doubt = case(
+        (
+            OutboxMessage.state == "sending",
+            func.coalesce(
+                OutboxMessage.in_doubt_since, OutboxMessage.claimed_at, OutboxMessage.created_at
+            ),
+        ),
+        else_=OutboxMessage.in_doubt_since,
+    )
     stmt = (
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait, paced_out))
-        .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .values(
+            state="sending",
+            claimed_until=now + lease,
+            claimed_at=now,
+            in_doubt_since=doubt,
+            attempts=OutboxMessage.attempts + 1,
+        )
         .returning(OutboxMessage.id, OutboxMessage.attempts)
     )
     claimed = {row_id: attempts for row_id, attempts in session.execute(stmt)}
@@ -226,7 +277,9 @@ def has_newer_update(session: Session, row: OutboxMessage) -> bool:
 
 def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
     """Record the outcome of a claimed row (fenced: only while this claim still holds it),
-    without committing; False if another claimer took it meanwhile."""
+    without committing; False if another claimer took it meanwhile. An outcome clears
+    `in_doubt_since` unless `values` keep it (a lookup that could not say)."""
+    values.setdefault("in_doubt_since", None)
     result = session.execute(
         update(OutboxMessage)
         .where(
