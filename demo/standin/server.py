@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from demo.standin.chat import ChatMethods
 from demo.standin.directory import DirectoryMethods
 from demo.standin.files import FileMethods
+from demo.standin.history import HistoryMethods
+from demo.standin.holds import HoldMethods
 from demo.standin.records import (
     DEFAULT_FAULT_ERRORS,
     Call,
@@ -55,6 +57,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, body: bytes) -> None:
         reply = self.server.standin._route(self.path, self.headers, body)
+        SlackStandin._wait_released(reply.hold)
+        try:
+            self._write(reply)
+        except OSError:  # the caller went away (killed while its answer was held)
+            self.close_connection = True
+
+    def _write(self, reply: HttpReply) -> None:
         self.send_response(reply.status)
         self.send_header("Content-Type", reply.content_type)
         self.send_header("Content-Length", str(len(reply.body)))
@@ -67,7 +76,15 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods):
+class SlackStandin(
+    ChatMethods,
+    HistoryMethods,
+    ViewMethods,
+    DirectoryMethods,
+    FileMethods,
+    RefusalMethods,
+    HoldMethods,
+):
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
@@ -111,6 +128,8 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "views.open": self._views_open,
@@ -176,6 +195,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
         (not users/groups)."""
         with self._lock:
             self._reset_refusals()
+            self._reset_holds()
             self._calls: list[Call] = []
             self._faults: dict[str, deque[Fault]] = defaultdict(deque)
             self._messages: dict[tuple[str, str], dict] = {}
@@ -332,7 +352,10 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             if refused is not None:
                 call.fault = str(json.loads(refused.body)["error"])
                 return refused
-            return HttpReply.of_json(200, self._dispatch(method, token, args))
+            answer = self._dispatch(method, token, args)
+            reply = HttpReply.of_json(200, answer)
+            reply.hold = self._take_hold(call) if answer.get("ok") else None
+            return reply
 
     def _next_fault(self, method: str, args: Args) -> Fault | None:
         faults = self._faults[method]

@@ -1,0 +1,64 @@
+"""Holding an answer back: the stand-in has done what a call asked (the message is posted)
+but keeps its answer until the test says, so a test can kill the caller at that very
+moment, between Slack's acceptance and anything the caller does with the answer."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from demo.standin.records import Call
+
+
+@dataclass
+class AnswerHold:
+    """One armed hold: the next `method` call's answer waits until `release`."""
+
+    method: str
+    held: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+    call: Call | None = None
+
+    def wait_held(self, timeout: float = 10.0) -> Call:
+        """The call whose answer is held, once it has been served (its work done)."""
+        if not self.held.wait(timeout):
+            raise AssertionError(f"no {self.method} call arrived within {timeout}s")
+        assert self.call is not None
+        return self.call
+
+    def release(self) -> None:
+        """Send the answer (to a caller that may be gone by now)."""
+        self.released.set()
+
+
+class HoldMethods:
+    """Mixin of SlackStandin: `hold_answer`, and the wait in the request thread."""
+
+    _lock: threading.RLock
+
+    def _reset_holds(self) -> None:
+        self._holds: list[AnswerHold] = []
+
+    def hold_answer(self, method: str) -> AnswerHold:
+        """Serve the next `method` call as usual, then keep its answer until the hold is
+        released."""
+        hold = AnswerHold(method)
+        with self._lock:
+            self._holds.append(hold)
+        return hold
+
+    def _take_hold(self, call: Call) -> AnswerHold | None:
+        """Called with the lock held, once `call` has been served."""
+        for hold in self._holds:
+            if hold.method == call.method and call.fault is None:
+                self._holds.remove(hold)
+                hold.call = call
+                return hold
+        return None
+
+    @staticmethod
+    def _wait_released(hold: AnswerHold | None) -> None:
+        """Called without the lock, before the answer is written."""
+        if hold is not None:
+            hold.held.set()
+            hold.released.wait(60)
