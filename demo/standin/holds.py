@@ -5,16 +5,19 @@ moment, between Slack's acceptance and anything the caller does with the answer.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from demo.standin.records import Call
 
 
 @dataclass
 class AnswerHold:
-    """One armed hold: the next `method` call's answer waits until `release`."""
+    """One armed hold: the next `method` call (that `when` accepts) waits for `release`."""
 
     method: str
+    when: Callable[[dict[str, Any]], bool] | None = None
     held: threading.Event = field(default_factory=threading.Event)
     released: threading.Event = field(default_factory=threading.Event)
     call: Call | None = None
@@ -39,10 +42,12 @@ class HoldMethods:
     def _reset_holds(self) -> None:
         self._holds: list[AnswerHold] = []
 
-    def hold_answer(self, method: str) -> AnswerHold:
-        """Serve the next `method` call as usual, then keep its answer until the hold is
-        released."""
-        hold = AnswerHold(method)
+    def hold_answer(
+        self, method: str, when: Callable[[dict[str, Any]], bool] | None = None
+    ) -> AnswerHold:
+        """Serve the next `method` call (whose arguments `when` accepts, if given) as usual,
+        then keep its answer until the hold is released."""
+        hold = AnswerHold(method, when)
         with self._lock:
             self._holds.append(hold)
         return hold
@@ -50,7 +55,8 @@ class HoldMethods:
     def _take_hold(self, call: Call) -> AnswerHold | None:
         """Called with the lock held, once `call` has been served."""
         for hold in self._holds:
-            if hold.method == call.method and call.fault is None:
+            accepted = hold.when is None or hold.when(call.args)
+            if hold.method == call.method and call.fault is None and accepted:
                 self._holds.remove(hold)
                 hold.call = call
                 return hold
