@@ -40,7 +40,7 @@ UNSENT_SQL = "state IN ('pending', 'sending')"
 """A literal, identical to the `ix_outbox_heads` predicate (a partial index is only used when
 the query repeats its WHERE term with the same constants; see storage/steps.py)."""
 HEAD_DEPTH = 8  # unsent rows per channel and kind a pass looks at
-RESPOND_DEPTH = 200  # response_url answers (one pseudo-channel, sent in parallel)
+RESPOND_DEPTH = 50  # response_url answers (one pseudo-channel, sent in parallel)
 
 
 def add(
