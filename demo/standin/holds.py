@@ -7,9 +7,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from demo.standin.records import Call
+from demo.standin.records import Call, HttpReply
 
 
 @dataclass
@@ -62,9 +63,20 @@ class HoldMethods:
                 return hold
         return None
 
-    @staticmethod
-    def _wait_released(hold: AnswerHold | None) -> None:
-        """Called without the lock, before the answer is written."""
-        if hold is not None:
-            hold.held.set()
-            hold.released.wait(60)
+
+def write_answer(handler: BaseHTTPRequestHandler, reply: HttpReply) -> None:
+    """Write `reply` (called without the lock), once its hold, if any, is released."""
+    hold: AnswerHold | None = reply.hold
+    if hold is not None:
+        hold.held.set()
+        hold.released.wait(60)
+    try:
+        handler.send_response(reply.status)
+        handler.send_header("Content-Type", reply.content_type)
+        handler.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(reply.body)
+    except OSError:  # the caller went away (killed while its answer was held)
+        handler.close_connection = True

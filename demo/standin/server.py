@@ -24,7 +24,7 @@ from demo.standin.chat import ChatMethods
 from demo.standin.directory import DirectoryMethods
 from demo.standin.files import FileMethods
 from demo.standin.history import HistoryMethods
-from demo.standin.holds import HoldMethods
+from demo.standin.holds import HoldMethods, write_answer
 from demo.standin.records import (
     DEFAULT_FAULT_ERRORS,
     Call,
@@ -56,21 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(self.rfile.read(length) if length else b"")
 
     def _serve(self, body: bytes) -> None:
-        reply = self.server.standin._route(self.path, self.headers, body)
-        SlackStandin._wait_released(reply.hold)
-        try:
-            self._write(reply)
-        except OSError:  # the caller went away (killed while its answer was held)
-            self.close_connection = True
-
-    def _write(self, reply: HttpReply) -> None:
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        write_answer(self, self.server.standin._route(self.path, self.headers, body))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
