@@ -239,6 +239,12 @@ class OutboxMessage(Base):
             sqlite_where=text("state IN ('pending', 'sending')"),
             postgresql_where=text("state IN ('pending', 'sending')"),
         ),
+        Index(
+            "ix_outbox_sending",
+            "channel",
+            sqlite_where=text("state = 'sending'"),
+            postgresql_where=text("state = 'sending'"),
+        ),
     )
 
 

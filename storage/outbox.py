@@ -7,12 +7,14 @@ processes: a thread's lines keep their order), and its parent allows it: a "thre
 parent's channel is waiting, or once it has waited `link_wait` (it then goes without the
 link, bot/outbox/links.py).
 
-A pass reads only each channel's head: the first `HEAD_DEPTH` unsent rows of each channel
-(thread lines and other rows counted apart, so a new root is never stuck behind a long
-thread), from `ix_outbox_heads`, rather than sorting every claimable row. Every row a
-channel may send next is among them: a thread line's parent comes before it in its channel,
-and a row further down waits for the ones before it anyway; only rows behind `HEAD_DEPTH`
-rows that all wait (for a backoff or a link) wait for one of those to go.
+On PostgreSQL a pass reads only each channel's head: the first `HEAD_DEPTH` unsent rows of
+each channel (thread lines and other rows counted apart, so a new root is never stuck
+behind a long thread), from `ix_outbox_heads`, rather than sorting every claimable row.
+Every row a channel may send next is among them: a thread line's parent comes before it in
+its channel, and a row further down waits for the ones before it anyway; only rows behind
+`HEAD_DEPTH` rows that all wait (for a backoff or a link) wait for one of those to go. On
+SQLite every unsent row is read (faster there: `_rows_to_read`). Whether a channel has a
+call in flight is read from `ix_outbox_sending` on both.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, case, exists, func, or_, select, text, update
+from sqlalchemy import and_, case, exists, func, literal_column, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -37,6 +39,7 @@ PACED_METHODS = ("chat.postMessage", "files.upload_v2")
 # starves older threads.
 LINE_PRIORITY_AGE = timedelta(minutes=2)
 UNSENT_SQL = "state IN ('pending', 'sending')"
+SENDING_SQL = "'sending'"  # the `ix_outbox_sending` predicate's constant
 """A literal, identical to the `ix_outbox_heads` predicate (a partial index is only used when
 the query repeats its WHERE term with the same constants; see storage/steps.py)."""
 HEAD_DEPTH = 8  # unsent rows per channel and kind a pass looks at
@@ -81,27 +84,33 @@ def add(
     return row
 
 
+Row = Any  # OutboxMessage, or an alias of it over the heads (`_head_rows`)
+
+
 def _parent_allows(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str]
+    now: datetime, link_wait: timedelta, paced_out: Collection[str], row: Row
 ) -> ColumnElement[bool]:
     parent = aliased(OutboxMessage)
     parent_waits = exists().where(WaitingChannel.channel == parent.channel)
-    late = [OutboxMessage.created_at <= now - link_wait, parent_waits]
+    late = [row.created_at <= now - link_wait, parent_waits]
     if paced_out:
         late.append(parent.channel.in_(paced_out))
-    link_may_go = and_(OutboxMessage.relation == LINK, or_(*late))
+    link_may_go = and_(row.relation == LINK, or_(*late))
     return or_(
-        OutboxMessage.parent_id.is_(None),
+        row.parent_id.is_(None),
         exists().where(
-            parent.id == OutboxMessage.parent_id,
+            parent.id == row.parent_id,
             or_(parent.state.in_(("sent", "failed")), link_may_go),
         ),
     )
 
 
-def _heads() -> Select[tuple[int]]:
-    """Ids of each channel's first unsent rows: `HEAD_DEPTH` thread lines and `HEAD_DEPTH`
-    other rows per channel (`RESPOND_DEPTH` response_url answers), by id."""
+def _head_rows() -> Row:
+    """Each channel's first unsent rows: `HEAD_DEPTH` thread lines and `HEAD_DEPTH` other
+    rows per channel (`RESPOND_DEPTH` response_url answers), by id, as an alias of
+    OutboxMessage (no payload). Materialized CTEs: the window and the rows are read once,
+    and whether each can go is asked of them only, even when PostgreSQL has no statistics
+    on the table yet (a burst's first minute) and would otherwise ask it of every row."""
     thread_line = and_(OutboxMessage.relation == THREAD, OutboxMessage.method != UPDATE_METHOD)
     kind = case((OutboxMessage.method == RESPOND, 2), (thread_line, 1), else_=0)
     rank = func.row_number().over(
@@ -113,30 +122,42 @@ def _heads() -> Select[tuple[int]]:
         .subquery("unsent")
     )
     depth = case((unsent.c.kind == 2, RESPOND_DEPTH), else_=HEAD_DEPTH)
-    return select(unsent.c.id).where(unsent.c.rank <= depth)
+    ids = select(unsent.c.id).where(unsent.c.rank <= depth).cte("head_ids")
+    ids = ids.prefix_with("MATERIALIZED", dialect="postgresql")
+    columns = [c for c in OutboxMessage.__table__.c if c.name != "payload"]
+    rows = select(*columns).join(ids, ids.c.id == OutboxMessage.id).cte("heads")
+    return aliased(OutboxMessage, rows.prefix_with("MATERIALIZED", dialect="postgresql"))
+
+
+def _rows_to_read(session: Session) -> Row:
+    """The heads on PostgreSQL; on SQLite every row: there, reading every unsent row
+    measured faster than the window's sort (bench/README.md, `outbox_pass.py`)."""
+    return _head_rows() if session.get_bind().dialect.name == "postgresql" else OutboxMessage
 
 
 def _claimable(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str] = ()
+    now: datetime, link_wait: timedelta, paced_out: Collection[str] = (), row: Row = None
 ) -> ColumnElement[bool]:
+    """Whether `row` (OutboxMessage itself by default) may be claimed now (module docs)."""
+    row = OutboxMessage if row is None else row
     other = aliased(OutboxMessage)
     due = or_(
-        and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
+        and_(row.state == "pending", row.next_attempt_at <= now),
+        and_(row.state == "sending", row.claimed_until < now),
     )
     channel_open = ~exists().where(
-        WaitingChannel.channel == OutboxMessage.channel, WaitingChannel.next_try_at > now
+        WaitingChannel.channel == row.channel, WaitingChannel.next_try_at > now
     )
     lane_free = or_(
-        OutboxMessage.method == RESPOND,
+        row.method == RESPOND,
         ~exists().where(
-            other.channel == OutboxMessage.channel,
-            other.state == "sending",
+            other.channel == row.channel,
+            other.state == literal_column(SENDING_SQL),  # as `ix_outbox_sending` says it
             other.claimed_until >= now,
-            other.id != OutboxMessage.id,
+            other.id != row.id,
         ),
     )
-    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out))
+    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out, row))
 
 
 @dataclass(frozen=True)
@@ -160,32 +181,29 @@ def candidates(
     respond_only: bool,
     limit: int,
 ) -> list[Candidate]:
-    """Deliverable rows among the channels' heads (`_heads`), roots and everything outside
+    """Deliverable rows among the channels' heads (`_head_rows`), roots and everything outside
     threads before thread lines younger than `LINE_PRIORITY_AGE`, then oldest first.
     Channels in `skip` (in flight here) are left out, and `skip_paced` channels (still
     waiting for their pace) for paced methods only: a link to a root queued there goes
     without waiting `link_wait`. `respond_only` (the workspace is paused) leaves only
     response_url answers."""
+    head = _rows_to_read(session)
     line = and_(
-        OutboxMessage.relation == THREAD,
-        OutboxMessage.method != UPDATE_METHOD,
-        OutboxMessage.created_at > now - LINE_PRIORITY_AGE,
+        head.relation == THREAD,
+        head.method != UPDATE_METHOD,
+        head.created_at > now - LINE_PRIORITY_AGE,
     )
-    stmt = select(
-        OutboxMessage.id,
-        OutboxMessage.method,
-        OutboxMessage.channel,
-        OutboxMessage.parent_id,
-        OutboxMessage.relation,
-    ).where(OutboxMessage.id.in_(_heads()), _claimable(now, link_wait, skip_paced))
+    stmt = select(head.id, head.method, head.channel, head.parent_id, head.relation).where(
+        _claimable(now, link_wait, skip_paced, head)
+    )
     if skip:
-        stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
+        stmt = stmt.where(or_(head.method == RESPOND, head.channel.not_in(skip)))
     if skip_paced:
-        paced = OutboxMessage.method.in_(PACED_METHODS)
-        stmt = stmt.where(~and_(paced, OutboxMessage.channel.in_(skip_paced)))
+        paced = head.method.in_(PACED_METHODS)
+        stmt = stmt.where(~and_(paced, head.channel.in_(skip_paced)))
     if respond_only:
-        stmt = stmt.where(OutboxMessage.method == RESPOND)
-    stmt = stmt.order_by(case((line, 1), else_=0), OutboxMessage.id).limit(limit)
+        stmt = stmt.where(head.method == RESPOND)
+    stmt = stmt.order_by(case((line, 1), else_=0), head.id).limit(limit)
     return [Candidate(*row) for row in session.execute(stmt)]
 
 
@@ -196,13 +214,13 @@ def paced_channels_due(
     pace rather than ending its pass)."""
     if not channels:
         return set()
+    head = _rows_to_read(session)
     stmt = (
-        select(OutboxMessage.channel)
+        select(head.channel)
         .where(
-            OutboxMessage.id.in_(_heads()),
-            _claimable(now, link_wait),
-            OutboxMessage.method.in_(PACED_METHODS),
-            OutboxMessage.channel.in_(channels),
+            _claimable(now, link_wait, row=head),
+            head.method.in_(PACED_METHODS),
+            head.channel.in_(channels),
         )
         .distinct()
     )

@@ -3,9 +3,10 @@ when a row's claim began and since when an attempt's outcome is unknown
 
 `ix_outbox_heads` holds only unsent rows (pending or sending), by channel then id: a
 delivery pass reads the first few of each channel from it (storage/outbox.py) instead of
-sorting every claimable row. `claimed_at` and `in_doubt_since` let a row taken over from a
-deliverer that died mid-call be looked up in Slack before it is posted again
-(bot/outbox/lookup.py).
+sorting every claimable row; `ix_outbox_sending` holds the rows in flight, by channel, so
+asking whether a channel has a call in flight reads those only. `claimed_at` and
+`in_doubt_since` let a row taken over from a deliverer that died mid-call be looked up in
+Slack before it is posted again (bot/outbox/lookup.py).
 
 Revision ID: 0016
 Revises: 0015
@@ -22,6 +23,7 @@ branch_labels = None
 depends_on = None
 
 UNSENT = "state IN ('pending', 'sending')"  # must stay identical to storage.outbox.UNSENT_SQL
+SENDING = "state = 'sending'"  # likewise storage.outbox.SENDING_SQL
 
 
 def upgrade() -> None:
@@ -35,9 +37,17 @@ def upgrade() -> None:
         sqlite_where=sa.text(UNSENT),
         postgresql_where=sa.text(UNSENT),
     )
+    op.create_index(
+        "ix_outbox_sending",
+        "outbox_messages",
+        ["channel"],
+        sqlite_where=sa.text(SENDING),
+        postgresql_where=sa.text(SENDING),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_outbox_sending", table_name="outbox_messages")
     op.drop_index("ix_outbox_heads", table_name="outbox_messages")
     for column in ("in_doubt_since", "claimed_at"):
         if op.get_bind().dialect.name == "sqlite":
