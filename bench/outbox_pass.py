@@ -59,7 +59,7 @@ def old_candidates(session: Session, now: datetime) -> list[rows.Candidate]:
             OutboxMessage.parent_id,
             OutboxMessage.relation,
         )
-        .where(rows._claimable(now, LINK_WAIT))
+        .where(rows._claimable(now, now - LINK_WAIT))
         .order_by(case((line, 1), else_=0), OutboxMessage.id)
         .limit(CANDIDATES)
     )

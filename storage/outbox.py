@@ -13,7 +13,7 @@ behind a long thread), from `ix_outbox_heads`, rather than sorting every claimab
 Every row a channel may send next is among them: a thread line's parent comes before it in
 its channel, and a row further down waits for the ones before it anyway; only rows behind
 `HEAD_DEPTH` rows that all wait (for a backoff or a link) wait for one of those to go. On
-SQLite every unsent row is read (faster there: `_rows_to_read`). Whether a channel has a
+SQLite every unsent row is read (faster there: `_on_postgresql`). Whether a channel has a
 call in flight is read from `ix_outbox_sending` on both.
 """
 
@@ -22,9 +22,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal_column, or_, select, text, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -85,15 +97,14 @@ def add(
 
 
 Row = Any  # OutboxMessage, or an alias of it over the heads (`_head_rows`)
+When = Any  # a datetime (UTC), or a bound parameter standing for one (`_candidates_stmt`)
 
 
-def _parent_allows(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str], row: Row
-) -> ColumnElement[bool]:
+def _parent_allows(link_cutoff: When, paced_out: Any, row: Row) -> ColumnElement[bool]:
     parent = aliased(OutboxMessage)
     parent_waits = exists().where(WaitingChannel.channel == parent.channel)
-    late = [row.created_at <= now - link_wait, parent_waits]
-    if paced_out:
+    late = [row.created_at <= link_cutoff, parent_waits]
+    if paced_out is not None:
         late.append(parent.channel.in_(paced_out))
     link_may_go = and_(row.relation == LINK, or_(*late))
     return or_(
@@ -129,16 +140,18 @@ def _head_rows() -> Row:
     return aliased(OutboxMessage, rows.prefix_with("MATERIALIZED", dialect="postgresql"))
 
 
-def _rows_to_read(session: Session) -> Row:
-    """The heads on PostgreSQL; on SQLite every row: there, reading every unsent row
-    measured faster than the window's sort (bench/README.md, `outbox_pass.py`)."""
-    return _head_rows() if session.get_bind().dialect.name == "postgresql" else OutboxMessage
+def _on_postgresql(session: Session) -> bool:
+    """Read the heads (PostgreSQL), or every unsent row (SQLite: faster there than the
+    window's sort, bench/README.md `outbox_pass.py`)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def _claimable(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str] = (), row: Row = None
+    now: When, link_cutoff: When, paced_out: Any = None, row: Row = None
 ) -> ColumnElement[bool]:
-    """Whether `row` (OutboxMessage itself by default) may be claimed now (module docs)."""
+    """Whether `row` (OutboxMessage itself by default) may be claimed at `now` (module docs);
+    a link goes without its parent once created before `link_cutoff` (now - link_wait), or
+    when its parent's channel is among `paced_out` (None: none is)."""
     row = OutboxMessage if row is None else row
     other = aliased(OutboxMessage)
     due = or_(
@@ -157,7 +170,7 @@ def _claimable(
             other.id != row.id,
         ),
     )
-    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out, row))
+    return and_(due, channel_open, lane_free, _parent_allows(link_cutoff, paced_out, row))
 
 
 @dataclass(frozen=True)
@@ -187,24 +200,44 @@ def candidates(
     waiting for their pace) for paced methods only: a link to a root queued there goes
     without waiting `link_wait`. `respond_only` (the workspace is paused) leaves only
     response_url answers."""
-    head = _rows_to_read(session)
+    stmt = _candidates_stmt(_on_postgresql(session), bool(skip), bool(skip_paced), respond_only)
+    params: dict[str, Any] = {
+        "now": now,
+        "link_cutoff": now - link_wait,
+        "line_cutoff": now - LINE_PRIORITY_AGE,
+        "limit": limit,
+    }
+    if skip:
+        params["skip"] = sorted(skip)
+    if skip_paced:
+        params["skip_paced"] = sorted(skip_paced)
+    return [Candidate(*row) for row in session.execute(stmt, params)]
+
+
+@lru_cache(maxsize=16)
+def _candidates_stmt(heads: bool, skipping: bool, skip_paced: bool, respond_only: bool) -> Any:
+    """The candidate query, built once per shape, its times and channels bound at each
+    call: a pass runs it often, and building it cost the worker more than running it."""
+    head = _head_rows() if heads else OutboxMessage
+    now, link_cutoff = bindparam("now"), bindparam("link_cutoff")
+    paced_out = bindparam("skip_paced", expanding=True) if skip_paced else None
     line = and_(
         head.relation == THREAD,
         head.method != UPDATE_METHOD,
-        head.created_at > now - LINE_PRIORITY_AGE,
+        head.created_at > bindparam("line_cutoff"),
     )
     stmt = select(head.id, head.method, head.channel, head.parent_id, head.relation).where(
-        _claimable(now, link_wait, skip_paced, head)
+        _claimable(now, link_cutoff, paced_out, head)
     )
-    if skip:
+    if skipping:
+        skip = bindparam("skip", expanding=True)
         stmt = stmt.where(or_(head.method == RESPOND, head.channel.not_in(skip)))
-    if skip_paced:
+    if paced_out is not None:
         paced = head.method.in_(PACED_METHODS)
-        stmt = stmt.where(~and_(paced, head.channel.in_(skip_paced)))
+        stmt = stmt.where(~and_(paced, head.channel.in_(paced_out)))
     if respond_only:
         stmt = stmt.where(head.method == RESPOND)
-    stmt = stmt.order_by(case((line, 1), else_=0), head.id).limit(limit)
-    return [Candidate(*row) for row in session.execute(stmt)]
+    return stmt.order_by(case((line, 1), else_=0), head.id).limit(bindparam("limit"))
 
 
 def paced_channels_due(
@@ -214,11 +247,11 @@ def paced_channels_due(
     pace rather than ending its pass)."""
     if not channels:
         return set()
-    head = _rows_to_read(session)
+    head = _head_rows() if _on_postgresql(session) else OutboxMessage
     stmt = (
         select(head.channel)
         .where(
-            _claimable(now, link_wait, row=head),
+            _claimable(now, now - link_wait, row=head),
             head.method.in_(PACED_METHODS),
             head.channel.in_(channels),
         )
@@ -255,7 +288,10 @@ def claim(
     )
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait, paced_out))
+        .where(
+            OutboxMessage.id.in_(ids),
+            _claimable(now, now - link_wait, sorted(paced_out) if paced_out else None),
+        )
         .values(
             state="sending",
             claimed_until=now + lease,
