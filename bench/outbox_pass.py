@@ -5,7 +5,7 @@ two thread lines, the owner's DM linking to it, the confirmation on a response_u
 100, 1,000 and 10,000 unsent rows, and times the candidate query a delivery pass runs
 (storage/outbox.py `candidates`, which reads each channel's first rows from
 `ix_outbox_heads`) against the query it replaced (kept here only: every claimable row
-sorted) on the indexes it had (two copies of the table, the old one without the 0016
+sorted) on the indexes it had (two copies of the table, the old one without the 0018
 indexes), in the same run, printing medians and ratios: first as a burst leaves the table
 (no statistics yet: autovacuum analyzes a table at most once a minute), then after
 `ANALYZE` (PostgreSQL only). Not a test: see bench/README.md.
@@ -45,7 +45,7 @@ ROWS_PER_CASE = 5
 
 
 def old_candidates(session: Session, now: datetime) -> list[rows.Candidate]:
-    """The candidate query before `ix_outbox_heads` (0016): every claimable row, sorted."""
+    """The candidate query before `ix_outbox_heads` (0018): every claimable row, sorted."""
     line = and_(
         OutboxMessage.relation == rows.THREAD,
         OutboxMessage.method != rows.UPDATE_METHOD,
@@ -113,7 +113,7 @@ def same_start(old: list[rows.Candidate], new: list[rows.Candidate]) -> bool:
 
 
 def copies(url: str | None, size: int) -> Iterator[tuple[Database, Database]]:
-    """The table filled twice: as migrated, and without the 0016 indexes (the old query's)."""
+    """The table filled twice: as migrated, and without the 0018 indexes (the old query's)."""
     with database(url, "outbox_pass") as new_url, database(url, "outbox_pass_old") as old_url:
         new_db, old_db = Database(new_url), Database(old_url)
         for db in (new_db, old_db):

@@ -1,5 +1,5 @@
 """`python app.py check` names what Slack refuses: the whole workspace (delivery paused) and
-each channel whose messages wait (README, *When Slack says no*)."""
+each channel whose messages wait (docs/slack.md, *When Slack says no*)."""
 
 from __future__ import annotations
 

@@ -24,6 +24,7 @@ from bot import outbox
 from bot.cases.service import CaseService
 from bot.finance import messages
 from bot.finance.invoices import next_step_on
+from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
 from bot.policy import ROLE_NAMES, Policy
 from bot.steps import StepHandler
@@ -122,7 +123,8 @@ class DunningLadder:
         return report
 
     def run_step(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """DM each holder of the step's role and add a line in `channels.finance`."""
+        """DM each holder of the step's role (in their working hours, or their cover while
+        they are away: bot/hours/reach.py) and add a line in `channels.finance`."""
         invoice = session.get(Invoice, int(step.payload.get("invoice", 0)))
         if invoice is None or invoice.status != "open" or invoice.amount_remaining <= 0:
             return  # paid, voided, written off or gone: the ladder stops
@@ -142,8 +144,11 @@ class DunningLadder:
             thread=root is not None,
         )
         people = self.holders(view.notify, account)
-        for person in people:
+        reached = reach(session, self.policy, self.team(), step, people, now)
+        for person in reached.now:  # each in their working hours, or their cover
             self._send(session, now, person, messages.step_dm(view), root, view)
+        if is_copy(step):
+            return  # the finance channel heard it; only this person's DM was waiting
         channel = self.policy.channels.finance
         if channel:
             self._send(session, now, channel, messages.finance_line(view, people), root, view)

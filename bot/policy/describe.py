@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from bot.durations import format_duration
+from bot.hours.policy import describe_people_policy
 from bot.policy.model import (
     DAY_NAMES,
     FALLBACK_APPROVER,
@@ -88,6 +89,7 @@ def describe(policy: Policy) -> str:
     """A readable summary for `python app.py check`."""
     lines = [f"Policy: {policy.source or 'no policy file: built-in defaults'}"]
     lines.append(f"Calendar: {_describe_calendar(policy)}")
+    lines.append(f"Currency: {policy.currency} (accounts imported without one)")
     lines += _describe_channels_and_roles(policy)
     lines.append(f"Routing (first match wins; no match -> {FALLBACK_OWNER}):")
     lines += [f"  {i}. {rule.describe()}" for i, rule in enumerate(policy.routing, 1)]
@@ -123,6 +125,7 @@ def describe(policy: Policy) -> str:
         hint = f"  ({reason.hint})" if reason.hint else ""
         lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
     lines += describe_turnover_policy(policy.turnover)
+    lines += describe_people_policy(policy.people_rules)
     hooks = policy.outbound_webhooks
     lines.append("Outbound webhooks:" + ("" if hooks else " (none)"))
     lines += [f"  {hook.describe()}" for hook in hooks]

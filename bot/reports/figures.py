@@ -6,12 +6,13 @@ up for the overall figures and ranks the top root causes and competitors.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -26,10 +27,13 @@ from bot.reports.model import (
     Ranked,
     Report,
 )
+from bot.reports.stages import stage_figures
+from bot.survey.answers import CATCH_ALL
 from storage import report_trust as trust
 from storage import reports as queries
 
 TOP = 5
+NOTES_SHOWN, NOTE_CHARS = 3, 60  # "Other" in a top list: its first notes, each shortened
 _CLOSED_FIELDS = {
     "saved": ("saved", "arr_saved"),
     "churned": ("churned", "arr_churned"),
@@ -45,31 +49,31 @@ def window(period: str, now: datetime) -> queries.Window:
 
 
 def compute(
-    session: Session, policy: Policy, period: str, now: datetime, *, trusted: bool = True
+    session: Session,
+    policy: Policy,
+    period: str,
+    now: datetime,
+    *,
+    trusted: bool = True,
+    stages: bool = True,
+    trend: bool = True,
 ) -> Report:
     """Every figure of the report for the trailing `period` ending at `now` (UTC).
-    `trusted=False` leaves out net of concessions and saves that lasted (bench/report.py
-    times the report with and without them)."""
+    `trusted=False` leaves out net of concessions and saves that lasted, `stages=False` the
+    stage times and `trend=False` the previous period (bench/report.py times the report
+    with and without them)."""
     span = window(period, now)
-    values: dict[str, dict[str, Any]] = defaultdict(dict)
-    _add_closed(values, queries.closed(session, span))
+    values, ranked = _closed_part(session, policy, span)
     _add_open(values, queries.open_now(session), now)
     plans = queries.plans(session)
     for kind, steps, done in plans or ():
         values[kind].update(plan_steps=steps, plan_done=done)
-    _add_involuntary(values, queries.involuntary(session, span))
-    labels = {r.key: r.label for r in policy.survey_reasons}
-    causes = queries.root_causes(session, span)
-    rivals = queries.competitors(session, span)
-    per_cause = _ranked_by_kind(
-        ((k, key, labels.get(key, key), n, a) for k, key, n, a in causes or ())
-    )
-    per_rival = _ranked_by_kind(rivals or ())
-    for kind in set(per_cause) | set(per_rival):
-        values[kind].update(root_causes=_top(per_cause.get(kind, {})))
-        values[kind]["competitors"] = _top(per_rival.get(kind, {}))
-    kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
-    overall = _overall([f for _, f in kinds], per_cause, per_rival)
+    kinds, overall = _assemble(values, ranked)
+    extra: dict[str, Any] = _trusted(session, policy, span) if trusted else {}
+    if stages:
+        extra.update(stage_figures(session, span))
+    if trend:
+        extra["previous"] = _previous(session, policy, period, span, trusted, stages)
     return Report(
         period=period,
         start=span.start,
@@ -79,13 +83,87 @@ def compute(
         kinds=kinds,
         payment=_payment(session, policy, now),
         currency=queries.main_currency(session),
-        **(_trusted(session, policy, span) if trusted else {}),
+        **extra,
     )
+
+
+def previous_window(span: queries.Window) -> queries.Window:
+    """The period of the same length that ended just before `span` began."""
+    end = span.start - timedelta(microseconds=1)
+    return queries.Window(start=span.start - (span.end - span.start), end=end)
+
+
+def _previous(
+    session: Session,
+    policy: Policy,
+    period: str,
+    span: queries.Window,
+    trusted: bool,
+    stages: bool,
+) -> Report:
+    """The previous period's figures (docs/reports.md, *Trend*): closed, net, lasted and stage times
+    over that period; at risk as it ended (no plan figures: their history is not kept)."""
+    before = previous_window(span)
+    values, ranked = _closed_part(session, policy, before)
+    _add_open(values, queries.open_at(session, span.start), span.start)
+    kinds, overall = _assemble(values, ranked)
+    extra: dict[str, Any] = _trusted(session, policy, before) if trusted else {}
+    if stages:
+        extra["stages"] = stage_figures(session, before, slowest=False)["stages"]
+    return Report(
+        period=period,
+        start=before.start,
+        end=before.end,
+        generated_at=span.start,
+        overall=overall,
+        kinds=kinds,
+        currency=queries.main_currency(session),
+        **extra,
+    )
+
+
+class _Lists(NamedTuple):
+    """A window's root causes and competitors ranked per kind, and its "Other" notes."""
+
+    causes: dict[str, dict[str, Ranked]]
+    rivals: dict[str, dict[str, Ranked]]
+    notes: list[tuple[str, str, Decimal]]
+
+
+def _closed_part(
+    session: Session, policy: Policy, span: queries.Window
+) -> tuple[dict[str, dict[str, Any]], _Lists]:
+    """The window's closed figures per kind, and its root causes and competitors ranked."""
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    _add_closed(values, queries.closed(session, span))
+    _add_involuntary(values, queries.involuntary(session, span))
+    labels = {r.key: r.label for r in policy.survey_reasons}
+    causes = queries.root_causes(session, span)
+    rivals = queries.competitors(session, span)
+    per_cause = _ranked_by_kind(
+        ((k, key, labels.get(key, key), n, a) for k, key, n, a in causes or ())
+    )
+    per_rival = _ranked_by_kind(rivals or ())
+    notes = queries.catch_all_notes(session, span, CATCH_ALL) if causes else []
+    for kind in set(per_cause) | set(per_rival):
+        said = [n for k, n, _ in notes if k == kind]
+        values[kind].update(root_causes=with_notes(_top(per_cause.get(kind, {})), said))
+        values[kind]["competitors"] = _top(per_rival.get(kind, {}))
+    return values, _Lists(per_cause, per_rival, notes)
+
+
+def _assemble(
+    values: dict[str, dict[str, Any]], ranked: _Lists
+) -> tuple[tuple[tuple[str, Figures], ...], Figures]:
+    kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
+    overall = _overall([f for _, f in kinds], ranked.causes, ranked.rivals)
+    every_note = [n for _, n, _ in ranked.notes]
+    return kinds, replace(overall, root_causes=with_notes(overall.root_causes, every_note))
 
 
 def _trusted(session: Session, policy: Policy, span: queries.Window) -> dict[str, Any]:
     """Saves net of concessions, and saves that lasted at each checkpoint in days
-    (README, *Did the save last?*)."""
+    (docs/reports.md, *Did the save last?*)."""
     arr_kept, concessions = trust.net(session, span)
     cohorts = [trust.cohort(session, span, days) for days in policy.reports.checkpoint_days]
     lasted = None
@@ -179,3 +257,27 @@ def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
     steps = queries.overdue_by_step(session, today)
     ladder = None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
     return PaymentLine(open=count, arr_at_risk=arr, ladder=ladder)
+
+
+def with_notes(ranked: tuple[Ranked, ...], notes: list[str]) -> tuple[Ranked, ...]:
+    """The catch-all root cause ("Other (say what in the notes)", docs/survey.md,
+    *The taxonomy*) named by what its surveys' notes say, largest loss first: `Other: moved to
+    an in-house tool; +2 more`. Other entries are unchanged."""
+    said = list(dict.fromkeys(" ".join(n.split()) for n in notes if n and n.strip()))
+    if not said:
+        return ranked
+    shown = [_shorten(n) for n in said[:NOTES_SHOWN]]
+    more = f"; +{len(said) - NOTES_SHOWN} more" if len(said) > NOTES_SHOWN else ""
+    return tuple(
+        replace(r, label=f"{_bare(r.label)}: {'; '.join(shown)}{more}") if r.key == CATCH_ALL else r
+        for r in ranked
+    )
+
+
+def _bare(label: str) -> str:
+    """ "Other (say what in the notes)" → "Other"."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", label) or label
+
+
+def _shorten(note: str) -> str:
+    return note if len(note) <= NOTE_CHARS else note[: NOTE_CHARS - 1].rstrip() + "…"

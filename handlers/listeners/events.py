@@ -34,6 +34,7 @@ def register(app: App, services: Services) -> None:
         facts = person_facts(acting.meta.get("user") or {})
         if facts is not None:
             services.team.person_changed(facts)
+            services.hours.status_changed(facts)  # a status that means time off
 
     app.event("user_change")(event(person_changed))
     app.event("team_join")(event(person_changed))

@@ -8,8 +8,8 @@ asking whether a channel has a call in flight reads those only. `claimed_at` and
 `in_doubt_since` let a row taken over from a deliverer that died mid-call be looked up in
 Slack before it is posted again (bot/outbox/lookup.py).
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0018
+Revises: 0017
 """
 
 import sqlalchemy as sa
@@ -17,8 +17,8 @@ from alembic import op
 
 import storage.models
 
-revision = "0016"
-down_revision = "0015"
+revision = "0018"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
