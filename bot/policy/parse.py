@@ -1,8 +1,6 @@
 """The policy file, TOML → `Policy`: every key is optional and takes the built-in default.
-
-Any mistake stops start-up with `PolicyError`, whose message is one line naming the file and
-the key path, because an operator reads it in a deploy log, not a debugger.
-"""
+Any mistake stops start-up with `PolicyError`, one line naming the file and the key path
+(an operator reads it in a deploy log, not a debugger)."""
 
 from __future__ import annotations
 

@@ -1,10 +1,9 @@
 """The stand-in's server: lifecycle, scripted faults, inspection and routing.
 
-The bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=standin.api_url)``,
-so tests and the demo exercise the same serialisation, headers and error handling as
-production. It records every call, checks required arguments and Block Kit the way Slack
-does, and can be scripted to fail (429, 5xx, Slack error codes) or to go down entirely.
-"""
+The bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=standin.api_url)``
+(the serialisation, headers and error handling of production). It records every call,
+checks arguments and Block Kit as Slack does, and can fail (429, 5xx, Slack errors) or go
+down entirely on demand."""
 
 from __future__ import annotations
 
@@ -24,6 +23,8 @@ from demo.standin.chat import ChatMethods
 from demo.standin.directory import DirectoryMethods
 from demo.standin.files import FileMethods
 from demo.standin.functions import FunctionMethods
+from demo.standin.history import HistoryMethods
+from demo.standin.holds import HoldMethods, write_answer
 from demo.standin.installs import InstallMethods, client_credentials
 from demo.standin.records import (
     DEFAULT_FAULT_ERRORS,
@@ -56,23 +57,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(self.rfile.read(length) if length else b"")
 
     def _serve(self, body: bytes) -> None:
-        reply = self.server.standin._route(self.path, self.headers, body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        write_answer(self, self.server.standin._route(self.path, self.headers, body))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
 
-_MIXINS = (ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
+_MIXINS = (ChatMethods, HistoryMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
 
 
-class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[misc]
+class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # type: ignore[misc]
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
@@ -116,6 +110,8 @@ class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[m
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "views.open": self._views_open,
@@ -186,6 +182,7 @@ class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[m
         (not users/groups)."""
         with self._lock:
             self._reset_refusals()
+            self._reset_holds()
             self._calls: list[Call] = []
             self._faults: dict[str, deque[Fault]] = defaultdict(deque)
             self._messages: dict[tuple[str, str], dict] = {}
@@ -345,7 +342,10 @@ class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[m
             if refused is not None:
                 call.fault = str(json.loads(refused.body)["error"])
                 return refused
-            return HttpReply.of_json(200, self._dispatch(method, token, args))
+            answer = self._dispatch(method, token, args)
+            reply = HttpReply.of_json(200, answer)
+            reply.hold = self._take_hold(call) if answer.get("ok") else None
+            return reply
 
     def _next_fault(self, method: str, args: Args) -> Fault | None:
         faults = self._faults[method]
