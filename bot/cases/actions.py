@@ -62,6 +62,7 @@ class CaseActions:
                 "reassigned",
                 f"{who(actor)} reassigned the case from {who(previous)} to {who(new_owner)}.",
                 {"from": previous, "to": new_owner},
+                in_thread=False,  # the root shows the owner; the new owner gets a DM
             )
             root = store.root_message(session, case)
             if root is not None:
@@ -105,8 +106,9 @@ class CaseActions:
             return False
         previous, case.risk = case.risk, risk
         text = f"{who(actor)} changed the risk level from {previous} to {risk}"
-        self.timeline.acted(
-            session, case, account, actor, "risk", text + (f" ({because})." if because else ".")
+        text += f" ({because})." if because else "."
+        self.timeline.acted(  # the root shows the risk; a reason is news for the thread
+            session, case, account, actor, "risk", text, in_thread=because is not None
         )
         return True
 

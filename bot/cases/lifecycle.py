@@ -82,7 +82,9 @@ class Lifecycle:
                 closed(session, case, account)
         text = status_line(case, actor, previous, account.currency, reason, by)
         change = {"from": previous, "to": status, "reason": reason}
-        self.timeline.acted(session, case, account, actor, "status", text, change)
+        # the root shows the status and outcome; only a reason is news for the thread
+        said = bool(reason and reason.strip())
+        self.timeline.acted(session, case, account, actor, "status", text, change, in_thread=said)
         root = store.root_message(session, case)
         gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)
         if gone and previous in OPEN_STATUSES and root is not None:
@@ -128,6 +130,7 @@ class Lifecycle:
             f"{who(actor)} asked to move on from the case"
             f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
             " a manager must confirm.",
+            in_thread=False,  # the request just posted says it, with its buttons
         )
 
     def settle_move_on(
@@ -150,4 +153,6 @@ class Lifecycle:
             self.transition(session, case, account, CaseStatus.MOVED_ON, manager, reason)
             return
         text = f"{who(manager)} declined moving on: keep working the case."
-        self.timeline.acted(session, case, account, manager, "move_on_declined", text)
+        self.timeline.acted(  # the request, edited in place, says so
+            session, case, account, manager, "move_on_declined", text, in_thread=False
+        )

@@ -248,19 +248,15 @@ class CaseService(CaseActions, ExternalEvents):
         session.add(case)
         session.flush()
         self._remember(session, signal, case)
-        self._post_root(session, case, account)
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
-        self.timeline.line(session, case, signal.actor, "opened", line)
+        self.timeline.show_latest(case, line, now)  # the root says it: no reply (README)
+        self._post_root(session, case, account)
+        self.timeline.line(session, case, signal.actor, "opened", line, in_thread=False)
         if routed.note or routed.passed_over:
             self.timeline.line(session, case, None, "routing", routing_line(routed))
-        if account.is_stub:
-            self.timeline.line(
-                session,
-                case,
-                None,
-                "stub_account",
-                f"Account `{esc(account.external_id)}` was not known: a stub was created.",
-            )
+        if account.is_stub:  # the root's source line says so
+            stub = f"Account `{esc(account.external_id)}` was not known: a stub was created."
+            self.timeline.line(session, case, None, "stub_account", stub, in_thread=False)
         root = store.root_message(session, case)
         if case.owner and root is not None:
             dm = owner_dm(case, account, routed.note)

@@ -163,7 +163,7 @@ class DunningLadder:
             **(case.details or {}),
             "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
         }
-        self.cases.timeline.by_system(session, case, "dunning", text)
+        self.cases.timeline.by_system(session, case, "dunning", text, in_thread=False)
 
     def holders(self, notify: str, account: Account) -> list[str]:
         """Who a step notifies: the account's CSM or account owner, a role's members, or a
