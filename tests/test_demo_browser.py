@@ -124,7 +124,7 @@ def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browse
 
     propose_offer(browser)
     click(browser, "#messages .replies")
-    wait_for_text(browser, "#thread", "needing approval")
+    wait_for_text(browser, "#thread", "Approval needed from")
     WebDriverWait(browser, WAIT).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, '#thread button[data-action-id="offer_approve"]')
     )
@@ -132,7 +132,7 @@ def test_cancellation_offer_approval_and_nudge_in_the_browser(demo: Demo, browse
 
     act_as(browser, "U0MGR")
     click(browser, '#thread button[data-action-id="offer_approve"]')
-    wait_for_text(browser, "#thread", "approved the save offer")
+    wait_for_text(browser, "#thread", "Approved by")
     shot(browser, "demo-approval.png")
 
     act_as(browser, "U0CSM")
