@@ -19,6 +19,7 @@ from bot import outbox
 from bot.access import Access, Action, Actor, Involved
 from bot.cases.actions import CaseActions
 from bot.cases.external import ExternalEvents
+from bot.cases.handover import Handover
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import (
     AccountView,
@@ -73,7 +74,7 @@ class _PeopleNeeded(Exception):
         self.users = users
 
 
-class CaseService(CaseActions, ExternalEvents):
+class CaseService(CaseActions, ExternalEvents, Handover):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
