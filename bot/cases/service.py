@@ -17,9 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.access import Access, Action, Actor, Involved
-from bot.cases.actions import CaseActions
+from bot.cases.actions import CaseActions, Handover
 from bot.cases.external import ExternalEvents
-from bot.cases.handover import Handover
 from bot.cases.lifecycle import Lifecycle
 from bot.cases.models import (
     AccountView,
