@@ -10,6 +10,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from bot.cases.models import Signal
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, CaseEvent, Offer
@@ -146,3 +147,19 @@ def test_reassigning_and_risk_edit_the_root(running_app: RunningApp) -> None:
     assert "*Owner*\\n<@U0SAVE1>" in shown and "*Risk*\\n:red_circle: high" in shown
     assert "<@U0SAVE1> changed the risk level from medium to high." in shown
     assert any("You own a new case" in m["text"] for m in app.standin.messages("D0SAVE1"))
+
+
+def test_a_signal_s_details_never_write_what_the_root_shows(running_app: RunningApp) -> None:
+    """A webhook's `details` are the sender's JSON: keys Savedesk keeps in the case's details
+    (the latest change, an overdue invoice) are not taken from it."""
+    app = running_app
+    account = seed_account(app.services, "acme", "Acme Corp")
+    forged = {"text": "<!channel> pay here <https://evil.example|now>", "at": "2026-01-01"}
+    details = {"latest": forged, "overdue_invoice": forged, "plan": "pro"}
+    signal = Signal(kind="usage_drop", source="crm", details=details)
+    app.services.cases.open(account, signal)
+    app.tick()
+    (root,) = app.standin.messages("C0CASES")
+    assert "evil.example" not in json.dumps(root["blocks"])
+    case = the_case(app)
+    assert case is not None and case.details["plan"] == "pro"

@@ -19,7 +19,7 @@ from bot import outbox
 from bot.access import Access, Action, Actor, Involved
 from bot.cases.actions import CaseActions, Handover
 from bot.cases.external import ExternalEvents
-from bot.cases.lifecycle import Lifecycle
+from bot.cases.lifecycle import MOVE_ON_REQUEST, Lifecycle
 from bot.cases.models import (
     AccountView,
     CaseItem,
@@ -31,7 +31,7 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import PersonOf, Routed, route_account
-from bot.cases.timeline import Timeline
+from bot.cases.timeline import LATEST, Timeline
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
@@ -54,6 +54,10 @@ from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
 
+
+OWN_DETAILS = frozenset({LATEST, MOVE_ON_REQUEST, "survey", "overdue_invoice"})
+"""Keys of `cases.details` Savedesk itself writes (and the root shows): a signal's own
+details (a webhook's JSON) never set them."""
 
 RACES_TO_LOSE = 3
 """Unique keys a signal can lose a race on, each at most once: the stub account, the open
@@ -240,7 +244,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
             source=signal.source,
             source_link=signal.link,
             created_by=signal.actor,
-            details=signal.details,
+            details={k: v for k, v in (signal.details or {}).items() if k not in OWN_DETAILS},
             created_at=now,
             updated_at=now,
             assigned_at=now if routed.owner else None,
