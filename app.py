@@ -1,4 +1,4 @@
-"""Savedesk's entry point: `python app.py [web|worker|tick|import|migrate|check|demo]`.
+"""Savedesk's entry point: `python app.py [web|worker|jobs|tick|import|migrate|check|demo]`.
 
 Settings and policy are read here, once, and passed down. A bad setting or policy stops
 start-up with one line naming it and exit code 2, never a traceback. Only the standard
@@ -20,12 +20,20 @@ if TYPE_CHECKING:
     from bot.policy import Policy
     from bot.settings import Settings
 
-from serving import EXIT_OK, PortInUse, StartupError, bind_port, open_services, serve
+from serving import (
+    EXIT_OK,
+    PortInUse,
+    StartupError,
+    bind_port,
+    open_services,
+    run_worker,
+    serve,
+)
 
 log = logging.getLogger("savedesk")
 
 EXIT_FAILED, EXIT_CONFIG = 1, 2
-EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (README: Troubleshooting)
+EXIT_ROWS_SKIPPED = 3  # `import` kept the good rows but skipped some (docs/cli.md, *Exit codes*)
 EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SIGINT)
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 
@@ -34,7 +42,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="app.py", description="Savedesk: churn cases in Slack")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("web", help="web server only")
-    sub.add_parser("worker", help="scheduler only (one per deployment holds the lock)")
+    sub.add_parser("worker", help="scheduler, delivery (one worker holds the lock) and jobs")
+    sub.add_parser("jobs", help="claim jobs only (more job processes beside a worker)")
     sub.add_parser("tick", help="run all scheduled work that is due now, once")
     sub.add_parser("migrate", help="bring the database schema up to date")
     sub.add_parser("check", help="validate settings and the policy file")
@@ -161,7 +170,7 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
 
 
 def cmd_import_hubspot(settings: Settings, policy: Policy) -> int:
-    """Companies → accounts once (README, *HubSpot*)."""
+    """Companies → accounts once (docs/hubspot.md)."""
     if not settings.hubspot_access_token:
         raise StartupError("import hubspot: set HUBSPOT_ACCESS_TOKEN (a private app's token)")
     services = open_services(settings, policy)
@@ -223,6 +232,8 @@ def run(args: argparse.Namespace) -> int:
         from bot.reports.cli import cmd_report
 
         return cmd_report(open_services(settings, policy), args.period, args.csv)
+    if command == "jobs":
+        return run_worker(settings, policy, schedule=False)
     return serve(settings, policy, web=command in (None, "web"), worker=command in (None, "worker"))
 
 
@@ -232,7 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(args)
     except KeyboardInterrupt:
-        if args.command in (None, "web", "worker", "demo"):
+        if args.command in (None, "web", "worker", "jobs", "demo"):
             return EXIT_OK  # Ctrl-C is how a foreground server is stopped
         kept = " (rows saved so far are kept; importing again is safe)"
         return say(f"interrupted{kept if args.command == 'import' else ''}", EXIT_INTERRUPTED)

@@ -1,8 +1,9 @@
 """Savedesk's processes: `web` (the HTTP server; with `python app.py`, a worker process
-beside it) and `worker` (jobs, and the schedule while it holds the scheduler lock).
+beside it), `worker` (the schedule and delivery while it holds the scheduler lock, and its
+job processes) and `jobs` (claims jobs only).
 
 Like app.py, only the standard library loads with this module; each function imports what
-it needs. README, *Deployment*.
+it needs. docs/operations.md, *Deployment*.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     `kill -9` at any moment loses nothing; SIGTERM finishes the jobs in hand."""
     if not web:
         return run_worker(settings, policy)
-    from bot.runtime.process import WorkerProcess, stop_listening_for_signals
+    from bot.runtime.process import ChildProcess, stop_listening_for_signals
     from handlers.slack_app import build_bolt_app
     from handlers.web import MAX_BODY_BYTES, create_web_app
 
@@ -71,7 +72,7 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     )
     if settings.socket_mode:
         start_socket_mode(bolt_app, settings)
-    child = WorkerProcess(services.health) if worker else None
+    child = ChildProcess(services.health, "worker", "worker-process") if worker else None
     if child is not None:
         child.start()
 
@@ -89,16 +90,19 @@ def serve(settings: Settings, policy: Policy, *, web: bool, worker: bool) -> int
     return EXIT_OK
 
 
-def run_worker(settings: Settings, policy: Policy) -> int:
-    """`python app.py worker`: claim jobs, and run the scheduler while holding its lock,
-    until SIGTERM or Ctrl-C (the jobs in hand are finished first). With HEALTH_PORT, serve
-    `/healthz` there. Started by `python app.py`, it also ends when that process is gone."""
+def run_worker(settings: Settings, policy: Policy, *, schedule: bool = True) -> int:
+    """`python app.py worker`: run the scheduler and delivery while holding the scheduler
+    lock, and claim jobs in JOB_PROCESSES job processes (on threads here when 0), until
+    SIGTERM or Ctrl-C (the jobs in hand are finished first). `schedule=False` is
+    `python app.py jobs`: claim jobs only. With HEALTH_PORT, serve `/healthz` there. A
+    child process also ends when the process that started it is gone."""
     from bot.runtime.process import PARENT_ENV, end_with_parent, stop_listening_for_signals
     from bot.runtime.worker import Worker
 
     services = open_services(settings, policy)
-    os.nice(WORKER_NICE)  # beside a web process, acknowledgements come first
-    worker = Worker(services, settings.job_threads)
+    os.nice(WORKER_NICE if schedule else 0)  # beside a web process, acknowledgements come first
+    processes = settings.job_processes if schedule else 0
+    worker = Worker(services, settings.job_threads, job_processes=processes, schedule=schedule)
     stop = worker.stop_event
 
     def on_term(*_: object) -> None:

@@ -32,12 +32,14 @@ from sqlalchemy.orm import Session
 from bench.report_data import Book, load
 from bench.report_tables import create_missing_tables
 from bot.policy import Policy
-from bot.reports.figures import compute, window
+from bot.reports.figures import compute, previous_window, window
 from bot.reports.model import Report
+from storage import report_stages as stages
 from storage import report_trust as trust
 from storage import reports as queries
 from storage.db import Database
 from storage.models import Case
+from storage.report_stages import STAGES
 from storage.report_tables import invoices, plan_steps, survey_answers, turnovers
 from tests.schemas import fresh_schema
 
@@ -89,10 +91,13 @@ def bench(name: str, url: str, args: argparse.Namespace, book: Book) -> None:
             print(f"   (tables created by the bench, not yet by migrations: {', '.join(created)})")
         runs: dict[bool, list[tuple[float, Report]]] = {False: [], True: []}
         for _ in range(args.runs + 1):  # alternating, so both see the same machine load
-            for trusted in (False, True):
-                runs[trusted].append(timed_report(db, policy, trusted))
-        for trusted, label in ((False, "today's figures"), (True, "with lasted and net")):
-            times = [t for t, _ in runs[trusted][1:]]  # the first run warms up
+            for new in (False, True):
+                runs[new].append(timed_report(db, policy, new))
+        for new, label in (
+            (False, "previous commit's report: lasted and net"),
+            (True, "this report: with stage times and the previous period"),
+        ):
+            times = [t for t, _ in runs[new][1:]]  # the first run warms up
             median = statistics.median(times) * 1000
             verdict = "under" if median < TARGET_MS else "OVER"
             print(
@@ -102,6 +107,7 @@ def bench(name: str, url: str, args: argparse.Namespace, book: Book) -> None:
             )
         report = runs[True][-1][1]
         print(f"   lasted and net: {trust_summary(report)}")
+        print(f"   stage times: {stage_summary(report)}")
         print_query_times(db)
         if args.naive:
             started = time.perf_counter()
@@ -120,11 +126,27 @@ def bench(name: str, url: str, args: argparse.Namespace, book: Book) -> None:
         db.dispose()
 
 
-def timed_report(db: Database, policy: Policy, trusted: bool = True) -> tuple[float, Report]:
+def timed_report(db: Database, policy: Policy, new: bool = True) -> tuple[float, Report]:
+    """The week's report; `new=False` leaves out what this commit added (stage times and
+    the previous period), i.e. the previous commit's report."""
     started = time.perf_counter()
     with db.read() as session:
-        report = compute(session, policy, "week", NOW, trusted=trusted)
+        report = compute(session, policy, "week", NOW, stages=new, trend=new)
     return time.perf_counter() - started, report
+
+
+def stage_summary(report: Report) -> str:
+    """Overall medians / p90 in hours, and the previous week's medians."""
+    parts = []
+    for stage in STAGES:
+        line, was = report.stage(stage), report.previous and report.previous.stage(stage)
+        if line is not None:
+            before = f", before {was.median / 3600:.1f}" if was else ""
+            parts.append(
+                f"{stage} {line.median / 3600:.1f}/{line.p90 / 3600:.1f} h ({line.cases}{before})"
+            )
+    slow = len(report.slowest or ())
+    return "; ".join(parts) + f"; {slow} slowest open cases named"
 
 
 def trust_summary(report: Report) -> str:
@@ -163,6 +185,11 @@ def _queries(session: Session) -> dict[str, object]:
         "overdue by step": lambda: queries.overdue_by_step(session, NOW.date()),
         "main currency": lambda: queries.main_currency(session),
         "net of concessions": lambda: trust.net(session, span),
+        "stage times": lambda: stages.stage_times(session, span),
+        "stage times, the week before": lambda: stages.stage_times(session, previous_window(span)),
+        "slowest open": lambda: stages.slowest_open(session),
+        "open as the week began": lambda: queries.open_at(session, span.start),
+        "closed the week before": lambda: queries.closed(session, previous_window(span)),
         **{
             f"lasted {days}d": lambda days=days: trust.cohort(session, span, days)
             for days in (90, 180, 365)

@@ -69,6 +69,8 @@ class Book:
             "closed_at",
             "offer_cost",
             "arr_kept",
+            "owner",
+            "acknowledged_at",
         ),
         "offers": (
             "case_id",
@@ -81,6 +83,7 @@ class Book:
             "created_at",
             "outcome",
             "outcome_at",
+            "decided_at",
         ),
         "save_checkins": (
             "case_id",
@@ -167,6 +170,7 @@ class Book:
                 kind = "payment_failed" if payment else rnd.choices(kinds, weights)[0]
                 created = self.now - timedelta(minutes=rnd.randint(60, 180 * 1440))
                 status = rnd.choice(("new", "acknowledged", "working"))
+                acked = None if status == "new" else created + self.ack_delay(rnd)
                 yield (
                     i,
                     account,
@@ -183,6 +187,8 @@ class Book:
                     None,
                     None,
                     None,
+                    self.owner(rnd),
+                    acked,
                 )
                 continue
             payment = rnd.random() < 0.12
@@ -207,7 +213,25 @@ class Book:
                 closed,
                 cost,
                 kept,
+                self.owner(rnd),
+                None if rnd.random() < 0.05 else min(created + self.ack_delay(rnd), closed),
             )
+
+    @staticmethod
+    def owner(rnd: random.Random) -> str:
+        """One of 60 owners (CSMs, account executives, the save desk)."""
+        return f"U0OWNER{rnd.randint(1, 60):02d}"
+
+    @staticmethod
+    def ack_delay(rnd: random.Random) -> timedelta:
+        """Time to acknowledge: minutes for most cases, a long tail of a day or two."""
+        return timedelta(minutes=min(rnd.expovariate(1 / 240), 3 * 1440))
+
+    @staticmethod
+    def offer_time(created: datetime, until: datetime, rnd: random.Random) -> datetime:
+        """A first offer a few hours to a few days after the case opened (before it closed,
+        or now)."""
+        return min(created + timedelta(hours=rnd.expovariate(1 / 30)), until)
 
     def _concession_and_fate(
         self, case_id: int, status: str, arr: int, closed: datetime, payment: bool
@@ -275,10 +299,17 @@ class Book:
                 c[10],
                 c[12],
             )
+            proposed = self.offer_time(created, closed or self.now, rnd)
             if c[13] is not None:  # the save's accepted offer: its concession
-                accepted = ("U0CSM", "discount", c[13], "bench", "none", "approved", created)
-                yield ("offers", (case_id, *accepted, "accepted", closed))
-            if rnd.random() < 0.25:
+                accepted = ("U0CSM", "discount", c[13], "bench", "none", "approved", proposed)
+                yield ("offers", (case_id, *accepted, "accepted", closed, None))
+            if rnd.random() < 0.25:  # an offer a manager decides (pending on open cases only)
+                status = rnd.choice(("approved", "rejected", "pending"))
+                status = "approved" if closed is not None and status == "pending" else status
+                decided = None
+                if status != "pending":
+                    decided = proposed + timedelta(hours=rnd.expovariate(1 / 8))
+                    decided = min(decided, closed or self.now)
                 yield (
                     "offers",
                     (
@@ -288,10 +319,11 @@ class Book:
                         arr // 10,
                         "bench",
                         "managers",
-                        rnd.choice(("approved", "rejected", "pending")),
-                        created,
+                        status,
+                        proposed,
                         None,
                         None,
+                        decided,
                     ),
                 )
             if kind == "contact_left":

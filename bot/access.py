@@ -4,8 +4,8 @@ Each `Rule` names an action and the roles that may take it; a person's roles com
 the policy (managers, admins, finance) and from the case at hand (owner, CSM, a plan
 step's assignee, the survey's answerer, an offer's approvers). Only real people have
 roles at all (bot/standing.py): a deactivated member, a bot or someone of another
-organisation in a Slack Connect channel is refused everything. README *Who may do what*
-is `readme_table()` of `RULES`, and tests/test_access_table.py presses every row as
+organisation in a Slack Connect channel is refused everything. docs/access.md, *Who may do
+what*, shows `access_table()` of `RULES`, and tests/test_access_table.py presses every row as
 every kind of person.
 """
 
@@ -74,12 +74,15 @@ class Action(StrEnum):
     MY_CASES = "my_cases"
     REVENUE = "revenue"
     INVOICES = "invoices"
+    HOURS = "hours"
+    AWAY = "away"
+    AWAY_OTHERS = "away_others"
 
 
 @dataclass(frozen=True)
 class Rule:
-    """`what` is the README's first column (what people press or type); `verb` ends the
-    refusal ("Only the case's owner … can {verb}")."""
+    """`what` is the first column of docs/access.md's table (what people press or type); `verb`
+    ends the refusal ("Only the case's owner … can {verb}")."""
 
     action: Action
     what: str
@@ -164,6 +167,24 @@ RULES: tuple[Rule, ...] = (
         "see invoice amounts",
         frozenset({Role.FINANCE, MGR, ADM}),
     ),
+    Rule(
+        Action.HOURS,
+        "`/churn hours` (your own working hours)",
+        "set working hours",
+        frozenset({Role.MEMBER}),
+    ),
+    Rule(
+        Action.AWAY,
+        "`/churn away` (your own time off, and who covers for you)",
+        "set time off",
+        frozenset({Role.MEMBER}),
+    ),
+    Rule(
+        Action.AWAY_OTHERS,
+        "`/churn away @person …` (someone else's time off)",
+        "set someone else's time off",
+        frozenset({MGR, ADM}),
+    ),
 )
 RULE = {rule.action: rule for rule in RULES}
 
@@ -174,8 +195,8 @@ def who_may(rule: Rule) -> str:
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
-def readme_table() -> list[str]:
-    """The README's *Who may do what* table, row by row (tests compare the two)."""
+def access_table() -> list[str]:
+    """The *Who may do what* table of docs/access.md, row by row (tests compare the two)."""
     lines = ["| you press / type | who may |", "|---|---|"]
     lines += [f"| {rule.what} | {who_may(rule)} |" for rule in RULES]
     return lines
@@ -246,7 +267,7 @@ class Actor:
             raise Refused(f"Only {who_may(rule)} can {rule.verb}{where}.")
 
     def stops_escalation(self, owner: str | None) -> bool:
-        """Only the owner's or a manager's act stops a new case's escalation (README:
+        """Only the owner's or a manager's act stops a new case's escalation (docs/escalation.md,
         *Follow-ups*)."""
         return self.person.real and (self.user == owner or self.team.is_manager(self.user))
 

@@ -1,43 +1,31 @@
-"""The business calendar: when a step may reach a person (CONTRACT §7, "Durations and calendar").
-
-Pure functions over UTC-aware datetimes. Opening and closing times are built per local day
-with `datetime.combine(day, start, tzinfo=tz)` and compared in UTC, so a DST change moves
-the opening with the wall clock (09:00 stays 09:00) and never shifts it by an hour.
+"""The policy's business calendar: when a step may reach someone whose own hours are not
+known (CONTRACT §7, "Durations and calendar"; docs/hours.md). Each person's own
+calendar is `bot.hours.calendar.WorkCalendar`; this is the same calendar in the policy's
+time zone with its business hours and days.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
+from bot.hours.calendar import ALL_DAYS, WorkCalendar
 from bot.policy import Policy
 
-_SEARCH_DAYS = 8  # business_days is never empty, so an opening comes within a week
+
+def policy_calendar(policy: Policy) -> WorkCalendar:
+    """The policy's business hours in its time zone (any time when `business_hours = ""`)."""
+    days = policy.business_days if policy.business_hours is not None else ALL_DAYS
+    return WorkCalendar(policy.timezone, policy.business_hours, frozenset(days))
 
 
 def is_open(when: datetime, policy: Policy) -> bool:
     """True when `when` falls inside business hours on a business day (always, if off)."""
-    return next_open(when, policy) == _utc(when)
+    return policy_calendar(policy).is_open(when)
 
 
 def next_open(when: datetime, policy: Policy) -> datetime:
     """`when` itself if the calendar is off or it is open then; else the next opening."""
-    when = _utc(when)
-    if policy.business_hours is None:
-        return when
-    start, end = policy.business_hours
-    tz = policy.timezone
-    today = when.astimezone(tz).date()
-    for offset in range(_SEARCH_DAYS):
-        day = today + timedelta(days=offset)
-        if day.weekday() not in policy.business_days:
-            continue
-        opens, closes = _at(day, start, tz), _at(day, end, tz)
-        if when < opens:
-            return opens
-        if when < closes:
-            return when
-    raise ValueError("the policy has no business days")
+    return policy_calendar(policy).next_open(when)
 
 
 def add_business_delay(start: datetime, delay: timedelta, policy: Policy) -> datetime:
@@ -47,15 +35,4 @@ def add_business_delay(start: datetime, delay: timedelta, policy: Policy) -> dat
     included); only the landing time moves, to the next opening, because steps "wait for
     the next business hour" rather than count business hours.
     """
-    return next_open(_utc(start) + delay, policy)
-
-
-def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
-    """A local wall-clock time as UTC; one skipped by DST counts an hour on (02:30 → 03:30)."""
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(UTC)
-
-
-def _utc(when: datetime) -> datetime:
-    if when.tzinfo is None:
-        raise ValueError("naive datetime: pass timezone-aware UTC times")
-    return when.astimezone(UTC)
+    return policy_calendar(policy).add_elapsed(start, delay)

@@ -1,5 +1,5 @@
 """What `python app.py check` counts as a problem beyond a malformed setting or policy:
-things that leave Savedesk unable to do its job, each one line (README: Configuration).
+things that leave Savedesk unable to do its job, each one line (docs/cli.md, *Commands*).
 
 Warnings (`Policy.warnings`) are legal but probably unintended and never fail `check`.
 """
@@ -86,7 +86,7 @@ def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
 
 def slack_refusals(session: Session) -> list[str]:
     """Delivery paused for the whole workspace, and each channel whose messages wait because
-    Slack refuses it (README, *When Slack says no*): what to do about each."""
+    Slack refuses it (docs/slack.md, *When Slack says no*): what to do about each."""
     found = []
     paused = pause_reason(session, SystemClock().now())
     if paused is not None:
@@ -108,8 +108,8 @@ def delivery_alerts(db: Database) -> list[str]:
 
 def test_clock_warning(settings: Settings) -> str | None:
     """The loud line `check` prints when SAVEDESK_TEST_CLOCK_FILE is set: every process
-    would read "now" moved by the file's number of seconds (README, *The test clock*).
-    Says what the file holds now, or that it cannot be read."""
+    would read "now" moved by the file's number of seconds (docs/configuration.md, *The test
+    clock*). Says what the file holds now, or that it cannot be read."""
     path = settings.test_clock_file
     if path is None:
         return None

@@ -66,7 +66,8 @@ def as_utc(value: datetime) -> datetime:
 
 class OffsetClock:
     """The real clock moved by an offset in seconds, for rehearsals and acceptance tests only
-    (README, *The test clock*); production never builds one (SystemClock is the default).
+    (docs/configuration.md, *The test clock*); production never builds one (SystemClock is the
+    default).
 
     With a `file`, the offset is the number written in it (`7776000` = 90 days), read again
     whenever the file changes (its mtime, size or inode), so every process sharing the file

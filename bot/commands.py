@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.hours.commands import Away, Hours, parse_away, parse_hours
 from bot.policy import KINDS
 
 # Slack clients turn straight quotes into curly ones; accept both.
@@ -60,7 +61,7 @@ class Invoices:
     overdue: bool
 
 
-Command = Help | Usage | Cancel | Risk | Cases | Report | Invoices
+Command = Help | Usage | Cancel | Risk | Cases | Report | Invoices | Hours | Away
 
 
 def next_token(text: str) -> tuple[str, str]:
@@ -127,7 +128,19 @@ def _invoices(rest: str) -> Command:
     return Invoices(overdue=bool(words))
 
 
+def _hours(rest: str) -> Command:
+    parsed = parse_hours(rest)
+    return Usage(parsed) if isinstance(parsed, str) else parsed
+
+
+def _away(rest: str) -> Command:
+    parsed = parse_away(rest)
+    return Usage(parsed) if isinstance(parsed, str) else parsed
+
+
 _PARSERS = {
+    "hours": _hours,
+    "away": _away,
     "cancel": _cancel,
     "risk": _risk,
     "cases": _cases,

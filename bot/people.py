@@ -52,6 +52,10 @@ class Directory:
         self.clock = clock
         self._home: HomeTeam | None = None
         self._unsaved: dict[str, tuple[PersonFacts, datetime]] = {}
+        self._any_age: dict[str, Person] = {}
+        """Standings read with `fresh_for=None` in this process: asked again only after a
+        `user_change` or `team_join` here (the people who type commands are rarely
+        deactivated meanwhile: they could not type)."""
 
     def resolve(self, ref: str) -> list[str]:
         """User IDs behind a reference; raises PersonNotFound with a readable reason."""
@@ -117,6 +121,8 @@ class Directory:
         what it said before, else is UNASKED. Never call it inside a unit of work: it may
         wait on Slack."""
         wanted = list(dict.fromkeys(u for u in user_ids if u))
+        if fresh_for is None and all(u in self._any_age for u in wanted):
+            return {u: self._any_age[u] for u in wanted}  # acknowledgements read nothing
         now = self.clock.now()
         with self.db.read() as session:
             seen = {
@@ -140,7 +146,10 @@ class Directory:
         elif learned:
             self._unsaved |= learned
         home = self.home()
-        return {u: _person(u, seen[u][0] if u in seen else None, home) for u in wanted}
+        people = {u: _person(u, seen[u][0] if u in seen else None, home) for u in wanted}
+        if fresh_for is None:
+            self._any_age |= {u: people[u] for u in wanted if u in seen}
+        return people
 
     def person(
         self, user_id: str, *, fresh_for: timedelta | None = STANDING_FRESH, write: bool = True
@@ -159,6 +168,7 @@ class Directory:
         """What a `user_change` or `team_join` event says about a user, kept at once."""
         with self.db.session() as session:
             slack_users.remember(session, vars(facts), self.clock.now())
+        self._any_age.pop(facts.user_id, None)
 
     def home(self) -> HomeTeam:
         """The installation's team (`auth.test`), asked once; empty while Slack cannot say
@@ -200,6 +210,9 @@ def _facts(row: SlackUser) -> PersonFacts:
         is_bot=row.is_bot,
         is_app_user=row.is_app_user,
         is_stranger=row.is_stranger,
+        tz=row.tz,
+        status_emoji=row.status_emoji,
+        status_expiration=row.status_expiration or 0,
     )
 
 

@@ -12,6 +12,7 @@ from bot.checkins.service import CheckinService
 from bot.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
+from bot.hours.service import HoursService
 from bot.imports.csvfile import ImportReport
 from bot.imports.hubspot import HubSpotImporter
 from bot.offers.service import NUDGE as OFFER_NUDGE
@@ -88,12 +89,14 @@ class Services:
     turnover: TurnoverService
     checkins: CheckinService
     """Did the save last? Check-ins after every save (bot/checkins)."""
+    hours: HoursService
+    """Working hours, time off and cover (bot/hours)."""
     jobs: Jobs
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     webhooks: WebhookSender
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
     hubspot: HubSpotCRM | None = None
-    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (README, *HubSpot*)."""
+    """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -142,8 +145,9 @@ def _leads(team: TeamService) -> tuple[str, ...]:
 
 
 def settings_clock(settings: Settings) -> Clock:
-    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (README, *The test
-    clock*): real time plus the seconds written in that file, read again when it changes."""
+    """The real clock, or the test clock SAVEDESK_TEST_CLOCK_FILE names (docs/configuration.md,
+    *The test clock*): real time plus the seconds written in that file, read again when it
+    changes."""
     if settings.test_clock_file is None:
         return SystemClock()
     log.warning("TEST CLOCK: now is real time + the seconds in %s", settings.test_clock_file)
@@ -176,7 +180,7 @@ def _writeback(
 ) -> tuple[dict[JobKind, Handler], dict[JobKind, GiveUp], HubSpotCRM | None]:
     """Write-back to Stripe when `STRIPE_API_KEY` is set (jobs queued with the renewal
     answer and the accepted offer) and to HubSpot when `HUBSPOT_ACCESS_TOKEN` is (queued
-    with a case's outcome); README, *Write-back to Stripe* and *HubSpot*."""
+    with a case's outcome); docs/stripe.md, *Write-back to Stripe*, and docs/hubspot.md."""
     handlers: dict[JobKind, Handler] = {}
     give_up: dict[JobKind, GiveUp] = {}
     if settings.stripe_api_key:
@@ -206,30 +210,27 @@ def assemble(
     """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
     `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or settings_clock(settings)
+    stale = lambda: team.current(stale_ok=True)  # noqa: E731  (steps: no Slack call inside)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     directory = Directory(db, lookup, clock)
     team = TeamService(policy, directory)
     cases = CaseService(db, policy, clock, team)
     offers = OfferService(cases)
-    ladder = Ladder(policy, lambda: team.current(stale_ok=True))
+    ladder = Ladder(policy, stale)
     survey = SurveyService(db, policy, clock, team.current, cases.timeline, cases.access)
     cases.lifecycle.status_listeners.append(survey.status_changed)
     cases.timeline.listeners.append(CaseEvents(policy).heard)
-    survey_steps = SurveySteps(policy, lambda: team.current(stale_ok=True), cases.timeline)
+    survey_steps = SurveySteps(policy, stale, cases.timeline)
     signals = SignalService(db, policy, clock, cases)
-    finance = Finance(db, policy, clock, lambda: team.current(stale_ok=True), signals, cases.access)
+    finance = Finance(db, policy, clock, stale, signals, cases.access)
     reports = ReportService(db, policy, clock, cases.access)
     checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(checkins.status_changed)
     writeback, give_up, crm = _writeback(settings, db, clock, cases, finance)
-    handlers = {
-        **ladder.handlers(),
-        OFFER_NUDGE: offers.nudge,
-        **survey_steps.handlers(),
-        **finance.handlers(),
-        WEEKLY_STEP: reports.weekly_step,
-        **checkins.handlers(),
-    }
+    hours = HoursService(db, policy, clock, stale, cases.timeline, cases.access)
+    handlers = {**hours.handlers(), **ladder.handlers(), OFFER_NUDGE: offers.nudge}
+    handlers |= {**survey_steps.handlers(), **finance.handlers(), **checkins.handlers()}
+    handlers[WEEKLY_STEP] = reports.weekly_step
     return Services(
         settings=settings,
         policy=policy,
@@ -250,6 +251,7 @@ def assemble(
         finance=finance,
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
         checkins=checkins,
+        hours=hours,
         jobs=_jobs(db, clock, signals, reports, writeback, give_up),
         hubspot=crm,
         webhooks=WebhookSender(db, policy, clock),

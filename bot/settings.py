@@ -24,6 +24,7 @@ HOSTNAME = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(
 DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
 DEFAULT_JOB_THREADS = 2  # jobs a worker process runs at once (bot/runtime/jobs.py)
+DEFAULT_JOB_PROCESSES = 1  # `app.py jobs` children of each worker (bot/runtime/worker.py)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -63,17 +64,20 @@ class Settings:
     web_threads: int = DEFAULT_WEB_THREADS
     database_pool_size: int = DEFAULT_POOL_SIZE
     job_threads: int = DEFAULT_JOB_THREADS
+    job_processes: int = DEFAULT_JOB_PROCESSES
+    """Job processes a worker runs (`app.py jobs` children); 0 runs jobs on its own threads."""
     health_port: int | None = None
     host: str = DEFAULT_HOST
     policy_file_named: bool = False  # POLICY_FILE was set: a missing file is a mistake
     test_clock_file: Path | None = None
     """SAVEDESK_TEST_CLOCK_FILE: "now" is real time plus the seconds written there
-    (README, *The test clock*); for rehearsals and acceptance tests only, never by default."""
+    (docs/configuration.md, *The test clock*); for rehearsals and acceptance tests only, never by
+    default."""
     stripe_api_key: str | None = None
-    """Turns on write-back to Stripe (README, *Write-back to Stripe*)."""
+    """Turns on write-back to Stripe (docs/stripe.md, *Write-back to Stripe*)."""
     stripe_api_base: str | None = None
     hubspot_access_token: str | None = None
-    """Turns on HubSpot: companies imported as accounts, outcomes written back (README)."""
+    """Turns on HubSpot: companies imported as accounts, outcomes written back (docs/hubspot.md)."""
     hubspot_api_base: str | None = None
 
     @property
@@ -101,7 +105,9 @@ class Settings:
             f"HTTP port: {self.port} on {self.host}, {self.web_threads} web threads, "
             f"log level {self.log_level}",
             f"Database pool: {self.database_pool_size} connections",
-            f"Jobs: {self.job_threads} threads per worker process"
+            f"Jobs: {self.job_threads} threads in each of {self.job_processes or 'no'} job "
+            f"process{'' if self.job_processes == 1 else 'es'} per worker"
+            + ("" if self.job_processes else " (on the worker's own threads)")
             + (f", worker health on port {self.health_port}" if self.health_port else ""),
         ]
         if self.test_clock_file is not None:
@@ -257,6 +263,7 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         web_threads=_count(env, "WEB_THREADS", DEFAULT_WEB_THREADS, 256),
         database_pool_size=_count(env, "DATABASE_POOL_SIZE", DEFAULT_POOL_SIZE, 1000),
         job_threads=_count(env, "JOB_THREADS", DEFAULT_JOB_THREADS, 64),
+        job_processes=_count(env, "JOB_PROCESSES", DEFAULT_JOB_PROCESSES, 16, least=0),
         health_port=_port(env, "HEALTH_PORT") if _get(env, "HEALTH_PORT") else None,
         host=_host(env),
         test_clock_file=_optional_path(env, "SAVEDESK_TEST_CLOCK_FILE"),

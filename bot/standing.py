@@ -2,7 +2,7 @@
 deactivated account, a bot, or someone of another organisation in a Slack Connect channel.
 
 Only real people own cases, approve offers, sit in the save-desk pool or act on a case
-(README: *Who may do what*). What Slack says about a user (`users.info`, and the
+(docs/access.md, *Who may do what*). What Slack says about a user (`users.info`, and the
 `user_change` / `team_join` events) is kept as `PersonFacts`; the standing is derived from
 those facts and the installation's own team, so a Slack Connect guest is told apart from a
 colleague. Slack's user object: https://api.slack.com/types/user
@@ -60,6 +60,11 @@ class PersonFacts:
     is_bot: bool = False
     is_app_user: bool = False
     is_stranger: bool = False
+    tz: str | None = None
+    """IANA time zone (`tz`), deciding when this person is nudged (docs/hours.md)."""
+    status_emoji: str | None = None
+    status_expiration: int = 0
+    """When the status ends, Unix seconds (0: never); Slack's `profile.status_expiration`."""
 
     def standing(self, home: HomeTeam) -> Standing:
         """Deactivated first (a deactivated bot is deactivated), then bot, then another

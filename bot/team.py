@@ -1,6 +1,6 @@
 """Who holds each role right now: the policy's people references resolved to user IDs,
 keeping only real people (bot/standing.py): a deactivated member, a bot or someone of
-another organisation named in the policy holds no role (README: *Routing*).
+another organisation named in the policy holds no role (docs/cases.md, *Routing*).
 
 Resolved before a unit of work starts, so no Slack call happens inside a transaction.
 """

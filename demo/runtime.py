@@ -76,8 +76,8 @@ class Demo:
 
     def __post_init__(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        # The same mechanism as SAVEDESK_TEST_CLOCK_FILE (README, *The test clock*): the
-        # offset lives in a file every part of Savedesk reads.
+        # The same mechanism as SAVEDESK_TEST_CLOCK_FILE (docs/configuration.md, *The test clock*):
+        # the offset lives in a file every part of Savedesk reads.
         self.clock = self.clock or OffsetClock(file=self.folder / "clock")
         # Message ts values are Savedesk's (offset) time, so the page shows when things
         # happened on the clock the person moved.

@@ -1,7 +1,7 @@
 """The HTTP surface: Slack's /slack/events, the webhooks, and /healthz, on Flask.
 
 Every body is refused over `MAX_BODY_BYTES` with 413 before it is read (Slack's own
-payloads are far below it; README, *HTTP endpoints*). While the database cannot be reached,
+payloads are far below it; docs/operations.md, *HTTP limits*). While the database cannot be reached,
 requests answer 503 with `Retry-After`, never 500, so that Stripe and other senders retry.
 """
 

@@ -1,4 +1,4 @@
-"""Save check-ins in Slack (README, *Did the save last?*): the question's three buttons and
+"""Save check-ins in Slack (docs/reports.md, *Did the save last?*): the question's three buttons and
 the Downgraded modal. Action ids live here because the question and the listeners share
 them; a button's value is the check-in's id."""
 

@@ -92,7 +92,7 @@ def _buttons(offer: Offer) -> list[ButtonElement]:
 
 
 def concession_lines(ledger: Sequence[Concession], currency: str) -> str:
-    """The account's concessions of the last 12 months, one line each (README, *The
+    """The account's concessions of the last 12 months, one line each (docs/offers.md, *The
     concession ledger*): date, type, value, who approved it."""
     if not ledger:
         return "*Concessions on this account, last 12 months*: none"

@@ -1,7 +1,8 @@
 """Slack's user object read into `bot.standing.PersonFacts`: the one place that knows its
 shape (`users.info`, and the `user_change` / `team_join` events carry the same object).
 Fields: https://api.slack.com/types/user (`deleted`, `is_bot`, `is_app_user`,
-`is_stranger`, `team_id`, `enterprise_user`)."""
+`is_stranger`, `team_id`, `enterprise_user`, `tz`, `profile.status_emoji`,
+`profile.status_expiration`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def person_facts(user: Mapping[str, Any]) -> PersonFacts | None:
         return None
     grid = user.get("enterprise_user") or {}
     teams = grid.get("teams") if isinstance(grid, Mapping) else None
+    profile = user.get("profile") if isinstance(user.get("profile"), Mapping) else {}
     return PersonFacts(
         user_id=user_id,
         team_id=_text(user.get("team_id")),
@@ -27,6 +29,9 @@ def person_facts(user: Mapping[str, Any]) -> PersonFacts | None:
         is_bot=bool(user.get("is_bot")),
         is_app_user=bool(user.get("is_app_user")),
         is_stranger=bool(user.get("is_stranger")),
+        tz=_text(user.get("tz")),
+        status_emoji=_text(profile.get("status_emoji")),
+        status_expiration=_seconds(profile.get("status_expiration")),
     )
 
 
@@ -37,3 +42,10 @@ def home_team(auth_test: Mapping[str, Any]) -> HomeTeam:
 
 def _text(value: Any) -> str | None:
     return str(value) if value else None
+
+
+def _seconds(value: Any) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except (TypeError, ValueError):
+        return 0

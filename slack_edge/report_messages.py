@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.reports.message import (
     TITLES,
+    before_of,
     figure_line,
     payment_line,
     ranked_line,
@@ -27,6 +28,7 @@ from bot.reports.message import (
 )
 from bot.reports.model import Report
 from bot.reports.narrative import narrative
+from bot.reports.stages import stage_lines
 from bot.reports.words import kind_label
 
 MAX_TEXT = 3000
@@ -55,13 +57,17 @@ def report_blocks(report: Report) -> list[Block]:
     blocks: list[Block] = [
         _section(" ".join(narrative(report))),
         DividerBlock(),
-        _section(f"*All churn risks*\n{figure_line(report.overall, cur)}"),
+        _section(f"*All churn risks*\n{figure_line(report.overall, cur, before_of(report))}"),
     ]
     trusted = trust_lines(report)
     if trusted:
         blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in trusted)))
+    stages = stage_lines(report)
+    if stages:
+        blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in stages)))
     for kind, f in report.kinds[:MAX_KINDS]:
-        blocks.append(_section(f"*{kind_label(kind)}*\n{figure_line(f, cur)}"))
+        line = figure_line(f, cur, before_of(report, kind))
+        blocks.append(_section(f"*{kind_label(kind)}*\n{line}"))
     extra = []
     if report.overall.root_causes:
         extra.append(f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
@@ -84,12 +90,17 @@ def report_post(report: Report) -> tuple[str, list[dict]]:
 
 
 def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) -> list[Block]:
-    """The leaders' App Home section (at most 7 blocks, beside the case lists): the
-    narrative, the figures (one section), top lists and payment line, the latest chart."""
+    """The leaders' App Home section (at most 8 blocks, beside the case lists): the
+    narrative, the figures (one section), stage times, top lists and payment line, the
+    latest chart."""
     cur = report.currency
-    lines = [f"*All churn risks*: {figure_line(report.overall, cur)}"]
+    lines = [f"*All churn risks*: {figure_line(report.overall, cur, before_of(report))}"]
     lines += [f"*{label}*: {line}" for label, line in trust_lines(report)]
-    lines += [f"*{kind_label(k)}*: {figure_line(f, cur)}" for k, f in report.kinds[:MAX_KINDS]]
+    lines += [
+        f"*{kind_label(k)}*: {figure_line(f, cur, before_of(report, k))}"
+        for k, f in report.kinds[:MAX_KINDS]
+    ]
+    stages = [f"*{label}*: {line}" for label, line in stage_lines(report)]
     extra = [f"*Payment track*: {payment_line(report)}"]
     if report.overall.root_causes:
         extra.insert(0, f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
@@ -99,6 +110,8 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
         _section("\n".join(lines)),
         _section("\n".join(extra)),
     ]
+    if stages:
+        blocks.insert(3, _section("\n".join(stages)))
     if chart_url:
         blocks.append(
             ImageBlock(

@@ -13,6 +13,8 @@ USAGE_LINES = (
     "`/churn cases [mine|open|all]` list cases with links to their threads",
     "`/churn report [week|month|quarter]` post the revenue-at-risk report here",
     "`/churn invoices [overdue]` open (or overdue) invoices and their ladder step (finance)",
+    "`/churn hours [08:00-16:00 mon-thu|default]` your working hours (nudges only inside)",
+    "`/churn away <YYYY-MM-DD> <YYYY-MM-DD> [cover @person]` time off (`off` ends it)",
     "`/churn help` show this message",
 )
 

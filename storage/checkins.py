@@ -1,4 +1,4 @@
-"""Save check-in queries (README, *Did the save last?*): the rows a save schedules, the one
+"""Save check-in queries (docs/reports.md, *Did the save last?*): the rows a save schedules, the one
 answer that wins, and what Stripe already knows about the account. Nothing here commits:
 the caller's unit of work does."""
 

@@ -35,6 +35,7 @@ from storage.tables.finance import (
     RenewalCheck,
     StripeSubscription,
 )
+from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
@@ -55,6 +56,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseEvent",
+    "CoveredCase",
     "DeliveryPause",
     "Heartbeat",
     "HomeView",
@@ -73,10 +75,12 @@ __all__ = [
     "StripeSubscription",
     "SurveyAnswer",
     "SurveyEdit",
+    "TimeOff",
     "Turnover",
     "UTCDateTime",
     "WaitingChannel",
     "WebhookDelivery",
+    "WorkingHours",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -157,8 +161,11 @@ class Case(Base):
     offer_cost: Mapped[Decimal | None]
     arr_kept: Mapped[Decimal | None]
     """What a save still brings in after a check-in said churned (0) or downgraded (the new
-    ARR); None while no check-in changed it (README, *Did the save last?*)."""
+    ARR); None while no check-in changed it (docs/reports.md, *Did the save last?*)."""
     last_action_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    """The first act of the owner or a manager (the escalation ladder stopped there); the
+    stage time *to acknowledge* ends here (docs/reports.md, *Stage times*)."""
     snoozed_until: Mapped[datetime | None]
     closed_at: Mapped[datetime | None]
 
@@ -339,4 +346,48 @@ Index(
     Case.arr_saved,
     sqlite_where=text(_CLOSED_SQL),
     postgresql_where=text(_CLOSED_SQL),
+)
+
+# Stage times (storage/report_stages.py): each clock that stopped in a window, read by the
+# time it stopped with the case's kind, owner and opening time; and the oldest open cases.
+Index(
+    "ix_cases_report_acknowledged",
+    Case.track,
+    Case.acknowledged_at,
+    Case.kind,
+    Case.owner,
+    Case.created_at,
+    sqlite_where=text("acknowledged_at IS NOT NULL"),
+    postgresql_where=text("acknowledged_at IS NOT NULL"),
+)
+Index(
+    "ix_cases_report_closing",
+    Case.track,
+    Case.closed_at,
+    Case.kind,
+    Case.owner,
+    Case.created_at,
+    sqlite_where=text(_CLOSED_SQL),
+    postgresql_where=text(_CLOSED_SQL),
+)
+Index(
+    "ix_cases_open_oldest",
+    Case.track,
+    Case.created_at,
+    Case.id,
+    sqlite_where=text(_OPEN_SQL),
+    postgresql_where=text(_OPEN_SQL),
+)
+Index("ix_offers_created", Offer.created_at, Offer.case_id)
+Index(
+    "ix_offers_decided",
+    Offer.decided_at,
+    sqlite_where=text("decided_at IS NOT NULL"),
+    postgresql_where=text("decided_at IS NOT NULL"),
+)
+Index(
+    "ix_offers_pending",
+    Offer.created_at,
+    sqlite_where=text("status = 'pending'"),
+    postgresql_where=text("status = 'pending'"),
 )

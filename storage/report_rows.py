@@ -7,6 +7,8 @@ survey's root cause, competitor and involuntary flag when surveys are stored),
 check-in), `at_risk`
 (open churn cases, with risk level and action-plan steps), `payment_case` (open payment
 track) and `overdue_invoice` (open invoices past due, with the ladder step reached).
+Stage times add `stage_<stage>` rows (storage/report_stages.py `clock_rows`) and the
+summary rows of bot/reports/export.py.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ COLUMNS = (
     "arr_at_risk", "arr_saved", "created_at", "closed_at", "plan_steps", "plan_done",
     "involuntary", "root_cause", "competitor", "invoice_id", "amount_remaining",
     "currency", "due_date", "ladder_step_days", "offer_cost", "arr_kept", "checkpoint",
-    "checkin_answer", "arr_now",
+    "checkin_answer", "arr_now", "owner", "stage", "stage_started_at", "stage_stopped_at",
+    "stage_hours", "group", "cases", "median_hours", "p90_hours",
 )  # fmt: skip
 BATCH = 2000
 
@@ -46,6 +49,7 @@ def _case_columns() -> list[Any]:
         Case.closed_at,
         Case.offer_cost,
         Case.arr_kept,
+        Case.owner,
     ]
 
 

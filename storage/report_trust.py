@@ -1,4 +1,4 @@
-"""The report's figures people can trust (README, *Did the save last?*): of the saves some
+"""The report's figures people can trust (docs/reports.md, *Did the save last?*): of the saves some
 days ago, how many are still customers, and the period's saves net of their concessions.
 
 Each query reads the saved cases of one window through ix_cases_report_closed (a handful

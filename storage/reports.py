@@ -127,6 +127,29 @@ def open_now(session: Session) -> list[tuple[str, int, Decimal, Decimal, float]]
     return [(k, n, _money(a), _money(h), float(e or 0)) for k, n, a, h, e in session.execute(stmt)]
 
 
+def open_at(session: Session, at: datetime) -> list[tuple[str, int, Decimal, Decimal, float]]:
+    """`open_now`'s rows as the churn cases stood at `at` (the previous period's at-risk
+    figures, README *Trend*): opened by then and not closed by then, i.e. open now or closed
+    since. ARR and risk level are the cases' current ones (no history is kept of them)."""
+    high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
+    sums = (func.count(), func.sum(Case.arr_at_risk), func.sum(high))
+    epochs = func.sum(_epoch(session, Case.created_at))
+    still = select(Case.kind, *sums, epochs).where(open_cases(), Case.created_at <= at)
+    since = select(Case.kind, *sums, epochs).where(
+        Case.track == CHURN, Case.closed_at.is_not(None), Case.closed_at >= at,
+        Case.created_at <= at,
+    )  # fmt: skip
+    totals: dict[str, list[Any]] = {}
+    for stmt in (still.group_by(Case.kind), since.group_by(Case.kind)):
+        for kind, n, arr, h, e in session.execute(stmt):
+            t = totals.setdefault(kind, [0, ZERO, ZERO, 0.0])
+            t[0] += n
+            t[1] += _money(arr)
+            t[2] += _money(h)
+            t[3] += float(e or 0)
+    return [(k, n, a, h, e) for k, (n, a, h, e) in totals.items()]
+
+
 def plans(session: Session) -> list[tuple[str, int, int]] | None:
     """(kind, plan steps, done steps) over open churn cases' action plans; None when the
     turnover tables do not exist."""

@@ -21,6 +21,9 @@ FACT_COLUMNS = (
     "is_bot",
     "is_app_user",
     "is_stranger",
+    "tz",
+    "status_emoji",
+    "status_expiration",
 )
 
 

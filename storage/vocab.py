@@ -123,7 +123,7 @@ STEP_LABELS = labels_of(StepKind)
 
 
 class CheckinAnswer(StrEnum):
-    """The answers to a save check-in (README, *Did the save last?*)."""
+    """The answers to a save check-in (docs/reports.md, *Did the save last?*)."""
 
     CUSTOMER = "customer"
     CHURNED = "churned"

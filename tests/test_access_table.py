@@ -1,7 +1,7 @@
-"""README *Who may do what*, pressed row by row as every kind of person, over HTTP through
+"""docs/access.md, *Who may do what*, pressed row by row as every kind of person, over HTTP through
 the real Bolt app and the Slack stand-in.
 
-The rows are `bot.access.RULES` (the README table is checked against them below); each
+The rows are `bot.access.RULES` (the docs/access.md table is checked against them below); each
 row is pressed by the case's owner, its CSM, another account's CSM, a manager, finance, an
 admin, a plain member, someone of another organisation (Slack Connect) and a deactivated
 member. A press that is allowed has its effect; a refused one is answered only to the
@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.access import RULE, RULES, Action, Role, readme_table
+from bot.access import RULE, RULES, Action, Role, access_table
 from bot.cases.models import Signal
 from bot.offers.service import OfferInput
 from bot.survey.answers import SurveyForm
@@ -455,6 +455,9 @@ ROWS: dict[Action, Row] = {
         lambda w: w.row(StoredReport, 1) is not None,
     ),
     Action.INVOICES: Row(command("invoices", "Open invoices")),
+    Action.HOURS: Row(command("hours 08:00-16:00 mon-thu", "Your working hours")),
+    Action.AWAY: Row(command("away 2027-01-04 2027-01-08", "Away from")),
+    Action.AWAY_OTHERS: Row(command("away <@U0SAVE3|sam> 2027-01-04 2027-01-08", "Away from")),
 }
 
 
@@ -463,12 +466,12 @@ def cases(world: World) -> list[Case]:
         return list(session.scalars(select(Case)))
 
 
-def test_every_rule_has_a_row_and_the_readme_shows_the_rules() -> None:
+def test_every_rule_has_a_row_and_the_docs_show_the_rules() -> None:
     assert set(ROWS) == {rule.action for rule in RULES}
-    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    lines = readme_table()
-    start = readme.index(lines[0])
-    assert readme[start:].splitlines()[: len(lines)] == lines
+    page = (Path(__file__).parent.parent / "docs" / "access.md").read_text(encoding="utf-8")
+    lines = access_table()
+    start = page.index(lines[0])
+    assert page[start:].splitlines()[: len(lines)] == lines
 
 
 @pytest.mark.parametrize(

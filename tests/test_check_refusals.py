@@ -1,6 +1,6 @@
 """`python app.py check`, `/healthz` and admins' App Home name what Slack refuses: the whole
-workspace (delivery paused) and each channel whose messages wait (README, *When Slack says
-no*)."""
+workspace (delivery paused) and each channel whose messages wait (docs/slack.md, *When
+Slack says no*)."""
 
 from __future__ import annotations
 

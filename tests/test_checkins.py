@@ -1,4 +1,4 @@
-"""Did the save last? (README, *Did the save last?*) End to end on the test clock: a save
+"""Did the save last? (docs/reports.md, *Did the save last?*) End to end on the test clock: a save
 schedules its check-ins, 90 days pass (the clock file is written), the owner answers in
 Slack, or Stripe answers by itself; reopening withdraws what is unanswered."""
 
@@ -73,11 +73,17 @@ def saved_with_an_offer(app: RunningApp) -> Case:
     with app.services.db.read() as session:
         offer = eventually(lambda: session.scalars(select(Offer)).first())
     press(app, OfferAction.ACCEPTED.value, offer.id, "U0AE")
+    eventually(lambda: _outcome(app) == "accepted")  # before saved: its cost is counted
     case = the_case(app)
     press(app, CaseAction.SAVED.value, case.id, "U0AE")
     eventually(lambda: the_case(app).status == "saved")
     app.tick()
     return the_case(app)
+
+
+def _outcome(app: RunningApp) -> str | None:
+    with app.services.db.read() as session:
+        return session.scalar(select(Offer.outcome))
 
 
 def dms(app: RunningApp, user: str) -> list[dict]:
@@ -302,7 +308,8 @@ def test_saves_that_lasted_and_the_net_figure_change_exactly_when_the_owner_says
     )
     assert (
         "Saves that lasted: 90 days: of 1 save worth $60,000 (7 days that ended 90 days ago), "
-        "0 still customers worth $0 now, 1 churned; 180 days: no save" in as_text(after)
+        "0 still customers worth $0 now, 1 churned (before: 0 of 0 still); 180 days: no save"
+        in as_text(after)
     )
     again = report_at(app, "week", saved_week)  # the save's week, reported again
     assert (again.overall.arr_saved, again.arr_kept, again.net_saved) == (

@@ -1,5 +1,5 @@
 """`python app.py check` says yes only when Savedesk can do its job: every problem is listed
-and exits non-zero; warnings stay warnings (README: Configuration)."""
+and exits non-zero; warnings stay warnings (docs/cli.md, *Commands*)."""
 
 from __future__ import annotations
 

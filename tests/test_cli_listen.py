@@ -1,5 +1,5 @@
 """Where Savedesk listens (`HOST`, `PORT`), the demo's busy port answered at once, and a
-`--help` that loads nothing it does not need (README: Configuration, Try it)."""
+`--help` that loads nothing it does not need (docs/cli.md; README, *Quick start*)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The concession ledger (README, *The concession ledger*) end to end on the test clock:
+"""The concession ledger (docs/offers.md, *The concession ledger*) end to end on the test clock:
 every accepted offer is a concession on its account; the offer modal and the approval
 request show the last 12 months; the third within 12 months asks a manager."""
 

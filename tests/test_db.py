@@ -1,5 +1,5 @@
 """The unit of work: one write transaction per thread at a time, and database errors that
-reach the logs without customer data (README: Security)."""
+reach the logs without customer data."""
 
 from __future__ import annotations
 

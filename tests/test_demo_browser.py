@@ -1,6 +1,6 @@
 """The demo page in a real browser (headless Chromium driven by Selenium): a CSM opens a
 cancellation, proposes an offer, the manager approves it, and a nudge arrives after the
-clock moves. Set SAVEDESK_SCREENSHOTS=docs to refresh the README's screenshots.
+clock moves. Set SAVEDESK_SCREENSHOTS=docs to refresh the screenshots in docs/.
 
 Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs them); skipped with
 the reason when they are absent. Nothing is downloaded at run time.

@@ -179,7 +179,7 @@ def test_amounts_stored_in_major_units(running_app: RunningApp, tmp_path: Path) 
     assert row is not None and row.amount_remaining == Decimal("1500.50")
 
 
-def test_the_readme_worked_example(
+def test_the_documented_worked_example(
     running_app: RunningApp, clock: FakeClock, tmp_path: Path
 ) -> None:
     app = running_app

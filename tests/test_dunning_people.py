@@ -1,4 +1,4 @@
-"""The dunning ladder pings real people only (README *The ladder*, *Routing*): a CSM who
+"""The dunning ladder pings real people only (docs/dunning.md, *The ladder*): a CSM who
 is deactivated, a bot or of another organisation is never the one reminded; the managers
 hear it instead, and the DM and the finance line say why. Over HTTP, at the stand-in: the
 standing comes from Slack's `user_change` event, as in a real workspace."""

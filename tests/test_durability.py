@@ -1,7 +1,7 @@
 """Faults with real processes on a PostgreSQL of the test's own: `kill -9` of the web process
 and of the worker in the middle of a burst loses nothing acknowledged and says nothing
 twice; PostgreSQL stopped for 15 s is waited out, `/healthz` says so, and delivery and
-nudges resume without a restart (README, *What survives what*)."""
+nudges resume without a restart (docs/operations.md, *What survives what*)."""
 
 from __future__ import annotations
 

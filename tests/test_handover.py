@@ -1,4 +1,4 @@
-"""A member deactivated while owning open cases (README *Routing*): Slack's `user_change`
+"""A member deactivated while owning open cases (docs/cases.md, *Routing*): Slack's `user_change`
 event, sent over HTTP to the Bolt app, hands each case over the way routing falls back
 (the case's CSM, then a manager), the thread says why and the new owner gets the DM; a
 case they were the CSM of loses its CSM. At the Slack stand-in."""

@@ -113,7 +113,7 @@ def test_a_command_while_the_database_is_down_says_nothing_was_saved(
     def down(*_args: object, **_kwargs: object) -> None:
         raise OperationalError("INSERT INTO jobs …", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(app.services.jobs, "enqueue", down)
+    monkeypatch.setattr(app.services.jobs, "add", down)  # every way a job is written
     answer = app.slack.slash_command("cancel acme budget", user_id="U0CSM")
     assert answer.status == 200
     assert "cannot reach its database" in answer.text and "nothing was saved" in answer.text

@@ -38,7 +38,7 @@ def test_import_reports_bad_rows_keeps_good_ones_and_is_idempotent(tmp_path: Pat
         + "\n"
     )
     first = run_app(tmp_path, "import", "invoices", "i.csv", **env)
-    assert first.returncode == 3, first.stderr  # rows were skipped (README: exit codes)
+    assert first.returncode == 3, first.stderr  # rows were skipped (docs/cli.md, *Exit codes*)
     out = first.stdout
     assert "line 3: amount: '12.345' has more than 2 decimals for USD" in out
     assert "line 5: amount: '100.5' has more than 0 decimals for JPY" in out

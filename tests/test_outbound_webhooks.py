@@ -27,7 +27,7 @@ from tests.test_dunning import import_invoices, late
 from tests.test_survey_http import SURVEY_POLICY, churn, click, open_case, open_modal, submit
 from tests.webhook_receiver import Receiver, new_secret
 
-README = Path(__file__).resolve().parent.parent / "README.md"
+WEBHOOKS_DOC = Path(__file__).resolve().parent.parent / "docs" / "webhooks.md"
 
 
 @pytest.fixture
@@ -239,10 +239,10 @@ def test_the_signature_is_the_specifications_example() -> None:
     assert sign(key, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body) == expected
 
 
-def test_the_readme_receiver_example_verifies_a_real_delivery(
+def test_the_documented_receiver_example_verifies_a_real_delivery(
     app: RunningApp, receiver: Receiver
 ) -> None:
-    text = README.read_text()
+    text = WEBHOOKS_DOC.read_text()
     code = text.split("<!-- receiver example -->", 1)[1].split("```python", 1)[1]
     namespace: dict = {}
     exec(code.split("```", 1)[0], namespace)

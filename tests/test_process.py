@@ -137,6 +137,54 @@ def test_a_command_is_opened_by_the_worker_process_and_its_root_delivered_at_onc
     assert [(c.kind, c.created_by) for c in cases] == [("cancellation", "U0CSM")]
 
 
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux: /proc/<pid>/task/<tid>/children)."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def wait_for(what: object, timeout: float = 20) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if value := what():  # type: ignore[operator]
+            return value
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+def test_the_worker_runs_jobs_in_a_job_process_started_again_when_killed(
+    tmp_path: Path, standin: SlackStandin, db_url: str, services: Services
+) -> None:
+    """`python app.py` → its worker → a job process (`app.py jobs`, JOB_PROCESSES=1): the
+    job process is killed outright, a new one is started, and a command is still opened."""
+    base, proc = start(tmp_path, standin, db_url)
+    try:
+        worker = wait_for(lambda: children(proc.pid))[0]  # type: ignore[index]
+        first = wait_for(lambda: children(worker))[0]  # type: ignore[index]
+        assert Path(f"/proc/{first}/cmdline").read_bytes().split(b"\0")[-2] == b"jobs"
+        os.kill(first, signal.SIGKILL)
+        again = wait_for(lambda: [c for c in children(worker) if c != first])[0]  # type: ignore[index]
+        assert again != first
+        seed_account(services, "acme-43", "Acme Again")
+        sender = SlackSender(base, SECRET, response_url_factory=standin.new_response_url)
+        assert "Opening a case" in sender.slash_command("cancel acme-43 budget").json()["text"]
+        wait_for(lambda: [m for m in standin.messages() if "Acme Again" in json.dumps(m)])
+    finally:
+        stop(proc)
+    assert wait_for(lambda: proc.poll() is not None, 10)
+    for pid in (worker, again):
+        assert wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists() or _zombie(pid), 10)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
 def test_the_signals_webhook_answers_with_the_case_it_opened(
     app_process: tuple[str, SlackStandin], services: Services
 ) -> None:
@@ -225,7 +273,7 @@ def test_tick_exits_0_while_slack_is_down_and_delivers_later(
     standin.set_down(False)
     with services.db.session() as session:  # the retry is due now, as if time had passed
         session.execute(update(OutboxMessage).values(next_attempt_at=services.clock.now()))
-        # and so is the end of the workspace pause Slack's outage began (README, *When Slack
+        # and so is the end of the workspace pause Slack's outage began (docs/slack.md, *When Slack
         # says no*): the next pass tries again
         session.execute(update(DeliveryPause).values(until=services.clock.now()))
     up = run_tick(tmp_path, standin, db_url)

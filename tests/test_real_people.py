@@ -1,4 +1,4 @@
-"""Real people only (README *Routing*): a deactivated member, a bot or someone of another
+"""Real people only (docs/cases.md, *Routing*): a deactivated member, a bot or someone of another
 organisation (Slack Connect) never owns a case, approves an offer, sits in the save desk or
 is a case's CSM; the thread says why; `user_change` / `team_join` keep the directory true;
 `python app.py check` lists policy roles held by such people. Over HTTP, at the stand-in."""

@@ -27,9 +27,10 @@ def test_report_prints_and_csv_rows_add_up(services: Services, db_url: str, tmp_
     out = tmp_path / "rows.csv"
     result = run_app(tmp_path, "report", "week", "--csv", str(out), **GOOD, DATABASE_URL=db_url)
     assert result.returncode == 0, result.stderr
-    assert "Last week we saved 2 customers from main-contact-turnover risk, worth $43,000." in (
-        result.stdout
-    )
+    assert (
+        "Last week we saved 2 customers from main-contact-turnover risk (up from 1 customer), "
+        "worth $43,000 (down from $77,000)." in result.stdout
+    )  # the week before saved the $77,000 one
     assert "We believe we can save $50,000; $200,000 remains at high risk of churn." in (
         result.stdout
     )
@@ -44,7 +45,11 @@ def test_report_prints_and_csv_rows_add_up(services: Services, db_url: str, tmp_
     assert sum(Decimal(r["arr_at_risk"]) for r in by_figure["at_risk"]) == Decimal(250000)
     assert {r["risk"] for r in by_figure["at_risk"]} == {"high", "medium"}
     assert len(by_figure["payment_case"]) == 1
-    assert "wrote 6 rows" in result.stderr
+    # stage times: the 3 clocks to close, their figures (all, 2 kinds, no owner), and the
+    # 2 open cases named for acknowledge, first offer and close
+    assert len(by_figure["stage_close"]) == 3 and len(by_figure["stage_times"]) == 4
+    assert len(by_figure["slowest_open"]) == 6
+    assert "wrote 19 rows" in result.stderr
 
 
 def test_bad_period_and_unwritable_csv_get_one_line(db_url: str, tmp_path: Path) -> None:

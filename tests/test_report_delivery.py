@@ -34,7 +34,10 @@ def test_report_post_then_chart_in_the_same_channel(
     report = services.deliver()
     assert (report.sent, report.failed) == (2, 0)
     [message] = standin.messages("C0LEADERS")[:1]
-    assert "saved 1 customer from main-contact-turnover risk, worth $43,000" in message["text"]
+    assert (
+        "saved 1 customer from main-contact-turnover risk (up from 0 customers), worth $43,000"
+        in message["text"]
+    )
     [chart] = completed(standin)
     assert chart.content is not None and chart.content.startswith(PNG)
     assert chart.channels == ["C0LEADERS"] and chart.thread_ts is None

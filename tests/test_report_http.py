@@ -68,8 +68,11 @@ def test_churn_report_posts_in_the_channel_with_its_chart(running_app: RunningAp
     eventually(lambda: app.services.reports and _queued_report(app))
     [post] = eventually(lambda: _delivered_post(app))
     text = json.dumps(post)
-    assert "Last week we saved 2 customers from usage-drop risk, worth $43,000." in text
-    assert "We have 2 customers at risk for that reason, worth $150,000 in ARR" in text
+    assert (
+        "Last week we saved 2 customers from usage-drop risk (up from 0 customers), worth "
+        "$43,000 (up from $0)." in text
+    )  # the week before, nothing was open yet: every figure beside the previous period's
+    assert "We have 2 customers at risk for that reason (up from 0), worth $150,000 in ARR" in text
     assert "the average time at risk is 3 days" in text
     assert "We believe we can save $50,000; $100,000 remains at high risk of churn." in text
     [chart] = [f for f in app.standin.files() if f.completed]

@@ -176,10 +176,14 @@ def test_the_seed_example_through_the_product(running_app: RunningApp, tmp_path:
         if done * 100 % total == 0
         else f"{done} of {total} recovery plan steps are done ({percent}%)"
     )
-    assert "Last week we saved 2 customers from main-contact-turnover risk, worth $43,000." in said
     assert (
-        "We have 12 customers at risk for that reason, worth $250,000 in ARR; the average "
-        f"time at risk is 1 month and {plan}." in said
+        "Last week we saved 2 customers from main-contact-turnover risk (up from 0 customers), "
+        "worth $43,000 (up from $0)." in said
+    )
+    assert (  # the two saved were at risk when the week began
+        "We have 12 customers at risk for that reason (down from 14), worth $250,000 in ARR "
+        f"(down from $293,000); the average time at risk is 1 month (up from 3 weeks) and {plan}."
+        in said
     )
     assert "We believe we can save $190,000; $60,000 remains at high risk of churn." in said
     [chart] = [f for f in app.standin.files() if f.completed and f.channels == ["C0EXEC"]]

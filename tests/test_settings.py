@@ -97,10 +97,15 @@ def test_web_threads_and_pool_size() -> None:
 def test_job_threads_and_the_workers_health_port() -> None:
     settings = load_settings(BASE)
     assert (settings.job_threads, settings.health_port) == (2, None)
-    assert "Jobs: 2 threads per worker process" in settings.describe()
-    other = load_settings({**BASE, "JOB_THREADS": "4", "HEALTH_PORT": "8081"})
-    assert (other.job_threads, other.health_port) == (4, 8081)
+    assert "Jobs: 2 threads in each of 1 job process per worker" in settings.describe()
+    other = load_settings({**BASE, "JOB_THREADS": "4", "HEALTH_PORT": "8081", "JOB_PROCESSES": "0"})
+    assert (other.job_threads, other.health_port, other.job_processes) == (4, 8081, 0)
     assert "worker health on port 8081" in other.describe()
+    assert "(on the worker's own threads)" in other.describe()
+    assert load_settings({**BASE, "JOB_PROCESSES": "3"}).job_processes == 3
+    assert settings_error(JOB_PROCESSES="17") == (
+        "JOB_PROCESSES: '17' is not a whole number from 0 to 16"
+    )
     assert settings_error(JOB_THREADS="0") == "JOB_THREADS: '0' is not a whole number from 1 to 64"
     assert settings_error(HEALTH_PORT="http").startswith("HEALTH_PORT: 'http' is not a port")
     for odd in ("²", "٢", "+2", "2.0"):  # digits Python reads, or not, are refused alike

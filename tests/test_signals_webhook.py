@@ -244,7 +244,7 @@ def test_without_a_secret_the_endpoint_does_not_exist(app: RunningApp) -> None:
 
 
 def test_a_moment_without_a_zone_is_read_as_utc() -> None:
-    """README: `occurred_at` without a zone is UTC (a naive time would be read in whatever
+    """docs/webhooks.md: `occurred_at` without a zone is UTC (a naive time would be read in whatever
     zone the reader's server happens to be)."""
     naive = parse_webhook(json.dumps(signal(occurred_at="2026-01-05T09:30:00")).encode())
     zoned = parse_webhook(json.dumps(signal(occurred_at="2026-01-05T10:30:00+01:00")).encode())

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, time
 import pytest
 from sqlalchemy import select
 
-from bot.policy import parse_policy
+from bot.policy import Policy, parse_policy
 from bot.survey import schedule
 from bot.survey.policy import MonthlySchedule
 from storage import survey
@@ -43,7 +43,35 @@ def _steps(db: Database) -> list[tuple[str, str, datetime]]:
         return [(r.key, r.state, r.due_at) for r in rows]
 
 
-def test_ladder_lands_in_business_hours_and_stops_when_closed(db: Database) -> None:
+WORKING = parse_policy(
+    """
+timezone = "America/New_York"
+business_hours = "09:00-17:00"
+[escalation]
+acknowledge_within = "4h"
+escalate_after = "1d"
+repeat_every = "1d"
+[people]
+escalation_clock = "working"
+"""
+)
+MONDAY_9 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+MONDAY_11 = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+MONDAY_3PM = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("policy", "due"),
+    [
+        # the owner's working time: 2 h on Friday and 2 h on Monday; one working day on
+        pytest.param(WORKING, (MONDAY_11, MONDAY_3PM, MONDAY_3PM), id="working"),
+        # elapsed, the default: 19:00 Friday and Saturday 15:00 wait for Monday's opening
+        pytest.param(POLICY, (MONDAY_9, MONDAY_9, MONDAY_9), id="elapsed"),
+    ],
+)
+def test_ladder_lands_in_business_hours_and_stops_when_closed(
+    db: Database, policy: Policy, due: tuple[datetime, datetime, datetime]
+) -> None:
     with db.session() as session:
         account = Account(external_id="a", name="A", created_at=FRIDAY_3PM, updated_at=FRIDAY_3PM)
         session.add(account)
@@ -61,14 +89,13 @@ def test_ladder_lands_in_business_hours_and_stops_when_closed(db: Database) -> N
         session.flush()
         answer = survey.ask(session, case.id, now=FRIDAY_3PM, asked_to="U0CSM")
         assert answer is not None
-        schedule.survey_asked(session, POLICY, answer, FRIDAY_3PM)
-        schedule.schedule_repeat(session, POLICY, answer, 2, FRIDAY_3PM)
-    monday_9 = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+        schedule.survey_asked(session, policy, answer, FRIDAY_3PM)
+        schedule.schedule_repeat(session, policy, answer, 2, FRIDAY_3PM)
     prefix = f"survey:{answer.id}:"
     assert _steps(db) == [
-        (f"{prefix}survey_nudge", "pending", monday_9),  # 19:00 Friday waits for Monday
-        (f"{prefix}survey_escalate", "pending", monday_9),  # Saturday 15:00 too
-        (f"{prefix}survey_repeat:2", "pending", monday_9),
+        (f"{prefix}survey_nudge", "pending", due[0]),
+        (f"{prefix}survey_escalate", "pending", due[1]),
+        (f"{prefix}survey_repeat:2", "pending", due[2]),
     ]
     with db.session() as session:
         assert schedule.survey_closed(session, answer, FRIDAY_3PM) == 3

@@ -1,5 +1,5 @@
-"""The test clock (README, *The test clock*): SAVEDESK_TEST_CLOCK_FILE moves "now" in every
-process by the seconds written in a file, read again when it changes; `check` warns."""
+"""The test clock (docs/configuration.md, *The test clock*): SAVEDESK_TEST_CLOCK_FILE moves "now"
+in every process by the seconds written in a file, read again when it changes; `check` warns."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """`python app.py check` reads `[[turnover.plans]]`: a malformed entry is named by its key
-path with exit code 2, a good one is summarised, and the README's example parses."""
+path with exit code 2, a good one is summarised, and the documented examples parse."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """A real HTTP endpoint for outbound webhooks: verifies every request with the independent
-`standardwebhooks` library (and the README's own example), answers 500 when told to, and
+`standardwebhooks` library (and the example in docs/webhooks.md), answers 500 when told to, and
 keeps what it accepted."""
 
 from __future__ import annotations

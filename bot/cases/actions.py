@@ -4,7 +4,7 @@ reminders and removing a CSM. Every status change goes through `Lifecycle.transi
 
 And what happens to the cases of someone who stops being a real person of the workspace
 (an admin deactivates them; Slack says so with `user_change`): each open case they own is
-handed over the way routing falls back (README *Routing*: the case's CSM, then a manager),
+handed over the way routing falls back (docs/cases.md, *Routing*: the case's CSM, then a manager),
 the thread says why, and the new owner gets the DM; a case they are the CSM of loses its
 CSM (`Handover`)."""
 

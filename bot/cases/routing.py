@@ -1,21 +1,26 @@
 """Routing: who owns a new case, by the policy's first matching rule, with fallbacks.
 
 A role with nobody behind it falls back to the account's CSM, then to the managers, and
-the reason is kept so the thread can say why. Only real people are chosen (README:
-*Routing*): a deactivated member, a bot or someone of another organisation is passed over
-(the team's roles hold only real people already; the account's CSM and account owner are
-checked here), and the thread names who was passed over and why.
+the reason is kept so the thread can say why. Only real people are chosen (docs/cases.md,
+*Routing*): a deactivated member, a bot or someone of another organisation is passed over (the
+team's roles hold only real people already; the account's CSM and account owner are checked here),
+and the thread names who was passed over and why. Someone away is covered (docs/hours.md): a
+case that would be theirs goes to their cover, and a pool (the save desk, the managers) skips
+the people who are away or outside their working hours for longer than `acknowledge_within`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.hours.presence import Presence
+from bot.hours.words import moment as time_token
+from bot.hours.words import who
 from bot.policy import OWNER_ROLE_PEOPLE, Policy
 from bot.standing import Person, Standing
 from bot.team import Team
@@ -44,6 +49,9 @@ class Routed:
     note: str | None = None
     passed_over: tuple[tuple[str, Person], ...] = ()
     csm: str | None = None
+    covering: str | None = None
+    """Who the owner covers for (away when the case opened), else None."""
+    time_off_id: int | None = None
 
 
 PersonOf = Callable[[str], Person]
@@ -74,26 +82,29 @@ def route(
     load_of: Callable[[tuple[str, ...]], Load],
     resolve_people: Callable[[str], tuple[str, ...]],
     person: PersonOf = _everyone_real,
+    presence: Presence | None = None,
 ) -> Routed:
     """Choose the owner for a new case and explain any fallback. `person` tells the
-    standing of the account's CSM and account owner (read before: no Slack call here)."""
+    standing of the account's CSM and account owner (read before: no Slack call here);
+    `presence` who is away or out of hours (None: everyone is at work)."""
     rule = policy.route(kind, arr, account.segment)
     passed: list[tuple[str, Person]] = []
     csm = _real(account.csm, "the account's CSM", person, passed)
     holder = account.account_owner
     if rule == "account_owner":
         holder = _real(account.account_owner, "the account owner", person, passed)
-    owner = _candidate(rule, team, csm, holder, load_of, resolve_people)
+    here = _Here(presence, policy.escalation.acknowledge_within, team, load_of)
+    owner = _candidate(rule, team, csm, holder, here.pick, resolve_people)
     if owner is None and rule in OWNER_ROLE_PEOPLE:
         left_out = team.left_out.get(OWNER_ROLE_PEOPLE[rule], ())
         passed += [(f"in `{OWNER_ROLE_PEOPLE[rule]}`", p) for p in left_out]
     found = tuple(passed)
     if owner is not None:
-        return Routed(owner, rule, None, found, csm)
+        return here.covered(Routed(owner, rule, None, found, csm))
     why = f"nobody holds `{rule}`"
     if rule != "csm" and csm:
-        return Routed(csm, rule, f"{why}, so the account's CSM owns it", found, csm)
-    manager = pick_by_load(team.members("managers"), load_of(team.members("managers")))
+        return here.covered(Routed(csm, rule, f"{why}, so the account's CSM owns it", found, csm))
+    manager = here.pick(team.members("managers"))
     if manager is not None:
         note = f"{why} and the account has no CSM, so a manager owns it"
         return Routed(manager, rule, note, found, csm)
@@ -119,7 +130,7 @@ def _candidate(
     team: Team,
     csm: str | None,
     account_owner: str | None,
-    load_of: Callable[[tuple[str, ...]], Load],
+    pick: Callable[[tuple[str, ...]], str | None],
     resolve_people: Callable[[str], tuple[str, ...]],
 ) -> str | None:
     if rule == "csm":
@@ -127,10 +138,60 @@ def _candidate(
     if rule == "account_owner":
         return account_owner
     if rule in OWNER_ROLE_PEOPLE:
-        pool = team.members(OWNER_ROLE_PEOPLE[rule])
-        return pick_by_load(pool, load_of(pool))
+        return pick(team.members(OWNER_ROLE_PEOPLE[rule]))
     pool = resolve_people(rule)  # a person, or everyone in an @group
-    return pick_by_load(pool, load_of(pool))
+    return pick(pool) if len(pool) > 1 else (pool[0] if pool else None)
+
+
+class _Here:
+    """Routing's view of who is at work: pools skip people away or out of their working
+    hours for longer than `acknowledge_within`; a single owner who is away is covered."""
+
+    def __init__(
+        self,
+        presence: Presence | None,
+        within: timedelta,
+        team: Team,
+        load_of: Callable[[tuple[str, ...]], Load],
+    ) -> None:
+        self.presence = presence
+        self.within = within
+        self.team = team
+        self.load_of = load_of
+
+    def _by_load(self, pool: tuple[str, ...]) -> str | None:
+        return pick_by_load(pool, self.load_of(pool))
+
+    def pick(self, pool: tuple[str, ...]) -> str | None:
+        """The least-loaded member at work soon; else any not away; else any (whose cover
+        then takes the case)."""
+        presence = self.presence
+        if presence is None:
+            return self._by_load(pool)
+        soon = tuple(p for p in pool if presence.available(p, self.within))
+        here = soon or tuple(p for p in pool if presence.away(p) is None)
+        return self._by_load(here or pool)
+
+    def covered(self, routed: Routed) -> Routed:
+        """`routed` as is, or given to the owner's cover while the owner is away."""
+        presence, owner = self.presence, routed.owner
+        off = presence.away(owner) if presence is not None and owner else None
+        if presence is None or off is None or owner is None:
+            return routed
+        pools = (self.team.members("save_desk"), self.team.members("managers"))
+        cover = presence.cover(owner, pools, self._by_load)
+        away = f"{who(owner)} is away until {time_token(off.ends_at)}"
+        if cover is None:
+            note = f"{away} and nobody can cover"
+            return replace(routed, note=_join(routed.note, note))
+        note = f"{away}, covered by {who(cover)}"
+        return replace(
+            routed, owner=cover, covering=owner, time_off_id=off.id, note=_join(routed.note, note)
+        )
+
+
+def _join(first: str | None, second: str) -> str:
+    return f"{first}; {second}" if first else second
 
 
 def route_account(
@@ -141,10 +202,12 @@ def route_account(
     kind: str,
     arr: Decimal | None,
     person: PersonOf = _everyone_real,
+    now: datetime | None = None,
 ) -> Routed:
     """Route a new case for the account inside the caller's unit of work (it reads the
-    open-case counts of a pool; `team` and `person` are resolved beforehand, so nothing
-    here calls Slack). `arr` overrides the account's ARR."""
+    open-case counts of a pool, and who is away or out of hours at `now`; `team` and
+    `person` are resolved beforehand, so nothing here calls Slack). `arr` overrides the
+    account's ARR."""
     facts = AccountFacts(account.csm, account.account_owner, account.segment)
     return route(
         policy,
@@ -155,4 +218,5 @@ def route_account(
         lambda pool: store.open_case_counts(session, pool),
         team.resolve,
         person,
+        Presence(session, policy, now) if now is not None else None,
     )

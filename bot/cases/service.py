@@ -49,8 +49,10 @@ from slack_edge.messages import (
 )
 from storage import accounts as accounts_store
 from storage import cases as store
+from storage import hours as hours_store
 from storage.db import Database
 from storage.models import OPEN_STATUSES, Account, Case
+from storage.tables.hours import TimeOff
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +197,9 @@ class CaseService(CaseActions, ExternalEvents, Handover):
             row = row or session.get(Account, account_id)
             assert row is not None
             person = self._account_people(session, row, asked)
-            routed = route_account(session, self.policy, team, row, signal.kind, signal.arr, person)
+            routed = route_account(
+                session, self.policy, team, row, signal.kind, signal.arr, person, self.clock.now()
+            )
             opened = Opened(self._create(session, row, signal, routed).id, created=True)
         return replace(opened, account_id=account_id)
 
@@ -251,9 +255,13 @@ class CaseService(CaseActions, ExternalEvents, Handover):
         )
         session.add(case)
         session.flush()
+        if routed.covering and routed.time_off_id and routed.owner:
+            away = session.get(TimeOff, routed.time_off_id)
+            if away is not None:  # handed back when they return (bot/hours/service.py)
+                hours_store.cover_case(session, away, case.id, routed.owner, now)
         self._remember(session, signal, case)
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
-        self.timeline.show_latest(case, line, now)  # the root says it: no reply (README)
+        self.timeline.show_latest(case, line, now)  # the root says it: no reply (docs/cases.md)
         self._post_root(session, case, account)
         self.timeline.line(session, case, signal.actor, "opened", line, in_thread=False)
         if routed.note or routed.passed_over:

@@ -3,7 +3,7 @@ edited in place (same `ts`) to show the case as it is now. A change people need 
 (a note, a reason, a request with buttons) is also a reply in the thread; a change the
 root already shows (status, owner, risk) is not: the root shows it as its latest change
 instead, as Slack paces new messages in a channel to about one a second and every reply
-delays the next case's root (README: *The case thread*).
+delays the next case's root (docs/cases.md, *The case thread*).
 
 The one small service every domain calls to say something happened to a case (offers,
 turnover, survey, finance, Stripe), inside the caller's unit of work, so the event and the
@@ -106,14 +106,17 @@ class Timeline:
         the change is what the root (or a message edited in place) shows: the root shows
         the line as its latest change, and nothing is posted in the thread. While a new
         case is escalating, only the owner's or a manager's act (or a system's change)
-        stops it: anyone else's act is recorded and the ladder goes on (README:
-        *Follow-ups*)."""
+        stops it: anyone else's act is recorded and the ladder goes on
+        (docs/escalation.md, *Follow-ups*). The first act that counts is the case's
+        `acknowledged_at` (docs/reports.md, *Stage times*)."""
         now = self.clock.now()
         case.updated_at = now
         escalating = case.status == "new" and case.last_action_at is None
         counts = actor is None or not escalating or self.stops_escalation(actor, case)
         if actor and counts:
             case.last_action_at = now
+            if case.acknowledged_at is None:  # the stage time to acknowledge stops
+                case.acknowledged_at = now
         self.line(session, case, actor, type, text, details, in_thread=in_thread)
         if not in_thread:
             self.show_latest(case, text, now)

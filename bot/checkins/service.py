@@ -1,4 +1,4 @@
-"""Did the save last? (README, *Did the save last?*)
+"""Did the save last? (docs/reports.md, *Did the save last?*)
 
 A saved case schedules one check-in per policy checkpoint (`reports.save_checkpoints`:
 days after the save, and the account's renewal date), each a durable scheduled step. When

@@ -1,4 +1,4 @@
-"""What the save check-ins say, in Slack mrkdwn (README, *Did the save last?*)."""
+"""What the save check-ins say, in Slack mrkdwn (docs/reports.md, *Did the save last?*)."""
 
 from __future__ import annotations
 

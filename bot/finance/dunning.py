@@ -24,6 +24,7 @@ from bot import outbox
 from bot.cases.service import CaseService
 from bot.finance import messages
 from bot.finance.invoices import next_step_on
+from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
 from bot.policy import ROLE_NAMES, Policy
 from bot.steps import StepHandler
@@ -122,7 +123,8 @@ class DunningLadder:
         return report
 
     def run_step(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """DM each holder of the step's role and add a line in `channels.finance`."""
+        """DM each holder of the step's role (in their working hours, or their cover while
+        they are away: bot/hours/reach.py) and add a line in `channels.finance`."""
         invoice = session.get(Invoice, int(step.payload.get("invoice", 0)))
         if invoice is None or invoice.status != "open" or invoice.amount_remaining <= 0:
             return  # paid, voided, written off or gone: the ladder stops
@@ -143,8 +145,11 @@ class DunningLadder:
         )
         people, instead = self.holders(view.notify, account, session)
         view = replace(view, instead=instead)
-        for person in people:
+        reached = reach(session, self.policy, self.team(), step, people, now)
+        for person in reached.now:  # each in their working hours, or their cover
             self._send(session, now, person, messages.step_dm(view), root, view)
+        if is_copy(step):
+            return  # the finance channel heard it; only this person's DM was waiting
         channel = self.policy.channels.finance
         if channel:
             self._send(session, now, channel, messages.finance_line(view, people), root, view)
@@ -171,7 +176,7 @@ class DunningLadder:
     ) -> tuple[list[str], str | None]:
         """Who a step notifies (the account's CSM or account owner, a role's members, or a
         person named in the policy), and why the step went to someone else (None: it did
-        not). Only real people are pinged (README *Routing*): an account owner who is
+        not). Only real people are pinged (docs/dunning.md, *The ladder*): an account owner who is
         deactivated, a bot or of another organisation falls back to the CSM, and a CSM
         who is not real to the managers. Their standing is what Slack last said
         (`user_change` events keep it true); never asked here, inside a unit of work."""

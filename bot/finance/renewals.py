@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.access import Access, Action, Actor, Involved
-from bot.calendar import add_business_delay
 from bot.cases.models import Refused
 from bot.finance import messages as words
 from bot.finance.dunning import today_in
+from bot.hours.reach import in_hours
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
@@ -122,7 +122,7 @@ class RenewalChecks:
             session,
             key=f"renewal:{check.id}:nudge:{n}",
             kind=NUDGE,
-            due_at=add_business_delay(now, delay, self.policy),
+            due_at=in_hours(session, self.policy, check.asked_to, now + delay),
             now=now,
             payload={"check": check.id, "n": n},
         )

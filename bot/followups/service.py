@@ -5,7 +5,9 @@ While nobody has acted on a new case: at `acknowledge_within` the owner is nudge
 the owner and managers are reminded. Once someone acts, the only timer is `stale_after`
 since the last action. Each step is a row with a unique key, created in the same unit of
 work as the change that calls for it, so it happens at most once. After downtime each
-case gets one catch-up message that says what was missed, not a storm.
+case gets one catch-up message that says what was missed, not a storm. The rungs count the
+owner's working time, and every DM reaches its person in their own working hours, or their
+cover while they are away (docs/hours.md, bot/hours/reach.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.calendar import add_business_delay, next_open
+from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
@@ -43,6 +45,7 @@ def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> 
         start=case.created_at,
         now=now,
         case_id=case.id,
+        owner=case.owner,
     )
 
 
@@ -56,17 +59,19 @@ def first_rungs(
     now: datetime,
     case_id: int,
     payload: dict[str, Any] | None = None,
+    owner: str | None = None,
 ) -> None:
     """Schedule the ladder's first two rungs from `start`: `kinds[0]` at `acknowledge_within`,
     `kinds[1]` (managers brought in) at `escalate_after`, each keyed `key_prefix` + kind.
-    A new case and an unanswered cancellation survey climb the same ladder."""
+    A new case and an unanswered cancellation survey climb the same ladder, on the clock
+    of `owner`'s working time (bot/hours/reach.py `ladder_due`)."""
     esc = policy.escalation
     delays = (esc.acknowledge_within, esc.escalate_after)
     steps = [
         {
             "key": f"{key_prefix}{kind}",
             "kind": kind,
-            "due_at": add_business_delay(start, delay, policy),
+            "due_at": ladder_due(session, policy, owner, start, delay),
             "case_id": case_id,
             "payload": payload,
         }
@@ -87,7 +92,7 @@ def case_acted(session: Session, policy: Policy, case: Case, now: datetime) -> N
         session,
         key=f"case:{case.id}:stale:{stamp}",
         kind=STALE,
-        due_at=add_business_delay(now, policy.escalation.stale_after, policy),
+        due_at=in_hours(session, policy, case.owner, now + policy.escalation.stale_after),
         now=now,
         case_id=case.id,
         payload={"quiet_since": stamp},
@@ -101,7 +106,7 @@ def snoozed(session: Session, policy: Policy, case: Case, until: datetime, now: 
         session,
         key=f"case:{case.id}:snooze_end:{int(until.timestamp())}",
         kind=SNOOZE_END,
-        due_at=next_open(until, policy),
+        due_at=in_hours(session, policy, case.owner, until),
         now=now,
         case_id=case.id,
     )
@@ -158,13 +163,14 @@ class Ladder:
         if found is None or not _unacted(found[0]) or _snoozed(found[0], now):
             return
         case, account = found
-        escalate_at = add_business_delay(
-            case.created_at, self.policy.escalation.escalate_after, self.policy
+        escalate_at = ladder_due(
+            session, self.policy, case.owner, case.created_at, self.policy.escalation.escalate_after
         )
         if now >= escalate_at:
             return  # late (downtime): the escalation step says it all in one message
         self._say(
             session,
+            step,
             case,
             account,
             now,
@@ -205,8 +211,9 @@ class Ladder:
             text += (
                 f" _(Catching up: {missed} reminder(s) were missed while Savedesk was offline.)_"
             )
-        self._say(session, case, account, now, text, people)
-        self._next_repeat(session, case, now, n)
+        self._say(session, step, case, account, now, text, people)
+        if not is_copy(step):
+            self._next_repeat(session, case, now, n)
 
     def stale(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         found = self._case(session, step)
@@ -217,6 +224,7 @@ class Ladder:
             return
         self._say(
             session,
+            step,
             case,
             account,
             now,
@@ -230,16 +238,20 @@ class Ladder:
         if found is None or found[0].status not in OPEN_STATUSES:
             return
         case, account = found
-        case.snoozed_until = None
+        copy = is_copy(step)  # a copy: the snooze ended already, only its DM is left
+        if not copy:
+            case.snoozed_until = None
         self._say(
             session,
+            step,
             case,
             account,
             now,
             f":alarm_clock: The snooze is over; {who(case.owner)}, back to this case.",
             [case.owner],
         )
-        case_acted(session, self.policy, case, now)  # the quiet-period timer starts again
+        if not copy:
+            case_acted(session, self.policy, case, now)  # the quiet-period timer starts again
 
     def reminder(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         found = self._case(session, step)
@@ -249,6 +261,7 @@ class Ladder:
         person = str(step.payload.get("person") or case.owner or "")
         self._say(
             session,
+            step,
             case,
             account,
             now,
@@ -266,7 +279,9 @@ class Ladder:
             session,
             key=f"case:{case.id}:repeat:{n}",
             kind="repeat",
-            due_at=add_business_delay(now, self.policy.escalation.repeat_every, self.policy),
+            due_at=ladder_due(
+                session, self.policy, case.owner, now, self.policy.escalation.repeat_every
+            ),
             now=now,
             case_id=case.id,
             payload={"n": n},
@@ -275,19 +290,25 @@ class Ladder:
     def _say(
         self,
         session: Session,
+        step: ScheduledStep,
         case: Case,
         account: Account,
         now: datetime,
         text: str,
         notify: list[str | None],
     ) -> None:
-        """A line in the thread and a DM (with buttons) to each person to notify."""
-        case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
+        """A line in the thread and a DM (with buttons) to each person to notify, in their
+        working hours (a copy of the step waits for those out of hours), or to their cover
+        while they are away (the thread says so). A step's copy only DMs its one person."""
+        reached = reach(session, self.policy, self.team(), step, notify, now)
+        text = " ".join([text, *reached.notes])
         root = case_store.root_message(session, case)
-        if root is not None:
-            outbox.reply(session, now, root, text)
+        if not is_copy(step):
+            case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
+            if root is not None:
+                outbox.reply(session, now, root, text)
         title = case_title(case, account)
-        for person in dict.fromkeys(p for p in notify if p):
+        for person in reached.now:
             dm_text, blocks = nudge_blocks(case, f"{text}\n*{title}*", root is not None)
             if root is not None:
                 outbox.linked(session, now, person, root, dm_text, blocks)

@@ -1,5 +1,5 @@
 """`python app.py import hubspot`, and the worker's hourly run: HubSpot companies become
-accounts (README, *HubSpot*), through the accounts importer's own checks, so a company
+accounts (docs/hubspot.md), through the accounts importer's own checks, so a company
 that cannot be an account is named and skipped, never half saved.
 
 A company's account is keyed by its `savedesk_external_id` property, else its domain, else

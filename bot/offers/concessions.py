@@ -1,4 +1,4 @@
-"""The concession ledger (README, *The concession ledger*): every accepted save offer is a
+"""The concession ledger (docs/offers.md, *The concession ledger*): every accepted save offer is a
 concession on its account — type, value, date, approver — and a third concession within
 12 months needs a manager even where the approval rules would not ask."""
 

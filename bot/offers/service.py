@@ -8,6 +8,7 @@ and an undecided request nudges its approvers on the escalation timings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -18,9 +19,10 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.access import Action, Actor, Involved
 from bot.amounts import parse_amount
-from bot.calendar import add_business_delay
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
+from bot.hours.presence import Presence
+from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
 from bot.offers.models import OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
@@ -93,6 +95,10 @@ def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str
     ), {}
 
 
+def _nobody(_user: str) -> bool:
+    return False
+
+
 class OfferService:
     def __init__(self, cases: CaseService) -> None:
         self.cases = cases
@@ -100,14 +106,23 @@ class OfferService:
         self.policy: Policy = cases.policy
         self.clock = cases.clock
 
-    def approvers(self, approver: str, team: Team, proposer: str) -> list[str]:
-        """Who may decide: the rule's role or person, never the proposer; managers else."""
+    def approvers(
+        self, approver: str, team: Team, proposer: str, away: Callable[[str], bool] = _nobody
+    ) -> list[str]:
+        """Who may decide: the rule's role or person, never the proposer; managers else.
+        People `away` are passed over for another approver (the rule's others, then the
+        managers) while anyone else is there (docs/hours.md)."""
         if approver in ROLE_NAMES:
             people = list(team.members(approver))
         else:
             people = list(team.resolve(approver))
         people = [p for p in people if p != proposer]
-        return people or [m for m in team.members("managers") if m != proposer]
+        managers = [m for m in team.members("managers") if m != proposer]
+        for pool in (people, managers):
+            here = [p for p in pool if not away(p)]
+            if here:
+                return here
+        return people or managers
 
     def history(self, case_id: int) -> list[OfferView]:
         """The case's offers, oldest first, as frozen views (for the propose modal)."""
@@ -165,7 +180,7 @@ class OfferService:
     def _request(
         self, session: Session, case: Case, account: Account, offer: Offer, team: Team
     ) -> None:
-        approvers = self.approvers(offer.approver, team, offer.proposer)
+        approvers = self.approvers(offer.approver, team, offer.proposer, self._away(session))
         text = (
             f"{who(offer.proposer)} proposed a save offer needing approval: "
             f"{describe_offer(offer, account.currency)}"
@@ -185,7 +200,7 @@ class OfferService:
             session,
             key=f"offer:{offer.id}:nudge:{n}",
             kind=NUDGE,
-            due_at=add_business_delay(now, delay, self.policy),
+            due_at=now + delay,  # each approver is reached in their hours (bot/hours/reach.py)
             now=now,
             case_id=offer.case_id,
             payload={"offer_id": offer.id, "n": n},
@@ -251,7 +266,8 @@ class OfferService:
             raise Refused("This case is closed; reopen it before deciding its offers.")
         if acting.person.real and acting.user == offer.proposer:
             raise Refused("You proposed this offer; someone else must decide it.")
-        approvers = self.approvers(offer.approver, acting.team, offer.proposer)
+        away = self._away(session)
+        approvers = self.approvers(offer.approver, acting.team, offer.proposer, away)
         acting.require(Action.DECIDE_OFFER, Involved(approvers=frozenset(approvers)))
         if offer.status != OfferStatus.PENDING:
             raise Refused(self._already(offer))
@@ -331,6 +347,20 @@ class OfferService:
             raise Refused(f"Offer #{offer_id} does not exist.")
         return offer
 
+    def _away(self, session: Session) -> Callable[[str], bool]:
+        """Whether a person is on time off now (read in this unit of work)."""
+        presence = Presence(session, self.policy, self.clock.now())
+        return lambda user: presence.away(user) is not None
+
+    @staticmethod
+    def _dm(session: Session, case: Case, people: list[str], text: str, now: datetime) -> None:
+        root = case_store.root_message(session, case)
+        for person in people:
+            if root is not None:
+                outbox.linked(
+                    session, now, person, root, text + "\n<{thread_link}|Open the thread>"
+                )
+
     def _case(self, session: Session, offer: Offer) -> tuple[Case, Account]:
         case = case_store.get(session, offer.case_id)
         assert case is not None
@@ -347,17 +377,16 @@ class OfferService:
         if case.status not in OPEN_STATUSES:
             return
         team = self.cases.team(stale_ok=True)  # inside the step's transaction: no lookups
-        approvers = self.approvers(offer.approver, team, offer.proposer)
+        approvers = self.approvers(offer.approver, team, offer.proposer, self._away(session))
         text = (
             f":hourglass: A save offer on *{esc(account.name)}* (case #{case.id}) is waiting for "
             f"a decision: {' '.join(who(a) for a in approvers)}"
         )
+        reached = reach(session, self.policy, team, step, approvers, now)
+        if is_copy(step):  # the thread heard it; only this approver's DM was waiting
+            self._dm(session, case, reached.now, text, now)
+            return
         self.cases.timeline.line(session, case, None, "offer_nudge", text)
-        root = case_store.root_message(session, case)
-        for person in approvers:
-            if root is not None:
-                outbox.linked(
-                    session, now, person, root, text + "\n<{thread_link}|Open the thread>"
-                )
+        self._dm(session, case, reached.now, text, now)
         n = int(step.payload.get("n", 1)) + 1
         self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)

@@ -1,5 +1,5 @@
 """Delivering outbound events at least once, signed per the Standard Webhooks specification
-(https://www.standardwebhooks.com, README *Outbound webhooks*).
+(https://www.standardwebhooks.com, docs/webhooks.md, *Outbound webhooks*).
 
 Each attempt POSTs the row's exact body with `webhook-id` (the event's id, the same on every
 retry), `webhook-timestamp` (this attempt's Unix seconds, real time: the receiver compares

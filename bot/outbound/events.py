@@ -1,4 +1,4 @@
-"""The outbound events and the one JSON shape each is published with (README, *Outbound
+"""The outbound events and the one JSON shape each is published with (docs/webhooks.md, *Outbound
 webhooks*). Every body is `{"type": <event>, "timestamp": <ISO 8601 UTC>, "data": {…}}`, the
 envelope the Standard Webhooks specification recommends; amounts are decimal strings in the
 account's currency, people are Slack user IDs, dates ISO 8601.

@@ -36,8 +36,11 @@ class OutboundWebhook:
     types it receives (all of `EVENT_TYPES` when the policy names none)."""
 
     url: str
+    """Where events are POSTed: an https:// (or http://) URL."""
     key: bytes
+    """Its signing secret: `whsec_` and 24-64 random bytes in base64 (kept as the bytes)."""
     events: tuple[str, ...] = EVENT_TYPES
+    """The event types it receives; leave out for every event."""
 
     def __repr__(self) -> str:  # the key never reaches a log
         return f"OutboundWebhook(url={self.url!r}, events={self.events!r})"

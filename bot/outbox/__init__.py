@@ -4,7 +4,7 @@
 the caller's unit of work. The `Deliverer` (bot/outbox/deliverer.py) sends them later,
 channels in parallel and each at Slack's pace (bot/outbox/pacing.py), with durable retries:
 what a refusal from Slack means, and what happens then, is decided in one place
-(bot/outbox/refusals.py; README, "When Slack says no"). Retries live in the rows rather than
+(bot/outbox/refusals.py; docs/slack.md, *When Slack says no*). Retries live in the rows rather than
 in an in-process retry handler so that they survive restarts and never block a worker.
 """
 

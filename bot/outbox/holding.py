@@ -1,7 +1,7 @@
-"""The two holds on delivery and their backoff, said once and loudly (README, "When Slack
-says no"): a workspace pause (Slack refuses the token, rate-limits, or is down) and a
-waiting channel (Slack refuses that channel for now). Both are rows
-(storage/outbox_holds.py), so `check` and `/healthz` in any process see them.
+"""The two holds on delivery and their backoff, said once and loudly (docs/slack.md, *When Slack
+says no*): a workspace pause (Slack refuses the token, rate-limits, or is down) and a waiting
+channel (Slack refuses that channel for now). Both are rows (storage/outbox_holds.py), so `check`
+and `/healthz` in any process see them.
 """
 
 from __future__ import annotations

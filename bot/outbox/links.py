@@ -3,7 +3,7 @@ channel) that points at a thread root gets the root's permalink once Slack has p
 
 When the root is late (paced behind other posts), waits (its channel refuses it) or failed
 for good, the message goes without the link instead, with a line saying why: nobody waits
-for a thread to learn that their case exists (README, "When Slack says no").
+for a thread to learn that their case exists (docs/slack.md, *When Slack says no*).
 """
 
 from __future__ import annotations

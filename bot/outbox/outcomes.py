@@ -1,6 +1,6 @@
 """What a claimed row is while it is delivered (Job, Outcome) and how its outcome is
 recorded: sent (lifting holds, queueing the link that follows), back to wait for a hold,
-retried later, or failed loudly (README, "When Slack says no")."""
+retried later, or failed loudly (docs/slack.md, *When Slack says no*)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """What Slack's refusals mean, in one place: every answer the deliverer gets is one of four
-kinds, and each kind has one treatment (README, "When Slack says no").
+kinds, and each kind has one treatment (docs/slack.md, *When Slack says no*).
 
 - WORKSPACE: the token or Slack itself (auth, rate limit, 5xx, no connection). Nothing is
   wrong with the message: delivery pauses for the whole workspace with backoff and resumes

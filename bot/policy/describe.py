@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 
 from bot.durations import format_duration
+from bot.hours.policy import describe_people_policy
 from bot.policy.model import (
     DAY_NAMES,
     FALLBACK_APPROVER,
@@ -123,6 +124,7 @@ def describe(policy: Policy) -> str:
         hint = f"  ({reason.hint})" if reason.hint else ""
         lines.append(f"  {reason.key}: {reason.label}{owner}{hint}")
     lines += describe_turnover_policy(policy.turnover)
+    lines += describe_people_policy(policy.people_rules)
     hooks = policy.outbound_webhooks
     lines.append("Outbound webhooks:" + ("" if hooks else " (none)"))
     lines += [f"  {hook.describe()}" for hook in hooks]

@@ -17,6 +17,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
 from bot.policy_common import fmt_amount as _fmt_amount
 from bot.policy_common import in_band
@@ -83,23 +84,26 @@ def _to_decimal(value: Decimal | int | float | None) -> Decimal | None:
 
 @dataclass(frozen=True)
 class Channels:
-    """Channel IDs the bot posts to; None means that kind of post has nowhere to go."""
+    """Channel IDs the bot posts to; unset, that kind of post has nowhere to go."""
 
-    cases: str | None = None
-    finance: str | None = None
-    reports: str | None = None
-    sales: str | None = None
+    cases: str | None = None  # case threads; `check` fails without it
+    finance: str | None = None  # dunning lines and pre-renewal answers
+    reports: str | None = None  # the weekly revenue-at-risk report
+    sales: str | None = None  # leads: a champion who left for another company
 
 
 @dataclass(frozen=True)
 class RoutingRule:
-    """One `[[routing]]` entry; an unset condition matches anything."""
+    """One `[[routing]]` entry; an unset condition matches anything. Entries are tried in
+    file order and the first match names the owner (no match: the CSM, then a manager)."""
 
     owner: str
-    kinds: tuple[str, ...] = ()
-    min_arr: Decimal | None = None
-    max_arr: Decimal | None = None
-    segments: tuple[str, ...] = ()
+    """csm, account_owner, save_desk (its member with the fewest open cases), manager,
+    finance, or a person; a role with nobody behind it falls back to the CSM, then a manager."""
+    kinds: tuple[str, ...] = ()  # signal kinds it matches; leave out for every kind
+    min_arr: Decimal | None = None  # the account's ARR at least this; unknown ARR never matches
+    max_arr: Decimal | None = None  # the account's ARR at most this; unknown ARR never matches
+    segments: tuple[str, ...] = ()  # one segment name or a list; leave out for every segment
 
     def matches(self, kind: str, arr: Decimal | None, segment: str | None) -> bool:
         """ARR bounds are inclusive; an unknown ARR never satisfies a bound (no guessing)."""
@@ -121,12 +125,12 @@ class RoutingRule:
 
 @dataclass(frozen=True)
 class Escalation:
-    """Timers counted from a case's creation while nobody has acted (see CONTRACT §7)."""
+    """Timers counted from a case's creation while nobody has acted (docs/escalation.md)."""
 
-    acknowledge_within: timedelta = timedelta(hours=4)
-    escalate_after: timedelta = timedelta(days=1)
-    repeat_every: timedelta = timedelta(days=1)
-    stale_after: timedelta = timedelta(days=7)
+    acknowledge_within: timedelta = timedelta(hours=4)  # then nudge the owner
+    escalate_after: timedelta = timedelta(days=1)  # then bring the managers into the thread
+    repeat_every: timedelta = timedelta(days=1)  # then remind owner and managers this often
+    stale_after: timedelta = timedelta(days=7)  # once acted on: nudge after this long quiet
 
 
 @dataclass(frozen=True)
@@ -134,9 +138,11 @@ class ApprovalRule:
     """One `[[offers.approval]]` entry: offers within every limit it sets go to `approver`."""
 
     approver: str
-    max_discount_pct: Decimal | None = None
-    max_value: Decimal | None = None
-    max_arr: Decimal | None = None
+    """"none" (the owner applies it at once), a role of `[roles]`, or a person; never the
+    proposer."""
+    max_discount_pct: Decimal | None = None  # discount % at most this (0-100)
+    max_value: Decimal | None = None  # offer value at most this, in the account's currency
+    max_arr: Decimal | None = None  # the account's ARR at most this
 
     @property
     def needs_approval(self) -> bool:
@@ -175,8 +181,10 @@ class ApprovalRule:
 class DunningStep:
     """Notify `notify` (csm, account_owner, a role name, or a person) at this many days late."""
 
-    days_past_due: int
+    days_past_due: int  # calendar days in `timezone`; each step later than the last
     notify: str
+    """csm, account_owner, a role (finance, controller, cfo, managers, save_desk, admins)
+    or a person: each is sent a DM, and `channels.finance` gets a line."""
 
 
 @dataclass(frozen=True)
@@ -184,6 +192,8 @@ class Dunning:
     """Overdue-invoice ladder (steps sorted by days) and the pre-renewal invoice check."""
 
     pre_renewal_check: timedelta | None = timedelta(days=90)
+    """Ask the CSM "OK to send the renewal invoice?" this long before the renewal date;
+    "" turns the check off."""
     steps: tuple[DunningStep, ...] = ()
 
     def due_steps(self, days_past_due: int) -> tuple[DunningStep, ...]:
@@ -191,7 +201,7 @@ class Dunning:
         return tuple(s for s in self.steps if s.days_past_due <= days_past_due)
 
     def highest_due(self, days_past_due: int) -> DunningStep | None:
-        """The one step an invoice first seen this late gets (CONTRACT §7, Dunning)."""
+        """The one step an invoice first seen this late gets (docs/dunning.md, *The ladder*)."""
         due = self.due_steps(days_past_due)
         return due[-1] if due else None
 
@@ -200,9 +210,9 @@ class Dunning:
 class Signals:
     """What to watch in Slack for churn talk."""
 
-    watch_channels: tuple[str, ...] = ()
-    phrases: tuple[str, ...] = ()
-    bots: tuple[str, ...] = ()
+    watch_channels: tuple[str, ...] = ()  # channel IDs whose messages are read
+    phrases: tuple[str, ...] = ()  # matched case-insensitively at a word's start
+    bots: tuple[str, ...] = ()  # bot IDs whose matching posts open a case directly
 
     def matching_phrase(self, text: str) -> str | None:
         """First phrase found at the start of a word, case-insensitive ("cancel" ~ "Cancelled")."""
@@ -229,11 +239,16 @@ DEFAULT_SAVE_CHECKPOINTS: tuple[int | str, ...] = (90, 180, 365, RENEWAL_CHECKPO
 
 @dataclass(frozen=True)
 class Reports:
+    """When the revenue-at-risk report goes out, and the root-cause digest."""
+
     weekly: WeeklySchedule | None = WeeklySchedule(0, time(9, 0))
-    reason_digest: MonthlySchedule | None = None  # off unless the file sets it
+    """Day and local time of the weekly report in `channels.reports`; "" turns it off."""
+    reason_digest: MonthlySchedule | None = None
+    """Day (1st-28th) and time each root cause's owner gets last month's losses; "" or
+    absent: off."""
     save_checkpoints: tuple[int | str, ...] = DEFAULT_SAVE_CHECKPOINTS
     """Days after a save when its owner is asked whether the account is still a customer,
-    and "renewal" for the account's renewal date (README, *Did the save last?*)."""
+    and "renewal" for the account's renewal date (docs/reports.md, *Did the save last?*)."""
 
     @property
     def checkpoint_days(self) -> tuple[int, ...]:
@@ -245,10 +260,10 @@ class Reports:
 class SurveyReason:
     """A root cause; `owner` (a channel ID or a person) hears about every loss with this cause."""
 
-    key: str
-    label: str
-    owner: str | None = None
-    hint: str | None = None
+    key: str  # snake_case; answers store the key, so a label can be renamed
+    label: str  # shown in the survey, up to 75 characters
+    owner: str | None = None  # required in the file: a channel ID, a person or an @group
+    hint: str | None = None  # optional, up to 75 characters, shown under the option
 
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (
@@ -292,20 +307,26 @@ class Policy:
 
     source: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    """Time zone of business hours, dunning days and schedules, e.g. "America/New_York"."""
     business_hours: tuple[time, time] | None = (time(9, 0), time(17, 0))
-    business_days: frozenset[int] = frozenset(range(5))
+    """When nudges go out, "HH:MM-HH:MM" in `timezone`; "" nudges any time, any day."""
+    business_days: frozenset[int] = frozenset(range(5))  # the days business hours apply
     channels: Channels = Channels()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_roles)
+    """Who holds each role: Slack user IDs, emails or @usergroup handles."""
     routing: tuple[RoutingRule, ...] = DEFAULT_ROUTING
     escalation: Escalation = Escalation()
     approvals: tuple[ApprovalRule, ...] = DEFAULT_APPROVALS
     move_on_confirm_above_arr: Decimal | None = DEFAULT_MOVE_ON_CONFIRM_ABOVE_ARR
+    """Above this ARR a manager confirms **Move on** in the thread; "" for never."""
     dunning: Dunning = Dunning(steps=DEFAULT_DUNNING_STEPS)
     signals: Signals = Signals(phrases=DEFAULT_PHRASES)
     reports: Reports = Reports()
     survey_reasons: tuple[SurveyReason, ...] = DEFAULT_SURVEY_REASONS
     turnover: TurnoverPolicy = field(default_factory=TurnoverPolicy)
     outbound_webhooks: tuple[OutboundWebhook, ...] = ()
+    people_rules: PeoplePolicy = field(default_factory=PeoplePolicy)
+    """The `[people]` table: away statuses and the escalation clock."""
 
     @classmethod
     def defaults(cls) -> Policy:

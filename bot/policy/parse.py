@@ -15,6 +15,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
 from bot.policy.model import (
     _BOT_ID,
@@ -115,6 +116,7 @@ _TOP_KEYS = (
     "survey",
     "turnover",
     "outbound_webhooks",
+    "people",
 )
 
 
@@ -138,6 +140,7 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         survey_reasons=_survey(data.get("survey", {})),
         turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
         outbound_webhooks=parse_outbound_webhooks(data.get("outbound_webhooks", []), _Problem),
+        people_rules=parse_people_policy(data.get("people", {}), _Problem),
     )
 
 

@@ -2,8 +2,9 @@
 so a retried upload sends the same picture as the post it belongs to.
 
 Per risk kind: ARR at risk now split into saveable and high risk (one stacked bar), and
-beside it the ARR saved and churned in the period. Colours are the Okabe-Ito palette
-(distinguishable with the common colour-vision deficiencies) and high risk is also
+beside it the ARR saved and churned in the period; a black diamond on each bar marks the
+previous period's figure (at risk: as that period ended; docs/reports.md, *Trend*). Colours are the
+Okabe-Ito palette (distinguishable with the common colour-vision deficiencies) and high risk is also
 hatched, so the split survives a greyscale print. matplotlib's object API with the Agg
 canvas: no display, no pyplot global state, safe in worker threads. matplotlib is imported
 when a chart is drawn, not with the module: it costs every command half a second otherwise.
@@ -23,6 +24,11 @@ SAVED = "#009E73"  # bluish green
 CHURNED = "#7F7F7F"  # grey
 BAR = 0.26
 MAX_KINDS = 8
+PREVIOUS_WORDS = {
+    "week": "7 days before",
+    "month": "30 days before",
+    "quarter": "90 days before",
+}
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -66,11 +72,20 @@ def render_png(report: Report, dpi: int = 110) -> bytes:
     )  # fmt: skip
     ax.barh(rows, saved, BAR, color=SAVED, label=f"Saved {when}")
     ax.barh([r - BAR for r in rows], churned, BAR, color=CHURNED, label=f"Churned {when}")
-    top = max([s + h for s, h in zip(saveable, high, strict=True)] + saved + churned + [1.0])
+    before = _before(report, kinds)
+    top = max(
+        [s + h for s, h in zip(saveable, high, strict=True)] + saved + churned + before + [1.0]
+    )
     for r, (_, f) in zip(rows, kinds, strict=True):
         _label(ax, r + BAR, float(f.arr_at_risk), money(f.arr_at_risk, cur), top)
         _label(ax, r, float(f.arr_saved), money(f.arr_saved, cur), top)
         _label(ax, r - BAR, float(f.arr_churned), money(f.arr_churned, cur), top)
+    if report.previous is not None:
+        ys = [r + BAR for r in rows] + rows + [r - BAR for r in rows]
+        ax.scatter(
+            before, ys, marker="D", s=34, color="black", edgecolors="white",
+            linewidths=0.8, zorder=3, label=f"The {PREVIOUS_WORDS[report.period]}",
+        )  # fmt: skip
     ax.set_yticks(rows, [f"{kind_label(k)}\n{f.open} open" for k, f in kinds], fontsize=10)
     ax.set_xlim(0, top * 1.22)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: short_money(v, cur)))
@@ -79,8 +94,22 @@ def render_png(report: Report, dpi: int = 110) -> bytes:
     ax.set_axisbelow(True)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    fig.legend(loc="outside lower center", ncols=4, frameon=False, fontsize=9)
+    fig.legend(loc="outside lower center", ncols=5, frameon=False, fontsize=9)
     return _png(fig)
+
+
+def _before(report: Report, kinds: list[tuple[str, Figures]]) -> list[float]:
+    """The previous period's at risk, saved and churned ARR of each shown kind (in the
+    order the bars are drawn: at risk of every kind, then saved, then churned); [] without
+    a trend."""
+    if report.previous is None:
+        return []
+    figs = [report.previous.kind(k) for k, _ in kinds]
+    return (
+        [float(f.arr_at_risk) for f in figs]
+        + [float(f.arr_saved) for f in figs]
+        + [float(f.arr_churned) for f in figs]
+    )
 
 
 def _label(ax: object, y: float, value: float, text: str, top: float) -> None:

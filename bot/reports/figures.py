@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +26,7 @@ from bot.reports.model import (
     Ranked,
     Report,
 )
+from bot.reports.stages import stage_figures
 from storage import report_trust as trust
 from storage import reports as queries
 
@@ -45,18 +46,85 @@ def window(period: str, now: datetime) -> queries.Window:
 
 
 def compute(
-    session: Session, policy: Policy, period: str, now: datetime, *, trusted: bool = True
+    session: Session,
+    policy: Policy,
+    period: str,
+    now: datetime,
+    *,
+    trusted: bool = True,
+    stages: bool = True,
+    trend: bool = True,
 ) -> Report:
     """Every figure of the report for the trailing `period` ending at `now` (UTC).
-    `trusted=False` leaves out net of concessions and saves that lasted (bench/report.py
-    times the report with and without them)."""
+    `trusted=False` leaves out net of concessions and saves that lasted, `stages=False` the
+    stage times and `trend=False` the previous period (bench/report.py times the report
+    with and without them)."""
     span = window(period, now)
-    values: dict[str, dict[str, Any]] = defaultdict(dict)
-    _add_closed(values, queries.closed(session, span))
+    values, per_cause, per_rival = _closed_part(session, policy, span)
     _add_open(values, queries.open_now(session), now)
     plans = queries.plans(session)
     for kind, steps, done in plans or ():
         values[kind].update(plan_steps=steps, plan_done=done)
+    kinds, overall = _assemble(values, per_cause, per_rival)
+    extra: dict[str, Any] = _trusted(session, policy, span) if trusted else {}
+    if stages:
+        extra.update(stage_figures(session, span))
+    if trend:
+        extra["previous"] = _previous(session, policy, period, span, trusted, stages)
+    return Report(
+        period=period,
+        start=span.start,
+        end=span.end,
+        generated_at=now,
+        overall=overall,
+        kinds=kinds,
+        payment=_payment(session, policy, now),
+        currency=queries.main_currency(session),
+        **extra,
+    )
+
+
+def previous_window(span: queries.Window) -> queries.Window:
+    """The period of the same length that ended just before `span` began."""
+    end = span.start - timedelta(microseconds=1)
+    return queries.Window(start=span.start - (span.end - span.start), end=end)
+
+
+def _previous(
+    session: Session,
+    policy: Policy,
+    period: str,
+    span: queries.Window,
+    trusted: bool,
+    stages: bool,
+) -> Report:
+    """The previous period's figures (docs/reports.md, *Trend*): closed, net, lasted and stage times
+    over that period; at risk as it ended (no plan figures: their history is not kept)."""
+    before = previous_window(span)
+    values, per_cause, per_rival = _closed_part(session, policy, before)
+    _add_open(values, queries.open_at(session, span.start), span.start)
+    kinds, overall = _assemble(values, per_cause, per_rival)
+    extra: dict[str, Any] = _trusted(session, policy, before) if trusted else {}
+    if stages:
+        extra["stages"] = stage_figures(session, before, slowest=False)["stages"]
+    return Report(
+        period=period,
+        start=before.start,
+        end=before.end,
+        generated_at=span.start,
+        overall=overall,
+        kinds=kinds,
+        currency=queries.main_currency(session),
+        **extra,
+    )
+
+
+def _closed_part(
+    session: Session, policy: Policy, span: queries.Window
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Ranked]], dict[str, dict[str, Ranked]]]:
+    """The window's closed figures per kind, and its root causes and competitors ranked."""
+    values: dict[str, dict[str, Any]] = defaultdict(dict)
+    _add_closed(values, queries.closed(session, span))
     _add_involuntary(values, queries.involuntary(session, span))
     labels = {r.key: r.label for r in policy.survey_reasons}
     causes = queries.root_causes(session, span)
@@ -68,24 +136,21 @@ def compute(
     for kind in set(per_cause) | set(per_rival):
         values[kind].update(root_causes=_top(per_cause.get(kind, {})))
         values[kind]["competitors"] = _top(per_rival.get(kind, {}))
+    return values, per_cause, per_rival
+
+
+def _assemble(
+    values: dict[str, dict[str, Any]],
+    per_cause: dict[str, dict[str, Ranked]],
+    per_rival: dict[str, dict[str, Ranked]],
+) -> tuple[tuple[tuple[str, Figures], ...], Figures]:
     kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
-    overall = _overall([f for _, f in kinds], per_cause, per_rival)
-    return Report(
-        period=period,
-        start=span.start,
-        end=span.end,
-        generated_at=now,
-        overall=overall,
-        kinds=kinds,
-        payment=_payment(session, policy, now),
-        currency=queries.main_currency(session),
-        **(_trusted(session, policy, span) if trusted else {}),
-    )
+    return kinds, _overall([f for _, f in kinds], per_cause, per_rival)
 
 
 def _trusted(session: Session, policy: Policy, span: queries.Window) -> dict[str, Any]:
     """Saves net of concessions, and saves that lasted at each checkpoint in days
-    (README, *Did the save last?*)."""
+    (docs/reports.md, *Did the save last?*)."""
     arr_kept, concessions = trust.net(session, span)
     cohorts = [trust.cohort(session, span, days) for days in policy.reports.checkpoint_days]
     lasted = None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.reports.model import Figures, Ranked, Report
 from bot.reports.narrative import narrative
+from bot.reports.stages import stage_lines
 from bot.reports.words import cur_cents, duration, kind_label, money, percent, plural
 
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90}
@@ -18,21 +19,45 @@ def title(report: Report) -> str:
     return f"{TITLES[report.period]} (to {report.end:%Y-%m-%d %H:%M} UTC)"
 
 
-def figure_line(f: Figures, cur: str) -> str:
-    """Every figure of one kind (or overall) on one line."""
+def figure_line(f: Figures, cur: str, before: Figures | None = None) -> str:
+    """Every figure of one kind (or overall) on one line, each with the previous period's
+    beside it when `before` is given (docs/reports.md, *Trend*)."""
+
+    def was(text: str) -> str:
+        return "" if before is None else f" (before: {text})"
+
+    b = before or Figures()
+    rate = percent(f.save_rate) if f.save_rate is not None else "n/a"
     parts = [
         f"at risk {f.open} worth {money(f.arr_at_risk, cur)} "
-        f"(saveable {money(f.arr_saveable, cur)}, high risk {money(f.arr_high_risk, cur)})",
-        f"saved {f.saved} worth {money(f.arr_saved, cur)}",
-        f"churned {f.churned} worth {money(f.arr_churned, cur)}" + _involuntary(f, cur),
-        f"moved on {f.moved_on} worth {money(f.arr_moved_on, cur)}",
-        "save rate " + (percent(f.save_rate) if f.save_rate is not None else "n/a"),
-    ]
+        f"(saveable {money(f.arr_saveable, cur)}, high risk {money(f.arr_high_risk, cur)})"
+        + was(f"{b.open} worth {money(b.arr_at_risk, cur)}, high risk "
+              f"{money(b.arr_high_risk, cur)}"),
+        f"saved {f.saved} worth {money(f.arr_saved, cur)}"
+        + was(f"{b.saved} worth {money(b.arr_saved, cur)}"),
+        f"churned {f.churned} worth {money(f.arr_churned, cur)}" + _involuntary(f, cur)
+        + was(f"{b.churned} worth {money(b.arr_churned, cur)}"),
+        f"moved on {f.moved_on} worth {money(f.arr_moved_on, cur)}"
+        + was(f"{b.moved_on} worth {money(b.arr_moved_on, cur)}"),
+        f"save rate {rate}"
+        + was(percent(b.save_rate) if b.save_rate is not None else "n/a"),
+    ]  # fmt: skip
     if f.average_time_at_risk is not None:
-        parts.append(f"average time at risk {duration(f.average_time_at_risk)}")
+        age = b.average_time_at_risk
+        parts.append(
+            f"average time at risk {duration(f.average_time_at_risk)}"
+            + was(duration(age) if age is not None else "none open")
+        )
     if f.plan_complete is not None:
         parts.append(f"plans {percent(f.plan_complete)} complete ({f.plan_done}/{f.plan_steps})")
     return "; ".join(parts)
+
+
+def before_of(report: Report, kind: str | None = None) -> Figures | None:
+    """The previous period's figures of `kind` (None: overall); None without a trend."""
+    if report.previous is None:
+        return None
+    return report.previous.overall if kind is None else report.previous.kind(kind)
 
 
 def _involuntary(f: Figures, cur: str) -> str:
@@ -90,8 +115,17 @@ def lasted_line(report: Report) -> str | None:
         )
         if c.unanswered:
             text += f", {c.unanswered} not yet answered"
-        clauses.append(text)
+        clauses.append(text + _lasted_before(report, c.days))
     return "; ".join(clauses)
+
+
+def _lasted_before(report: Report, days: int) -> str:
+    """ " (before: 8 of 10 still)": the previous period's saves at the same checkpoint."""
+    lines = [] if report.previous is None else report.previous.lasted or []
+    line = next((c for c in lines if c.days == days), None)
+    if line is None:
+        return ""
+    return f" (before: {line.still} of {line.saves} still)"
 
 
 def net_line(report: Report) -> str | None:
@@ -106,12 +140,18 @@ def net_line(report: Report) -> str | None:
     per_dollar = report.cost_per_dollar
     if per_dollar is not None:
         text += f"; concessions cost {cur_cents(per_dollar, cur)} per dollar saved"
+    before = report.previous
+    if before is not None and before.net_saved is not None:
+        text += f" (before: {money(before.net_saved, cur)}"
+        if before.cost_per_dollar is not None:
+            text += f", {cur_cents(before.cost_per_dollar, cur)} per dollar"
+        text += ")"
     return text
 
 
 def trust_lines(report: Report) -> list[tuple[str, str]]:
     """(label, line) of the figures beside the save rate: net of concessions, and saves
-    that lasted (README, *Did the save last?*)."""
+    that lasted (docs/reports.md, *Did the save last?*)."""
     lines = []
     net = net_line(report)
     if net is not None:
@@ -125,10 +165,11 @@ def trust_lines(report: Report) -> list[tuple[str, str]]:
 def detail_lines(report: Report) -> list[str]:
     """Overall, per kind, top root causes and competitors, payment: one line each."""
     cur = report.currency
-    lines = [f"All churn risks: {figure_line(report.overall, cur)}"]
+    lines = [f"All churn risks: {figure_line(report.overall, cur, before_of(report))}"]
     lines += [f"{label}: {line}" for label, line in trust_lines(report)]
+    lines += [f"{label}: {line}" for label, line in stage_lines(report)]
     for kind, f in report.kinds:
-        lines.append(f"{kind_label(kind)}: {figure_line(f, cur)}")
+        lines.append(f"{kind_label(kind)}: {figure_line(f, cur, before_of(report, kind))}")
     if report.overall.root_causes:
         lines.append(f"Top root causes: {ranked_line(report.overall.root_causes, cur)}")
     if report.overall.competitors:

@@ -2,7 +2,7 @@
 
 Money is in the accounts' currency (major units; the report assumes one currency, the
 most common among the accounts, named in `Report.currency`). Times are UTC. Definitions
-are the contract's (section 7, *Report*); each is one line in the README.
+are in docs/reports.md, *Definitions*, one line per figure.
 """
 
 from __future__ import annotations
@@ -112,7 +112,7 @@ class PaymentLine:
 
 @dataclass(frozen=True)
 class LastedLine:
-    """Saves that lasted (README, *Did the save last?*): the saves of the same-length
+    """Saves that lasted (docs/reports.md, *Did the save last?*): the saves of the same-length
     period that ended `days` ago, and what their `days`-day check-in said. `still` counts
     customers and downgrades, `arr_still` the ARR they bring now; `concessions` is what
     those saves cost in accepted offers."""
@@ -126,6 +126,33 @@ class LastedLine:
     arr_churned: Decimal = ZERO
     unanswered: int = 0
     concessions: Decimal = ZERO
+
+
+@dataclass(frozen=True)
+class StageTime:
+    """One stage's durations in seconds over one group (docs/reports.md, *Stage times*): `stage` is
+    acknowledge, first_offer, decision or close; `by` is "all", "kind" or "owner" and `key`
+    the kind or the owner's Slack user id (None: all, or no owner)."""
+
+    stage: str
+    by: str
+    key: str | None
+    cases: int
+    median: float
+    p90: float
+
+
+@dataclass(frozen=True)
+class SlowCase:
+    """An open case whose `stage` clock has run since `since` (UTC) without stopping."""
+
+    stage: str
+    case_id: int
+    account: str
+    account_name: str
+    kind: str
+    owner: str | None
+    since: datetime
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,20 @@ class Report:
     """The accepted offers' cost of the period's saves (None: not computed)."""
     lasted: tuple[LastedLine, ...] | None = None
     """One line per policy checkpoint in days; None when check-ins are not stored."""
+    stages: tuple[StageTime, ...] | None = None
+    """Stage times of the clocks that stopped in the period (None: not computed)."""
+    slowest: tuple[SlowCase, ...] | None = None
+    """Open cases whose clocks have run longest, per stage (None: not computed)."""
+    previous: Report | None = None
+    """The same figures for the period of the same length just before (docs/reports.md, *Trend*):
+    closed figures over that period, at-risk figures as it ended; None: not computed."""
+
+    def stage(self, stage: str, by: str = "all", key: str | None = None) -> StageTime | None:
+        """The stage time of one group, or None when no clock of it stopped."""
+        for line in self.stages or ():
+            if (line.stage, line.by, line.key) == (stage, by, key):
+                return line
+        return None
 
     @property
     def net_saved(self) -> Decimal | None:
@@ -190,6 +231,7 @@ def to_json(report: Report) -> dict[str, Any]:
     """The report as JSON-safe values (Decimals as strings, times as ISO 8601)."""
     data = asdict(report)
     data["kinds"] = [[name, asdict(f)] for name, f in report.kinds]
+    data["previous"] = None if report.previous is None else to_json(report.previous)
     return _plain(data)
 
 
@@ -235,7 +277,18 @@ def from_json(data: dict[str, Any]) -> Report:
         lasted=None
         if data.get("lasted") is None
         else tuple(_lasted(line) for line in data["lasted"]),
+        stages=None
+        if data.get("stages") is None
+        else tuple(StageTime(**line) for line in data["stages"]),
+        slowest=None
+        if data.get("slowest") is None
+        else tuple(_slow(line) for line in data["slowest"]),
+        previous=None if data.get("previous") is None else from_json(data["previous"]),
     )
+
+
+def _slow(data: dict[str, Any]) -> SlowCase:
+    return SlowCase(**{**data, "since": datetime.fromisoformat(data["since"])})
 
 
 def _decimal(raw: Any) -> Decimal | None:

@@ -6,7 +6,15 @@ show (no plans, no closed cases) is left out rather than guessed."""
 from __future__ import annotations
 
 from bot.reports.model import ZERO, Figures, Report
-from bot.reports.words import PERIOD_WORDS, duration, money, percent, plural, risk_phrase
+from bot.reports.words import (
+    PERIOD_WORDS,
+    change,
+    duration,
+    money,
+    percent,
+    plural,
+    risk_phrase,
+)
 
 
 def narrative(report: Report) -> list[str]:
@@ -31,25 +39,43 @@ def plan_clause(figures: Figures) -> str | None:
     )
 
 
+def _previous(report: Report, kind: str | None = None) -> Figures | None:
+    """The previous period's figures (of one kind, or overall); None without a trend."""
+    if report.previous is None:
+        return None
+    return report.previous.overall if kind is None else report.previous.kind(kind)
+
+
 def kind_sentences(report: Report, kind: str) -> list[str]:
-    """The example's three sentences for one risk kind."""
-    f, cur = report.kind(kind), report.currency
+    """The example's three sentences for one risk kind, each figure beside the previous
+    period's ("up from …", README *Trend*)."""
+    f, cur, b = report.kind(kind), report.currency, _previous(report, kind)
     when = PERIOD_WORDS[report.period]
     risk = risk_phrase(kind)
+    was = "" if b is None else change(f.saved, b.saved, plural(b.saved, "customer"))
     if f.saved:
+        worth = "" if b is None else change(f.arr_saved, b.arr_saved, money(b.arr_saved, cur))
         first = (
-            f"{when.capitalize()} we saved {plural(f.saved, 'customer')} from {risk}, "
-            f"worth {money(f.arr_saved, cur)}."
+            f"{when.capitalize()} we saved {plural(f.saved, 'customer')} from {risk}{was}, "
+            f"worth {money(f.arr_saved, cur)}{worth}."
         )
     else:
-        first = f"{when.capitalize()} we saved no customer from {risk}."
+        first = f"{when.capitalize()} we saved no customer from {risk}{was}."
+    opened = "" if b is None else change(f.open, b.open, str(b.open))
+    arr = "" if b is None else change(f.arr_at_risk, b.arr_at_risk, money(b.arr_at_risk, cur))
     second = (
-        f"We have {plural(f.open, 'customer')} at risk for that reason, "
-        f"worth {money(f.arr_at_risk, cur)} in ARR"
+        f"We have {plural(f.open, 'customer')} at risk for that reason{opened}, "
+        f"worth {money(f.arr_at_risk, cur)} in ARR{arr}"
     )
     clauses = []
     if f.average_time_at_risk is not None:
-        clauses.append(f"the average time at risk is {duration(f.average_time_at_risk)}")
+        age = f.average_time_at_risk
+        before = None if b is None else b.average_time_at_risk
+        shown = ""
+        if before is not None:
+            same = duration(age) == duration(before)  # as people read it
+            shown = " (unchanged)" if same else change(age, before, duration(before))
+        clauses.append(f"the average time at risk is {duration(age)}{shown}")
     plan = plan_clause(f)
     if plan:
         clauses.append(plan)
@@ -72,7 +98,7 @@ def _forecast(f: Figures, cur: str) -> str:
 
 def overall_sentence(report: Report) -> str:
     """All kinds together: closed in the period (with the save rate), then at risk now."""
-    f, cur = report.overall, report.currency
+    f, cur, b = report.overall, report.currency, _previous(report)
     when = PERIOD_WORDS[report.period]
     if f.closed:
         lost = (
@@ -83,17 +109,22 @@ def overall_sentence(report: Report) -> str:
         if f.churned and f.involuntary:
             lost += f" ({f.involuntary} involuntary, through failed payment)"
         moved = f", moved on from {f.moved_on}" if f.moved_on else ""
+        rate = f.save_rate or 0.0
+        before = None if b is None or b.save_rate is None else round(b.save_rate * 100)
+        trend = "" if before is None else change(round(rate * 100), before, f"{before}%")
+        worth = "" if b is None else change(f.arr_saved, b.arr_saved, money(b.arr_saved, cur))
         closed = (
             f"Across all risks {when} we saved {plural(f.saved, 'customer')} worth "
-            f"{money(f.arr_saved, cur)} and {lost}{moved}: a save rate of "
-            f"{percent(f.save_rate or 0.0)}"
+            f"{money(f.arr_saved, cur)}{worth} and {lost}{moved}: a save rate of "
+            f"{percent(rate)}{trend}"
         )
     else:
         closed = f"Across all risks no case was closed {when}"
     if f.open:
         verb = "is" if f.open == 1 else "are"
+        arr = "" if b is None else change(f.arr_at_risk, b.arr_at_risk, money(b.arr_at_risk, cur))
         return (
             f"{closed}; {plural(f.open, 'customer')} {verb} at risk now, worth "
-            f"{money(f.arr_at_risk, cur)}, {money(f.arr_high_risk, cur)} of it at high risk."
+            f"{money(f.arr_at_risk, cur)}{arr}, {money(f.arr_high_risk, cur)} of it at high risk."
         )
     return f"{closed}; no customer is at risk now."

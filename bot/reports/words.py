@@ -105,3 +105,14 @@ def duration(delta: timedelta) -> str:
 
 def _half_up(value: float) -> int:
     return int(Decimal(str(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def change(now: object, before: object, shown: str) -> str:
+    """The trend beside a figure (docs/reports.md, *Trend*): " (up from 41%)", " (down from
+    $30,000)", " (unchanged)", or "" when there is no previous figure; `shown` is the
+    previous figure as words. Numbers, Decimals and timedeltas compare as themselves."""
+    if before is None:
+        return ""
+    if now == before:
+        return " (unchanged)"
+    return f" ({'up' if now > before else 'down'} from {shown})"  # type: ignore[operator]

@@ -1,4 +1,4 @@
-"""`/healthz`: can this process do its job right now? (README, *Health checks*)
+"""`/healthz`: can this process do its job right now? (docs/operations.md, *Health checks*)
 
 Unhealthy (503) when the database does not answer, when one of this process's loops has
 stopped or kept failing (bot.runtime.health), when no process has held the scheduler lock

@@ -3,7 +3,7 @@
 Every background loop (job claiming, the scheduler lock, due steps, delivery, LISTEN) says
 after each round whether it worked; a loop whose thread ended, or that has failed for
 longer than `FAILING_GRACE`, makes the process unhealthy, so that Heroku, systemd or
-Kubernetes restart it (README, *Health checks*). Elapsed time here is real (monotonic),
+Kubernetes restart it (docs/operations.md, *Health checks*). Elapsed time here is real (monotonic),
 never the business clock a rehearsal may move.
 """
 

@@ -4,7 +4,7 @@ A listener that must answer Slack within 3 s writes the work as a job and commit
 acknowledges; workers claim jobs (`FOR UPDATE SKIP LOCKED` on PostgreSQL, a conditional
 UPDATE on SQLite), woken by NOTIFY on PostgreSQL and by polling every second anyway. A job
 whose worker died is claimed again once its lease runs out, so `kill -9` of any process
-loses nothing acknowledged (README, *What survives what*). Each kind's handler is
+loses nothing acknowledged (docs/operations.md, *What survives what*). Each kind's handler is
 idempotent: it either commits its effect together with the job's completion (`done`), or
 carries a dedupe key so that running it again finds its first effect.
 """
@@ -113,8 +113,14 @@ class Jobs:
         """Write the job and commit; returns its id. Raises the database's error when it
         cannot be written: the caller must not acknowledge then."""
         with self.db.session() as session:
-            job_id = rows.add(session, kind.value, payload, self.clock.now()).id
-        self.wakeup.set()
+            job_id = self.add(session, kind, payload)
+        return job_id
+
+    def add(self, session: Session, kind: JobKind, payload: dict[str, Any]) -> int:
+        """Write the job in the caller's unit of work (it runs once that commits); returns
+        its id. This process's job loop is woken at once; others by NOTIFY or their poll."""
+        job_id = rows.add(session, kind.value, payload, self.clock.now()).id
+        self.wakeup.set()  # early is harmless: an uncommitted job is not claimable yet
         return job_id
 
     def run_once(self, limit: int = 100) -> JobReport:

@@ -1,9 +1,11 @@
-"""The worker process `python app.py` runs beside its web server, kept alive.
+"""Child processes kept alive: the worker `python app.py` runs beside its web server, and the
+job processes (`app.py jobs`) a worker runs beside its scheduler and delivery.
 
-Jobs run in a process of their own, so that case work never competes with acknowledgements
-for the web process's interpreter lock (bench/README.md, *Acknowledgements*). If the worker
-dies (killed, out of memory) it is started again, with a growing pause, and `/healthz` says
-so meanwhile; its claimed jobs are claimed again once their lease runs out.
+Work runs in processes of its own, so that case work never competes with acknowledgements
+for the web process's interpreter lock, nor with delivery for the worker's (bench/README.md,
+*Durable jobs*). A child that dies (killed, out of memory) is started again, with a growing
+pause, and `/healthz` says so meanwhile; its claimed jobs are claimed again once their lease
+runs out.
 """
 
 from __future__ import annotations
@@ -21,22 +23,24 @@ from bot.runtime.health import Health
 log = logging.getLogger(__name__)
 
 PARENT_ENV = "SAVEDESK_PARENT_PID"
-"""Set for the worker a `python app.py` starts: the worker ends when that process is gone."""
+"""Set for a child process: it ends when the process that started it is gone."""
 APP = Path(__file__).resolve().parents[2] / "app.py"
-NAME = "worker-process"
 STOP_SECONDS = 30.0
 MAX_PAUSE = 10.0
 
 
-class WorkerProcess:
-    """`python app.py worker` as a child process, started again whenever it ends."""
+class ChildProcess:
+    """`python app.py <command>` as a child process, started again whenever it ends; its
+    health name (e.g. `worker-process`, `job-process-1`) reports it while it is down."""
 
-    def __init__(self, health: Health, argv: list[str] | None = None) -> None:
+    def __init__(self, health: Health, command: str, name: str) -> None:
         self.health = health
-        self.argv = argv or [sys.executable, str(APP), "worker"]
+        self.command = command
+        self.name = name
+        self.argv = [sys.executable, str(APP), command]
         self._stop = threading.Event()
         self._proc: subprocess.Popen[bytes] | None = None
-        self._thread = threading.Thread(target=self._keep, name=NAME, daemon=True)
+        self._thread = threading.Thread(target=self._keep, name=name, daemon=True)
         self.starts = 0
 
     @property
@@ -44,7 +48,7 @@ class WorkerProcess:
         return self._proc.pid if self._proc is not None else None
 
     def start(self) -> None:
-        self.health.watch(NAME, self._thread)
+        self.health.watch(self.name, self._thread)
         self._thread.start()
 
     def _keep(self) -> None:
@@ -53,26 +57,35 @@ class WorkerProcess:
             env = {**os.environ, PARENT_ENV: str(os.getpid()), "HEALTH_PORT": ""}
             self._proc = subprocess.Popen(self.argv, env=env)
             self.starts += 1
-            self.health.report(NAME, None)
+            self.health.report(self.name, None)
             code = self._proc.wait()
             if self._stop.is_set():
                 return
-            self.health.report(NAME, f"the worker process exited with {code}")
-            log.error("the worker process exited with %s; starting it again", code)
+            self.health.report(self.name, f"`app.py {self.command}` exited with {code}")
+            log.error("`app.py %s` exited with %s; starting it again", self.command, code)
             self._stop.wait(pause)
             pause = min(pause * 2, MAX_PAUSE)
 
     def stop(self) -> None:
-        """SIGTERM the worker (it finishes the jobs in hand), then wait for it."""
+        """SIGTERM the child (it finishes the jobs in hand), then wait for it."""
+        self.terminate()
+        self.wait()
+
+    def terminate(self) -> None:
+        """Ask the child to stop, without waiting (stop several at once, then `wait`)."""
         self._stop.set()
         proc = self._proc
-        if proc is None or proc.poll() is not None:
-            return
-        proc.terminate()
-        try:
-            proc.wait(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+
+    def wait(self) -> None:
+        """Wait up to STOP_SECONDS for a terminated child, then kill it."""
+        proc = self._proc
+        if proc is not None:
+            try:
+                proc.wait(timeout=STOP_SECONDS)
+            except subprocess.TimeoutExpired:
+                proc.kill()
         self._thread.join(timeout=1)
 
 
@@ -84,8 +97,8 @@ def stop_listening_for_signals() -> None:
 
 
 def end_with_parent(parent: int, stop: threading.Event, every: float = 0.5) -> None:
-    """Stop this worker once the `python app.py` that started it is gone (killed outright,
-    it cannot say so): its jobs are claimed by the next one it starts."""
+    """Stop this child once the process that started it is gone (killed outright, it cannot
+    say so): its jobs are claimed by the next one started."""
     while os.getppid() == parent and not stop.wait(every):
         pass
     stop.set()

@@ -16,6 +16,7 @@ from typing import Any
 from bot import outbox
 from bot.cases.models import Signal
 from bot.clock import Clock
+from bot.lookup import AccountMatch, find_account
 from bot.runtime.jobs import Claimed, Done, GiveUp, Handler, JobKind, Jobs
 from bot.signals.service import SignalService
 from storage.db import Database
@@ -48,6 +49,19 @@ def queue_open(jobs: Jobs, account_id: int, signal: Signal) -> int:
     it; returns the job's id. Raises the database's error if it cannot be written."""
     payload = {"account_id": account_id, "signal": signal_to_json(signal)}
     return jobs.enqueue(JobKind.OPEN_CASE, payload)
+
+
+def queue_for_typed(jobs: Jobs, typed: str, signal: Signal | None) -> AccountMatch:
+    """Find the account `typed` names and, when it is known and there is a `signal` to open,
+    queue the job that opens its case, in one unit of work (a command's acknowledgement waits
+    on one commit, not a read and then a write). Returns the match either way. Raises the
+    database's error if it cannot be written: the caller must not acknowledge then."""
+    with jobs.db.session() as session:
+        match = find_account(session, typed)
+        if match.account is not None and signal is not None:
+            payload = {"account_id": match.account.id, "signal": signal_to_json(signal)}
+            jobs.add(session, JobKind.OPEN_CASE, payload)
+    return match
 
 
 def open_handler(signals: SignalService) -> Handler:

@@ -13,8 +13,8 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from bot.calendar import add_business_delay
 from bot.followups import service as followups
+from bot.hours.reach import ladder_due
 from bot.policy import Policy
 from bot.survey.digest import next_run
 from bot.survey.policy import MonthlySchedule
@@ -45,6 +45,7 @@ def survey_asked(session: Session, policy: Policy, answer: SurveyAnswer, now: da
         now=now,
         case_id=answer.case_id,
         payload={"answer_id": answer.id},
+        owner=answer.asked_to,
     )
 
 
@@ -56,7 +57,7 @@ def schedule_repeat(
         session,
         key=f"{key_prefix(answer)}{REPEAT}:{n}",
         kind=REPEAT,
-        due_at=add_business_delay(now, policy.escalation.repeat_every, policy),
+        due_at=ladder_due(session, policy, answer.asked_to, now, policy.escalation.repeat_every),
         now=now,
         case_id=answer.case_id,
         payload={"answer_id": answer.id, "n": n},

@@ -246,7 +246,7 @@ class SurveyService:
     @staticmethod
     def _authorize(answer: SurveyAnswer, case: Case, acting: Actor, editing: bool) -> None:
         """Fill in: the owner, whoever was asked, the CSM or a manager; edit: the owner,
-        whoever answered or a manager (bot.access, README *Who may do what*)."""
+        whoever answered or a manager (bot.access, docs/access.md, *Who may do what*)."""
         if answer.status == store.WITHDRAWN:
             raise Refused("This survey was withdrawn: the case was reopened.")
         answerers = {answer.asked_to} | ({answer.answered_by} if editing else set())
@@ -288,11 +288,15 @@ def say_with_button(
     people: list[str | None],
     answer: SurveyAnswer,
     type: str,
+    *,
+    line: bool = True,
 ) -> None:
-    """A thread line with the survey button, and a DM with it to each person (linked to the
-    thread when the case has one)."""
+    """A thread line with the survey button (unless `line` is False: a reminder's copy for
+    one person, bot/hours/reach.py), and a DM with it to each person (linked to the thread
+    when the case has one)."""
     blocks = ask_blocks(text, answer.id)
-    timeline.line(session, case, None, type, text, blocks=blocks, at=now)
+    if line:
+        timeline.line(session, case, None, type, text, blocks=blocks, at=now)
     root = case_store.root_message(session, case)
     for person in dict.fromkeys(p for p in people if p):
         if root is not None:

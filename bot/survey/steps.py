@@ -10,8 +10,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.calendar import add_business_delay
 from bot.cases.timeline import Timeline
+from bot.hours.reach import is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.survey import schedule
@@ -67,16 +67,18 @@ class SurveySteps:
         if found is None:
             return
         answer, case, account = found
-        escalate_at = add_business_delay(
-            answer.asked_at, self.policy.escalation.escalate_after, self.policy
+        escalate_at = ladder_due(
+            session,
+            self.policy,
+            answer.asked_to,
+            answer.asked_at,
+            self.policy.escalation.escalate_after,
         )
         if now >= escalate_at:
             return  # late (downtime): the escalation says it all in one message
         headline = ":bell: The cancellation survey is still waiting"
         text = reminder_text(case, account, [answer.asked_to], headline)
-        say_with_button(
-            self.timeline, session, case, now, text, [answer.asked_to], answer, "survey_reminder"
-        )
+        self._remind(session, step, case, now, text, [answer.asked_to], answer)
 
     def escalate(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """`escalate_after` after asking: the managers are brought in."""
@@ -98,8 +100,36 @@ class SurveySteps:
         answer, case, account = found
         people = [answer.asked_to, *self.team().members("managers")]
         text = reminder_text(case, account, people, headline)
-        say_with_button(self.timeline, session, case, now, text, people, answer, "survey_reminder")
-        schedule.schedule_repeat(session, self.policy, answer, next_n, now)
+        self._remind(session, step, case, now, text, people, answer)
+        if not is_copy(step):
+            schedule.schedule_repeat(session, self.policy, answer, next_n, now)
+
+    def _remind(
+        self,
+        session: Session,
+        step: ScheduledStep,
+        case: Case,
+        now: datetime,
+        text: str,
+        people: list[str | None],
+        answer: SurveyAnswer,
+    ) -> None:
+        """The reminder in the thread and to each person in their working hours, or to
+        their cover while they are away (bot/hours/reach.py)."""
+        reached = reach(session, self.policy, self.team(), step, people, now)
+        text = " ".join([text, *reached.notes])
+        line = not is_copy(step)
+        say_with_button(
+            self.timeline,
+            session,
+            case,
+            now,
+            text,
+            list(reached.now),
+            answer,
+            "survey_reminder",
+            line=line,
+        )
 
     # -- the monthly digest ---------------------------------------------------------------------
 

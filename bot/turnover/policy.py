@@ -60,8 +60,11 @@ class ExtraStep:
     """A step a policy entry adds; `key` is stable while the text stays the same."""
 
     key: str
+    """snake_case; keeps the step's ticks when the text is reworded (default: from the text)."""
     text: str
+    """The step as the checklist shows it."""
     assignee: str | None = None
+    """owner, csm, account_owner, or a Slack user ID; unset: nobody in particular."""
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,17 @@ class PlanRule:
     """One `[[turnover.plans]]` entry: when it applies, and the steps it adds."""
 
     steps: tuple[ExtraStep, ...]
+    """The steps it adds after the built-in ones: strings, or tables
+    `{ text = "…", key = "snake_case", assignee = "csm" }`."""
     segments: tuple[str, ...] = ()
+    """One segment name or a list (any case); leave out for every segment."""
     min_arr: Decimal | None = None
+    """The account's ARR at least this, in its currency; an account without ARR matches no
+    band."""
     max_arr: Decimal | None = None
+    """The account's ARR at most this, in its currency."""
     answers: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Filters on the turnover modal's answers: one value or a list per question."""
 
     def matches(self, answers: Answers, arr: Decimal | None, segment: str | None) -> bool:
         """True when the account (ARR in its currency, segment) and the answers fit."""

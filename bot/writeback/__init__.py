@@ -1,2 +1,2 @@
-"""Write-back to the systems of record: what Savedesk decides reaches Stripe (README,
+"""Write-back to the systems of record: what Savedesk decides reaches Stripe (docs/stripe.md,
 *Write-back to Stripe*). Every call runs in a durable job, never in a Slack listener."""

@@ -1,6 +1,6 @@
 """The HubSpot calls Savedesk makes, with `hubspot-api-client` (`HUBSPOT_ACCESS_TOKEN`, a
 private app's token with the companies read/write and owners read scopes; the base URL is
-`HUBSPOT_API_BASE` when set, e.g. a local stand-in). README, *HubSpot*."""
+`HUBSPOT_API_BASE` when set, e.g. a local stand-in). docs/hubspot.md."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ COMPANY_PROPERTIES = (
     "savedesk_renewal_date",
     "hubspot_owner_id",
 )
-"""What the import reads of each company (README, *HubSpot*)."""
+"""What the import reads of each company (docs/hubspot.md)."""
 NOTE_TO_COMPANY = 190
 """HubSpot's association type id for note → company (HUBSPOT_DEFINED)."""
 

@@ -1,4 +1,4 @@
-"""Case outcomes written back to the account's HubSpot company (README, *HubSpot*): a note
+"""Case outcomes written back to the account's HubSpot company (docs/hubspot.md): a note
 on its timeline and the properties `savedesk_status`, `savedesk_arr_saved` and
 `savedesk_case_id`, from a durable job queued in the unit of work that closed (or
 reopened) the case, never while Slack waits."""

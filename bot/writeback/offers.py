@@ -1,4 +1,4 @@
-"""Which Stripe object an accepted save offer becomes (README, *Write-back to Stripe*):
+"""Which Stripe object an accepted save offer becomes (docs/stripe.md, *Write-back to Stripe*):
 
 - `discount` with a percentage → a coupon (`percent_off`, and `duration` once / repeating
   for N months / forever, from the offer's duration) applied as a discount on the account's

@@ -1,4 +1,4 @@
-"""Write-back to Stripe as durable jobs (README, *Write-back to Stripe*).
+"""Write-back to Stripe as durable jobs (docs/stripe.md, *Write-back to Stripe*).
 
 A renewal answer and an offer the customer accepted queue a job in the same unit of work
 (`renewal_answered`, `heard`), so nothing reaches Stripe before the decision committed and

@@ -13,9 +13,9 @@ from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers import finance
+from handlers import finance, hours
 from handlers.acting import Acting, command
-from handlers.opening import queue_case
+from handlers.opening import queue_typed
 from handlers.turnover import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import LIMIT, case_list_blocks
@@ -33,7 +33,7 @@ def register(app: App, services: Services) -> None:
 
 def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
     """Parse `/churn …` and answer: usage, a case, the new-case modal, a case list, the
-    overdue invoices or the revenue-at-risk report."""
+    overdue invoices, working hours and time off, or the revenue-at-risk report."""
     parsed = commands.parse(from_slack(call.meta.get("text") or ""))  # Slack escapes &<>
     opening = isinstance(parsed, commands.Cancel | commands.Risk)
     services.cases.access.member(call.user, Action.OPEN_CASE if opening else Action.MY_CASES)
@@ -48,6 +48,10 @@ def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
         text, blocks = case_list_blocks(listing, parsed.scope)
         assert call.respond is not None
         call.respond(text=text, blocks=blocks, response_type="ephemeral")
+    elif isinstance(parsed, commands.Hours | commands.Away):
+        ack()
+        assert call.respond is not None
+        hours.answer(services, call.user, parsed, call.respond)
     elif isinstance(parsed, commands.Invoices):
         ack()
         assert call.respond is not None
@@ -62,12 +66,23 @@ def _open(
     services: Services,
     parsed: commands.Cancel | commands.Risk,
 ) -> None:
-    """A known account (and kind) is acknowledged with "Opening…" after one read and no
-    write, and the case is opened after the acknowledgement; anything else opens the modal."""
+    """A known account (and kind) is acknowledged with "Opening…" once the job that opens
+    its case is committed, in the same unit of work as the lookup; anything else opens the
+    modal."""
     command = call.meta
     kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
-    match = services.cases.find_account(parsed.account or "")
+    signal = Signal(
+        kind=kind or "other",
+        source="/churn",
+        actor=call.user,
+        summary=summary,
+        respond_url=command.get("response_url"),
+        details={"command": json.dumps(command.get("text", ""))[:500]},
+    )
+    opens = kind is not None and kind != CONTACT_LEFT  # else a modal asks first
+    # committed with the lookup, before Slack hears "opening"
+    match = queue_typed(services, parsed.account or "", signal if opens else None)
     if match.account is None or kind is None:
         ack()
         draft = views.NewCaseDraft(
@@ -87,15 +102,6 @@ def _open(
         label = f"{match.account.name} ({match.account.external_id})"
         open_turnover_modal(call.slack, command["trigger_id"], label, meta)
         return
-    signal = Signal(
-        kind=kind,
-        source="/churn",
-        actor=call.user,
-        summary=summary,
-        respond_url=command.get("response_url"),
-        details={"command": json.dumps(command.get("text", ""))[:500]},
-    )
-    queue_case(services, match.account.id, signal)  # committed before Slack hears "opening"
     ack(response_type="ephemeral", text=f"Opening a case for *{esc(match.account.name)}*…")
 
 

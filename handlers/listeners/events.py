@@ -34,7 +34,8 @@ def register(app: App, services: Services) -> None:
     def person_changed(acting: Acting, context: BoltContext) -> None:
         facts = person_facts(acting.meta.get("user") or {})
         if facts is not None:
-            services.cases.person_changed(facts)
+            services.cases.person_changed(facts)  # the directory, and a handover if gone
+            services.hours.status_changed(facts)  # a status that means time off
 
     app.event("user_change")(event(person_changed))
     app.event("team_join")(event(person_changed))

@@ -1,4 +1,4 @@
-"""The save check-ins (README, *Did the save last?*): after a case is saved, its owner is
+"""The save check-ins (docs/reports.md, *Did the save last?*): after a case is saved, its owner is
 asked at each policy checkpoint whether the account is still a customer."""
 
 from __future__ import annotations

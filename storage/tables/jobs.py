@@ -1,5 +1,5 @@
-"""Tables of the durable job system (README, *What survives what*): work accepted with an
-acknowledgement, and the heartbeats that say which process holds the scheduler lock."""
+"""Tables of the durable job system (docs/operations.md, *What survives what*): work accepted with
+an acknowledgement, and the heartbeats that say which process holds the scheduler lock."""
 
 from __future__ import annotations
 

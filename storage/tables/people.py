@@ -1,12 +1,12 @@
 """What Slack said about each user it was asked about (`users.info`, `user_change`,
 `team_join`): the facts that decide whether someone is a real person of this workspace
-(bot/standing.py)."""
+(bot/standing.py), their time zone and their status (docs/hours.md)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, String
+from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
@@ -29,3 +29,8 @@ class SlackUser(Base):
     is_app_user: Mapped[bool] = mapped_column(Boolean, default=False)
     is_stranger: Mapped[bool] = mapped_column(Boolean, default=False)
     checked_at: Mapped[datetime]
+    tz: Mapped[str | None] = mapped_column(String(64))
+    """The user's IANA time zone as Slack says (`tz`), e.g. "Pacific/Auckland"."""
+    status_emoji: Mapped[str | None] = mapped_column(String(100))
+    status_expiration: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """When the Slack status ends (Unix seconds; 0: never), docs/hours.md."""

@@ -1,4 +1,4 @@
-"""The outbound webhook deliveries: one durable row per event and endpoint (README,
+"""The outbound webhook deliveries: one durable row per event and endpoint (docs/webhooks.md,
 *Outbound webhooks*), written in the unit of work of the change the event reports."""
 
 from __future__ import annotations

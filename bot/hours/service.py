@@ -1,0 +1,279 @@
+"""Working hours and time off: `/churn hours`, `/churn away`, a Slack status the policy
+counts as away, and what happens when someone leaves and returns (docs/hours.md,
+*Time off and cover*).
+
+When time off starts, each open case of the person says in its thread "owner away until …,
+covered by …"; while it lasts, new cases go to the cover and nudges reach the cover
+(bot/cases/routing.py, bot/hours/reach.py). When it ends, the cases opened for them
+meanwhile are handed back and they get one DM summing up what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.access import Access, Action
+from bot.cases.models import Refused
+from bot.cases.timeline import Timeline
+from bot.clock import Clock
+from bot.hours.presence import Presence
+from bot.hours.reach import covering
+from bot.hours.window import show_window
+from bot.hours.words import moment as time_token
+from bot.hours.words import who
+from bot.policy import Policy
+from bot.standing import PersonFacts
+from bot.steps import StepHandler
+from bot.team import Team
+from storage import hours as store
+from storage import steps as step_store
+from storage.db import Database
+from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
+from storage.tables.hours import TimeOff
+
+AWAY_START, AWAY_END = "away_start", "away_end"
+MAX_AWAY = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class HoursView:
+    """What `/churn hours` and App Home show: the person's window, time zone, and time off."""
+
+    window: str
+    tz: str
+    own: bool
+    away: tuple[tuple[datetime, datetime, str | None], ...]
+
+
+class HoursService:
+    """Sets working hours and time off and runs the away steps; `team` is the copy resolved
+    before a step run (no Slack call in a unit of work)."""
+
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        team: Callable[[], Team],
+        timeline: Timeline,
+        access: Access,
+    ) -> None:
+        self.db = db
+        self.policy = policy
+        self.clock = clock
+        self.team = team
+        self.timeline = timeline
+        self.access = access
+
+    def handlers(self) -> Mapping[str, StepHandler]:
+        return {AWAY_START: self.away_started, AWAY_END: self.away_ended}
+
+    # -- working hours -------------------------------------------------------------------
+
+    def view(self, user: str) -> HoursView:
+        with self.db.read() as session:
+            presence = Presence(session, self.policy, self.clock.now())
+            calendar = presence.calendar(user)
+            own = bool(store.hours_of(session, [user]))
+            offs = store.upcoming(session, user, self.clock.now())
+            away = tuple((o.starts_at, o.ends_at, o.cover) for o in offs)
+        return HoursView(show_window(calendar.window, calendar.days), calendar.tz.key, own, away)
+
+    def set_hours(
+        self, user: str, window: tuple[time, time] | None, days: frozenset[int] | None
+    ) -> HoursView:
+        """Set (or with `window` None, reset to the policy's) the user's working window;
+        `days` None keeps the policy's business days. Raises Refused (bot/access.py)."""
+        self.access.require(user, Action.HOURS)
+        now = self.clock.now()
+        text = f"{window[0]:%H:%M}-{window[1]:%H:%M}" if window else None
+        chosen = sorted(days if days is not None else self.policy.business_days)
+        with self.db.session() as session:
+            store.set_hours(session, user, text, chosen, user, now)
+        return self.view(user)
+
+    # -- time off ------------------------------------------------------------------------
+
+    def set_away(
+        self,
+        user: str,
+        first: date,
+        last: date,
+        cover: str | None,
+        *,
+        set_by: str,
+        source: str = "command",
+    ) -> TimeOff:
+        """`user` away from the start of `first` to the end of `last` (their local days),
+        set by `set_by` (someone else's time off: managers and admins, bot/access.py);
+        raises Refused for that, a cover who is not a real person, and dates in the wrong
+        order, in the past or more than a year apart."""
+        self.authorize(set_by, user)
+        if cover is not None and not self.access.directory.person(cover).real:
+            raise Refused(f"{who(cover)} {self.access.directory.person(cover).why}.")
+        now = self.clock.now()
+        if last < first:
+            raise Refused("The time off must end on or after the day it starts.")
+        if cover == user:
+            raise Refused("Pick someone else to cover for you.")
+        with self.db.session() as session:
+            tz = Presence(session, self.policy, now).calendar(user).tz
+            starts = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
+            ends = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+            if ends <= now:
+                raise Refused("That time off is already over.")
+            if ends - starts > MAX_AWAY:
+                raise Refused("Time off can last a year at most.")
+            return self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
+
+    def authorize(self, actor: str, user: str) -> None:
+        """Anyone sets their own time off; managers and admins anyone's. Raises Refused."""
+        self.access.require(actor, Action.AWAY if actor == user else Action.AWAY_OTHERS)
+
+    def cancel_away(self, user: str, actor: str) -> int:
+        """End the user's current and upcoming time off now; returns how many."""
+        self.authorize(actor, user)
+        now = self.clock.now()
+        with self.db.session() as session:
+            offs = store.upcoming(session, user, now)
+            for off in offs:
+                self._end_now(session, off, now)
+            return len(offs)
+
+    def status_changed(self, facts: PersonFacts) -> None:
+        """A Slack status the policy counts as away (`people.away_statuses`) with an
+        expiration starts time off until then; clearing it ends it."""
+        emoji = facts.status_emoji or ""
+        now = self.clock.now()
+        counts = emoji in self.policy.people_rules.away_statuses and facts.status_expiration > 0
+        until = datetime.fromtimestamp(facts.status_expiration, UTC) if counts else None
+        with self.db.session() as session:
+            current = store.from_status(session, facts.user_id, now)
+            if current is not None and (until is None or until <= now):
+                self._end_now(session, current, now)
+            elif current is not None and until is not None and until != current.ends_at:
+                current.ends_at = until
+                self._schedule_end(session, current, now)
+            elif current is None and until is not None and until > now:
+                uid = facts.user_id
+                self._add(session, uid, now, until, None, uid, "status", now)
+
+    def _add(
+        self,
+        session: Session,
+        user: str,
+        starts: datetime,
+        ends: datetime,
+        cover: str | None,
+        set_by: str,
+        source: str,
+        now: datetime,
+    ) -> TimeOff:
+        off = store.add_time_off(
+            session,
+            user_id=user,
+            starts_at=starts,
+            ends_at=ends,
+            cover=cover,
+            source=source,
+            state="planned",
+            set_by=set_by,
+            created_at=now,
+        )
+        step_store.schedule(
+            session,
+            key=f"away:{off.id}:start",
+            kind=AWAY_START,
+            due_at=starts,
+            now=now,
+            payload={"time_off": off.id},
+        )
+        self._schedule_end(session, off, now)
+        return off
+
+    def _schedule_end(self, session: Session, off: TimeOff, now: datetime) -> None:
+        step_store.schedule(
+            session,
+            key=f"away:{off.id}:end:{int(off.ends_at.timestamp())}",
+            kind=AWAY_END,
+            due_at=off.ends_at,
+            now=now,
+            payload={"time_off": off.id},
+        )
+
+    def _end_now(self, session: Session, off: TimeOff, now: datetime) -> None:
+        if off.starts_at > now:
+            off.state = "cancelled"
+            return
+        off.ends_at = now
+        self._schedule_end(session, off, now)
+
+    # -- steps ---------------------------------------------------------------------------
+
+    def away_started(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Each open case of the person says who covers it, in its thread."""
+        off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
+        if off is None or off.state != "planned" or off.ends_at <= now:
+            return
+        off.state = "away"
+        presence = Presence(session, self.policy, now)
+        notes: list[str] = []
+        cover = covering(session, presence, self.team(), off.user_id, notes)
+        line = f":palm_tree: Owner {who(off.user_id)} away until {time_token(off.ends_at)}"
+        line += f", covered by {who(cover)}." if cover != off.user_id else "; nobody can cover."
+        for case in store.open_cases_owned(session, off.user_id):
+            self.timeline.line(session, case, None, "owner_away", line, {"cover": cover})
+
+    def away_ended(self, session: Session, step: ScheduledStep, now: datetime) -> None:
+        """Hand back the cases opened for them meanwhile and DM one summary."""
+        off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
+        if off is None or off.state not in store.LIVE or off.ends_at > now:
+            return
+        off.state, off.back_at = "back", now
+        handed = []
+        for row in store.covered(session, off.id):
+            row.handed_back_at = now
+            case = session.get(Case, row.case_id)
+            if case is None or case.status not in OPEN_STATUSES:
+                continue
+            self._hand_back(session, case, off, row.cover, now)
+            handed.append(case)
+        self._summary(session, off, handed, now)
+
+    def _hand_back(
+        self, session: Session, case: Case, off: TimeOff, cover: str, now: datetime
+    ) -> None:
+        account = session.get(Account, case.account_id)
+        assert account is not None
+        holder = case.owner
+        case.owner, case.assigned_at = off.user_id, now
+        text = (
+            f":wave: {who(off.user_id)} is back: the case is handed back from "
+            f"{who(holder or cover)}."
+        )
+        self.timeline.line(session, case, None, "handed_back", text, {"from": holder})
+        self.timeline.refresh_root(session, case, account)
+
+    def _summary(self, session: Session, off: TimeOff, handed: list[Case], now: datetime) -> None:
+        """One DM: the cases handed back and what happened on their own cases meanwhile."""
+        own = store.open_cases_owned(session, off.user_id)
+        ids = {c.id for c in own} | {c.id for c in handed}
+        events = store.events_between(session, ids, off.starts_at, now)
+        events = [e for e in events if e.type not in ("owner_away", "handed_back")]
+        lines = [f":wave: Welcome back. While you were away (since {time_token(off.starts_at)}):"]
+        if handed:
+            numbers = ", ".join(f"#{c.id}" for c in handed)
+            lines.append(f"• {len(handed)} case(s) opened for you were handed back: {numbers}.")
+        by_case: dict[int, int] = {}
+        for event in events:
+            by_case[event.case_id] = by_case.get(event.case_id, 0) + 1
+        for case_id, count in sorted(by_case.items()):
+            lines.append(f"• case #{case_id}: {count} update(s) in its thread.")
+        if len(lines) == 1:
+            lines.append("• nothing happened on your cases.")
+        outbox.notify(session, now, off.user_id, "\n".join(lines))

@@ -1,0 +1,1 @@
+"""Documentation helpers: the policy reference generator and the MkDocs hook."""

@@ -1,0 +1,40 @@
+"""What `/churn hours` and `/churn away` answer (docs/hours.md), as mrkdwn; moments as
+`<!date^…>` so each reader sees their own zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.hours.service import HoursView
+from slack_edge.messages import time_token, who
+
+
+def hours_text(view: HoursView) -> str:
+    """ "Your working hours: 08:00-16:00 mon-thu (Pacific/Auckland), …" and time off."""
+    whose = "your own" if view.own else "the policy's business hours"
+    lines = [
+        f":clock9: Your working hours: *{view.window}* in {view.tz} ({whose}). Nudges "
+        "reach you only inside them. Change with `/churn hours 08:00-16:00 mon-thu`, "
+        "back to the policy's with `/churn hours default`."
+    ]
+    lines += [away_line(start, end, cover) for start, end, cover in view.away]
+    return "\n".join(lines)
+
+
+def away_line(start: datetime, end: datetime, cover: str | None) -> str:
+    covered = f", covered by {who(cover)}" if cover else " (the save desk or a manager covers)"
+    return f":palm_tree: Away from {time_token(start)} until {time_token(end)}{covered}."
+
+
+def away_set_text(user: str, actor: str, start: datetime, end: datetime, cover: str | None) -> str:
+    whose = "You are" if user == actor else f"{who(user)} is"
+    return (
+        f"{away_line(start, end, cover)}\n{whose} off: new cases and nudges go to the cover "
+        "meanwhile, and the cases are handed back on return. `/churn away off` ends it early."
+    )
+
+
+def away_cancelled_text(count: int) -> str:
+    if count == 0:
+        return "There was no time off to end."
+    return f":wave: Ended {count} time off; nudges reach you again in your working hours."
