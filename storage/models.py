@@ -36,12 +36,14 @@ from storage.tables.finance import (
     StripeSubscription,
 )
 from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
+from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
 from storage.tables.webhooks import WebhookDelivery
+from storage.tables.writeback import WritebackRecord
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
@@ -70,6 +72,7 @@ __all__ = [
     "RenewalCheck",
     "SaveCheckin",
     "ScheduledStep",
+    "SlackUninstall",
     "SlackUser",
     "StoredReport",
     "StripeSubscription",
@@ -81,6 +84,9 @@ __all__ = [
     "WaitingChannel",
     "WebhookDelivery",
     "WorkingHours",
+    "WritebackRecord",
+    "slack_bots",
+    "slack_installations",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"

@@ -20,7 +20,14 @@ from bot.outbox import links
 from bot.outbox.holding import Holds
 from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
 from bot.outbox.pacing import retry_after
-from bot.outbox.queue import RESPOND, WANT_PERMALINK
+from bot.outbox.queue import (
+    CHANNELLESS,
+    RESPOND,
+    STEP_COMPLETED,
+    STEP_FAILED,
+    WANT_PERMALINK,
+    step_failed,
+)
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
@@ -127,12 +134,16 @@ class Courier:
         if job.target is not None:
             args["channel"], args["ts"] = job.target
             args.pop("thread_ts", None)
+        if job.method in CHANNELLESS:  # the row's channel is only its lane
+            args.pop("channel", None)
         return args
 
     def _send(self, job: Job) -> Outcome:
         args = self._args(job)
         if job.method == RESPOND:
             return self._respond(job, args)
+        if job.method == STEP_COMPLETED and job.note is not None:  # the thread failed
+            return self._call(STEP_FAILED, step_failed(args, job.note))
         started = self.clock.now()
         outcome = self._call(job.method, args)
         if outcome.error == "not_in_channel" and self._join(args["channel"]):

@@ -23,6 +23,8 @@ from urllib.parse import urlsplit
 from demo.standin.chat import ChatMethods
 from demo.standin.directory import DirectoryMethods
 from demo.standin.files import FileMethods
+from demo.standin.functions import FunctionMethods
+from demo.standin.installs import InstallMethods, client_credentials
 from demo.standin.records import (
     DEFAULT_FAULT_ERRORS,
     Call,
@@ -67,7 +69,10 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test output quiet."""
 
 
-class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods):
+_MIXINS = (ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
+
+
+class SlackStandin(*_MIXINS, InstallMethods, FunctionMethods):  # type: ignore[misc]
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
@@ -123,7 +128,12 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "oauth.v2.access": self._oauth_v2_access,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
+        self._reset_installs()
+        self._reset_functions()
         self.reset()
 
     # -- lifecycle
@@ -307,6 +317,8 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
                 return self._download(path.removeprefix("/files/"))
             if path.startswith("/response/"):
                 return self._response_post(f"{self.base_url}{path}", body)
+            if path == "/oauth/v2/authorize":
+                return self._authorize_page(parts.query)
         except Exception as exc:  # a bug here must fail tests loudly, not hang them
             return HttpReply.of_json(500, {"ok": False, "error": f"standin_bug: {exc!r}"})
         return HttpReply.of_text(404, "not_found")
@@ -319,6 +331,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             except SlackError as exc:
                 self._record(Call(method, {}, header_dict))
                 return HttpReply.of_json(200, exc.body())
+            args = client_credentials(headers, args)
             token = bearer_token(headers) or args.get("token")
             call = Call(method, args, header_dict, token=token)
             self._record(call)
@@ -363,7 +376,13 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method")
+            if method == "oauth.v2.access":  # the app's credentials, no token
+                return {"ok": True, **handler(args)}
             check_token(token)
+            self._check_installed_token(str(token))
+            self._check_channel_reach(str(token), method, args)
+            if method == "auth.test":
+                return {"ok": True, **(self._installed_auth_test(token) or handler(args))}
             return {"ok": True, **handler(args)}
         except SlackError as exc:
             return exc.body()

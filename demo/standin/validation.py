@@ -22,9 +22,9 @@ from slack_sdk.models.views import View
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT_LENGTH = 40_000
-TOKEN_PREFIXES = ("xoxb-", "xapp-")
+TOKEN_PREFIXES = ("xoxb-", "xapp-", "xoxe.xoxb-", "xwfp-")  # bot, app, rotating bot, step
 # Arguments that WebClient (or the bot) may send as JSON strings inside form bodies.
-JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "metadata", "unfurls"})
+JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "metadata", "unfurls", "outputs"})
 
 Args = dict[str, Any]
 Reply = dict[str, Any]
