@@ -1,4 +1,4 @@
-"""Savedesk's entry point: `python app.py [web|worker|jobs|tick|import|migrate|check|demo]`.
+"""Savedesk's entry point: `python app.py [web|worker|jobs|tick|import|migrate|check|demo|init]`.
 
 Settings and policy are read here, once, and passed down. A bad setting or policy stops
 start-up with one line naming it and exit code 2, never a traceback. Only the standard
@@ -57,6 +57,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     demo.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
     demo.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
     demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
+    init = sub.add_parser("init", help="first-run wizard: writes policy.toml and .env, then check")
+    init.add_argument("--manifest", metavar="https://HOST", help="also write slack-manifest.yml")
     return parser.parse_args(argv)
 
 
@@ -100,14 +102,17 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:
-        state = database_state(db, policy)
+        state = database_state(
+            db, policy, (settings.oauth_mode and settings.slack_client_id) or None
+        )
     except DatabaseSilent as err:
         raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
     finally:
         db.dispose()
     if state.status:
         print(state.status)
-        problems += people_problems(settings, policy)
+        if settings.slack_bot_token:  # without one Slack cannot be asked (already a problem)
+            problems += people_problems(settings, policy)
     for note in state.notes:
         print(note)
     for problem in problems + state.problems:
@@ -149,7 +154,7 @@ def cmd_import(settings: Settings, policy: Policy, what: str, path: Path) -> int
 
     services = open_services(settings, policy)
     importer: AccountImporter | InvoiceImporter = AccountImporter(
-        services.db, services.directory, services.clock
+        services.db, services.directory, services.clock, policy.currency
     )
     if what == "invoices":
         importer = InvoiceImporter(services.db, services.clock, policy.dunning.steps)
@@ -211,9 +216,38 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(page, not args.no_browser, args.database_url, cmd_import)
 
 
+def cmd_init(args: argparse.Namespace) -> int:
+    """The wizard (bot.setup.wizard), the schema if the person agrees, then `check`."""
+    from bot.setup.answers import BadAnswer, manifest_origin, yes_no
+    from bot.setup.wizard import NoMoreAnswers, Templates, Terminal
+    from bot.setup.wizard import run as interview
+
+    term = Terminal()
+    try:
+        origin = manifest_origin(args.manifest) if args.manifest else None
+        interview(term, Path.cwd(), Templates.beside(Path(__file__).resolve().parent), origin)
+        settings, policy = load_config(require=False)
+        from storage.db import Database
+
+        db = Database(settings.database_url)
+        try:
+            if not db.is_current() and term.ask(
+                "\nCreate the database tables now (`python app.py migrate`)? [Y/n]", yes_no(True)
+            ):
+                db.migrate()
+        finally:
+            db.dispose()
+    except (BadAnswer, NoMoreAnswers) as err:
+        raise StartupError(str(err)) from None
+    term.say("\n$ python app.py check")
+    return cmd_check(settings, policy)
+
+
 def run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         return cmd_demo(args)
+    if args.command == "init":
+        return cmd_init(args)
     if args.command == "check":
         return cmd_check(*load_config(require=False))
     settings, policy = load_config()

@@ -191,7 +191,7 @@ def check_slack(services: Services) -> object | None:
         return services.api.auth_test()
     except SlackApiError as err:
         error = err.response.get("error")
-        if error in TOKEN_ERRORS:
+        if error in TOKEN_ERRORS and not services.settings.oauth_mode:  # OAuth: reinstall
             raise StartupError(f"SLACK_BOT_TOKEN: Slack rejected it ({error})") from None
         log.warning("Slack answered auth.test with %s; messages will wait in the outbox", error)
         return None

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock, read_offset
+from bot.installs import Installs
 from bot.outbox.holding import pause_reason
 from bot.policy import Policy
 from bot.settings import Settings, missing_settings
@@ -52,10 +53,14 @@ def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) 
     return found + policy.problems()
 
 
-def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
+def database_state(
+    db: Database, policy: Policy | None = None, slack_client_id: str | None = None
+) -> DatabaseState:
     """The schema behind (`migrate`), or the failed messages and follow-ups (10 of each at
     most), and each of the `policy`'s outbound webhook endpoints' last delivery (failed
-    deliveries are problems). Raises DatabaseSilent when the database does not answer."""
+    deliveries are problems); in OAuth mode (`slack_client_id`), the installation (not
+    installed, or removed, is a problem). Raises DatabaseSilent when the database does not
+    answer."""
     silent = db.problem()
     if silent is not None:
         raise DatabaseSilent(silent)
@@ -81,6 +86,10 @@ def database_state(db: Database, policy: Policy | None = None) -> DatabaseState:
                     f"webhook {hook.url}: {endpoint.failed} event(s) could not be delivered"
                     " (retried for a day); the receiver missed them"
                 )
+    if slack_client_id:
+        notes, problems = Installs(db, SystemClock(), slack_client_id).notes(SystemClock().now())
+        state.notes += notes
+        state.problems += problems
     return state
 
 

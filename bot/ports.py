@@ -38,6 +38,11 @@ class SlackTransport(Protocol):
         """Call a Web API method with JSON arguments; raises SlackError or OSError."""
         ...
 
+    def read(self, method: str, args: dict[str, Any]) -> Mapping[str, Any]:
+        """Call a Web API read method (conversations.history, conversations.replies) with
+        form arguments, as Slack takes them; raises SlackError or OSError."""
+        ...
+
     def permalink(self, channel: str, ts: str) -> str:
         """`chat.getPermalink` for a posted message; raises SlackError or OSError."""
         ...

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -69,6 +70,7 @@ class Scheduler:
                 hours=HUBSPOT_IMPORT_EVERY_HOURS,
                 id="hubspot-import",
                 replace_existing=True,
+                next_run_time=datetime.now(UTC),  # at start too: a new worker imports at once
             )
         self._aps.start()
         health = self.services.health

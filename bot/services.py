@@ -15,6 +15,7 @@ from bot.followups.service import Ladder
 from bot.hours.service import HoursService
 from bot.imports.csvfile import ImportReport
 from bot.imports.hubspot import HubSpotImporter
+from bot.installs import Installs
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
 from bot.outbound.delivery import WebhookSender
@@ -97,6 +98,8 @@ class Services:
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
     hubspot: HubSpotCRM | None = None
     """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
+    installs: Installs | None = None
+    """OAuth mode's installation (bot/installs.py); None with one SLACK_BOT_TOKEN."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 
@@ -133,7 +136,9 @@ class Services:
         HubSpot is off. Raises the client's error when HubSpot cannot be read."""
         if self.hubspot is None:
             return None
-        return HubSpotImporter(self.db, self.directory, self.clock).run_crm(self.hubspot)
+        return HubSpotImporter(self.db, self.directory, self.clock, self.policy.currency).run_crm(
+            self.hubspot
+        )
 
     def deliver(self) -> DeliveryReport:
         return self.deliverer.run_once()
@@ -254,5 +259,5 @@ def assemble(
         hours=hours,
         jobs=_jobs(db, clock, signals, reports, writeback, give_up),
         hubspot=crm,
-        webhooks=WebhookSender(db, policy, clock),
+        webhooks=WebhookSender(db, policy, clock, keep=settings.webhook_deliveries_keep),
     )

@@ -11,11 +11,14 @@ import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+from bot.durations import DURATION_HINT, format_duration, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it
@@ -25,6 +28,8 @@ DEFAULT_WEB_THREADS = 8
 DEFAULT_POOL_SIZE = 10
 DEFAULT_JOB_THREADS = 2  # jobs a worker process runs at once (bot/runtime/jobs.py)
 DEFAULT_JOB_PROCESSES = 1  # `app.py jobs` children of each worker (bot/runtime/worker.py)
+DEFAULT_WEBHOOK_KEEP = "30d"
+"""How long a delivered outbound webhook event is kept (docs/webhooks.md)."""
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # What .env.example (and most guides) put where a secret goes: `xoxb-your-bot-token`,
 # `your-signing-secret`, `whsec_...`, `a-long-random-string`, `<token>`, `changeme`.
@@ -42,6 +47,7 @@ WHERE_FROM = {
     "SIGNALS_WEBHOOK_SECRET": "a long random string shared with the systems that send signals",
     "STRIPE_API_KEY": "a restricted key (rk_…) or secret key (sk_…) from Stripe's API keys page",
     "HUBSPOT_ACCESS_TOKEN": "a private app's access token (pat-…) from HubSpot's settings",
+    "SLACK_CLIENT_SECRET": "the Client Secret from your Slack app's Basic Information",
 }
 
 
@@ -79,17 +85,30 @@ class Settings:
     hubspot_access_token: str | None = None
     """Turns on HubSpot: companies imported as accounts, outcomes written back (docs/hubspot.md)."""
     hubspot_api_base: str | None = None
+    webhook_deliveries_keep: timedelta = timedelta(days=30)
+    """WEBHOOK_DELIVERIES_KEEP: delivered outbound webhook events older than this are
+    deleted, except each endpoint's last one (what `check` shows); docs/webhooks.md."""
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    """With the client id, OAuth mode (docs/slack-admin.md) when SLACK_BOT_TOKEN is unset."""
 
     @property
     def socket_mode(self) -> bool:
         return self.slack_app_token is not None
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Installed through /slack/install, tokens kept in the database (and rotated),
+        rather than one SLACK_BOT_TOKEN (docs/slack-admin.md, *OAuth or one token*)."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
 
     def describe(self) -> str:
         """A summary for `check` that never prints a secret."""
         db = make_url(self.database_url).render_as_string(hide_password=True)
         lines = [
             f"Slack: {'Socket Mode' if self.socket_mode else 'HTTP (/slack/events)'}"
-            f", API {self.slack_api_url or 'https://slack.com/api/'}",
+            f", API {self.slack_api_url or 'https://slack.com/api/'}, "
+            + ("OAuth installs (/slack/install)" if self.oauth_mode else "one bot token"),
             f"Database: {db}",
             f"Policy file: {self.policy_file}",
             f"Stripe webhook: {'enabled' if self.stripe_webhook_secret else 'disabled'}",
@@ -109,6 +128,8 @@ class Settings:
             f"process{'' if self.job_processes == 1 else 'es'} per worker"
             + ("" if self.job_processes else " (on the worker's own threads)")
             + (f", worker health on port {self.health_port}" if self.health_port else ""),
+            "Outbound webhook deliveries: delivered ones kept "
+            f"{format_duration(self.webhook_deliveries_keep)}",
         ]
         if self.test_clock_file is not None:
             lines.append(f"TEST CLOCK: now = real time + the seconds in {self.test_clock_file}")
@@ -227,8 +248,12 @@ def missing_settings(env: Mapping[str, str]) -> list[str]:
     """The required settings that are absent, one line each naming the variable and where its
     value comes from (what `check` lists as problems; `load_settings` raises the first)."""
     missing = []
-    if _get(env, "SLACK_BOT_TOKEN") is None:
-        missing.append("SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app)")
+    oauth = _get(env, "SLACK_CLIENT_ID") and _get(env, "SLACK_CLIENT_SECRET")
+    if _get(env, "SLACK_BOT_TOKEN") is None and not oauth:
+        missing.append(
+            "SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app), unless "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth installs"
+        )
     if _get(env, "SLACK_SIGNING_SECRET") is None and _get(env, "SLACK_APP_TOKEN") is None:
         missing.append(
             "SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
@@ -243,7 +268,9 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
     `require=False` (for `check`) lets the required secrets be absent, so the rest can be
     read and `missing_settings` lists them; a malformed value still raises.
     """
-    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require) or ""
+    client_id, client_secret = _get(env, "SLACK_CLIENT_ID"), _secret(env, "SLACK_CLIENT_SECRET")
+    oauth = bool(client_id and client_secret)
+    bot_token = _token(env, "SLACK_BOT_TOKEN", "xoxb-", required=require and not oauth) or ""
     app_token = _token(env, "SLACK_APP_TOKEN", "xapp-", required=False)
     signing_secret = _secret(env, "SLACK_SIGNING_SECRET")
     if require and signing_secret is None and app_token is None:
@@ -271,7 +298,22 @@ def load_settings(env: Mapping[str, str], *, require: bool = True) -> Settings:
         stripe_api_base=_api_url(env, "STRIPE_API_BASE"),
         hubspot_access_token=_secret(env, "HUBSPOT_ACCESS_TOKEN"),
         hubspot_api_base=_api_url(env, "HUBSPOT_API_BASE"),
+        webhook_deliveries_keep=_keep(env, "WEBHOOK_DELIVERIES_KEEP", DEFAULT_WEBHOOK_KEEP),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
     )
+
+
+def _keep(env: Mapping[str, str], name: str, default: str) -> timedelta:
+    """A retention: a duration of at least an hour ("30d", "2w")."""
+    value = _get(env, name) or default
+    try:
+        keep = parse_duration(value)
+    except ValueError:
+        raise SettingsError(f"{name}: {value!r} is not a duration ({DURATION_HINT})") from None
+    if keep < timedelta(hours=1):
+        raise SettingsError(f"{name}: {value!r} is shorter than an hour")
+    return keep
 
 
 def _optional_path(env: Mapping[str, str], name: str) -> Path | None:

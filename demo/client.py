@@ -10,8 +10,11 @@ is applied the way Slack applies it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from demo.standin import SlackStandin, dm_channel
@@ -19,6 +22,24 @@ from demo.standin.sender import Response, SlackSender
 
 SHORTCUT_CALLBACK = "open_churn_case"  # manifest.yml: shortcuts[].callback_id
 ACK_SECONDS = 3.0  # Slack gives up on an unacknowledged request after 3 seconds
+MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+
+
+@lru_cache(maxsize=1)
+def app_commands(manifest: Path = MANIFEST) -> frozenset[str]:
+    """The slash commands the app registers (manifest.yml: features.slash_commands)."""
+    text = manifest.read_text(encoding="utf-8")
+    return frozenset(re.findall(r"^\s*- command:\s*(/\S+)", text, re.MULTILINE))
+
+
+def not_a_command(command: str) -> dict[str, str]:
+    """What Slack shows, from Slackbot and to the typist only, for a command no app in the
+    workspace registered; nothing is sent to any app."""
+    return {
+        "text": f"{command} is not a valid command. In Slack, all messages that start with "
+        'the "/" character are interpreted as commands.\n\nIf you are trying to send a '
+        'message and not run a command, try preceding the "/" with an empty space.'
+    }
 
 
 class SlackRefused(RuntimeError):
@@ -66,6 +87,9 @@ class SlackClientSide:
     def command(self, user: str, channel: str, text: str) -> None:
         """`/churn <text>` typed in ``channel``: the ack is shown to ``user`` only."""
         command, _, rest = text.strip().partition(" ")
+        if command not in app_commands():
+            self.standin.add_ephemeral(user, channel, not_a_command(command), "slack")
+            return
         self.note("command", user, command=command, text=rest.strip(), channel=channel)
         started = time.monotonic()
         response = self.sender.slash_command(

@@ -27,10 +27,12 @@ PEOPLE = (
     Person("U0MGR", "Morgan Diaz", "CS manager", "Manager"),
     Person("U0FIN", "Fran Okafor", "Finance", "Finance"),
     Person("U0CFO", "Robin Hale", "CFO", "CFO"),
+    # The sample invoices' ladder names these two in #finance: anyone named there can be
+    # switched to, to read the DM they got.
+    Person("U0CTRL", "Chris Novak", "Controller", "Controller"),
+    Person("U0CSM2", "Priya Shah", "Customer success manager", "CSM"),
     Person("U0SAVE2", "Dana Brooks", "Save desk specialist"),
-    Person("U0CSM2", "Priya Shah", "Customer success manager"),
     Person("U0AE2", "Jordan Lee", "Account executive"),
-    Person("U0CTRL", "Chris Novak", "Controller"),
     Person("U0ADMIN", "Avery Stone", "Savedesk admin"),
     Person("U0PRICING", "Pat Quinn", "Pricing lead"),
 )

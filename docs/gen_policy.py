@@ -75,7 +75,7 @@ class Section:
 
 def _sections() -> tuple[Section, ...]:
     base = Policy()
-    top = ("timezone", "business_hours", "business_days")
+    top = ("timezone", "business_hours", "business_days", "currency")
     return (
         Section("", Policy, top, base, intro="The keys outside any table."),
         Section("channels", Channels, _names(Channels), base.channels),

@@ -10,22 +10,45 @@ from slack_bolt import App
 from bot.services import Services
 from handlers import bolt_logs, checkins, finance, survey, turnover
 from handlers.errors import handle_error
-from handlers.listeners import actions, commands, events, home, options, shortcuts, views
+from handlers.listeners import (
+    actions,
+    commands,
+    events,
+    home,
+    installs,
+    options,
+    shortcuts,
+    views,
+    workflow,
+)
 from slack_edge.identity import BotIdentity
+from slack_edge.installs import InstallAuthorize, oauth_settings
+
+
+def _authorization(services: Services, auth_test: Any) -> dict[str, Any]:
+    """One bot token (SLACK_BOT_TOKEN), or OAuth mode: Bolt's install flow and each
+    request authorized with the installation's current token (docs/slack-admin.md)."""
+    settings = services.settings
+    if services.installs is not None:
+        return {
+            "authorize": InstallAuthorize(services.api.tokens),
+            "oauth_settings": oauth_settings(settings, services.installs, services.db),
+        }
+    identity = BotIdentity(services.api, settings.slack_bot_token)
+    if auth_test is not None:
+        identity.remember(auth_test)
+    return {"authorize": identity.authorize_function()}
 
 
 def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     settings = services.settings
-    identity = BotIdentity(services.api, settings.slack_bot_token)
-    if auth_test is not None:
-        identity.remember(auth_test)
     app = App(
         signing_secret=settings.slack_signing_secret or "",
         client=services.api,
-        authorize=identity.authorize_function(),
         request_verification_enabled=not settings.socket_mode,
         process_before_response=False,
         logger=bolt_logs.install(),
+        **_authorization(services, auth_test),
     )
     app.error(handle_error)
     commands.register(app, services)
@@ -39,4 +62,6 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     finance.register(app, services)
     checkins.register(app, services)
     turnover.register(app, services)
+    installs.register(app, services)
+    workflow.register(app, services)
     return app

@@ -40,6 +40,14 @@ def create_web_app(services: Services, bolt_app: App | None, role: str = "web") 
         def slack_events() -> Response:
             return slack.handle(request)
 
+    if bolt_app is not None and bolt_app.oauth_flow is not None:  # OAuth mode's install pages
+        installer = SlackRequestHandler(bolt_app)  # (the OAuth state, not a signature, guards them)
+
+        @web.get("/slack/install")
+        @web.get("/slack/oauth_redirect")
+        def slack_install() -> Response:
+            return installer.handle(request)
+
     webhooks.register(web, services)
     _add_healthz(web, services, role)
 

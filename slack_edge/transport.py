@@ -40,6 +40,11 @@ class WebTransport:
         with _translated():
             return dict(self.client.api_call(method, json=args).data or {})
 
+    def read(self, method: str, args: dict[str, Any]) -> Mapping[str, Any]:
+        """A GET with query arguments: Slack's read methods take no JSON body."""
+        with _translated():
+            return dict(self.client.api_call(method, http_verb="GET", params=args).data or {})
+
     def permalink(self, channel: str, ts: str) -> str:
         with _translated():
             return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])

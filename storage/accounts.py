@@ -38,14 +38,21 @@ def by_name_prefix(session: Session, prefix: str, limit: int = 10) -> list[Accou
     return list(session.scalars(stmt))
 
 
-def upsert(session: Session, external_id: str, values: dict[str, Any], now: datetime) -> str:
-    """Create or update one account; returns "created", "updated" or "unchanged"."""
+def upsert(
+    session: Session,
+    external_id: str,
+    values: dict[str, Any],
+    now: datetime,
+    currency: str = "USD",
+) -> str:
+    """Create or update one account; returns "created", "updated" or "unchanged".
+    `currency` (ISO 4217) is a new account's; an existing account keeps its own."""
     account = by_external_id(session, external_id)
     if account is None:
         session.add(
             Account(
                 external_id=external_id,
-                currency="USD",
+                currency=currency,
                 is_stub=False,
                 created_at=now,
                 updated_at=now,
@@ -68,15 +75,22 @@ def count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Account)) or 0
 
 
-def stub(session: Session, external_id: str, now: datetime, name: str | None = None) -> Account:
-    """The account for an id we have never seen: created as a stub, never dropped."""
+def stub(
+    session: Session,
+    external_id: str,
+    now: datetime,
+    name: str | None = None,
+    currency: str = "USD",
+) -> Account:
+    """The account for an id we have never seen: created as a stub (in `currency`, ISO
+    4217), never dropped."""
     account = by_external_id(session, external_id)
     if account is not None:
         return account
     account = Account(
         external_id=external_id,
         name=name or external_id,
-        currency="USD",
+        currency=currency,
         is_stub=True,
         created_at=now,
         updated_at=now,

@@ -36,12 +36,15 @@ from storage.tables.finance import (
     StripeSubscription,
 )
 from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
+from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
 from storage.tables.jobs import Heartbeat, Job
+from storage.tables.outbox import OutboxMessage
 from storage.tables.people import SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
 from storage.tables.webhooks import WebhookDelivery
+from storage.tables.writeback import WritebackRecord
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
@@ -70,6 +73,7 @@ __all__ = [
     "RenewalCheck",
     "SaveCheckin",
     "ScheduledStep",
+    "SlackUninstall",
     "SlackUser",
     "StoredReport",
     "StripeSubscription",
@@ -81,6 +85,9 @@ __all__ = [
     "WaitingChannel",
     "WebhookDelivery",
     "WorkingHours",
+    "WritebackRecord",
+    "slack_bots",
+    "slack_installations",
 ]
 
 _OPEN_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_STATUSES) + ")"
@@ -206,33 +213,6 @@ class AccountEvent(Base):
     actor: Mapped[str | None] = mapped_column(String(32))
     type: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text)
-
-
-class OutboxMessage(Base):
-    """A Slack Web API call waiting to be made, written with the change that caused it."""
-
-    __tablename__ = "outbox_messages"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    method: Mapped[str] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
-    parent_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
-    state: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime]
-    claimed_until: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-    ts: Mapped[str | None] = mapped_column(String(32))
-    permalink: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
-    # How a row with a parent depends on it (storage/outbox.py): "thread" (a reply, an edit,
-    # an upload beside it: waits with it), "link" (elsewhere, with its permalink: goes
-    # without the link if the parent waits or failed), "after" (a follow-up once it is sent).
-    relation: Mapped[str | None] = mapped_column(String(8))
-
-    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
 
 
 class ScheduledStep(Base):

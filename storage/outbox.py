@@ -6,6 +6,15 @@ processes: a thread's lines keep their order), and its parent allows it: a "thre
 "after" row waits until the parent is sent (or failed); a "link" row also goes when the
 parent's channel is waiting, or once it has waited `link_wait` (it then goes without the
 link, bot/outbox/links.py).
+
+On PostgreSQL a pass reads only each channel's head: the first `HEAD_DEPTH` unsent rows of
+each channel (thread lines and other rows counted apart, so a new root is never stuck
+behind a long thread), from `ix_outbox_heads`, rather than sorting every claimable row.
+Every row a channel may send next is among them: a thread line's parent comes before it in
+its channel, and a row further down waits for the ones before it anyway; only rows behind
+`HEAD_DEPTH` rows that all wait (for a backoff or a link) wait for one of those to go. On
+SQLite every unsent row is read (faster there: `_on_postgresql`). Whether a channel has a
+call in flight is read from `ix_outbox_sending` on both.
 """
 
 from __future__ import annotations
@@ -13,9 +22,21 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -29,6 +50,12 @@ PACED_METHODS = ("chat.postMessage", "files.upload_v2")
 # A thread line this old goes before newer roots again, so a stream of new cases never
 # starves older threads.
 LINE_PRIORITY_AGE = timedelta(minutes=2)
+UNSENT_SQL = "state IN ('pending', 'sending')"
+SENDING_SQL = "'sending'"  # the `ix_outbox_sending` predicate's constant
+"""A literal, identical to the `ix_outbox_heads` predicate (a partial index is only used when
+the query repeats its WHERE term with the same constants; see storage/steps.py)."""
+HEAD_DEPTH = 8  # unsent rows per channel and kind a pass looks at
+RESPOND_DEPTH = 50  # response_url answers (one pseudo-channel, sent in parallel)
 
 
 def add(
@@ -69,45 +96,81 @@ def add(
     return row
 
 
-def _parent_allows(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str]
-) -> ColumnElement[bool]:
+Row = Any  # OutboxMessage, or an alias of it over the heads (`_head_rows`)
+When = Any  # a datetime (UTC), or a bound parameter standing for one (`_candidates_stmt`)
+
+
+def _parent_allows(link_cutoff: When, paced_out: Any, row: Row) -> ColumnElement[bool]:
     parent = aliased(OutboxMessage)
     parent_waits = exists().where(WaitingChannel.channel == parent.channel)
-    late = [OutboxMessage.created_at <= now - link_wait, parent_waits]
-    if paced_out:
+    late = [row.created_at <= link_cutoff, parent_waits]
+    if paced_out is not None:
         late.append(parent.channel.in_(paced_out))
-    link_may_go = and_(OutboxMessage.relation == LINK, or_(*late))
+    link_may_go = and_(row.relation == LINK, or_(*late))
     return or_(
-        OutboxMessage.parent_id.is_(None),
+        row.parent_id.is_(None),
         exists().where(
-            parent.id == OutboxMessage.parent_id,
+            parent.id == row.parent_id,
             or_(parent.state.in_(("sent", "failed")), link_may_go),
         ),
     )
 
 
+def _head_rows() -> Row:
+    """Each channel's first unsent rows: `HEAD_DEPTH` thread lines and `HEAD_DEPTH` other
+    rows per channel (`RESPOND_DEPTH` response_url answers), by id, as an alias of
+    OutboxMessage (no payload). Materialized CTEs: the window and the rows are read once,
+    and whether each can go is asked of them only, even when PostgreSQL has no statistics
+    on the table yet (a burst's first minute) and would otherwise ask it of every row."""
+    thread_line = and_(OutboxMessage.relation == THREAD, OutboxMessage.method != UPDATE_METHOD)
+    kind = case((OutboxMessage.method == RESPOND, 2), (thread_line, 1), else_=0)
+    rank = func.row_number().over(
+        partition_by=(OutboxMessage.channel, kind), order_by=OutboxMessage.id
+    )
+    unsent = (
+        select(OutboxMessage.id, kind.label("kind"), rank.label("rank"))
+        .where(text(UNSENT_SQL))
+        .subquery("unsent")
+    )
+    depth = case((unsent.c.kind == 2, RESPOND_DEPTH), else_=HEAD_DEPTH)
+    ids = select(unsent.c.id).where(unsent.c.rank <= depth).cte("head_ids")
+    ids = ids.prefix_with("MATERIALIZED", dialect="postgresql")
+    columns = [c for c in OutboxMessage.__table__.c if c.name != "payload"]
+    rows = select(*columns).join(ids, ids.c.id == OutboxMessage.id).cte("heads")
+    return aliased(OutboxMessage, rows.prefix_with("MATERIALIZED", dialect="postgresql"))
+
+
+def _on_postgresql(session: Session) -> bool:
+    """Read the heads (PostgreSQL), or every unsent row (SQLite: faster there than the
+    window's sort, bench/README.md `outbox_pass.py`)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _claimable(
-    now: datetime, link_wait: timedelta, paced_out: Collection[str] = ()
+    now: When, link_cutoff: When, paced_out: Any = None, row: Row = None
 ) -> ColumnElement[bool]:
+    """Whether `row` (OutboxMessage itself by default) may be claimed at `now` (module docs);
+    a link goes without its parent once created before `link_cutoff` (now - link_wait), or
+    when its parent's channel is among `paced_out` (None: none is)."""
+    row = OutboxMessage if row is None else row
     other = aliased(OutboxMessage)
     due = or_(
-        and_(OutboxMessage.state == "pending", OutboxMessage.next_attempt_at <= now),
-        and_(OutboxMessage.state == "sending", OutboxMessage.claimed_until < now),
+        and_(row.state == "pending", row.next_attempt_at <= now),
+        and_(row.state == "sending", row.claimed_until < now),
     )
     channel_open = ~exists().where(
-        WaitingChannel.channel == OutboxMessage.channel, WaitingChannel.next_try_at > now
+        WaitingChannel.channel == row.channel, WaitingChannel.next_try_at > now
     )
     lane_free = or_(
-        OutboxMessage.method == RESPOND,
+        row.method == RESPOND,
         ~exists().where(
-            other.channel == OutboxMessage.channel,
-            other.state == "sending",
+            other.channel == row.channel,
+            other.state == literal_column(SENDING_SQL),  # as `ix_outbox_sending` says it
             other.claimed_until >= now,
-            other.id != OutboxMessage.id,
+            other.id != row.id,
         ),
     )
-    return and_(due, channel_open, lane_free, _parent_allows(now, link_wait, paced_out))
+    return and_(due, channel_open, lane_free, _parent_allows(link_cutoff, paced_out, row))
 
 
 @dataclass(frozen=True)
@@ -131,32 +194,50 @@ def candidates(
     respond_only: bool,
     limit: int,
 ) -> list[Candidate]:
-    """Deliverable rows, roots and everything outside threads before thread lines younger
-    than `LINE_PRIORITY_AGE`, then oldest first. Channels in `skip` (in flight here) are left
-    out, and `skip_paced` channels (still waiting for their pace) for paced methods only: a
-    link to a root queued there goes without waiting `link_wait`. `respond_only` (the
-    workspace is paused) leaves only response_url answers."""
-    line = and_(
-        OutboxMessage.relation == THREAD,
-        OutboxMessage.method != UPDATE_METHOD,
-        OutboxMessage.created_at > now - LINE_PRIORITY_AGE,
-    )
-    stmt = select(
-        OutboxMessage.id,
-        OutboxMessage.method,
-        OutboxMessage.channel,
-        OutboxMessage.parent_id,
-        OutboxMessage.relation,
-    ).where(_claimable(now, link_wait, skip_paced))
+    """Deliverable rows among the channels' heads (`_head_rows`), roots and everything outside
+    threads before thread lines younger than `LINE_PRIORITY_AGE`, then oldest first.
+    Channels in `skip` (in flight here) are left out, and `skip_paced` channels (still
+    waiting for their pace) for paced methods only: a link to a root queued there goes
+    without waiting `link_wait`. `respond_only` (the workspace is paused) leaves only
+    response_url answers."""
+    stmt = _candidates_stmt(_on_postgresql(session), bool(skip), bool(skip_paced), respond_only)
+    params: dict[str, Any] = {
+        "now": now,
+        "link_cutoff": now - link_wait,
+        "line_cutoff": now - LINE_PRIORITY_AGE,
+        "limit": limit,
+    }
     if skip:
-        stmt = stmt.where(or_(OutboxMessage.method == RESPOND, OutboxMessage.channel.not_in(skip)))
+        params["skip"] = sorted(skip)
     if skip_paced:
-        paced = OutboxMessage.method.in_(PACED_METHODS)
-        stmt = stmt.where(~and_(paced, OutboxMessage.channel.in_(skip_paced)))
+        params["skip_paced"] = sorted(skip_paced)
+    return [Candidate(*row) for row in session.execute(stmt, params)]
+
+
+@lru_cache(maxsize=16)
+def _candidates_stmt(heads: bool, skipping: bool, skip_paced: bool, respond_only: bool) -> Any:
+    """The candidate query, built once per shape, its times and channels bound at each
+    call: a pass runs it often, and building it cost the worker more than running it."""
+    head = _head_rows() if heads else OutboxMessage
+    now, link_cutoff = bindparam("now"), bindparam("link_cutoff")
+    paced_out = bindparam("skip_paced", expanding=True) if skip_paced else None
+    line = and_(
+        head.relation == THREAD,
+        head.method != UPDATE_METHOD,
+        head.created_at > bindparam("line_cutoff"),
+    )
+    stmt = select(head.id, head.method, head.channel, head.parent_id, head.relation).where(
+        _claimable(now, link_cutoff, paced_out, head)
+    )
+    if skipping:
+        skip = bindparam("skip", expanding=True)
+        stmt = stmt.where(or_(head.method == RESPOND, head.channel.not_in(skip)))
+    if paced_out is not None:
+        paced = head.method.in_(PACED_METHODS)
+        stmt = stmt.where(~and_(paced, head.channel.in_(paced_out)))
     if respond_only:
-        stmt = stmt.where(OutboxMessage.method == RESPOND)
-    stmt = stmt.order_by(case((line, 1), else_=0), OutboxMessage.id).limit(limit)
-    return [Candidate(*row) for row in session.execute(stmt)]
+        stmt = stmt.where(head.method == RESPOND)
+    return stmt.order_by(case((line, 1), else_=0), head.id).limit(bindparam("limit"))
 
 
 def paced_channels_due(
@@ -166,12 +247,13 @@ def paced_channels_due(
     pace rather than ending its pass)."""
     if not channels:
         return set()
+    head = _head_rows() if _on_postgresql(session) else OutboxMessage
     stmt = (
-        select(OutboxMessage.channel)
+        select(head.channel)
         .where(
-            _claimable(now, link_wait),
-            OutboxMessage.method.in_(PACED_METHODS),
-            OutboxMessage.channel.in_(channels),
+            _claimable(now, now - link_wait, row=head),
+            head.method.in_(PACED_METHODS),
+            head.channel.in_(channels),
         )
         .distinct()
     )
@@ -187,13 +269,36 @@ def claim(
     paced_out: Collection[str] = (),
 ) -> dict[int, int]:
     """Claim these rows if they are still deliverable (one claimer wins each: the UPDATE
-    re-checks the state); commits; returns {row id: its attempt number}, the claim's fence."""
+    re-checks the state); commits; returns {row id: its attempt number}, the claim's fence.
+
+    A row taken over while still `sending` (its deliverer died, or its lease ran out, mid
+    call) becomes in doubt: Slack may have posted it. `in_doubt_since` keeps when the oldest
+    such attempt began, until an outcome is recorded (`finish`)."""
     if not ids:
         return {}
+    # In an UPDATE's SET, columns read the row as it was: both dialects.
+    doubt = case(
+        (
+            OutboxMessage.state == "sending",
+            func.coalesce(
+                OutboxMessage.in_doubt_since, OutboxMessage.claimed_at, OutboxMessage.created_at
+            ),
+        ),
+        else_=OutboxMessage.in_doubt_since,
+    )
     stmt = (
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(ids), _claimable(now, link_wait, paced_out))
-        .values(state="sending", claimed_until=now + lease, attempts=OutboxMessage.attempts + 1)
+        .where(
+            OutboxMessage.id.in_(ids),
+            _claimable(now, now - link_wait, sorted(paced_out) if paced_out else None),
+        )
+        .values(
+            state="sending",
+            claimed_until=now + lease,
+            claimed_at=now,
+            in_doubt_since=doubt,
+            attempts=OutboxMessage.attempts + 1,
+        )
         .returning(OutboxMessage.id, OutboxMessage.attempts)
     )
     claimed = {row_id: attempts for row_id, attempts in session.execute(stmt)}
@@ -226,7 +331,9 @@ def has_newer_update(session: Session, row: OutboxMessage) -> bool:
 
 def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
     """Record the outcome of a claimed row (fenced: only while this claim still holds it),
-    without committing; False if another claimer took it meanwhile."""
+    without committing; False if another claimer took it meanwhile. An outcome clears
+    `in_doubt_since` unless `values` keep it (a lookup that could not say)."""
+    values.setdefault("in_doubt_since", None)
     result = session.execute(
         update(OutboxMessage)
         .where(

@@ -31,6 +31,7 @@ survey_answers = table(
     column("root_cause", String),
     column("competitor", String),
     column("competitor_key", String),
+    column("notes", String),
 )
 
 # finance: invoices on the dunning ladder, and Stripe's involuntary cancellations

@@ -249,6 +249,27 @@ def root_causes(session: Session, window: Window) -> list[tuple[str, str, int, D
     return None if rows is None else [(k, key, n, _money(a)) for k, key, _, n, a in rows]
 
 
+def catch_all_notes(
+    session: Session, window: Window, key: str, limit: int = 20
+) -> list[tuple[str, str, Decimal]]:
+    """(kind, notes, ARR lost) of the window's churns whose root cause is the catch-all
+    ``key`` ("Other": the notes say what it was), the largest losses first."""
+    if not present(session, "survey_answers"):
+        return []
+    survey, on = latest_survey(session)
+    lost = func.coalesce(survey.c.arr_lost, Case.arr_at_risk)
+    stmt = (
+        select(Case.kind, survey.c.notes, lost)
+        .select_from(Case)
+        .join(survey, on)
+        .where(closed_in(window), Case.status == "churned", survey.c.root_cause == key)
+        .where(survey.c.notes.is_not(None))
+        .order_by(lost.desc(), Case.id)
+        .limit(limit)
+    )
+    return [(k, n, _money(a)) for k, n, a in session.execute(stmt)]
+
+
 def competitors(
     session: Session, window: Window
 ) -> list[tuple[str, str, str, int, Decimal]] | None:

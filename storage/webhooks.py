@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import OUTBOX_QUEUED
@@ -114,13 +114,18 @@ class EndpointState:
     failed: int
 
 
-def endpoint_state(session: Session, url: str) -> EndpointState:
-    last = session.scalars(
+def _last_attempted(url: str) -> Any:
+    """The endpoint's last attempted delivery (what `check` shows), as a query."""
+    return (
         select(WebhookDelivery)
         .where(WebhookDelivery.url == url, WebhookDelivery.last_attempt_at.is_not(None))
         .order_by(WebhookDelivery.last_attempt_at.desc(), WebhookDelivery.id.desc())
         .limit(1)
-    ).first()
+    )
+
+
+def endpoint_state(session: Session, url: str) -> EndpointState:
+    last = session.scalars(_last_attempted(url)).first()
     counts = dict(
         session.execute(
             select(WebhookDelivery.state, func.count())
@@ -138,3 +143,18 @@ def for_event(session: Session, event_type: str | None = None) -> list[WebhookDe
     if event_type is not None:
         stmt = stmt.where(WebhookDelivery.event_type == event_type)
     return list(session.scalars(stmt))
+
+
+def prune(session: Session, before: datetime) -> int:
+    """Delete deliveries delivered before `before`, except each endpoint's last attempted
+    one (so `check` still shows it); pending, sending and failed ones stay. Returns how
+    many were deleted; the caller commits."""
+    old = and_(WebhookDelivery.state == "delivered", WebhookDelivery.delivered_at < before)
+    urls = session.scalars(select(WebhookDelivery.url).where(old).distinct()).all()
+    keep = [
+        row_id
+        for url in urls
+        if (row_id := session.scalar(_last_attempted(url).with_only_columns(WebhookDelivery.id)))
+    ]
+    gone = session.execute(delete(WebhookDelivery).where(old, WebhookDelivery.id.not_in(keep)))
+    return int(gone.rowcount or 0)  # type: ignore[attr-defined]

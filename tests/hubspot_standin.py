@@ -43,9 +43,15 @@ class HubSpotStandin:
     owners: dict[str, str] = field(default_factory=dict)
     notes: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    fail_updates: int = 0
+    """Company updates to answer with HubSpot's 500 (a failure after the note was made)."""
+    search_lag: bool = False
+    """Notes made are not found by search until `index()` (HubSpot indexes in seconds)."""
+    searches: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._unindexed: set[str] = set()
         standin = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -76,6 +82,11 @@ class HubSpotStandin:
         }
         return company_id
 
+    def index(self) -> None:
+        """HubSpot's search index catches up: every note can be found."""
+        with self._lock:
+            self._unindexed.clear()
+
     def _serve(self, http: BaseHTTPRequestHandler, method: str) -> None:
         parts = urlsplit(http.path)
         length = int(http.headers.get("content-length") or 0)
@@ -88,8 +99,8 @@ class HubSpotStandin:
                         401, "Authentication credentials not found.", "INVALID_AUTHENTICATION"
                     )
                 status, answer = 200, self._route(method, parts.path.rstrip("/"), query, body)
-                if method == "POST":
-                    status = 201
+                if method == "POST" and not parts.path.endswith("/search"):
+                    status = 201  # made; a search answers 200
             except Failure as failure:
                 status = failure.status
                 answer = {"status": "error", "message": str(failure), "category": failure.category}
@@ -112,6 +123,8 @@ class HubSpotStandin:
             return self._page(rows, query, path)
         if method == "POST" and path == "/crm/v3/objects/notes":
             return self._note(body)
+        if method == "POST" and path == "/crm/v3/objects/notes/search":
+            return self._search(body)
         if method == "PATCH" and (match := re.fullmatch(r"/crm/v3/objects/companies/(\d+)", path)):
             return self._update(match.group(1), body)
         raise Failure(404, f"no route {method} {path}", "OBJECT_NOT_FOUND")
@@ -142,9 +155,38 @@ class HubSpotStandin:
                 raise Failure(400, f"invalid association types {types}")
         note = _object(str(next(_ids)), props)
         self.notes.append({**note, "company": associations[0]["to"]["id"]})
+        if self.search_lag:
+            self._unindexed.add(note["id"])
         return note
 
+    def _search(self, body: dict) -> dict:
+        """CRM search over notes: filters ANDed in a group, groups ORed (HubSpot's limits:
+        5 groups, 6 filters each, limit up to 200); CONTAINS_TOKEN matches a whole word."""
+        self.searches.append(body)
+        groups = body.get("filterGroups") or []
+        limit = body.get("limit", 10)
+        if len(groups) > 5 or any(len(g.get("filters") or []) > 6 for g in groups):
+            raise Failure(400, "too many filter groups or filters")
+        if not isinstance(limit, int) or not 0 < limit <= 200:
+            raise Failure(400, f"limit {limit!r} must be between 1 and 200")
+        for group in groups:
+            for f in group.get("filters") or []:
+                if f.get("propertyName") not in ("hs_note_body", "hs_timestamp"):
+                    raise Failure(400, f"unknown property {f.get('propertyName')!r}")
+                if f.get("operator") not in ("CONTAINS_TOKEN", "EQ"):
+                    raise Failure(400, f"unsupported operator {f.get('operator')!r}")
+        searchable = [n for n in self.notes if n["id"] not in self._unindexed]
+        found = [n for n in searchable if not groups or any(_matches(n, g) for g in groups)]
+        wanted = body.get("properties") or []
+        results = [
+            _object(n["id"], {k: n["properties"].get(k) for k in wanted}) for n in found[:limit]
+        ]
+        return {"total": len(found), "results": results}
+
     def _update(self, company_id: str, body: dict) -> dict:
+        if self.fail_updates:
+            self.fail_updates -= 1
+            raise Failure(500, "internal error", "INTERNAL_ERROR")
         if company_id not in self.companies:
             raise Failure(
                 404, "Object not found. objectId are usually numeric.", "OBJECT_NOT_FOUND"
@@ -162,3 +204,14 @@ class HubSpotStandin:
         self.companies[company_id].update(props)
         self.updates.append((company_id, props))
         return _object(company_id, self.companies[company_id])
+
+
+def _matches(note: dict[str, Any], group: dict[str, Any]) -> bool:
+    for f in group.get("filters") or []:
+        value = str(note["properties"].get(f["propertyName"]) or "")
+        if f["operator"] == "EQ" and value != f.get("value"):
+            return False
+        words = re.split(r"[^0-9A-Za-z]+", value.lower())
+        if f["operator"] == "CONTAINS_TOKEN" and str(f.get("value")).lower() not in words:
+            return False
+    return True

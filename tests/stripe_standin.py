@@ -69,6 +69,7 @@ class StripeStandin:
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     subscriptions: dict[str, dict[str, Any]] = field(default_factory=dict)
     coupons: dict[str, dict[str, Any]] = field(default_factory=dict)
+    invoices: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: list[Request] = field(default_factory=list)
     drop_next_answer: int = 0
     """Apply the next POSTs' effect, then close the connection without answering."""
@@ -119,6 +120,23 @@ class StripeStandin:
             **extra,
         }
         return sub_id
+
+    def bill(self, sub_id: str) -> dict[str, Any]:
+        """Stripe's billing cycle makes the subscription's renewal invoice: while collection is
+        paused with `keep_as_draft` it stays a draft with `auto_advance` false (neither sent
+        nor charged); otherwise it goes out (finalized: open). Stripe docs, "Pause payment
+        collection"."""
+        with self._lock:
+            sub = self.subscriptions[sub_id]
+            held = (sub["pause_collection"] or {}).get("behavior") == "keep_as_draft"
+            invoice = {
+                "id": f"in_{next(_ids):04d}", "object": "invoice", "customer": sub["customer"],
+                "subscription": sub_id, "billing_reason": "subscription_cycle",
+                "status": "draft" if held else "open", "auto_advance": not held,
+                "created": int(time.time()),
+            }  # fmt: skip
+            self.invoices[invoice["id"]] = invoice
+            return invoice
 
     def posts(self, path_prefix: str = "/v1/") -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.path.startswith(path_prefix)]
@@ -207,6 +225,13 @@ class StripeStandin:
             return {"object": "list", "data": found[::-1], "has_more": False, "url": path}
         if match := re.fullmatch(r"/v1/subscriptions/([^/]+)", path):
             return self._subscription(match.group(1))
+        if path == "/v1/invoices":
+            _allow(params, {"subscription", "status", "limit"})
+            found = [
+                i for i in self.invoices.values()
+                if all(i[k] == params[k] for k in ("subscription", "status") if k in params)
+            ]  # fmt: skip
+            return {"object": "list", "data": found[::-1], "has_more": False, "url": path}
         raise StripeFailure(404, f"Unrecognized request URL (GET: {path}).")
 
     def _subscription(self, sub_id: str) -> dict[str, Any]:
@@ -219,6 +244,8 @@ class StripeStandin:
             return self._update_subscription(self._subscription(match.group(1)), params)
         if path == "/v1/coupons":
             return self._coupon(params)
+        if match := re.fullmatch(r"/v1/invoices/([^/]+)/finalize", path):
+            return self._finalize(match.group(1), params)
         if match := re.fullmatch(r"/v1/customers/([^/]+)/balance_transactions", path):
             return self._balance(match.group(1), params)
         raise StripeFailure(404, f"Unrecognized request URL (POST: {path}).")
@@ -299,3 +326,19 @@ class StripeStandin:
         customer["balance"] += txn["amount"]
         customer["transactions"].append(txn)
         return txn
+
+    def _finalize(self, invoice_id: str, params: dict[str, Any]) -> dict[str, Any]:
+        _allow(params, {"auto_advance"})
+        invoice = self.invoices.get(invoice_id)
+        if invoice is None:
+            raise StripeFailure(404, f"No such invoice: '{invoice_id}'", "resource_missing")
+        if invoice["status"] != "draft":
+            raise StripeFailure(
+                400,
+                "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+                "invoice_not_editable",
+            )
+        if params.get("auto_advance", "true") not in ("true", "false"):
+            raise StripeFailure(400, "Invalid boolean: auto_advance", param="auto_advance")
+        invoice["status"], invoice["auto_advance"] = "open", params.get("auto_advance") != "false"
+        return invoice

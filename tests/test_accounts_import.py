@@ -149,3 +149,15 @@ def test_values_that_do_not_fit_are_row_errors(services: Services, tmp_path: Pat
         "line 3: segment is too long (100 characters at most)",
         "line 4: stripe_customer_id is too long (100 characters at most)",
     ]
+
+
+def test_new_accounts_take_the_policy_currency(services: Services, tmp_path: Path) -> None:
+    importer = AccountImporter(services.db, services.directory, services.clock, "EUR")
+    importer.run(write(tmp_path, "external_id,name\nacme,Acme\n"))
+    with services.db.session() as session:
+        account = store.by_external_id(session, "acme")
+        assert account is not None and account.currency == "EUR"
+        account.currency = "GBP"  # an account's own currency is kept on the next import
+    importer.run(write(tmp_path, "external_id,name\nacme,Acme Corp\n"))
+    with services.db.session() as session:
+        assert store.by_external_id(session, "acme").currency == "GBP"  # type: ignore[union-attr]

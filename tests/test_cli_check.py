@@ -92,7 +92,8 @@ def test_the_policy_is_read_without_a_slack_token(tmp_path: Path, ready: dict[st
     assert result.returncode == 1, result.stderr
     assert "Channels: cases C0CASES" in result.stdout
     assert problems(result) == [
-        "problem: SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app)",
+        "problem: SLACK_BOT_TOKEN is required (a xoxb-… token from your Slack app), unless "
+        "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET turn on OAuth installs",
         "problem: SLACK_SIGNING_SECRET is required (from your Slack app's Basic Information), "
         "unless SLACK_APP_TOKEN enables Socket Mode",
     ]

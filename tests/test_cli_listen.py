@@ -116,7 +116,9 @@ def test_demo_on_a_busy_port_answers_at_once_with_a_free_port(
 HEAVY = ("sqlalchemy", "slack_sdk", "slack_bolt", "apscheduler", "matplotlib", "waitress")
 
 
-@pytest.mark.parametrize("args", [["--help"], ["check", "--help"], ["demo", "--help"]])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["check", "--help"], ["demo", "--help"], ["init", "--help"]]
+)
 def test_help_imports_nothing_a_command_needs(tmp_path: Path, args: list[str]) -> None:
     result = subprocess.run(
         [sys.executable, "-X", "importtime", str(ROOT / "app.py"), *args],

@@ -103,6 +103,17 @@ def test_modal_errors_show_under_the_field_and_a_good_submission_closes_it(demo:
     eventually(lambda: story(demo)["offer"])
 
 
+def test_an_unknown_slash_command_is_answered_as_slack_answers_it(demo: Demo) -> None:
+    status, _ = page_call(demo, "command", "U0CSM", channel="C0CASES", text="/chrun cancel acme")
+    assert status == 200
+    (shown,) = page_state(demo, "U0CSM")["ephemerals"]
+    assert shown["via"] == "slack" and shown["channel"] == "C0CASES"
+    assert shown["text"].startswith("/chrun is not a valid command.")
+    assert page_state(demo, "U0MGR")["ephemerals"] == []
+    assert demo.client.inbound() == []  # Slack sends nothing to any app
+    assert demo.standin.messages("C0CASES") == []
+
+
 def test_a_refused_click_answers_the_clicker_through_response_url(
     demo: Demo, db_url: str, tmp_path: Path
 ) -> None:

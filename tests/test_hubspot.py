@@ -4,21 +4,28 @@ Slack stand-in), and case outcomes written back as a note and properties, from j
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from app import cmd_import_hubspot
 from bot.cases.models import Signal
+from bot.scheduler import Scheduler
 from bot.services import Services
 from bot.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from storage import accounts as accounts_store
-from tests.conftest import SIGNING_SECRET
+from storage.models import Account, WritebackRecord
+from tests.conftest import SIGNING_SECRET, eventually
 from tests.hubspot_standin import TOKEN, HubSpotStandin
+from tests.test_cli import ROOT
 
 
 @pytest.fixture
@@ -107,7 +114,9 @@ def test_outcomes_reach_the_company_as_a_note_and_properties(
     services.cases.close(case_id, "U0OWNER", "churned")
     services.tick()
     bodies = [n["properties"]["hs_note_body"] for n in crm.notes]
-    assert bodies == [
+    refs = [re.fullmatch(r".* \(ref (sd[0-9a-f]{16})\)", body) for body in bodies]
+    assert all(refs) and len({ref.group(1) for ref in refs if ref}) == 3
+    assert [body.split(" (ref ")[0] for body in bodies] == [
         f"Savedesk: case #{case_id} saved; ARR saved 60,000.00 USD.",
         f"Savedesk: case #{case_id} reopened.",
         f"Savedesk: case #{case_id} churned.",
@@ -118,3 +127,145 @@ def test_outcomes_reach_the_company_as_a_note_and_properties(
     assert crm.companies[ids["acme"]]["savedesk_case_id"] == str(case_id)
     services.tick()
     assert len(crm.notes) == 3  # each outcome once
+
+
+def saved_case(services: Services, crm: HubSpotStandin, standin: SlackStandin) -> int:
+    """An imported account's case, open and ticked (nothing sent to HubSpot yet)."""
+    seed_companies(crm, standin)
+    services.import_hubspot()
+    with services.db.read() as session:
+        account = accounts_store.by_external_id(session, "acme")
+        assert account is not None
+        account_id = account.id
+    case_id = services.cases.open(account_id, Signal(kind="cancellation", source="t")).case_id
+    services.tick()
+    return case_id
+
+
+def test_a_retry_after_the_property_update_failed_does_not_add_the_note_again(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = saved_case(services, crm, standin)
+    crm.search_lag = True  # HubSpot's search would not find the new note yet
+    crm.fail_updates = 1
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()  # the note is made, then the update answers 500: the job will retry
+    assert (len(crm.notes), crm.updates) == (1, [])
+    services.clock.advance(timedelta(seconds=2))
+    services.tick()
+    assert len(crm.notes) == 1
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
+    assert len(crm.searches) == 1  # the retry knew the note from its record
+    services.clock.advance(timedelta(minutes=10))
+    services.tick()
+    assert (len(crm.notes), len(crm.updates)) == (1, 1)
+
+
+def test_a_note_whose_record_was_lost_is_found_by_its_reference(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    """The attempt died between HubSpot's answer and recording it: the record is absent."""
+    case_id = saved_case(services, crm, standin)
+    crm.fail_updates = 1
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    assert len(crm.notes) == 1
+    with services.db.session() as session:
+        [record] = session.scalars(select(WritebackRecord)).all()
+        assert record.result == crm.notes[0]["id"]
+        session.delete(record)
+    services.clock.advance(timedelta(seconds=2))
+    services.tick()
+    assert len(crm.notes) == 1 and len(crm.searches) == 2
+    assert crm.searches[1]["filterGroups"][0]["filters"][0]["operator"] == "CONTAINS_TOKEN"
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
+
+
+def test_a_retried_outcome_never_overwrites_a_later_one(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = saved_case(services, crm, standin)
+    crm.fail_updates = 1
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()  # saved: note made, update failed; retried in a second
+    services.clock.advance(timedelta(milliseconds=500))
+    services.cases.reopen(case_id, "U0OWNER")
+    services.tick()  # reopened runs first
+    services.clock.advance(timedelta(seconds=2))
+    services.tick()  # then saved's retry: its note exists, its properties are older
+    assert [n["properties"]["hs_note_body"].split(" (ref")[0] for n in crm.notes] == [
+        f"Savedesk: case #{case_id} saved; ARR saved 60,000.00 USD.",
+        f"Savedesk: case #{case_id} reopened.",
+    ]
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["reopened"]
+    [acme] = [c for c in crm.companies.values() if c.get("name") == "Acme Corp"]
+    assert acme["savedesk_status"] == "reopened"
+
+
+def test_python_app_py_import_hubspot_as_the_readme_says(
+    db_url: str, crm: HubSpotStandin, standin: SlackStandin, tmp_path: Path
+) -> None:
+    """The README's command, as an operator runs it: a process with only its environment."""
+    seed_companies(crm, standin)
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "SLACK_BOT_TOKEN": "xoxb-test-token",
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "DATABASE_URL": db_url,
+        "HUBSPOT_ACCESS_TOKEN": TOKEN,
+        "HUBSPOT_API_BASE": crm.url,
+    }
+
+    def app(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, str(ROOT / "app.py"), *args]
+        return subprocess.run(
+            command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+        )
+
+    assert app("migrate").returncode == 0
+    first = app("import", "hubspot")
+    assert first.returncode == 3, first.stderr  # a company without a name was skipped
+    assert "HubSpot: 2 created, 0 updated, 0 unchanged, 1 skipped" in first.stdout
+    again = app("import", "hubspot")
+    assert "HubSpot: 0 created, 0 updated, 2 unchanged, 1 skipped" in again.stdout
+    env["HUBSPOT_ACCESS_TOKEN"] = "pat-na1-wrong"
+    refused = app("import", "hubspot")
+    assert refused.returncode not in (0, 3) and "HubSpot could not be read" in refused.stderr
+    assert "Traceback" not in refused.stderr
+
+
+def test_the_worker_imports_at_start_then_hourly(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    seed_companies(crm, standin)
+    scheduler = Scheduler(services)
+    scheduler.start()
+    try:
+        job = scheduler._aps.get_job("hubspot-import")
+        assert job is not None and job.trigger.interval == timedelta(hours=1)
+        imported = eventually(lambda: _account_count(services) == 2, timeout=10)
+        assert imported
+    finally:
+        scheduler.shutdown()
+
+
+def _account_count(services: Services) -> int:
+    with services.db.read() as session:
+        return session.scalar(select(func.count()).select_from(Account)) or 0
+
+
+def test_note_records_are_forgotten_after_a_week_the_companys_last_outcome_kept(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = saved_case(services, crm, standin)
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    services.clock.advance(timedelta(days=8))
+    services.cases.reopen(case_id, "U0OWNER")
+    services.tick()
+    with services.db.read() as session:
+        keys = sorted(r.key.rsplit(":", 1)[0] for r in session.scalars(select(WritebackRecord)))
+    assert keys == ["hubspot:company", "hubspot:note"]  # the reopening's note only
+    assert len(crm.notes) == 2

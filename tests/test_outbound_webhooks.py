@@ -134,6 +134,37 @@ def test_every_case_change_through_slack_reaches_the_receiver_signed_and_once(
                       "delivered (HTTP 204); 0 waiting"]  # fmt: skip
 
 
+def test_every_offer_decision_is_published_once(app: RunningApp, receiver: Receiver) -> None:
+    """Rejected and countered by the approver, and applied by the policy's no-approval rule."""
+    case_id = open_case(app)
+    app.services.cases.reassign(case_id, "U0MGR", "U0SAVE1")
+    for count, (value, pct) in enumerate((("20000", "30"), ("15000", "25"), ("1000", "5"))):
+        propose(app, case_id, value=value, pct=pct)  # the last within the policy: no approver
+        eventually(lambda n=count: len(offers(app)) == n + 1)
+    rejected, countered, small = offers(app)
+    click(app, OfferAction.REJECT.value, rejected.id, "U0MGR")
+    payload = app.slack.view_submission(
+        "offer_counter_view",
+        {"value": {"value": {"type": "number_input", "value": "12000"}}, "note": {"note": ""}},
+        user_id="U0MGR",
+        private_metadata=f'{{"offer_id": {countered.id}}}',
+    )
+    assert app.slack.interactive(payload).status == 200
+    eventually(lambda: [o.status for o in offers(app)][:2] == ["rejected", "countered"])
+    settle(app, receiver, 5)
+    app.tick()
+    decided = [e["data"] for e in receiver.accepted() if e["type"] == "offer.decided"]
+    assert sorted((d["offer"]["id"], d["decision"], d["approved_by"]) for d in decided) == [
+        (rejected.id, "rejected", "approver"),
+        (countered.id, "countered", "approver"),
+        (small.id, "approved", "policy"),
+    ]
+    assert next(d for d in decided if d["decision"] == "countered")["offer"]["counter_value"] == (
+        "12000.00"
+    )
+    assert all(s.verified for s in receiver.seen) and len(receiver.seen) == 5
+
+
 def _at(app: RunningApp) -> str:
     return app.services.clock.now().strftime("%Y-%m-%d %H:%M UTC")
 

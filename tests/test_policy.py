@@ -297,6 +297,8 @@ def test_calendar_off_and_disabled_features() -> None:
         ('[reports]\nreason_digest = "monthly"\n', 'reports.reason_digest: "monthly" is not a'),
         ('"odd key" = 1\n', '"odd key": unknown key'),
         ("business_hours = 09:00:00\n", "business_hours: expected a string"),
+        ('currency = "euro"\n', 'currency: "euro" is not a currency code'),
+        ("currency = 978\n", "currency: expected a three-letter ISO 4217 code"),
     ],
 )
 def test_mistakes_give_one_line_naming_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -440,3 +442,10 @@ def test_manifest_registers_command_and_shortcut() -> None:
         assert f"- {scope}\n" in manifest
     assert "url_verification" not in manifest
     assert "\t" not in manifest
+
+
+def test_currency_is_read_in_capitals_and_described(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path, 'currency = "eur"\n'))
+    assert policy.currency == "EUR"
+    assert "Currency: EUR (accounts imported without one)" in policy.describe()
+    assert Policy.defaults().currency == "USD"

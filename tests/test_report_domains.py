@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 import storage.models as models
-from bot.reports.figures import compute
-from bot.reports.model import LadderLine, Report
+from bot.reports.figures import compute, with_notes
+from bot.reports.message import as_text
+from bot.reports.model import LadderLine, Ranked, Report
 from bot.services import Services
 from tests.report_data import Book
 
@@ -130,6 +131,26 @@ def test_root_causes_competitors_and_involuntary(services: Services) -> None:
     assert [(r.key, r.count, r.arr) for r in f.competitors] == [("rivalsoft", 2, D(80000))]
     assert (f.churned, f.involuntary, f.voluntary, f.arr_involuntary) == (3, 1, 2, D(60000))
     assert f.save_rate == pytest.approx(1 / 4)
+
+
+@needs["SurveyAnswer"]
+def test_other_as_root_cause_is_named_by_its_notes(services: Services) -> None:
+    book = Book(services, services.clock.now())
+    churn_with_survey(services, book, 50000, DAY, root_cause="other", notes="Moved it  in-house")
+    churn_with_survey(services, book, 9000, DAY, root_cause="other", notes="Founder retired")
+    churn_with_survey(services, book, 30000, DAY, root_cause="price_value")
+    report = week(services)
+    labels = [r.label for r in report.overall.root_causes]
+    assert labels == ["Other: Moved it in-house; Founder retired", "Price too high for the value"]
+    assert [r.label for r in report.kind("usage_drop").root_causes] == labels
+    assert "Top root causes: Other: Moved it in-house; Founder retired (2, " in as_text(report)
+
+
+def test_many_notes_are_shortened_and_counted() -> None:
+    other = Ranked("other", "Other (say what in the notes)", 5, D(1))
+    (shown,) = with_notes((other,), ["a" * 80, "b", "b", "c", "d", "e"])
+    assert shown.label == f"Other: {'a' * 59}…; b; c; +2 more"
+    assert with_notes((other,), []) == (other,)
 
 
 @needs["StripeSubscription"]

@@ -122,3 +122,15 @@ def test_pool_size_reaches_the_engine(tmp_path) -> None:
         assert services.db.engine.pool.size() == 7
     finally:
         services.db.dispose()
+
+
+def test_oauth_mode_needs_client_id_and_secret_and_no_bot_token() -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "abc123", "SLACK_SIGNING_SECRET": "s"}
+    settings = load_settings(oauth)
+    assert settings.oauth_mode and settings.slack_bot_token == ""
+    assert "OAuth installs (/slack/install)" in settings.describe()
+    assert not load_settings({**oauth, "SLACK_BOT_TOKEN": "xoxb-1"}).oauth_mode  # one token wins
+    with pytest.raises(SettingsError, match="SLACK_BOT_TOKEN is required"):
+        load_settings({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"})
+    with pytest.raises(SettingsError, match="SLACK_CLIENT_SECRET still holds the example"):
+        load_settings({**oauth, "SLACK_CLIENT_SECRET": "your-client-secret"})

@@ -101,6 +101,8 @@ def test_hold_pauses_collection_and_the_thread_says_so(
     )
     replies = thread_texts(app, "D0CSM")
     assert any(f"collection paused on subscription {sub}" in t for t in replies)
+    invoice = stripe_api.bill(sub)  # the renewal comes: held as a draft, not sent
+    assert (invoice["status"], invoice["auto_advance"]) == ("draft", False)
 
 
 def test_yes_lets_a_paused_renewal_invoice_go(
@@ -108,12 +110,21 @@ def test_yes_lets_a_paused_renewal_invoice_go(
 ) -> None:
     app, sub, check_id = renewal
     stripe_api.subscriptions[sub]["pause_collection"] = {"behavior": "keep_as_draft"}
+    held = stripe_api.bill(sub)["id"]  # paused in Stripe by hand: a draft
     press_renewal(app, "renewal_yes", check_id, "U0CSM")
     settle(app, clock)
     assert stripe_api.subscriptions[sub]["pause_collection"] is None
-    [update] = stripe_api.effects()
+    update, finalize = stripe_api.effects()
     assert update.params == {"pause_collection": ""}
-    assert any(f"collection resumed on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
+    assert (finalize.path, finalize.params) == (f"/v1/invoices/{held}/finalize",
+                                                {"auto_advance": "true"})  # fmt: skip
+    assert (stripe_api.invoices[held]["status"], stripe_api.invoices[held]["auto_advance"]) == (
+        "open",
+        True,
+    )
+    assert any(f"collection resumed on subscription {sub}" in t and f"{held} kept as a draft"
+               in t for t in thread_texts(app, "D0CSM"))  # fmt: skip
+    assert stripe_api.bill(sub)["status"] == "open"  # the next one goes out too
 
 
 def test_releasing_the_hold_lets_the_invoice_go_once(
@@ -125,21 +136,51 @@ def test_releasing_the_hold_lets_the_invoice_go_once(
     press_renewal(app, "renewal_hold", check_id, "U0CSM")
     submit_hold(app, check_id, "U0CSM", "dispute")
     settle(app, clock)
+    held = stripe_api.bill(sub)["id"]  # the renewal invoice, made while held
+    assert stripe_api.invoices[held]["status"] == "draft"
     question = app.standin.messages("D0CSM")[0]
     assert "renewal_release" in json.dumps(question["blocks"])
     press_renewal(app, "renewal_release", check_id, "U0FIN")
+    eventually(lambda: _released_by(app, check_id) == "U0FIN")
     press_renewal(app, "renewal_release", check_id, "U0CSM")  # refused: released already
     assert "Already released by <@U0FIN>" in app.standin.wait_for_responses(2)[-1]["text"]
     settle(app, clock)
     assert stripe_api.subscriptions[sub]["pause_collection"] is None
     keys = [r.idempotency_key for r in stripe_api.effects()]
-    assert keys == [f"savedesk-renewal-{check_id}-hold", f"savedesk-renewal-{check_id}-release"]
+    assert keys == [f"savedesk-renewal-{check_id}-hold", f"savedesk-renewal-{check_id}-release",
+                    f"savedesk-renewal-{check_id}-finalize-{held}"]  # fmt: skip
+    assert stripe_api.invoices[held]["status"] == "open"  # released: it goes out
     question = app.standin.messages("D0CSM")[0]
     assert "Hold released* by <@U0FIN>" in question["text"]
     assert "renewal_release" not in json.dumps(question["blocks"])
     assert any(f"collection resumed on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
     finance = " ".join(m["text"] for m in app.standin.messages("C0FINANCE"))
     assert "Hold released" in finance
+
+
+def _released_by(app: RunningApp, check_id: int) -> str | None:
+    with app.services.db.read() as session:
+        check = session.get(RenewalCheck, check_id)
+        return check.released_by if check else None
+
+
+def test_a_release_whose_answers_were_lost_resumes_and_finalizes_once(
+    renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
+) -> None:
+    app, sub, check_id = renewal
+    press_renewal(app, "renewal_hold", check_id, "U0CSM")
+    submit_hold(app, check_id, "U0CSM", "dispute")
+    settle(app, clock)
+    held = stripe_api.bill(sub)["id"]
+    stripe_api.drop_next_answer = 2  # Stripe resumes and finalizes; both answers are lost
+    press_renewal(app, "renewal_release", check_id, "U0CSM")
+    settle(app, clock, rounds=6)
+    assert stripe_api.subscriptions[sub]["pause_collection"] is None
+    assert stripe_api.invoices[held]["status"] == "open"
+    paths = [r.path for r in stripe_api.effects()]
+    assert paths == [f"/v1/subscriptions/{sub}", f"/v1/subscriptions/{sub}",
+                     f"/v1/invoices/{held}/finalize"]  # fmt: skip
+    assert _jobs(app, JobKind.STRIPE_RENEWAL) == ["done", "done"]
 
 
 def test_a_refusal_is_answered_in_the_thread_with_stripes_message(

@@ -36,9 +36,11 @@ class CaseActions:
             self._require(acting, case, Action.ACKNOWLEDGE)
             if case.status != "new":
                 raise Refused(f"Case #{case.id} is already {case.status.replace('_', ' ')}.")
-            if case.owner is None:
+            took = case.owner is None  # an unowned case is taken by acknowledging it
+            if took:
                 case.owner, case.assigned_at = actor, self.clock.now()
-            self.lifecycle.transition(session, case, account, "acknowledged", actor)
+            taken = {"owner_from": None, "owner_to": actor} if took else None
+            self.lifecycle.transition(session, case, account, "acknowledged", actor, event=taken)
             return CaseView.of(case)
 
     def reassign(self, case_id: int, actor: str, new_owner: str) -> CaseView:

@@ -61,12 +61,14 @@ class Lifecycle:
         details: dict[str, Any] | None = None,
         *,
         by: str | None = None,
+        event: dict[str, Any] | None = None,
     ) -> None:
         """Move `case` to `status` (a `CaseStatus`) for `actor` (a Slack user id) or, with no
         person, for the system named `by` (e.g. "Stripe"). Raises Refused when the move is
         not in `ALLOWED_MOVES`. Saved records `arr_saved` (the ARR at risk) and
         `offer_cost` (the accepted save offers' cost), both in the account's currency;
-        reopening clears them."""
+        reopening clears them. `event`: more details for the timeline event, e.g. the
+        owner taken with the change ({"owner_from": None, "owner_to": user})."""
         if status not in ALLOWED_MOVES.get(case.status, ()):
             raise Refused(
                 f"Case #{case.id} is {case.status.replace('_', ' ')}; it cannot be "
@@ -81,7 +83,7 @@ class Lifecycle:
             for closed in self.closing:  # e.g. turnover: time at risk ends
                 closed(session, case, account)
         text = status_line(case, actor, previous, account.currency, reason, by)
-        change = {"from": previous, "to": status, "reason": reason}
+        change = {**(event or {}), "from": previous, "to": status, "reason": reason}
         self.timeline.acted(session, case, account, actor, "status", text, change)
         root = store.root_message(session, case)
         gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)

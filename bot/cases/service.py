@@ -182,7 +182,8 @@ class CaseService(CaseActions, ExternalEvents):
     ) -> Opened:
         row: Account | None = None
         if isinstance(account, ExternalAccount):
-            row = accounts_store.stub(session, account.external_id, self.clock.now())
+            now, currency = self.clock.now(), self.policy.currency
+            row = accounts_store.stub(session, account.external_id, now, currency=currency)
             account_id = row.id
         else:
             account_id = account

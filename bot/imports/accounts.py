@@ -50,10 +50,14 @@ def parse_date(text: str, column: str) -> date:
 class AccountImporter:
     """Validates rows, resolves people through Slack, and upserts in batches."""
 
-    def __init__(self, db: Database, directory: Directory, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, directory: Directory, clock: Clock, currency: str = "USD"
+    ) -> None:
+        """`currency` (ISO 4217, the policy's `currency`) is given to new accounts."""
         self.db = db
         self.directory = directory
         self.clock = clock
+        self.currency = currency
 
     def run(self, path: Path, progress: Callable[[int], None] | None = None) -> ImportReport:
         """Import `path`; raises ImportFileError (file, line, what to do) before any row."""
@@ -109,7 +113,8 @@ class AccountImporter:
                 except RowError as err:
                     report.problems.append(f"line {line}: {err}")
                     continue
-                outcome = store.upsert(session, external_id, values, self.clock.now())
+                now = self.clock.now()
+                outcome = store.upsert(session, external_id, values, now, self.currency)
                 setattr(report, outcome, getattr(report, outcome) + 1)
 
     @staticmethod

@@ -64,7 +64,8 @@ class InvoiceImporter:
             for row in batch:
                 account = account_store.by_external_id(session, row.account)
                 if account is None:
-                    account = account_store.stub(session, row.account, now)
+                    currency = row.fields.currency  # the invoice's own is the best guess
+                    account = account_store.stub(session, row.account, now, currency=currency)
                     stubs.add(row.account)
                 outcome = record(session, self.steps, account, row.fields, now, force=True)
                 setattr(report, outcome.outcome, getattr(report, outcome.outcome) + 1)

@@ -20,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.outbox import DeliveryReport
@@ -44,6 +44,9 @@ TIMEOUT_SECONDS = 10.0
 LEASE = timedelta(seconds=60)
 """Longer than an attempt can take: a sender that died mid-attempt is replaced after it."""
 USER_AGENT = "Savedesk-Webhooks/1"
+KEEP = timedelta(days=30)
+"""How long a delivered event is kept by default (`WEBHOOK_DELIVERIES_KEEP`)."""
+PRUNE_EVERY = timedelta(hours=1)
 
 Post = Callable[[str, bytes, dict[str, str]], int | None]
 """POST (url, body, headers) → the HTTP status, None when there was no answer."""
@@ -90,12 +93,15 @@ class WebhookSender:
         clock: Clock,
         post: Post = http_post,
         wall: Callable[[], float] = time.time,
+        keep: timedelta = KEEP,
     ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.post = post
         self.wall = wall
+        self.keep = keep
+        self._pruned_at: datetime | None = None
 
     def run_once(self, limit: int = 100) -> DeliveryReport:
         """Attempt up to `limit` due deliveries. Raises when the database is unavailable
@@ -108,7 +114,22 @@ class WebhookSender:
                     break
                 claim = (row.id, row.attempts, row.event_id, row.url, row.body)
             self._attempt(*claim, report)
+        self.prune()
         return report
+
+    def prune(self, force: bool = False) -> int:
+        """Forget deliveries delivered more than `keep` ago, at most every `PRUNE_EVERY`
+        (unless `force`), keeping each endpoint's last one for `check`; failed ones stay
+        (they are `check`'s problems). Returns how many were deleted."""
+        now = self.clock.now()
+        if not force and self._pruned_at is not None and now - self._pruned_at < PRUNE_EVERY:
+            return 0
+        with self.db.session() as session:
+            gone = rows.prune(session, now - self.keep)
+        self._pruned_at = now
+        if gone:
+            log.info("forgot %s outbound webhook deliveries older than %s", gone, self.keep)
+        return gone
 
     def _attempt(
         self, row_id: int, attempt: int, event_id: str, url: str, body: str, report: DeliveryReport

@@ -82,25 +82,39 @@ class CaseEvents:
         """Timeline listener: publish the event this timeline event stands for, if any."""
         if not self.policy.outbound_webhooks:
             return
-        found = self._event(session, case, actor, type, details)
-        if found is None:
+        found = self._events(session, case, actor, type, details)
+        if not found:
             return
-        event_type, extra = found
         account = session.get(Account, case.account_id)
         assert account is not None
-        data = {"case": ev.case_data(case, account), **extra}
-        publish(session, self.policy, at, event_type, data)
+        for event_type, extra in found:
+            data = {"case": ev.case_data(case, account), **extra}
+            publish(session, self.policy, at, event_type, data)
+
+    def _events(
+        self, session: Session, case: Case, actor: str | None, type: str, details: dict[str, Any]
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """The events one timeline event stands for: none, one, or (a change of status that
+        also changed the owner, e.g. acknowledging an unowned case) the owner's then the
+        status's."""
+        if type == "status":
+            found = []
+            if "owner_to" in details:
+                owner = {"previous_owner": details.get("owner_from"), "owner": case.owner}
+                found.append((ev.CASE_OWNER_CHANGED, {**owner, "by": actor}))
+            status = self._status(actor, details)
+            return found + ([status] if status else [])
+        one = self._event(session, case, actor, type, details)
+        return [one] if one else []
 
     def _event(
         self, session: Session, case: Case, actor: str | None, type: str, details: dict[str, Any]
     ) -> tuple[str, dict[str, Any]] | None:
         if type == "opened":
             return ev.CASE_OPENED, {"by": actor}
-        if type == "reassigned":
+        if type == "reassigned" or (type == "handed_back" and details.get("from") != case.owner):
             extra = {"previous_owner": details.get("from"), "owner": case.owner, "by": actor}
-            return ev.CASE_OWNER_CHANGED, extra
-        if type == "status":
-            return self._status(actor, details)
+            return ev.CASE_OWNER_CHANGED, extra  # handed back: the owner is back from time off
         if type in ("offer_approved", "offer_rejected", "offer_countered", "offer_applied"):
             offer = session.get(Offer, int(details.get("offer_id", 0)))
             if offer is None:

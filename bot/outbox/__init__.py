@@ -13,7 +13,16 @@ from bot.outbox.deliverer import LEASE, LINK_WAIT, Deliverer, DeliveryReport
 from bot.outbox.links import LINK_TOKEN
 from bot.outbox.outcomes import UNKNOWN_TRIES, Result
 from bot.outbox.pacing import BURST, POST_PACE_SECONDS, Pacer, retry_after
-from bot.outbox.queue import RESPOND, linked, notify, post, reply, respond, update
+from bot.outbox.queue import (
+    RESPOND,
+    linked,
+    notify,
+    post,
+    reply,
+    respond,
+    step_completed,
+    update,
+)
 from bot.outbox.refusals import Refusal, classify
 
 __all__ = [
@@ -37,5 +46,6 @@ __all__ = [
     "reply",
     "respond",
     "retry_after",
+    "step_completed",
     "update",
 ]

@@ -16,11 +16,18 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.clock import Clock
-from bot.outbox import links
+from bot.outbox import links, lookup
 from bot.outbox.holding import Holds
 from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
 from bot.outbox.pacing import retry_after
-from bot.outbox.queue import RESPOND, WANT_PERMALINK
+from bot.outbox.queue import (
+    CHANNELLESS,
+    RESPOND,
+    STEP_COMPLETED,
+    STEP_FAILED,
+    WANT_PERMALINK,
+    step_failed,
+)
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
@@ -75,6 +82,7 @@ class Courier:
                 relation=row.relation or rows.THREAD,
                 created_at=row.created_at,
                 parent=Parent.of(parent),
+                in_doubt_since=row.in_doubt_since,
             )
             if parent is not None and job.relation != rows.THREAD and parent.state != "sent":
                 note, follow = self.holds.note_for(session, parent)
@@ -127,13 +135,23 @@ class Courier:
         if job.target is not None:
             args["channel"], args["ts"] = job.target
             args.pop("thread_ts", None)
+        if job.method in CHANNELLESS:  # the row's channel is only its lane
+            args.pop("channel", None)
         return args
 
     def _send(self, job: Job) -> Outcome:
         args = self._args(job)
         if job.method == RESPOND:
             return self._respond(job, args)
+        if job.method == STEP_COMPLETED and job.note is not None:  # the thread failed
+            return self._call(STEP_FAILED, step_failed(args, job.note))
         started = self.clock.now()
+        if job.method == lookup.LOOKUP_METHOD:
+            if job.in_doubt_since is not None:
+                earlier = self._look_up(job, args, job.in_doubt_since)
+                if earlier is not None:
+                    return replace(earlier, started=started)
+            args = lookup.tag(args, job.id)
         outcome = self._call(job.method, args)
         if outcome.error == "not_in_channel" and self._join(args["channel"]):
             outcome = self._call(job.method, args)
@@ -143,6 +161,45 @@ class Courier:
             link = self._permalink(outcome.channel or args["channel"], outcome.ts)
             outcome = replace(outcome, permalink=link)
         return replace(outcome, started=started)
+
+    def _look_up(self, job: Job, args: dict[str, Any], since: datetime) -> Outcome | None:
+        """A row in doubt (bot/outbox/lookup.py): its earlier post, recorded as sent, if Slack
+        has it; None to post it; a workspace refusal (unresolved: still in doubt) if Slack
+        cannot be read now. Slack refusing the read for good (a missing history scope, the
+        channel) posts it: at least once, said in the log."""
+        try:
+            found = lookup.find(self.slack, args, job.id, since)
+        except SlackError as err:
+            refusal = classify(err.status, err.error)
+            if refusal is Refusal.WORKSPACE:
+                wait = retry_after(err.headers) if err.status == 429 else None
+                error = "ratelimited" if err.status == 429 else err.error
+                return Outcome(error=error, refusal=refusal, retry_after=wait, unresolved=True)
+            log.warning(
+                "outbox %s may be in %s already, but Slack will not let it be looked for "
+                "(%s): posting it (it may show twice)",
+                job.id,
+                args["channel"],
+                err.error,
+            )
+            return None
+        except OSError as err:
+            error = f"{CONNECTION_ERROR}: {err}"
+            return Outcome(error=error, refusal=Refusal.WORKSPACE, unresolved=True)
+        except lookup.TooMuchHistory as err:
+            log.warning("outbox %s: %s; posting it (it may show twice)", job.id, err)
+            return None
+        if found is None:
+            return None
+        log.warning(
+            "outbox %s was posted (%s %s) before its deliverer stopped: recorded as sent, "
+            "not posted again",
+            job.id,
+            found.channel,
+            found.ts,
+        )
+        link = self._permalink(found.channel, found.ts) if job.payload.get(WANT_PERMALINK) else None
+        return Outcome(ts=found.ts, channel=found.channel, permalink=link)
 
     def _call(self, method: str, args: dict[str, Any]) -> Outcome:
         try:

@@ -68,6 +68,7 @@ class Job:
     target: tuple[str, str | None] | None = None  # (channel, ts) an "after" edit changes
     note: str | None = None  # why the link to the parent is missing, when it is
     follow_up: bool = False  # bring the link later (the parent has not failed)
+    in_doubt_since: datetime | None = None  # an earlier attempt may have posted it (UTC)
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,7 @@ class Outcome:
     drop: bool = False  # no longer needed (a follow-up whose moment passed)
     plain_after: str | None = None  # the message refusal the plain text replaced
     started: datetime | None = None  # when the call began (a success lifts older holds)
+    unresolved: bool = False  # a row in doubt that could not be looked up: it stays in doubt
 
 
 class Recorder:
@@ -110,7 +112,8 @@ class Recorder:
                 return self._retry(session, job, outcome.error, self._backoff(job.attempt), now)
             if outcome.refusal is Refusal.WORKSPACE and not outcome.final:
                 self.holds.pause(session, outcome.error, now, outcome.retry_after)
-                return self._wait(session, job, "paused", outcome.error, now)
+                doubt = job.in_doubt_since if outcome.unresolved else None
+                return self._wait(session, job, "paused", outcome.error, now, doubt)
             if outcome.refusal is Refusal.CHANNEL and not outcome.final:
                 self.holds.hold(session, job.channel, outcome.error, now)
                 return self._wait(session, job, "waiting", outcome.error, now)
@@ -168,8 +171,17 @@ class Recorder:
             relation=rows.AFTER,
         )
 
-    def _wait(self, session: Session, job: Job, kind: str, error: str, now: datetime) -> Result:
-        """Back to pending, the try not counted: the hold decides when it goes again."""
+    def _wait(
+        self,
+        session: Session,
+        job: Job,
+        kind: str,
+        error: str,
+        now: datetime,
+        in_doubt_since: datetime | None = None,
+    ) -> Result:
+        """Back to pending, the try not counted: the hold decides when it goes again (a row
+        still in doubt keeps `in_doubt_since`: it is looked up again first)."""
         rows.finish(
             session,
             job.id,
@@ -178,6 +190,7 @@ class Recorder:
             next_attempt_at=now,
             attempts=job.attempt - 1,
             last_error=error,
+            in_doubt_since=in_doubt_since,
         )
         return Result(kind, error)
 

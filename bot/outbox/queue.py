@@ -13,6 +13,9 @@ from storage.models import OutboxMessage
 
 RESPOND = rows.RESPOND
 WANT_PERMALINK = "_want_permalink"
+STEP_COMPLETED = "functions.completeSuccess"
+STEP_FAILED = "functions.completeError"
+CHANNELLESS = (STEP_COMPLETED, STEP_FAILED)  # methods that take no `channel` argument
 
 
 def _message(text: str, blocks: list[dict] | None) -> dict[str, Any]:
@@ -149,3 +152,29 @@ def notify(
 ) -> OutboxMessage:
     """Notify a person: a DM from the bot."""
     return post(session, now, user_id, text, blocks)
+
+
+def step_completed(
+    session: Session, now: datetime, root: OutboxMessage, execution_id: str, outputs: dict
+) -> OutboxMessage:
+    """Queue the end of a workflow step (`functions.completeSuccess`) once `root` is posted:
+    `{thread_link}` in `outputs` becomes its permalink (docs/slack-admin.md, *The workflow
+    step*). Queued in the root's channel lane, so it goes right after the root. When the
+    root fails for good, `functions.completeError` goes instead, saying why
+    (`step_failed`)."""
+    payload = {"function_execution_id": execution_id, "outputs": outputs}
+    return rows.add(
+        session,
+        method=STEP_COMPLETED,
+        channel=root.channel,
+        payload=payload,
+        now=now,
+        parent=root,
+        relation=rows.AFTER,
+    )
+
+
+def step_failed(args: dict[str, Any], why: str) -> dict[str, Any]:
+    """`functions.completeError`'s arguments for a step whose case thread could not be
+    posted: the workflow's owner reads `why` in Workflow Builder."""
+    return {"function_execution_id": args["function_execution_id"], "error": why}

@@ -89,6 +89,7 @@ def describe(policy: Policy) -> str:
     """A readable summary for `python app.py check`."""
     lines = [f"Policy: {policy.source or 'no policy file: built-in defaults'}"]
     lines.append(f"Calendar: {_describe_calendar(policy)}")
+    lines.append(f"Currency: {policy.currency} (accounts imported without one)")
     lines += _describe_channels_and_roles(policy)
     lines.append(f"Routing (first match wins; no match -> {FALLBACK_OWNER}):")
     lines += [f"  {i}. {rule.describe()}" for i, rule in enumerate(policy.routing, 1)]

@@ -311,6 +311,8 @@ class Policy:
     business_hours: tuple[time, time] | None = (time(9, 0), time(17, 0))
     """When nudges go out, "HH:MM-HH:MM" in `timezone`; "" nudges any time, any day."""
     business_days: frozenset[int] = frozenset(range(5))  # the days business hours apply
+    currency: str = "USD"
+    """ISO 4217 code new accounts get when their import does not say (CSV, HubSpot, a stub)."""
     channels: Channels = Channels()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_roles)
     """Who holds each role: Slack user IDs, emails or @usergroup handles."""

@@ -1,11 +1,10 @@
 """The policy file, TOML → `Policy`: every key is optional and takes the built-in default.
-
-Any mistake stops start-up with `PolicyError`, whose message is one line naming the file and
-the key path, because an operator reads it in a deploy log, not a debugger.
-"""
+Any mistake stops start-up with `PolicyError`, one line naming the file and the key path
+(an operator reads it in a deploy log, not a debugger)."""
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from datetime import time, timedelta
@@ -105,6 +104,7 @@ _TOP_KEYS = (
     "timezone",
     "business_hours",
     "business_days",
+    "currency",
     "channels",
     "roles",
     "routing",
@@ -129,6 +129,7 @@ def _parse(data: dict[str, Any], source: str | None) -> Policy:
         timezone=_timezone(data.get("timezone", "UTC")),
         business_hours=_business_hours(data.get("business_hours", "09:00-17:00")),
         business_days=_business_days(data.get("business_days", list(DAY_NAMES[:5]))),
+        currency=_currency(data.get("currency", "USD")),
         channels=_channels(data.get("channels", {})),
         roles=_roles(data.get("roles", {})),
         routing=_routing(data["routing"]) if "routing" in data else base.routing,
@@ -152,6 +153,13 @@ def _timezone(value: Any) -> ZoneInfo:
         raise _Problem(
             "timezone", f'{_show(name)} is not a time zone (use a name like "America/New_York")'
         ) from None
+
+
+def _currency(value: Any) -> str:
+    code = _string(value, "currency", 'a three-letter ISO 4217 code like "USD"')
+    if not re.fullmatch(r"[A-Za-z]{3}", code):
+        raise _Problem("currency", f'{_show(code)} is not a currency code (use one like "EUR")')
+    return code.upper()
 
 
 def _business_hours(value: Any) -> tuple[time, time] | None:

@@ -6,12 +6,13 @@ up for the overall figures and ranks the top root causes and competitors.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -27,10 +28,12 @@ from bot.reports.model import (
     Report,
 )
 from bot.reports.stages import stage_figures
+from bot.survey.answers import CATCH_ALL
 from storage import report_trust as trust
 from storage import reports as queries
 
 TOP = 5
+NOTES_SHOWN, NOTE_CHARS = 3, 60  # "Other" in a top list: its first notes, each shortened
 _CLOSED_FIELDS = {
     "saved": ("saved", "arr_saved"),
     "churned": ("churned", "arr_churned"),
@@ -60,12 +63,12 @@ def compute(
     stage times and `trend=False` the previous period (bench/report.py times the report
     with and without them)."""
     span = window(period, now)
-    values, per_cause, per_rival = _closed_part(session, policy, span)
+    values, ranked = _closed_part(session, policy, span)
     _add_open(values, queries.open_now(session), now)
     plans = queries.plans(session)
     for kind, steps, done in plans or ():
         values[kind].update(plan_steps=steps, plan_done=done)
-    kinds, overall = _assemble(values, per_cause, per_rival)
+    kinds, overall = _assemble(values, ranked)
     extra: dict[str, Any] = _trusted(session, policy, span) if trusted else {}
     if stages:
         extra.update(stage_figures(session, span))
@@ -101,9 +104,9 @@ def _previous(
     """The previous period's figures (docs/reports.md, *Trend*): closed, net, lasted and stage times
     over that period; at risk as it ended (no plan figures: their history is not kept)."""
     before = previous_window(span)
-    values, per_cause, per_rival = _closed_part(session, policy, before)
+    values, ranked = _closed_part(session, policy, before)
     _add_open(values, queries.open_at(session, span.start), span.start)
-    kinds, overall = _assemble(values, per_cause, per_rival)
+    kinds, overall = _assemble(values, ranked)
     extra: dict[str, Any] = _trusted(session, policy, before) if trusted else {}
     if stages:
         extra["stages"] = stage_figures(session, before, slowest=False)["stages"]
@@ -119,9 +122,17 @@ def _previous(
     )
 
 
+class _Lists(NamedTuple):
+    """A window's root causes and competitors ranked per kind, and its "Other" notes."""
+
+    causes: dict[str, dict[str, Ranked]]
+    rivals: dict[str, dict[str, Ranked]]
+    notes: list[tuple[str, str, Decimal]]
+
+
 def _closed_part(
     session: Session, policy: Policy, span: queries.Window
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Ranked]], dict[str, dict[str, Ranked]]]:
+) -> tuple[dict[str, dict[str, Any]], _Lists]:
     """The window's closed figures per kind, and its root causes and competitors ranked."""
     values: dict[str, dict[str, Any]] = defaultdict(dict)
     _add_closed(values, queries.closed(session, span))
@@ -133,19 +144,21 @@ def _closed_part(
         ((k, key, labels.get(key, key), n, a) for k, key, n, a in causes or ())
     )
     per_rival = _ranked_by_kind(rivals or ())
+    notes = queries.catch_all_notes(session, span, CATCH_ALL) if causes else []
     for kind in set(per_cause) | set(per_rival):
-        values[kind].update(root_causes=_top(per_cause.get(kind, {})))
+        said = [n for k, n, _ in notes if k == kind]
+        values[kind].update(root_causes=with_notes(_top(per_cause.get(kind, {})), said))
         values[kind]["competitors"] = _top(per_rival.get(kind, {}))
-    return values, per_cause, per_rival
+    return values, _Lists(per_cause, per_rival, notes)
 
 
 def _assemble(
-    values: dict[str, dict[str, Any]],
-    per_cause: dict[str, dict[str, Ranked]],
-    per_rival: dict[str, dict[str, Ranked]],
+    values: dict[str, dict[str, Any]], ranked: _Lists
 ) -> tuple[tuple[tuple[str, Figures], ...], Figures]:
     kinds = tuple(sorted((k, Figures(**v)) for k, v in values.items()))
-    return kinds, _overall([f for _, f in kinds], per_cause, per_rival)
+    overall = _overall([f for _, f in kinds], ranked.causes, ranked.rivals)
+    every_note = [n for _, n, _ in ranked.notes]
+    return kinds, replace(overall, root_causes=with_notes(overall.root_causes, every_note))
 
 
 def _trusted(session: Session, policy: Policy, span: queries.Window) -> dict[str, Any]:
@@ -244,3 +257,27 @@ def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
     steps = queries.overdue_by_step(session, today)
     ladder = None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
     return PaymentLine(open=count, arr_at_risk=arr, ladder=ladder)
+
+
+def with_notes(ranked: tuple[Ranked, ...], notes: list[str]) -> tuple[Ranked, ...]:
+    """The catch-all root cause ("Other (say what in the notes)", docs/survey.md,
+    *The taxonomy*) named by what its surveys' notes say, largest loss first: `Other: moved to
+    an in-house tool; +2 more`. Other entries are unchanged."""
+    said = list(dict.fromkeys(" ".join(n.split()) for n in notes if n and n.strip()))
+    if not said:
+        return ranked
+    shown = [_shorten(n) for n in said[:NOTES_SHOWN]]
+    more = f"; +{len(said) - NOTES_SHOWN} more" if len(said) > NOTES_SHOWN else ""
+    return tuple(
+        replace(r, label=f"{_bare(r.label)}: {'; '.join(shown)}{more}") if r.key == CATCH_ALL else r
+        for r in ranked
+    )
+
+
+def _bare(label: str) -> str:
+    """ "Other (say what in the notes)" → "Other"."""
+    return re.sub(r"\s*\([^)]*\)\s*$", "", label) or label
+
+
+def _shorten(note: str) -> str:
+    return note if len(note) <= NOTE_CHARS else note[: NOTE_CHARS - 1].rstrip() + "…"

@@ -10,7 +10,7 @@ from typing import Any
 
 from hubspot import HubSpot
 from hubspot.crm.companies import SimplePublicObjectInput
-from hubspot.crm.objects.notes import SimplePublicObjectInputForCreate
+from hubspot.crm.objects.notes import PublicObjectSearchRequest, SimplePublicObjectInputForCreate
 
 COMPANY_PROPERTIES = (
     "name",
@@ -82,6 +82,25 @@ class HubSpotCRM:
             simple_public_object_input_for_create=note
         )
         return str(created.id)
+
+    def find_note(self, token: str) -> str | None:
+        """The id of a note whose body holds `token` (a Savedesk reference, one word), None
+        when none does (HubSpot's CRM search, `CONTAINS_TOKEN`). HubSpot indexes a new note
+        for search within seconds, so this finds what an earlier, interrupted attempt made;
+        what was just made is known from the records instead (bot/writeback/hubspot_outcomes)."""
+        request = PublicObjectSearchRequest(
+            filter_groups=[
+                {"filters": [
+                    {"propertyName": "hs_note_body", "operator": "CONTAINS_TOKEN", "value": token}
+                ]}
+            ],
+            properties=["hs_note_body"],
+            limit=1,
+        )  # fmt: skip
+        found = self.client.crm.objects.notes.search_api.do_search(
+            public_object_search_request=request
+        )
+        return str(found.results[0].id) if found.results else None
 
     def set_properties(self, company_id: str, properties: dict[str, str]) -> None:
         self.client.crm.companies.basic_api.update(

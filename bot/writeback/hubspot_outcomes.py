@@ -1,11 +1,21 @@
 """Case outcomes written back to the account's HubSpot company (docs/hubspot.md): a note
 on its timeline and the properties `savedesk_status`, `savedesk_arr_saved` and
 `savedesk_case_id`, from a durable job queued in the unit of work that closed (or
-reopened) the case, never while Slack waits."""
+reopened) the case, never while Slack waits.
+
+HubSpot has no idempotency keys, so each step is made safe to repeat here. The note carries
+a reference (`sd<ref>`, the job's own, made when it was queued); once HubSpot has made it,
+its id is recorded in `writeback_records` before anything else is called, so a job retried
+after a later step failed (the property update, the database) never adds it again, and an
+attempt that died between HubSpot's answer and the record finds the note by its reference
+(HubSpot's search). The properties are set only if no later outcome of the same company has
+set them already (a retried job may run after a newer one), then recorded too.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import uuid
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -14,10 +24,15 @@ from bot.clock import Clock
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage import jobs as job_rows
+from storage import writeback as records
 from storage.db import Database
 from storage.models import Account, Case
 
 OUTCOMES = ("saved", "churned", "moved_on")
+NOTE_KEY = "hubspot:note:"
+KEEP_NOTES = timedelta(days=7)
+"""A note's record outlives every retry of its job (minutes) by far; then it goes. The
+company's record (one per company: the last outcome set) stays."""
 WORDS = {"saved": "saved", "churned": "churned", "moved_on": "moved on", "working": "reopened"}
 
 
@@ -36,30 +51,62 @@ class HubSpotOutcomes:
         """Lifecycle listener: an outcome (or a reopening) of a HubSpot company's case."""
         reopened = previous in OUTCOMES and case.status == "working"
         if account.hubspot_company_id and (case.status in OUTCOMES or reopened):
-            payload = {"case": case.id, "status": case.status, "at": self.clock.now().isoformat()}
-            job_rows.add(session, JobKind.HUBSPOT_OUTCOME, payload, self.clock.now())
+            now = self.clock.now()
+            payload = {"case": case.id, "status": case.status, "at": now.isoformat(),
+                       "ref": uuid.uuid4().hex[:16]}  # fmt: skip
+            job_rows.add(session, JobKind.HUBSPOT_OUTCOME, payload, now)
 
     def run(self, job: Claimed, done: Done) -> None:
-        status = str(job.payload["status"])
+        """Raises the client's error when HubSpot fails (the job is retried, and finds what
+        the failed attempt already did)."""
+        status, at = str(job.payload["status"]), datetime.fromisoformat(str(job.payload["at"]))
         with self.db.read() as session:
             case = session.get(Case, int(job.payload["case"]))
             account = session.get(Account, case.account_id) if case else None
             company = account.hubspot_company_id if account else None
-            if case is None or account is None or company is None:
-                company = None
-            else:
+            if case is not None and account is not None and company is not None:
                 saved = case.arr_saved if status == "saved" else None
                 body = note_body(case.id, status, saved, account.currency)
         if company is not None:
-            at = datetime.fromisoformat(str(job.payload["at"]))
-            self.crm.add_note(company, body, int(at.timestamp() * 1000))
-            self.crm.set_properties(company, {
-                "savedesk_status": status if status in OUTCOMES else "reopened",
-                "savedesk_arr_saved": format(saved or 0, "f"),
-                "savedesk_case_id": str(job.payload["case"]),
-            })  # fmt: skip
+            self._note(company, body, at, str(job.payload.get("ref") or f"job{job.id}"))
+            latest = self._properties(company, status, saved, int(job.payload["case"]), at)
+        now = self.clock.now()
         with self.db.session() as session:
+            if company is not None and latest:
+                records.record(session, company_key(company), status, at, now)
+            records.forget(session, NOTE_KEY, now - KEEP_NOTES)
             done(session)
+
+    def _note(self, company: str, body: str, at: datetime, ref: str) -> None:
+        key, token = f"{NOTE_KEY}{ref}", f"sd{ref}"
+        with self.db.read() as session:
+            if records.get(session, key) is not None:
+                return  # an earlier attempt made it
+        note = self.crm.find_note(token) or self.crm.add_note(
+            company, f"{body} (ref {token})", int(at.timestamp() * 1000)
+        )
+        with self.db.session() as session:
+            records.record(session, key, note, at, self.clock.now())
+
+    def _properties(
+        self, company: str, status: str, saved: Any, case_id: int, at: datetime
+    ) -> bool:
+        """Set the company's properties unless a later outcome set them; whether it did."""
+        with self.db.read() as session:
+            last = records.get(session, company_key(company))
+            if last is not None and last.happened_at > at:
+                return False
+        self.crm.set_properties(company, {
+            "savedesk_status": status if status in OUTCOMES else "reopened",
+            "savedesk_arr_saved": format(saved or 0, "f"),
+            "savedesk_case_id": str(case_id),
+        })  # fmt: skip
+        return True
+
+
+def company_key(company: str) -> str:
+    """The record of the last outcome written to a company's properties."""
+    return f"hubspot:company:{company}"
 
 
 def note_body(case_id: int, status: str, saved: Any, currency: str) -> str:

@@ -131,8 +131,10 @@ class StripeWriteBack:
                 )
             if sub.paused:
                 self.billing.update_subscription(sub.id, {"pause_collection": ""}, key)
-                return f"Stripe: collection resumed on subscription {sub.id}: {GOES_OUT}."
-            return f"Stripe: subscription {sub.id} is not paused; {GOES_OUT} as usual."
+            drafts = self.billing.held_renewals(sub.id)  # made while paused: still drafts
+            for invoice in drafts:
+                self.billing.finalize(invoice, f"savedesk-renewal-{check_id}-finalize-{invoice}")
+            return _released(sub, drafts)
         except Refusal as refusal:
             return f"Stripe refused ({refusal}); nothing was changed there, act by hand."
 
@@ -240,6 +242,18 @@ class StripeWriteBack:
             f"balance credit {txn} of {plan.amount:,.{decimals(currency)}f} {currency.upper()}"
             f" added to customer {customer} (it pays their next invoices first)."
         )
+
+
+def _released(sub: Subscription, drafts: list[str]) -> str:
+    """The thread's line for a released hold (or a Yes)."""
+    done = (
+        f"collection resumed on subscription {sub.id}: {GOES_OUT}"
+        if sub.paused
+        else f"subscription {sub.id} is not paused; {GOES_OUT} as usual"
+    )
+    if drafts:
+        done += f"; renewal invoice {', '.join(drafts)} kept as a draft meanwhile, now finalized"
+    return f"Stripe: {done}."
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -89,6 +89,26 @@ class StripeBilling:
         )  # fmt: skip
         return Subscription.of(updated)
 
+    def held_renewals(self, subscription_id: str) -> list[str]:
+        """The subscription's renewal invoices a pause kept as drafts: `billing_reason`
+        subscription_cycle, status draft, `auto_advance` false (Stripe docs, "Pause payment
+        collection": they stay drafts after collection resumes until finalized)."""
+        params = {"subscription": subscription_id, "status": "draft", "limit": 100}
+        found = _call(self.client.v1.invoices.list, params)
+        return [
+            str(invoice.id)
+            for invoice in found.data
+            if invoice.billing_reason == "subscription_cycle" and not invoice.auto_advance
+        ]
+
+    def finalize(self, invoice_id: str, key: str) -> None:
+        """Finalize a draft invoice with automatic advancement on, so Stripe charges it or
+        sends it, as its collection method says (Stripe docs, "Finalize an invoice")."""
+        _call(
+            self.client.v1.invoices.finalize_invoice, invoice_id, {"auto_advance": True},
+            {"idempotency_key": key},
+        )  # fmt: skip
+
     def create_coupon(self, params: dict[str, Any], key: str) -> str:
         """The coupon's id; a coupon with the same id made by an earlier run is reused."""
         try:

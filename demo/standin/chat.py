@@ -27,7 +27,9 @@ from demo.standin.validation import (
     as_list,
     block_problems,
     check_message_content,
+    check_metadata,
     require,
+    with_warnings,
 )
 
 RESPONSE_URL_USES = 5
@@ -59,9 +61,11 @@ class ChatMethods:
     def _chat_post_message(self, args: Args) -> Reply:
         require(args, "channel")
         check_message_content(args)
+        metadata, warnings = check_metadata(args)
         channel, ts = self._resolve_channel(str(args["channel"])), self._next_ts()
-        message = self._store_message(channel, ts, args)
-        return {"channel": channel, "ts": ts, "message": public_message(message)}
+        message = self._store_message(channel, ts, {**args, "metadata": metadata})
+        reply = {"channel": channel, "ts": ts, "message": public_message(message)}
+        return with_warnings(reply, warnings)
 
     def _store_message(self, channel: str, ts: str, args: Args, user: str = BOT_USER_ID) -> dict:
         message = {
@@ -89,14 +93,16 @@ class ChatMethods:
     def _chat_update(self, args: Args) -> Reply:
         require(args, "channel", "ts")
         check_message_content(args)
+        metadata, warnings = check_metadata(args)
         message = self._find_message(str(args["channel"]), str(args["ts"]))
-        self._replace_content(message, args)
-        return {
+        self._replace_content(message, {**args, "metadata": metadata})
+        reply = {
             "channel": message["channel"],
             "ts": message["ts"],
             "text": message["text"],
             "message": public_message(message),
         }
+        return with_warnings(reply, warnings)
 
     def _replace_content(self, message: dict, args: Args) -> None:
         for name in ("text", "blocks", "attachments", "metadata"):

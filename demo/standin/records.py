@@ -86,6 +86,7 @@ class HttpReply:
     body: bytes
     content_type: str = "application/json; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
+    hold: Any = None  # an AnswerHold (demo/standin/holds.py): written once released
 
     @classmethod
     def of_json(

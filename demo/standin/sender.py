@@ -127,8 +127,12 @@ class SlackSender:
         *,
         response_url_factory: Callable[[], str] | None = None,
         timeout: float = 10.0,
+        team_id: str = TEAM_ID,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
     ) -> None:
-        """``response_url_factory`` is typically ``standin.new_response_url``."""
+        """Requests from workspace ``team_id`` of org ``enterprise_id`` (app ``org_wide``)."""
+        self.team_id, self.enterprise_id, self.org_wide = team_id, enterprise_id, org_wide
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret
         self.clock = clock
@@ -175,11 +179,11 @@ class SlackSender:
         channel_id: str = "C0GENERAL",
         response_url: str | None = None,
         trigger_id: str | None = None,
-        team_id: str = TEAM_ID,
+        team_id: str | None = None,
     ) -> Response:
         fields = {
             "token": VERIFICATION_TOKEN,
-            "team_id": team_id,
+            "team_id": team_id or self.team_id,
             "team_domain": TEAM_DOMAIN,
             "channel_id": channel_id,
             "channel_name": _channel_name(channel_id),
@@ -188,7 +192,8 @@ class SlackSender:
             "command": command,
             "text": text,  # as given: Slack escapes &, <, > in it (see `slack_escaped`)
             "api_app_id": API_APP_ID,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": str(self.org_wide).lower(),
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "response_url": response_url or self.new_response_url(),
             "trigger_id": trigger_id or self.new_trigger_id(),
         }
@@ -210,13 +215,13 @@ class SlackSender:
     def _base_payload(self, kind: str, user_id: str, trigger_id: str | None) -> dict:
         return {
             "type": kind,
-            "team": {"id": TEAM_ID, "domain": TEAM_DOMAIN},
-            "user": _user(user_id),
+            "team": {"id": self.team_id, "domain": TEAM_DOMAIN},
+            "user": _user(user_id) | {"team_id": self.team_id},
             "api_app_id": API_APP_ID,
             "token": VERIFICATION_TOKEN,
             "trigger_id": trigger_id or self.new_trigger_id(),
-            "is_enterprise_install": False,
-            "enterprise": None,
+            "is_enterprise_install": self.org_wide,
+            "enterprise": {"id": self.enterprise_id} if self.enterprise_id else None,
         }
 
     def block_action(
@@ -288,7 +293,7 @@ class SlackSender:
         payload = self._base_payload("view_submission", user_id, trigger_id)
         payload["view"] = {
             "id": view_id,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
             "type": "modal",
             "callback_id": callback_id,
             "private_metadata": private_metadata,
@@ -366,7 +371,8 @@ class SlackSender:
         """
         envelope = {
             "token": VERIFICATION_TOKEN,
-            "team_id": TEAM_ID,
+            "team_id": self.team_id,
+            **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             "api_app_id": API_APP_ID,
             "event": event,
             "type": "event_callback",
@@ -374,11 +380,11 @@ class SlackSender:
             "event_time": int(self.clock()),
             "authorizations": [
                 {
-                    "enterprise_id": None,
-                    "team_id": TEAM_ID,
+                    "enterprise_id": self.enterprise_id,
+                    "team_id": None if self.org_wide else self.team_id,
                     "user_id": BOT_USER_ID,
                     "is_bot": True,
-                    "is_enterprise_install": False,
+                    "is_enterprise_install": self.org_wide,
                 }
             ],
             "is_ext_shared_channel": False,

@@ -1,10 +1,9 @@
 """The stand-in's server: lifecycle, scripted faults, inspection and routing.
 
-The bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=standin.api_url)``,
-so tests and the demo exercise the same serialisation, headers and error handling as
-production. It records every call, checks required arguments and Block Kit the way Slack
-does, and can be scripted to fail (429, 5xx, Slack error codes) or to go down entirely.
-"""
+The bot talks to it through an ordinary ``slack_sdk.WebClient(base_url=standin.api_url)``
+(the serialisation, headers and error handling of production). It records every call,
+checks arguments and Block Kit as Slack does, and can fail (429, 5xx, Slack errors) or go
+down entirely on demand."""
 
 from __future__ import annotations
 
@@ -23,6 +22,10 @@ from urllib.parse import urlsplit
 from demo.standin.chat import ChatMethods
 from demo.standin.directory import DirectoryMethods
 from demo.standin.files import FileMethods
+from demo.standin.functions import FunctionMethods
+from demo.standin.history import HistoryMethods
+from demo.standin.holds import HoldMethods, write_answer
+from demo.standin.installs import InstallMethods, client_credentials
 from demo.standin.records import (
     DEFAULT_FAULT_ERRORS,
     Call,
@@ -54,20 +57,16 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(self.rfile.read(length) if length else b"")
 
     def _serve(self, body: bytes) -> None:
-        reply = self.server.standin._route(self.path, self.headers, body)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        for name, value in reply.headers.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(reply.body)
+        write_answer(self, self.server.standin._route(self.path, self.headers, body))
 
     def log_message(self, format: str, *args: Any) -> None:
         """Keep test output quiet."""
 
 
-class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods):
+_MIXINS = (ChatMethods, HistoryMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
+
+
+class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # type: ignore[misc]
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
@@ -111,6 +110,8 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.getPermalink": self._chat_get_permalink,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
+            "conversations.replies": self._conversations_replies,
             "conversations.info": self._conversations_info,
             "conversations.join": self._conversations_join,
             "views.open": self._views_open,
@@ -123,7 +124,12 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             "usergroups.users.list": self._usergroups_users_list,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "oauth.v2.access": self._oauth_v2_access,
+            "functions.completeSuccess": self._functions_complete_success,
+            "functions.completeError": self._functions_complete_error,
         }
+        self._reset_installs()
+        self._reset_functions()
         self.reset()
 
     # -- lifecycle
@@ -176,6 +182,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
         (not users/groups)."""
         with self._lock:
             self._reset_refusals()
+            self._reset_holds()
             self._calls: list[Call] = []
             self._faults: dict[str, deque[Fault]] = defaultdict(deque)
             self._messages: dict[tuple[str, str], dict] = {}
@@ -307,6 +314,8 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
                 return self._download(path.removeprefix("/files/"))
             if path.startswith("/response/"):
                 return self._response_post(f"{self.base_url}{path}", body)
+            if path == "/oauth/v2/authorize":
+                return self._authorize_page(parts.query)
         except Exception as exc:  # a bug here must fail tests loudly, not hang them
             return HttpReply.of_json(500, {"ok": False, "error": f"standin_bug: {exc!r}"})
         return HttpReply.of_text(404, "not_found")
@@ -319,6 +328,7 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             except SlackError as exc:
                 self._record(Call(method, {}, header_dict))
                 return HttpReply.of_json(200, exc.body())
+            args = client_credentials(headers, args)
             token = bearer_token(headers) or args.get("token")
             call = Call(method, args, header_dict, token=token)
             self._record(call)
@@ -332,7 +342,10 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             if refused is not None:
                 call.fault = str(json.loads(refused.body)["error"])
                 return refused
-            return HttpReply.of_json(200, self._dispatch(method, token, args))
+            answer = self._dispatch(method, token, args)
+            reply = HttpReply.of_json(200, answer)
+            reply.hold = self._take_hold(call) if answer.get("ok") else None
+            return reply
 
     def _next_fault(self, method: str, args: Args) -> Fault | None:
         faults = self._faults[method]
@@ -363,7 +376,13 @@ class SlackStandin(ChatMethods, ViewMethods, DirectoryMethods, FileMethods, Refu
             handler = self._methods.get(method)
             if handler is None:
                 raise SlackError("unknown_method")
+            if method == "oauth.v2.access":  # the app's credentials, no token
+                return {"ok": True, **handler(args)}
             check_token(token)
+            self._check_installed_token(str(token))
+            self._check_channel_reach(str(token), method, args)
+            if method == "auth.test":
+                return {"ok": True, **(self._installed_auth_test(token) or handler(args))}
             return {"ok": True, **handler(args)}
         except SlackError as exc:
             return exc.body()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from email.message import Message
@@ -22,9 +23,12 @@ from slack_sdk.models.views import View
 MAX_MESSAGE_BLOCKS = 50
 MAX_VIEW_BLOCKS = 100
 MAX_TEXT_LENGTH = 40_000
-TOKEN_PREFIXES = ("xoxb-", "xapp-")
+TOKEN_PREFIXES = ("xoxb-", "xapp-", "xoxe.xoxb-", "xwfp-")  # bot, app, rotating bot, step
 # Arguments that WebClient (or the bot) may send as JSON strings inside form bodies.
-JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "metadata", "unfurls"})
+# Message metadata's event_type: letters, digits, underscores and hyphens
+# (https://docs.slack.dev/messaging/message-metadata).
+EVENT_TYPE = re.compile(r"[A-Za-z0-9_-]+")
+JSON_ARGS = frozenset({"blocks", "attachments", "view", "files", "metadata", "unfurls", "outputs"})
 
 Args = dict[str, Any]
 Reply = dict[str, Any]
@@ -123,6 +127,35 @@ def check_message_content(args: Args) -> None:
     if len(str(args.get("text") or "")) > MAX_TEXT_LENGTH:
         raise SlackError("msg_too_long")
     check_blocks(args)
+
+
+def check_metadata(args: Args) -> tuple[dict | None, list[str]]:
+    """The message metadata Slack keeps, and its warnings: metadata must be an object with
+    an `event_type` string and an `event_payload` object (else invalid_metadata_format);
+    an `event_type` of other characters is dropped with the warning
+    invalid_metadata_schema, the message still posted
+    (https://docs.slack.dev/messaging/message-metadata)."""
+    raw = args.get("metadata")
+    if raw in (None, ""):
+        return None, []
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("event_type"), str)
+        or not isinstance(raw.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    if not EVENT_TYPE.fullmatch(raw["event_type"]):
+        return None, ["invalid_metadata_schema"]
+    return {"event_type": raw["event_type"], "event_payload": raw["event_payload"]}, []
+
+
+def with_warnings(reply: Reply, warnings: list[str]) -> Reply:
+    """A successful answer carrying Slack's warnings (`warning` and
+    `response_metadata.warnings`), if any."""
+    if warnings:
+        reply["warning"] = ",".join(warnings)
+        reply["response_metadata"] = {"warnings": warnings}
+    return reply
 
 
 def check_token(token: str | None) -> None:

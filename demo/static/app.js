@@ -7,20 +7,33 @@
   const T = window.SlackText;
   const BK = window.BlockKit;
   const $ = (id) => document.getElementById(id);
+  // Who is acting and where they are live in the address (?user=…&channel=…), so a
+  // reload comes back to the same place, as Slack reopens the last channel.
   const params = new URLSearchParams(location.search);
+  const startAt = params.get("channel") || "C0CASES";
   const ui = {
-    user: params.get("user") || "U0CSM", place: { kind: "channel", id: params.get("channel") || "C0CASES" },
+    user: params.get("user") || "U0CSM",
+    place: startAt === "app" ? { kind: "app" } : { kind: "channel", id: startAt },
     tab: "messages", thread: null, state: null, version: -1, seen: {}, modalKey: "", menu: null,
   };
 
+  function remember() {
+    const query = new URLSearchParams(location.search);
+    query.set("user", ui.user);
+    query.set("channel", ui.place.kind === "app" ? "app" : ui.place.id);
+    history.replaceState(null, "", `${location.pathname}?${query}`);
+  }
+
+  // One intent; a refusal is shown in the page (never an uncaught error) and answers null.
   async function api(intent, body) {
     const response = await fetch(`/api/${intent}`, {
       method: "POST", headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ user: ui.user, ...body }),
-    });
+    }).catch(() => null);
+    if (!response) { showError("The demo is not answering; is `python app.py demo` still running?"); return null; }
     const data = await response.json().catch(() => ({}));
-    if (!response.ok) { showError(data.error || `HTTP ${response.status}`); throw new Error(data.error); }
     setTimeout(refresh, 150);
+    if (!response.ok) { showError(data.error || `HTTP ${response.status}`); return null; }
     return data;
   }
 
@@ -63,7 +76,22 @@
     ui.place = place;
     ui.thread = null;
     if (place.kind === "app") ui.tab = ui.tab || "messages";
+    remember();
     render();
+  }
+
+  // A list that was at its newest message stays there while images (the report's chart)
+  // load and grow it; a list the person scrolled up stays where they put it.
+  function stickToBottom(box) {
+    if (box.dataset.wired) return;
+    box.dataset.wired = "1";
+    box.addEventListener("scroll", () => { box.dataset.stick = atBottom(box) ? "1" : ""; });
+    box.addEventListener("load", () => { if (box.dataset.stick) box.scrollTop = box.scrollHeight; }, true);
+  }
+  const atBottom = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+  function scrollNewest(box, jump) {
+    stickToBottom(box);
+    if (jump || box.dataset.stick) { box.scrollTop = box.scrollHeight; box.dataset.stick = "1"; }
   }
 
   const channelOf = () => (ui.place.kind === "app" ? ui.state.dm : ui.place.id);
@@ -163,11 +191,12 @@
       .concat(ui.state.ephemerals.filter((e) => (e.channel === current || !e.channel) && !e.thread_ts).map((e) => ({ ...e, ephemeral: true })))
       .sort((a, b) => (a.ts < b.ts ? -1 : 1));
     const box = $("messages");
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    const keep = box.scrollTop;
     box.innerHTML = "";
     if (!items.length) box.appendChild(BK.el("div", "empty muted", "No messages yet. Try <code>/churn help</code>."));
     for (const m of items) box.appendChild(renderMessage(m, current, true));
-    if (atBottom || ui.lastPlace !== current) box.scrollTop = box.scrollHeight;
+    box.scrollTop = keep;
+    scrollNewest(box, ui.lastPlace !== current);
     ui.lastPlace = current;
   }
 
@@ -186,10 +215,10 @@
     const row = BK.el("div", `msg${m.ephemeral ? " ephemeral" : ""}`);
     row.dataset.ts = m.ts;
     const bot = m.ephemeral || !m.user || m.user === "U0BOT";
-    const who = bot ? "Savedesk" : name(m.user);
+    const who = m.via === "slack" ? "Slackbot" : (bot ? "Savedesk" : name(m.user));
     row.appendChild(BK.el("div", `avatar${bot ? " bot" : ""}`, T.escapeHtml(who.slice(0, 1))));
     const body = BK.el("div", "msg-body");
-    const badge = bot ? ' <span class="badge">APP</span>' : "";
+    const badge = bot && m.via !== "slack" ? ' <span class="badge">APP</span>' : "";
     const only = m.ephemeral ? ' <span class="muted small">Only visible to you</span>' : "";
     const when = new Date(Number(m.ts) * 1000).toLocaleString("en-US", {
       timeZone: ui.state.timezone, month: "short", day: "numeric", hour: "numeric", minute: "2-digit",
@@ -202,7 +231,7 @@
       const figure = BK.el("figure", "file");
       figure.innerHTML = `<figcaption>${T.escapeHtml(file.title || file.name)}</figcaption>`;
       if (/\.(png|jpe?g|gif)$/i.test(file.name || "")) {
-        const img = BK.el("img"); img.src = file.url_private; img.alt = file.title || file.name; figure.appendChild(img);
+        figure.appendChild(imageOf(file));
       }
       body.appendChild(figure);
     }
@@ -224,6 +253,19 @@
     row.appendChild(body);
     if (!m.ephemeral) row.appendChild(messageMenu(m, channel));
     return row;
+  }
+
+  // A file's image element is made once and reused by every render, so a list redrawn
+  // while new messages arrive keeps its height (no reload, no jump).
+  const images = new Map();
+  function imageOf(file) {
+    if (!images.has(file.url_private)) {
+      const img = BK.el("img");
+      img.src = file.url_private;
+      img.alt = file.title || file.name;
+      images.set(file.url_private, img);
+    }
+    return images.get(file.url_private);
   }
 
   function messageMenu(m, channel) {
@@ -255,10 +297,11 @@
       .concat(ui.state.ephemerals.filter((e) => e.thread_ts === ts).map((e) => ({ ...e, ephemeral: true })))
       .sort((a, b) => (a.ts < b.ts ? -1 : 1));
     const box = $("thread-messages");
-    const atBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    const keep = box.scrollTop;
     box.innerHTML = "";
     for (const m of items) box.appendChild(renderMessage(m, channel, false));
-    if (atBottom || ui.lastThread !== ts) box.scrollTop = box.scrollHeight;
+    box.scrollTop = keep;
+    scrollNewest(box, ui.lastThread !== ts);
     ui.lastThread = ts;
   }
 
@@ -299,7 +342,8 @@
     const ctx = ctxFor({
       errors: view.errors || {},
       onAction: (action) => api("view_action", { view_id: view.id, action, values: BK.readState(body) }),
-      suggest: (action_id, block_id, value) => api("suggest", { view_id: view.id, action_id, block_id, value }).then((d) => d.options || []),
+      suggest: (action_id, block_id, value) => api("suggest", { view_id: view.id, action_id, block_id, value }).then((d) => (d && d.options) || []),
+      values: (view.state && view.state.values) || {},  // what the person entered: kept, as Slack keeps it
       dispatch: (blockId) => Boolean(inputs[blockId] && inputs[blockId].dispatch_action),
     });
     body.appendChild(BK.renderBlocks(view.blocks, ctx));
@@ -339,7 +383,7 @@
     });
     $("thread-close").addEventListener("click", () => { ui.thread = null; render(); });
     $("person").addEventListener("change", (event) => {
-      ui.user = event.target.value; ui.modalKey = ""; ui.menu = null; refresh(true);
+      ui.user = event.target.value; ui.modalKey = ""; ui.menu = null; remember(); refresh(true);
     });
     for (const [id, step] of [["clock-hour", "hour"], ["clock-day", "day"], ["clock-morning", "morning"]]) {
       $(id).addEventListener("click", () => api("clock", { step }));
@@ -357,6 +401,7 @@
   }
 
   wire();
+  remember();
   refresh(true);
   setInterval(refresh, 700);
 })();

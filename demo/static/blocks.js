@@ -24,6 +24,13 @@ function stateful(node, blockId, element, read) {
   return node;
 }
 
+// What the person already entered in this element (view.state.values), or undefined: a
+// modal shown again, e.g. with `errors` after a submission, keeps it as Slack does.
+function entered(ctx, blockId, element) {
+  const block = ctx && ctx.values && ctx.values[blockId];
+  return block ? block[element.action_id] : undefined;
+}
+
 function fire(ctx, blockId, element, extra, value) {
   const action = { action_id: element.action_id, block_id: blockId, type: element.type, extra };
   if (value !== undefined) action.value = value;
@@ -58,7 +65,8 @@ function renderStaticSelect(element, blockId, ctx, inInput) {
       select.appendChild(node);
     }
   }
-  const initial = element.initial_option;
+  const kept = entered(ctx, blockId, element);
+  const initial = kept ? kept.selected_option : element.initial_option;
   if (initial) select.value = String(all.findIndex((o) => o.value === initial.value));
   const read = () => ({ selected_option: all[Number(select.value)] && select.value !== "" ? all[Number(select.value)] : null });
   select.addEventListener("change", () => {
@@ -74,7 +82,8 @@ function renderExternalSelect(element, blockId, ctx, inInput) {
   const input = el("input", "bk-input");
   input.placeholder = (element.placeholder && element.placeholder.text) || "Start typing…";
   const list = el("div", "bk-suggestions");
-  let chosen = element.initial_option || null;
+  const kept = entered(ctx, blockId, element);
+  let chosen = (kept ? kept.selected_option : element.initial_option) || null;
   if (chosen) input.value = optionLabel(chosen);
   let timer = null;
   input.addEventListener("input", () => {
@@ -113,21 +122,24 @@ function renderUsersSelect(element, blockId, ctx, inInput) {
     node.value = person.id;
     select.appendChild(node);
   }
-  if (element.initial_user) select.value = element.initial_user;
+  const kept = entered(ctx, blockId, element);
+  const initial = kept ? kept.selected_user : element.initial_user;
+  if (initial) select.value = initial;
   select.addEventListener("change", () => {
     if (!inInput || ctx.dispatch(blockId)) fire(ctx, blockId, element, { selected_user: select.value });
   });
   return stateful(select, blockId, element, () => ({ selected_user: select.value || null }));
 }
 
-function renderTextInput(element, blockId) {
+function renderTextInput(element, blockId, ctx) {
   const multiline = element.multiline;
   const input = el(multiline ? "textarea" : "input", "bk-input");
   if (!multiline) input.type = element.type === "number_input" ? "text" : (element.type === "email_text_input" ? "email" : "text");
   if (element.type === "number_input") input.inputMode = "decimal";
   if (element.placeholder) input.placeholder = element.placeholder.text;
   if (element.max_length) input.maxLength = element.max_length;
-  input.value = element.initial_value ?? "";
+  const kept = entered(ctx, blockId, element);
+  input.value = (kept ? kept.value : element.initial_value) ?? "";
   return stateful(input, blockId, element, () => ({ value: input.value === "" ? null : input.value }));
 }
 
@@ -155,6 +167,11 @@ function renderDatePicker(element, blockId, ctx, inInput) {
   if (element.initial_time) input.value = element.initial_time;
   const zone = ctx.timezone || "UTC";
   if (element.initial_date_time) input.value = zonedWallClock(element.initial_date_time, zone);
+  const kept = entered(ctx, blockId, element);
+  if (kept) {
+    const epoch = kept.selected_date_time;
+    input.value = (epoch ? zonedWallClock(epoch, zone) : kept.selected_date || kept.selected_time) || "";
+  }
   const read = () => {
     if (element.type === "timepicker") return { selected_time: input.value || null };
     if (element.type === "datetimepicker") {
@@ -177,7 +194,9 @@ function renderChoices(element, blockId, ctx, inInput) {
     const input = el("input");
     input.type = radio ? "radio" : "checkbox";
     input.name = name;
-    const initial = radio ? [element.initial_option].filter(Boolean) : element.initial_options || [];
+    const kept = entered(ctx, blockId, element);
+    const chosen = kept ? (radio ? [kept.selected_option] : kept.selected_options) : null;
+    const initial = (chosen || (radio ? [element.initial_option] : element.initial_options) || []).filter(Boolean);
     input.checked = initial.some((o) => o.value === option.value);
     input.addEventListener("change", () => {
       if (!inInput || ctx.dispatch(blockId)) fire(ctx, blockId, element, read());
@@ -219,7 +238,7 @@ function renderElement(element, blockId, ctx, inInput = false) {
     case "external_select": return renderExternalSelect(element, blockId, ctx, inInput);
     case "users_select": case "multi_users_select": return renderUsersSelect(element, blockId, ctx, inInput);
     case "plain_text_input": case "number_input": case "email_text_input": case "url_text_input":
-      return renderTextInput(element, blockId);
+      return renderTextInput(element, blockId, ctx);
     case "datepicker": case "timepicker": case "datetimepicker": return renderDatePicker(element, blockId, ctx, inInput);
     case "checkboxes": case "radio_buttons": return renderChoices(element, blockId, ctx, inInput);
     case "overflow": return renderOverflow(element, blockId, ctx);

@@ -1,0 +1,1 @@
+"""First-run set-up (`python app.py init`): the wizard, its answers and the files it writes."""

@@ -1,0 +1,162 @@
+"""The first-run wizard's answers, each checked as the policy and the settings will check
+it, so a mistake is caught at the question (and asked again) rather than at start-up.
+
+Every reader takes the text typed and returns the value, or raises BadAnswer saying what
+is wrong and what a right answer looks like (README, *Set up your workspace*).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.policy import is_channel, is_person
+
+ROLE_QUESTIONS: tuple[tuple[str, str], ...] = (
+    ("managers", "CS managers (get escalations, approve save offers)"),
+    ("save_desk", "Save desk specialists (own high-value cancellations)"),
+    ("finance", "Finance (own failed payments)"),
+    ("controller", "Controller (invoices 60 days past due)"),
+    ("cfo", "CFO (invoices 90 days past due)"),
+    ("admins", "Savedesk admins (see every case)"),
+)
+"""Each policy role (`[roles]`) and how the wizard asks for it."""
+
+OTHER_CHANNELS: tuple[tuple[str, str], ...] = (
+    ("finance", "Finance channel (overdue invoices, renewal-invoice answers)"),
+    ("reports", "Leadership channel (the weekly revenue-at-risk report)"),
+    ("sales", "Sales channel (leads: a champion who left for another company)"),
+)
+_PEOPLE_SPLIT = re.compile(r"[,\s]+")
+_CURRENCY = re.compile(r"[A-Za-z]{3}")
+
+
+class BadAnswer(ValueError):
+    """An answer that will not do; the message says why and what to type instead."""
+
+
+@dataclass
+class Answers:
+    """Everything the wizard asked; channels and people as the policy file writes them."""
+
+    cases: str = ""
+    channels: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, list[str]] = field(default_factory=dict)
+    currency: str = "USD"
+    timezone: str = "UTC"
+    bot_token: str = ""
+    signing_secret: str = ""
+
+
+def channel(text: str, *, required: bool) -> str:
+    """A channel ID (`C…` public, `G…` private); "" when skipped and not required."""
+    value = text.strip()
+    if not value and not required:
+        return ""
+    if not value:
+        raise BadAnswer("a cases channel is needed: every case is a thread there")
+    if value.startswith("#"):
+        raise BadAnswer(
+            f"{value} is a channel name; type its ID (C0123ABCD), shown at the bottom of "
+            "the channel's details in Slack"
+        )
+    if not is_channel(value.upper()) or value.upper().startswith("D"):
+        raise BadAnswer(f"{value!r} is not a channel ID (like C0123ABCD)")
+    return value.upper()
+
+
+def people(text: str) -> list[str]:
+    """Slack user IDs, emails or @groups, separated by commas or spaces; [] for none."""
+    found = []
+    for item in (p for p in _PEOPLE_SPLIT.split(text.strip()) if p):
+        person = item.upper() if re.fullmatch(r"[uw][a-z0-9]{2,}", item) else item
+        if not is_person(person):
+            raise BadAnswer(f"{item!r} is not a Slack user ID (U0123ABCD), an email or an @group")
+        found.append(person)
+    return list(dict.fromkeys(found))
+
+
+def currency(text: str) -> str:
+    """An ISO 4217 code such as USD or EUR, in capitals."""
+    value = text.strip()
+    if not _CURRENCY.fullmatch(value):
+        raise BadAnswer(f"{value!r} is not a currency code (three letters, like USD or EUR)")
+    return value.upper()
+
+
+def timezone(text: str) -> str:
+    """An IANA time zone name (America/New_York, Europe/Paris, UTC)."""
+    value = text.strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        near = sorted(z for z in available_timezones() if value.lower() in z.lower())[:3]
+        hint = f" (did you mean {', '.join(near)}?)" if near else ""
+        raise BadAnswer(f"{value!r} is not a time zone name like America/New_York{hint}") from None
+    return value
+
+
+def secret(prefix: str, what: str) -> Callable[[str], str]:
+    """A reader for a token that must start with ``prefix`` ("" = fill it in later)."""
+
+    def read(text: str) -> str:
+        value = text.strip()
+        if value and prefix and not value.startswith(prefix):
+            raise BadAnswer(f"{what} starts with {prefix} (press Enter to fill it in later)")
+        if any(c.isspace() for c in value):
+            raise BadAnswer(f"{what} has no spaces")
+        return value
+
+    return read
+
+
+def yes_no(default: bool) -> Callable[[str], bool]:
+    """A reader for y/n; Enter takes ``default``."""
+
+    def read(text: str) -> bool:
+        value = text.strip().lower()
+        if not value:
+            return default
+        if value in ("y", "yes"):
+            return True
+        if value in ("n", "no"):
+            return False
+        raise BadAnswer("answer y or n")
+
+    return read
+
+
+def manifest_origin(url: str) -> str:
+    """`https://HOST` (a port allowed, no path) where Slack will reach Savedesk; raises
+    BadAnswer otherwise. Slack sends requests to HTTPS URLs only."""
+    parts = urlsplit(url.strip())
+    if parts.scheme != "https" or not parts.hostname:
+        raise BadAnswer(f"--manifest: {url!r} is not an https://HOST address")
+    if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
+        raise BadAnswer(f"--manifest: give only https://HOST, without a path ({url!r})")
+    return f"https://{parts.netloc}"
+
+
+def local_timezone() -> str:
+    """This machine's time zone name (TZ, or /etc/localtime's target), else UTC."""
+    for name in (os.environ.get("TZ", "").lstrip(":"), _localtime_link()):
+        if name:
+            try:
+                ZoneInfo(name)
+                return name
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+    return "UTC"
+
+
+def _localtime_link() -> str:
+    try:
+        target = str(Path("/etc/localtime").resolve())
+    except OSError:
+        return ""
+    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""

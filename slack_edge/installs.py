@@ -1,0 +1,291 @@
+"""OAuth mode (docs/slack-admin.md): Bolt's install flow, slack_sdk's SQLAlchemy stores in
+Savedesk's database, and a bot token that is always current for every Slack call, in Bolt's
+listeners and outside them (the outbox deliverer, the scheduler, the job worker).
+
+With token rotation on, Slack's bot tokens last 12 hours and each refresh hands out the
+next refresh token (https://api.slack.com/authentication/rotation). `TokenSource` refreshes
+`REFRESH_BEFORE` ahead of expiry, holding the installation's row lock while it asks Slack,
+so that when several processes notice at once only one spends the refresh token and the
+others read what it stored. Expiry is judged on the injected clock (slack_sdk's
+TokenRotator reads the system clock, so it is not used).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urljoin
+
+from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.web import SlackResponse
+
+from bot.clock import Clock
+from bot.installs import Installs
+from bot.settings import Settings
+from storage import installations as store
+from storage.db import Database
+from storage.installations import BotRow
+
+log = logging.getLogger(__name__)
+
+DEFAULT_API_URL = "https://slack.com/api/"
+REFRESH_BEFORE = timedelta(minutes=30)  # well inside a 12-hour token, beyond any call
+CACHE_SECONDS = 30.0  # re-read the row this often: another process may have refreshed
+STATE_SECONDS = 600  # an install link is good for 10 minutes
+BOT_SCOPES = (  # manifest.yml's bot scopes; docs/slack-admin.md says why each
+    "channels:history",
+    "channels:read",
+    "chat:write",
+    "chat:write.public",
+    "channels:join",
+    "commands",
+    "files:write",
+    "groups:history",
+    "groups:read",
+    "im:write",
+    "usergroups:read",
+    "users:read",
+    "users:read.email",
+)
+NOT_INSTALLED = "app_uninstalled"  # what a call answers while no installation has a token
+REPLACED = ("token_revoked", "invalid_auth")  # the cached token may be an older install's
+
+
+class NotInstalled(Exception):
+    """No installation holds a bot token (never installed, or removed)."""
+
+
+class TokenSource:
+    """The deployment's current bot token, refreshed before it expires."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.client_id = settings.slack_client_id or ""
+        self._secret = settings.slack_client_secret or ""
+        self.clock: Clock | None = None  # both attached once the services are built
+        self.db: Database | None = None
+        self._oauth = WebClient(base_url=settings.slack_api_url or DEFAULT_API_URL, timeout=10)
+        self._oauth.retry_handlers.clear()
+        self._cached: BotRow | None = None
+        self._read_at = 0.0
+        self._lock = threading.Lock()
+
+    def attach(self, installs: Installs) -> None:
+        """Use the services' database and clock, and hear of removals and reinstalls."""
+        self.db, self.clock = installs.db, installs.clock
+        installs.changed.append(self.forget_cached)
+
+    def forget_cached(self) -> None:
+        """An installation changed (removed, installed again): read it afresh."""
+        self._cached, self._read_at = None, 0.0
+
+    def bot(self, expired: str | None = None) -> BotRow:
+        """The installation's bot with a token that is not about to expire (nor the
+        `expired` one, which Slack just refused as token_expired: its clock and ours may
+        differ). Raises NotInstalled, SlackApiError (Slack refused the refresh) or OSError."""
+        bot = self._current()
+        stale = expired is not None and bot.bot_token == expired
+        if not (stale or self._due(bot)):
+            return bot
+        if self._database().writing():
+            return bot  # still valid for REFRESH_BEFORE; refreshed outside the unit of work
+        return self._refresh(bot, expired)
+
+    def token(self, expired: str | None = None) -> str:
+        return self.bot(expired).bot_token
+
+    def _database(self) -> Database:
+        if self.db is None:
+            raise RuntimeError("TokenSource used before its database was attached")
+        return self.db
+
+    def _current(self) -> BotRow:
+        cached = self._cached
+        if cached is not None and time.monotonic() - self._read_at < CACHE_SECONDS:
+            return cached
+        with self._database().read() as session:
+            found = store.latest_bot(session, self.client_id)
+        if found is None:
+            self.forget_cached()
+            raise NotInstalled()
+        self._cached, self._read_at = found, time.monotonic()
+        return found
+
+    def _now(self) -> datetime:
+        if self.clock is None:
+            raise RuntimeError("TokenSource used before its clock was attached")
+        return self.clock.now()
+
+    def _due(self, bot: BotRow) -> bool:
+        return bot.expires_at is not None and bot.expires_at - self._now() <= REFRESH_BEFORE
+
+    def _refresh(self, seen: BotRow, expired: str | None) -> BotRow:
+        with self._lock, self._database().session() as session:
+            bot = store.lock_bot(session, seen.id)
+            if bot is None:
+                raise NotInstalled()
+            stale = expired is not None and bot.bot_token == expired
+            if not (stale or self._due(bot)) or not bot.refresh_token:
+                fresh = bot  # another process refreshed it while we waited for the lock
+            else:
+                answer = self._oauth.oauth_v2_access(
+                    client_id=self.client_id,
+                    client_secret=self._secret,
+                    grant_type="refresh_token",
+                    refresh_token=bot.refresh_token,
+                )
+                expires = self._now() + timedelta(seconds=int(answer["expires_in"]))
+                token, refresh = str(answer["access_token"]), str(answer["refresh_token"])
+                store.store_refreshed(session, bot, token, refresh, expires)
+                fresh = replace(bot, bot_token=token, refresh_token=refresh, expires_at=expires)
+                log.info("Slack bot token refreshed; good until %s", expires.isoformat())
+        self._cached, self._read_at = fresh, time.monotonic()
+        return fresh
+
+
+def _refused(client: WebClient, method: str, error: str) -> SlackApiError:
+    """The error a call gets without sending it, shaped as Slack's own refusals."""
+    response = SlackResponse(
+        client=client,
+        http_verb="POST",
+        api_url=urljoin(client.base_url, method),
+        req_args={},
+        data={"ok": False, "error": error},
+        headers={},
+        status_code=200,
+    )
+    return SlackApiError(f"{method}: {error}", response)
+
+
+class RotatingClient(WebClient):
+    """A WebClient that takes the current bot token from a `TokenSource` on every call
+    (unless the call names its own token, or is the OAuth exchange itself)."""
+
+    def __init__(self, tokens: TokenSource, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.tokens = tokens
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
+        if kwargs.get("auth") is not None or _names_token(kwargs):
+            return super().api_call(api_method, **kwargs)
+        token = self._token(api_method, None)
+        try:
+            return super().api_call(api_method, **_bearer(kwargs, token))
+        except SlackApiError as err:
+            error = err.response.get("error")
+            if error == "token_expired":
+                fresh = self._token(api_method, token)  # refreshed now, whatever our clock says
+            elif error in REPLACED:
+                self.tokens.forget_cached()  # installed again, seen by another process?
+                fresh = self._token(api_method, None)
+                if fresh == token:
+                    raise
+            else:
+                raise
+        return super().api_call(api_method, **_bearer(kwargs, fresh))
+
+    def _token(self, api_method: str, expired: str | None) -> str:
+        try:
+            return self.tokens.token(expired)
+        except NotInstalled:
+            raise _refused(self, api_method, NOT_INSTALLED) from None
+        except SlackApiError as err:  # the refresh was refused
+            raise _refused(self, api_method, str(err.response.get("error"))) from None
+
+
+def _bearer(kwargs: dict[str, Any], token: str) -> dict[str, Any]:
+    headers = dict(kwargs.get("headers") or {})
+    headers["Authorization"] = f"Bearer {token}"
+    return kwargs | {"headers": headers}
+
+
+def _names_token(kwargs: dict[str, Any]) -> bool:
+    return any("token" in (kwargs.get(part) or {}) for part in ("params", "json", "data"))
+
+
+class InstallAuthorize(Authorize):
+    """Bolt's authorization from the `TokenSource`: a request from the installed
+    organisation (org-wide) or workspace gets the current token; any other, none."""
+
+    def __init__(self, tokens: TokenSource) -> None:
+        self.tokens = tokens
+
+    def __call__(
+        self,
+        *,
+        context: Any,
+        enterprise_id: str | None,
+        team_id: str | None,
+        user_id: str | None,
+    ) -> AuthorizeResult | None:
+        try:
+            bot = self.tokens.bot()
+        except (NotInstalled, SlackApiError, OSError) as err:
+            log.warning("no Slack token for a request from %s: %r", enterprise_id or team_id, err)
+            return None
+        if not serves(bot, enterprise_id, team_id):
+            log.warning("a request from %s, not the installed %s", team_id, bot.team_id)
+            return None
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            bot_token=bot.bot_token,
+            bot_id=bot.bot_id,
+            bot_user_id=bot.bot_user_id,
+            user_id=user_id,
+        )
+
+
+def serves(bot: BotRow, enterprise_id: str | None, team_id: str | None) -> bool:
+    """An org-wide installation serves every workspace of its organisation; a workspace
+    installation serves that workspace."""
+    if bot.is_enterprise_install:
+        return enterprise_id is not None and enterprise_id == bot.enterprise_id
+    return team_id == bot.team_id
+
+
+class SavedeskInstallationStore(SQLAlchemyInstallationStore):
+    """slack_sdk's store, with the token's expiry counted on the injected clock and the
+    installation's earlier removal forgotten once it is installed again."""
+
+    def __init__(self, installs: Installs, db: Database) -> None:
+        super().__init__(client_id=installs.client_id, engine=db.engine)
+        self.installs = installs
+
+    def save(self, installation: Installation) -> None:
+        expires = installation.bot_token_expires_at
+        if expires is not None:
+            lifetime = float(expires) - float(installation.installed_at)
+            installation.bot_token_expires_at = int(
+                self.installs.clock.now().timestamp() + lifetime
+            )
+        super().save(installation)
+        team = None if installation.is_enterprise_install else installation.team_id
+        self.installs.installed(installation.enterprise_id, team)
+
+
+def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAuthSettings:
+    """Bolt's OAuth flow at /slack/install and /slack/oauth_redirect, its stores in the
+    database (migration 0018_installations), Slack's authorize page beside SLACK_API_URL's host."""
+    api = settings.slack_api_url or DEFAULT_API_URL
+    return OAuthSettings(
+        client_id=installs.client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=SavedeskInstallationStore(installs, db),
+        installation_store_bot_only=True,
+        state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=db.engine),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+        authorization_url=urljoin(api, "../oauth/v2/authorize"),
+    )
