@@ -43,7 +43,7 @@ def register(app: App, services: Services, render: Render) -> None:
     def refresh(acting: Acting) -> None:
         acting.slack.publish_home(acting.user, render(acting.user))
 
-    def form(action: Action, build: Callable[[HoursView], dict], title: str) -> Callable:
+    def form(action: Action, build: Callable[[HoursView], dict], title: str) -> Callable[..., None]:
         def open_form(press: Acting) -> None:
             try:
                 view = build(hours.form(press.user, action))
@@ -53,7 +53,7 @@ def register(app: App, services: Services, render: Render) -> None:
 
         return button(open_form, _as_is)
 
-    def change(act: Callable[[Acting], object], title: str) -> Callable:
+    def change(act: Callable[[Acting], object], title: str) -> Callable[..., None]:
         def click(press: Acting) -> None:
             try:
                 act(press)

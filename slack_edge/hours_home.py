@@ -56,7 +56,9 @@ def hours_blocks(view: HoursView) -> list[Block]:
     )
     buttons = [ButtonElement(text="Add time off", action_id=HoursAction.ADD_AWAY.value)]
     if view.own:
-        reset = ButtonElement(text="Use the policy's hours", action_id=HoursAction.RESET_HOURS)
+        reset = ButtonElement(
+            text="Use the policy's hours", action_id=HoursAction.RESET_HOURS.value
+        )
         buttons.append(reset)
     offs = [_away_block(off) for off in view.away[:MAX_SHOWN]]
     if not offs:
