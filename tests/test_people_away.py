@@ -243,3 +243,21 @@ def test_a_palm_tree_status_with_an_expiry_sends_new_cases_to_the_cover(
     command(app, "cancel initech leaving", "U0CSM")
     eventually(lambda: len(cases(app)) == 3)
     assert cases(app)[2].owner == "U0AE"
+
+
+def test_the_new_owner_dm_does_not_wait_for_working_hours(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """docs/hours.md: "You own a new case" says what happened, so it goes at once (the
+    nudges after it wait)."""
+    app = running_app
+    app.standin.add_user("U0AE", tz="Pacific/Auckland")
+    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    clock.set(MONDAY)  # 04:00 in Auckland
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: cases(app))
+    app.tick()
+    (dm,) = dms(app, "U0AE")
+    assert dm.startswith(":rotating_light: You own a new case")
