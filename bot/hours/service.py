@@ -195,7 +195,7 @@ class HoursService:
         self.authorize(actor, user)
         now = self.clock.now()
         with self.db.session() as session:
-            off = session.get(TimeOff, time_off_id)
+            off = store.time_off(session, time_off_id)
             if off is None or off.user_id != user:
                 return False
             if off.state not in store.LIVE or off.ends_at <= now:
