@@ -162,3 +162,19 @@ def test_every_setting_is_in_the_env_example_and_the_configuration_page() -> Non
     in_example = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
     assert sorted(env.asked - in_example) == []
     assert sorted(n for n in env.asked if f"`{n}`" not in page) == []
+
+
+def test_a_newcomer_finds_the_checklist_the_demo_and_the_test_time() -> None:
+    """The deployment checklist is in the reference too (each README item, by its bold
+    name), the demo is under Getting started, and the README says how long tests take and
+    how to try Savedesk without a real Slack."""
+    readme = README.read_text(encoding="utf-8")
+    operations = (DOCS / "operations.md").read_text(encoding="utf-8")
+    checklist = readme.split("## Deployment checklist", 1)[1].split("\n## ", 1)[0]
+    items = re.findall(r"^- \[ \] \*\*(.+?)\*\*", checklist, re.MULTILINE)
+    assert len(items) >= 8
+    assert [i for i in items if f"- [ ] **{i}**" not in operations] == []
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").split("\nnav:", 1)[1]
+    assert nav.index("Getting started") < nav.index("demo.md") < nav.index("The product")
+    assert "several minutes" in readme and '-k "not browser' in readme
+    assert "python -m demo.standin" in readme
