@@ -130,17 +130,19 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
 
 def slack_problems(settings: Settings, policy: Policy, schema_current: bool) -> list[str]:
     """SLACK_BOT_TOKEN asked about once (slack_edge.probe): refused is a problem, Slack not
-    reached a printed warning; when it works and the schema is current, the role holders."""
+    reached a printed warning; when it works, the policy's `[channels]` (unknown to Slack,
+    or without the app) and, once the schema is current, the role holders."""
     from slack_edge.probe import verify_bot_token
 
-    verdict = verify_bot_token(settings)
+    named = {f"channels.{k}": v for k, v in vars(policy.channels).items() if v}
+    verdict = verify_bot_token(settings, named)
     if verdict.warning:
         print(f"warning: {verdict.warning}")
     if verdict.problem:
         return [verdict.problem]
     if verdict.warning or not schema_current:
-        return []
-    return people_problems(settings, policy)
+        return verdict.channel_problems
+    return verdict.channel_problems + people_problems(settings, policy)
 
 
 def people_problems(settings: Settings, policy: Policy) -> list[str]:

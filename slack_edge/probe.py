@@ -5,7 +5,8 @@ format, never slack_sdk's log lines (docs/cli.md, *Commands*)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -29,10 +30,13 @@ class TokenVerdict:
 
     problem: str | None = None
     warning: str | None = None
+    channel_problems: list[str] = field(default_factory=list)
+    """Channels the policy names that Slack does not know or the app is not in."""
 
 
-def verify_bot_token(settings: Settings) -> TokenVerdict:
-    """Call auth.test with SLACK_BOT_TOKEN (at SLACK_API_URL), once, without retries."""
+def verify_bot_token(settings: Settings, channels: Mapping[str, str]) -> TokenVerdict:
+    """Call auth.test with SLACK_BOT_TOKEN (at SLACK_API_URL), once, without retries; when
+    it works, conversations.info for each of `channels` (policy key → channel ID)."""
     client = WebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url or DEFAULT_API_URL,
@@ -49,7 +53,31 @@ def verify_bot_token(settings: Settings) -> TokenVerdict:
         return TokenVerdict(warning=_unverified(f"Slack answered {error}"))
     except (SlackClientError, OSError, ValueError) as err:
         return TokenVerdict(warning=_unverified(_reason(err)))
-    return TokenVerdict()
+    return TokenVerdict(
+        channel_problems=[p for k, c in channels.items() if (p := _reach(client, k, c))]
+    )
+
+
+def _reach(client: WebClient, key: str, channel: str) -> str | None:
+    """A channel Slack does not know, or one the app is not in (it could not post there);
+    None when fine or when Slack cannot say (missing scope, an outage: not the channel's
+    fault)."""
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as err:
+        if err.response.get("error") != "channel_not_found":
+            return None
+        return (
+            f"{key}: Slack knows no channel {channel} (channel_not_found); check the ID, or "
+            "/invite the app if the channel is private"
+        )
+    except (SlackClientError, OSError, ValueError):
+        return None
+    if info.get("is_archived"):
+        return f"{key}: channel {channel} is archived; unarchive it or name another"
+    if info.get("is_member") is False:
+        return f"{key}: the app is not in channel {channel}; /invite the app there"
+    return None
 
 
 _FIX = "copy the Bot User OAuth Token (xoxb-…) again from your app's OAuth & Permissions"

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.policy import PolicyError, parse_policy
+from demo.standin import SlackStandin
 from tests.test_cli import GOOD, ROOT, run_app
 
 POLICY = """
@@ -184,3 +185,30 @@ def test_an_unquoted_string_gets_a_hint(tmp_path: Path, ready: dict[str, str]) -
     assert result.stderr.strip() == (
         'savedesk: policy.toml: line 2: Invalid value (strings need quotes, e.g. cases = "C0CASES")'
     )
+
+
+def test_slack_answering_checks_the_token_and_the_channels(
+    tmp_path: Path, ready: dict[str, str]
+) -> None:
+    """A refused token, a channel Slack does not know and one without the app are problems
+    (the stand-in answers conversations.info as Slack does)."""
+    policy = POLICY.replace('cases = "C0CASES"', 'cases = "C0CASES"\nfinance = "C0FIN"')
+    (tmp_path / "policy.toml").write_text(policy)
+    with SlackStandin() as slack:
+        env = {**ready, "SLACK_API_URL": slack.api_url}
+        assert run_app(tmp_path, "check", **env).returncode == 0
+        slack.remove_channel("C0CASES")
+        slack.remove_app("C0FIN")
+        result = run_app(tmp_path, "check", **env)
+        assert problems(result) == [
+            "problem: channels.cases: Slack knows no channel C0CASES (channel_not_found); "
+            "check the ID, or /invite the app if the channel is private",
+            "problem: channels.finance: the app is not in channel C0FIN; /invite the app there",
+        ]
+        slack.refuse_token("invalid_auth")
+        result = run_app(tmp_path, "check", **env)
+    assert result.returncode == 1 and result.stderr == ""
+    assert problems(result) == [
+        "problem: SLACK_BOT_TOKEN: Slack refuses it (invalid_auth); copy the Bot User OAuth "
+        "Token (xoxb-…) again from your app's OAuth & Permissions"
+    ]
