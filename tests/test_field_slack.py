@@ -317,3 +317,10 @@ def test_churn_cancel_by_a_name_with_an_ampersand(field: Settled) -> None:
     case = open_by_command(field, 'cancel "Baker & Sons" moving to R&D <tools>')
     assert case.stated_reason == "moving to R&D <tools>"
     assert cases(field.app)[-1][1] == "bk-001"
+
+
+def test_a_mistyped_subcommand_gets_a_did_you_mean(field: Settled) -> None:
+    text = all_text(field.app.slack.slash_command("cancle acme", user_id="U0CSM").json())
+    assert "`cancle` is not a /churn command; did you mean `cancel`?" in text
+    text = all_text(field.app.slack.slash_command("zzz", user_id="U0CSM").json())
+    assert "`zzz` is not a /churn command" in text and "did you mean" not in text
