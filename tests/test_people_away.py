@@ -22,6 +22,7 @@ from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy, parse_policy
 from storage.models import Case, Offer
 from storage.tables.hours import TimeOff
+from storage.tables.people import SlackUser
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 
 HOURS_POLICY = TEST_POLICY.replace('business_hours = ""', 'business_hours = "09:00-17:00"')
@@ -202,9 +203,32 @@ def _offer_pending(app: RunningApp) -> bool:
 
 
 def _status(app: RunningApp, user: str, emoji: str, until: datetime | None) -> None:
-    profile = {"status_emoji": emoji, "status_expiration": int(until.timestamp()) if until else 0}
+    """A `user_change` event, handled before the next one is sent (Bolt handles events on
+    threads after acknowledging them, so two sent at once may be handled in either order)."""
+    expires = int(until.timestamp()) if until else 0
+    profile = {"status_emoji": emoji, "status_expiration": expires}
     changed = app.standin.change_user(user, profile=profile)
     assert app.slack.event({"type": "user_change", "user": changed}).status == 200
+
+    def stored() -> bool:
+        with app.services.db.read() as session:
+            row = session.get(SlackUser, user)
+            return row is not None and (row.status_emoji or "", row.status_expiration or 0) == (
+                emoji,
+                expires,
+            )
+
+    eventually(stored)
+
+
+@pytest.mark.parametrize("policy", [STATUS_POLICY], indirect=True)
+def test_a_status_with_no_expiry_is_not_time_off(running_app: RunningApp, clock: FakeClock) -> None:
+    """Nobody can say when they are back: the status alone does not send cases away."""
+    app = running_app
+    clock.set(MONDAY)
+    _status(app, "U0AE", ":palm_tree:", None)
+    app.tick()
+    assert time_offs(app, "U0AE") == []
 
 
 @pytest.mark.parametrize("policy", [STATUS_POLICY], indirect=True)
@@ -217,7 +241,6 @@ def test_a_palm_tree_status_with_an_expiry_sends_new_cases_to_the_cover(
     seed_account(app.services, "globex", "Globex", account_owner="U0AE")
     seed_account(app.services, "initech", "Initech", account_owner="U0AE")
 
-    _status(app, "U0AE", ":palm_tree:", None)  # no expiry: nobody can say when they are back
     _status(app, "U0AE", ":palm_tree:", MONDAY + timedelta(days=3))
     off = eventually(lambda: time_offs(app, "U0AE"))[-1]
     assert (off.source, off.ends_at.replace(tzinfo=UTC)) == ("status", MONDAY + timedelta(days=3))

@@ -150,7 +150,7 @@ class HoursService:
         *,
         set_by: str,
         source: str = "command",
-    ) -> TimeOff:
+    ) -> AwayEntry:
         """`user` away from the start of `first` to the end of `last` (their local days; a
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
         `set_by` (someone else's time off: managers and admins, bot/access.py); raises
@@ -173,7 +173,8 @@ class HoursService:
                 raise RefusedField("That time off is already over.", "last")
             if ends - starts > MAX_AWAY:
                 raise RefusedField("Time off can last a year at most.", "last")
-            return self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
+            off = self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
+            return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, off.starts_at <= now)
 
     def authorize(self, actor: str, user: str) -> None:
         """Anyone sets their own time off; managers and admins anyone's. Raises Refused."""
