@@ -340,3 +340,25 @@ def test_a_step_is_assigned_from_the_assign_modal(app: RunningApp) -> None:
     assert any("Plan step assigned to <@U0HELPER>" in t for t in lines)
     tick(app, step_id, user="U0HELPER")  # the assignee may tick their step
     eventually(lambda: any(s.done for s in rows(app, PlanStep)))
+
+
+def test_opening_the_case_from_the_modal_does_not_acknowledge_it(app: RunningApp) -> None:
+    """Acknowledging is the owner's or a manager's first act after the case opened
+    (docs/reports.md, *Stage times*): the modal that opens the case is the opening, and a
+    admin ticking a step is nobody's acknowledgement either."""
+    submit(app, open_modal(app), **CHAMPION_GONE)
+    settle(app, 1)
+    [case] = rows(app, Case)
+    assert case.owner == "U0CSM" and case.acknowledged_at is None
+    assert case.last_action_at is None  # the escalation ladder still runs
+    app.services.clock.advance(timedelta(minutes=5))
+    step_id = steps_in(checklist(app, "Dana Smith"))[0][0]
+    tick(app, step_id, user="U0ADMIN")  # an admin, not the owner nor a manager
+    eventually(lambda: any(s.done for s in rows(app, PlanStep)))
+    [case] = rows(app, Case)
+    assert case.acknowledged_at is None and case.last_action_at is None
+    app.services.clock.advance(timedelta(minutes=5))
+    tick(app, step_id, done=False)  # the owner's first act
+    eventually(lambda: not any(s.done for s in rows(app, PlanStep)))
+    [case] = rows(app, Case)
+    assert case.acknowledged_at == case.created_at + timedelta(minutes=10)

@@ -98,9 +98,12 @@ class CaseActions:
         actor: str | None,
         risk: str,
         because: str | None = None,
+        *,
+        opening: bool = False,
     ) -> bool:
         """Set the risk level inside the caller's unit of work, with its timeline line;
-        False when it already was that level. For other services (turnover answers)."""
+        False when it already was that level. For other services (turnover answers);
+        `opening`: part of opening the case (see `Timeline.acted`)."""
         if risk not in RISKS:
             raise ValueError(f"unknown risk level {risk!r}")
         if case.risk == risk:
@@ -108,7 +111,13 @@ class CaseActions:
         previous, case.risk = case.risk, risk
         text = f"{who(actor)} changed the risk level from {previous} to {risk}"
         self.timeline.acted(
-            session, case, account, actor, "risk", text + (f" ({because})." if because else ".")
+            session,
+            case,
+            account,
+            actor,
+            "risk",
+            text + (f" ({because})." if because else "."),
+            opening=opening,
         )
         return True
 
