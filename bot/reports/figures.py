@@ -83,6 +83,7 @@ def compute(
         kinds=kinds,
         payment=_payment(session, policy, now),
         currency=queries.main_currency(session),
+        timezone=policy.timezone.key,
         **extra,
     )
 
@@ -118,6 +119,7 @@ def _previous(
         overall=overall,
         kinds=kinds,
         currency=queries.main_currency(session),
+        timezone=policy.timezone.key,
         **extra,
     )
 
