@@ -15,8 +15,10 @@ from enum import StrEnum
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     MarkdownTextObject,
+    PlainTextObject,
     SectionBlock,
 )
 
@@ -105,8 +107,37 @@ def case_title(case: Case, account: Account) -> str:
     return f"{kind_label(case.kind)}: {esc(account.name)} (case #{case.id})"
 
 
-def _button(label: str, action: CaseAction, case: Case, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=label, action_id=action.value, value=str(case.id), style=style)
+def _button(
+    label: str,
+    action: CaseAction,
+    case: Case,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=label, action_id=action.value, value=str(case.id), style=style, confirm=confirm
+    )
+
+
+def confirm_churned(text: str, label: str = "Mark churned") -> ConfirmObject:
+    """The dialog Slack shows before a button that records a churn (Block Kit's confirmation
+    dialog object, api.slack.com/reference/block-kit/composition-objects#confirm): one
+    click closes the case for good in the report, so the person confirms first."""
+    return ConfirmObject(
+        title=f"{label}?",
+        text=PlainTextObject(text=text),
+        confirm=label,
+        deny="Cancel",
+        style="danger",
+    )
+
+
+def _churned(case: Case) -> ButtonElement:
+    confirm = confirm_churned(
+        f"Case #{case.id} closes as churned and counts as churned ARR in the report; "
+        "Reopen undoes it."
+    )
+    return _button("Mark churned", CaseAction.CHURNED, case, "danger", confirm)
 
 
 def case_buttons(case: Case) -> list[ButtonElement]:
@@ -114,7 +145,7 @@ def case_buttons(case: Case) -> list[ButtonElement]:
     if case.status == "moved_on":  # the customer may still leave: that is a churn
         return [
             _button("Reopen", CaseAction.REOPEN, case),
-            _button("Mark churned", CaseAction.CHURNED, case, "danger"),
+            _churned(case),
         ]
     if case.status not in OPEN_STATUSES:
         return [_button("Reopen", CaseAction.REOPEN, case)]
@@ -129,8 +160,8 @@ def case_buttons(case: Case) -> list[ButtonElement]:
         _button("Remind me", CaseAction.REMIND, case),
         _button("Snooze", CaseAction.SNOOZE, case),
         _button("Mark saved", CaseAction.SAVED, case, "primary"),
-        _button("Mark churned", CaseAction.CHURNED, case, "danger"),
-        _button("Move on", CaseAction.MOVE_ON, case),
+        _churned(case),
+        _button("Move on", CaseAction.MOVE_ON, case),  # opens a modal: no dialog needed
     ]
     if case.csm:
         buttons.append(_button("Remove CSM", CaseAction.REMOVE_CSM, case))

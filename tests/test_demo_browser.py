@@ -34,6 +34,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 
 from tests.browser_page import (  # noqa: E402
     act_as,
+    answer_confirm,
     at_newest,
     click,
     click_on_message,
@@ -215,6 +216,9 @@ def step_survey(driver) -> None:
     click_on_message(driver, "#messages", GLOBEX, "case_acknowledge")
     wait_for_text(driver, "#messages", "Acknowledged")
     click_on_message(driver, "#messages", GLOBEX, "case_churned")
+    assert "Mark churned?" in answer_confirm(driver, "deny")  # as in Slack: nothing is sent
+    click_on_message(driver, "#messages", GLOBEX, "case_churned")
+    answer_confirm(driver, "yes")
     go_to(driver, "D0CSM")
     click(driver, '#messages button[data-action-id="survey_fill"]')
     modal(driver, "survey")
@@ -307,3 +311,25 @@ def test_mrkdwn_and_times_render_as_slack_shows_them(demo: Demo, browser) -> Non
         "return BlockKit.zonedEpoch('2026-11-30T10:00', 'America/New_York')"
     )
     assert epoch == 1796050800
+
+
+def test_a_button_with_confirm_asks_first_and_cancel_sends_nothing(demo: Demo, browser) -> None:
+    """Mark churned carries Block Kit's `confirm`: the page shows the dialog as Slack does,
+    Cancel sends no action, the dialog's own button sends exactly one."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    step_open(browser)
+    act_as(browser, SAVE_DESK)
+    click_on_message(browser, "#messages", ACME, "case_churned")
+    shown = answer_confirm(browser, "deny")
+    assert "Mark churned?" in shown and "Reopen undoes it" in shown
+    click_on_message(browser, "#messages", ACME, "case_churned")
+    answer_confirm(browser, "yes")
+    wait_for_text(browser, "#messages", "Churned")
+
+    def churned() -> list:
+        return [n for n in demo.client.inbound() if n.get("action_id") == "case_churned"]
+
+    until(browser, lambda _: churned(), "the confirmed click reached Savedesk")
+    assert len(churned()) == 1
+    assert console_errors(browser) == []
