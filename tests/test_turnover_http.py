@@ -148,6 +148,9 @@ def test_contact_left_modal_opens_a_high_risk_case_with_plan_and_sales_lead(
     [lead] = app.standin.messages("C0SALES")
     assert "Dana Smith" in lead["text"] and "Globex" in lead["text"] and "Northwind" in lead["text"]
     assert "<@U0CSM>" in lead["text"] and "https://" in lead["text"]
+    thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+    assert any("Lead sent to sales (<#C0SALES>): Dana Smith at Globex." in t for t in thread)
+    assert not any("Capture what is known" in t for t in texts)  # nobody remains to ask
     assert "Dana Smith: plan 0% complete" in root_text(app)
     thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
     said = next(i for i, t in enumerate(thread) if "left; action plan below" in t)

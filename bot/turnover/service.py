@@ -31,6 +31,7 @@ from bot.turnover.views import PlanView
 from bot.turnover.words import (
     assign_line,
     changed_answers,
+    lead_line,
     lead_text,
     progress_line,
     risk_ended_line,
@@ -309,7 +310,7 @@ class TurnoverService:
         else:
             message = outbox.post(session, now, sales, text)
         turnover.lead_message_id = message.id
-        line = f"Lead sent to sales (<#{sales}>): {answers.contact_name} at another company."
+        line = f"Lead sent to sales (<#{sales}>): {lead_line(answers)}."
         self.cases.timeline.line(session, case, None, "turnover_lead", line)
 
     def _case_risk(self, session: Session, case: Case) -> str | None:
