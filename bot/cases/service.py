@@ -258,7 +258,7 @@ class CaseService(CaseActions, ExternalEvents):
                 hours_store.cover_case(session, away, case.id, routed.owner, now)
         self._remember(session, signal, case)
         self._post_root(session, case, account)
-        line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
+        line = opened_line(case, account.currency, signal.actor, signal.source, routed.matched)
         self.timeline.line(session, case, signal.actor, "opened", line)
         if routed.note or routed.passed_over:
             self.timeline.line(session, case, None, "routing", routing_line(routed))
