@@ -136,7 +136,7 @@ def confirm_churned(text: str, label: str = "Mark churned") -> ConfirmObject:
 def _churned(case: Case) -> ButtonElement:
     confirm = confirm_churned(
         f"Case #{case.id} closes as churned and counts as churned ARR in the report; "
-        "Reopen undoes it."
+        "it can be reopened later."
     )
     return _button("Mark churned", CaseAction.CHURNED, case, "danger", confirm)
 

@@ -322,7 +322,7 @@ def test_a_button_with_confirm_asks_first_and_cancel_sends_nothing(demo: Demo, b
     act_as(browser, SAVE_DESK)
     click_on_message(browser, "#messages", ACME, "case_churned")
     shown = answer_confirm(browser, "deny")
-    assert "Mark churned?" in shown and "Reopen undoes it" in shown
+    assert "Mark churned?" in shown and "reopened later" in shown
     click_on_message(browser, "#messages", ACME, "case_churned")
     answer_confirm(browser, "yes")
     wait_for_text(browser, "#messages", "Churned")
