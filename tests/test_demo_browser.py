@@ -333,3 +333,24 @@ def test_a_button_with_confirm_asks_first_and_cancel_sends_nothing(demo: Demo, b
     until(browser, lambda _: churned(), "the confirmed click reached Savedesk")
     assert len(churned()) == 1
     assert console_errors(browser) == []
+
+
+def test_unread_marks_are_per_person_and_a_thread_click_is_answered_there(
+    demo: Demo, browser
+) -> None:
+    """docs/demo.md promises unread marks: what reached a person while the page acted as
+    someone else is unread when you switch to them. A refusal for a click in the thread
+    pane shows in the thread pane, as Slack shows it."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    step_open(browser)  # $84,000: the save desk's Sam Rivera gets "You own a new case"
+    wait_for_text(browser, "#messages .bk-field", "@Sam Rivera")
+    act_as(browser, SAVE_DESK)
+    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#app-list .side-item.unread"),
+          "the save desk's DM from Savedesk is marked unread")  # fmt: skip
+    act_as(browser, CFO)
+    open_thread(browser, ACME)
+    click_on_message(browser, "#thread", ACME, "case_acknowledge")
+    wait_for_text(browser, "#thread .msg.ephemeral", "Only")
+    assert not [t for t in texts(browser, "#messages .msg.ephemeral") if "Only" in t]
+    assert console_errors(browser) == []
