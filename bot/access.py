@@ -169,13 +169,13 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         Action.HOURS,
-        "`/churn hours` (your own working hours)",
+        "`/churn hours`, App Home's **Change hours** (your own working hours)",
         "set working hours",
         frozenset({Role.MEMBER}),
     ),
     Rule(
         Action.AWAY,
-        "`/churn away` (your own time off, and who covers for you)",
+        "`/churn away`, App Home's **Add time off** (your own time off, and who covers for you)",
         "set time off",
         frozenset({Role.MEMBER}),
     ),

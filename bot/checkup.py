@@ -15,7 +15,7 @@ from bot.clock import SystemClock, read_offset
 from bot.installs import Installs
 from bot.outbox.holding import pause_reason
 from bot.policy import Policy
-from bot.settings import Settings, missing_settings
+from bot.settings import Settings, example_values, missing_settings
 from storage import outbox as outbox_rows
 from storage import outbox_holds
 from storage import steps as step_rows
@@ -40,10 +40,13 @@ class DatabaseState:
 
 
 def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) -> list[str]:
-    """Required settings that are absent, a policy file POLICY_FILE names but that is not
-    there (the built-in defaults would apply without anyone deciding so), and the policy's
-    own problems (no cases channel)."""
-    found = list(missing_settings(env))
+    """Required settings that are absent or still hold an example value, a policy file
+    POLICY_FILE names but that is not there (the built-in defaults would apply without
+    anyone deciding so), and the policy's own problems (no cases channel)."""
+    examples = example_values(env)
+    real = {k: v for k, v in env.items() if k not in examples}
+    found = list(examples.values())
+    found += [m for m in missing_settings(real) if m.split(" ", 1)[0] not in examples]
     path = settings.policy_file
     if settings.policy_file_named and not path.exists():
         found.append(

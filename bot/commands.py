@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 
 from bot.hours.commands import Away, Hours, parse_away, parse_hours
@@ -89,7 +90,9 @@ def parse(text: str) -> Command:
         return Help()
     parser = _PARSERS.get(sub)
     if parser is None:
-        return Usage(f"`{sub[:40]}` is not a /churn command")
+        near = difflib.get_close_matches(sub, _PARSERS, n=1, cutoff=0.6)
+        hint = f"; did you mean `{near[0]}`?" if near else ""
+        return Usage(f"`{sub[:40]}` is not a /churn command{hint}")
     return parser(rest)
 
 

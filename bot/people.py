@@ -23,6 +23,9 @@ from storage.db import Database
 from storage.tables.people import SlackUser
 
 log = logging.getLogger(__name__)
+
+SLACK_QUIET = timedelta(seconds=60)
+"""How long Slack is not asked about people after it failed to answer."""
 USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 CACHE_FOR = timedelta(minutes=15)
@@ -53,6 +56,9 @@ class Directory:
         self._home: HomeTeam | None = None
         self._unsaved: dict[str, tuple[PersonFacts, datetime]] = {}
         self._any_age: dict[str, Person] = {}
+        self._quiet_until: datetime | None = None
+        """After Slack failed to answer, it is not asked again before this (UTC): work that
+        reads people (a tick, App Home) goes on with what Slack said before."""
         """Standings read with `fresh_for=None` in this process: asked again only after a
         `user_change` or `team_join` here (the people who type commands are rarely
         deactivated meanwhile: they could not type)."""
@@ -174,21 +180,28 @@ class Directory:
         """The installation's team (`auth.test`), asked once; empty while Slack cannot say
         (then only Slack's own `is_stranger` tells another organisation's people apart)."""
         if self._home is None:
+            if self._slack_quiet():
+                return HomeTeam()
             try:
                 self._home = self.lookup.home_team()
             except (SlackError, OSError) as err:
+                self._quiet_until = self.clock.now() + SLACK_QUIET
                 log.warning("cannot ask Slack which team this is: %s", err)
                 return HomeTeam()
         return self._home
 
     def _ask_each(self, user_ids: list[str]) -> list[PersonFacts]:
         """`users.info` for each user, in turn; once Slack fails to answer, the rest are not
-        asked (an outage costs one failed call, not one per person)."""
-        learned = []
+        asked, nor is anyone for SLACK_QUIET (an outage costs one failed call, not one per
+        person or per tick)."""
+        learned: list[PersonFacts] = []
+        if not user_ids or self._slack_quiet():
+            return learned
         for user_id in user_ids:
             try:
                 learned.append(self.lookup.user_info(user_id))
             except (SlackError, OSError) as err:
+                self._quiet_until = self.clock.now() + SLACK_QUIET
                 log.warning(
                     "cannot ask Slack about %s (nor %d more): %s",
                     user_id,
@@ -197,6 +210,9 @@ class Directory:
                 )
                 break
         return learned
+
+    def _slack_quiet(self) -> bool:
+        return self._quiet_until is not None and self.clock.now() < self._quiet_until
 
 
 def _facts(row: SlackUser) -> PersonFacts:

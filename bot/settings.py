@@ -244,6 +244,19 @@ def _log_level(env: Mapping[str, str]) -> str:
     return value
 
 
+def example_values(env: Mapping[str, str]) -> dict[str, str]:
+    """Each token or secret still holding an example value (`xoxb-your-bot-token`, as
+    `.env.example` ships) → the line saying what to put there instead. `check` lists these
+    as problems, like a missing setting, rather than stopping at the first."""
+    found = {}
+    for name in WHERE_FROM:
+        try:
+            _secret(env, name)
+        except SettingsError as err:
+            found[name] = str(err)
+    return found
+
+
 def missing_settings(env: Mapping[str, str]) -> list[str]:
     """The required settings that are absent, one line each naming the variable and where its
     value comes from (what `check` lists as problems; `load_settings` raises the first)."""

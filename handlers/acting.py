@@ -93,11 +93,14 @@ def submission(
     act: Callable[[Acting], Errors | Update | None],
     refused_field: str,
     meta: type[Meta] | None = None,
+    after: Callable[[Acting], None] | None = None,
 ) -> Callable[..., None]:
     """A Bolt view listener. `meta` is the typed `private_metadata` the modal carries
     (`slack_edge.modals`). `act` returns field errors, nothing (done: what it accepted is
     committed, a durable job where the work is slow), or the view that replaces the modal;
-    a Refused becomes an inline error on `refused_field`."""
+    a Refused becomes an inline error on its `field` if it names one, else on
+    `refused_field`. `after` runs once an accepted submission is acknowledged (e.g. to
+    publish the App Home again)."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
         decoded = decode(meta, view.get("private_metadata")) if meta is not None else None
@@ -106,7 +109,8 @@ def submission(
         try:
             result = act(acting)
         except Refused as why:
-            ack(response_action="errors", errors={refused_field: str(why)})
+            field = getattr(why, "field", None) or refused_field
+            ack(response_action="errors", errors={field: str(why)})
             return
         if isinstance(result, Update):
             ack(response_action="update", view=result.view)
@@ -115,6 +119,8 @@ def submission(
             ack(response_action="errors", errors=result)
             return
         ack()
+        if after is not None:
+            after(acting)
 
     return listener
 

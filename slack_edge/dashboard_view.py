@@ -33,10 +33,12 @@ def home_view(
     report: Sequence[Block] = (),
     overdue: list[str] | None = None,
     alerts: Sequence[str] = (),
+    hours: Sequence[Block] = (),
 ) -> View:
     """The whole tab; each list is capped, so the view stays under Slack's 100 blocks.
     `overdue`: overdue invoice lines, for finance people only; `alerts`: what Slack refuses
-    (delivery paused, channels whose messages wait), for admins only."""
+    (delivery paused, channels whose messages wait), for admins only; `hours`: the
+    person's working hours and time off (slack_edge/hours_home.py), last."""
     blocks: list[Block] = [
         HeaderBlock(text="Savedesk"),
         _context(f"{HOW_TO}\nUpdated {time_token(page.now)}."),
@@ -55,6 +57,8 @@ def home_view(
     if overdue is not None:
         text = "\n".join(f"• {line}" for line in overdue) or "No overdue invoices. :tada:"
         blocks += [DividerBlock(), _section(f"*Overdue invoices*\n{text}"[:3000])]
+    if hours:
+        blocks += [DividerBlock(), *hours]
     assert len(blocks) <= MAX_BLOCKS, f"home view has {len(blocks)} blocks"
     return View(type="home", blocks=blocks)
 

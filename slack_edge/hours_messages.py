@@ -17,7 +17,7 @@ def hours_text(view: HoursView) -> str:
         "reach you only inside them. Change with `/churn hours 08:00-16:00 mon-thu`, "
         "back to the policy's with `/churn hours default`."
     ]
-    lines += [away_line(start, end, cover) for start, end, cover in view.away]
+    lines += [away_line(off.starts_at, off.ends_at, off.cover) for off in view.away]
     return "\n".join(lines)
 
 

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
 from bot.policy import RoutingRule
 from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 from slack_edge import text as slack_text
-from slack_edge.text import SECTION_TEXT, fit
+from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
 
 log = logging.getLogger(__name__)
@@ -226,6 +226,8 @@ def _case_root(case: Case, account: Account, extra: list[str] | None) -> tuple[s
     if extra:
         blocks.append(SectionBlock(text=MarkdownTextObject(text="\n".join(extra)[:3000])))
     blocks.append(ContextBlock(elements=[MarkdownTextObject(text=_source_line(case, account))]))
+    if latest := latest_change(case):
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=latest)]))
     blocks.append(ActionsBlock(block_id=f"case_{case.id}", elements=case_buttons(case)))
     text = f"{title} — {STATUS_LABELS.get(case.status, case.status)}, owner {who(case.owner)}"
     return text, [b.to_dict() for b in blocks]
@@ -313,6 +315,19 @@ def routing_words(rule: RoutingRule | None, currency: str) -> str:
     if rule.segments:
         parts.append("segment " + " or ".join(esc(s) for s in rule.segments))
     return f"routed to {to}: " + (", ".join(parts) if parts else "every case")
+
+
+def latest_change(case: Case) -> str | None:
+    """The root's line for the case's latest change shown there instead of in the thread
+    (`cases.details["latest"]`, set by the timeline), with its time; None if there is none."""
+    latest = (case.details or {}).get("latest")
+    if not isinstance(latest, dict) or not latest.get("text"):
+        return None
+    try:
+        when = f" · {time_token(datetime.fromisoformat(str(latest['at'])))}"
+    except (KeyError, ValueError):
+        when = ""
+    return fit(f":arrows_counterclockwise: {latest['text']}{when}", CONTEXT_TEXT)
 
 
 def _source_line(case: Case, account: Account) -> str:

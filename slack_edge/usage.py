@@ -14,7 +14,8 @@ USAGE_LINES = (
     "`/churn report [week|month|quarter]` post the revenue-at-risk report here",
     "`/churn invoices [overdue]` open (or overdue) invoices and their ladder step (finance)",
     "`/churn hours [08:00-16:00 mon-thu|default]` your working hours (nudges only inside)",
-    "`/churn away <YYYY-MM-DD> <YYYY-MM-DD> [cover @person]` time off (`off` ends it)",
+    "`/churn away <from> <to> [cover @person]` time off, days as YYYY-MM-DD, `today`, "
+    "`tomorrow` or a weekday (`off` ends it)",
     "`/churn help` show this message",
 )
 

@@ -179,3 +179,13 @@ def add_account_event(
     session: Session, account: Account, at: datetime, actor: str | None, type: str, text: str
 ) -> None:
     session.add(AccountEvent(account_id=account.id, at=at, actor=actor, type=type, text=text))
+
+
+def open_cases_held_by(session: Session, user: str) -> list[Case]:
+    """Open cases `user` owns or is the CSM of, oldest first."""
+    stmt = (
+        select(Case)
+        .where(Case.status.in_(OPEN_STATUSES), (Case.owner == user) | (Case.csm == user))
+        .order_by(Case.id)
+    )
+    return list(session.scalars(stmt))

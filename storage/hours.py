@@ -66,6 +66,11 @@ def add_time_off(session: Session, **values: object) -> TimeOff:
     return row
 
 
+def time_off(session: Session, time_off_id: int) -> TimeOff | None:
+    """One time off by its id, or None."""
+    return session.get(TimeOff, time_off_id)
+
+
 def away_at(session: Session, users: Iterable[str | None], now: datetime) -> dict[str, TimeOff]:
     """The time off each user is on at `now` (the latest-ending one if several overlap)."""
     wanted = _ids(users)

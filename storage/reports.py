@@ -110,43 +110,70 @@ def closed(session: Session, window: Window) -> list[tuple[str, str, int, Decima
     return [(k, s, n, _money(a), _money(b)) for k, s, n, a, b in session.execute(stmt)]
 
 
-def open_now(session: Session) -> list[tuple[str, int, Decimal, Decimal, float]]:
+OpenRow = tuple[str, int, Decimal, Decimal, float]
+"""(kind, open cases, ARR at risk, of it at risk level high, sum of created_at epochs)."""
+
+
+def open_now(session: Session) -> list[OpenRow]:
     """(kind, open cases, ARR at risk, of it at risk level high, sum of created_at epochs)."""
+    return open_now_and_at(session, None)[0]
+
+
+def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow], list[OpenRow]]:
+    """`open_now`'s rows, and (with `at`) those of the cases open now that were already
+    opened at `at`, from one scan of the open cases (the trend's at-risk figures add
+    `closed_since(at)` to the second)."""
     high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
-    stmt = (
-        select(
-            Case.kind,
-            func.count(),
-            func.sum(Case.arr_at_risk),
-            func.sum(high),
-            func.sum(_epoch(session, Case.created_at)),
-        )
-        .where(open_cases())
-        .group_by(Case.kind)
-    )
+    epoch = _epoch(session, Case.created_at)
+    sums = [func.count(), func.sum(Case.arr_at_risk), func.sum(high), func.sum(epoch)]
+    then = Case.created_at <= at if at is not None else literal(False)
+    sums_then = [func.count().filter(then)] + [
+        func.sum(v).filter(then) for v in (Case.arr_at_risk, high, epoch)
+    ]
+    stmt = select(Case.kind, *sums, *sums_then).where(open_cases()).group_by(Case.kind)
+    now_rows: list[OpenRow] = []
+    then_rows: list[OpenRow] = []
+    for kind, n, a, h, e, n2, a2, h2, e2 in session.execute(stmt):
+        now_rows.append((kind, n, _money(a), _money(h), float(e or 0)))
+        if n2:
+            then_rows.append((kind, n2, _money(a2), _money(h2), float(e2 or 0)))
+    return now_rows, then_rows
+
+
+def closed_since(session: Session, at: datetime) -> list[OpenRow]:
+    """`open_now`'s rows for the churn cases opened by `at` and closed since: with the
+    cases still open, those open at `at`."""
+    high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
+    stmt = select(
+        Case.kind,
+        func.count(),
+        func.sum(Case.arr_at_risk),
+        func.sum(high),
+        func.sum(_epoch(session, Case.created_at)),
+    ).where(
+        Case.track == CHURN, Case.closed_at.is_not(None), Case.closed_at >= at,
+        Case.created_at <= at,
+    ).group_by(Case.kind)  # fmt: skip
     return [(k, n, _money(a), _money(h), float(e or 0)) for k, n, a, h, e in session.execute(stmt)]
 
 
-def open_at(session: Session, at: datetime) -> list[tuple[str, int, Decimal, Decimal, float]]:
+def open_at(session: Session, at: datetime) -> list[OpenRow]:
     """`open_now`'s rows as the churn cases stood at `at` (the previous period's at-risk
-    figures, README *Trend*): opened by then and not closed by then, i.e. open now or closed
-    since. ARR and risk level are the cases' current ones (no history is kept of them)."""
-    high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
-    sums = (func.count(), func.sum(Case.arr_at_risk), func.sum(high))
-    epochs = func.sum(_epoch(session, Case.created_at))
-    still = select(Case.kind, *sums, epochs).where(open_cases(), Case.created_at <= at)
-    since = select(Case.kind, *sums, epochs).where(
-        Case.track == CHURN, Case.closed_at.is_not(None), Case.closed_at >= at,
-        Case.created_at <= at,
-    )  # fmt: skip
+    figures, docs/reports.md *Trend*): opened by then and not closed by then, i.e. open now
+    or closed since. ARR and risk level are the cases' current ones (no history is kept)."""
+    return merge_open(open_now_and_at(session, at)[1], closed_since(session, at))
+
+
+def merge_open(*parts: list[OpenRow]) -> list[OpenRow]:
+    """Rows of several parts added up per kind."""
     totals: dict[str, list[Any]] = {}
-    for stmt in (still.group_by(Case.kind), since.group_by(Case.kind)):
-        for kind, n, arr, h, e in session.execute(stmt):
+    for part in parts:
+        for kind, n, arr, h, e in part:
             t = totals.setdefault(kind, [0, ZERO, ZERO, 0.0])
             t[0] += n
-            t[1] += _money(arr)
-            t[2] += _money(h)
-            t[3] += float(e or 0)
+            t[1] += arr
+            t[2] += h
+            t[3] += e
     return [(k, n, a, h, e) for k, (n, a, h, e) in totals.items()]
 
 

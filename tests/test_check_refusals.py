@@ -1,7 +1,10 @@
-"""`python app.py check` names what Slack refuses: the whole workspace (delivery paused) and
-each channel whose messages wait (docs/slack.md, *When Slack says no*)."""
+"""`python app.py check`, `/healthz` and admins' App Home name what Slack refuses: the whole
+workspace (delivery paused) and each channel whose messages wait (docs/slack.md, *When
+Slack says no*)."""
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 from bot import outbox
 from bot.checkup import database_state
@@ -9,6 +12,7 @@ from bot.clock import FakeClock
 from bot.services import Services
 from demo.standin import SlackStandin
 from tests.conftest import RunningApp
+from tests.test_health import beat, healthz
 from tests.test_home import home_of, text_of
 
 
@@ -55,3 +59,22 @@ def test_admins_see_on_app_home_what_keeps_messages_from_slack(running_app: Runn
     admin = text_of(home_of(app, "U0ADMIN"))
     assert "Messages are not reaching Slack" in admin and "channel C0CASES" in admin
     assert "Messages are not reaching Slack" not in text_of(home_of(app, "U0CSM"))
+
+
+def test_healthz_names_the_workspace_pause_and_stays_up(running_app: RunningApp) -> None:
+    """A restart would not help while Slack refuses the token: /healthz keeps answering 200
+    and says why messages wait, with no stalled delivery reported long after."""
+    app = running_app
+    queue(app.services, app.services.clock)
+    beat(app.services)
+    app.standin.refuse_token("token_revoked")
+    app.services.deliver()
+    app.services.clock.advance(timedelta(minutes=30))
+    beat(app.services)
+    status, body = healthz(app)
+    assert status == 200 and "token_revoked" in body["slack"], body
+    assert not any("delivery stalled" in reason for reason in body["reasons"])
+    app.standin.refuse_token(None)
+    app.services.clock.advance(timedelta(minutes=2))
+    app.services.deliver()
+    assert healthz(app)[1]["slack"] == "ok"

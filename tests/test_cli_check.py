@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.policy import PolicyError, parse_policy
+from demo.standin import SlackStandin
 from tests.test_cli import GOOD, ROOT, run_app
 
 POLICY = """
@@ -146,3 +147,68 @@ def test_the_example_policy_has_no_problem(tmp_path: Path) -> None:
     assert run_app(tmp_path, "migrate", **env).returncode == 0
     result = run_app(tmp_path, "check", **env, POLICY_FILE=str(ROOT / "policy.example.toml"))
     assert result.returncode == 0, result.stdout
+
+
+def test_slack_unreachable_is_one_warning_line_in_checks_format(
+    tmp_path: Path, ready: dict[str, str]
+) -> None:
+    """GOOD's SLACK_API_URL is a closed port: the token cannot be verified, which is said
+    once in check's own words (no slack_sdk log lines), and check still passes."""
+    result = run_app(tmp_path, "check", **ready)
+    assert result.returncode == 0, result.stdout + result.stderr
+    warnings = [x for x in result.stdout.splitlines() if "SLACK_BOT_TOKEN" in x]
+    assert warnings == [
+        "warning: could not verify SLACK_BOT_TOKEN with Slack (Connection refused); role "
+        "holders were not checked either: run check again when Slack answers"
+    ]
+    assert result.stderr == ""
+    assert "slack_sdk" not in result.stdout and "cannot ask Slack" not in result.stdout
+
+
+def test_an_example_token_is_a_problem_under_the_full_summary(
+    tmp_path: Path, ready: dict[str, str]
+) -> None:
+    """Like a missing token: everything understood is printed, then the problem lines."""
+    result = run_app(tmp_path, "check", **{**ready, "SLACK_BOT_TOKEN": "xoxb-your-bot-token"})
+    assert result.returncode == 1, result.stderr
+    assert "Policy: policy.toml" in result.stdout and "database: schema up to date" in result.stdout
+    assert problems(result) == [
+        "problem: SLACK_BOT_TOKEN still holds the example value 'xoxb-your-bot-token': replace "
+        "it with the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions"
+    ]
+
+
+def test_an_unquoted_string_gets_a_hint(tmp_path: Path, ready: dict[str, str]) -> None:
+    (tmp_path / "policy.toml").write_text("[channels]\ncases = C0CASES\n")
+    result = run_app(tmp_path, "check", **ready)
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        'savedesk: policy.toml: line 2: Invalid value (strings need quotes, e.g. cases = "C0CASES")'
+    )
+
+
+def test_slack_answering_checks_the_token_and_the_channels(
+    tmp_path: Path, ready: dict[str, str]
+) -> None:
+    """A refused token, a channel Slack does not know and one without the app are problems
+    (the stand-in answers conversations.info as Slack does)."""
+    policy = POLICY.replace('cases = "C0CASES"', 'cases = "C0CASES"\nfinance = "C0FIN"')
+    (tmp_path / "policy.toml").write_text(policy)
+    with SlackStandin() as slack:
+        env = {**ready, "SLACK_API_URL": slack.api_url}
+        assert run_app(tmp_path, "check", **env).returncode == 0
+        slack.remove_channel("C0CASES")
+        slack.remove_app("C0FIN")
+        result = run_app(tmp_path, "check", **env)
+        assert problems(result) == [
+            "problem: channels.cases: Slack knows no channel C0CASES (channel_not_found); "
+            "check the ID, or /invite the app if the channel is private",
+            "problem: channels.finance: the app is not in channel C0FIN; /invite the app there",
+        ]
+        slack.refuse_token("invalid_auth")
+        result = run_app(tmp_path, "check", **env)
+    assert result.returncode == 1 and result.stderr == ""
+    assert problems(result) == [
+        "problem: SLACK_BOT_TOKEN: Slack refuses it (invalid_auth); copy the Bot User OAuth "
+        "Token (xoxb-…) again from your app's OAuth & Permissions"
+    ]

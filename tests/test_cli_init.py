@@ -47,16 +47,17 @@ def test_a_first_run_writes_both_files_and_runs_check(tmp_path: Path) -> None:
     typed[6:6] = ["U0MGR, bob@example.com"]  # after "bob" was refused
     result = init(tmp_path, typed)
     out = result.stdout
-    assert "✗ #cases is a channel name; type its ID (C0123ABCD)" in out
+    assert "✗ #cases is a channel name, not its ID; type its ID (C0123ABCD" in out
     assert "✗ 'bob' is not a Slack user ID (U0123ABCD), an email or an @group" in out
-    assert "Time zone for business hours [America/Chicago]: " in out  # TZ, as the default
+    assert "Time zone for business hours [UTC]: " in out  # the policy's own default
+    assert "already exist" not in out  # nothing was there to replace
 
     policy = load_policy(tmp_path / "policy.toml")
     assert (policy.channels.cases, policy.channels.finance) == ("C0CASES", "C0FIN")
     assert policy.channels.reports is None
     assert policy.roles["managers"] == ("U0MGR", "bob@example.com")
     assert policy.roles["save_desk"] == ("U0SAVE1", "dana@example.com")
-    assert (policy.currency, policy.timezone.key) == ("EUR", "America/Chicago")
+    assert (policy.currency, policy.timezone.key) == ("EUR", "UTC")
     assert {r.owner for r in policy.survey_reasons} == {"C0CASES"}  # no sample IDs left
     assert policy.signals.watch_channels == () and policy.signals.bots == ()
     text = (tmp_path / "policy.toml").read_text()
@@ -122,3 +123,43 @@ def test_answers_that_end_early_say_which_question(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip().startswith("savedesk: init: no answer to 'Sales channel")
     assert not (tmp_path / "policy.toml").exists()
+
+
+def test_ids_are_taken_as_typed_never_upper_cased(tmp_path: Path) -> None:
+    """`cases` is a channel's name: upper-cased it would look like an ID (CASES)."""
+    typed = answers(cases="cases", managers="will")
+    typed[1:1] = ["c0cases", "C0CASES"]  # a name, then an ID in small letters, then right
+    typed[3:3] = ["finance"]  # the finance channel's name, then its ID (C0FIN)
+    typed[8:8] = ["U0MGR"]  # after "will", a word that upper-cased looks like a user ID
+    result = init(tmp_path, typed)
+    out = result.stdout
+    assert "✗ cases is a channel name, not its ID; type its ID (C0123ABCD" in out
+    assert "✗ 'c0cases': channel IDs are in capitals (did you mean C0CASES?)" in out
+    assert "✗ finance is a channel name, not its ID" in out
+    assert "✗ 'will' is not a Slack user ID (U0123ABCD), an email or an @group" in out
+    policy = load_policy(tmp_path / "policy.toml")
+    assert (policy.channels.cases, policy.channels.finance) == ("C0CASES", "C0FIN")
+    assert policy.roles["managers"] == ("U0MGR",)
+
+
+def test_existing_files_are_named_first_and_an_example_token_is_asked_again(
+    tmp_path: Path,
+) -> None:
+    """A `.env` copied from .env.example (example secrets) is kept: init still offers the
+    schema, and check lists the example values as problems under its full summary."""
+    (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
+    typed = answers(token="xoxb-your-bot-token")
+    typed[-2:-2] = ["xoxp-1-2", ""]  # a user token, then Enter: fill it in later
+    typed[-1:-1] = ["n"]  # .env exists: keep it
+    result = init(tmp_path, typed)
+    out = result.stdout
+    assert out.startswith(
+        ".env already exists here: each is replaced only if you say yes at the end."
+    )
+    assert "✗ 'xoxb-your-bot-token' is the example value, not a bot token" in out
+    assert "✗ a bot token starts with xoxb- (press Enter to fill it in later)" in out
+    assert "Create the database tables now (`python app.py migrate`)? [Y/n]: " in out
+    assert "database: schema up to date" in out and "Policy: policy.toml" in out
+    assert "problem: SLACK_BOT_TOKEN still holds the example value 'xoxb-your-bot-token'" in out
+    assert "problem: SLACK_BOT_TOKEN is required" not in out  # said once, the precise way
+    assert result.returncode == 1 and "Traceback" not in result.stderr

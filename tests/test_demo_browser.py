@@ -111,7 +111,7 @@ def step_acknowledge(driver) -> None:
     wait_for_text(driver, "#app-list", "Savedesk")
     click_on_message(driver, "#messages", ACME, "case_acknowledge")
     open_thread(driver, ACME)
-    wait_for_text(driver, "#thread", "acknowledged the case")
+    wait_for_text(driver, "#thread", "acknowledged the case")  # on the root
     wait_for_step(driver, "acknowledge")
 
 
@@ -132,7 +132,7 @@ def step_offer(driver) -> None:
     fill(driver, "value", "16800")
     submit_modal(driver)
     modal_closed(driver)
-    wait_for_text(driver, "#thread", "needing approval")
+    wait_for_text(driver, "#thread", "Approval needed from")
     wait_for_step(driver, "offer")
     shot(driver, "demo-case-thread.png")
 
@@ -140,7 +140,7 @@ def step_offer(driver) -> None:
 def step_approve(driver) -> None:
     act_as(driver, MANAGER)
     click(driver, '#thread button[data-action-id="offer_approve"]')
-    wait_for_text(driver, "#thread", "approved the save offer")
+    wait_for_text(driver, "#thread", "Approved by")
     wait_for_step(driver, "approve")
     shot(driver, "demo-approval.png")
 

@@ -131,3 +131,50 @@ def test_the_site_builds_strict(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "acknowledge_within" in (tmp_path / "policy" / "index.html").read_text()
+
+
+class _Recording(dict):
+    """An empty environment that remembers every variable asked for."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: set[str] = set()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.asked.add(key)
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return super().__contains__(key)
+
+
+def test_every_setting_is_in_the_env_example_and_the_configuration_page() -> None:
+    """Each variable `load_settings` reads appears in `.env.example` (commented or set)
+    and in docs/configuration.md, so no setting is known only to the code."""
+    from bot.settings import load_settings
+
+    env = _Recording()
+    load_settings(env, require=False)
+    assert {"SLACK_BOT_TOKEN", "JOB_PROCESSES", "SAVEDESK_TEST_CLOCK_FILE"} <= env.asked
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    page = (DOCS / "configuration.md").read_text(encoding="utf-8")
+    in_example = set(re.findall(r"^#? ?([A-Z][A-Z0-9_]+)=", example, re.MULTILINE))
+    assert sorted(env.asked - in_example) == []
+    assert sorted(n for n in env.asked if f"`{n}`" not in page) == []
+
+
+def test_a_newcomer_finds_the_checklist_the_demo_and_the_test_time() -> None:
+    """The deployment checklist is in the reference too (each README item, by its bold
+    name), the demo is under Getting started, and the README says how long tests take and
+    how to try Savedesk without a real Slack."""
+    readme = README.read_text(encoding="utf-8")
+    operations = (DOCS / "operations.md").read_text(encoding="utf-8")
+    checklist = readme.split("## Deployment checklist", 1)[1].split("\n## ", 1)[0]
+    items = re.findall(r"^- \[ \] \*\*(.+?)\*\*", checklist, re.MULTILINE)
+    assert len(items) >= 8
+    assert [i for i in items if f"- [ ] **{i}**" not in operations] == []
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8").split("\nnav:", 1)[1]
+    assert nav.index("Getting started") < nav.index("demo.md") < nav.index("The product")
+    assert "several minutes" in readme and '-k "not browser' in readme
+    assert "python -m demo.standin" in readme

@@ -14,7 +14,7 @@ from bot.cases.models import Signal
 from bot.clock import FakeClock
 from bot.finance.dunning import today_in
 from bot.imports.invoices import InvoiceImporter
-from storage.models import Case, Invoice, ScheduledStep
+from storage.models import Case, CaseEvent, Invoice, ScheduledStep
 from tests.conftest import TEST_POLICY, RunningApp, seed_account, with_policy
 from tests.stripe_requests import at, event, invoice, post
 
@@ -230,6 +230,9 @@ def test_an_invoice_at_the_last_step_shows_on_the_open_churn_case_root(
     assert "INV-31" not in json.dumps(edits[-1].args["blocks"])
     thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
     assert any("INV-91" in line and "last dunning step" in line for line in thread)
+    with app.services.db.read() as session:
+        said = session.scalars(select(CaseEvent.text).where(CaseEvent.type == "dunning"))
+        assert any("INV-91" in line for line in said)  # and the case's timeline keeps it
     with app.services.db.read() as session:
         case = session.get(Case, opened.case_id)
     assert case is not None and case.owner != "U0CFO" and case.status == "new"

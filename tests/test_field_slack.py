@@ -179,10 +179,9 @@ def test_marking_saved_says_the_arr_saved_and_the_offer_cost(field: Settled) -> 
     field.settle()
     click(field, "offer_accepted", "1", "U0AE")
     click(field, "case_saved", str(case.id), "U0AE")
-    lines = thread(app)
-    assert "<@U0AE> marked the case saved — saved $40,000 ARR (offer cost $2,000)." in lines
-    assert not any("marked saved the case" in line for line in lines)
-    root = all_text(roots(app)[0])
+    root = all_text(roots(app)[0])  # the root shows the change: no reply (README)
+    assert "<@U0AE> marked the case saved — saved $40,000 ARR (offer cost $2,000)." in root
+    assert not any("marked saved the case" in line for line in [*thread(app), root])
     assert "Saved $40,000 ARR (offer cost $2,000)" in root
 
 
@@ -191,7 +190,7 @@ def test_marking_churned_says_the_arr_lost(field: Settled) -> None:
     seed_account(app.services, "acme", "Acme Corp", arr=40000)
     case = open_by_command(field, "cancel acme budget cut")
     click(field, "case_churned", str(case.id), "U0AE")
-    assert "<@U0AE> marked the case churned — $40,000 ARR lost." in thread(app)
+    assert "<@U0AE> marked the case churned — $40,000 ARR lost." in all_text(roots(app)[0])
 
 
 # -- kind 1: Slack escapes &, <, >; unescape once in, escape once out ---------------------
@@ -298,10 +297,11 @@ def test_move_on_request_says_the_arr_and_the_reason_escaped_once(field: Settled
     )
     assert app.slack.interactive(payload).status == 200
     field.settle()
-    assert (
+    assert (  # on the root; the request in the thread (with its buttons) says it too
         "<@U0AE> asked to move on from the case ($60,000 ARR at risk): Wrong product fit."
-        " R&amp;D &lt;only&gt;; a manager must confirm." in thread(app)
+        " R&amp;D &lt;only&gt;; a manager must confirm." in all_text(roots(app)[0])
     )
+    assert any("(Wrong product fit. R&amp;D &lt;only&gt;)" in line for line in thread(app))
 
 
 def test_usage_quotes_what_was_typed_escaped_once(field: Settled) -> None:
@@ -317,3 +317,10 @@ def test_churn_cancel_by_a_name_with_an_ampersand(field: Settled) -> None:
     case = open_by_command(field, 'cancel "Baker & Sons" moving to R&D <tools>')
     assert case.stated_reason == "moving to R&D <tools>"
     assert cases(field.app)[-1][1] == "bk-001"
+
+
+def test_a_mistyped_subcommand_gets_a_did_you_mean(field: Settled) -> None:
+    text = all_text(field.app.slack.slash_command("cancle acme", user_id="U0CSM").json())
+    assert "`cancle` is not a /churn command; did you mean `cancel`?" in text
+    text = all_text(field.app.slack.slash_command("zzz", user_id="U0CSM").json())
+    assert "`zzz` is not a /churn command" in text and "did you mean" not in text

@@ -165,6 +165,8 @@ def test_an_archived_cases_channel_keeps_the_thread_waiting_and_tells_people_at_
     standin, services = app.standin, app.services
     standin.archive_channel("C0CASES")
     open_case(app)
+    services.cases.add_note(1, "U0AE", "called their CFO")  # a line in the waiting thread
+    app.tick()
 
     assert standin.messages("C0CASES") == []
     (answer,) = standin.responses()
@@ -175,7 +177,7 @@ def test_an_archived_cases_channel_keeps_the_thread_waiting_and_tells_people_at_
     assert "archived" in dm["text"], "the owner is told why the thread is missing"
     (waiting,) = services.deliverer.waiting_channels()
     assert (waiting.channel, waiting.reason) == ("C0CASES", "is_archived")
-    assert waiting.messages >= 2, "the root and its first line wait"
+    assert waiting.messages >= 2, "the root and the line in its thread wait"
     assert "failed" not in states(services).values()
 
     standin.archive_channel("C0CASES", archived=False)
@@ -186,6 +188,7 @@ def test_an_archived_cases_channel_keeps_the_thread_waiting_and_tells_people_at_
 
     root, *thread = standin.messages("C0CASES")
     assert "Acme Corp" in root["text"] and thread and thread[0]["thread_ts"] == root["ts"]
+    assert "called their CFO" in thread[0]["text"]
     (dm,) = standin.messages("D0AE")
     assert "https://" in dm["text"] and "archived" not in dm["text"], "the DM now links"
     answers = standin.responses()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,8 +16,11 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Refused, Signal
+from bot.clock import FakeClock
 from bot.offers.service import OfferInput
+from bot.people import SLACK_QUIET
 from bot.policy import Policy, parse_policy
+from bot.services import Services
 from bot.standing import HomeTeam, PersonFacts, Standing
 from demo.standin import SlackStandin
 from slack_edge.offer_messages import OfferAction
@@ -276,3 +280,22 @@ def test_another_organisations_person_gets_no_accounts_in_the_type_ahead(
 
     assert [o["value"] for o in typed("U0CSM")] != []
     assert typed("U0EXT") == []
+
+
+def test_slack_not_answering_is_asked_about_people_once_a_minute(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    """While Slack is down, work that reads people (a tick refreshing App Homes, routing)
+    goes on with what Slack said before: one failed `users.info`, not one per person and
+    per tick, each with its retries (a tick once waited 30 s on them)."""
+    directory = services.directory
+    standin.set_down(True)
+    assert directory.person("U0NEW1").standing is Standing.UNASKED
+    asked = len(standin.calls("users.info"))
+    assert asked >= 1
+    directory.people(["U0NEW2", "U0NEW3"])
+    assert len(standin.calls("users.info")) == asked, "Slack was asked again within a minute"
+    standin.set_down(False)
+    clock.advance(SLACK_QUIET + timedelta(seconds=1))
+    assert directory.person("U0NEW2").standing is not Standing.UNASKED
+    assert len(standin.calls("users.info")) > asked

@@ -27,20 +27,30 @@ CUSTOMER_WORDS = "Baker & Sons want to cancel, contact jane.doe@baker.example"
 
 
 def test_example_env_file_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    """Starting refuses the example value in one line; `check` lists it as a problem under
+    its full summary, as it does a missing token."""
     shutil.copy(ROOT / ".env.example", tmp_path / ".env")
-    result = subprocess.run(
-        [sys.executable, str(ROOT / "app.py"), "check"],
-        cwd=tmp_path,
-        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 2, result.stderr
-    assert result.stderr.strip() == (
-        "savedesk: SLACK_BOT_TOKEN still holds the example value 'xoxb-your-bot-token': replace"
+
+    def run(command: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, str(ROOT / "app.py"), command],
+            cwd=tmp_path,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    said = (
+        "SLACK_BOT_TOKEN still holds the example value 'xoxb-your-bot-token': replace"
         " it with the Bot User OAuth Token (xoxb-…) from your app's OAuth & Permissions"
     )
+    result = run("migrate")
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip() == f"savedesk: {said}"
+    result = run("check")
+    assert result.returncode == 1, result.stderr
+    assert f"problem: {said}\n" in result.stdout and "Policy: " in result.stdout
 
 
 @pytest.mark.parametrize(

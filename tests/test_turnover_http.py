@@ -181,7 +181,11 @@ def test_ticks_move_the_percentage_in_place_and_the_last_records_time_at_risk(
     assert "plan 100% complete" in root_text(app)
     lines = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
     assert any("Time at risk for Dana Smith: 3 days (plan complete)" in t for t in lines)
-    assert sum("Plan step done" in t for t in lines) == len(steps)
+    assert not any("Plan step done" in t for t in lines)  # the checklist shows ticks
+    assert "<@U0MGR>: Plan step done" in root_text(app)  # the root names the latest one
+    with app.services.db.read() as session:
+        ticks = session.scalars(select(CaseEvent.text).where(CaseEvent.type == "plan_step"))
+        assert sum("Plan step done" in t for t in ticks) == len(steps)
 
 
 def test_a_stranger_cannot_tick_and_nothing_changes(app: RunningApp) -> None:
@@ -340,7 +344,8 @@ def test_a_step_is_assigned_from_the_assign_modal(app: RunningApp) -> None:
     assigned = [t for i, t, _ in steps_in(checklist(app, "Dana Smith")) if i == step_id]
     assert assigned and "<@U0HELPER>" in assigned[0]
     lines = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
-    assert any("Plan step assigned to <@U0HELPER>" in t for t in lines)
+    assert not any("Plan step assigned" in t for t in lines)  # the checklist shows it
+    assert "Plan step assigned to <@U0HELPER>" in root_text(app)
     tick(app, step_id, user="U0HELPER")  # the assignee may tick their step
     eventually(lambda: any(s.done for s in rows(app, PlanStep)))
 

@@ -84,6 +84,7 @@ class Lifecycle:
                 closed(session, case, account)
         text = status_line(case, actor, previous, account.currency, reason, by)
         change = {**(event or {}), "from": previous, "to": status, "reason": reason}
+        # every change is a line in the thread (docs/cases.md, *The case thread*)
         self.timeline.acted(session, case, account, actor, "status", text, change)
         root = store.root_message(session, case)
         gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)
@@ -130,6 +131,7 @@ class Lifecycle:
             f"{who(actor)} asked to move on from the case"
             f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
             " a manager must confirm.",
+            in_thread=False,  # the request just posted says it, with its buttons
         )
 
     def settle_move_on(
@@ -152,4 +154,6 @@ class Lifecycle:
             self.transition(session, case, account, CaseStatus.MOVED_ON, manager, reason)
             return
         text = f"{who(manager)} declined moving on: keep working the case."
-        self.timeline.acted(session, case, account, manager, "move_on_declined", text)
+        self.timeline.acted(  # the request, edited in place, says so
+            session, case, account, manager, "move_on_declined", text, in_thread=False
+        )

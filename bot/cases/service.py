@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.access import Access, Action, Actor, Involved
-from bot.cases.actions import CaseActions
+from bot.cases.actions import CaseActions, Handover
 from bot.cases.external import ExternalEvents
-from bot.cases.lifecycle import Lifecycle
+from bot.cases.lifecycle import MOVE_ON_REQUEST, Lifecycle
 from bot.cases.models import (
     AccountView,
     CaseItem,
@@ -31,7 +31,7 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import PersonOf, Routed, route_account
-from bot.cases.timeline import Timeline
+from bot.cases.timeline import LATEST, Timeline
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
@@ -57,6 +57,10 @@ from storage.tables.hours import TimeOff
 log = logging.getLogger(__name__)
 
 
+OWN_DETAILS = frozenset({LATEST, MOVE_ON_REQUEST, "survey", "overdue_invoice"})
+"""Keys of `cases.details` Savedesk itself writes (and the root shows): a signal's own
+details (a webhook's JSON) never set them."""
+
 RACES_TO_LOSE = 3
 """Unique keys a signal can lose a race on, each at most once: the stub account, the open
 case of its track, its dedupe key. Losing more is another fault, raised."""
@@ -75,7 +79,7 @@ class _PeopleNeeded(Exception):
         self.users = users
 
 
-class CaseService(CaseActions, ExternalEvents):
+class CaseService(CaseActions, ExternalEvents, Handover):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
     def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
@@ -245,7 +249,7 @@ class CaseService(CaseActions, ExternalEvents):
             source=signal.source,
             source_link=signal.link,
             created_by=signal.actor,
-            details=signal.details,
+            details={k: v for k, v in (signal.details or {}).items() if k not in OWN_DETAILS},
             created_at=now,
             updated_at=now,
             assigned_at=now if routed.owner else None,
@@ -257,19 +261,15 @@ class CaseService(CaseActions, ExternalEvents):
             if away is not None:  # handed back when they return (bot/hours/service.py)
                 hours_store.cover_case(session, away, case.id, routed.owner, now)
         self._remember(session, signal, case)
-        self._post_root(session, case, account)
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.matched)
-        self.timeline.line(session, case, signal.actor, "opened", line)
+        self.timeline.show_latest(case, line, now)  # the root says it: no reply (docs/cases.md)
+        self._post_root(session, case, account)
+        self.timeline.line(session, case, signal.actor, "opened", line, in_thread=False)
         if routed.note or routed.passed_over:
             self.timeline.line(session, case, None, "routing", routing_line(routed))
-        if account.is_stub:
-            self.timeline.line(
-                session,
-                case,
-                None,
-                "stub_account",
-                f"Account `{esc(account.external_id)}` was not known: a stub was created.",
-            )
+        if account.is_stub:  # the root's source line says so
+            stub = f"Account `{esc(account.external_id)}` was not known: a stub was created."
+            self.timeline.line(session, case, None, "stub_account", stub, in_thread=False)
         root = store.root_message(session, case)
         if case.owner and root is not None:
             dm = owner_dm(case, account, routed.note)

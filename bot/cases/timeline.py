@@ -1,5 +1,9 @@
-"""The case timeline: every change to a case is an event row and a line in its thread, and
-the thread's root is edited in place (same `ts`) to show the case as it is now.
+"""The case timeline: every change to a case is an event row, and the thread's root is
+edited in place (same `ts`) to show the case as it is now. A change people need to read
+(a note, a reason, a request with buttons) is also a reply in the thread; a change the
+root already shows (status, owner, risk) is not: the root shows it as its latest change
+instead, as Slack paces new messages in a channel to about one a second and every reply
+delays the next case's root (docs/cases.md, *The case thread*).
 
 The one small service every domain calls to say something happened to a case (offers,
 turnover, survey, finance, Stripe), inside the caller's unit of work, so the event and the
@@ -20,6 +24,10 @@ from bot.policy import Policy
 from slack_edge.messages import case_root
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case
+
+LATEST = "latest"
+"""The key in `cases.details` of the last change shown on the root instead of in the
+thread: {"text": mrkdwn, "at": ISO 8601 UTC}."""
 
 RootLines = Callable[[Session, Case], list[str]]
 """Lines another domain adds to a case's root (e.g. each departed contact's plan progress)."""
@@ -59,17 +67,27 @@ class Timeline:
         *,
         blocks: list[dict] | None = None,
         at: datetime | None = None,
+        in_thread: bool = True,
     ) -> None:
-        """A timeline event (`type`, e.g. "note"), also posted as a reply in the case thread
-        (with `blocks` when given, e.g. a button), at `at` (UTC; default now). Nobody's
+        """A timeline event (`type`, e.g. "note") at `at` (UTC; default now), also posted
+        as a reply in the case thread (with `blocks` when given, e.g. a button) unless
+        `in_thread` is False (the root or another message already shows it). Nobody's
         follow-up timers move: use `acted` when a person acted on the case."""
         now = at or self.clock.now()
         store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
         for listener in self.listeners:
             listener(session, case, actor, type, details or {}, now)
+        if not in_thread:
+            return
         root = store.root_message(session, case)
         if root is not None:
             outbox.reply(session, now, root, text, blocks, flush=False)
+
+    def show_latest(self, case: Case, text: str, at: datetime | None = None) -> None:
+        """Show `text` (mrkdwn) on the root as the case's latest change, at `at` (UTC;
+        default now), instead of a reply; the caller refreshes (or posts) the root."""
+        when = (at or self.clock.now()).isoformat()
+        case.details = {**(case.details or {}), LATEST: {"text": text, "at": when}}
 
     def acted(
         self,
@@ -82,14 +100,17 @@ class Timeline:
         details: dict[str, Any] | None = None,
         *,
         opening: bool = False,
+        in_thread: bool = True,
     ) -> None:
         """Someone (or, with `actor` None, a system) changed the case: the line, the root
-        refreshed, and the follow-up ladder rescheduled from now. While a new case is
-        escalating, only the owner's or a manager's act (or a system's change) stops it:
-        anyone else's act is recorded and the ladder goes on (docs/escalation.md, *Follow-ups*).
-        The owner's or a manager's first act is the case's `acknowledged_at` (docs/reports.md,
-        *Stage times*); a system's change, anyone else's act and an act that is part of
-        opening the case (`opening`, e.g. the modal that opened it) never are."""
+        refreshed (naming it as the latest change), and the follow-up ladder rescheduled
+        from now. With `in_thread` False a message edited in place already shows it, and
+        nothing is posted in the thread. While a new case is escalating, only the owner's or
+        a manager's act (or a system's change) stops it: anyone else's act is recorded and
+        the ladder goes on (docs/escalation.md, *Follow-ups*). The owner's or a manager's
+        first act is the case's `acknowledged_at` (docs/reports.md, *Stage times*); a
+        system's change, anyone else's act and an act that is part of opening the case
+        (`opening`, e.g. the modal that opened it) never are."""
         now = self.clock.now()
         case.updated_at = now
         escalating = case.status == "new" and case.last_action_at is None
@@ -99,7 +120,8 @@ class Timeline:
             case.last_action_at = now
         if acknowledges and case.acknowledged_at is None:  # the stage time to acknowledge stops
             case.acknowledged_at = now
-        self.line(session, case, actor, type, text, details)
+        self.line(session, case, actor, type, text, details, in_thread=in_thread)
+        self.show_latest(case, text, now)  # a line or not, the root names the latest change
         self.refresh_root(session, case, account)
         if counts:
             followups.case_acted(session, self.policy, case, now)
@@ -111,11 +133,16 @@ class Timeline:
         type: str,
         text: str,
         details: dict[str, Any] | None = None,
+        *,
+        in_thread: bool = True,
     ) -> None:
         """A line from another system (Stripe, the dunning ladder); an open case's root is
-        refreshed, follow-up timers are not (no person acted)."""
-        self.line(session, case, None, type, text, details)
-        if case.status in OPEN_STATUSES:
+        refreshed, follow-up timers are not (no person acted). `in_thread` False: the
+        root shows it (as `acted`)."""
+        self.line(session, case, None, type, text, details, in_thread=in_thread)
+        if not in_thread:
+            self.show_latest(case, text)
+        if case.status in OPEN_STATUSES or not in_thread:
             account = session.get(Account, case.account_id)
             assert account is not None
             self.refresh_root(session, case, account)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -143,7 +143,8 @@ class DunningLadder:
             link=invoice.hosted_invoice_url,
             thread=root is not None,
         )
-        people = self.holders(view.notify, account)
+        people, instead = self.holders(view.notify, account, session)
+        view = replace(view, instead=instead)
         reached = reach(session, self.policy, self.team(), step, people, now)
         for person in reached.now:  # each in their working hours, or their cover
             self._send(session, now, person, messages.step_dm(view), root, view)
@@ -170,17 +171,39 @@ class DunningLadder:
         }
         self.cases.timeline.by_system(session, case, "dunning", text)
 
-    def holders(self, notify: str, account: Account) -> list[str]:
-        """Who a step notifies: the account's CSM or account owner, a role's members, or a
-        person named in the policy."""
-        if notify == "csm":
-            return [account.csm] if account.csm else []
-        if notify == "account_owner":
-            return [account.account_owner] if account.account_owner else []
+    def holders(
+        self, notify: str, account: Account, session: Session | None = None
+    ) -> tuple[list[str], str | None]:
+        """Who a step notifies (the account's CSM or account owner, a role's members, or a
+        person named in the policy), and why the step went to someone else (None: it did
+        not). Only real people are pinged (docs/dunning.md, *The ladder*): an account owner who is
+        deactivated, a bot or of another organisation falls back to the CSM, and a CSM
+        who is not real to the managers. Their standing is what Slack last said
+        (`user_change` events keep it true); never asked here, inside a unit of work."""
         team = self.team()
-        if notify in ROLE_NAMES:
-            return list(team.members(notify))
-        return list(team.resolve(notify))
+        if notify in ("csm", "account_owner"):
+            return self._account_person(notify, account, team, session)
+        found = team.members(notify) if notify in ROLE_NAMES else team.resolve(notify)
+        return [p for p in found if p not in team.dropped], None
+
+    def _account_person(
+        self, notify: str, account: Account, team: Team, session: Session | None
+    ) -> tuple[list[str], str | None]:
+        wanted = [user for user, _ in _in_turn(notify, account) if user]
+        known = {}
+        if session is not None and self.cases is not None and wanted:
+            known = self.cases.team_service.directory.known(session, wanted)
+        passed = []
+        for user, what in _in_turn(notify, account):
+            person = known.get(user) if user else None
+            if user and (person is None or person.real):
+                return [user], _instead(passed, who_=user)
+            if person is not None:
+                passed.append(f"<@{person.user_id}> ({what}) {person.why}")
+        if not passed:
+            return [], None
+        managers = list(team.members("managers"))
+        return managers, _instead(passed, who_=None if managers else "")
 
     @staticmethod
     def _case_root(session: Session, account: Account) -> OutboxMessage | None:
@@ -205,6 +228,28 @@ class DunningLadder:
             outbox.linked(session, now, channel, root, text)
         else:
             outbox.post(session, now, channel, text)
+
+
+def _in_turn(notify: str, account: Account) -> list[tuple[str | None, str]]:
+    """Whom an account person's step tries, in turn: the account owner (for its step),
+    then the CSM."""
+    csm = (account.csm, "the account's CSM")
+    if notify == "account_owner":
+        return [(account.account_owner, "the account owner"), csm]
+    return [csm]
+
+
+def _instead(passed: list[str], who_: str | None) -> str | None:
+    """Why the step went to someone else: e.g. "<@U1> (the account's CSM) is deactivated
+    in Slack; the managers hear it instead"; None when nobody was passed over."""
+    if not passed:
+        return None
+    to = (
+        "the managers hear it instead"
+        if who_ is None
+        else (f"<@{who_}> hears it instead" if who_ else "nobody else holds it")
+    )
+    return f"{'; '.join(passed)}: {to}"
 
 
 def _step_event(view: messages.StepView) -> dict[str, object]:

@@ -51,6 +51,7 @@ class StepView:
     passed: list[int]
     link: str | None  # the hosted invoice URL
     thread: bool = False  # without a URL, link the account's case thread (outbox token)
+    instead: str | None = None  # why the step went to someone else (a person not real)
 
     @property
     def summary(self) -> str:
@@ -73,7 +74,14 @@ class StepView:
 def step_dm(view: StepView) -> str:
     """The DM to one person holding the step's role."""
     lines = [f":money_with_wings: *{view.step_days}-day step* — {view.summary}."]
-    if view.notify == "csm":
+    if view.instead:
+        lines.append(f"_{view.instead}._")
+    if view.notify in ("csm", "account_owner") and view.instead:
+        lines.append(
+            "Please see that the client is reminded that this invoice is overdue. Finance "
+            "owns the collection."
+        )
+    elif view.notify == "csm":
         lines.append(
             "Please remind the client that this invoice is overdue. Finance owns the "
             "collection; you are told so the client hears it from you."
@@ -107,6 +115,8 @@ def finance_line(view: StepView, notified: list[str]) -> str:
     """The line in `channels.finance` that records the step."""
     people = " ".join(f"<@{p}>" for p in notified) or f"nobody holds `{view.notify}`"
     text = f":ladder: Dunning {view.step_days}-day step, {view.summary} → {people}."
+    if view.instead:
+        text += f" ({view.instead}.)"
     if view.passed:
         text += f" {passed_text(view.passed)}"
     return text + f" {view.link_text}"

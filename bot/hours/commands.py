@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import time
 
+from bot.hours.days import DayWord, read_day
 from bot.hours.window import parse_days, parse_window
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})>|@?([UW][A-Z0-9]{2,})")
@@ -28,11 +29,11 @@ class Hours:
 @dataclass(frozen=True)
 class Away:
     """Show (`show`), cancel (`cancel`) or set time off from `first` to `last` (days, both
-    included) for `person` (None: whoever typed it), with `cover` (None: the save desk,
-    then a manager)."""
+    included; a date or a word like `today`, bot/hours/days.py) for `person` (None:
+    whoever typed it), with `cover` (None: the save desk, then a manager)."""
 
-    first: date | None = None
-    last: date | None = None
+    first: DayWord | None = None
+    last: DayWord | None = None
     cover: str | None = None
     person: str | None = None
     show: bool = False
@@ -57,7 +58,8 @@ def parse_hours(rest: str) -> Hours | str:
 
 def parse_away(rest: str) -> Away | str:
     """`/churn away [@person] <from> <to> [cover @person]`, `/churn away off`, or
-    `/churn away` (show); dates as YYYY-MM-DD. A problem sentence when malformed."""
+    `/churn away` (show); days as YYYY-MM-DD, `today`, `tomorrow` or a weekday name. A
+    problem sentence when malformed."""
     words = rest.split()
     if not words:
         return Away(show=True)
@@ -74,15 +76,11 @@ def parse_away(rest: str) -> Away | str:
             return "name the cover with an @-mention, e.g. `cover @jo`"
         cover, words = found.group(1) or found.group(2), words[:2]
     if len(words) != 2:
-        return "`/churn away` takes two dates (YYYY-MM-DD) and optionally `cover @person`"
-    first, last = _day(words[0]), _day(words[1])
+        return "`/churn away` takes two days (from, to) and optionally `cover @person`"
+    first, last = read_day(words[0]), read_day(words[1])
     if first is None or last is None:
-        return "dates are YYYY-MM-DD, e.g. `/churn away 2026-12-21 2026-12-31`"
+        return (
+            "days are YYYY-MM-DD, `today`, `tomorrow` or a weekday, e.g. "
+            "`/churn away 2026-12-21 2026-12-31` or `/churn away today fri`"
+        )
     return Away(first, last, cover, person)
-
-
-def _day(text: str) -> date | None:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None

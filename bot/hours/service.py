@@ -21,6 +21,7 @@ from bot.access import Access, Action
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
+from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
 from bot.hours.window import show_window
@@ -41,13 +42,41 @@ MAX_AWAY = timedelta(days=366)
 
 
 @dataclass(frozen=True)
+class AwayEntry:
+    """One stretch of time off as shown: its id (to end it), from and until (UTC), the
+    cover chosen (None: the save desk, then a manager) and whether it has started."""
+
+    id: int
+    starts_at: datetime
+    ends_at: datetime
+    cover: str | None
+    started: bool
+
+
+@dataclass(frozen=True)
 class HoursView:
-    """What `/churn hours` and App Home show: the person's window, time zone, and time off."""
+    """What `/churn hours` and App Home show: the person's window ("08:00-16:00 mon-thu"),
+    time zone (IANA name), whether the window is their own, their time off not yet over
+    (soonest first), and the window's parts to fill a form with (`opens` None: any time)."""
 
     window: str
     tz: str
     own: bool
-    away: tuple[tuple[datetime, datetime, str | None], ...]
+    away: tuple[AwayEntry, ...]
+    opens: time | None = None
+    closes: time | None = None
+    days: frozenset[int] = frozenset(range(5))
+    today: date | None = None
+    """The person's local date now (where a time-off form starts)."""
+
+
+class RefusedField(Refused):
+    """A refusal about one input (`field`: "first", "last" or "cover"), so a form can show
+    it beside that field."""
+
+    def __init__(self, why: str, field: str) -> None:
+        super().__init__(why)
+        self.field = field
 
 
 class HoursService:
@@ -76,13 +105,26 @@ class HoursService:
     # -- working hours -------------------------------------------------------------------
 
     def view(self, user: str) -> HoursView:
+        """The user's working window and time off as of now."""
+        now = self.clock.now()
         with self.db.read() as session:
-            presence = Presence(session, self.policy, self.clock.now())
-            calendar = presence.calendar(user)
+            calendar = Presence(session, self.policy, now).calendar(user)
             own = bool(store.hours_of(session, [user]))
-            offs = store.upcoming(session, user, self.clock.now())
-            away = tuple((o.starts_at, o.ends_at, o.cover) for o in offs)
-        return HoursView(show_window(calendar.window, calendar.days), calendar.tz.key, own, away)
+            offs = store.upcoming(session, user, now)
+            away = tuple(
+                AwayEntry(o.id, o.starts_at, o.ends_at, o.cover, o.starts_at <= now) for o in offs
+            )
+        opens, closes = calendar.window or (None, None)
+        text = show_window(calendar.window, calendar.days)
+        today = now.astimezone(calendar.tz).date()
+        return HoursView(text, calendar.tz.key, own, away, opens, closes, calendar.days, today)
+
+    def form(self, user: str, action: Action) -> HoursView:
+        """What a form on App Home starts from, after checking with the last known team
+        (a modal must open within 3 s) that `user` may take `action` (HOURS or AWAY).
+        Raises Refused (bot/access.py)."""
+        self.access.require(user, action, fresh=False)
+        return self.view(user)
 
     def set_hours(
         self, user: str, window: tuple[time, time] | None, days: frozenset[int] | None
@@ -102,33 +144,35 @@ class HoursService:
     def set_away(
         self,
         user: str,
-        first: date,
-        last: date,
+        first: DayWord,
+        last: DayWord,
         cover: str | None,
         *,
         set_by: str,
         source: str = "command",
     ) -> TimeOff:
-        """`user` away from the start of `first` to the end of `last` (their local days),
-        set by `set_by` (someone else's time off: managers and admins, bot/access.py);
-        raises Refused for that, a cover who is not a real person, and dates in the wrong
-        order, in the past or more than a year apart."""
+        """`user` away from the start of `first` to the end of `last` (their local days; a
+        word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
+        `set_by` (someone else's time off: managers and admins, bot/access.py); raises
+        Refused for that, and RefusedField for a cover who is not a real person or is
+        `user`, and days in the wrong order, in the past or more than a year apart."""
         self.authorize(set_by, user)
         if cover is not None and not self.access.directory.person(cover).real:
-            raise Refused(f"{who(cover)} {self.access.directory.person(cover).why}.")
-        now = self.clock.now()
-        if last < first:
-            raise Refused("The time off must end on or after the day it starts.")
+            why = self.access.directory.person(cover).why
+            raise RefusedField(f"{who(cover)} {why}; pick someone else.", "cover")
         if cover == user:
-            raise Refused("Pick someone else to cover for you.")
+            raise RefusedField("Pick someone else to cover for you.", "cover")
+        now = self.clock.now()
         with self.db.session() as session:
             tz = Presence(session, self.policy, now).calendar(user).tz
-            starts = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
-            ends = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
+            first_day, last_day = _days(first, last, now.astimezone(tz).date())
+            starts = datetime.combine(first_day, time(0), tzinfo=tz).astimezone(UTC)
+            ends = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+            ends = ends.astimezone(UTC)
             if ends <= now:
-                raise Refused("That time off is already over.")
+                raise RefusedField("That time off is already over.", "last")
             if ends - starts > MAX_AWAY:
-                raise Refused("Time off can last a year at most.")
+                raise RefusedField("Time off can last a year at most.", "last")
             return self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
 
     def authorize(self, actor: str, user: str) -> None:
@@ -144,6 +188,20 @@ class HoursService:
             for off in offs:
                 self._end_now(session, off, now)
             return len(offs)
+
+    def end_away(self, user: str, actor: str, time_off_id: int) -> bool:
+        """End one time off of `user` now (cancel it if it has not started); False when it
+        is not theirs or already over. Raises Refused as `cancel_away`."""
+        self.authorize(actor, user)
+        now = self.clock.now()
+        with self.db.session() as session:
+            off = store.time_off(session, time_off_id)
+            if off is None or off.user_id != user:
+                return False
+            if off.state not in store.LIVE or off.ends_at <= now:
+                return False
+            self._end_now(session, off, now)
+            return True
 
     def status_changed(self, facts: PersonFacts) -> None:
         """A Slack status the policy counts as away (`people.away_statuses`) with an
@@ -277,3 +335,13 @@ class HoursService:
         if len(lines) == 1:
             lines.append("• nothing happened on your cases.")
         outbox.notify(session, now, off.user_id, "\n".join(lines))
+
+
+def _days(first: DayWord, last: DayWord, today: date) -> tuple[date, date]:
+    """Both days as dates, `last` read on or after `first`; RefusedField when `last` comes
+    before `first`."""
+    first_day = resolve_day(first, today)
+    last_day = resolve_day(last, today, first_day)
+    if last_day < first_day:
+        raise RefusedField("The time off must end on or after the day it starts.", "last")
+    return first_day, last_day

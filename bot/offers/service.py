@@ -172,8 +172,8 @@ class OfferService:
             f"{describe_offer(offer, account.currency)}"
         )
         details = {"offer_id": offer.id}
-        self.cases.timeline.acted(
-            session, case, account, offer.proposer, "offer_applied", text, details
+        self.cases.timeline.acted(  # the offer's own message (posted next) says it
+            session, case, account, offer.proposer, "offer_applied", text, details, in_thread=False
         )
         self._post_request(session, case, account, offer, [])
 
@@ -185,7 +185,9 @@ class OfferService:
             f"{who(offer.proposer)} proposed a save offer needing approval: "
             f"{describe_offer(offer, account.currency)}"
         )
-        self.cases.timeline.acted(session, case, account, offer.proposer, "offer_proposed", text)
+        self.cases.timeline.acted(  # the request (posted next) says it, with its buttons
+            session, case, account, offer.proposer, "offer_proposed", text, in_thread=False
+        )
         self._post_request(session, case, account, offer, approvers)
         delay = self.policy.escalation.acknowledge_within
         self._schedule_nudge(session, offer, 1, self.clock.now(), delay)
@@ -282,7 +284,7 @@ class OfferService:
         text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
         self.cases.timeline.acted(
             session, case, account, offer.decided_by, f"offer_{offer.status}", text,
-            {"offer_id": offer.id},
+            {"offer_id": offer.id}, in_thread=False,  # the request, edited, says it
         )  # fmt: skip
         self._edit_request(session, offer, currency)
         outbox.notify(
@@ -334,6 +336,7 @@ class OfferService:
                 f"{who(actor)} recorded that the customer {outcome} the offer "
                 f"({describe_offer(offer, account.currency)}).{follow}",
                 {"offer_id": offer.id},
+                in_thread=False,  # the offer's message, edited in place, says it
             )
             self._edit_request(session, offer, account.currency)
             return OfferView.of(offer)

@@ -91,7 +91,7 @@ def parse_policy(text: str, source: str = "policy.toml") -> Policy:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise PolicyError(f"{source}: {_toml_error(str(exc))}") from None
+        raise PolicyError(f"{source}: {_toml_error(str(exc), text)}") from None
     try:
         return _parse(data, source)
     except _Problem as problem:

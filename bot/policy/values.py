@@ -21,6 +21,10 @@ from bot.policy_common import show as _show
 _REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
 _TOML_AT_LINE = re.compile(r"(.*) \(at line (\d+), column \d+\)", re.DOTALL)
+_BARE_VALUE = re.compile(
+    r"\s*([A-Za-z0-9_.-]+)\s*=\s*(?!true\b|false\b|inf\b|nan\b)([A-Za-z@][^\s#,\]]*)"
+)
+"""`key = word`: a string value without its quotes (tomllib says only "Invalid value")."""
 _TOML_AT_END = re.compile(r"(.*) \(at end of document\)", re.DOTALL)
 
 _PERSON_HINT = "use a Slack user ID like U0123, an email, or @group"
@@ -34,9 +38,17 @@ class _Problem(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-def _toml_error(message: str) -> str:
+def _toml_error(message: str, text: str = "") -> str:
+    """tomllib's message on one line, its line number first; for a bare word where a value
+    goes (`cases = C0123ABCD`), the hint that strings need quotes (TOML spec, *String*)."""
     if match := _TOML_AT_LINE.fullmatch(message):
-        return f"line {match.group(2)}: {_one_line(match.group(1))}"
+        said, number = _one_line(match.group(1)), int(match.group(2))
+        lines = text.splitlines()
+        line = lines[number - 1] if 0 < number <= len(lines) else ""
+        if said == "Invalid value" and (bare := _BARE_VALUE.match(line)):
+            key, word = bare.group(1), bare.group(2)
+            said += f' (strings need quotes, e.g. {key} = "{word}")'
+        return f"line {number}: {said}"
     if match := _TOML_AT_END.fullmatch(message):
         return f"at end of file: {_one_line(match.group(1))}"
     return _one_line(message)

@@ -64,7 +64,8 @@ def compute(
     with and without them)."""
     span = window(period, now)
     values, ranked = _closed_part(session, policy, span)
-    _add_open(values, queries.open_now(session), now)
+    open_rows, open_then = queries.open_now_and_at(session, span.start if trend else None)
+    _add_open(values, open_rows, now)
     plans = queries.plans(session)
     for kind, steps, done in plans or ():
         values[kind].update(plan_steps=steps, plan_done=done)
@@ -73,7 +74,7 @@ def compute(
     if stages:
         extra.update(stage_figures(session, span))
     if trend:
-        extra["previous"] = _previous(session, policy, period, span, trusted, stages)
+        extra["previous"] = _previous(session, policy, period, span, open_then, trusted, stages)
     return Report(
         period=period,
         start=span.start,
@@ -99,14 +100,17 @@ def _previous(
     policy: Policy,
     period: str,
     span: queries.Window,
+    open_then: list[queries.OpenRow],
     trusted: bool,
     stages: bool,
 ) -> Report:
     """The previous period's figures (docs/reports.md, *Trend*): closed, net, lasted and stage times
-    over that period; at risk as it ended (no plan figures: their history is not kept)."""
+    over that period; at risk as it ended (`open_then`: the cases open now that were open
+    then, read with this period's open cases; no plan figures: their history is not kept)."""
     before = previous_window(span)
     values, ranked = _closed_part(session, policy, before)
-    _add_open(values, queries.open_at(session, span.start), span.start)
+    still = queries.merge_open(open_then, queries.closed_since(session, span.start))
+    _add_open(values, still, span.start)
     kinds, overall = _assemble(values, ranked)
     extra: dict[str, Any] = _trusted(session, policy, before) if trusted else {}
     if stages:

@@ -7,15 +7,14 @@ is wrong and what a right answer looks like (README, *Set up your workspace*).
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from bot.policy import is_channel, is_person
+from bot.policy import is_person
+from bot.settings import PLACEHOLDER
 
 ROLE_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("managers", "CS managers (get escalations, approve save offers)"),
@@ -34,6 +33,7 @@ OTHER_CHANNELS: tuple[tuple[str, str], ...] = (
 )
 _PEOPLE_SPLIT = re.compile(r"[,\s]+")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
+_CHANNEL_TYPED = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 class BadAnswer(ValueError):
@@ -54,30 +54,35 @@ class Answers:
 
 
 def channel(text: str, *, required: bool) -> str:
-    """A channel ID (`C…` public, `G…` private); "" when skipped and not required."""
+    """A channel ID as typed (`C…` public, `G…` private: capitals and digits, like
+    C0123ABCD); "" when skipped and not required. Never upper-cased for the person: `cases`
+    is a channel's name, not its ID (Slack's docs, *Conversations API*: channel IDs)."""
     value = text.strip()
     if not value and not required:
         return ""
     if not value:
         raise BadAnswer("a cases channel is needed: every case is a thread there")
-    if value.startswith("#"):
-        raise BadAnswer(
-            f"{value} is a channel name; type its ID (C0123ABCD), shown at the bottom of "
-            "the channel's details in Slack"
-        )
-    if not is_channel(value.upper()) or value.upper().startswith("D"):
-        raise BadAnswer(f"{value!r} is not a channel ID (like C0123ABCD)")
-    return value.upper()
+    if _CHANNEL_TYPED.fullmatch(value):
+        return value
+    if _CHANNEL_TYPED.fullmatch(value.upper()) and any(c.isdigit() for c in value):
+        raise BadAnswer(f"{value!r}: channel IDs are in capitals (did you mean {value.upper()}?)")
+    raise BadAnswer(
+        f"{value} is a channel name, not its ID; type its ID (C0123ABCD: capitals and digits), "
+        "shown at the bottom of the channel's details in Slack"
+    )
 
 
 def people(text: str) -> list[str]:
-    """Slack user IDs, emails or @groups, separated by commas or spaces; [] for none."""
+    """Slack user IDs (as typed: capitals and digits), emails or @groups, separated by
+    commas or spaces; [] for none."""
     found = []
     for item in (p for p in _PEOPLE_SPLIT.split(text.strip()) if p):
-        person = item.upper() if re.fullmatch(r"[uw][a-z0-9]{2,}", item) else item
-        if not is_person(person):
-            raise BadAnswer(f"{item!r} is not a Slack user ID (U0123ABCD), an email or an @group")
-        found.append(person)
+        if not is_person(item):
+            hint = " (IDs are in capitals)" if is_person(item.upper()) else ""
+            raise BadAnswer(
+                f"{item!r} is not a Slack user ID (U0123ABCD), an email or an @group{hint}"
+            )
+        found.append(item)
     return list(dict.fromkeys(found))
 
 
@@ -108,6 +113,11 @@ def secret(prefix: str, what: str) -> Callable[[str], str]:
         value = text.strip()
         if value and prefix and not value.startswith(prefix):
             raise BadAnswer(f"{what} starts with {prefix} (press Enter to fill it in later)")
+        if value and PLACEHOLDER.search(value):
+            raise BadAnswer(
+                f"{value!r} is the example value, not {what}; paste the real one from your "
+                "Slack app (press Enter to fill it in later)"
+            )
         if any(c.isspace() for c in value):
             raise BadAnswer(f"{what} has no spaces")
         return value
@@ -140,23 +150,3 @@ def manifest_origin(url: str) -> str:
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise BadAnswer(f"--manifest: give only https://HOST, without a path ({url!r})")
     return f"https://{parts.netloc}"
-
-
-def local_timezone() -> str:
-    """This machine's time zone name (TZ, or /etc/localtime's target), else UTC."""
-    for name in (os.environ.get("TZ", "").lstrip(":"), _localtime_link()):
-        if name:
-            try:
-                ZoneInfo(name)
-                return name
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-    return "UTC"
-
-
-def _localtime_link() -> str:
-    try:
-        target = str(Path("/etc/localtime").resolve())
-    except OSError:
-        return ""
-    return target.split("zoneinfo/", 1)[1] if "zoneinfo/" in target else ""

@@ -89,7 +89,7 @@ def interview(term: Terminal) -> Answers:
         got.roles[role] = term.ask(question, read.people)
     term.say("")
     got.currency = term.ask("Currency of your accounts (ISO 4217)", read.currency, "USD")
-    got.timezone = term.ask("Time zone for business hours", read.timezone, read.local_timezone())
+    got.timezone = term.ask("Time zone for business hours", read.timezone, "UTC")
     term.say("\nFrom your Slack app (api.slack.com/apps); Enter to fill in .env later.")
     got.bot_token = term.ask("Bot token (xoxb-…)", read.secret("xoxb-", "a bot token"), hidden=True)
     got.signing_secret = term.ask(
@@ -118,6 +118,12 @@ def write(term: Terminal, path: Path, text: str) -> bool:
 
 def run(term: Terminal, folder: Path, templates: Templates, origin: str | None) -> list[Path]:
     """Interview, then write the files into ``folder``; returns those written."""
+    existing = [name for name in ("policy.toml", ".env") if (folder / name).exists()]
+    if existing:
+        term.say(
+            f"{' and '.join(existing)} already exist{'s' if len(existing) == 1 else ''} here: "
+            "each is replaced only if you say yes at the end.\n"
+        )
     got = interview(term)
     term.say("")
     files = {

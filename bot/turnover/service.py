@@ -199,9 +199,10 @@ class TurnoverService:
             assert result is not None
             if result.changed:
                 line = tick_line(step.text, turnover.contact_name, done)
-                self.cases.timeline.acted(
-                    session, case, account, actor, "plan_step", f"{who(actor)}: {line}"
-                )
+                self.cases.timeline.acted(  # the checklist, edited in place, shows it
+                    session, case, account, actor, "plan_step", f"{who(actor)}: {line}",
+                    in_thread=False,
+                )  # fmt: skip
             if result.risk_ended:
                 self._risk_ended_line(session, case, account, turnover, "plan complete")
             self._refresh_plan(session, turnover)
@@ -213,7 +214,9 @@ class TurnoverService:
             step, turnover, case, account = self._step(session, step_id, acting)
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
-            self.cases.timeline.acted(session, case, account, actor, "plan_step", text)
+            self.cases.timeline.acted(  # the checklist, edited in place, shows it
+                session, case, account, actor, "plan_step", text, in_thread=False
+            )
             self._refresh_plan(session, turnover)
 
     # -- hooks other services call --------------------------------------------------------

@@ -6,7 +6,7 @@ import json
 import re
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo.standin.records import BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID, TEAM_NAME
 from demo.standin.validation import Args, Reply, SlackError, require, truthy, tz_offset
@@ -20,6 +20,10 @@ class DirectoryMethods:
     strict_users: bool
     _usergroups: dict[str, dict]
     _channels: dict[str, dict]
+
+    if TYPE_CHECKING:
+
+        def _channel_error(self, channel: str) -> str | None: ...
 
     def add_user(
         self,
@@ -97,9 +101,14 @@ class DirectoryMethods:
 
     def _conversations_info(self, args: Args) -> Reply:
         """A registered channel as registered; any other id is a channel of this workspace
-        (public `C…`, private `G…`, a DM `D…`) shared with nobody."""
+        (public `C…`, private `G…`, a DM `D…`) shared with nobody. As Slack: one removed, or
+        private without the app, is channel_not_found; a public one without the app is
+        answered with `is_member` false (api.slack.com/methods/conversations.info)."""
         require(args, "channel")
         channel_id = str(args["channel"])
+        refusal = self._channel_error(channel_id)
+        if refusal == "channel_not_found":
+            raise SlackError(refusal)
         known = self._channels.get(channel_id, {"name": channel_id.lower()})
         return {
             "channel": {
@@ -108,6 +117,8 @@ class DirectoryMethods:
                 "is_channel": channel_id.startswith("C"),
                 "is_private": channel_id.startswith("G"),
                 "is_im": channel_id.startswith("D"),
+                "is_member": refusal != "not_in_channel",
+                "is_archived": refusal == "is_archived",
                 "is_shared": bool(known.get("is_ext_shared")),
                 "is_ext_shared": bool(known.get("is_ext_shared")),
                 "is_org_shared": False,

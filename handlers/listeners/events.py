@@ -1,6 +1,7 @@
 """Events API listeners: messages in watched channels (bot/signals decides between nothing,
 a threaded offer and a case), people changing or joining (`user_change`, `team_join`: the
-directory keeps who is deactivated, a bot or of another organisation), and channels that
+directory keeps who is deactivated, a bot or of another organisation, and the cases of
+someone deactivated are handed over), and channels that
 work again (unarchived, the app added): their waiting messages are tried at once
 (bot/outbox). Thin: parse the event, call one service."""
 
@@ -33,7 +34,7 @@ def register(app: App, services: Services) -> None:
     def person_changed(acting: Acting, context: BoltContext) -> None:
         facts = person_facts(acting.meta.get("user") or {})
         if facts is not None:
-            services.team.person_changed(facts)
+            services.cases.person_changed(facts)  # the directory, and a handover if gone
             services.hours.status_changed(facts)  # a status that means time off
 
     app.event("user_change")(event(person_changed))

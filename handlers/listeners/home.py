@@ -12,12 +12,14 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.access import Role
+from bot.access import Action, Role
 from bot.cases.dashboard import load_home
 from bot.checkup import delivery_alerts
 from bot.services import Services
+from handlers import hours_home
 from handlers.acting import Acting, event
 from slack_edge.dashboard_view import home_view
+from slack_edge.hours_home import hours_blocks
 from slack_edge.report_messages import home_report_blocks
 
 
@@ -28,12 +30,14 @@ def register(app: App, services: Services) -> None:
         acting.slack.publish_home(acting.user, user_home(services, acting.user))
 
     app.event("app_home_opened")(event(home_opened))
+    hours_home.register(app, services, lambda user: user_home(services, user))
 
 
 def user_home(services: Services, user: str) -> dict[str, Any]:
     """The whole App Home of `user`; those who see revenue figures (bot.access) also get
     the revenue-at-risk section (the report's refresher publishes this too, after case
-    changes), finance people their overdue invoices."""
+    changes), finance people their overdue invoices; every member their working hours and
+    time off (docs/hours.md)."""
     page = load_home(services.cases, user)
     report = []
     if page.everyone is not None:
@@ -42,4 +46,5 @@ def user_home(services: Services, user: str) -> dict[str, Any]:
     acting, now = services.cases.access.actor(user), services.clock.now()
     overdue = services.finance.views.home_overdue(acting, now)
     alerts = delivery_alerts(services.db) if Role.ADMIN in acting.roles() else []
-    return home_view(page, report, overdue, alerts).to_dict()
+    hours = hours_blocks(services.hours.view(user)) if acting.may(Action.HOURS) else []
+    return home_view(page, report, overdue, alerts, hours).to_dict()

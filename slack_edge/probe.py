@@ -1,0 +1,97 @@
+"""`python app.py check` asks Slack once whether SLACK_BOT_TOKEN works (`auth.test`,
+api.slack.com/methods/auth.test), quietly: the answer becomes one line in check's own
+format, never slack_sdk's log lines (docs/cli.md, *Commands*)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.settings import Settings
+from slack_edge.clients import DEFAULT_API_URL
+
+PROBE_TIMEOUT = 10  # seconds: check waits this long at most for Slack
+REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+"""auth.test errors meaning the token itself will not do (Slack's docs, auth.test)."""
+
+_QUIET = logging.getLogger("savedesk.check.slack")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False
+
+
+@dataclass(frozen=True)
+class TokenVerdict:
+    """`problem`: Slack refused the token (check fails); `warning`: Slack could not be
+    asked (check still passes, the token is just not verified); both None: it works."""
+
+    problem: str | None = None
+    warning: str | None = None
+    channel_problems: list[str] = field(default_factory=list)
+    """Channels the policy names that Slack does not know or the app is not in."""
+
+
+def verify_bot_token(settings: Settings, channels: Mapping[str, str]) -> TokenVerdict:
+    """Call auth.test with SLACK_BOT_TOKEN (at SLACK_API_URL), once, without retries; when
+    it works, conversations.info for each of `channels` (policy key → channel ID)."""
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url or DEFAULT_API_URL,
+        timeout=PROBE_TIMEOUT,
+        logger=_QUIET,
+    )
+    client.retry_handlers.clear()
+    try:
+        client.auth_test()
+    except SlackApiError as err:
+        error = str(err.response.get("error") or "an error")
+        if error in REFUSED:
+            return TokenVerdict(problem=f"SLACK_BOT_TOKEN: Slack refuses it ({error}); " + _FIX)
+        return TokenVerdict(warning=_unverified(f"Slack answered {error}"))
+    except (SlackClientError, OSError, ValueError) as err:
+        return TokenVerdict(warning=_unverified(_reason(err)))
+    return TokenVerdict(
+        channel_problems=[p for k, c in channels.items() if (p := _reach(client, k, c))]
+    )
+
+
+def _reach(client: WebClient, key: str, channel: str) -> str | None:
+    """A channel Slack does not know, or one the app is not in (it could not post there);
+    None when fine or when Slack cannot say (missing scope, an outage: not the channel's
+    fault)."""
+    try:
+        info = client.conversations_info(channel=channel).get("channel") or {}
+    except SlackApiError as err:
+        if err.response.get("error") != "channel_not_found":
+            return None
+        return (
+            f"{key}: Slack knows no channel {channel} (channel_not_found); check the ID, or "
+            "/invite the app if the channel is private"
+        )
+    except (SlackClientError, OSError, ValueError):
+        return None
+    if info.get("is_archived"):
+        return f"{key}: channel {channel} is archived; unarchive it or name another"
+    if info.get("is_member") is False:
+        return f"{key}: the app is not in channel {channel}; /invite the app there"
+    return None
+
+
+_FIX = "copy the Bot User OAuth Token (xoxb-…) again from your app's OAuth & Permissions"
+
+
+def _unverified(reason: str) -> str:
+    return (
+        f"could not verify SLACK_BOT_TOKEN with Slack ({reason}); role holders were not "
+        "checked either: run check again when Slack answers"
+    )
+
+
+def _reason(err: BaseException) -> str:
+    """The innermost cause, one short line (`Connection refused`, `timed out`)."""
+    inner = getattr(err, "reason", None) or err
+    text = str(getattr(inner, "strerror", None) or inner).splitlines()
+    return (text[0] if text else type(err).__name__)[:160]

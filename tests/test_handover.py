@@ -1,0 +1,94 @@
+"""A member deactivated while owning open cases (docs/cases.md, *Routing*): Slack's `user_change`
+event, sent over HTTP to the Bolt app, hands each case over the way routing falls back
+(the case's CSM, then a manager), the thread says why and the new owner gets the DM; a
+case they were the CSM of loses its CSM. At the Slack stand-in."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from storage.models import Case, CaseEvent
+from tests.conftest import RunningApp, eventually, seed_account
+
+
+def owners(app: RunningApp) -> list[tuple[str, str | None, str | None]]:
+    with app.services.db.read() as session:
+        rows = session.scalars(select(Case).order_by(Case.id))
+        return [(c.status, c.owner, c.csm) for c in rows]
+
+
+def cancel(app: RunningApp, account: str) -> None:
+    before = len(owners(app))
+    assert app.slack.slash_command(f"cancel {account} leaving", user_id="U0CSM").status == 200
+    eventually(lambda: len(owners(app)) > before)
+
+
+def deactivate(app: RunningApp, user: str) -> None:
+    """An admin deactivates the member; Slack tells the app."""
+    gone = app.standin.change_user(user, deleted=True)
+    assert app.slack.event({"type": "user_change", "user": gone}).status == 200
+
+
+def replies(app: RunningApp) -> str:
+    return json.dumps([m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")])
+
+
+def test_a_deactivated_owner_s_cases_are_handed_over_and_the_thread_says_why(
+    running_app: RunningApp,
+) -> None:
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    seed_account(app.services, "globex", "Globex", csm=None, account_owner="U0AE")
+    seed_account(app.services, "initech", "Initech", csm="U0AE", account_owner="U0CSM")
+    for account in ("acme", "globex", "initech"):
+        cancel(app, account)
+    app.tick()
+    assert owners(app) == [
+        ("new", "U0AE", "U0CSM"),
+        ("new", "U0AE", None),
+        ("new", "U0CSM", "U0AE"),
+    ]
+    deactivate(app, "U0AE")
+    eventually(lambda: owners(app)[0][1] != "U0AE")
+    eventually(lambda: owners(app)[2][2] is None)
+    assert owners(app) == [
+        ("new", "U0CSM", "U0CSM"),  # the case's CSM takes it
+        ("new", "U0MGR", None),  # no CSM: a manager
+        ("new", "U0CSM", None),  # the CSM was deactivated: no CSM now
+    ]
+    app.tick()
+    said = replies(app)
+    assert (
+        "Routing: <@U0AE> (the owner) is deactivated in Slack; handed over to <@U0CSM>"
+        " (the case's CSM)." in said
+    )
+    assert "handed over to <@U0MGR> (a manager, as the case has no CSM who can take it)" in said
+    assert "<@U0AE> (the case's CSM) is deactivated in Slack: the case has no CSM now." in said
+    to_csm = [m["text"] for m in app.standin.messages("D0CSM")]
+    assert any("Acme" in t and "<@U0AE> is deactivated in Slack" in t for t in to_csm)
+    to_manager = [m["text"] for m in app.standin.messages("D0MGR")]
+    assert any("Globex" in t and "the case is yours now" in t for t in to_manager)
+    roots = [m for m in app.standin.messages("C0CASES") if not m.get("thread_ts")]
+    assert "*Owner*\\n<@U0CSM>" in json.dumps(roots[0]["blocks"])  # the root edited
+
+    with app.services.db.read() as session:  # case.owner_changed goes out (outbound)
+        handed = session.scalars(select(CaseEvent.details).where(CaseEvent.type == "reassigned"))
+        assert [d["to"] for d in handed] == ["U0CSM", "U0MGR"]
+
+    deactivate(app, "U0AE")  # Slack says it again: nothing more happens
+    app.tick()
+    assert replies(app) == said
+
+
+def test_a_member_still_active_keeps_their_cases(running_app: RunningApp) -> None:
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    cancel(app, "acme")
+    app.tick()
+    renamed = app.standin.change_user("U0AE", real_name="Ann Example")
+    assert app.slack.event({"type": "user_change", "user": renamed}).status == 200
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")]
+    assert "handed over" not in replies(app)
