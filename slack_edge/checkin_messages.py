@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from slack_edge.messages import confirm_churned
+from slack_edge.confirm import confirm_churned
 from slack_edge.modals import CheckinMeta, modal
 
 DOWNGRADE_VIEW = "checkin_downgrade_view"

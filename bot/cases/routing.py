@@ -212,7 +212,7 @@ def route_account(
     account's ARR."""
     facts = AccountFacts(account.csm, account.account_owner, account.segment)
     arr = arr if arr is not None else account.arr
-    matched = policy.routing_rule(kind, arr, account.segment)
+    matched = next((r for r in policy.routing if r.matches(kind, arr, account.segment)), None)
     return replace(
         route(
             policy,

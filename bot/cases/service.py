@@ -42,11 +42,11 @@ from bot.vocab import track_of
 from slack_edge.messages import (
     esc,
     kind_label,
-    opened_line,
     owner_dm,
     quiet,
     who,
 )
+from slack_edge.routing_words import opened_line
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import hours as hours_store

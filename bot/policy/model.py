@@ -339,14 +339,10 @@ class Policy:
 
     def route(self, kind: str, arr: Decimal | None, segment: str | None) -> str:
         """Owner of the first matching routing rule: an OWNER_ROLES name or a person."""
-        rule = self.routing_rule(kind, arr, segment)
-        return rule.owner if rule is not None else FALLBACK_OWNER
-
-    def routing_rule(
-        self, kind: str, arr: Decimal | None, segment: str | None
-    ) -> RoutingRule | None:
-        """The first `[[routing]]` entry that matches (None: none does, the CSM owns it)."""
-        return next((r for r in self.routing if r.matches(kind, arr, segment)), None)
+        for rule in self.routing:
+            if rule.matches(kind, arr, segment):
+                return rule.owner
+        return FALLBACK_OWNER
 
     def approver_for(
         self,
