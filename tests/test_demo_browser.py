@@ -348,9 +348,10 @@ def test_unread_marks_are_per_person_and_a_thread_click_is_answered_there(
     act_as(browser, SAVE_DESK)
     until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#app-list .side-item.unread"),
           "the save desk's DM from Savedesk is marked unread")  # fmt: skip
+    click_on_message(browser, "#messages", ACME, "case_acknowledge")  # a reply: a thread
     act_as(browser, CFO)
     open_thread(browser, ACME)
-    click_on_message(browser, "#thread", ACME, "case_acknowledge")
+    click_on_message(browser, "#thread", ACME, "case_saved")
     wait_for_text(browser, "#thread .msg.ephemeral", "Only")
     assert not [t for t in texts(browser, "#messages .msg.ephemeral") if "Only" in t]
     assert console_errors(browser) == []
