@@ -130,8 +130,11 @@ class SlackClientSide:
 
     # -- clicking
 
-    def message_action(self, user: str, channel: str, ts: str, action: dict) -> None:
-        """A button or menu on a message: a `block_actions` payload with a response_url."""
+    def message_action(
+        self, user: str, channel: str, ts: str, action: dict, thread_ts: str | None = None
+    ) -> None:
+        """A button or menu on a message: a `block_actions` payload with a response_url
+        (its ephemeral answers land in the thread `thread_ts` when clicked in one)."""
         message = next(
             (m for m in self.standin.messages(channel) if m["ts"] == ts),
             {"ts": ts, "text": "", "blocks": []},
@@ -144,7 +147,7 @@ class SlackClientSide:
             channel_id=channel,
             message_ts=ts,
             message={k: message[k] for k in ("ts", "text", "blocks") if k in message},
-            response_url=self.standin.new_response_url(user, channel, ts),
+            response_url=self.standin.new_response_url(user, channel, ts, thread_ts),
             trigger_id=self.standin.new_trigger_id(user),
             block_id=str(action.get("block_id") or "b"),
             action_type=str(action.get("type") or "button"),

@@ -87,7 +87,9 @@ def create_page_app(demo: Demo) -> Flask:
     intents = {
         "command": lambda u, b: client.command(u, b["channel"], b["text"]),
         "message": lambda u, b: client.message(u, b["channel"], b["text"], b.get("thread_ts")),
-        "action": lambda u, b: client.message_action(u, b["channel"], b["ts"], b["action"]),
+        "action": lambda u, b: client.message_action(
+            u, b["channel"], b["ts"], b["action"], b.get("thread_ts")
+        ),
         "view_action": lambda u, b: client.view_action(u, b["view_id"], b["action"], b["values"]),
         "submit": lambda u, b: client.submit(u, b["view_id"], b["values"]),
         "close": lambda u, b: client.close(u, b["view_id"]),

@@ -63,6 +63,24 @@ def _serve(server: Any) -> None:
         server.run()
 
 
+def _shut(server: Any) -> None:
+    """End a waitress server from another thread, quickly and quietly, even with browser
+    connections kept open: its own loop thread closes every connection and the listening
+    socket (closing them from here would leave the loop selecting on closed descriptors,
+    EBADF), so its map empties and the loop returns; requests still running are not
+    waited for beyond a second (the process is stopping)."""
+    connections = server._map  # waitress's socket map: listener, trigger, connections
+
+    def close_all() -> None:
+        for dispatcher in list(connections.values()):
+            with contextlib.suppress(OSError):
+                dispatcher.close()
+
+    with contextlib.suppress(OSError):  # the trigger is closed already: the loop has ended
+        server.trigger.pull_trigger(close_all)
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+
+
 @dataclass
 class Demo:
     """Everything `python app.py demo` runs; ``start`` then ``stop``."""
@@ -167,7 +185,7 @@ class Demo:
         if hasattr(self, "worker"):
             self.worker.stop(timeout=10)
         for server in self._servers:
-            server.close()
+            _shut(server)
         for thread in self._threads:
             thread.join(timeout=10)
         self.standin.stop()

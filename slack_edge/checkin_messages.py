@@ -16,6 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from slack_edge.confirm import confirm_churned
 from slack_edge.modals import CheckinMeta, modal
 
 DOWNGRADE_VIEW = "checkin_downgrade_view"
@@ -50,6 +51,10 @@ def checkin_blocks(text: str, checkin_id: int, answered: bool) -> list[dict[str,
                         action_id=CheckinAction.CHURNED.value,
                         value=value,
                         style="danger",
+                        confirm=confirm_churned(
+                            "This save is recorded as not lasting: the customer churned.",
+                            "Churned",
+                        ),
                     ),
                     ButtonElement(
                         text="Downgraded…", action_id=CheckinAction.DOWNGRADED.value, value=value

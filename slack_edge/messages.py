@@ -15,6 +15,7 @@ from enum import StrEnum
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
+    ConfirmObject,
     ContextBlock,
     MarkdownTextObject,
     SectionBlock,
@@ -22,6 +23,7 @@ from slack_sdk.models.blocks import (
 
 from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
 from slack_edge import text as slack_text
+from slack_edge.confirm import confirm_churned
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
 
@@ -105,8 +107,24 @@ def case_title(case: Case, account: Account) -> str:
     return f"{kind_label(case.kind)}: {esc(account.name)} (case #{case.id})"
 
 
-def _button(label: str, action: CaseAction, case: Case, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=label, action_id=action.value, value=str(case.id), style=style)
+def _button(
+    label: str,
+    action: CaseAction,
+    case: Case,
+    style: str | None = None,
+    confirm: ConfirmObject | None = None,
+) -> ButtonElement:
+    return ButtonElement(
+        text=label, action_id=action.value, value=str(case.id), style=style, confirm=confirm
+    )
+
+
+def _churned(case: Case) -> ButtonElement:
+    confirm = confirm_churned(
+        f"Case #{case.id} closes as churned and counts as churned ARR in the report; "
+        "it can be reopened later."
+    )
+    return _button("Mark churned", CaseAction.CHURNED, case, "danger", confirm)
 
 
 def case_buttons(case: Case) -> list[ButtonElement]:
@@ -114,7 +132,7 @@ def case_buttons(case: Case) -> list[ButtonElement]:
     if case.status == "moved_on":  # the customer may still leave: that is a churn
         return [
             _button("Reopen", CaseAction.REOPEN, case),
-            _button("Mark churned", CaseAction.CHURNED, case, "danger"),
+            _churned(case),
         ]
     if case.status not in OPEN_STATUSES:
         return [_button("Reopen", CaseAction.REOPEN, case)]
@@ -129,8 +147,8 @@ def case_buttons(case: Case) -> list[ButtonElement]:
         _button("Remind me", CaseAction.REMIND, case),
         _button("Snooze", CaseAction.SNOOZE, case),
         _button("Mark saved", CaseAction.SAVED, case, "primary"),
-        _button("Mark churned", CaseAction.CHURNED, case, "danger"),
-        _button("Move on", CaseAction.MOVE_ON, case),
+        _churned(case),
+        _button("Move on", CaseAction.MOVE_ON, case),  # opens a modal: no dialog needed
     ]
     if case.csm:
         buttons.append(_button("Remove CSM", CaseAction.REMOVE_CSM, case))
@@ -238,16 +256,6 @@ def status_line(
     if result:
         line += f" — {result}"
     return line + (f": {quiet(reason, 2000)}" if reason else ".")
-
-
-def opened_line(case: Case, currency: str, actor: str | None, source: str, rule: str) -> str:
-    """The first timeline line: who opened it from where, the ARR at risk, who owns it."""
-    by = f" by {who(actor)}" if actor else ""
-    arr = case.arr_at_risk
-    at_risk = f", {money(arr, currency)} ARR at risk" if arr is not None else ""
-    return (
-        f"Case opened{by} from {esc(source)}{at_risk}; owner {who(case.owner)} (routing: {rule})."
-    )
 
 
 def latest_change(case: Case) -> str | None:

@@ -37,6 +37,16 @@ def ask_blocks(text: str, answer_id: int) -> list[dict[str, Any]]:
     ]
 
 
+def answered_blocks(text: str, answer_id: int, may_edit: bool) -> list[dict[str, Any]]:
+    """An answered survey's DM, edited in place of the ask: the line, and **Edit survey**
+    for a person who may edit it."""
+    blocks: list[Any] = [SectionBlock(text=MarkdownTextObject(text=text[:3000]))]
+    if may_edit:
+        edit = ButtonElement(text=EDIT_LABEL, action_id=SurveyAction.EDIT, value=str(answer_id))
+        blocks.append(ActionsBlock(block_id=f"survey_edit_{answer_id}", elements=[edit]))
+    return [b.to_dict() for b in blocks]
+
+
 def answers_blocks(summary: SurveySummary, header: str) -> list[dict[str, Any]]:
     """The answers in the case thread: root cause and stated reason side by side, then the
     rest, and the **Edit survey** button."""

@@ -163,3 +163,15 @@ def at_newest(driver: Any, css: str = "#messages") -> bool:
             css,
         )
     )
+
+
+def answer_confirm(driver: Any, button: str) -> str:
+    """Answer the open confirmation dialog (a button's Block Kit `confirm`) with its
+    ``button`` (`yes` or `deny`); returns the dialog's text. Waits until it is gone."""
+    until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "dialog.bk-confirm[open]"),
+          "a confirmation dialog")  # fmt: skip
+    shown = texts(driver, "dialog.bk-confirm")[-1]
+    click(driver, f"dialog.bk-confirm .bk-confirm-{button}")
+    until(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, "dialog.bk-confirm"),
+          "the dialog closed")  # fmt: skip
+    return shown

@@ -204,6 +204,41 @@ def test_app_py_demo_prints_one_url_and_stops_on_ctrl_c(tmp_path: Path) -> None:
     assert not list(tmp_path.glob("savedesk-demo-*"))  # its temp folder is gone
 
 
+def test_ctrl_c_with_a_page_connected_stops_quickly_and_quietly(tmp_path: Path) -> None:
+    """A browser keeps its connections open (keep-alive): Ctrl-C still stops the demo
+    within seconds, with no traceback (waitress's sockets are closed by its own loop)."""
+    import http.client
+    import time
+
+    env = os.environ | {"TMPDIR": str(tmp_path)}
+    process = subprocess.Popen(
+        [sys.executable, "app.py", "demo", "--no-browser", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = process.stdout.readline()  # type: ignore[union-attr]
+        url = line.split()[2]
+        host, port = url.removeprefix("http://").rstrip("/").split(":")
+        pages = [http.client.HTTPConnection(host, int(port), timeout=5) for _ in range(3)]
+        for page in pages:  # each keeps its connection open after a full answer
+            page.request("GET", "/")
+            page.getresponse().read()
+        pages[0].request("GET", "/")  # and one asked, its answer not read
+        process.send_signal(signal.SIGINT)
+        started = time.monotonic()
+        out, err = process.communicate(timeout=20)
+        took = time.monotonic() - started
+    finally:
+        process.kill()
+    assert process.returncode == 0, err
+    assert "stopped" in out and "Traceback" not in err and "Errno" not in err, err
+    assert took < 3, f"took {took:.1f} s to stop"
+
+
 def test_the_message_shortcut_opens_the_case_modal_for_whoever_chose_it(demo: Demo) -> None:
     page_call(demo, "message", "U0AE", channel="C0GENERAL", text="Hooli asked about pricing")
     (said,) = demo.standin.messages("C0GENERAL")

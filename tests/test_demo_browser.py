@@ -34,6 +34,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 
 from tests.browser_page import (  # noqa: E402
     act_as,
+    answer_confirm,
     at_newest,
     click,
     click_on_message,
@@ -215,6 +216,9 @@ def step_survey(driver) -> None:
     click_on_message(driver, "#messages", GLOBEX, "case_acknowledge")
     wait_for_text(driver, "#messages", "Acknowledged")
     click_on_message(driver, "#messages", GLOBEX, "case_churned")
+    assert "Mark churned?" in answer_confirm(driver, "deny")  # as in Slack: nothing is sent
+    click_on_message(driver, "#messages", GLOBEX, "case_churned")
+    answer_confirm(driver, "yes")
     go_to(driver, "D0CSM")
     click(driver, '#messages button[data-action-id="survey_fill"]')
     modal(driver, "survey")
@@ -307,3 +311,47 @@ def test_mrkdwn_and_times_render_as_slack_shows_them(demo: Demo, browser) -> Non
         "return BlockKit.zonedEpoch('2026-11-30T10:00', 'America/New_York')"
     )
     assert epoch == 1796050800
+
+
+def test_a_button_with_confirm_asks_first_and_cancel_sends_nothing(demo: Demo, browser) -> None:
+    """Mark churned carries Block Kit's `confirm`: the page shows the dialog as Slack does,
+    Cancel sends no action, the dialog's own button sends exactly one."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    step_open(browser)
+    act_as(browser, SAVE_DESK)
+    click_on_message(browser, "#messages", ACME, "case_churned")
+    shown = answer_confirm(browser, "deny")
+    assert "Mark churned?" in shown and "reopened later" in shown
+    click_on_message(browser, "#messages", ACME, "case_churned")
+    answer_confirm(browser, "yes")
+    wait_for_text(browser, "#messages", "Churned")
+
+    def churned() -> list:
+        return [n for n in demo.client.inbound() if n.get("action_id") == "case_churned"]
+
+    until(browser, lambda _: churned(), "the confirmed click reached Savedesk")
+    assert len(churned()) == 1
+    assert console_errors(browser) == []
+
+
+def test_unread_marks_are_per_person_and_a_thread_click_is_answered_there(
+    demo: Demo, browser
+) -> None:
+    """docs/demo.md promises unread marks: what reached a person while the page acted as
+    someone else is unread when you switch to them. A refusal for a click in the thread
+    pane shows in the thread pane, as Slack shows it."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    step_open(browser)  # $84,000: the save desk's Sam Rivera gets "You own a new case"
+    wait_for_text(browser, "#messages .bk-field", "@Sam Rivera")
+    act_as(browser, SAVE_DESK)
+    until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#app-list .side-item.unread"),
+          "the save desk's DM from Savedesk is marked unread")  # fmt: skip
+    click_on_message(browser, "#messages", ACME, "case_acknowledge")  # a reply: a thread
+    act_as(browser, CFO)
+    open_thread(browser, ACME)
+    click_on_message(browser, "#thread", ACME, "case_saved")
+    wait_for_text(browser, "#thread .msg.ephemeral", "Only")
+    assert not [t for t in texts(browser, "#messages .msg.ephemeral") if "Only" in t]
+    assert console_errors(browser) == []

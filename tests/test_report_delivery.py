@@ -3,6 +3,7 @@ uploaded once, after the post, into the same channel, through failures and racin
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -137,3 +138,19 @@ managers = ["U0MGR"]
 [reports]
 weekly = "mon 09:00"
 """
+
+
+def test_the_post_and_the_chart_give_dates_in_the_policy_timezone(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    """02:57 UTC on the 9th is 21:57 on the 8th in New York, the test policy's timezone
+    (policy.example.toml: `timezone` is what business hours and reports use)."""
+    clock.set(datetime(2026, 12, 9, 2, 57, tzinfo=UTC))
+    services.reports.publish("week", "C0LEADERS")
+    assert services.deliver().sent == 2
+    [message] = standin.messages("C0LEADERS")[:1]
+    assert "(to 2026-12-08 21:57 EST)" in json.dumps(message["blocks"])
+    assert "UTC" not in json.dumps(message["blocks"])
+    [chart] = completed(standin)
+    assert chart.filename == "revenue-at-risk-week-2026-12-08.png"
+    assert chart.title == "Revenue at risk, week to 2026-12-08"

@@ -164,7 +164,9 @@ def test_the_thread_says_which_rule_and_why_it_fell_back(
     routed: Services, standin: SlackStandin
 ) -> None:
     direct = open_on(routed, "big", "cancellation", arr=Decimal(80000))
-    assert "(routing: save_desk)" in timeline(routed, direct.id, "opened")[0]
+    opened = timeline(routed, direct.id, "opened")[0]
+    assert "(routed to the save desk: cancellation or non-renewal, ARR $50,000 or more)." in opened
+    assert "save_desk" not in opened
     assert timeline(routed, direct.id, "routing") == []
 
     to_csm = open_on(routed, "gone", "contact_left")

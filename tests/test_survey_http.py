@@ -251,9 +251,16 @@ def test_unanswered_survey_is_followed_up_until_answered(app: RunningApp, clock:
     assert len(reminders()) == 3 and len(reminders("D0MGR")) == 2
     view = open_modal(app, "survey_fill", answer.id, "U0AE")
     submit(app, view, "U0AE", cause="price_value")
+    app.tick()
+    for dm in ("D0AE", "D0MGR"):  # every DM that asked is edited: no live Fill in button
+        asks = [m for m in app.standin.messages(dm) if "survey_" in json.dumps(m["blocks"])]
+        assert len(asks) == (4 if dm == "D0AE" else 2)
+        for message in asks:
+            assert "<@U0AE> filled in the cancellation survey" in message["text"]
+            assert buttons(message) == [("Edit survey", "survey_edit")]  # owner, manager
     clock.advance(timedelta(days=3))
     app.tick()
-    assert len(reminders()) == 3 and len(reminders("D0MGR")) == 2
+    assert len(reminders()) == 0 and len(reminders("D0MGR")) == 0
 
 
 def test_reopen_and_churn_again_asks_once_more_never_twice(app: RunningApp) -> None:

@@ -148,6 +148,9 @@ def test_contact_left_modal_opens_a_high_risk_case_with_plan_and_sales_lead(
     [lead] = app.standin.messages("C0SALES")
     assert "Dana Smith" in lead["text"] and "Globex" in lead["text"] and "Northwind" in lead["text"]
     assert "<@U0CSM>" in lead["text"] and "https://" in lead["text"]
+    thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
+    assert any("Lead sent to sales (<#C0SALES>): Dana Smith at Globex." in t for t in thread)
+    assert not any("Capture what is known" in t for t in texts)  # nobody remains to ask
     assert "Dana Smith: plan 0% complete" in root_text(app)
     thread = [m["text"] for m in app.standin.messages("C0CASES") if m.get("thread_ts")]
     said = next(i for i, t in enumerate(thread) if "left; action plan below" in t)
@@ -345,3 +348,25 @@ def test_a_step_is_assigned_from_the_assign_modal(app: RunningApp) -> None:
     assert "Plan step assigned to <@U0HELPER>" in root_text(app)
     tick(app, step_id, user="U0HELPER")  # the assignee may tick their step
     eventually(lambda: any(s.done for s in rows(app, PlanStep)))
+
+
+def test_opening_the_case_from_the_modal_does_not_acknowledge_it(app: RunningApp) -> None:
+    """Acknowledging is the owner's or a manager's first act after the case opened
+    (docs/reports.md, *Stage times*): the modal that opens the case is the opening, and a
+    admin ticking a step is nobody's acknowledgement either."""
+    submit(app, open_modal(app), **CHAMPION_GONE)
+    settle(app, 1)
+    [case] = rows(app, Case)
+    assert case.owner == "U0CSM" and case.acknowledged_at is None
+    assert case.last_action_at is None  # the escalation ladder still runs
+    app.services.clock.advance(timedelta(minutes=5))
+    step_id = steps_in(checklist(app, "Dana Smith"))[0][0]
+    tick(app, step_id, user="U0ADMIN")  # an admin, not the owner nor a manager
+    eventually(lambda: any(s.done for s in rows(app, PlanStep)))
+    [case] = rows(app, Case)
+    assert case.acknowledged_at is None and case.last_action_at is None
+    app.services.clock.advance(timedelta(minutes=5))
+    tick(app, step_id, done=False)  # the owner's first act
+    eventually(lambda: not any(s.done for s in rows(app, PlanStep)))
+    [case] = rows(app, Case)
+    assert case.acknowledged_at == case.created_at + timedelta(minutes=10)

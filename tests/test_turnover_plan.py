@@ -60,7 +60,6 @@ def test_champion_gone_to_another_company_with_nobody_left() -> None:
     texts = [step.text for step in plan]
     assert [step.key for step in plan] == [
         "reach_boss_or_hr",
-        "capture_known",
         "interim_plan",
         "identify_replacement",
         "send_lead",

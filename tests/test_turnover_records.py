@@ -79,7 +79,7 @@ def test_ticking_every_step_reaches_100_and_stops_the_clock_once(database: Datab
     with database.read() as s:
         [progress] = records.progress_of_case(s, case_id)
         step_ids = [step.id for step in turnover_store.steps(s, tid)]
-    assert (progress.contact_name, progress.percent, progress.total) == ("Dana", 0, 5)
+    assert (progress.contact_name, progress.percent, progress.total) == ("Dana", 0, 4)
     for i, step_id in enumerate(step_ids):
         with database.session() as s:
             tick = records.tick(s, step_id, done=True, by="U2", now=T0 + timedelta(days=i + 1))
@@ -88,7 +88,7 @@ def test_ticking_every_step_reaches_100_and_stops_the_clock_once(database: Datab
     with database.session() as s:
         again = records.tick(s, step_ids[-1], done=True, by="U3", now=T0 + timedelta(days=30))
         assert again is not None and not again.changed and not again.risk_ended
-        assert again.turnover.time_at_risk_seconds == 5 * 86400
+        assert again.turnover.time_at_risk_seconds == 4 * 86400
         assert records.progress_of_case(s, case_id)[0].percent == 100
         assert records.tick(s, 999999, done=True, by="U3", now=T0) is None
 
@@ -122,7 +122,7 @@ def test_several_contacts_each_have_their_own_plan(database: Database) -> None:
     _record(database, case_id, account_id, lee)
     with database.read() as s:
         progress = records.progress_of_case(s, case_id)
-    assert [(p.contact_name, p.total) for p in progress] == [("Dana", 5), ("Lee", 4)]
+    assert [(p.contact_name, p.total) for p in progress] == [("Dana", 4), ("Lee", 3)]
 
 
 def test_bad_answers_are_refused_before_anything_is_written(database: Database) -> None:

@@ -111,9 +111,12 @@ class CaseActions:
         actor: str | None,
         risk: str,
         because: str | None = None,
+        *,
+        opening: bool = False,
     ) -> bool:
         """Set the risk level inside the caller's unit of work, with its timeline line;
-        False when it already was that level. For other services (turnover answers)."""
+        False when it already was that level. For other services (turnover answers);
+        `opening`: part of opening the case (see `Timeline.acted`)."""
         if risk not in RISKS:
             raise ValueError(f"unknown risk level {risk!r}")
         if case.risk == risk:
@@ -121,7 +124,9 @@ class CaseActions:
         previous, case.risk = case.risk, risk
         text = f"{who(actor)} changed the risk level from {previous} to {risk}"
         text += f" ({because})." if because else "."
-        self.timeline.acted(session, case, account, actor, "risk", text)  # a change: a line
+        self.timeline.acted(  # a change: a line
+            session, case, account, actor, "risk", text, opening=opening
+        )
         return True
 
     def add_note(self, case_id: int, actor: str, note: str) -> CaseView:

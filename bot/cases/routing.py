@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.hours.presence import Presence
 from bot.hours.words import moment as time_token
 from bot.hours.words import who
-from bot.policy import OWNER_ROLE_PEOPLE, Policy
+from bot.policy import OWNER_ROLE_PEOPLE, Policy, RoutingRule
 from bot.standing import Person, Standing
 from bot.team import Team
 from storage import cases as store
@@ -52,6 +52,8 @@ class Routed:
     covering: str | None = None
     """Who the owner covers for (away when the case opened), else None."""
     time_off_id: int | None = None
+    matched: RoutingRule | None = None
+    """The `[[routing]]` entry that matched (None: none did), for the thread's words."""
 
 
 PersonOf = Callable[[str], Person]
@@ -209,14 +211,19 @@ def route_account(
     `person` are resolved beforehand, so nothing here calls Slack). `arr` overrides the
     account's ARR."""
     facts = AccountFacts(account.csm, account.account_owner, account.segment)
-    return route(
-        policy,
-        team,
-        facts,
-        kind,
-        arr if arr is not None else account.arr,
-        lambda pool: store.open_case_counts(session, pool),
-        team.resolve,
-        person,
-        Presence(session, policy, now) if now is not None else None,
+    arr = arr if arr is not None else account.arr
+    matched = next((r for r in policy.routing if r.matches(kind, arr, account.segment)), None)
+    return replace(
+        route(
+            policy,
+            team,
+            facts,
+            kind,
+            arr,
+            lambda pool: store.open_case_counts(session, pool),
+            team.resolve,
+            person,
+            Presence(session, policy, now) if now is not None else None,
+        ),
+        matched=matched,
     )

@@ -42,11 +42,11 @@ from bot.vocab import track_of
 from slack_edge.messages import (
     esc,
     kind_label,
-    opened_line,
     owner_dm,
     quiet,
     who,
 )
+from slack_edge.routing_words import opened_line
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import hours as hours_store
@@ -261,7 +261,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
             if away is not None:  # handed back when they return (bot/hours/service.py)
                 hours_store.cover_case(session, away, case.id, routed.owner, now)
         self._remember(session, signal, case)
-        line = opened_line(case, account.currency, signal.actor, signal.source, routed.rule)
+        line = opened_line(case, account.currency, signal.actor, signal.source, routed.matched)
         self.timeline.show_latest(case, line, now)  # the root says it: no reply (docs/cases.md)
         self._post_root(session, case, account)
         self.timeline.line(session, case, signal.actor, "opened", line, in_thread=False)

@@ -99,24 +99,27 @@ class Timeline:
         text: str,
         details: dict[str, Any] | None = None,
         *,
+        opening: bool = False,
         in_thread: bool = True,
     ) -> None:
         """Someone (or, with `actor` None, a system) changed the case: the line, the root
         refreshed (naming it as the latest change), and the follow-up ladder rescheduled
         from now. With `in_thread` False a message edited in place already shows it, and
-        nothing is posted in the thread. While a new
-        case is escalating, only the owner's or a manager's act (or a system's change)
-        stops it: anyone else's act is recorded and the ladder goes on
-        (docs/escalation.md, *Follow-ups*). The first act that counts is the case's
-        `acknowledged_at` (docs/reports.md, *Stage times*)."""
+        nothing is posted in the thread. While a new case is escalating, only the owner's or
+        a manager's act (or a system's change) stops it: anyone else's act is recorded and
+        the ladder goes on (docs/escalation.md, *Follow-ups*). The owner's or a manager's
+        first act is the case's `acknowledged_at` (docs/reports.md, *Stage times*); a
+        system's change, anyone else's act and an act that is part of opening the case
+        (`opening`, e.g. the modal that opened it) never are."""
         now = self.clock.now()
         case.updated_at = now
         escalating = case.status == "new" and case.last_action_at is None
-        counts = actor is None or not escalating or self.stops_escalation(actor, case)
+        acknowledges = bool(actor) and not opening and self.stops_escalation(actor or "", case)
+        counts = not opening and (actor is None or not escalating or acknowledges)
         if actor and counts:
             case.last_action_at = now
-            if case.acknowledged_at is None:  # the stage time to acknowledge stops
-                case.acknowledged_at = now
+        if acknowledges and case.acknowledged_at is None:  # the stage time to acknowledge stops
+            case.acknowledged_at = now
         self.line(session, case, actor, type, text, details, in_thread=in_thread)
         self.show_latest(case, text, now)  # a line or not, the root names the latest change
         self.refresh_root(session, case, account)

@@ -84,6 +84,7 @@ def compute(
         kinds=kinds,
         payment=_payment(session, policy, now),
         currency=queries.main_currency(session),
+        timezone=policy.timezone.key,
         **extra,
     )
 
@@ -122,6 +123,7 @@ def _previous(
         overall=overall,
         kinds=kinds,
         currency=queries.main_currency(session),
+        timezone=policy.timezone.key,
         **extra,
     )
 

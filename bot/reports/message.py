@@ -4,6 +4,9 @@ already computed; nothing here queries the database."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from bot.reports.model import Figures, Ranked, Report
 from bot.reports.narrative import narrative
 from bot.reports.stages import stage_lines
@@ -16,7 +19,18 @@ TITLES["quarter"] = "Revenue at risk: the last 90 days"
 
 
 def title(report: Report) -> str:
-    return f"{TITLES[report.period]} (to {report.end:%Y-%m-%d %H:%M} UTC)"
+    """ "Revenue at risk: the last 7 days (to 2026-12-08 21:57 EST)": the period's end in the
+    policy's timezone, which reports use (policy.example.toml, `timezone`)."""
+    return f"{TITLES[report.period]} (to {local(report.end, report.timezone):%Y-%m-%d %H:%M %Z})"
+
+
+def local(at: datetime, timezone: str) -> datetime:
+    """A UTC time in the IANA `timezone` (an unknown name falls back to UTC)."""
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return at.astimezone(zone)
 
 
 def figure_line(f: Figures, cur: str, before: Figures | None = None) -> str:

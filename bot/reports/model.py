@@ -167,6 +167,8 @@ class Report:
     kinds: tuple[tuple[str, Figures], ...] = ()
     payment: PaymentLine = field(default_factory=PaymentLine)
     currency: str = "USD"
+    timezone: str = "UTC"
+    """The policy's timezone (an IANA name) its dates are shown in (policy.example.toml)."""
     arr_kept: Decimal | None = None
     """What the period's saves still bring in after their check-ins (None: not computed)."""
     concessions: Decimal | None = None
@@ -259,6 +261,7 @@ def from_json(data: dict[str, Any]) -> Report:
         start=datetime.fromisoformat(data["start"]),
         end=datetime.fromisoformat(data["end"]),
         generated_at=datetime.fromisoformat(data["generated_at"]),
+        timezone=data.get("timezone") or "UTC",
         overall=_figures(data["overall"]),
         kinds=tuple((name, _figures(f)) for name, f in data.get("kinds", [])),
         payment=PaymentLine(

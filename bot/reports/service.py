@@ -23,6 +23,7 @@ from bot.policy import Policy, WeeklySchedule
 from bot.reports.chart import render_png
 from bot.reports.figures import compute
 from bot.reports.home import LeaderReport
+from bot.reports.message import local
 from bot.reports.model import Report, from_json, to_json
 from bot.vocab import StepKind
 from slack_edge.report_messages import report_post
@@ -128,7 +129,7 @@ class ReportService:
         if thread_ts:
             post.payload = {**post.payload, "thread_ts": thread_ts}
         row.message_id = post.id
-        upload = queue_chart(session, now, post, row, thread_ts)
+        upload = queue_chart(session, now, post, row, thread_ts, report.timezone)
         return Posted(row.id, report, post.id, upload.id)
 
     def chart_file(self, payload: dict) -> tuple[bytes, str, str]:
@@ -151,7 +152,8 @@ class ReportService:
         if chart is None:
             return LeaderReport(report, None, "")
         url, period, end = chart
-        return LeaderReport(report, url, f"Chart of the {period} to {end:%Y-%m-%d}")
+        day = local(end, self.policy.timezone.key)
+        return LeaderReport(report, url, f"Chart of the {period} to {day:%Y-%m-%d}")
 
     # -- the weekly post ------------------------------------------------------------------
 
@@ -201,9 +203,11 @@ def queue_chart(
     post: OutboxMessage,
     report: StoredReport,
     thread_ts: str | None,
+    zone: str = "UTC",
 ) -> OutboxMessage:
-    """The chart upload: sent after `post`, into the same channel (and thread, if any)."""
-    stamp = f"{report.period_end:%Y-%m-%d}"
+    """The chart upload: sent after `post`, into the same channel (and thread, if any); its
+    file name and title carry the period's last day in `zone` (the policy's timezone)."""
+    stamp = f"{local(report.period_end, zone):%Y-%m-%d}"
     payload = {
         "report_id": report.id,
         "filename": f"revenue-at-risk-{report.period}-{stamp}.png",

@@ -34,6 +34,14 @@ def ask_text(case: Case, account: Account, person: str | None, involuntary: bool
     )
 
 
+def answered_text(by: str | None) -> str:
+    """What an answered survey's DM says in place of the ask (edited, same `ts`)."""
+    return (
+        f":white_check_mark: {who(by)} filled in the cancellation survey; the answers are "
+        "in the case thread."
+    )
+
+
 def reminder_text(case: Case, account: Account, people: list[str | None], headline: str) -> str:
     """A follow-up of an unanswered survey, mentioning whom it concerns."""
     mentions = " ".join(who(p) for p in dict.fromkeys(people) if p)

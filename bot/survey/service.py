@@ -25,18 +25,22 @@ from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
 from bot.survey.competitors import normalise, suggestions
 from bot.survey.models import ReasonChoice, SurveyPrompt
-from bot.survey.notices import ask_text, change_line, loss_facts, summary_of
+from bot.survey.notices import answered_text, ask_text, change_line, loss_facts, summary_of
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.team import Team
 from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
 from slack_edge.messages import esc, money, who
-from slack_edge.survey_messages import answers_blocks, ask_blocks
+from slack_edge.survey_messages import answered_blocks, answers_blocks, ask_blocks
 from storage import cases as case_store
 from storage import offers as offers_store
 from storage import survey as store
 from storage.db import Database
-from storage.models import Account, Case, SurveyAnswer
+from storage.models import Account, Case, OutboxMessage, SurveyAnswer
+
+ASKED_DMS = "survey_asked_dms"
+"""`cases.details` key: the outbox rows of the DMs that asked for the open survey
+({"answer": survey id, "rows": [[row id, user ID], …]}), edited once it is answered."""
 
 
 class SurveyService:
@@ -178,6 +182,7 @@ class SurveyService:
         )
         self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
         self._tell_owner(session, case, account, answer, team, now)
+        retire_asks(session, case, answer, team, now)
 
     def _amend(
         self,
@@ -298,11 +303,36 @@ def say_with_button(
     if line:
         timeline.line(session, case, None, type, text, blocks=blocks, at=now)
     root = case_store.root_message(session, case)
+    sent: list[list[Any]] = []
     for person in dict.fromkeys(p for p in people if p):
         if root is not None:
-            outbox.linked(session, now, person, root, text, blocks)
+            row = outbox.linked(session, now, person, root, text, blocks)
         else:
-            outbox.notify(session, now, person, text, blocks)
+            row = outbox.notify(session, now, person, text, blocks)
+        sent.append([row.id, person])
+    asked = (case.details or {}).get(ASKED_DMS) or {}
+    earlier = asked.get("rows", []) if asked.get("answer") == answer.id else []
+    record = {"answer": answer.id, "rows": earlier + sent}
+    case.details = {**(case.details or {}), ASKED_DMS: record}
+
+
+def retire_asks(
+    session: Session, case: Case, answer: SurveyAnswer, team: Team, now: datetime
+) -> None:
+    """Edit every DM that asked for `answer` (chat.update, same `ts`) to say it was
+    answered, so its button is not pressed again; the people who may edit the answers
+    (the owner, whoever was asked or answered, a manager: docs/access.md) keep **Edit
+    survey**, as the thread offers them."""
+    asked = (case.details or {}).get(ASKED_DMS) or {}
+    if asked.get("answer") != answer.id:
+        return
+    editors = {case.owner, answer.asked_to, answer.answered_by} - {None}
+    text = answered_text(answer.answered_by)
+    for row_id, person in asked.get("rows", []):
+        row = session.get(OutboxMessage, row_id)
+        if row is not None:
+            may_edit = person in editors or team.is_manager(person)
+            outbox.update(session, now, row, text, answered_blocks(text, answer.id, may_edit))
 
 
 __all__ = ["InvalidSurvey", "SurveyService", "say_with_button"]

@@ -64,6 +64,8 @@ def _timing(a: Answers) -> list[StepSpec]:
     if a.learned_timing is Learned.BEFORE_LEFT:
         text = f"Ask {a.contact_name} for a handover and an introduction before they leave"
         return [StepSpec("handover_intro", text)]
+    if a.coverage is Coverage.NO_OTHER_CONTACT:  # nobody remains to ask (docs/turnover.md)
+        return []
     return [StepSpec("capture_known", "Capture what is known from the remaining contacts")]
 
 

@@ -31,6 +31,7 @@ from bot.turnover.views import PlanView
 from bot.turnover.words import (
     assign_line,
     changed_answers,
+    lead_line,
     lead_text,
     progress_line,
     risk_ended_line,
@@ -134,10 +135,10 @@ class TurnoverService:
             opened: Opened = self.signals.open(account_id, signal)
             if opened.duplicate:
                 return None
-            case_id = opened.case_id
+            return self._record(opened.case_id, answers, actor, opening=opened.created)
         return self._record(case_id, answers, actor)
 
-    def _record(self, case_id: int, answers: Answers, actor: str) -> int:
+    def _record(self, case_id: int, answers: Answers, actor: str, *, opening: bool = False) -> int:
         with self.db.session() as session:
             case, account = self.cases.load_open(session, case_id)
             before = self._case_risk(session, case)
@@ -152,10 +153,11 @@ class TurnoverService:
                 now=self.clock.now(),
             )
             text = f"{who(actor)} recorded that {answers.contact_name} left; action plan below."
-            self.cases.timeline.acted(session, case, account, actor, "turnover", text)
+            timeline = self.cases.timeline
+            timeline.acted(session, case, account, actor, "turnover", text, opening=opening)
             self._post_plan(session, case, turnover)  # after the line that announces it
             self._post_lead(session, case, account, turnover)
-            self._apply_risk(session, case, account, actor, before, new=True)
+            self._apply_risk(session, case, account, actor, before, new=True, opening=opening)
             return turnover.id
 
     def _update(self, turnover_id: int, answers: Answers, actor: str) -> None:
@@ -311,7 +313,7 @@ class TurnoverService:
         else:
             message = outbox.post(session, now, sales, text)
         turnover.lead_message_id = message.id
-        line = f"Lead sent to sales (<#{sales}>): {answers.contact_name} at another company."
+        line = f"Lead sent to sales (<#{sales}>): {lead_line(answers)}."
         self.cases.timeline.line(session, case, None, "turnover_lead", line)
 
     def _case_risk(self, session: Session, case: Case) -> str | None:
@@ -327,6 +329,7 @@ class TurnoverService:
         before: str | None,
         *,
         new: bool,
+        opening: bool = False,
     ) -> None:
         """Set the case's risk from the answers (the highest over its departed contacts).
 
@@ -338,7 +341,7 @@ class TurnoverService:
         if new and case.risk == "high" and after != "high":
             return
         why = "from the turnover answers"
-        self.cases.change_risk(session, case, account, actor, after, because=why)
+        self.cases.change_risk(session, case, account, actor, after, because=why, opening=opening)
 
     def _risk_ended_line(
         self, session: Session, case: Case, account: Account, turnover: Turnover, why: str

@@ -84,6 +84,14 @@ def lead_text(answers: Answers, account_name: str, csm: str | None, case_link: s
     return "\n".join(lines)
 
 
+def lead_line(answers: Answers) -> str:
+    """Who went where, for the thread's "Lead sent to sales" line: the company typed in
+    the modal ("Gavin Belson at Raviga"), or "another company" when none was given."""
+    a = answers.normalized()
+    company = esc(a.new_company) if a.new_company else "another company"
+    return f"{esc(a.contact_name)} at {company}"
+
+
 def human_duration(delta: timedelta) -> str:
     """A time at risk people read at a glance: `9 days 4 hours`, `3 hours 5 minutes`."""
     seconds = max(int(delta.total_seconds()), 0)

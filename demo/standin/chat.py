@@ -219,6 +219,7 @@ class ChatMethods:
         elif payload.get("response_type") == "in_channel" and issued.channel:
             self._store_message(issued.channel, self._next_ts(), payload)
         elif issued.user and (payload.get("text") or payload.get("blocks")):
-            self._add_ephemeral(
-                issued.user, issued.channel, payload, self._next_ts(), "response_url"
-            )
+            reply = original is not None and original.get("thread_ts") not in (None, original["ts"])
+            thread = issued.thread_ts or (original["thread_ts"] if reply else None)
+            body = {**payload, "thread_ts": thread} if thread else payload
+            self._add_ephemeral(issued.user, issued.channel, body, self._next_ts(), "response_url")

@@ -68,6 +68,8 @@ class ResponseUrl:
     message_ts: str | None = None
     issued: float = 0.0
     uses: int = 0
+    thread_ts: str | None = None
+    """The thread the click was made in: its ephemeral answers show there."""
 
 
 @dataclass

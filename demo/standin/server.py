@@ -226,14 +226,14 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
         with self._lock:
             self._down = down
 
-    def new_response_url(
-        self, user: str | None = None, channel: str | None = None, message_ts: str | None = None
-    ) -> str:
-        """A fresh response_url, as Slack puts in a command or action by ``user`` in
-        ``channel`` (on the message ``message_ts``, for an action on a message)."""
+    def new_response_url(self, *where: str | None) -> str:
+        """A new response_url; ``where``: user, channel, message ts, thread clicked in."""
         url = f"{self.base_url}/response/{uuid.uuid4().hex}"
+        user, channel, message_ts, thread_ts = (*where, None, None, None, None)[:4]
         with self._lock:
-            self._response_urls[url] = ResponseUrl(url, user, channel, message_ts, self._now())
+            self._response_urls[url] = ResponseUrl(
+                url, user, channel, message_ts, self._now(), thread_ts=thread_ts
+            )
         return url
 
     # -- inspection

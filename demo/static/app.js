@@ -98,12 +98,14 @@
   const isRoot = (m) => !m.thread_ts || m.thread_ts === m.ts;
   const name = (id) => T.personName(id, ui.state);
 
-  // -- unread marks: per person, the newest ts they have seen in each channel
+  // -- unread marks: per person, the newest ts they have seen in each channel. What was
+  // there when the page opened counts as read for everyone; what arrived later is unread
+  // for a person until they open it, even while the page acted as someone else.
   function seenFor() {
-    if (!ui.seen[ui.user]) {
-      ui.seen[ui.user] = {};
-      for (const m of ui.state.messages) markSeen(m.channel, m.ts);
+    if (ui.since === undefined) {
+      ui.since = ui.state.messages.reduce((newest, m) => (m.ts > newest ? m.ts : newest), "");
     }
+    if (!ui.seen[ui.user]) ui.seen[ui.user] = {};
     return ui.seen[ui.user];
   }
   function markSeen(channel, ts) {
@@ -111,7 +113,7 @@
     if (!seen[channel] || seen[channel] < ts) seen[channel] = ts;
   }
   function unread(channel) {
-    const seen = seenFor()[channel] || "";
+    const seen = seenFor()[channel] || ui.since;
     return ui.state.messages.some((m) => m.channel === channel && m.ts > seen && m.user !== ui.user);
   }
 
@@ -225,7 +227,9 @@
     });
     const time = ` <span class="muted small" title="${T.escapeHtml(m.ts)}">${T.escapeHtml(when)}</span>`;
     body.appendChild(BK.el("div", "msg-head", `<b>${T.escapeHtml(who)}</b>${badge}${time}${only}${m.edited ? ' <span class="muted small">(edited)</span>' : ""}`));
-    const ctx = ctxFor({ onAction: (action) => api("action", { channel, ts: m.ts, action }) });
+    // a click in the thread pane is answered there (its ephemeral carries the thread_ts)
+    const thread_ts = withReplies || !ui.thread ? undefined : ui.thread.ts;
+    const ctx = ctxFor({ onAction: (action) => api("action", { channel, ts: m.ts, action, thread_ts }) });
     body.appendChild(m.blocks && m.blocks.length ? BK.renderBlocks(m.blocks, ctx) : BK.el("div", "bk-text", T.mrkdwn(m.text, ctx)));
     for (const file of m.files || []) {
       const figure = BK.el("figure", "file");

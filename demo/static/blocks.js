@@ -43,11 +43,37 @@ function renderButton(element, blockId, ctx) {
   button.type = "button";
   button.dataset.actionId = element.action_id || "";
   button.addEventListener("click", () => {
-    if (element.url) ctx.openUrl(element.url);
-    if (element.confirm && !window.confirm(element.confirm.text ? element.confirm.text.text : "Sure?")) return;
-    fire(ctx, blockId, element, { text: element.text }, element.value);
+    const go = () => {
+      if (element.url) ctx.openUrl(element.url);
+      fire(ctx, blockId, element, { text: element.text }, element.value);
+    };
+    if (element.confirm) askFirst(element.confirm, ctx, go);
+    else go();
   });
   return button;
+}
+
+// A `confirm` object: Slack shows a dialog with its title, text and two buttons; only
+// the confirm button sends the action (deny, Escape or a click outside send nothing).
+// https://api.slack.com/reference/block-kit/composition-objects#confirm
+function askFirst(confirm, ctx, go) {
+  const dialog = el("dialog", "bk-confirm");
+  const label = (part, fallback) => (confirm[part] ? T.plain(confirm[part], ctx) : fallback);
+  dialog.appendChild(el("h3", "bk-confirm-title", label("title", "Are you sure?")));
+  dialog.appendChild(el("p", "bk-confirm-text", confirm.text ? T.plain(confirm.text, ctx) : ""));
+  const foot = el("div", "bk-confirm-foot");
+  const deny = el("button", "bk-button bk-confirm-deny", label("deny", "Cancel"));
+  const style = confirm.style ? ` bk-${confirm.style}` : " bk-primary";
+  const yes = el("button", `bk-button bk-confirm-yes${style}`, label("confirm", "Yes"));
+  for (const b of [deny, yes]) { b.type = "button"; foot.appendChild(b); }
+  dialog.appendChild(foot);
+  const close = () => { dialog.close(); dialog.remove(); };
+  deny.addEventListener("click", close);
+  yes.addEventListener("click", () => { close(); go(); });
+  dialog.addEventListener("cancel", () => dialog.remove());
+  dialog.addEventListener("click", (event) => { if (event.target === dialog) close(); });
+  document.body.appendChild(dialog);
+  dialog.showModal();
 }
 
 function renderStaticSelect(element, blockId, ctx, inInput) {

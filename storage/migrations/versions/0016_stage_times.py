@@ -23,10 +23,14 @@ def upgrade() -> None:
     utc = storage.models.UTCDateTime(timezone=True)
     with op.batch_alter_table("cases") as batch:
         batch.add_column(sa.Column("acknowledged_at", utc, nullable=True))
-    # Cases acted on before this column: the first timeline line a person wrote.
+    # Cases acted on before this column: the owner's first timeline line after the opening
+    # (docs/reports.md, *Stage times*; managers live in the policy, not the database, so a
+    # manager's first act is not found here). Another person's line, a system's line and
+    # the line that opened the case never acknowledge it.
     op.execute(
         "UPDATE cases SET acknowledged_at = (SELECT min(e.at) FROM case_events e "
-        "WHERE e.case_id = cases.id AND e.actor IS NOT NULL) "
+        "WHERE e.case_id = cases.id AND e.actor = cases.owner AND e.type <> 'opened' "
+        "AND e.at > cases.created_at) "
         "WHERE last_action_at IS NOT NULL"
     )
     stage = ["kind", "owner", "created_at"]
