@@ -28,7 +28,6 @@ from sqlalchemy import (
     text,
     true,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql import ColumnElement
 
@@ -36,8 +35,6 @@ from storage.models import (
     OPEN_STATUSES,
     Account,
     Case,
-    CaseEvent,
-    HomeView,
     OutboxMessage,
     StoredReport,
 )
@@ -378,41 +375,3 @@ def latest_chart(session: Session) -> tuple[str, str, datetime] | None:
         .limit(1)
     ).first()
     return None if row is None else (row[0], row[1], row[2])
-
-
-# -- leaders' App Home refreshes ----------------------------------------------------------
-
-
-def latest_case_event(session: Session) -> int:
-    """The id of the newest case timeline event (every case change writes one); 0 if none."""
-    return int(session.scalar(select(func.max(CaseEvent.id))) or 0)
-
-
-def stale_homes(
-    session: Session, users: Sequence[str], event_id: int, before: datetime
-) -> list[str]:
-    """Of `users`, those whose App Home shows a case event older than `event_id` and was
-    last refreshed before `before`, or never refreshed here."""
-    shown = {
-        user: (at, seen)
-        for user, at, seen in session.execute(
-            select(HomeView.user_id, HomeView.published_at, HomeView.event_id).where(
-                HomeView.user_id.in_(list(users))
-            )
-        )
-    }
-    return [u for u in users if u not in shown or (shown[u][1] < event_id and shown[u][0] < before)]
-
-
-def claim_home(session: Session, user: str, event_id: int, now: datetime, before: datetime) -> bool:
-    """Record that `user`'s App Home is refreshed now, unless another process did so since
-    `before` or it already shows `event_id` (True: this caller publishes). One conditional
-    upsert, so racing ticks publish once."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(HomeView).values(user_id=user, published_at=now, event_id=event_id)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[HomeView.user_id],
-        set_={"published_at": now, "event_id": event_id},
-        where=and_(HomeView.published_at < before, HomeView.event_id < event_id),
-    ).returning(HomeView.user_id)
-    return session.execute(stmt).scalar() is not None

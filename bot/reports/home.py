@@ -16,8 +16,8 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.reports.model import Report
+from storage import home as homes
 from storage import outbox as outbox_rows
-from storage import reports as stored
 from storage.db import Database
 
 REFRESH_GAP = timedelta(minutes=1)
@@ -53,13 +53,13 @@ class HomeRefresher:
         now = self.clock.now()
         before = now - REFRESH_GAP
         with self.db.read() as session:
-            latest = stored.latest_case_event(session)
-            stale = stored.stale_homes(session, users, latest, before)
+            latest = homes.latest_case_event(session)
+            stale = homes.stale_homes(session, users, latest, before)
         queued = 0
         for user in stale:
             view = self.render(user)  # reads only: outside the write transaction
             with self.db.session() as session:
-                if stored.claim_home(session, user, latest, now, before):
+                if homes.claim_home(session, user, latest, now, before):
                     payload = {"user_id": user, "view": view}
                     outbox_rows.add(session, method=PUBLISH, channel=user, payload=payload, now=now)
                     queued += 1
