@@ -1,5 +1,5 @@
 """The policy's business calendar: when a step may reach someone whose own hours are not
-known (CONTRACT §7, "Durations and calendar"; docs/hours.md). Each person's own
+known (docs/escalation.md, *Follow-ups*; docs/hours.md). Each person's own
 calendar is `bot.hours.calendar.WorkCalendar`; this is the same calendar in the policy's
 time zone with its business hours and days.
 """

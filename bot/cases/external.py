@@ -1,6 +1,7 @@
 """What other systems do to cases (Stripe, for now), inside the caller's unit of work.
 
-A webhook event is remembered in the same transaction as its effect (CONTRACT section 3:
+A webhook event is remembered in the same transaction as its effect (docs/stripe.md,
+*Verification and idempotency*:
 "a repeated event id → no second effect"), so these methods take the caller's session
 instead of opening their own: opening a case, changing its status through the one
 lifecycle (`Lifecycle.transition(..., by="Stripe")`) and timeline lines

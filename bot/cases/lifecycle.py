@@ -4,7 +4,7 @@ timeline, announced in the thread and told to the status listeners, all in the c
 of work (the survey listens for "became churned", turnover for "closed").
 
 Saving a case records the ARR saved and the offer cost here, and a move-on that waits for a
-manager's confirmation (above `offers.move_on_confirm_above_arr`, CONTRACT section 5) is
+manager's confirmation (above `offers.move_on_confirm_above_arr`, docs/cases.md, *Moving on*) is
 requested and settled here, so nothing changes a case's outcome around the lifecycle."""
 
 from __future__ import annotations

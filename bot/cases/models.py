@@ -69,8 +69,8 @@ class Signal:
 @dataclass(frozen=True)
 class ExternalAccount:
     """An account named by its external id, as a webhook names it: an unknown one becomes a
-    stub account in the unit of work that opens its case (CONTRACT section 3: a signal for
-    an unknown account is never dropped)."""
+    stub account in the unit of work that opens its case (docs/webhooks.md, *Signals
+    webhook*: a signal for an unknown account is never dropped)."""
 
     external_id: str
 

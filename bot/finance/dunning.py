@@ -1,6 +1,6 @@
 """The dunning ladder (policy `[[dunning.steps]]`), as durable scheduled steps.
 
-Days past due are calendar days in the policy's timezone (CONTRACT section 7, Dunning).
+Days past due are calendar days in the policy's timezone (docs/dunning.md, *The ladder*).
 Each open invoice keeps `next_step_on`, the day its next step is due; a ladder pass finds
 the invoices due today through `ix_invoices_ladder` and schedules, per invoice, one step
 for the highest rung it has reached, keyed `dunning:<invoice>:<days>` so each invoice gets

@@ -1,7 +1,7 @@
 """The words of the dunning ladder (plain mrkdwn text; Slack specifics live in the adapter).
 
 Each step tells every holder of its role the invoice id, account, amount remaining, days
-past due and a link (CONTRACT section 7, Dunning). The CSM's step asks the CSM to remind
+past due and a link (docs/dunning.md, *The ladder*). The CSM's step asks the CSM to remind
 the client; finance still owns the collection. The controller's and CFO's steps come with
 a short draft email to send.
 """
@@ -123,7 +123,8 @@ def finance_line(view: StepView, notified: list[str]) -> str:
 
 
 def renewal_question(account: Account, renewal: date, case: Case | None, person: str | None) -> str:
-    """The pre-renewal question (CONTRACT section 7): ARR, renewal date, any open case."""
+    """The pre-renewal question (docs/dunning.md, *Pre-renewal check*): ARR, renewal
+    date, any open case."""
     text = (
         f":receipt: OK to send the renewal invoice for *{esc(account.name)}* "
         f"({money(account.arr, account.currency)} ARR, renews on {calendar_day(renewal)})?"

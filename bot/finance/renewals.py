@@ -1,4 +1,4 @@
-"""The pre-renewal check (policy `dunning.pre_renewal_check`, CONTRACT section 7).
+"""The pre-renewal check (policy `dunning.pre_renewal_check`, docs/dunning.md, *Pre-renewal check*).
 
 Once per account and renewal date, on the first run within `pre_renewal_check` of the
 renewal, the CSM is asked "OK to send the renewal invoice?" with Yes and Hold (Hold needs

@@ -1,4 +1,5 @@
-"""Invoices import (CONTRACT section 6): `invoice_id,account,amount,currency,due_date,status`.
+"""Invoices import (docs/dunning.md, *Invoices CSV*): the columns
+`invoice_id,account,amount,currency,due_date,status`.
 
 Idempotent upsert by `invoice_id`: importing the same file twice reports every row
 unchanged the second time. `account` is the account's external id; an unknown one becomes

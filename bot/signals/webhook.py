@@ -1,7 +1,7 @@
 """The signals webhook (`POST /webhooks/signals`): signature check and body parsing.
 
 A body we cannot accept raises `BadSignal("<field>: <what is wrong>")`, which the handler
-answers with 400 naming the field (CONTRACT: signals webhook). Dedupe key of an accepted
+answers with 400 naming the field (docs/webhooks.md, *Signals webhook*). Dedupe key of an accepted
 signal: `(f"signals:{source}", external_id)`.
 """
 

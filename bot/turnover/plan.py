@@ -5,7 +5,7 @@ Pure rules, no storage and no Slack: `derive_plan` turns answers (plus the polic
 `rederive` merges a new derivation into an existing plan so that a done step stays done;
 `risk_level`, `percent_complete` and `time_at_risk` are the numbers the case shows.
 
-The built-in steps follow the field playbook in issue 12 / DESIGN.md: no other contact →
+The built-in steps (docs/turnover.md, *The action plan*): no other contact →
 reach the champion's boss or HR; learned after they left → capture what the remaining
 contacts know; role being replaced → interim plan until the hire; merged → interim plan and
 an ongoing plan with whoever absorbs the role; customer leaving the space → offboard well

@@ -1,6 +1,7 @@
 """`POST /webhooks/stripe`: verify with the stripe library, parse in bot/, apply once.
 
-Answers (CONTRACT section 3): a bad or stale `Stripe-Signature` → 400 and no effect (the
+Answers (docs/stripe.md, *Verification and idempotency*): a bad or stale
+`Stripe-Signature` → 400 and no effect (the
 library's default 5-minute tolerance); a body we cannot use → 400 naming the field; an
 event id seen before → 200 `{"duplicate": true}`; a type we do not handle → 200
 `{"ignored": true}`; otherwise 200 `{"received": true}`. Stripe retries anything else.
