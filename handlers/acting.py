@@ -76,11 +76,20 @@ def button(
 ) -> Callable[..., None]:
     """A Bolt action listener: ack, decode the button's value with `value`, run `act`,
     answer a Refused ephemerally."""
+    return element(act, lambda pressed: value(pressed.get("value")))
+
+
+def element(
+    act: Callable[[Acting], None], decode: Callable[[dict[str, Any]], Any]
+) -> Callable[..., None]:
+    """A Bolt action listener for any block element (a checkbox has no `value`, but its
+    `block_id` and `selected_options`): ack, decode the element's payload with `decode`,
+    run `act`, answer a Refused ephemerally."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         ack()
         slack = Surface(client)
-        meta = value(body["actions"][0].get("value"))
+        meta = decode(body["actions"][0])
         try:
             act(Acting(body["user"]["id"], meta, body, slack, respond))
         except Refused as why:
@@ -96,14 +105,16 @@ def submission(
     after: Callable[[Acting], None] | None = None,
 ) -> Callable[..., None]:
     """A Bolt view listener. `meta` is the typed `private_metadata` the modal carries
-    (`slack_edge.modals`). `act` returns field errors, nothing (done: what it accepted is
-    committed, a durable job where the work is slow), or the view that replaces the modal;
-    a Refused becomes an inline error on its `field` if it names one, else on
-    `refused_field`. `after` runs once an accepted submission is acknowledged (e.g. to
-    publish the App Home again)."""
+    (`slack_edge.modals`); without it `Acting.meta` is the raw text, for a modal whose
+    metadata is decoded (and a bad one refused inline) by `act` itself. `act` returns
+    field errors, nothing (done: what it accepted is committed, a durable job where the
+    work is slow), or the view that replaces the modal; a Refused becomes an inline error
+    on its `field` if it names one, else on `refused_field`. `after` runs once an accepted
+    submission is acknowledged (e.g. to publish the App Home again)."""
 
     def listener(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: Any) -> None:
-        decoded = decode(meta, view.get("private_metadata")) if meta is not None else None
+        text = view.get("private_metadata")
+        decoded = decode(meta, text) if meta is not None else text
         values = view["state"]["values"]
         acting = Acting(body["user"]["id"], decoded, body, Surface(client), None, values)
         try:

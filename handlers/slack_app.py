@@ -1,5 +1,5 @@
-"""The Bolt app: every Slack surface (`handlers/listeners/<surface>`) registers its listeners
-here."""
+"""The Bolt app: every Slack surface (`handlers/listeners/<surface>`, docs/ARCHITECTURE.md
+*Where things go*) registers its listeners here."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import bolt_logs, checkins, finance, survey, turnover
+from handlers import bolt_logs
 from handlers.errors import handle_error
 from handlers.listeners import (
     actions,
@@ -58,10 +58,6 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     shortcuts.register(app, services)
     events.register(app, services)
     home.register(app, services)
-    survey.register(app, services)
-    finance.register(app, services)
-    checkins.register(app, services)
-    turnover.register(app, services)
     installs.register(app, services)
     workflow.register(app, services)
     return app

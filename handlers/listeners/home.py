@@ -16,7 +16,6 @@ from bot.access import Action, Role
 from bot.cases.dashboard import load_home
 from bot.checkup import delivery_alerts
 from bot.services import Services
-from handlers import hours_home
 from handlers.acting import Acting, event
 from slack_edge.dashboard_view import home_view
 from slack_edge.hours_home import hours_blocks
@@ -30,7 +29,12 @@ def register(app: App, services: Services) -> None:
         acting.slack.publish_home(acting.user, user_home(services, acting.user))
 
     app.event("app_home_opened")(event(home_opened))
-    hours_home.register(app, services, lambda user: user_home(services, user))
+
+
+def republish(services: Services, acting: Acting) -> None:
+    """Publish the person's whole App Home again, after a change made from it (their
+    working hours and time off: `handlers/listeners/actions/hours.py`, `views/hours.py`)."""
+    acting.slack.publish_home(acting.user, user_home(services, acting.user))
 
 
 def user_home(services: Services, user: str) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from slack_bolt import App
 from bot.access import Action
 from bot.services import Services
 from handlers.acting import Acting, button
-from handlers.modals import modal_button
+from handlers.opening_modals import modal_button
 from slack_edge import case_modals as views
 from slack_edge.messages import CaseAction
 

@@ -10,7 +10,7 @@ from slack_bolt import App
 from bot.access import Action
 from bot.services import Services
 from handlers.acting import Acting, button
-from handlers.modals import modal_button
+from handlers.opening_modals import modal_button
 from slack_edge import offer_modals as views
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction

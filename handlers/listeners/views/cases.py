@@ -14,7 +14,7 @@ from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
 from handlers.acting import Acting, Errors, Update, submission
-from handlers.opening import queue_case
+from handlers.opening_cases import queue_case
 from slack_edge import case_modals as views
 from slack_edge.modals import CaseMeta, NewCaseMeta
 from slack_edge.turnover_modals import TurnoverMeta, turnover_modal

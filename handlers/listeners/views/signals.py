@@ -11,7 +11,7 @@ from bot.signals.models import CaseFields
 from bot.signals.service import message_signal
 from handlers.acting import Acting, Errors, submission
 from handlers.listeners.shortcuts import already_opened
-from handlers.opening import queue_case
+from handlers.opening_cases import queue_case
 from slack_edge import case_modals as views
 from slack_edge.modals import NewCaseMeta
 from slack_edge.signal_codecs import read_modal_metadata

@@ -1,11 +1,11 @@
-"""`/churn`: acknowledge at once, parse in bot/, then open a case or a modal."""
+"""`/churn`: parse in bot/, then answer: usage, a case or a modal, a case list, working hours
+(`hours.py`), invoices (`invoices.py`) or the report; a case is opened once its job is
+committed, before the acknowledgement."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
-
-from slack_bolt import App
 
 from bot import commands
 from bot.access import Action
@@ -13,10 +13,10 @@ from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
 from bot.turnover.service import CONTACT_LEFT
-from handlers import finance, hours
-from handlers.acting import Acting, command
-from handlers.opening import queue_typed
-from handlers.turnover import open_turnover_modal
+from handlers.acting import Acting
+from handlers.listeners.commands import hours, invoices
+from handlers.opening_cases import queue_typed
+from handlers.opening_modals import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import LIMIT, case_list_blocks
 from slack_edge.messages import esc
@@ -25,10 +25,6 @@ from slack_edge.report_messages import working_text
 from slack_edge.text import from_slack
 from slack_edge.turnover_modals import TurnoverMeta
 from slack_edge.usage import usage_blocks, usage_text
-
-
-def register(app: App, services: Services) -> None:
-    app.command("/churn")(command(lambda call, ack: churn(services, call, ack)))
 
 
 def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
@@ -55,7 +51,7 @@ def churn(services: Services, call: Acting, ack: Callable[..., None]) -> None:
     elif isinstance(parsed, commands.Invoices):
         ack()
         assert call.respond is not None
-        finance.answer_invoices(services, call.user, parsed.overdue, call.respond)
+        invoices.answer(services, call.user, parsed.overdue, call.respond)
     else:
         _report(ack, call, services, parsed.period)
 

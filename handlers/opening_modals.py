@@ -16,6 +16,7 @@ from bot.services import Services
 from handlers.acting import Acting, button
 from slack_edge.case_modals import loading_modal, refusal_modal
 from slack_edge.surface import Surface
+from slack_edge.turnover_modals import TurnoverMeta, turnover_modal
 
 
 def open_decided(
@@ -45,9 +46,15 @@ def modal_button(
     services: Services, title: str, decide: Callable[[Acting], dict]
 ) -> Callable[..., None]:
     """A button whose modal is decided (may this person?) and opened with nothing slow
-    before `views.open` (handlers.modals); a refusal answers only the clicker."""
+    before `views.open` (above); a refusal answers only the clicker."""
 
     def open_modal(press: Acting) -> None:
         open_decided(services, press.slack, press.body["trigger_id"], title, lambda: decide(press))
 
     return button(open_modal)
+
+
+def open_turnover_modal(slack: Surface, trigger_id: str, label: str, meta: TurnoverMeta) -> None:
+    """Open the empty turnover modal for an account: the Fill in button's and `/churn`'s
+    way in."""
+    slack.open_modal(trigger_id, turnover_modal(label, meta, None))
