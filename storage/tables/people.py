@@ -1,6 +1,8 @@
-"""What Slack said about each user it was asked about (`users.info`, `user_change`,
-`team_join`): the facts that decide whether someone is a real person of this workspace
-(bot/standing.py), their time zone and their status (docs/hours.md)."""
+"""People: references (emails, @groups) resolved to Slack user ids (storage/people.py),
+and what Slack said about each user it was asked about (`users.info`, `user_change`,
+`team_join`; storage/slack_users.py): the facts that decide whether someone is a real
+person of this workspace (bot/standing.py), their time zone and their status
+(docs/hours.md)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,16 @@ from sqlalchemy import JSON, Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base
+
+
+class Person(Base):
+    """Cache of people references (emails, @groups) resolved to Slack user IDs."""
+
+    __tablename__ = "people"
+
+    ref: Mapped[str] = mapped_column(String(320), primary_key=True)
+    user_ids: Mapped[list[str]] = mapped_column(JSON)
+    resolved_at: Mapped[datetime]
 
 
 class SlackUser(Base):
