@@ -39,8 +39,8 @@ from storage import report_trust as trust
 from storage import reports as queries
 from storage.db import Database
 from storage.models import Case
+from storage.report_sources import invoices, plan_steps, survey_answers, turnovers
 from storage.report_stages import STAGES
-from storage.report_tables import invoices, plan_steps, survey_answers, turnovers
 from tests.schemas import fresh_schema
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -16,10 +16,10 @@ from bot.installs import Installs
 from bot.outbox.holding import pause_reason
 from bot.policy import Policy
 from bot.settings import Settings, example_values, missing_settings
+from storage import outbound as webhook_rows
 from storage import outbox as outbox_rows
 from storage import outbox_holds
 from storage import steps as step_rows
-from storage import webhooks as webhook_rows
 from storage.db import Database
 
 FAILED_SHOWN = 10  # failed messages, and failed follow-ups, listed at most

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.clock import Clock
-from storage import installations as store
+from storage import installs as store
 from storage.db import Database
 
 log = logging.getLogger(__name__)

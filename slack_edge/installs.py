@@ -33,9 +33,9 @@ from slack_sdk.web import SlackResponse
 from bot.clock import Clock
 from bot.installs import Installs
 from bot.settings import Settings
-from storage import installations as store
+from storage import installs as store
 from storage.db import Database
-from storage.installations import BotRow
+from storage.installs import BotRow
 
 log = logging.getLogger(__name__)
 

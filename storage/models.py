@@ -15,7 +15,6 @@ from storage.base import NAMING, Base, UTCDateTime
 from storage.tables.accounts import Account, AccountEvent
 from storage.tables.cases import SAVED_SQL, Case, CaseEvent, InboundEvent
 from storage.tables.checkins import SaveCheckin
-from storage.tables.delivery import DeliveryPause, WaitingChannel
 from storage.tables.finance import (
     MONEY,
     OPEN_INVOICE_SQL,
@@ -24,16 +23,17 @@ from storage.tables.finance import (
     StripeSubscription,
 )
 from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
-from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
+from storage.tables.installs import SlackUninstall, slack_bots, slack_installations
 from storage.tables.jobs import Heartbeat, Job
 from storage.tables.offers import Offer
+from storage.tables.outbound import WebhookDelivery
 from storage.tables.outbox import OutboxMessage
+from storage.tables.outbox_holds import DeliveryPause, WaitingChannel
 from storage.tables.people import Person, SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.steps import ScheduledStep
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
 from storage.tables.turnover import PlanStep, Turnover
-from storage.tables.webhooks import WebhookDelivery
 from storage.tables.writeback import WritebackRecord
 from storage.vocab import OPEN_STATUSES
 

@@ -1,5 +1,5 @@
 """What holds delivery back, as rows every process sees: the workspace's pause and the
-channels whose messages wait (storage/tables/delivery.py). The deliverer writes them inside
+channels whose messages wait (storage/tables/outbox_holds.py). The deliverer writes them inside
 the unit of work that records the refused row; `check` and `/healthz` read them."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import OUTBOX_QUEUED
 from storage.models import DeliveryPause, OutboxMessage, WaitingChannel
-from storage.tables.delivery import WORKSPACE
+from storage.tables.outbox_holds import WORKSPACE
 
 
 @dataclass(frozen=True)

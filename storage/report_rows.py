@@ -21,7 +21,7 @@ from sqlalchemy import Integer, and_, case, func, literal, null, select
 from sqlalchemy.orm import Session
 
 from storage.models import Account, Case, SaveCheckin
-from storage.report_tables import invoices, plan_steps, present, survey_answers, turnovers
+from storage.report_sources import invoices, plan_steps, present, survey_answers, turnovers
 from storage.reports import Window, closed_in, open_cases, survey_of_churn
 
 COLUMNS = (

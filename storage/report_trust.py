@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from storage.models import SAVED_SQL, Case, SaveCheckin
-from storage.report_tables import present
+from storage.report_sources import present
 from storage.reports import Window, _money, closed_in
 
 

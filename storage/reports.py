@@ -38,7 +38,7 @@ from storage.models import (
     OutboxMessage,
     StoredReport,
 )
-from storage.report_tables import (
+from storage.report_sources import (
     invoices,
     plan_steps,
     present,

@@ -14,8 +14,8 @@ from bot.checkup import database_state
 from bot.policy import Policy, parse_policy
 from bot.services import Services
 from bot.settings import SettingsError, load_settings
-from storage import webhooks as webhook_rows
-from storage.tables.webhooks import WebhookDelivery
+from storage import outbound as webhook_rows
+from storage.tables.outbound import WebhookDelivery
 from tests.conftest import TEST_POLICY, seed_account
 from tests.webhook_receiver import Receiver
 

@@ -20,7 +20,7 @@ from bot.policy import Policy, PolicyError, parse_policy
 from bot.services import Services
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction
-from storage import webhooks as webhook_rows
+from storage import outbound as webhook_rows
 from storage.models import Offer, PlanStep
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 from tests.test_dunning import import_invoices, late

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.outbox import DeliveryReport
 from bot.policy import Policy
-from storage import webhooks as rows
+from storage import outbound as rows
 from storage.db import Database
 
 log = logging.getLogger(__name__)

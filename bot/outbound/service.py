@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.outbound import events as ev
 from bot.policy import Policy
+from storage import outbound as rows
 from storage import turnover as turnover_store
-from storage import webhooks as rows
 from storage.models import Account, Case, Invoice, Offer, SurveyAnswer, Turnover
 
 EVENT_ID_PREFIX = "msg_"

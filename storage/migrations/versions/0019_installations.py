@@ -1,5 +1,5 @@
 """Slack installations (OAuth mode): slack_sdk's installation and OAuth state store tables
-(storage/tables/installations.py), and the installations Slack said were removed
+(storage/tables/installs.py), and the installations Slack said were removed
 
 Revision ID: 0019
 Revises: 0018

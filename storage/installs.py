@@ -1,6 +1,6 @@
 """SQL for Slack installations (OAuth mode): the deployment's bot token and its refresh,
 and the installations Slack said were removed. slack_sdk's own stores write the rows on
-install (storage/tables/installations.py); this module reads them and rotates the token
+install (storage/tables/installs.py); this module reads them and rotates the token
 under a row lock, so that two processes never spend the same refresh token."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import and_, delete, desc, select, update
 from sqlalchemy.orm import Session
 
-from storage.tables.installations import SlackUninstall, slack_bots, slack_installations
+from storage.tables.installs import SlackUninstall, slack_bots, slack_installations
 
 
 @dataclass(frozen=True)

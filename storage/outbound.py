@@ -11,7 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.db import OUTBOX_QUEUED
-from storage.tables.webhooks import WebhookDelivery
+from storage.tables.outbound import WebhookDelivery
 
 
 def add(
