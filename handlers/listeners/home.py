@@ -26,14 +26,14 @@ def register(app: App, services: Services) -> None:
     def home_opened(acting: Acting, context: BoltContext) -> None:
         if acting.meta.get("tab", "home") != "home":
             return  # the Messages tab: nothing to publish
-        acting.slack.publish_home(acting.user, user_home(services, acting.user))
+        republish(services, acting)
 
     app.event("app_home_opened")(event(home_opened))
 
 
 def republish(services: Services, acting: Acting) -> None:
-    """Publish the person's whole App Home again, after a change made from it (their
-    working hours and time off: `handlers/listeners/actions/hours.py`, `views/hours.py`)."""
+    """Publish the person's whole App Home: when they open it, and again after a change
+    made from it (working hours and time off: `actions/hours.py`, `views/hours.py`)."""
     acting.slack.publish_home(acting.user, user_home(services, acting.user))
 
 
