@@ -24,7 +24,7 @@ from demo.standin.installs import Installer
 from serving import check_slack
 from storage.db import Database, alembic_config
 from storage.models import Base, Case, OutboxMessage
-from storage.tables import installations as tables
+from storage.tables import installs as tables
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
 from tests.test_cli import run_app
