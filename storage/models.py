@@ -29,7 +29,7 @@ from storage.tables.offers import Offer
 from storage.tables.outbound import WebhookDelivery
 from storage.tables.outbox import OutboxMessage
 from storage.tables.outbox_holds import DeliveryPause, WaitingChannel
-from storage.tables.people import Person, SlackUser
+from storage.tables.people import PeopleRef, SlackUser
 from storage.tables.reports import HomeView, StoredReport
 from storage.tables.steps import ScheduledStep
 from storage.tables.survey import SURVEY_ASKED_SQL, SurveyAnswer, SurveyEdit
@@ -58,7 +58,7 @@ __all__ = [
     "Job",
     "Offer",
     "OutboxMessage",
-    "Person",
+    "PeopleRef",
     "PlanStep",
     "RenewalCheck",
     "SaveCheckin",

@@ -14,8 +14,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.base import Base
 
 
-class Person(Base):
-    """Cache of people references (emails, @groups) resolved to Slack user IDs."""
+class PeopleRef(Base):
+    """A people reference (an email or an @group) resolved to Slack user IDs, cached
+    (storage/people.py); not to be confused with one resolved person, `bot.standing.Person`."""
 
     __tablename__ = "people"
 
