@@ -369,3 +369,25 @@ def test_a_moved_on_customer_whose_subscription_ends_is_churned(app: RunningApp)
     assert case is not None and case.id == opened.case_id and case.status == "churned"
     assert [(s.case_id, s.status) for s in surveys(app)] == [(opened.case_id, "asked")]
     assert app.services.cases.customer_left(account_id, involuntary=False, why="again") is None
+
+
+def test_a_bad_survey_button_or_modal_is_refused_to_the_person_only(app: RunningApp) -> None:
+    """A button value that is not a survey's id answers only the clicker; metadata that
+    is not a survey modal's is refused inline on the root cause, and nothing is saved."""
+    answer = churn(app, open_case(app))
+    view = open_modal(app, "survey_fill", answer.id, "U0AE")
+    errors = submit(app, dict(view, private_metadata="not json"), "U0AE", cause="price_value")
+    assert errors["response_action"] == "errors" and set(errors["errors"]) == {"survey_root_cause"}
+    assert surveys(app)[0].status == "asked"
+    before = len(app.standin.responses())
+    payload = app.slack.block_action(
+        "survey_fill",
+        "not-a-number",
+        user_id="U0AE",
+        channel_id="D0AE",
+        message_ts="1.0",
+    )
+    assert app.slack.interactive(payload).status == 200
+    refusal = app.standin.wait_for_responses(before + 1, timeout=30)[-1]
+    assert refusal["response_type"] == "ephemeral" and refusal["text"].startswith(":no_entry:")
+    assert "not-a-number" in refusal["text"]

@@ -370,3 +370,27 @@ def test_opening_the_case_from_the_modal_does_not_acknowledge_it(app: RunningApp
     eventually(lambda: not any(s.done for s in rows(app, PlanStep)))
     [case] = rows(app, Case)
     assert case.acknowledged_at == case.created_at + timedelta(minutes=10)
+
+
+def test_a_forged_modal_and_a_checkbox_outside_a_step_change_nothing(
+    app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Metadata that is not a turnover modal's is refused inline on the contact's name
+    before anything is saved; a checkbox outside a step's block is logged and ignored."""
+    view = open_modal(app)
+    answer = submit(app, dict(view, private_metadata="not json"), **CHAMPION_GONE)
+    assert answer.json()["response_action"] == "errors"
+    assert "not turnover modal metadata" in answer.json()["errors"]["contact_name"]
+    assert rows(app, Turnover) == [] and rows(app, Case) == []
+    payload = app.slack.block_action(
+        "turnover_step",
+        user_id="U0CSM",
+        channel_id="C0CASES",
+        message_ts="1.0",
+        block_id="elsewhere",
+        action_type="checkboxes",
+        action={"selected_options": []},
+    )
+    assert app.slack.interactive(payload).status == 200
+    eventually(lambda: "turnover step checkbox without a step block id" in caplog.text)
+    assert app.standin.responses() == []  # no refusal, no apology
