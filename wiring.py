@@ -54,6 +54,7 @@ from bot.services import Services, settings_clock
 from bot.settings import Settings
 from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
+from bot.signals.workflow import WorkflowStep
 from bot.steps import StepHandler, StepRunner
 from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
@@ -164,6 +165,7 @@ def build_rest(
         hours=hours,
         jobs=build_jobs(db, clock, signals, reports, side),
         webhooks=WebhookSender(db, policy, clock, keep=settings.webhook_deliveries_keep),
+        workflow=WorkflowStep(db, clock, signals),
         hubspot=side.hubspot.crm if side.hubspot else None,
         installs=slack.installs,
     )

@@ -27,6 +27,7 @@ from bot.runtime.health import Health
 from bot.runtime.jobs import JobReport, Jobs
 from bot.settings import Settings
 from bot.signals.service import SignalService
+from bot.signals.workflow import WorkflowStep
 from bot.steps import StepReport, StepRunner
 from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
@@ -88,6 +89,8 @@ class Services:
     """Work accepted with an acknowledgement, done by workers (bot.runtime.jobs)."""
     webhooks: WebhookSender
     """Sends outbound webhook events from their durable rows (bot.outbound.delivery)."""
+    workflow: WorkflowStep
+    """The Workflow Builder step "Open churn case" (bot/signals/workflow.py)."""
     hubspot: HubSpotCRM | None = None
     """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
     installs: Installs | None = None

@@ -58,6 +58,7 @@ def test_each_service_is_built_once(services: Services) -> None:
     assert services.steps.handlers[WEEKLY_STEP].__self__ is services.reports  # type: ignore[attr-defined]
     assert services.homes.render.args[0].cases is cases  # type: ignore[attr-defined]
     assert services.homes.render.args[0].finance is services.finance  # type: ignore[attr-defined]
+    assert services.workflow.signals is services.signals
     assert services.installs is None  # one SLACK_BOT_TOKEN
 
 
