@@ -73,6 +73,22 @@ from storage.db import Database
 
 
 @dataclass(frozen=True)
+class Core:
+    """What most services take first. A collaborator nearly every service needs (a port)
+    goes here once, and each `build_*` below hands it on."""
+
+    settings: Settings
+    policy: Policy
+    db: Database
+    clock: Clock
+    team: TeamService
+
+    def stale(self) -> Team:
+        """The team for steps and jobs: a stale one rather than a Slack call inside."""
+        return self.team.current(stale_ok=True)
+
+
+@dataclass(frozen=True)
 class Slack:
     """The Slack side: the interactive client, the people look-ups over it, the outbox's
     transport, and in OAuth mode the installation (docs/slack-admin.md)."""
@@ -113,33 +129,24 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     slack = build_slack(settings, db, clock)
     team = TeamService(policy, Directory(db, slack.lookup, clock))
-    side = build_case_side(settings, policy, db, clock, team)
-    signals = build_signals(db, policy, clock, side.cases)
-    return build_rest(settings, policy, db, clock, slack, team, side, signals)
+    core = Core(settings, policy, db, clock, team)
+    side = build_case_side(core)
+    return build_rest(core, slack, side, build_signals(core, side.cases))
 
 
-def build_rest(
-    settings: Settings,
-    policy: Policy,
-    db: Database,
-    clock: Clock,
-    slack: Slack,
-    team: TeamService,
-    side: CaseSide,
-    signals: SignalService,
-) -> Services:
+def build_rest(core: Core, slack: Slack, side: CaseSide, signals: SignalService) -> Services:
     """What builds on cases and signals: finance, reports, hours, turnover, the steps and
     jobs that run them, the App Home refresher and the outbox."""
-    stale: partial[Team] = partial(team.current, stale_ok=True)  # steps: no Slack inside
+    settings, policy, db, clock, team = core.settings, core.policy, core.db, core.clock, core.team
     cases, access, timeline = side.cases, side.cases.access, side.cases.timeline
     finance = Finance(
-        db, policy, clock, stale, signals, access, answered=renewal_listeners(settings)
+        db, policy, clock, core.stale, signals, access, answered=renewal_listeners(settings)
     )
     reports = ReportService(db, policy, clock, access)
-    hours = HoursService(db, policy, clock, stale, timeline, access)
+    hours = HoursService(db, policy, clock, core.stale, timeline, access)
     offers = OfferService(cases)
-    survey_steps = SurveySteps(policy, stale, timeline)
-    steps = [hours, Ladder(policy, stale), survey_steps, finance, side.checkins]
+    survey_steps = SurveySteps(policy, core.stale, timeline)
+    steps = [hours, Ladder(policy, core.stale), survey_steps, finance, side.checkins]
     handlers = step_handlers(steps, {OFFER_NUDGE: offers.nudge, WEEKLY_STEP: reports.weekly_step})
     home = partial(user_home, HomeParts(db, clock, cases, reports, finance, hours))
     return Services(
@@ -163,7 +170,7 @@ def build_rest(
         turnover=TurnoverService(db, policy, clock, cases, signals, team),
         checkins=side.checkins,
         hours=hours,
-        jobs=build_jobs(db, clock, signals, reports, side),
+        jobs=build_jobs(core, signals, reports, side),
         webhooks=WebhookSender(db, policy, clock, keep=settings.webhook_deliveries_keep),
         workflow=WorkflowStep(db, clock, signals),
         hubspot=side.hubspot.crm if side.hubspot else None,
@@ -183,10 +190,9 @@ def build_slack(settings: Settings, db: Database, clock: Clock) -> Slack:
     return Slack(api, WebTransport(api), transport, installs)
 
 
-def build_case_side(
-    settings: Settings, policy: Policy, db: Database, clock: Clock, team: TeamService
-) -> CaseSide:
+def build_case_side(core: Core) -> CaseSide:
     """The timeline and lifecycle with their listeners first, then `CaseService` on them."""
+    settings, policy, db, clock, team = core.settings, core.policy, core.db, core.clock, core.team
     access = Access(team, team.directory)
     timeline = Timeline(
         clock,
@@ -197,8 +203,8 @@ def build_case_side(
     )
     survey = SurveyService(db, policy, clock, team.current, timeline, access)
     checkins = CheckinService(db, policy, clock, team.current, timeline, checkin_blocks)
-    stripe = stripe_writeback(settings, db, clock, timeline)
-    hubspot = hubspot_outcomes(settings, db, clock)
+    stripe = stripe_writeback(core, timeline)
+    hubspot = hubspot_outcomes(core)
     status: list[StatusListener] = [survey.status_changed, checkins.status_changed]
     status += [hubspot.status_changed] if hubspot else []
     closing = [CaseClosed(clock, timeline)]
@@ -221,23 +227,23 @@ def renewal_listeners(settings: Settings) -> list[Answered]:
     return [renewal_answered] if settings.stripe_api_key else []
 
 
-def stripe_writeback(
-    settings: Settings, db: Database, clock: Clock, timeline: Timeline
-) -> StripeWriteBack | None:
+def stripe_writeback(core: Core, timeline: Timeline) -> StripeWriteBack | None:
     """Runs the Stripe write-back jobs when `STRIPE_API_KEY` is set."""
-    if not settings.stripe_api_key:
+    key = core.settings.stripe_api_key
+    if not key:
         return None
-    billing = StripeBilling(settings.stripe_api_key, settings.stripe_api_base)
-    return StripeWriteBack(db, clock, billing, timeline)
+    billing = StripeBilling(key, core.settings.stripe_api_base)
+    return StripeWriteBack(core.db, core.clock, billing, timeline)
 
 
-def hubspot_outcomes(settings: Settings, db: Database, clock: Clock) -> HubSpotOutcomes | None:
+def hubspot_outcomes(core: Core) -> HubSpotOutcomes | None:
     """A case's outcome written to HubSpot when `HUBSPOT_ACCESS_TOKEN` is set
     (docs/hubspot.md)."""
-    if not settings.hubspot_access_token:
+    token = core.settings.hubspot_access_token
+    if not token:
         return None
-    crm = HubSpotCRM(settings.hubspot_access_token, settings.hubspot_api_base)
-    return HubSpotOutcomes(db, clock, crm)
+    crm = HubSpotCRM(token, core.settings.hubspot_api_base)
+    return HubSpotOutcomes(core.db, core.clock, crm)
 
 
 def leaders(team: TeamService) -> tuple[str, ...]:
@@ -246,6 +252,8 @@ def leaders(team: TeamService) -> tuple[str, ...]:
 
 
 class HasSteps(Protocol):
+    """A service with scheduled steps (bot.steps)."""
+
     def handlers(self) -> Mapping[str, StepHandler]: ...
 
 
@@ -259,24 +267,23 @@ def step_handlers(
     return handlers | dict(more)
 
 
-def build_signals(db: Database, policy: Policy, clock: Clock, cases: CaseService) -> SignalService:
+def build_signals(core: Core, cases: CaseService) -> SignalService:
     """The one way a case is born; a `contact_left` webhook signal then asks for answers."""
-    return SignalService(db, policy, clock, cases, received=[AnswersNeeded(db, clock, cases)])
+    answers_needed = AnswersNeeded(core.db, core.clock, cases)
+    return SignalService(core.db, core.policy, core.clock, cases, received=[answers_needed])
 
 
-def build_jobs(
-    db: Database, clock: Clock, signals: SignalService, reports: ReportService, side: CaseSide
-) -> Jobs:
+def build_jobs(core: Core, signals: SignalService, reports: ReportService, side: CaseSide) -> Jobs:
     """The job system with each kind's handler (bot.runtime.jobs); Stripe's and HubSpot's
     write-back when they are on."""
     handlers: dict[JobKind, Handler] = {
         JobKind.OPEN_CASE: open_handler(signals),
         JobKind.PUBLISH_REPORT: publish_handler(reports),
     }
-    give_up: dict[JobKind, GiveUp] = {JobKind.OPEN_CASE: open_give_up(db, clock)}
+    give_up: dict[JobKind, GiveUp] = {JobKind.OPEN_CASE: open_give_up(core.db, core.clock)}
     if side.stripe is not None:
         handlers |= side.stripe.handlers()
         give_up |= dict.fromkeys(side.stripe.handlers(), side.stripe.give_up)
     if side.hubspot is not None:
         handlers |= side.hubspot.handlers()
-    return Jobs(db, clock, handlers=handlers, give_up=give_up)
+    return Jobs(core.db, core.clock, handlers=handlers, give_up=give_up)
