@@ -10,12 +10,17 @@ broken without a late hook:
   Stripe and HubSpot write-back, turnover) need each other: those domains need only the
   `Timeline` and the access rules, never `CaseService`, so the timeline, access and
   `Lifecycle` are built first, with the listeners, and handed to `CaseService`. Stripe's
-  and turnover's listeners are plain functions or small hook objects
-  (bot/writeback/service.py, bot/turnover/hooks.py).
+  listeners are plain functions (bot/writeback/service.py), turnover's hooks small objects
+  apart from `TurnoverService` (`root_lines`, `CaseClosed`; `AnswersNeeded`, a
+  `SignalService` follow-up, in bot/turnover/service.py).
 - The leaders' App Home refresher is part of `Services`, and rendering a home reads other
   services: the refresher gets a `HomeSources` of those, not `Services`.
 - In OAuth mode the Slack clients take the installation's token, which lives in the
-  database: the database is built before the clients.
+  database: the database is built before the clients, and `Installs` is given the token
+  source's `forget_cached` as its listener.
+
+No cycle is left, so no service is patched after it is built. The collaborators most
+services take travel as one `Core`; a service is added with a line in a `build_*` function.
 """
 
 from __future__ import annotations
