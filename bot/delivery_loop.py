@@ -27,15 +27,21 @@ POLL_SECONDS = 1.0
 class DeliveryLoop:
     """Runs `deliver` when woken and at least every `poll` seconds, until stopped."""
 
-    def __init__(self, deliver: Callable[[], DeliveryReport], poll: float = POLL_SECONDS) -> None:
+    def __init__(
+        self,
+        deliver: Callable[[], DeliveryReport],
+        poll: float = POLL_SECONDS,
+        report: Callable[[str | None], None] = lambda _problem: None,
+    ) -> None:
+        """`report` is told after each pass: None (it ran) or why it failed (the process's
+        health)."""
         self._deliver = deliver
         self.poll = poll
         self._wake = threading.Event()
         self._stop = threading.Event()
         self.passes = 0  # delivery passes run (for tests and logs)
         self._failing = False
-        self.report: Callable[[str | None], None] = lambda _problem: None
-        """Told after each pass: None (it ran) or why it failed (the process's health)."""
+        self.report = report
 
     def wake(self) -> None:
         """Ask for a pass now (cheap, never blocks: safe from a commit hook)."""

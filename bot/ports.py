@@ -79,3 +79,16 @@ class PeopleLookup(Protocol):
         """The installation's team and organisation (`auth.test`); raises SlackError or
         OSError when Slack cannot be asked."""
         ...
+
+
+class SlackWebApi(Protocol):
+    """The interactive Web API client (slack_sdk's WebClient, from slack_edge.clients) in
+    `Services.api`: `bot/` never calls it; handlers/, Bolt and the start-up check do."""
+
+    def auth_test(self, **kwargs: Any) -> Any:
+        """`auth.test`: who the token belongs to; raises slack_sdk's errors."""
+        ...
+
+    def api_call(self, api_method: str, **kwargs: Any) -> Any:
+        """Any Web API method; raises slack_sdk's errors."""
+        ...

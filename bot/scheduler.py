@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -47,8 +48,13 @@ class Scheduler:
     def __init__(self, services: Services) -> None:
         self.services = services
         self._aps = BackgroundScheduler(timezone="UTC", job_defaults=JOB_DEFAULTS)
-        self.delivery = DeliveryLoop(services.deliver, DELIVER_EVERY_SECONDS)
-        self.webhooks = DeliveryLoop(services.webhooks.run_once, DELIVER_EVERY_SECONDS)
+        health = services.health
+        self.delivery = DeliveryLoop(
+            services.deliver, DELIVER_EVERY_SECONDS, partial(health.report, "delivery")
+        )
+        self.webhooks = DeliveryLoop(
+            services.webhooks.run_once, DELIVER_EVERY_SECONDS, partial(health.report, "webhooks")
+        )
         """Outbound webhooks (bot.outbound.delivery), woken like the outbox's delivery."""
         self._stop_listening = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -76,8 +82,6 @@ class Scheduler:
         health = self.services.health
         health.watch("due-steps")
         self._unsubscribe = self.services.db.on_outbox_commit(self._wake_deliveries)
-        self.delivery.report = lambda problem: health.report("delivery", problem)
-        self.webhooks.report = lambda problem: health.report("webhooks", problem)
         self._spawn("delivery", self.delivery.run)
         self._spawn("webhooks", self.webhooks.run)
         if self.services.db.is_postgres:

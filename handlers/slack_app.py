@@ -22,7 +22,7 @@ from handlers.listeners import (
     workflow,
 )
 from slack_edge.identity import BotIdentity
-from slack_edge.installs import InstallAuthorize, oauth_settings
+from slack_edge.installs import InstallAuthorize, RotatingClient, oauth_settings
 
 
 def _authorization(services: Services, auth_test: Any) -> dict[str, Any]:
@@ -30,8 +30,10 @@ def _authorization(services: Services, auth_test: Any) -> dict[str, Any]:
     request authorized with the installation's current token (docs/slack-admin.md)."""
     settings = services.settings
     if services.installs is not None:
+        client = services.api
+        assert isinstance(client, RotatingClient)  # wiring.build_slack: OAuth mode's client
         return {
-            "authorize": InstallAuthorize(services.api.tokens),
+            "authorize": InstallAuthorize(client.tokens),
             "oauth_settings": oauth_settings(settings, services.installs, services.db),
         }
     identity = BotIdentity(services.api, settings.slack_bot_token)

@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
@@ -69,21 +69,17 @@ class NotInstalled(Exception):
 class TokenSource:
     """The deployment's current bot token, refreshed before it expires."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, db: Database, clock: Clock) -> None:
+        """Hear of removals and reinstalls with `Installs(changed=[forget_cached])`."""
         self.client_id = settings.slack_client_id or ""
         self._secret = settings.slack_client_secret or ""
-        self.clock: Clock | None = None  # both attached once the services are built
-        self.db: Database | None = None
+        self.clock = clock
+        self.db = db
         self._oauth = WebClient(base_url=settings.slack_api_url or DEFAULT_API_URL, timeout=10)
         self._oauth.retry_handlers.clear()
         self._cached: BotRow | None = None
         self._read_at = 0.0
         self._lock = threading.Lock()
-
-    def attach(self, installs: Installs) -> None:
-        """Use the services' database and clock, and hear of removals and reinstalls."""
-        self.db, self.clock = installs.db, installs.clock
-        installs.changed.append(self.forget_cached)
 
     def forget_cached(self) -> None:
         """An installation changed (removed, installed again): read it afresh."""
@@ -97,23 +93,18 @@ class TokenSource:
         stale = expired is not None and bot.bot_token == expired
         if not (stale or self._due(bot)):
             return bot
-        if self._database().writing():
+        if self.db.writing():
             return bot  # still valid for REFRESH_BEFORE; refreshed outside the unit of work
         return self._refresh(bot, expired)
 
     def token(self, expired: str | None = None) -> str:
         return self.bot(expired).bot_token
 
-    def _database(self) -> Database:
-        if self.db is None:
-            raise RuntimeError("TokenSource used before its database was attached")
-        return self.db
-
     def _current(self) -> BotRow:
         cached = self._cached
         if cached is not None and time.monotonic() - self._read_at < CACHE_SECONDS:
             return cached
-        with self._database().read() as session:
+        with self.db.read() as session:
             found = store.latest_bot(session, self.client_id)
         if found is None:
             self.forget_cached()
@@ -121,16 +112,11 @@ class TokenSource:
         self._cached, self._read_at = found, time.monotonic()
         return found
 
-    def _now(self) -> datetime:
-        if self.clock is None:
-            raise RuntimeError("TokenSource used before its clock was attached")
-        return self.clock.now()
-
     def _due(self, bot: BotRow) -> bool:
-        return bot.expires_at is not None and bot.expires_at - self._now() <= REFRESH_BEFORE
+        return bot.expires_at is not None and bot.expires_at - self.clock.now() <= REFRESH_BEFORE
 
     def _refresh(self, seen: BotRow, expired: str | None) -> BotRow:
-        with self._lock, self._database().session() as session:
+        with self._lock, self.db.session() as session:
             bot = store.lock_bot(session, seen.id)
             if bot is None:
                 raise NotInstalled()
@@ -144,7 +130,7 @@ class TokenSource:
                     grant_type="refresh_token",
                     refresh_token=bot.refresh_token,
                 )
-                expires = self._now() + timedelta(seconds=int(answer["expires_in"]))
+                expires = self.clock.now() + timedelta(seconds=int(answer["expires_in"]))
                 token, refresh = str(answer["access_token"]), str(answer["refresh_token"])
                 store.store_refreshed(session, bot, token, refresh, expires)
                 fresh = replace(bot, bot_token=token, refresh_token=refresh, expires_at=expires)

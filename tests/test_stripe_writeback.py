@@ -327,7 +327,7 @@ def test_without_a_key_nothing_reaches_stripe(services: Services) -> None:
     try:
         assert JobKind.STRIPE_OFFER not in plain.jobs.handlers
         assert JobKind.STRIPE_RENEWAL not in plain.jobs.handlers
-        assert plain.finance.renewals.answered == []
+        assert plain.finance.renewals.answered == ()
         assert len(plain.cases.timeline.listeners) == 1  # outbound webhooks only
     finally:
         plain.db.dispose()

@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from bot.cases.models import Signal
 from bot.clock import FakeClock
-from bot.installs import Installs
 from bot.policy import Policy
 from demo.standin import SlackStandin
 from slack_edge.installs import TokenSource
@@ -131,9 +130,7 @@ def test_processes_refreshing_at_once_spend_the_refresh_token_once(
 
     sources = []
     for other in others:
-        source = Racing(other.settings)
-        source.attach(Installs(other.db, other.clock, source.client_id))
-        sources.append(source)
+        sources.append(Racing(other.settings, other.db, other.clock))
     got: list[str] = []
     threads = [threading.Thread(target=lambda s=s: got.append(s.token())) for s in sources]
     for thread in threads:

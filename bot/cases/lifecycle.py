@@ -9,7 +9,7 @@ requested and settled here, so nothing changes a case's outcome around the lifec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -44,11 +44,18 @@ MOVE_ON_REQUEST = "move_on_request"
 class Lifecycle:
     """The moves between case statuses, for every domain and every way in."""
 
-    def __init__(self, clock: Clock, timeline: Timeline) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        timeline: Timeline,
+        *,
+        status_listeners: Sequence[StatusListener] = (),
+        closing: Sequence[Closing] = (),
+    ) -> None:
         self.clock = clock
         self.timeline = timeline
-        self.status_listeners: list[StatusListener] = []
-        self.closing: list[Closing] = []
+        self.status_listeners: tuple[StatusListener, ...] = tuple(status_listeners)
+        self.closing: tuple[Closing, ...] = tuple(closing)
 
     def transition(
         self,

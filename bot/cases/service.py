@@ -31,7 +31,7 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import PersonOf, Routed, route_account
-from bot.cases.timeline import LATEST, Timeline
+from bot.cases.timeline import LATEST, StopsEscalation, Timeline
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
@@ -79,23 +79,40 @@ class _PeopleNeeded(Exception):
         self.users = users
 
 
+def stops_escalation(team: TeamService) -> StopsEscalation:
+    """Only the owner's or a manager's act stops a new case's escalation (with the last
+    known team: this runs inside the unit of work)."""
+
+    def stops(actor: str, case: Case) -> bool:
+        known = team.last()
+        return actor == case.owner or (known is not None and known.is_manager(actor))
+
+    return stops
+
+
 class CaseService(CaseActions, ExternalEvents, Handover):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
-    def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        team: TeamService,
+        *,
+        access: Access,
+        timeline: Timeline,
+        lifecycle: Lifecycle,
+    ) -> None:
+        """`timeline` and `lifecycle` are built first (with the other domains' listeners),
+        as those listeners need the timeline too (docs/ARCHITECTURE.md, *Composition root*)."""
         self.db = db
         self.policy = policy
         self.clock = clock
         self.team_service = team
-        self.access = Access(team, team.directory)
-        self.timeline = Timeline(clock, policy, self._stops_escalation)
-        self.lifecycle = Lifecycle(clock, self.timeline)
-
-    def _stops_escalation(self, actor: str, case: Case) -> bool:
-        """Only the owner's or a manager's act stops a new case's escalation (with the last
-        known team: this runs inside the unit of work)."""
-        team = self.team_service.last()
-        return actor == case.owner or (team is not None and team.is_manager(actor))
+        self.access = access
+        self.timeline = timeline
+        self.lifecycle = lifecycle
 
     def team(self, *, stale_ok: bool = False) -> Team:
         """The team from the team service (see `TeamService.current`)."""

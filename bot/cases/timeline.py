@@ -11,7 +11,7 @@ outbox rows it queues commit with the change (DESIGN: one outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,13 +48,21 @@ class Timeline:
     """Events, thread lines and the root of every case, for every domain."""
 
     def __init__(
-        self, clock: Clock, policy: Policy, stops_escalation: StopsEscalation = _anyone
+        self,
+        clock: Clock,
+        policy: Policy,
+        stops_escalation: StopsEscalation = _anyone,
+        *,
+        listeners: Sequence[EventListener] = (),
+        root_lines: Sequence[RootLines] = (),
     ) -> None:
+        """`listeners` and `root_lines` (other domains' lines on the root: turnover) are
+        fixed here, by the composition root (docs/ARCHITECTURE.md, *Composition root*)."""
         self.clock = clock
         self.policy = policy
         self.stops_escalation = stops_escalation
-        self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
-        self.listeners: list[EventListener] = []
+        self.root_lines: tuple[RootLines, ...] = tuple(root_lines)
+        self.listeners: tuple[EventListener, ...] = tuple(listeners)
 
     def line(
         self,

@@ -58,13 +58,15 @@ class CheckinService:
         clock: Clock,
         team: Callable[..., Team],
         timeline: Timeline,
+        blocks: Blocks = _text_only,
     ) -> None:
+        """`blocks`: the check-in message's buttons (slack_edge.checkin_messages)."""
         self.db = db
         self.policy = policy
         self.clock = clock
         self.team = team
         self.timeline = timeline
-        self.blocks: Blocks = _text_only
+        self.blocks = blocks
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {STEP: self.run}

@@ -12,7 +12,7 @@ nudged like a case: after `escalation.acknowledge_within`, then every `repeat_ev
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
@@ -52,13 +52,18 @@ class RenewalChecks:
     """Asks, nudges and records answers."""
 
     def __init__(
-        self, db: Database, policy: Policy, team: Callable[[], Team], access: Access
+        self,
+        db: Database,
+        policy: Policy,
+        team: Callable[[], Team],
+        access: Access,
+        answered: Sequence[Answered] = (),
     ) -> None:
         self.db = db
         self.policy = policy
         self.team = team
         self.access = access
-        self.answered: list[Answered] = []
+        self.answered: tuple[Answered, ...] = tuple(answered)
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {NUDGE: self.nudge}

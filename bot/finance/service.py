@@ -3,14 +3,14 @@ check, with the step handlers they need and one pass for `tick` and the schedule
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.access import Access
 from bot.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
-from bot.finance.renewals import RenewalChecks
+from bot.finance.renewals import Answered, RenewalChecks
 from bot.finance.stripe_cases import StripeCases
 from bot.finance.stripe_service import StripeService
 from bot.finance.views import FinanceViews
@@ -46,17 +46,23 @@ class Finance:
         team: Callable[[], Team],
         signals: SignalService,
         access: Access,
+        answered: Sequence[Answered] = (),
     ) -> None:
+        """`answered`: told of each pre-renewal answer (Stripe write-back, docs/stripe.md)."""
         self.db = db
         self.policy = policy
         self.clock = clock
-        self.stripe = StripeService(db, policy, clock)
         bridge = StripeCases(signals, signals.cases)
-        self.stripe.on_subscription = bridge.subscription
-        self.stripe.on_payment_failed = bridge.payment_failed
-        self.stripe.prepare = team  # people resolved before a unit of work starts
+        self.stripe = StripeService(
+            db,
+            policy,
+            clock,
+            on_subscription=bridge.subscription,
+            on_payment_failed=bridge.payment_failed,
+            prepare=team,  # people resolved before a unit of work starts
+        )
         self.ladder = DunningLadder(db, policy, team, signals.cases)
-        self.renewals = RenewalChecks(db, policy, team, access)
+        self.renewals = RenewalChecks(db, policy, team, access, answered)
         self.views = FinanceViews(db, policy)
 
     def handlers(self) -> Mapping[str, StepHandler]:

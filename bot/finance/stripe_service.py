@@ -68,15 +68,25 @@ InvoiceHook = Callable[[Session, Account, InvoiceState, StripeEvent, datetime], 
 
 class StripeService:
     """Applies verified Stripe events; `on_subscription` / `on_payment_failed` connect
-    the case side (cases are opened through the signal service)."""
+    the case side (cases are opened through the signal service); `prepare` resolves
+    people before a unit of work starts."""
 
-    def __init__(self, db: Database, policy: Policy, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        *,
+        on_subscription: SubscriptionHook | None = None,
+        on_payment_failed: InvoiceHook | None = None,
+        prepare: Callable[[], object] | None = None,
+    ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
-        self.on_subscription: SubscriptionHook | None = None
-        self.on_payment_failed: InvoiceHook | None = None
-        self.prepare: Callable[[], object] | None = None
+        self.on_subscription = on_subscription
+        self.on_payment_failed = on_payment_failed
+        self.prepare = prepare
 
     def receive(self, event: StripeEvent) -> Handled:
         """Apply one event once. Raises BadEvent (before any write) when the object lacks

@@ -39,16 +39,22 @@ class LeaderReport:
 class HomeRefresher:
     """Publishes leaders' App Homes after case changes, debounced per leader."""
 
-    def __init__(self, db: Database, clock: Clock, leaders: Callable[[], Iterable[str]]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        leaders: Callable[[], Iterable[str]],
+        render: HomeRenderer,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.leaders = leaders
-        self.render: HomeRenderer | None = None  # set by the composition root (wiring)
+        self.render = render
 
     def refresh(self) -> int:
         """Queue a fresh home for each stale leader; returns how many were queued."""
         users = sorted(set(self.leaders()))
-        if self.render is None or not users:
+        if not users:
             return 0
         now = self.clock.now()
         before = now - REFRESH_GAP

@@ -16,7 +16,7 @@ a raw Slack payload.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -52,15 +52,26 @@ ACCOUNT_IDS_KEPT = 10_000
 """External ids whose account id a SignalService remembers (about 1 MB)."""
 
 
+Received = Callable[[Signal, Opened], None]
+"""Told after a webhook signal opened or joined a case, outside its unit of work."""
+
+
 class SignalService:
     """Every way a case is born: command, modal, shortcut, watched channel, bot, webhook."""
 
-    def __init__(self, db: Database, policy: Policy, clock: Clock, cases: CaseService) -> None:
+    def __init__(
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        cases: CaseService,
+        received: Sequence[Received] = (),
+    ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.cases = cases
-        self.received: list[Callable[[Signal, Opened], None]] = []
+        self.received: tuple[Received, ...] = tuple(received)
         """Called after a webhook signal opened or joined a case (turnover: answers needed)."""
         self._account_ids: dict[str, int] = {}  # external id -> account id (never changes)
 

@@ -4,9 +4,9 @@ A submitted turnover modal opens (or joins) the account's churn-track case throu
 `SignalService.open`, then, in one unit of work, stores the answers and the derived plan,
 posts the plan as a checklist in the case thread, sets the risk level through the case
 service, posts the sales lead when the contact went to another company, and refreshes the
-root, whose lines show each departed contact's `plan N% complete` (a `RootLines` hook).
+root, whose lines show each departed contact's `plan N% complete` (`root_lines`).
 Ticks, assignments and updates are each one unit of work with their timeline line. The
-time at risk stops when the last step is done, or when the case closes (a `Closing` hook).
+time at risk stops when the last step is done, or when the case closes (`CaseClosed`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bot import outbox
 from bot.access import Action, Actor, Involved
 from bot.cases.models import Opened, Refused, Signal
 from bot.cases.service import CaseService
+from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.policy import Policy
 from bot.signals.service import SignalService
@@ -71,9 +72,6 @@ class TurnoverService:
     ) -> None:
         self.db, self.policy, self.clock = db, policy, clock
         self.cases, self.signals, self.team = cases, signals, team
-        cases.timeline.root_lines.append(self._root_lines)
-        cases.lifecycle.closing.append(self._case_closed)
-        signals.received.append(self._signal_received)
 
     # -- opening the modal ----------------------------------------------------------------
 
@@ -175,7 +173,7 @@ class TurnoverService:
                 context=_context(case, account),
                 now=self.clock.now(),
             )
-            self._refresh_plan(session, turnover)
+            refresh_plan(session, self.clock, turnover)
             self._post_lead(session, case, account, turnover)
             what = "; ".join(changes) if changes else "no answer changed"
             text = f"{who(actor)} updated the turnover of {turnover.contact_name}: {what}."
@@ -204,8 +202,8 @@ class TurnoverService:
                     in_thread=False,
                 )  # fmt: skip
             if result.risk_ended:
-                self._risk_ended_line(session, case, account, turnover, "plan complete")
-            self._refresh_plan(session, turnover)
+                risk_ended(session, self.cases.timeline, case, turnover, "plan complete")
+            refresh_plan(session, self.clock, turnover)
 
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
@@ -217,32 +215,7 @@ class TurnoverService:
             self.cases.timeline.acted(  # the checklist, edited in place, shows it
                 session, case, account, actor, "plan_step", text, in_thread=False
             )
-            self._refresh_plan(session, turnover)
-
-    # -- hooks other services call --------------------------------------------------------
-
-    def _root_lines(self, session: Session, case: Case) -> list[str]:
-        progress = records.progress_of_case(session, case.id)
-        if not progress:
-            return ["*Main contact left:* answers needed"] if case.kind == CONTACT_LEFT else []
-        lines = [progress_line(p.contact_name, p.percent) for p in progress]
-        return ["*Main-contact turnover*", *lines]
-
-    def _case_closed(self, session: Session, case: Case, account: Account) -> None:
-        for turnover in records.case_closed(session, case.id, self.clock.now()):
-            self._risk_ended_line(session, case, account, turnover, "case closed")
-            self._refresh_plan(session, turnover)
-
-    def _signal_received(self, signal: Signal, opened: Opened) -> None:
-        """A `contact_left` webhook signal carries no answers: ask the owner for them."""
-        if signal.kind != CONTACT_LEFT or opened.duplicate:
-            return
-        with self.db.session() as session:
-            case, _ = self.cases.load_open(session, opened.case_id)
-            root = cases_store.root_message(session, case)
-            if root is not None:
-                text, blocks = fill_in_prompt(case.id, case.owner)
-                outbox.reply(session, self.clock.now(), root, text, blocks)
+            refresh_plan(session, self.clock, turnover)
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -281,14 +254,6 @@ class TurnoverService:
             return
         text, blocks = checklist(records.plan_view(session, turnover))
         turnover.plan_message_id = outbox.reply(session, self.clock.now(), root, text, blocks).id
-
-    def _refresh_plan(self, session: Session, turnover: Turnover) -> None:
-        if turnover.plan_message_id is None:
-            return
-        message = session.get(OutboxMessage, turnover.plan_message_id)
-        assert message is not None
-        text, blocks = checklist(records.plan_view(session, turnover))
-        outbox.update(session, self.clock.now(), message, text, blocks)
 
     def _post_lead(
         self, session: Session, case: Case, account: Account, turnover: Turnover
@@ -343,14 +308,6 @@ class TurnoverService:
         why = "from the turnover answers"
         self.cases.change_risk(session, case, account, actor, after, because=why, opening=opening)
 
-    def _risk_ended_line(
-        self, session: Session, case: Case, account: Account, turnover: Turnover, why: str
-    ) -> None:
-        seconds = turnover.time_at_risk_seconds or 0
-        text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
-        details = {"turnover_id": turnover.id, "why": why}
-        self.cases.timeline.line(session, case, None, "time_at_risk", text, details)
-
 
 def _label(account: Account) -> str:
     return f"{account.name} ({account.external_id})"
@@ -361,3 +318,71 @@ def _context(case: Case, account: Account) -> PlanContext:
     people["account_owner"] = account.account_owner
     arr = account.arr if account.arr is not None else case.arr_at_risk
     return PlanContext(arr=arr, segment=account.segment, people=people)
+
+
+# -- what turnover adds to other domains ---------------------------------------------------
+# Built before them by the composition root (docs/ARCHITECTURE.md, *Composition root*): none
+# needs the turnover service, so the timeline, lifecycle and signal service take them in
+# their constructors.
+
+
+def root_lines(session: Session, case: Case) -> list[str]:
+    """Each departed contact's `plan N% complete` on the case's root."""
+    progress = records.progress_of_case(session, case.id)
+    if not progress:
+        return ["*Main contact left:* answers needed"] if case.kind == CONTACT_LEFT else []
+    lines = [progress_line(p.contact_name, p.percent) for p in progress]
+    return ["*Main-contact turnover*", *lines]
+
+
+def refresh_plan(session: Session, clock: Clock, turnover: Turnover) -> None:
+    """Edit the plan's checklist message in place."""
+    if turnover.plan_message_id is None:
+        return
+    message = session.get(OutboxMessage, turnover.plan_message_id)
+    assert message is not None
+    text, blocks = checklist(records.plan_view(session, turnover))
+    outbox.update(session, clock.now(), message, text, blocks)
+
+
+def risk_ended(
+    session: Session, timeline: Timeline, case: Case, turnover: Turnover, why: str
+) -> None:
+    """The timeline line that says how long the account was at risk."""
+    seconds = turnover.time_at_risk_seconds or 0
+    text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
+    details = {"turnover_id": turnover.id, "why": why}
+    timeline.line(session, case, None, "time_at_risk", text, details)
+
+
+class CaseClosed:
+    """A `Closing` hook: closing a case ends its turnovers' time at risk."""
+
+    def __init__(self, clock: Clock, timeline: Timeline) -> None:
+        self.clock = clock
+        self.timeline = timeline
+
+    def __call__(self, session: Session, case: Case, account: Account) -> None:
+        for turnover in records.case_closed(session, case.id, self.clock.now()):
+            risk_ended(session, self.timeline, case, turnover, "case closed")
+            refresh_plan(session, self.clock, turnover)
+
+
+class AnswersNeeded:
+    """A `SignalService` follow-up: a `contact_left` webhook signal carries no answers,
+    so ask the owner for them."""
+
+    def __init__(self, db: Database, clock: Clock, cases: CaseService) -> None:
+        self.db = db
+        self.clock = clock
+        self.cases = cases
+
+    def __call__(self, signal: Signal, opened: Opened) -> None:
+        if signal.kind != CONTACT_LEFT or opened.duplicate:
+            return
+        with self.db.session() as session:
+            case, _ = self.cases.load_open(session, opened.case_id)
+            root = cases_store.root_message(session, case)
+            if root is not None:
+                text, blocks = fill_in_prompt(case.id, case.owner)
+                outbox.reply(session, self.clock.now(), root, text, blocks)

@@ -1,7 +1,7 @@
 """Write-back to Stripe as durable jobs (docs/stripe.md, *Write-back to Stripe*).
 
 A renewal answer and an offer the customer accepted queue a job in the same unit of work
-(`renewal_answered`, `heard`), so nothing reaches Stripe before the decision committed and
+(`renewal_answered`, `offer_accepted`), so nothing reaches Stripe before the decision committed and
 no Slack listener waits on Stripe. A worker makes the calls (bot/writeback/stripe_api.py:
 idempotency keys, refusals with Stripe's message) and, in one unit of work, says in the
 thread what was done, with the object's id, and completes the job. A job that runs again
@@ -42,6 +42,30 @@ def mark(offer_id: int) -> str:
     return f"savedesk_offer_{offer_id}"
 
 
+def renewal_answered(
+    session: Session, check: RenewalCheck, account: Account, now: datetime
+) -> None:
+    """RenewalChecks listener: Hold pauses collection, Yes (or a release) resumes it; the
+    job is queued with the decision (a function: it needs no service, docs/ARCHITECTURE.md,
+    *Composition root*)."""
+    held = check.answer == "hold" and check.released_at is None
+    action = "hold" if held else "release"
+    job_rows.add(session, JobKind.STRIPE_RENEWAL, {"check": check.id, "action": action}, now)
+
+
+def offer_accepted(
+    session: Session,
+    case: Case,
+    actor: str | None,
+    type: str,
+    details: dict[str, Any],
+    at: datetime,
+) -> None:
+    """Timeline listener: the customer accepted an approved offer."""
+    if type == "offer_accepted" and details.get("offer_id"):
+        job_rows.add(session, JobKind.STRIPE_OFFER, {"offer": details["offer_id"]}, at)
+
+
 class StripeWriteBack:
     """Queues and runs the Stripe write-back jobs."""
 
@@ -74,29 +98,6 @@ class StripeWriteBack:
             if case is not None:
                 line = f"Stripe, save offer #{offer.id}: {text}" if offer else text
                 self.timeline.by_system(session, case, "stripe_writeback", line)
-
-    # -- queued with the decision --------------------------------------------------------
-
-    def renewal_answered(
-        self, session: Session, check: RenewalCheck, account: Account, now: datetime
-    ) -> None:
-        """RenewalChecks listener: Hold pauses collection, Yes (or a release) resumes it."""
-        held = check.answer == "hold" and check.released_at is None
-        action = "hold" if held else "release"
-        job_rows.add(session, JobKind.STRIPE_RENEWAL, {"check": check.id, "action": action}, now)
-
-    def heard(
-        self,
-        session: Session,
-        case: Case,
-        actor: str | None,
-        type: str,
-        details: dict[str, Any],
-        at: datetime,
-    ) -> None:
-        """Timeline listener: the customer accepted an approved offer."""
-        if type == "offer_accepted" and details.get("offer_id"):
-            job_rows.add(session, JobKind.STRIPE_OFFER, {"offer": details["offer_id"]}, at)
 
     # -- the renewal invoice -------------------------------------------------------------
 

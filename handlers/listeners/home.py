@@ -8,18 +8,24 @@ the database reads and `views.publish` happen after Slack has its 200.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import App, BoltContext
 
 from bot.access import Action, Role
 from bot.cases.dashboard import load_home
+from bot.cases.service import CaseService
 from bot.checkup import delivery_alerts
+from bot.clock import Clock
+from bot.finance.service import Finance
+from bot.hours.service import HoursService
+from bot.reports.service import ReportService
 from bot.services import Services
 from handlers.acting import Acting, event
 from slack_edge.dashboard_view import home_view
 from slack_edge.hours_home import hours_blocks
 from slack_edge.report_messages import home_report_blocks
+from storage.db import Database
 
 
 def register(app: App, services: Services) -> None:
@@ -37,7 +43,19 @@ def republish(services: Services, acting: Acting) -> None:
     acting.slack.publish_home(acting.user, user_home(services, acting.user))
 
 
-def user_home(services: Services, user: str) -> dict[str, Any]:
+class HomeSources(Protocol):
+    """What an App Home reads: `Services` has these, and so has what the composition root
+    hands the leaders' home refresher before `Services` exists (wiring.py)."""
+
+    db: Database
+    clock: Clock
+    cases: CaseService
+    reports: ReportService
+    finance: Finance
+    hours: HoursService
+
+
+def user_home(services: HomeSources, user: str) -> dict[str, Any]:
     """The whole App Home of `user`; those who see revenue figures (bot.access) also get
     the revenue-at-risk section (the report's refresher publishes this too, after case
     changes), finance people their overdue invoices; every member their working hours and

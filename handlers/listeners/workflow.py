@@ -13,14 +13,14 @@ from typing import Any
 from slack_bolt import App, Fail
 
 from bot.services import Services
-from bot.signals.workflow import STEP, StepInputError, WorkflowStep, parse_inputs
+from bot.signals.workflow import STEP, StepInputError, parse_inputs
 from handlers.errors import new_reference
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App, services: Services) -> None:
-    step = WorkflowStep(services.db, services.clock, services.signals)
+    step = services.workflow
 
     @app.function(STEP)
     def open_churn_case(inputs: dict[str, Any], event: dict[str, Any], fail: Fail) -> None:
