@@ -7,6 +7,7 @@ from slack_bolt import App
 
 from bot.amounts import parse_amount
 from bot.services import Services
+from bot.vocab import CheckinAnswer
 from handlers.acting import Acting, button, submission
 from slack_edge.case_modals import field_value
 from slack_edge.checkin_messages import DOWNGRADE_VIEW, NEW_ARR, CheckinAction, downgrade_modal
@@ -22,7 +23,7 @@ def register(app: App, services: Services) -> None:
         checkins.answer(press.meta, press.user, "customer")
 
     def churned(press: Acting) -> None:
-        checkins.answer(press.meta, press.user, "churned")
+        checkins.answer(press.meta, press.user, CheckinAnswer.CHURNED)
 
     def downgraded(press: Acting) -> None:
         name, arr = checkins.may_answer(press.meta, press.user)

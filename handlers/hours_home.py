@@ -19,6 +19,7 @@ from bot.cases.models import Refused
 from bot.hours.forms import Problems, read_away, read_hours
 from bot.hours.service import HoursView
 from bot.services import Services
+from bot.vocab import TimeOffSource
 from handlers.acting import Acting, button, submission
 from slack_edge.case_modals import refusal_modal
 from slack_edge.hours_home import (
@@ -75,9 +76,8 @@ def register(app: App, services: Services, render: Render) -> None:
         read = read_away(*read_away_state(sent.values))
         if isinstance(read, dict):
             return read
-        hours.set_away(
-            sent.user, read.first, read.last, read.cover, set_by=sent.user, source="home"
-        )
+        away = (sent.user, read.first, read.last, read.cover)
+        hours.set_away(*away, set_by=sent.user, source=TimeOffSource.HOME)
         return None
 
     def reset(press: Acting) -> None:

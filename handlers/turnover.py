@@ -13,7 +13,7 @@ from slack_bolt import Ack, App, Respond
 
 from bot.cases.models import Refused, Signal
 from bot.services import Services
-from bot.turnover.service import CONTACT_LEFT
+from bot.vocab import Kind
 from handlers.acting import Acting, button, refuse, submission
 from slack_edge.surface import Surface
 from slack_edge.turnover_messages import TurnoverAction
@@ -112,7 +112,7 @@ def _submit_answers(services: Services, ack: Ack, body: dict[str, Any], view: di
         return
     ack()
     signal = Signal(
-        kind=CONTACT_LEFT,
+        kind=Kind.CONTACT_LEFT,
         source=meta.source,
         actor=user,
         summary=meta.note or f"{answers.contact_name} left.",

@@ -29,7 +29,7 @@ from bot.outbound import service as outbound
 from bot.policy import ROLE_NAMES, Policy
 from bot.steps import StepHandler
 from bot.team import Team
-from bot.vocab import StepKind
+from bot.vocab import InvoiceStatus, StepKind, Track
 from storage import cases as case_store
 from storage import finance as store
 from storage.db import Database
@@ -126,7 +126,7 @@ class DunningLadder:
         """DM each holder of the step's role (in their working hours, or their cover while
         they are away: bot/hours/reach.py) and add a line in `channels.finance`."""
         invoice = session.get(Invoice, int(step.payload.get("invoice", 0)))
-        if invoice is None or invoice.status != "open" or invoice.amount_remaining <= 0:
+        if invoice is None or invoice.status != InvoiceStatus.OPEN or invoice.amount_remaining <= 0:
             return  # paid, voided, written off or gone: the ladder stops
         if invoice.dunning_days > int(step.payload.get("days", 0)):
             return  # a higher step was reached meanwhile; its message says it all
@@ -161,7 +161,7 @@ class DunningLadder:
 
     def _flag_churn_case(self, session: Session, view: messages.StepView) -> None:
         """An invoice at the last step shows on the account's open churn case's root."""
-        case = case_store.open_case(session, view.account.id, "churn")
+        case = case_store.open_case(session, view.account.id, Track.CHURN)
         if case is None or self.cases is None:
             return
         text = messages.last_step_line(view)
@@ -209,7 +209,7 @@ class DunningLadder:
     def _case_root(session: Session, account: Account) -> OutboxMessage | None:
         """The thread of the account's open case, the payment track's first."""
         cases = case_store.open_cases_of_account(session, account.id)
-        for case in sorted(cases, key=lambda c: c.track != "payment"):
+        for case in sorted(cases, key=lambda c: c.track != Track.PAYMENT):
             root = case_store.root_message(session, case)
             if root is not None:
                 return root

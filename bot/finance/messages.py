@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
+from bot.vocab import RenewalAnswer
 from slack_edge.messages import calendar_day, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
 
@@ -149,7 +150,7 @@ def renewal_answered(check: RenewalCheck, account: Account) -> str:
         f"Renewal invoice for *{esc(account.name)}* (renews on {calendar_day(check.renewal_date)})"
     )
     when = time_token(check.answered_at) if check.answered_at else "unknown time"
-    if check.answer == "yes":
+    if check.answer == RenewalAnswer.YES:
         return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."
     reason = esc(check.reason or "")
     held = f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"

@@ -24,10 +24,10 @@ from bot.cases.service import CaseService
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
-from bot.offers.models import OfferView
+from bot.offers.models import OfferDecision, OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
-from bot.vocab import OfferStatus
+from bot.vocab import OfferStatus, OfferType, StepKind
 from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
@@ -36,11 +36,11 @@ from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, Offer, OutboxMessage, ScheduledStep
 
 DECISIONS = {
-    "approve": OfferStatus.APPROVED,
-    "reject": OfferStatus.REJECTED,
-    "counter": OfferStatus.COUNTERED,
+    OfferDecision.APPROVE: OfferStatus.APPROVED,
+    OfferDecision.REJECT: OfferStatus.REJECTED,
+    OfferDecision.COUNTER: OfferStatus.COUNTERED,
 }
-NUDGE = "offer_nudge"
+NUDGE = StepKind.OFFER_NUDGE
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str
     pct = _amount(fields.get("discount_pct"), "discount_pct", errors)
     if pct is not None and pct > 100:
         errors["discount_pct"] = "A discount is between 0 and 100%."
-    if kind == "discount" and pct is None and "discount_pct" not in errors:
+    if kind == OfferType.DISCOUNT and pct is None and "discount_pct" not in errors:
         errors["discount_pct"] = "A discount needs its percentage."
     justification = (fields.get("justification") or "").strip()
     if not justification:
@@ -221,13 +221,13 @@ class OfferService:
         self,
         offer_id: int,
         actor: str,
-        decision: str,
+        decision: OfferDecision | str,
         counter_value: Decimal | None = None,
         note: str | None = None,
     ) -> OfferView:
         if decision not in DECISIONS:
             raise Refused(f"{decision} is not a decision.")
-        if decision == "counter" and counter_value is None:
+        if decision == OfferDecision.COUNTER and counter_value is None:
             raise Refused("A counter needs a value.")
         acting = self.cases.access.actor(actor)
         team = acting.team
@@ -386,7 +386,7 @@ class OfferService:
         if is_copy(step):  # the thread heard it; only this approver's DM was waiting
             self._dm(session, case, reached.now, text, now)
             return
-        self.cases.timeline.line(session, case, None, "offer_nudge", text)
+        self.cases.timeline.line(session, case, None, StepKind.OFFER_NUDGE, text)
         self._dm(session, case, reached.now, text, now)
         n = int(step.payload.get("n", 1)) + 1
         self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from bot.clock import Clock
 from bot.outbox.holding import Holds
 from bot.outbox.queue import RESPOND
 from bot.outbox.refusals import Refusal
+from bot.vocab import OutboxState
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -28,13 +30,25 @@ EDIT = "_edit"  # an "after" chat.update: the id of the message it edits
 ISSUED = "_issued"  # an "after" response_url answer: when the URL was issued (ISO 8601)
 
 
+class ResultKind(StrEnum):
+    """What became of one claimed row (`Result.kind`)."""
+
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+    WAITING = "waiting"  # its channel refuses
+    PAUSED = "paused"  # the workspace's calls are refused
+    LOST = "lost"  # another claimer holds it now
+
+
 @dataclass(frozen=True)
 class Result:
     """What became of one claimed row: sent, retrying, failed, superseded, waiting (its
     channel refuses), paused (the workspace's calls are refused) or lost (another claimer
     holds it now)."""
 
-    kind: str
+    kind: ResultKind
     reason: str | None = None
 
 
@@ -105,7 +119,11 @@ class Recorder:
                 return self._sent(session, job, outcome, now)
             if outcome.drop:
                 rows.finish(
-                    session, job.id, job.attempt, state="superseded", last_error=outcome.error
+                    session,
+                    job.id,
+                    job.attempt,
+                    state=OutboxState.SUPERSEDED,
+                    last_error=outcome.error,
                 )
                 return Result("superseded", outcome.error)
             if outcome.retry_row:
@@ -132,7 +150,7 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="sent",
+            state=OutboxState.SENT,
             ts=outcome.ts,
             channel=channel,
             permalink=outcome.permalink,
@@ -186,7 +204,7 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="pending",
+            state=OutboxState.PENDING,
             next_attempt_at=now,
             attempts=job.attempt - 1,
             last_error=error,
@@ -201,7 +219,7 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="pending",
+            state=OutboxState.PENDING,
             next_attempt_at=now + wait,
             last_error=error,
         )
@@ -216,7 +234,7 @@ class Recorder:
             job.attempt,
             error,
         )
-        rows.finish(session, job.id, job.attempt, state="failed", last_error=error)
+        rows.finish(session, job.id, job.attempt, state=OutboxState.FAILED, last_error=error)
         return Result("failed", error)
 
     @staticmethod

@@ -268,7 +268,7 @@ class SurveyReason:
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (
     RoutingRule(owner="finance", kinds=("payment_failed",)),
-    RoutingRule(owner="account_owner", kinds=("cancellation", "non_renewal", "downgrade")),
+    RoutingRule(owner="account_owner", kinds=(Kind.CANCELLATION, Kind.NON_RENEWAL, Kind.DOWNGRADE)),
     RoutingRule(owner="csm"),
 )
 DEFAULT_APPROVALS: tuple[ApprovalRule, ...] = (

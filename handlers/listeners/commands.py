@@ -12,7 +12,7 @@ from bot.access import Action
 from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
-from bot.turnover.service import CONTACT_LEFT
+from bot.vocab import Kind
 from handlers import finance, hours
 from handlers.acting import Acting, command
 from handlers.opening import queue_typed
@@ -80,7 +80,7 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    opens = kind is not None and kind != CONTACT_LEFT  # else a modal asks first
+    opens = kind is not None and kind != Kind.CONTACT_LEFT  # else a modal asks first
     # committed with the lookup, before Slack hears "opening"
     match = queue_typed(services, parsed.account or "", signal if opens else None)
     if match.account is None or kind is None:
@@ -95,7 +95,7 @@ def _open(
         )
         call.open_modal(views.new_case_modal(draft))
         return
-    if kind == CONTACT_LEFT:  # the turnover modal asks who left before anything opens
+    if kind == Kind.CONTACT_LEFT:  # the turnover modal asks who left before anything opens
         ack()
         url = command.get("response_url")
         meta = TurnoverMeta(match.account.id, note=summary or None, response_url=url)
