@@ -1,8 +1,8 @@
 """The words (with Slack emoji) people read for a case's status and risk.
 
 Presentation is Slack's, so it lives here and not beside the stored values in
-`storage/vocab.py` (docs/ARCHITECTURE.md, *Vocabulary*). Both tables are keyed by member,
-so by the stored string too; an unknown string reads as itself (`label`).
+`storage/vocab.py` (docs/ARCHITECTURE.md, *Where a new domain goes*). Both tables are keyed
+by member, so by the stored string too; an unknown string reads as itself (`*_label`).
 """
 
 from __future__ import annotations

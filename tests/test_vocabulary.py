@@ -1,8 +1,9 @@
 """Every closed set is an enum, and code says its members by name (docs/ARCHITECTURE.md,
-*Vocabulary*): a bare string literal equal to one of their values, compared with something
-(`==`, `!=`, `in (...)`), assigned to a vocabulary name (`x.state = "sent"`, `state="sent"`,
-`{"state": ...}`, a parameter's default), or spelling out a set or table of one enum's values
-(`("pending", "asked")`, `{"saved": ...}`), fails here."""
+*Where a new domain goes*, 1. Vocabulary): a bare string literal equal to one of their
+values, compared with something (`==`, `!=`, `in (...)`), assigned to a vocabulary name
+(`x.state = "sent"`, `state="sent"`, `{"state": ...}`, a parameter's default, `SENT = "sent"`),
+or spelling out a set or table of one enum's values (`("pending", "asked")`,
+`{"saved": ...}`), fails here. Positional arguments are not checked (too many plain words)."""
 
 from __future__ import annotations
 
