@@ -26,7 +26,7 @@ from bot.finance import messages
 from bot.finance.invoices import next_step_on
 from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
-from bot.policy import ROLE_NAMES, Policy
+from bot.policy import ACCOUNT_ROLES, ROLE_NAMES, OwnerRole, Policy
 from bot.steps import StepHandler
 from bot.team import Team
 from bot.vocab import InvoiceStatus, StepKind, Track
@@ -181,7 +181,7 @@ class DunningLadder:
         who is not real to the managers. Their standing is what Slack last said
         (`user_change` events keep it true); never asked here, inside a unit of work."""
         team = self.team()
-        if notify in ("csm", "account_owner"):
+        if notify in ACCOUNT_ROLES:
             return self._account_person(notify, account, team, session)
         found = team.members(notify) if notify in ROLE_NAMES else team.resolve(notify)
         return [p for p in found if p not in team.dropped], None
@@ -234,7 +234,7 @@ def _in_turn(notify: str, account: Account) -> list[tuple[str | None, str]]:
     """Whom an account person's step tries, in turn: the account owner (for its step),
     then the CSM."""
     csm = (account.csm, "the account's CSM")
-    if notify == "account_owner":
+    if notify == OwnerRole.ACCOUNT_OWNER:
         return [(account.account_owner, "the account owner"), csm]
     return [csm]
 

@@ -13,6 +13,7 @@ from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
+from bot.policy import ACCOUNT_ROLES, OwnerRole
 from bot.vocab import RenewalAnswer
 from slack_edge.messages import calendar_day, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
@@ -77,12 +78,12 @@ def step_dm(view: StepView) -> str:
     lines = [f":money_with_wings: *{view.step_days}-day step* — {view.summary}."]
     if view.instead:
         lines.append(f"_{view.instead}._")
-    if view.notify in ("csm", "account_owner") and view.instead:
+    if view.notify in ACCOUNT_ROLES and view.instead:
         lines.append(
             "Please see that the client is reminded that this invoice is overdue. Finance "
             "owns the collection."
         )
-    elif view.notify == "csm":
+    elif view.notify == OwnerRole.CSM:
         lines.append(
             "Please remind the client that this invoice is overdue. Finance owns the "
             "collection; you are told so the client hears it from you."

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
+from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
@@ -28,18 +29,30 @@ from bot.vocab import Kind
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
 
-OWNER_ROLES: tuple[str, ...] = ("csm", "account_owner", "save_desk", "manager", "finance")
+
+class OwnerRole(StrEnum):
+    """Routing owners (and dunning steps' `notify`) that are roles rather than people; the
+    CSM and account owner come from the account, the rest from `[roles]`."""
+
+    CSM = "csm"
+    ACCOUNT_OWNER = "account_owner"
+    SAVE_DESK = "save_desk"
+    MANAGER = "manager"
+    FINANCE = "finance"
+
+
+OWNER_ROLES: tuple[str, ...] = tuple(OwnerRole)
 """Routing owners that are roles rather than people; csm/account_owner come from the account."""
 
 ROLE_NAMES: tuple[str, ...] = ("managers", "save_desk", "finance", "controller", "cfo", "admins")
 """The keys of `[roles]`; each holds a list of people."""
 
 OWNER_ROLE_PEOPLE: Mapping[str, str] = MappingProxyType(
-    {"save_desk": "save_desk", "manager": "managers", "finance": "finance"}
+    {OwnerRole.SAVE_DESK: "save_desk", OwnerRole.MANAGER: "managers", OwnerRole.FINANCE: "finance"}
 )
 """Which `[roles]` entry supplies the people for a routing owner role."""
 
-ACCOUNT_ROLES: tuple[str, ...] = ("csm", "account_owner")
+ACCOUNT_ROLES: tuple[str, ...] = (OwnerRole.CSM, OwnerRole.ACCOUNT_OWNER)
 """Roles filled per account (from the accounts import), not by the policy file."""
 
 NO_APPROVAL = "none"
@@ -267,16 +280,18 @@ class SurveyReason:
 
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (
-    RoutingRule(owner="finance", kinds=("payment_failed",)),
-    RoutingRule(owner="account_owner", kinds=(Kind.CANCELLATION, Kind.NON_RENEWAL, Kind.DOWNGRADE)),
-    RoutingRule(owner="csm"),
+    RoutingRule(owner=OwnerRole.FINANCE, kinds=(Kind.PAYMENT_FAILED,)),
+    RoutingRule(
+        owner=OwnerRole.ACCOUNT_OWNER, kinds=(Kind.CANCELLATION, Kind.NON_RENEWAL, Kind.DOWNGRADE)
+    ),
+    RoutingRule(owner=OwnerRole.CSM),
 )
 DEFAULT_APPROVALS: tuple[ApprovalRule, ...] = (
     ApprovalRule(approver=NO_APPROVAL, max_discount_pct=Decimal(10), max_value=Decimal(5000)),
     ApprovalRule(approver="managers"),
 )
 DEFAULT_DUNNING_STEPS: tuple[DunningStep, ...] = (
-    DunningStep(30, "csm"),
+    DunningStep(30, OwnerRole.CSM),
     DunningStep(60, "controller"),
     DunningStep(90, "cfo"),
 )
@@ -293,7 +308,7 @@ DEFAULT_SURVEY_REASONS: tuple[SurveyReason, ...] = (
     SurveyReason("other", "Other"),
 )
 DEFAULT_MOVE_ON_CONFIRM_ABOVE_ARR = Decimal(50000)
-FALLBACK_OWNER = "csm"
+FALLBACK_OWNER = OwnerRole.CSM
 FALLBACK_APPROVER = "managers"
 
 
