@@ -2,7 +2,7 @@
 
 Presentation is Slack's, so it lives here and not beside the stored values in
 `storage/vocab.py` (docs/ARCHITECTURE.md, *Where a new domain goes*). Both tables are keyed
-by member, so by the stored string too; an unknown string reads as itself (`*_label`).
+by member, so by the stored string too; look one up with `.get(value, value)`.
 """
 
 from __future__ import annotations
@@ -30,13 +30,3 @@ RISK_LABELS: Mapping[str, str] = MappingProxyType(
         RiskLevel.HIGH: ":red_circle: high",
     }
 )
-
-
-def status_label(status: str) -> str:
-    """A case status as people read it (the stored string when it is none we know)."""
-    return STATUS_LABELS.get(status, status)
-
-
-def risk_label(risk: str) -> str:
-    """A risk level as people read it (the stored string when it is none we know)."""
-    return RISK_LABELS.get(risk, risk)

@@ -123,7 +123,7 @@ class StepKind(Labelled):
     DUNNING = "dunning", "Overdue invoice: a dunning ladder step"
     RENEWAL_NUDGE = "renewal_nudge", "Reminder: OK to send the renewal invoice?"
     SAVE_CHECKIN = "save_checkin", "Check-in: is the saved account still a customer?"
-    OFFER_NUDGE = "offer_nudge", "Reminder to the approvers of a waiting offer"
+    OFFER_NUDGE = "offer_nudge", "Offer nudge"  # what the dashboard always said
 
 
 STEP_LABELS = labels_of(StepKind)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 from collections.abc import Iterable, Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -18,7 +19,12 @@ from bot.finance.invoices import RecordOutcome
 from bot.finance.stripe_service import EventOutcome
 from bot.offers.models import OfferDecision
 from bot.outbox.outcomes import ResultKind
+from bot.policy import OwnerRole
 from bot.signals.models import Watched
+from bot.writeback.offers import PlanKind
+from bot.writeback.service import RenewalAction
+from slack_edge.labels import RISK_LABELS, STATUS_LABELS
+from storage.vocab import CaseStatus, Labelled, RiskLevel
 
 ROOT = Path(__file__).resolve().parent.parent
 SCANNED = ("bot", "storage", "handlers", "slack_edge")
@@ -29,6 +35,9 @@ DOMAIN_ENUMS: tuple[type[StrEnum], ...] = (
     EventOutcome,
     RecordOutcome,
     Watched,
+    PlanKind,
+    RenewalAction,
+    OwnerRole,
 )
 # Names that hold a closed set's value: assigning a bare member's string to one fails.
 VOCABULARY_NAMES = {
@@ -48,6 +57,8 @@ ALLOWED = {
     ("bot/survey/answers.py", "other"): "the survey's catch-all reason key",
     ("bot/writeback/stripe_api.py", "all"): "Stripe's list filter",
     ("bot/hours/window.py", "all"): "a word typed in `/churn hours`",
+    ("bot/imports/accounts.py", "csm"): "the accounts CSV's column",
+    ("bot/imports/accounts.py", "account_owner"): "the accounts CSV's column",
 }
 
 
@@ -240,3 +251,14 @@ class Mine(StrEnum):
     SENT = "sent"
 """
     assert bare_values(source) == []
+
+
+def test_storage_labels_are_plain_words_and_slack_dresses_status_and_risk() -> None:
+    """Emoji are Slack's (slack_edge/labels.py); storage keeps plain words only."""
+    labelled = [
+        v for v in vars(storage.vocab).values() if inspect.isclass(v) and issubclass(v, Labelled)
+    ]
+    emoji = [m.label for enum in labelled for m in enum if re.search(r":[a-z0-9_+-]+:", m.label)]
+    assert emoji == []
+    assert set(STATUS_LABELS) == set(CaseStatus) and set(RISK_LABELS) == set(RiskLevel)
+    assert STATUS_LABELS["new"] == ":new: New" and RISK_LABELS["high"] == ":red_circle: high"
