@@ -14,14 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from decimal import Decimal
-from enum import StrEnum
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
+from bot.policy_common import OWNER_ROLE_PEOPLE, OwnerRole, in_band
 from bot.policy_common import fmt_amount as _fmt_amount
-from bot.policy_common import in_band
 from bot.survey.policy import MonthlySchedule
 from bot.turnover.policy import TurnoverPolicy
 from bot.vocab import Kind
@@ -30,30 +29,8 @@ KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
 
 
-class OwnerRole(StrEnum):
-    """Routing owners (and dunning steps' `notify`) that are roles rather than people; the
-    CSM and account owner come from the account, the rest from `[roles]`."""
-
-    CSM = "csm"
-    ACCOUNT_OWNER = "account_owner"
-    SAVE_DESK = "save_desk"
-    MANAGER = "manager"
-    FINANCE = "finance"
-
-
-OWNER_ROLES: tuple[str, ...] = tuple(OwnerRole)
-"""Routing owners that are roles rather than people; csm/account_owner come from the account."""
-
 ROLE_NAMES: tuple[str, ...] = ("managers", "save_desk", "finance", "controller", "cfo", "admins")
 """The keys of `[roles]`; each holds a list of people."""
-
-OWNER_ROLE_PEOPLE: Mapping[str, str] = MappingProxyType(
-    {OwnerRole.SAVE_DESK: "save_desk", OwnerRole.MANAGER: "managers", OwnerRole.FINANCE: "finance"}
-)
-"""Which `[roles]` entry supplies the people for a routing owner role."""
-
-ACCOUNT_ROLES: tuple[str, ...] = (OwnerRole.CSM, OwnerRole.ACCOUNT_OWNER)
-"""Roles filled per account (from the accounts import), not by the policy file."""
 
 NO_APPROVAL = "none"
 """The approver value meaning the offer's owner may apply it directly."""
