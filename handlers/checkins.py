@@ -20,7 +20,7 @@ def register(app: App, services: Services) -> None:
     checkins = services.checkins
 
     def customer(press: Acting) -> None:
-        checkins.answer(press.meta, press.user, "customer")
+        checkins.answer(press.meta, press.user, CheckinAnswer.CUSTOMER)
 
     def churned(press: Acting) -> None:
         checkins.answer(press.meta, press.user, CheckinAnswer.CHURNED)
@@ -35,7 +35,7 @@ def register(app: App, services: Services) -> None:
             new_arr = parse_amount(typed)
         except ValueError as err:
             return {NEW_ARR: f"{str(err).capitalize()}."}
-        checkins.answer(sent.meta.checkin_id, sent.user, "downgraded", new_arr)
+        checkins.answer(sent.meta.checkin_id, sent.user, CheckinAnswer.DOWNGRADED, new_arr)
         return None
 
     app.action(CheckinAction.CUSTOMER.value)(button(customer))

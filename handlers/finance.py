@@ -8,6 +8,7 @@ from slack_bolt import App, Respond
 from bot.cases.models import Refused
 from bot.finance.views import listing_text
 from bot.services import Services
+from bot.vocab import RenewalAnswer
 from handlers.acting import Acting, button, submission
 from slack_edge.case_modals import field_value
 from slack_edge.finance_messages import HOLD_VIEW, REASON, RenewalAction, hold_modal
@@ -21,7 +22,7 @@ def register(app: App, services: Services) -> None:
     renewals = services.finance.renewals
 
     def yes(press: Acting) -> None:
-        renewals.answer(press.meta, press.user, "yes", None, services.clock.now())
+        renewals.answer(press.meta, press.user, RenewalAnswer.YES, None, services.clock.now())
 
     def hold(press: Acting) -> None:
         name = renewals.may_answer(press.meta, press.user)
@@ -33,7 +34,7 @@ def register(app: App, services: Services) -> None:
         if not reason:
             return {REASON: "Say why the invoice should be held."}
         check_id = sent.meta.check_id
-        renewals.answer(check_id, sent.user, "hold", reason, services.clock.now())
+        renewals.answer(check_id, sent.user, RenewalAnswer.HOLD, reason, services.clock.now())
         return None
 
     def release(press: Acting) -> None:

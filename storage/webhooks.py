@@ -136,8 +136,8 @@ def endpoint_state(session: Session, url: str) -> EndpointState:
             .group_by(WebhookDelivery.state)
         ).all()
     )
-    waiting = counts.get("pending", 0) + counts.get("sending", 0)
-    return EndpointState(url, last, waiting, counts.get("failed", 0))
+    waiting = counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0)
+    return EndpointState(url, last, waiting, counts.get(DeliveryState.FAILED, 0))
 
 
 def for_event(session: Session, event_type: str | None = None) -> list[WebhookDelivery]:

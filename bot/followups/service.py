@@ -142,9 +142,9 @@ class Ladder:
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {
-            "ack_nudge": self.ack_nudge,
-            "escalate": self.escalate,
-            "repeat": self.repeat,
+            StepKind.ACK_NUDGE: self.ack_nudge,
+            StepKind.ESCALATE: self.escalate,
+            StepKind.REPEAT: self.repeat,
             STALE: self.stale,
             SNOOZE_END: self.snooze_end,
             REMINDER: self.reminder,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.outbox import links, lookup
 from bot.outbox.holding import Holds
-from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
+from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result, ResultKind
 from bot.outbox.pacing import retry_after
 from bot.outbox.queue import (
     CHANNELLESS,
@@ -69,7 +69,7 @@ class Courier:
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id, populate_existing=True)
             if row is None or row.state != OutboxState.SENDING or row.attempts != attempt:
-                return Result("lost")
+                return Result(ResultKind.LOST)
             parent = session.get(OutboxMessage, row.parent_id) if row.parent_id else None
             settled = self._settled_by_parent(session, row, attempt, parent)
             if settled is not None:
@@ -108,14 +108,14 @@ class Courier:
             reason = f"parent message {parent.id} failed: {parent.last_error}"
             log.warning("outbox %s (%s to %s) failed: %s", row.id, row.method, row.channel, reason)
             rows.finish(session, row.id, attempt, state=OutboxState.FAILED, last_error=reason)
-            return Result("failed", reason)
+            return Result(ResultKind.FAILED, reason)
         if (
             relation == rows.THREAD
             and row.method == rows.UPDATE_METHOD
             and rows.has_newer_update(session, row)
         ):
             rows.finish(session, row.id, attempt, state=OutboxState.SUPERSEDED)
-            return Result("superseded")
+            return Result(ResultKind.SUPERSEDED)
         return None
 
     # -- sending ---------------------------------------------------------------------------

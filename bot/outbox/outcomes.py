@@ -125,16 +125,16 @@ class Recorder:
                     state=OutboxState.SUPERSEDED,
                     last_error=outcome.error,
                 )
-                return Result("superseded", outcome.error)
+                return Result(ResultKind.SUPERSEDED, outcome.error)
             if outcome.retry_row:
                 return self._retry(session, job, outcome.error, self._backoff(job.attempt), now)
             if outcome.refusal is Refusal.WORKSPACE and not outcome.final:
                 self.holds.pause(session, outcome.error, now, outcome.retry_after)
                 doubt = job.in_doubt_since if outcome.unresolved else None
-                return self._wait(session, job, "paused", outcome.error, now, doubt)
+                return self._wait(session, job, ResultKind.PAUSED, outcome.error, now, doubt)
             if outcome.refusal is Refusal.CHANNEL and not outcome.final:
                 self.holds.hold(session, job.channel, outcome.error, now)
-                return self._wait(session, job, "waiting", outcome.error, now)
+                return self._wait(session, job, ResultKind.WAITING, outcome.error, now)
             if outcome.final or job.attempt >= UNKNOWN_TRIES:
                 return self._fail(session, job, outcome.error)
             wait = UNKNOWN_BACKOFF * 4 ** (job.attempt - 1)
@@ -159,12 +159,12 @@ class Recorder:
         )
         if not recorded:
             log.warning("outbox %s was taken over by another deliverer while it was sent", job.id)
-            return Result("lost")
+            return Result(ResultKind.LOST)
         if job.method != RESPOND:
             self.holds.worked(session, job.channel, outcome.started or now)
         if job.follow_up and job.parent is not None:
             self._queue_follow_up(session, job, channel, now)
-        return Result("sent")
+        return Result(ResultKind.SENT)
 
     def _queue_follow_up(self, session: Session, job: Job, channel: str, now: datetime) -> None:
         """The message went without its link: once the parent is posted, the link follows (the
@@ -193,7 +193,7 @@ class Recorder:
         self,
         session: Session,
         job: Job,
-        kind: str,
+        kind: ResultKind,
         error: str,
         now: datetime,
         in_doubt_since: datetime | None = None,
@@ -223,7 +223,7 @@ class Recorder:
             next_attempt_at=now + wait,
             last_error=error,
         )
-        return Result("retrying", error)
+        return Result(ResultKind.RETRYING, error)
 
     def _fail(self, session: Session, job: Job, error: str) -> Result:
         log.error(
@@ -235,7 +235,7 @@ class Recorder:
             error,
         )
         rows.finish(session, job.id, job.attempt, state=OutboxState.FAILED, last_error=error)
-        return Result("failed", error)
+        return Result(ResultKind.FAILED, error)
 
     @staticmethod
     def _backoff(attempt: int) -> timedelta:

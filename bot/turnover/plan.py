@@ -198,10 +198,10 @@ def risk_level(answers: Answers) -> str:
     Contract section 7; the owner may still change the case's risk level afterwards.
     """
     if answers.coverage is Coverage.NO_OTHER_CONTACT:
-        return "high"
+        return RiskLevel.HIGH
     if answers.role_fate is RoleFate.LEAVING_SPACE:
-        return "high"
-    return "medium"
+        return RiskLevel.HIGH
+    return RiskLevel.MEDIUM
 
 
 def combined_risk(levels: Sequence[str]) -> str:
