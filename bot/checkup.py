@@ -146,12 +146,9 @@ def endpoint_line(endpoint: webhook_rows.EndpointState) -> str:
         said = "no delivery attempted yet"
     else:
         when = last.last_attempt_at.strftime("%Y-%m-%d %H:%M UTC")
-        outcome = (
-            DeliveryState.DELIVERED
-            if last.state == DeliveryState.DELIVERED
-            else (last.last_error or last.state)
-        )
+        delivered = last.state == DeliveryState.DELIVERED
+        outcome = last.state if delivered else (last.last_error or last.state)
         said = f"last delivery {when}: {last.event_type} {outcome}"
-        if last.last_status is not None and last.state == DeliveryState.DELIVERED:
+        if last.last_status is not None and delivered:
             said += f" (HTTP {last.last_status})"
     return f"webhook {endpoint.url}: {said}; {endpoint.waiting} waiting"

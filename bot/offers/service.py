@@ -386,7 +386,7 @@ class OfferService:
         if is_copy(step):  # the thread heard it; only this approver's DM was waiting
             self._dm(session, case, reached.now, text, now)
             return
-        self.cases.timeline.line(session, case, None, StepKind.OFFER_NUDGE, text)
+        self.cases.timeline.line(session, case, None, "offer_nudge", text)
         self._dm(session, case, reached.now, text, now)
         n = int(step.payload.get("n", 1)) + 1
         self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)
