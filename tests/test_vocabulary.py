@@ -98,12 +98,16 @@ def _name(node: ast.AST) -> str | None:
 
 
 def _literals(node: ast.AST | None) -> Iterator[ast.Constant]:
-    """String constants in `node`, or in a tuple / list / set literal it is."""
+    """String constants in `node`, in a tuple / list / set literal it is, or either branch of
+    a conditional expression it is."""
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         yield node
     elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
         for element in node.elts:
             yield from _literals(element)
+    elif isinstance(node, ast.IfExp):  # `"sent" if ok else "failed"`
+        yield from _literals(node.body)
+        yield from _literals(node.orelse)
 
 
 def _vocabulary_name(name: str | None) -> bool:
@@ -224,14 +228,15 @@ def test_the_rule_sees_comparisons_assignments_keywords_and_defaults() -> None:
     source = """
 if row.state == "sent" or kind in ("retrying", "paused"): pass
 row.state = "failed"
+decision = status if ok else "approved"
 CONTACT_LEFT = "contact_left"
 finish(state="superseded")
 values = {"state": "pending"}
 def finish(state: str = "done"): pass
 """
-    assert sorted(v for _, v in bare_values(source)) == sorted(
-        ["sent", "retrying", "paused", "failed", "contact_left", "superseded", "pending", "done"]
-    )
+    expected = ["sent", "retrying", "paused", "failed", "approved", "contact_left"]
+    expected += ["superseded", "pending", "done"]
+    assert sorted(v for _, v in bare_values(source)) == sorted(expected)
 
 
 def test_the_rule_sees_sets_and_tables_spelled_out_of_one_enum() -> None:

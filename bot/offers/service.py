@@ -27,7 +27,7 @@ from bot.offers import concessions as ledgers
 from bot.offers.models import OfferDecision, OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
-from bot.vocab import OfferStatus, OfferType, StepKind
+from bot.vocab import OfferOutcome, OfferStatus, OfferType, StepKind
 from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
@@ -319,7 +319,7 @@ class OfferService:
             self.cases.load_for_action(session, offer.case_id, acting, Action.OFFER_OUTCOME)
             if offer.status not in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
                 raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
-            outcome = "accepted" if accepted else "declined"
+            outcome = OfferOutcome.ACCEPTED if accepted else OfferOutcome.DECLINED
             if not store.record_outcome(session, offer.id, outcome, self.clock.now()):
                 raise Refused(f"The customer's answer was already recorded ({offer.outcome}).")
             session.refresh(offer)

@@ -70,7 +70,7 @@ def _open(
     its case is committed, in the same unit of work as the lookup; anything else opens the
     modal."""
     command = call.meta
-    kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
+    kind = Kind.CANCELLATION if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     signal = Signal(
         kind=kind or "other",
