@@ -16,6 +16,7 @@ from bot.installs import Installs
 from bot.outbox.holding import pause_reason
 from bot.policy import Policy
 from bot.settings import Settings, example_values, missing_settings
+from bot.vocab import DeliveryState
 from storage import outbound as webhook_rows
 from storage import outbox as outbox_rows
 from storage import outbox_holds
@@ -145,8 +146,9 @@ def endpoint_line(endpoint: webhook_rows.EndpointState) -> str:
         said = "no delivery attempted yet"
     else:
         when = last.last_attempt_at.strftime("%Y-%m-%d %H:%M UTC")
-        outcome = "delivered" if last.state == "delivered" else (last.last_error or last.state)
+        delivered = last.state == DeliveryState.DELIVERED
+        outcome = last.state if delivered else (last.last_error or last.state)
         said = f"last delivery {when}: {last.event_type} {outcome}"
-        if last.last_status is not None and last.state == "delivered":
+        if last.last_status is not None and delivered:
             said += f" (HTTP {last.last_status})"
     return f"webhook {endpoint.url}: {said}; {endpoint.waiting} waiting"

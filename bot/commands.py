@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bot.hours.commands import Away, Hours, parse_away, parse_hours
 from bot.policy import KINDS
+from bot.vocab import CaseScope
 
 # Slack clients turn straight quotes into curly ones; accept both.
 QUOTES = {
@@ -17,7 +18,7 @@ QUOTES = {
     "\u2018": "\u2019",
     "\u2019": "\u2019",
 }
-CASE_SCOPES = ("mine", "open", "all")
+CASE_SCOPES = tuple(CaseScope)
 REPORT_PERIODS = ("week", "month", "quarter")
 MAX_TEXT = 3000
 
@@ -111,7 +112,7 @@ def _risk(rest: str) -> Command:
 
 
 def _cases(rest: str) -> Command:
-    scope = (rest.split() or ["mine"])[0].lower()
+    scope = (rest.split() or [CaseScope.MINE])[0].lower()
     if scope not in CASE_SCOPES or len(rest.split()) > 1:
         return Usage(f"`/churn cases` takes one of {', '.join(CASE_SCOPES)}")
     return Cases(scope=scope)

@@ -1,6 +1,6 @@
 """What the policy file and the domains' own sections of it (`[survey]`, `[turnover]`) share:
-key paths and values as messages show them, unknown-key hints, amounts, and the ARR band and
-segments a rule matches on.
+key paths and values as messages show them, unknown-key hints, amounts, the ARR band and
+segments a rule matches on, and the owner roles routing and dunning name.
 
 Outside the `bot.policy` package on purpose: that package imports `bot.survey.policy` and
 `bot.turnover.policy`, so they cannot import it back; this leaf module serves all three.
@@ -13,12 +13,37 @@ import difflib
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
 from typing import Any
 
 Error = Callable[[str, str], Exception]
 """Builds the exception a reader raises from the key path and what is wrong there."""
+
+
+class OwnerRole(StrEnum):
+    """Routing owners (and dunning steps' `notify`) that are roles rather than people; the
+    CSM and account owner come from the account, the rest from `[roles]`."""
+
+    CSM = "csm"
+    ACCOUNT_OWNER = "account_owner"
+    SAVE_DESK = "save_desk"
+    MANAGER = "manager"
+    FINANCE = "finance"
+
+
+OWNER_ROLES: tuple[str, ...] = tuple(OwnerRole)
+"""Routing owners that are roles rather than people; csm/account_owner come from the account."""
+
+OWNER_ROLE_PEOPLE: Mapping[str, str] = MappingProxyType(
+    {OwnerRole.SAVE_DESK: "save_desk", OwnerRole.MANAGER: "managers", OwnerRole.FINANCE: "finance"}
+)
+"""Which `[roles]` entry supplies the people for a routing owner role."""
+
+ACCOUNT_ROLES: tuple[str, ...] = (OwnerRole.CSM, OwnerRole.ACCOUNT_OWNER)
+"""Roles filled per account (from the accounts import), not by the policy file."""
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 

@@ -5,9 +5,15 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.cases.models import CaseItem, CaseListing
-from slack_edge.messages import STATUS_LABELS, esc, kind_label, money, time_token, who
+from bot.vocab import CaseScope
+from slack_edge.labels import STATUS_LABELS
+from slack_edge.messages import esc, kind_label, money, time_token, who
 
-SCOPE_TITLES = {"mine": "Your open cases", "open": "Open cases", "all": "All cases"}
+SCOPE_TITLES = {
+    CaseScope.MINE: "Your open cases",
+    CaseScope.OPEN: "Open cases",
+    CaseScope.ALL: "All cases",
+}
 LIMIT = 20
 
 

@@ -21,9 +21,10 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
+from bot.vocab import KIND_LABELS
 from slack_edge import text as slack_text
 from slack_edge.confirm import confirm_churned
+from slack_edge.labels import RISK_LABELS, STATUS_LABELS
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
 

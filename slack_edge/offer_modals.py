@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import (
 
 from bot.offers.concessions import MANAGER_AT, Concession
 from bot.offers.models import OfferView
-from bot.vocab import OfferStatus
+from bot.vocab import OfferOutcome, OfferStatus
 from slack_edge import inputs
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import (
@@ -42,7 +42,7 @@ def _history(offers: list[OfferView], currency: str) -> list[Any]:
         {
             OFFER_TYPES.get(o.type, o.type)
             for o in offers
-            if o.status == OfferStatus.REJECTED or o.outcome == "declined"
+            if o.status == OfferStatus.REJECTED or o.outcome == OfferOutcome.DECLINED
         }
     )
     if refused:

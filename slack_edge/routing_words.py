@@ -3,7 +3,7 @@ owner in words (docs/cases.md, *Routing*), never the policy's keys."""
 
 from __future__ import annotations
 
-from bot.policy import RoutingRule
+from bot.policy import OwnerRole, RoutingRule
 from slack_edge.messages import esc, kind_label, money, who
 from storage.models import Case
 
@@ -23,11 +23,11 @@ def opened_line(
 
 
 ROLE_WORDS = {
-    "csm": "the account's CSM",
-    "account_owner": "the account executive",
-    "save_desk": "the save desk",
-    "manager": "a manager",
-    "finance": "finance",
+    OwnerRole.CSM: "the account's CSM",
+    OwnerRole.ACCOUNT_OWNER: "the account executive",
+    OwnerRole.SAVE_DESK: "the save desk",
+    OwnerRole.MANAGER: "a manager",
+    OwnerRole.FINANCE: "finance",
 }
 
 

@@ -23,6 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.turnover.answers import ANSWER_ENUMS, NAME_MAX, QUESTIONS, Answers
 from bot.turnover.views import PlanView
 from bot.turnover.words import esc
+from bot.vocab import Coverage
 from slack_edge.modals import METADATA_VERSION, modal
 
 
@@ -152,7 +153,7 @@ def read_answers(values: dict[str, Any]) -> tuple[Answers | None, dict[str, str]
         if not (texts["contact_name"] or "").strip():
             errors["contact_name"] = "Enter the name of the contact who left."
         if (
-            picked.get("coverage") == "other_contact"
+            picked.get("coverage") == Coverage.OTHER_CONTACT
             and not (texts["other_contact_name"] or "").strip()
         ):
             errors["other_contact_name"] = "Name the other contact (or pick “No other contact”)."

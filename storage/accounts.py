@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -38,14 +39,22 @@ def by_name_prefix(session: Session, prefix: str, limit: int = 10) -> list[Accou
     return list(session.scalars(stmt))
 
 
+class Upsert(StrEnum):
+    """What `upsert` did to one account (the import report's counter of the same name)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
 def upsert(
     session: Session,
     external_id: str,
     values: dict[str, Any],
     now: datetime,
     currency: str = "USD",
-) -> str:
-    """Create or update one account; returns "created", "updated" or "unchanged".
+) -> Upsert:
+    """Create or update one account, and say which.
     `currency` (ISO 4217) is a new account's; an existing account keeps its own."""
     account = by_external_id(session, external_id)
     if account is None:
@@ -59,16 +68,16 @@ def upsert(
                 **values,
             )
         )
-        return "created"
+        return Upsert.CREATED
     changed = {k: v for k, v in values.items() if getattr(account, k) != v}
     if account.is_stub:
         changed["is_stub"] = False
     if not changed:
-        return "unchanged"
+        return Upsert.UNCHANGED
     for key, value in changed.items():
         setattr(account, key, value)
     account.updated_at = now
-    return "updated"
+    return Upsert.UPDATED
 
 
 def count(session: Session) -> int:

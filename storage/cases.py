@@ -18,6 +18,7 @@ from storage.models import (
     InboundEvent,
     OutboxMessage,
 )
+from storage.vocab import CaseScope
 
 _INSERT_EVENT = insert(CaseEvent.__table__)
 _INSERT_INBOUND = insert(InboundEvent.__table__)
@@ -147,9 +148,9 @@ def listing(
 ) -> tuple[list[tuple[Case, Account]], int]:
     """Cases newest first for a scope (mine / open / all), and how many there are in all."""
     stmt = select(Case, Account).join(Account, Account.id == Case.account_id)
-    if scope in ("mine", "open"):
+    if scope in (CaseScope.MINE, CaseScope.OPEN):
         stmt = stmt.where(Case.status.in_(OPEN_STATUSES))
-    if scope == "mine":
+    if scope == CaseScope.MINE:
         stmt = stmt.where(or_(Case.owner == user, Case.csm == user))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     rows = session.execute(stmt.order_by(Case.created_at.desc(), Case.id.desc()).limit(limit))

@@ -12,8 +12,9 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import SaveCheckin, StripeSubscription
+from storage.vocab import CheckinAnswer, CheckinState
 
-OPEN = ("pending", "asked")
+OPEN = (CheckinState.PENDING, CheckinState.ASKED)
 LIVE_SUBSCRIPTION = ("active", "trialing")
 
 
@@ -21,7 +22,7 @@ def replace_for_save(session: Session, case_id: int, rows: list[dict[str, Any]])
     """The check-ins of a new save of `case_id` (each a dict of SaveCheckin's columns),
     replacing any of an earlier save of the same case; returns their ids in order."""
     session.execute(delete(SaveCheckin).where(SaveCheckin.case_id == case_id))
-    added = [SaveCheckin(case_id=case_id, state="pending", **row) for row in rows]
+    added = [SaveCheckin(case_id=case_id, state=CheckinState.PENDING, **row) for row in rows]
     session.add_all(added)
     session.flush()
     return [row.id for row in added]
@@ -45,7 +46,7 @@ def withdraw(session: Session, case_id: int) -> int:
     result = session.execute(
         update(SaveCheckin)
         .where(SaveCheckin.case_id == case_id, SaveCheckin.state.in_(OPEN))
-        .values(state="withdrawn")
+        .values(state=CheckinState.WITHDRAWN)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -64,7 +65,13 @@ def answer(
     result = session.execute(
         update(SaveCheckin)
         .where(SaveCheckin.id == checkin_id, SaveCheckin.state.in_(OPEN))
-        .values(state="answered", answer=answer, new_arr=new_arr, answered_by=by, answered_at=at)
+        .values(
+            state=CheckinState.ANSWERED,
+            answer=answer,
+            new_arr=new_arr,
+            answered_by=by,
+            answered_at=at,
+        )
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1  # type: ignore[attr-defined]
@@ -82,8 +89,8 @@ def churn_later(session: Session, checkin: SaveCheckin) -> int:
             SaveCheckin.id != checkin.id,
         )
         .values(
-            state="answered",
-            answer="churned",
+            state=CheckinState.ANSWERED,
+            answer=CheckinAnswer.CHURNED,
             answered_by=checkin.answered_by,
             answered_at=checkin.answered_at,
         )

@@ -22,6 +22,7 @@ from storage.models import (
     ScheduledStep,
     StripeSubscription,
 )
+from storage.vocab import StepState
 
 STRIPE = "stripe"
 DUNNING_KEY = "dunning:{invoice}:{days}"
@@ -112,7 +113,7 @@ def schedule_steps(session: Session, rows: list[dict[str, Any]], now: datetime) 
     alone unless it was cancelled. Returns how many were added or revived."""
     if not rows:
         return 0
-    values = [{**row, "state": "pending", "created_at": now, "attempts": 0} for row in rows]
+    values = [{**row, "state": StepState.PENDING, "created_at": now, "attempts": 0} for row in rows]
     return steps.add_or_revive(session, values)
 
 
@@ -123,9 +124,9 @@ def cancel_dunning_steps(session: Session, invoice_pk: int, now: datetime) -> in
         update(ScheduledStep)
         .where(
             ScheduledStep.key.startswith(prefix, autoescape=True),
-            ScheduledStep.state == "pending",
+            ScheduledStep.state == StepState.PENDING,
         )
-        .values(state="cancelled", done_at=now)
+        .values(state=StepState.CANCELLED, done_at=now)
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]

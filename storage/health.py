@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import OutboxMessage, WaitingChannel
+from storage.vocab import OutboxState
 
 
 def oldest_due_message(session: Session, now: datetime) -> datetime | None:
@@ -15,7 +16,7 @@ def oldest_due_message(session: Session, now: datetime) -> datetime | None:
     Replies are left out (they wait for their root, which is counted), and so are channels
     Slack refuses (archived, the app not in it: they wait for people, not for a restart)."""
     stmt = select(func.min(OutboxMessage.next_attempt_at)).where(
-        OutboxMessage.state == "pending",
+        OutboxMessage.state == OutboxState.PENDING,
         OutboxMessage.next_attempt_at <= now,
         OutboxMessage.parent_id.is_(None),
         OutboxMessage.channel.not_in(select(WaitingChannel.channel)),

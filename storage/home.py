@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.models import OPEN_STATUSES, Account, Case, CaseEvent, HomeView, ScheduledStep
+from storage.vocab import StepState
 
 
 def pending_followups(
@@ -28,7 +29,7 @@ def pending_followups(
         .join(Case, Case.id == ScheduledStep.case_id)
         .join(Account, Account.id == Case.account_id)
         .where(
-            ScheduledStep.state == "pending",
+            ScheduledStep.state == StepState.PENDING,
             Case.status.in_(OPEN_STATUSES),
             or_(
                 and_(

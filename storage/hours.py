@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session
 
 from storage.models import OPEN_STATUSES, Case, CaseEvent, SlackUser
 from storage.tables.hours import CoveredCase, TimeOff, WorkingHours
+from storage.vocab import TimeOffSource, TimeOffState
 
-LIVE = ("planned", "away")
+LIVE = (TimeOffState.PLANNED, TimeOffState.AWAY)
 """Time off that still counts (not cancelled, not over)."""
 
 
@@ -115,7 +116,7 @@ def from_status(session: Session, user: str, now: datetime) -> TimeOff | None:
     return session.scalars(
         select(TimeOff).where(
             TimeOff.user_id == user,
-            TimeOff.source == "status",
+            TimeOff.source == TimeOffSource.STATUS,
             TimeOff.state.in_(LIVE),
             TimeOff.ends_at > now,
         )

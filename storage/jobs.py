@@ -11,6 +11,7 @@ from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from storage.tables.jobs import Heartbeat, Job
+from storage.vocab import JobState
 
 JOBS_CHANNEL = "savedesk_jobs"
 """PostgreSQL NOTIFY channel a commit that added jobs signals (storage.notify listens)."""
@@ -20,7 +21,7 @@ _NOTIFY_JOBS = text(f"SELECT pg_notify('{JOBS_CHANNEL}', {_SCOPE})")
 
 def add(session: Session, kind: str, payload: dict[str, Any], now: datetime) -> Job:
     """Queue a job in the caller's unit of work; on PostgreSQL its commit NOTIFYs workers."""
-    job = Job(kind=kind, payload=payload, state="pending", attempts=0, run_after=now)
+    job = Job(kind=kind, payload=payload, state=JobState.PENDING, attempts=0, run_after=now)
     job.created_at = now
     session.add(job)
     session.flush()
@@ -31,8 +32,8 @@ def add(session: Session, kind: str, payload: dict[str, Any], now: datetime) -> 
 
 def _claimable(now: datetime) -> Any:
     return or_(
-        and_(Job.state == "pending", Job.run_after <= now),
-        and_(Job.state == "running", Job.claimed_until < now),
+        and_(Job.state == JobState.PENDING, Job.run_after <= now),
+        and_(Job.state == JobState.RUNNING, Job.claimed_until < now),
     )
 
 
@@ -57,7 +58,7 @@ def claim_next(session: Session, now: datetime, lease: timedelta, worker: str) -
         update(Job)
         .where(Job.id == job_id, _claimable(now))
         .values(
-            state="running",
+            state=JobState.RUNNING,
             claimed_until=now + lease,
             claimed_by=worker,
             attempts=Job.attempts + 1,
@@ -87,7 +88,10 @@ def claim_batch(
         update(Job)
         .where(Job.id.in_(ids), _claimable(now))
         .values(
-            state="running", claimed_until=now + lease, claimed_by=token, attempts=Job.attempts + 1
+            state=JobState.RUNNING,
+            claimed_until=now + lease,
+            claimed_by=token,
+            attempts=Job.attempts + 1,
         )
     )
     session.commit()
@@ -105,13 +109,13 @@ def mark_done(session: Session, job_id: int, attempt: int, now: datetime) -> Non
     completion commit together. Raises LeaseLost when another claim replaced this one."""
     done = session.execute(
         update(Job)
-        .where(Job.id == job_id, Job.attempts == attempt, Job.state == "running")
-        .values(state="done", finished_at=now, claimed_until=None, last_error=None)
+        .where(Job.id == job_id, Job.attempts == attempt, Job.state == JobState.RUNNING)
+        .values(state=JobState.DONE, finished_at=now, claimed_until=None, last_error=None)
     )
     if done.rowcount == 1:  # type: ignore[attr-defined]
         return
     now_row = session.execute(select(Job.state, Job.attempts).where(Job.id == job_id)).first()
-    if now_row is not None and tuple(now_row) == ("done", attempt):
+    if now_row is not None and tuple(now_row) == (JobState.DONE, attempt):
         return  # this very claim completed it already (the handler called `done` itself)
     raise LeaseLost(f"job {job_id} was claimed again")
 
@@ -131,7 +135,7 @@ def release(
     values: dict[str, Any] = {"state": state, "claimed_until": None, "last_error": error}
     if run_after is not None:
         values["run_after"] = run_after
-    if state == "failed":
+    if state == JobState.FAILED:
         values["finished_at"] = now
     session.execute(update(Job).where(Job.id == job_id, Job.attempts == attempt).values(values))
     session.commit()
@@ -146,7 +150,7 @@ def counts(session: Session) -> dict[str, int]:
 def counts_running(db: Any) -> int:
     """Jobs a worker holds right now (for tests that wait for a worker to finish)."""
     with db.read() as session:
-        return session.scalar(select(func.count()).where(Job.state == "running")) or 0
+        return session.scalar(select(func.count()).where(Job.state == JobState.RUNNING)) or 0
 
 
 def oldest_due(session: Session, now: datetime) -> datetime | None:
@@ -155,13 +159,13 @@ def oldest_due(session: Session, now: datetime) -> datetime | None:
 
 
 def failed(session: Session, limit: int = 10) -> list[Job]:
-    stmt = select(Job).where(Job.state == "failed").order_by(Job.id.desc()).limit(limit)
+    stmt = select(Job).where(Job.state == JobState.FAILED).order_by(Job.id.desc()).limit(limit)
     return list(session.scalars(stmt))
 
 
 def prune(session: Session, before: datetime) -> int:
     """Forget done jobs finished before `before`; failed ones stay for `check`."""
-    gone = session.execute(delete(Job).where(Job.state == "done", Job.finished_at < before))
+    gone = session.execute(delete(Job).where(Job.state == JobState.DONE, Job.finished_at < before))
     return int(gone.rowcount or 0)  # type: ignore[attr-defined]
 
 

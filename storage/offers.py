@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Case, Offer
+from storage.vocab import OfferOutcome, OfferStatus
 
 
 def get(session: Session, offer_id: int) -> Offer | None:
@@ -24,7 +25,7 @@ def decide(session: Session, offer_id: int, *, status: str, **values: Any) -> bo
     """Move a pending offer to a decision; False when someone else decided first."""
     result = session.execute(
         update(Offer)
-        .where(Offer.id == offer_id, Offer.status == "pending")
+        .where(Offer.id == offer_id, Offer.status == OfferStatus.PENDING)
         .values(status=status, **values)
         .execution_options(synchronize_session=False)
     )
@@ -48,7 +49,7 @@ def accepted_cost(session: Session, case_id: int) -> Decimal | None:
     """What the accepted offer costs (the counter value when the approver countered)."""
     stmt = (
         select(Offer)
-        .where(Offer.case_id == case_id, Offer.outcome == "accepted")
+        .where(Offer.case_id == case_id, Offer.outcome == OfferOutcome.ACCEPTED)
         .order_by(Offer.id.desc())
     )
     offer = session.scalars(stmt).first()
@@ -67,7 +68,7 @@ def accepted_for_account(
     stmt = (
         select(Offer, when)
         .join(Case, Case.id == Offer.case_id)
-        .where(Case.account_id == account_id, Offer.outcome == "accepted", when >= since)
+        .where(Case.account_id == account_id, Offer.outcome == OfferOutcome.ACCEPTED, when >= since)
         .order_by(when, Offer.id)
     )
     return [(offer, at) for offer, at in session.execute(stmt)]

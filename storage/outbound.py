@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import OUTBOX_QUEUED
 from storage.tables.outbound import WebhookDelivery
+from storage.vocab import DeliveryState
 
 
 def add(
@@ -24,7 +25,7 @@ def add(
             event_type=event_type,
             url=url,
             body=body,
-            state="pending",
+            state=DeliveryState.PENDING,
             attempts=0,
             next_attempt_at=now,
             created_at=now,
@@ -35,8 +36,10 @@ def add(
 
 def _claimable(now: datetime) -> Any:
     return or_(
-        and_(WebhookDelivery.state == "pending", WebhookDelivery.next_attempt_at <= now),
-        and_(WebhookDelivery.state == "sending", WebhookDelivery.claimed_until < now),
+        and_(
+            WebhookDelivery.state == DeliveryState.PENDING, WebhookDelivery.next_attempt_at <= now
+        ),
+        and_(WebhookDelivery.state == DeliveryState.SENDING, WebhookDelivery.claimed_until < now),
     )
 
 
@@ -55,7 +58,7 @@ def claim_next(session: Session, now: datetime, lease: timedelta) -> WebhookDeli
         update(WebhookDelivery)
         .where(WebhookDelivery.id == row_id, _claimable(now))
         .values(
-            state="sending",
+            state=DeliveryState.SENDING,
             claimed_until=now + lease,
             attempts=WebhookDelivery.attempts + 1,
         )
@@ -86,7 +89,7 @@ def finish(
         "last_status": status,
         "last_error": error,
     }
-    if state == "delivered":
+    if state == DeliveryState.DELIVERED:
         values["delivered_at"] = now
     if retry_at is not None:
         values["next_attempt_at"] = retry_at
@@ -95,7 +98,7 @@ def finish(
         .where(
             WebhookDelivery.id == row_id,
             WebhookDelivery.attempts == attempt,
-            WebhookDelivery.state == "sending",
+            WebhookDelivery.state == DeliveryState.SENDING,
         )
         .values(**values)
     )
@@ -133,8 +136,8 @@ def endpoint_state(session: Session, url: str) -> EndpointState:
             .group_by(WebhookDelivery.state)
         ).all()
     )
-    waiting = counts.get("pending", 0) + counts.get("sending", 0)
-    return EndpointState(url, last, waiting, counts.get("failed", 0))
+    waiting = counts.get(DeliveryState.PENDING, 0) + counts.get(DeliveryState.SENDING, 0)
+    return EndpointState(url, last, waiting, counts.get(DeliveryState.FAILED, 0))
 
 
 def for_event(session: Session, event_type: str | None = None) -> list[WebhookDelivery]:
@@ -149,7 +152,9 @@ def prune(session: Session, before: datetime) -> int:
     """Delete deliveries delivered before `before`, except each endpoint's last attempted
     one (so `check` still shows it); pending, sending and failed ones stay. Returns how
     many were deleted; the caller commits."""
-    old = and_(WebhookDelivery.state == "delivered", WebhookDelivery.delivered_at < before)
+    old = and_(
+        WebhookDelivery.state == DeliveryState.DELIVERED, WebhookDelivery.delivered_at < before
+    )
     urls = session.scalars(select(WebhookDelivery.url).where(old).distinct()).all()
     keep = [
         row_id

@@ -42,10 +42,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from storage.db import OUTBOX_QUEUED
 from storage.models import OutboxMessage, WaitingChannel
+from storage.vocab import OutboxRelation, OutboxState
 
 UPDATE_METHOD = "chat.update"
 RESPOND = "respond"  # a POST to a response_url, not a Web API method
-THREAD, LINK, AFTER = "thread", "link", "after"
+THREAD, LINK, AFTER = OutboxRelation.THREAD, OutboxRelation.LINK, OutboxRelation.AFTER
 PACED_METHODS = ("chat.postMessage", "files.upload_v2")
 # A thread line this old goes before newer roots again, so a stream of new cases never
 # starves older threads.
@@ -79,7 +80,7 @@ def add(
         channel=channel,
         payload=payload,
         parent_id=None,
-        state="pending",
+        state=OutboxState.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -111,7 +112,7 @@ def _parent_allows(link_cutoff: When, paced_out: Any, row: Row) -> ColumnElement
         row.parent_id.is_(None),
         exists().where(
             parent.id == row.parent_id,
-            or_(parent.state.in_(("sent", "failed")), link_may_go),
+            or_(parent.state.in_((OutboxState.SENT, OutboxState.FAILED)), link_may_go),
         ),
     )
 
@@ -155,8 +156,8 @@ def _claimable(
     row = OutboxMessage if row is None else row
     other = aliased(OutboxMessage)
     due = or_(
-        and_(row.state == "pending", row.next_attempt_at <= now),
-        and_(row.state == "sending", row.claimed_until < now),
+        and_(row.state == OutboxState.PENDING, row.next_attempt_at <= now),
+        and_(row.state == OutboxState.SENDING, row.claimed_until < now),
     )
     channel_open = ~exists().where(
         WaitingChannel.channel == row.channel, WaitingChannel.next_try_at > now
@@ -279,7 +280,7 @@ def claim(
     # In an UPDATE's SET, columns read the row as it was: both dialects.
     doubt = case(
         (
-            OutboxMessage.state == "sending",
+            OutboxMessage.state == OutboxState.SENDING,
             func.coalesce(
                 OutboxMessage.in_doubt_since, OutboxMessage.claimed_at, OutboxMessage.created_at
             ),
@@ -293,7 +294,7 @@ def claim(
             _claimable(now, now - link_wait, sorted(paced_out) if paced_out else None),
         )
         .values(
-            state="sending",
+            state=OutboxState.SENDING,
             claimed_until=now + lease,
             claimed_at=now,
             in_doubt_since=doubt,
@@ -311,7 +312,7 @@ def renew(session: Session, ids: list[int], until: datetime) -> None:
     if ids:
         session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == "sending")
+            .where(OutboxMessage.id.in_(ids), OutboxMessage.state == OutboxState.SENDING)
             .values(claimed_until=until)
         )
     session.commit()
@@ -324,7 +325,7 @@ def has_newer_update(session: Session, row: OutboxMessage) -> bool:
         OutboxMessage.relation == THREAD,
         OutboxMessage.parent_id == row.parent_id,
         OutboxMessage.id > row.id,
-        OutboxMessage.state.in_(("pending", "sending")),
+        OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)),
     )
     return bool(session.scalar(newer))
 
@@ -338,7 +339,7 @@ def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
         update(OutboxMessage)
         .where(
             OutboxMessage.id == row_id,
-            OutboxMessage.state == "sending",
+            OutboxMessage.state == OutboxState.SENDING,
             OutboxMessage.attempts == attempt,
         )
         .values(claimed_until=None, **values)
@@ -357,7 +358,7 @@ def counts(session: Session) -> dict[str, int]:
 def failed(session: Session, limit: int = 20) -> list[OutboxMessage]:
     stmt = (
         select(OutboxMessage)
-        .where(OutboxMessage.state == "failed")
+        .where(OutboxMessage.state == OutboxState.FAILED)
         .order_by(OutboxMessage.id.desc())
         .limit(limit)
     )

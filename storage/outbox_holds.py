@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from storage.db import OUTBOX_QUEUED
 from storage.models import DeliveryPause, OutboxMessage, WaitingChannel
 from storage.tables.outbox_holds import WORKSPACE
+from storage.vocab import OutboxState
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class Waiting:
 def waiting_channels(session: Session) -> list[Waiting]:
     waiting = (
         select(OutboxMessage.channel, func.count().label("n"))
-        .where(OutboxMessage.state.in_(("pending", "sending")))
+        .where(OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)))
         .group_by(OutboxMessage.channel)
     )
     counted = waiting.subquery()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from storage.models import Account, Case, SaveCheckin
 from storage.report_sources import invoices, plan_steps, present, survey_answers, turnovers
 from storage.reports import Window, closed_in, open_cases, survey_of_churn
+from storage.vocab import CaseStatus, CheckinAnswer, InvoiceStatus, Track
 
 COLUMNS = (
     "figure", "case_id", "account", "account_name", "kind", "status", "risk",
@@ -81,9 +82,9 @@ def lasted_rows(session: Session, window: Window, days: int) -> Iterator[dict[st
     back = Window(window.start - timedelta(days=days), window.end - timedelta(days=days))
     arr = func.coalesce(Case.arr_saved, Case.arr_at_risk)
     now = case(
-        (SaveCheckin.answer == "churned", literal(0)),
-        (SaveCheckin.answer == "downgraded", SaveCheckin.new_arr),
-        (SaveCheckin.answer == "customer", arr),
+        (SaveCheckin.answer == CheckinAnswer.CHURNED, literal(0)),
+        (SaveCheckin.answer == CheckinAnswer.DOWNGRADED, SaveCheckin.new_arr),
+        (SaveCheckin.answer == CheckinAnswer.CUSTOMER, arr),
         else_=null(),
     )
     stmt = (
@@ -98,7 +99,7 @@ def lasted_rows(session: Session, window: Window, days: int) -> Iterator[dict[st
             SaveCheckin,
             and_(SaveCheckin.case_id == Case.id, SaveCheckin.checkpoint == str(days)),
         )
-        .where(closed_in(back), Case.status == "saved")
+        .where(closed_in(back), Case.status == CaseStatus.SAVED)
         .order_by(Case.closed_at, Case.id)
     )
     yield from _stream(session, f"saved_{days}_days_ago", stmt)
@@ -128,7 +129,9 @@ def open_rows(session: Session) -> Iterator[dict[str, Any]]:
 def payment_rows(session: Session, today: date) -> Iterator[dict[str, Any]]:
     """Open payment-track cases, then open invoices past due with their ladder step."""
     stmt = select(*_case_columns()).join(Account, Account.id == Case.account_id)
-    yield from _stream(session, "payment_case", stmt.where(open_cases("payment")).order_by(Case.id))
+    yield from _stream(
+        session, "payment_case", stmt.where(open_cases(Track.PAYMENT)).order_by(Case.id)
+    )
     if not present(session, "invoices"):
         return
     stmt = (
@@ -143,7 +146,7 @@ def payment_rows(session: Session, today: date) -> Iterator[dict[str, Any]]:
             func.coalesce(invoices.c.dunning_days, literal(0, Integer)).label("ladder_step_days"),
         )
         .join(Account, Account.id == invoices.c.account_id)
-        .where(invoices.c.status == "open", invoices.c.due_date < today)
+        .where(invoices.c.status == InvoiceStatus.OPEN, invoices.c.due_date < today)
         .order_by(invoices.c.due_date, invoices.c.id)
     )
     yield from _stream(session, "overdue_invoice", stmt)

@@ -38,8 +38,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from storage.models import Account, Case, Offer
+from storage.models import OPEN_STATUSES, Account, Case, Offer
 from storage.reports import CHURN, Window, _epoch, open_cases
+from storage.vocab import OfferStatus
 
 STAGES = ("acknowledge", "first_offer", "decision", "close")
 NO_APPROVAL = "none"
@@ -173,13 +174,13 @@ def percentile(values: Sequence[float], fraction: float) -> float:
 def slowest_open(session: Session, limit: int = 3) -> list[Waiting]:
     """Per stage, the `limit` open churn cases whose clock has run longest: not yet
     acknowledged, no offer yet, an offer waiting for its approver, not yet closed."""
-    listed = ", ".join(f"'{s}'" for s in ("new", "acknowledged", "working"))
+    listed = ", ".join(f"'{s}'" for s in OPEN_STATUSES)
     is_open = text(f"cases.status IN ({listed})")
     has_offer = exists().where(Offer.case_id == Case.id)
     queries = {
         "acknowledge": (Case.created_at, [Case.acknowledged_at.is_(None)], False),
         "first_offer": (Case.created_at, [~has_offer], False),
-        "decision": (Offer.created_at, [Offer.status == "pending", is_open], True),
+        "decision": (Offer.created_at, [Offer.status == OfferStatus.PENDING, is_open], True),
         "close": (Case.created_at, [], False),
     }
     out: list[Waiting] = []

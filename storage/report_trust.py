@@ -19,6 +19,7 @@ from sqlalchemy.sql import ColumnElement
 from storage.models import SAVED_SQL, Case, SaveCheckin
 from storage.report_sources import present
 from storage.reports import Window, _money, closed_in
+from storage.vocab import CheckinAnswer
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ def cohort(session: Session, window: Window, days: int) -> Cohort | None:
         return None
     back = Window(start=window.start - timedelta(days=days), end=window.end - timedelta(days=days))
     answer = SaveCheckin.answer
-    still_arr = case((answer == "downgraded", SaveCheckin.new_arr), else_=_arr())
+    still_arr = case((answer == CheckinAnswer.DOWNGRADED, SaveCheckin.new_arr), else_=_arr())
     stmt = (
         select(
             answer,
@@ -86,8 +87,8 @@ def cohort(session: Session, window: Window, days: int) -> Cohort | None:
         .group_by(answer)
     )
     rows = {a: (n, _money(s), _money(k), _money(c)) for a, n, s, k, c in session.execute(stmt)}
-    still = [rows[a] for a in ("customer", "downgraded") if a in rows]
-    churned = rows.get("churned", (0, Decimal(0), Decimal(0), Decimal(0)))
+    still = [rows[a] for a in (CheckinAnswer.CUSTOMER, CheckinAnswer.DOWNGRADED) if a in rows]
+    churned = rows.get(CheckinAnswer.CHURNED, (0, Decimal(0), Decimal(0), Decimal(0)))
     return Cohort(
         days=days,
         saves=sum(r[0] for r in rows.values()),

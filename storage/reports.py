@@ -46,9 +46,10 @@ from storage.report_sources import (
     survey_answers,
     turnovers,
 )
+from storage.vocab import CaseStatus, InvoiceStatus, OutboxState, RiskLevel, Track
 
-CHURN = "churn"
-PAYMENT = "payment"
+CHURN = Track.CHURN
+PAYMENT = Track.PAYMENT
 ZERO = Decimal(0)
 
 
@@ -120,7 +121,7 @@ def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow
     """`open_now`'s rows, and (with `at`) those of the cases open now that were already
     opened at `at`, from one scan of the open cases (the trend's at-risk figures add
     `closed_since(at)` to the second)."""
-    high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
+    high = case((Case.risk == RiskLevel.HIGH, Case.arr_at_risk), else_=literal(0))
     epoch = _epoch(session, Case.created_at)
     sums = [func.count(), func.sum(Case.arr_at_risk), func.sum(high), func.sum(epoch)]
     then = Case.created_at <= at if at is not None else literal(False)
@@ -140,7 +141,7 @@ def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow
 def closed_since(session: Session, at: datetime) -> list[OpenRow]:
     """`open_now`'s rows for the churn cases opened by `at` and closed since: with the
     cases still open, those open at `at`."""
-    high = case((Case.risk == "high", Case.arr_at_risk), else_=literal(0))
+    high = case((Case.risk == RiskLevel.HIGH, Case.arr_at_risk), else_=literal(0))
     stmt = select(
         Case.kind,
         func.count(),
@@ -240,7 +241,9 @@ def involuntary(session: Session, window: Window) -> list[tuple[str, int, Decima
         )
     if not flags:
         return None
-    stmt = stmt.where(closed_in(window), Case.status == "churned", or_(*flags)).group_by(Case.kind)
+    stmt = stmt.where(closed_in(window), Case.status == CaseStatus.CHURNED, or_(*flags)).group_by(
+        Case.kind
+    )
     return [(k, n, _money(a)) for k, n, a in session.execute(stmt)]
 
 
@@ -261,7 +264,7 @@ def _reasons(
         )
         .select_from(Case)
         .join(survey, on)
-        .where(closed_in(window), Case.status == "churned", key.is_not(None))
+        .where(closed_in(window), Case.status == CaseStatus.CHURNED, key.is_not(None))
         .group_by(Case.kind, key)
     )
     return list(session.execute(stmt))
@@ -286,7 +289,7 @@ def catch_all_notes(
         select(Case.kind, survey.c.notes, lost)
         .select_from(Case)
         .join(survey, on)
-        .where(closed_in(window), Case.status == "churned", survey.c.root_cause == key)
+        .where(closed_in(window), Case.status == CaseStatus.CHURNED, survey.c.root_cause == key)
         .where(survey.c.notes.is_not(None))
         .order_by(lost.desc(), Case.id)
         .limit(limit)
@@ -305,7 +308,7 @@ def competitors(
 def payment_cases(session: Session) -> tuple[int, Decimal]:
     """(open payment-track cases, their ARR at risk)."""
     n, arr = session.execute(
-        select(func.count(), func.sum(Case.arr_at_risk)).where(open_cases("payment"))
+        select(func.count(), func.sum(Case.arr_at_risk)).where(open_cases(Track.PAYMENT))
     ).one()
     return n, _money(arr)
 
@@ -317,7 +320,7 @@ def overdue_by_step(session: Session, today: date) -> list[tuple[int, int, Decim
         return None
     stmt = (
         select(invoices.c.dunning_days, func.count(), func.sum(invoices.c.amount_remaining))
-        .where(invoices.c.status == "open", invoices.c.due_date < today)
+        .where(invoices.c.status == InvoiceStatus.OPEN, invoices.c.due_date < today)
         .group_by(invoices.c.dunning_days)
         .order_by(invoices.c.dunning_days)
     )
@@ -368,7 +371,7 @@ def latest_chart(session: Session) -> tuple[str, str, datetime] | None:
         .join(OutboxMessage, OutboxMessage.parent_id == StoredReport.message_id)
         .where(
             OutboxMessage.method == "files.upload_v2",
-            OutboxMessage.state == "sent",
+            OutboxMessage.state == OutboxState.SENT,
             OutboxMessage.permalink.is_not(None),
         )
         .order_by(StoredReport.generated_at.desc(), StoredReport.id.desc())

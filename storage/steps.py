@@ -22,6 +22,7 @@ from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.elements import ClauseElement
 
 from storage.models import ScheduledStep
+from storage.vocab import StepState
 
 LIVE_SQL = "state IN ('pending', 'claimed')"
 """Written as a literal, identical to the `ix_steps_claim` predicate: SQLite (always) and
@@ -54,7 +55,12 @@ def schedule_many(session: Session, steps: list[dict[str, Any]], now: datetime) 
     """Several steps in one statement, each a dict of `schedule`'s `key`, `kind`, `due_at`,
     `case_id` and `payload`, under the same rule. Returns how many were added or revived."""
     rows = [
-        {**step, "payload": step.get("payload") or {}, "state": "pending", "created_at": now}
+        {
+            **step,
+            "payload": step.get("payload") or {},
+            "state": StepState.PENDING,
+            "created_at": now,
+        }
         for step in steps
     ]
     return add_or_revive(session, rows)
@@ -82,13 +88,13 @@ def _upsert(dialect_name: str) -> Any:
         stmt = insert.on_conflict_do_update(
             index_elements=[table.c.key],
             set_={
-                "state": "pending",
+                "state": StepState.PENDING,
                 "due_at": insert.excluded.due_at,
                 "payload": insert.excluded.payload,
                 "claimed_until": None,
                 "done_at": None,
             },
-            where=table.c.state == "cancelled",
+            where=table.c.state == StepState.CANCELLED,
         ).returning(table.c.id)
         _UPSERTS[dialect_name] = stmt
     return stmt
@@ -103,7 +109,7 @@ def reschedule(
         values["payload"] = payload
     stmt = (
         update(ScheduledStep)
-        .where(ScheduledStep.key == key, ScheduledStep.state == "pending")
+        .where(ScheduledStep.key == key, ScheduledStep.state == StepState.PENDING)
         .values(**values)
     )
     return _rowcount(session.execute(stmt)) == 1
@@ -122,7 +128,7 @@ def cancel(
     A step already claimed is left to finish: its handler may be the very code calling
     this (a step that acts on its own case), and handlers re-check the case anyway.
     """
-    where = [ScheduledStep.case_id == case_id, ScheduledStep.state == "pending"]
+    where = [ScheduledStep.case_id == case_id, ScheduledStep.state == StepState.PENDING]
     if kinds is not None:
         where.append(ScheduledStep.kind.in_(list(kinds)))
     if key_prefix is not None:  # one thing's steps among the case's (e.g. one offer)
@@ -130,7 +136,7 @@ def cancel(
     stmt = (
         update(ScheduledStep)
         .where(*where)
-        .values(state="cancelled", done_at=now)
+        .values(state=StepState.CANCELLED, done_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return _rowcount(session.execute(stmt))
@@ -145,7 +151,7 @@ def claimable(now: datetime) -> ColumnElement[bool]:
     return and_(
         ScheduledStep.due_at <= now,
         text(LIVE_SQL),
-        or_(ScheduledStep.state == "pending", ScheduledStep.claimed_until < now),
+        or_(ScheduledStep.state == StepState.PENDING, ScheduledStep.claimed_until < now),
     )
 
 
@@ -211,7 +217,7 @@ def complete(
     step_id: int,
     *,
     now: datetime,
-    state: str = "done",
+    state: str = StepState.DONE,
     claimed_until: datetime | None = None,
 ) -> bool:
     """Mark a claimed step finished. With `claimed_until` (the lease the runner holds) only
@@ -238,7 +244,7 @@ def fail(
     payload = {**(current or {}), "error": error[:MAX_ERROR_CHARS]}
     stmt = (
         _fenced(step_id, claimed_until)
-        .values(state="failed", payload=payload, claimed_until=None, done_at=now)
+        .values(state=StepState.FAILED, payload=payload, claimed_until=None, done_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return _rowcount(session.execute(stmt)) == 1
@@ -248,7 +254,7 @@ def pending_for_case(session: Session, case_id: int) -> list[ScheduledStep]:
     """A case's steps still to come, soonest first (App Home, the case root)."""
     stmt = (
         select(ScheduledStep)
-        .where(ScheduledStep.case_id == case_id, ScheduledStep.state == "pending")
+        .where(ScheduledStep.case_id == case_id, ScheduledStep.state == StepState.PENDING)
         .order_by(ScheduledStep.due_at, ScheduledStep.id)
     )
     return list(session.scalars(stmt))
@@ -273,13 +279,15 @@ def _mark_claimed(now: datetime, lease: timedelta) -> Update:
     return (
         update(ScheduledStep)
         .where(claimable(now))
-        .values(state="claimed", claimed_until=now + lease, attempts=ScheduledStep.attempts + 1)
+        .values(
+            state=StepState.CLAIMED, claimed_until=now + lease, attempts=ScheduledStep.attempts + 1
+        )
     )
 
 
 def _fenced(step_id: int, claimed_until: datetime | None) -> Update:
     stmt = update(ScheduledStep).where(
-        ScheduledStep.id == step_id, ScheduledStep.state == "claimed"
+        ScheduledStep.id == step_id, ScheduledStep.state == StepState.CLAIMED
     )
     if claimed_until is not None:
         stmt = stmt.where(ScheduledStep.claimed_until == claimed_until)
@@ -298,7 +306,7 @@ def failed(session: Session, limit: int = 20) -> list[ScheduledStep]:
     """Steps whose handler failed for good, newest first (shown by `app.py check`)."""
     stmt = (
         select(ScheduledStep)
-        .where(ScheduledStep.state == "failed")
+        .where(ScheduledStep.state == StepState.FAILED)
         .order_by(ScheduledStep.id.desc())
         .limit(limit)
     )

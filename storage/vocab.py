@@ -1,11 +1,12 @@
-"""Savedesk's vocabulary: the strings stored in the database, as enums with their human labels.
+"""Savedesk's vocabulary: the strings stored in the database, as enums (some with plain labels).
 
 A leaf module (it imports nothing from the project) so that `storage/` (models, migrations)
 and `bot/` use the very same values without `storage/` importing `bot/`. Each enum is a
 `StrEnum`: a member equals its database string (`CaseStatus.NEW == "new"`), so rows written
-before these enums existed read back unchanged and no data migration is needed. Labels are the
-words people read in Slack: a `Labelled` member is written with its label beside its value and
-reads it as `member.label`; the `*_LABELS` tables look one up by the stored string.
+before these enums existed read back unchanged and no data migration is needed. A `Labelled`
+member carries plain words beside its value (`member.label`); the `*_LABELS` tables look one up
+by the stored string. Emoji and other Slack dressing live in `slack_edge/labels.py`. Closed sets
+that are never stored live in their domain (`bot/<domain>/`), not here.
 """
 
 from __future__ import annotations
@@ -34,15 +35,16 @@ def labels_of(*enums: type[Labelled]) -> Mapping[str, str]:
     return MappingProxyType({member: member.label for enum in enums for member in enum})
 
 
-class CaseStatus(Labelled):
-    """Where a case stands; `OPEN` members still need someone, the rest are closed."""
+class CaseStatus(StrEnum):
+    """Where a case stands; `OPEN` members still need someone, the rest are closed. The words
+    (with emoji) people read are Slack's: `slack_edge/labels.py`."""
 
-    NEW = "new", ":new: New"
-    ACKNOWLEDGED = "acknowledged", ":eyes: Acknowledged"
-    WORKING = "working", ":hammer_and_wrench: Working"
-    SAVED = "saved", ":white_check_mark: Saved"
-    CHURNED = "churned", ":x: Churned"
-    MOVED_ON = "moved_on", ":arrow_right: Moved on"
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    WORKING = "working"
+    SAVED = "saved"
+    CHURNED = "churned"
+    MOVED_ON = "moved_on"
 
 
 OPEN_STATUSES: tuple[CaseStatus, ...] = (
@@ -55,7 +57,6 @@ CLOSED_STATUSES: tuple[CaseStatus, ...] = (
     CaseStatus.CHURNED,
     CaseStatus.MOVED_ON,
 )
-STATUS_LABELS = labels_of(CaseStatus)
 
 
 class Track(StrEnum):
@@ -63,6 +64,14 @@ class Track(StrEnum):
 
     CHURN = "churn"
     PAYMENT = "payment"
+
+
+class CaseScope(StrEnum):
+    """Which cases `/churn cases` lists: the caller's open ones, all open ones, or all."""
+
+    MINE = "mine"
+    OPEN = "open"
+    ALL = "all"
 
 
 class Kind(Labelled):
@@ -88,15 +97,12 @@ def track_of(kind: str) -> Track:
     return Track.PAYMENT if kind == Kind.PAYMENT_FAILED else Track.CHURN
 
 
-class RiskLevel(Labelled):
-    """How likely the customer is to leave, as the owner judges it."""
+class RiskLevel(StrEnum):
+    """How likely the customer is to leave, as the owner judges it (labels: slack_edge)."""
 
-    LOW = "low", ":large_green_circle: low"
-    MEDIUM = "medium", ":large_yellow_circle: medium"
-    HIGH = "high", ":red_circle: high"
-
-
-RISK_LABELS = labels_of(RiskLevel)
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
 
 
 class StepKind(Labelled):
@@ -117,9 +123,20 @@ class StepKind(Labelled):
     DUNNING = "dunning", "Overdue invoice: a dunning ladder step"
     RENEWAL_NUDGE = "renewal_nudge", "Reminder: OK to send the renewal invoice?"
     SAVE_CHECKIN = "save_checkin", "Check-in: is the saved account still a customer?"
+    OFFER_NUDGE = "offer_nudge", "Offer nudge"  # what the dashboard always said
 
 
 STEP_LABELS = labels_of(StepKind)
+
+
+class CheckinState(StrEnum):
+    """A save check-in: pending (its step not yet run) → asked → answered; withdrawn when the
+    case was reopened (`save_checkins.state`)."""
+
+    PENDING = "pending"
+    ASKED = "asked"
+    ANSWERED = "answered"
+    WITHDRAWN = "withdrawn"
 
 
 class CheckinAnswer(StrEnum):
@@ -146,6 +163,13 @@ class OfferStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     COUNTERED = "countered"
+
+
+class OfferOutcome(StrEnum):
+    """The customer's answer to an approved offer (`offers.outcome`; None until answered)."""
+
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
 
 
 class OfferType(Labelled):
@@ -247,3 +271,69 @@ class Replacement(TurnoverAnswer):
 
 
 TURNOVER_ANSWER_LABELS = labels_of(Learned, Coverage, Destination, RoleFate, Replacement)
+
+
+# --- the machinery's rows: lifecycles of outbox messages, jobs, steps, deliveries ---
+
+
+class OutboxState(StrEnum):
+    """An outbox row: pending → sending (claimed) → sent, failed or superseded."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+
+
+class OutboxRelation(StrEnum):
+    """How an outbox row depends on its parent: in its thread, linking to it, or after it."""
+
+    THREAD = "thread"
+    LINK = "link"
+    AFTER = "after"
+
+
+class JobState(StrEnum):
+    """A durable job: pending → running (leased) → done or failed."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class StepState(StrEnum):
+    """A scheduled step: pending → claimed → done or failed; cancelled when no longer due."""
+
+    PENDING = "pending"
+    CLAIMED = "claimed"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class DeliveryState(StrEnum):
+    """An outbound webhook delivery: pending → sending (leased) → delivered or failed."""
+
+    PENDING = "pending"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class TimeOffState(StrEnum):
+    """A stretch of time off: planned → away → back, or cancelled (docs/hours.md)."""
+
+    PLANNED = "planned"
+    AWAY = "away"
+    BACK = "back"
+    CANCELLED = "cancelled"
+
+
+class TimeOffSource(StrEnum):
+    """Where time off was set: the command, App Home, or a Slack status counted as away."""
+
+    COMMAND = "command"
+    HOME = "home"
+    STATUS = "status"

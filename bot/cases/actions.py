@@ -23,6 +23,7 @@ from bot.clock import Clock
 from bot.followups import service as followups
 from bot.standing import Person, PersonFacts
 from bot.team import Team, TeamService
+from bot.vocab import CaseStatus, Track
 from slack_edge.messages import (
     esc,
     owner_dm,
@@ -46,13 +47,15 @@ class CaseActions:
         with self.db.session() as session:
             case, account = self._load(session, case_id)
             self._require(acting, case, Action.ACKNOWLEDGE)
-            if case.status != "new":
+            if case.status != CaseStatus.NEW:
                 raise Refused(f"Case #{case.id} is already {case.status.replace('_', ' ')}.")
             took = case.owner is None  # an unowned case is taken by acknowledging it
             if took:
                 case.owner, case.assigned_at = actor, self.clock.now()
             taken = {"owner_from": None, "owner_to": actor} if took else None
-            self.lifecycle.transition(session, case, account, "acknowledged", actor, event=taken)
+            self.lifecycle.transition(
+                session, case, account, CaseStatus.ACKNOWLEDGED, actor, event=taken
+            )
             return CaseView.of(case)
 
     def reassign(self, case_id: int, actor: str, new_owner: str) -> CaseView:
@@ -146,13 +149,15 @@ class CaseActions:
         ARR a manager's confirmation: see `Lifecycle.request_move_on`)."""
         if status not in CLOSED_STATUSES:
             raise Refused(f"{status} is not a way to close a case.")
-        if status == "moved_on" and not (reason or "").strip():
+        if status == CaseStatus.MOVED_ON and not (reason or "").strip():
             raise Refused("Moving on needs a reason.")
         acting = self.access.actor(actor)
         with self.db.session() as session:
             case, account = self._load(session, case_id)
-            self._require(acting, case, Action.MOVE_ON if status == "moved_on" else Action.CLOSE)
-            if status == "moved_on" and self._needs_confirmation(case, acting):
+            self._require(
+                acting, case, Action.MOVE_ON if status == CaseStatus.MOVED_ON else Action.CLOSE
+            )
+            if status == CaseStatus.MOVED_ON and self._needs_confirmation(case, acting):
                 managers = acting.team.members("managers")
                 self.lifecycle.request_move_on(
                     session, case, account, actor, reason or "", managers
@@ -181,14 +186,14 @@ class CaseActions:
         transition, so the survey is asked. None when there is neither (the caller opens
         a case already churned). `involuntary`: the subscription ended on a failed payment."""
         with self.db.session() as session:
-            case = store.open_case(session, account_id, "churn") or store.latest_case(
-                session, account_id, "churn", "moved_on"
+            case = store.open_case(session, account_id, Track.CHURN) or store.latest_case(
+                session, account_id, Track.CHURN, CaseStatus.MOVED_ON
             )
             if case is None:
                 return None
             case, account = self._load(session, case.id)
             self.lifecycle.transition(
-                session, case, account, "churned", None, why, {"involuntary": involuntary}
+                session, case, account, CaseStatus.CHURNED, None, why, {"involuntary": involuntary}
             )
             return CaseView.of(case)
 
@@ -202,7 +207,7 @@ class CaseActions:
                 raise Refused(
                     f"*{esc(account.name)}* already has open case #{other.id}; use that one."
                 )
-            self.lifecycle.transition(session, case, account, "working", actor)
+            self.lifecycle.transition(session, case, account, CaseStatus.WORKING, actor)
             return CaseView.of(case)
 
     def snooze(self, case_id: int, actor: str, until: datetime) -> CaseView:

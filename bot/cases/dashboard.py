@@ -10,7 +10,7 @@ from bot.access import Action
 from bot.cases.models import CaseItem, CaseListing
 from bot.cases.service import CaseService
 from bot.followups.service import REMINDER
-from bot.vocab import STEP_LABELS
+from bot.vocab import STEP_LABELS, CaseScope
 from storage import cases as case_store
 from storage import home as home_store
 
@@ -59,9 +59,9 @@ def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
     return HomePage(
         user=user,
         now=now,
-        mine=cases.listing("mine", user, limit),
+        mine=cases.listing(CaseScope.MINE, user, limit),
         followups=followups(cases, user, limit),
-        everyone=cases.listing("open", user, limit) if acting.may(Action.REVENUE) else None,
+        everyone=cases.listing(CaseScope.OPEN, user, limit) if acting.may(Action.REVENUE) else None,
     )
 
 

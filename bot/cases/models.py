@@ -24,11 +24,11 @@ ALLOWED_MOVES: dict[str, tuple[str, ...]] = {
 RISKS = tuple(level.value for level in RiskLevel)
 MOVE_ON_REASONS = MOVE_ON_LABELS
 STATUS_WORDS = {
-    "acknowledged": "acknowledged",
-    "working": "reopened",
-    "saved": "marked saved",
-    "churned": "marked churned",
-    "moved_on": "moved on",
+    CaseStatus.ACKNOWLEDGED: "acknowledged",
+    CaseStatus.WORKING: "reopened",
+    CaseStatus.SAVED: "marked saved",
+    CaseStatus.CHURNED: "marked churned",
+    CaseStatus.MOVED_ON: "moved on",
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from bot.hours.presence import Presence
 from bot.hours.words import moment as time_token
 from bot.hours.words import who
-from bot.policy import OWNER_ROLE_PEOPLE, Policy, RoutingRule
+from bot.policy import OWNER_ROLE_PEOPLE, OwnerRole, Policy, RoutingRule
 from bot.standing import Person, Standing
 from bot.team import Team
 from storage import cases as store
@@ -93,7 +93,7 @@ def route(
     passed: list[tuple[str, Person]] = []
     csm = _real(account.csm, "the account's CSM", person, passed)
     holder = account.account_owner
-    if rule == "account_owner":
+    if rule == OwnerRole.ACCOUNT_OWNER:
         holder = _real(account.account_owner, "the account owner", person, passed)
     here = _Here(presence, policy.escalation.acknowledge_within, team, load_of)
     owner = _candidate(rule, team, csm, holder, here.pick, resolve_people)
@@ -104,7 +104,7 @@ def route(
     if owner is not None:
         return here.covered(Routed(owner, rule, None, found, csm))
     why = f"nobody holds `{rule}`"
-    if rule != "csm" and csm:
+    if rule != OwnerRole.CSM and csm:
         return here.covered(Routed(csm, rule, f"{why}, so the account's CSM owns it", found, csm))
     manager = here.pick(team.members("managers"))
     if manager is not None:
@@ -135,9 +135,9 @@ def _candidate(
     pick: Callable[[tuple[str, ...]], str | None],
     resolve_people: Callable[[str], tuple[str, ...]],
 ) -> str | None:
-    if rule == "csm":
+    if rule == OwnerRole.CSM:
         return csm
-    if rule == "account_owner":
+    if rule == OwnerRole.ACCOUNT_OWNER:
         return account_owner
     if rule in OWNER_ROLE_PEOPLE:
         return pick(team.members(OWNER_ROLE_PEOPLE[rule]))

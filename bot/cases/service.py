@@ -38,7 +38,7 @@ from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
 from bot.standing import Person, Standing
 from bot.team import Team, TeamService
-from bot.vocab import track_of
+from bot.vocab import CaseScope, CaseStatus, RiskLevel, track_of
 from slack_edge.messages import (
     esc,
     kind_label,
@@ -138,7 +138,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
     def listing(self, scope: str, user: str, limit: int = 20) -> CaseListing:
         """Cases for `/churn cases` and App Home; managers' "mine" is still their own. Every
         case (open, all) only for those who see revenue figures; raises Refused."""
-        self.access.require(user, Action.MY_CASES if scope == "mine" else Action.REVENUE)
+        self.access.require(user, Action.MY_CASES if scope == CaseScope.MINE else Action.REVENUE)
         with self.db.read() as session:
             rows, total = store.listing(session, scope=scope, user=user, limit=limit)
             links = store.permalinks(session, [case for case, _ in rows])
@@ -256,8 +256,8 @@ class CaseService(CaseActions, ExternalEvents, Handover):
             account_id=account.id,
             track=track_of(signal.kind),
             kind=signal.kind,
-            status="new",
-            risk="medium",
+            status=CaseStatus.NEW,
+            risk=RiskLevel.MEDIUM,
             owner=routed.owner,
             csm=routed.csm,
             stated_reason=signal.summary or None,

@@ -21,6 +21,7 @@ from bot import outbox
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.policy import Policy
+from bot.vocab import CaseStatus
 from slack_edge.messages import case_root
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case
@@ -121,7 +122,7 @@ class Timeline:
         (`opening`, e.g. the modal that opened it) never are."""
         now = self.clock.now()
         case.updated_at = now
-        escalating = case.status == "new" and case.last_action_at is None
+        escalating = case.status == CaseStatus.NEW and case.last_action_at is None
         acknowledges = bool(actor) and not opening and self.stops_escalation(actor or "", case)
         counts = not opening and (actor is None or not escalating or acknowledges)
         if actor and counts:

@@ -27,7 +27,7 @@ from bot.policy import Policy
 from bot.policy.model import RENEWAL_CHECKPOINT
 from bot.steps import StepHandler
 from bot.team import Team
-from bot.vocab import CaseStatus, CheckinAnswer, StepKind
+from bot.vocab import CaseStatus, CheckinAnswer, CheckinState, StepKind
 from storage import cases as case_store
 from storage import checkins as store
 from storage import steps as step_store
@@ -135,7 +135,7 @@ class CheckinService:
     def run(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """Step handler: Stripe answers if it can, else the owner is asked."""
         checkin = store.get(session, int(step.payload.get("checkin", 0)), lock=True)
-        if checkin is None or checkin.state != "pending":
+        if checkin is None or checkin.state != CheckinState.PENDING:
             return
         case = case_store.get(session, checkin.case_id)
         account = session.get(Account, checkin.account_id)
@@ -186,7 +186,7 @@ class CheckinService:
             message = outbox.notify(session, now, person, text, blocks)
         elif root is not None:
             message = outbox.reply(session, now, root, text, blocks)
-        checkin.state, checkin.asked_to = "asked", person
+        checkin.state, checkin.asked_to = CheckinState.ASKED, person
         checkin.message_id = message.id if message is not None else None
         self.timeline.line(session, case, None, "checkin_asked", words.asked(checkin, person))
 
@@ -245,9 +245,9 @@ class CheckinService:
         people = {checkin.asked_to, case.owner, case.csm, account.csm, account.account_owner}
         if user not in people and not any(user in team.members(r) for r in ("managers", "admins")):
             raise Refused(NOT_ALLOWED)
-        if checkin.state == "withdrawn":
+        if checkin.state == CheckinState.WITHDRAWN:
             raise Refused("The case was reopened; this check-in no longer applies.")
-        if checkin.state == "answered":
+        if checkin.state == CheckinState.ANSWERED:
             by = "Stripe" if checkin.answered_by == "stripe" else f"<@{checkin.answered_by}>"
             raise Refused(f"This check-in was already answered by {by}.")
 

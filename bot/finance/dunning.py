@@ -26,10 +26,10 @@ from bot.finance import messages
 from bot.finance.invoices import next_step_on
 from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
-from bot.policy import ROLE_NAMES, Policy
+from bot.policy import ACCOUNT_ROLES, ROLE_NAMES, OwnerRole, Policy
 from bot.steps import StepHandler
 from bot.team import Team
-from bot.vocab import StepKind
+from bot.vocab import InvoiceStatus, StepKind, Track
 from storage import cases as case_store
 from storage import finance as store
 from storage.db import Database
@@ -126,7 +126,7 @@ class DunningLadder:
         """DM each holder of the step's role (in their working hours, or their cover while
         they are away: bot/hours/reach.py) and add a line in `channels.finance`."""
         invoice = session.get(Invoice, int(step.payload.get("invoice", 0)))
-        if invoice is None or invoice.status != "open" or invoice.amount_remaining <= 0:
+        if invoice is None or invoice.status != InvoiceStatus.OPEN or invoice.amount_remaining <= 0:
             return  # paid, voided, written off or gone: the ladder stops
         if invoice.dunning_days > int(step.payload.get("days", 0)):
             return  # a higher step was reached meanwhile; its message says it all
@@ -161,7 +161,7 @@ class DunningLadder:
 
     def _flag_churn_case(self, session: Session, view: messages.StepView) -> None:
         """An invoice at the last step shows on the account's open churn case's root."""
-        case = case_store.open_case(session, view.account.id, "churn")
+        case = case_store.open_case(session, view.account.id, Track.CHURN)
         if case is None or self.cases is None:
             return
         text = messages.last_step_line(view)
@@ -181,7 +181,7 @@ class DunningLadder:
         who is not real to the managers. Their standing is what Slack last said
         (`user_change` events keep it true); never asked here, inside a unit of work."""
         team = self.team()
-        if notify in ("csm", "account_owner"):
+        if notify in ACCOUNT_ROLES:
             return self._account_person(notify, account, team, session)
         found = team.members(notify) if notify in ROLE_NAMES else team.resolve(notify)
         return [p for p in found if p not in team.dropped], None
@@ -209,7 +209,7 @@ class DunningLadder:
     def _case_root(session: Session, account: Account) -> OutboxMessage | None:
         """The thread of the account's open case, the payment track's first."""
         cases = case_store.open_cases_of_account(session, account.id)
-        for case in sorted(cases, key=lambda c: c.track != "payment"):
+        for case in sorted(cases, key=lambda c: c.track != Track.PAYMENT):
             root = case_store.root_message(session, case)
             if root is not None:
                 return root
@@ -234,7 +234,7 @@ def _in_turn(notify: str, account: Account) -> list[tuple[str | None, str]]:
     """Whom an account person's step tries, in turn: the account owner (for its step),
     then the CSM."""
     csm = (account.csm, "the account's CSM")
-    if notify == "account_owner":
+    if notify == OwnerRole.ACCOUNT_OWNER:
         return [(account.account_owner, "the account owner"), csm]
     return [csm]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
@@ -49,13 +50,22 @@ class InvoiceFields:
     subscription_id: str | None = None
 
 
+class RecordOutcome(StrEnum):
+    """What recording an invoice did (`Recorded.outcome`)."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    STALE = "stale"  # an older or less advanced view: ignored
+
+
 @dataclass(frozen=True)
 class Recorded:
     """The stored invoice and what happened: created, updated, unchanged, or stale (an
     older or less advanced view that was ignored)."""
 
     invoice: Invoice
-    outcome: str
+    outcome: RecordOutcome
 
 
 def supersedes(status: str, at: datetime | None, invoice: Invoice) -> bool:
@@ -68,7 +78,11 @@ def supersedes(status: str, at: datetime | None, invoice: Invoice) -> bool:
 def next_step_on(invoice: Invoice, steps: tuple[DunningStep, ...]) -> date | None:
     """The calendar day the invoice reaches its next ladder step, or None when nothing is
     to come (closed, nothing remaining, no due date, or past the last step)."""
-    if invoice.status != "open" or invoice.due_date is None or invoice.amount_remaining <= 0:
+    if (
+        invoice.status != InvoiceStatus.OPEN
+        or invoice.due_date is None
+        or invoice.amount_remaining <= 0
+    ):
         return None
     for step in steps:
         if step.days_past_due > invoice.dunning_days:
@@ -101,18 +115,18 @@ def record(
         invoice.next_step_on = next_step_on(invoice, steps)
         session.add(invoice)
         session.flush()
-        return Recorded(invoice, "created")
+        return Recorded(invoice, RecordOutcome.CREATED)
     if not force and not supersedes(fields.status, event_at, invoice):
-        return Recorded(invoice, "stale")
+        return Recorded(invoice, RecordOutcome.STALE)
     before = _snapshot(invoice)
     _assign(invoice, account, fields, event_at if event_at else invoice.last_event_at)
     invoice.next_step_on = next_step_on(invoice, steps)
     if _snapshot(invoice) == before:
-        return Recorded(invoice, "unchanged")
+        return Recorded(invoice, RecordOutcome.UNCHANGED)
     invoice.updated_at = now
     if invoice.status in CLOSED:
         store.cancel_dunning_steps(session, invoice.id, now)
-    return Recorded(invoice, "updated")
+    return Recorded(invoice, RecordOutcome.UPDATED)
 
 
 def _assign(

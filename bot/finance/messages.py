@@ -13,6 +13,8 @@ from datetime import date
 from decimal import Decimal
 
 from bot.finance.money import decimals
+from bot.policy import ACCOUNT_ROLES, OwnerRole
+from bot.vocab import RenewalAnswer
 from slack_edge.messages import calendar_day, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
 
@@ -76,12 +78,12 @@ def step_dm(view: StepView) -> str:
     lines = [f":money_with_wings: *{view.step_days}-day step* — {view.summary}."]
     if view.instead:
         lines.append(f"_{view.instead}._")
-    if view.notify in ("csm", "account_owner") and view.instead:
+    if view.notify in ACCOUNT_ROLES and view.instead:
         lines.append(
             "Please see that the client is reminded that this invoice is overdue. Finance "
             "owns the collection."
         )
-    elif view.notify == "csm":
+    elif view.notify == OwnerRole.CSM:
         lines.append(
             "Please remind the client that this invoice is overdue. Finance owns the "
             "collection; you are told so the client hears it from you."
@@ -149,7 +151,7 @@ def renewal_answered(check: RenewalCheck, account: Account) -> str:
         f"Renewal invoice for *{esc(account.name)}* (renews on {calendar_day(check.renewal_date)})"
     )
     when = time_token(check.answered_at) if check.answered_at else "unknown time"
-    if check.answer == "yes":
+    if check.answer == RenewalAnswer.YES:
         return f":white_check_mark: {head}: *OK to send*, said <@{check.answered_by}> on {when}."
     reason = esc(check.reason or "")
     held = f":raised_hand: {head}: *Hold*, said <@{check.answered_by}> on {when}: {reason}"

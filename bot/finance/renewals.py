@@ -26,7 +26,7 @@ from bot.hours.reach import in_hours
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
-from bot.vocab import RenewalAnswer, StepKind
+from bot.vocab import RenewalAnswer, StepKind, Track
 from slack_edge.finance_messages import renewal_blocks
 from storage import cases as case_store
 from storage import finance as store
@@ -83,7 +83,7 @@ class RenewalChecks:
 
     def _ask(self, session: Session, account: Account, now: datetime) -> bool:
         assert account.renewal_date is not None
-        case = case_store.open_case(session, account.id, "churn")
+        case = case_store.open_case(session, account.id, Track.CHURN)
         person = account.csm or account.account_owner
         check = store.add_renewal_check(
             session,
@@ -169,7 +169,7 @@ class RenewalChecks:
         reason = (reason or "").strip() or None
         if answer not in ANSWERS:
             raise AnswerRefused(f"answer must be one of {', '.join(ANSWERS)}")
-        if answer == "hold" and reason is None:
+        if answer == RenewalAnswer.HOLD and reason is None:
             raise AnswerRefused("Say why the invoice should be held.")
         if reason is not None and len(reason) > MAX_REASON:
             raise AnswerRefused(f"The reason is too long ({MAX_REASON} characters at most).")
@@ -200,7 +200,7 @@ class RenewalChecks:
             if check is None or account is None:
                 raise AnswerRefused("This renewal check no longer exists.")
             self._require(acting, account)
-            if check.answer != "hold":
+            if check.answer != RenewalAnswer.HOLD:
                 raise AnswerRefused("This renewal invoice is not on hold.")
             if check.released_at is not None:
                 raise AnswerRefused(f"Already released by <@{check.released_by}>.")
@@ -226,6 +226,6 @@ class RenewalChecks:
         message = session.get(OutboxMessage, check.message_id) if check.message_id else None
         if message is not None:
             text = words.renewal_answered(check, account)
-            held = check.answer == "hold" and check.released_at is None
+            held = check.answer == RenewalAnswer.HOLD and check.released_at is None
             blocks = renewal_blocks(text, check.id, answered=True, held=held)
             outbox.update(session, now, message, text, blocks)

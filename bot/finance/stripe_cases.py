@@ -26,6 +26,7 @@ from bot.finance.messages import amount_text
 from bot.finance.stripe_events import InvoiceState, StripeEvent, SubscriptionState
 from bot.finance.stripe_service import Change
 from bot.signals.service import SignalService
+from bot.vocab import CaseStatus, Kind, Track
 from slack_edge.messages import esc
 from storage.models import OPEN_STATUSES, Account, Case, StripeSubscription
 
@@ -89,7 +90,7 @@ class StripeCases:
             session,
             case,
             account,
-            "churned",
+            CaseStatus.CHURNED,
             None,
             f"subscription ended: {why}",
             {"involuntary": state.involuntary},
@@ -109,7 +110,7 @@ class StripeCases:
         if state.cancel_at is not None:
             details["cancel_at"] = state.cancel_at.isoformat()
         signal = Signal(
-            kind="cancellation",
+            kind=Kind.CANCELLATION,
             source=SOURCE,
             summary=stated_reason(state),
             arr=state.arr if account.arr is None else None,
@@ -129,7 +130,7 @@ class StripeCases:
             case = session.get(Case, row.case_id)
             if case is not None and case.status in OPEN_STATUSES:
                 return case
-        return self.cases.open_case_of(session, account.id, "churn")
+        return self.cases.open_case_of(session, account.id, Track.CHURN)
 
     @staticmethod
     def _mark_churn(case: Case, state: SubscriptionState) -> None:
@@ -150,7 +151,7 @@ class StripeCases:
         """`invoice.payment_failed` → a payment_failed signal for the payment track."""
         remaining = amount_text(state.amount_remaining, state.currency)
         signal = Signal(
-            kind="payment_failed",
+            kind=Kind.PAYMENT_FAILED,
             source=SOURCE,
             summary=f"Payment failed for invoice {esc(state.invoice_id)} ({remaining} due)",
             link=state.hosted_invoice_url,

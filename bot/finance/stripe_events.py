@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.finance.money import from_minor
+from bot.vocab import InvoiceStatus
 
 INVOICE_STATUS_BY_TYPE = {
     "invoice.paid": "paid",
@@ -137,7 +138,7 @@ def invoice_state(event: StripeEvent, tz: ZoneInfo) -> InvoiceState:
     remaining = from_minor(obj.get("amount_remaining"), currency)
     status = INVOICE_STATUS_BY_TYPE.get(event.type) or _text(obj, "status") or "open"
     if remaining is None:
-        remaining = Decimal(0) if status in ("paid", "void") else due
+        remaining = Decimal(0) if status in (InvoiceStatus.PAID, InvoiceStatus.VOID) else due
     due_at = _moment(obj.get("due_date"))
     return InvoiceState(
         invoice_id=invoice_id,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.finance import invoices
+from bot.finance.invoices import RecordOutcome
 from bot.finance.stripe_events import (
     INVOICE_TYPES,
     SUBSCRIPTION_TYPES,
@@ -44,12 +45,21 @@ class Change(StrEnum):
     ENDED = "ended"  # customer.subscription.deleted
 
 
+class EventOutcome(StrEnum):
+    """What became of one Stripe event (the webhook's answer, handlers/webhooks/stripe.py)."""
+
+    RECORDED = "recorded"
+    DUPLICATE = "duplicate"  # seen before
+    IGNORED = "ignored"  # a type we do not handle
+    STALE = "stale"  # older than what we know: remembered, no effect
+
+
 @dataclass
 class Handled:
     """The answer to one event: `recorded`, `duplicate` (seen before), `ignored` (a type we
     do not handle) or `stale` (older than what we know; remembered, no effect)."""
 
-    outcome: str
+    outcome: EventOutcome
     event: StripeEvent | None = None
     invoice_id: str | None = None
     change: Change | None = None
@@ -97,7 +107,7 @@ class StripeService:
         if event.type in SUBSCRIPTION_TYPES:
             sub = subscription_state(event)
             return self._once(event, lambda s, now: self._subscription(s, event, sub, now))
-        return Handled("ignored", event)
+        return Handled(EventOutcome.IGNORED, event)
 
     def _once(self, event: StripeEvent, apply: Callable[[Session, datetime], Handled]) -> Handled:
         if self.prepare is not None:
@@ -107,7 +117,7 @@ class StripeService:
                 with self.db.session() as session:
                     now = self.clock.now()
                     if not store.remember_event(session, store.STRIPE, event.id, now):
-                        return Handled("duplicate", event)
+                        return Handled(EventOutcome.DUPLICATE, event)
                     handled = apply(session, now)
                     if handled.case_id is not None:
                         store.link_event_case(session, store.STRIPE, event.id, handled.case_id)
@@ -137,7 +147,11 @@ class StripeService:
             session, self.policy.dunning.steps, account, fields, now, event_at=event.created
         )
         handled = Handled(
-            "stale" if recorded.outcome == "stale" else "recorded", event, state.invoice_id
+            EventOutcome.STALE
+            if recorded.outcome == RecordOutcome.STALE
+            else EventOutcome.RECORDED,
+            event,
+            state.invoice_id,
         )
         if event.type == "invoice.payment_failed" and self.on_payment_failed is not None:
             handled.case_id = self.on_payment_failed(session, account, state, event, now)
@@ -150,10 +164,10 @@ class StripeService:
         row = store.subscription(session, state.subscription_id, lock=True)
         before = _view(row)
         if row is not None and not _newer(event, state, row):
-            return Handled("stale", event)
+            return Handled(EventOutcome.STALE, event)
         row = _store(session, row, account, state, event.created, now)
         change = _change(before, state)
-        handled = Handled("recorded", event, change=change)
+        handled = Handled(EventOutcome.RECORDED, event, change=change)
         if change is not None and self.on_subscription is not None:
             handled.case_id = self.on_subscription(session, account, row, state, change, now)
             if handled.case_id is not None:

@@ -23,7 +23,7 @@ from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
-from bot.vocab import StepKind
+from bot.vocab import CaseStatus, StepKind
 from slack_edge.messages import case_title, nudge_blocks, who
 from storage import cases as case_store
 from storage import steps as step_store
@@ -126,7 +126,7 @@ def reminder_set(session: Session, case: Case, person: str, at: datetime, now: d
 
 
 def _unacted(case: Case | None) -> bool:
-    return case is not None and case.status == "new" and case.last_action_at is None
+    return case is not None and case.status == CaseStatus.NEW and case.last_action_at is None
 
 
 def _snoozed(case: Case, now: datetime) -> bool:
@@ -142,9 +142,9 @@ class Ladder:
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {
-            "ack_nudge": self.ack_nudge,
-            "escalate": self.escalate,
-            "repeat": self.repeat,
+            StepKind.ACK_NUDGE: self.ack_nudge,
+            StepKind.ESCALATE: self.escalate,
+            StepKind.REPEAT: self.repeat,
             STALE: self.stale,
             SNOOZE_END: self.snooze_end,
             REMINDER: self.reminder,
@@ -278,7 +278,7 @@ class Ladder:
         step_store.schedule(
             session,
             key=f"case:{case.id}:repeat:{n}",
-            kind="repeat",
+            kind=StepKind.REPEAT,
             due_at=ladder_due(
                 session, self.policy, case.owner, now, self.policy.escalation.repeat_every
             ),

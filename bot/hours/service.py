@@ -31,6 +31,7 @@ from bot.policy import Policy
 from bot.standing import PersonFacts
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.vocab import TimeOffSource, TimeOffState
 from storage import hours as store
 from storage import steps as step_store
 from storage.db import Database
@@ -149,7 +150,7 @@ class HoursService:
         cover: str | None,
         *,
         set_by: str,
-        source: str = "command",
+        source: str = TimeOffSource.COMMAND,
     ) -> AwayEntry:
         """`user` away from the start of `first` to the end of `last` (their local days; a
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
@@ -240,7 +241,7 @@ class HoursService:
             ends_at=ends,
             cover=cover,
             source=source,
-            state="planned",
+            state=TimeOffState.PLANNED,
             set_by=set_by,
             created_at=now,
         )
@@ -267,7 +268,7 @@ class HoursService:
 
     def _end_now(self, session: Session, off: TimeOff, now: datetime) -> None:
         if off.starts_at > now:
-            off.state = "cancelled"
+            off.state = TimeOffState.CANCELLED
             return
         off.ends_at = now
         self._schedule_end(session, off, now)
@@ -277,9 +278,9 @@ class HoursService:
     def away_started(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """Each open case of the person says who covers it, in its thread."""
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
-        if off is None or off.state != "planned" or off.ends_at <= now:
+        if off is None or off.state != TimeOffState.PLANNED or off.ends_at <= now:
             return
-        off.state = "away"
+        off.state = TimeOffState.AWAY
         presence = Presence(session, self.policy, now)
         notes: list[str] = []
         cover = covering(session, presence, self.team(), off.user_id, notes)
@@ -293,7 +294,7 @@ class HoursService:
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
         if off is None or off.state not in store.LIVE or off.ends_at > now:
             return
-        off.state, off.back_at = "back", now
+        off.state, off.back_at = TimeOffState.BACK, now
         handed = []
         for row in store.covered(session, off.id):
             row.handed_back_at = now

@@ -27,12 +27,13 @@ from bot.finance.money import parse_major
 from bot.imports.accounts import parse_date
 from bot.imports.csvfile import ImportReport, RowError, import_file, read_table
 from bot.policy import DunningStep
+from bot.vocab import InvoiceStatus
 from storage import accounts as account_store
 from storage.db import Database
 
 REQUIRED = ("invoice_id", "account", "amount", "due_date")
 COLUMNS = (*REQUIRED, "currency", "status", "amount_remaining", "hosted_invoice_url")
-STATUSES = ("open", "paid", "void", "uncollectible")
+STATUSES = tuple(s for s in InvoiceStatus if s != InvoiceStatus.DRAFT)
 CSV_SOURCE = "csv"
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
@@ -118,7 +119,7 @@ def _amount(text: str, currency: str, column: str) -> Decimal:
 
 def _remaining(text: str, amount: Decimal, currency: str, status: str) -> Decimal:
     if not text:
-        return Decimal(0) if status in ("paid", "void") else amount
+        return Decimal(0) if status in (InvoiceStatus.PAID, InvoiceStatus.VOID) else amount
     remaining = _amount(text, currency, "amount_remaining")
     if remaining > amount:
         raise RowError(f"amount_remaining: {text!r} is more than amount {amount}")

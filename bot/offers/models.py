@@ -5,16 +5,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
 from bot.snapshot import snapshot
 from storage.models import Offer
 
 
+class OfferDecision(StrEnum):
+    """What an approver decides on a waiting offer (the buttons and the counter modal)."""
+
+    APPROVE = "approve"
+    REJECT = "reject"
+    COUNTER = "counter"
+
+
 @dataclass(frozen=True)
 class OfferView:
     """A save offer as the propose modal's history shows it. `value` and `counter_value` are
-    in the account's currency; `status` is an `OfferStatus` value, `outcome` "accepted",
-    "declined" or None."""
+    in the account's currency; `status` is an `OfferStatus` value, `outcome` an `OfferOutcome`
+    value or None."""
 
     id: int
     type: str

@@ -24,10 +24,10 @@ from bot.cases.service import CaseService
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
-from bot.offers.models import OfferView
+from bot.offers.models import OfferDecision, OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
-from bot.vocab import OfferStatus
+from bot.vocab import OfferOutcome, OfferStatus, OfferType, StepKind
 from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
@@ -36,11 +36,11 @@ from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, Offer, OutboxMessage, ScheduledStep
 
 DECISIONS = {
-    "approve": OfferStatus.APPROVED,
-    "reject": OfferStatus.REJECTED,
-    "counter": OfferStatus.COUNTERED,
+    OfferDecision.APPROVE: OfferStatus.APPROVED,
+    OfferDecision.REJECT: OfferStatus.REJECTED,
+    OfferDecision.COUNTER: OfferStatus.COUNTERED,
 }
-NUDGE = "offer_nudge"
+NUDGE = StepKind.OFFER_NUDGE
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str
     pct = _amount(fields.get("discount_pct"), "discount_pct", errors)
     if pct is not None and pct > 100:
         errors["discount_pct"] = "A discount is between 0 and 100%."
-    if kind == "discount" and pct is None and "discount_pct" not in errors:
+    if kind == OfferType.DISCOUNT and pct is None and "discount_pct" not in errors:
         errors["discount_pct"] = "A discount needs its percentage."
     justification = (fields.get("justification") or "").strip()
     if not justification:
@@ -221,13 +221,13 @@ class OfferService:
         self,
         offer_id: int,
         actor: str,
-        decision: str,
+        decision: OfferDecision | str,
         counter_value: Decimal | None = None,
         note: str | None = None,
     ) -> OfferView:
         if decision not in DECISIONS:
             raise Refused(f"{decision} is not a decision.")
-        if decision == "counter" and counter_value is None:
+        if decision == OfferDecision.COUNTER and counter_value is None:
             raise Refused("A counter needs a value.")
         acting = self.cases.access.actor(actor)
         team = acting.team
@@ -319,7 +319,7 @@ class OfferService:
             self.cases.load_for_action(session, offer.case_id, acting, Action.OFFER_OUTCOME)
             if offer.status not in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
                 raise Refused(f"This offer is {offer.status}; only approved offers get an answer.")
-            outcome = "accepted" if accepted else "declined"
+            outcome = OfferOutcome.ACCEPTED if accepted else OfferOutcome.DECLINED
             if not store.record_outcome(session, offer.id, outcome, self.clock.now()):
                 raise Refused(f"The customer's answer was already recorded ({offer.outcome}).")
             session.refresh(offer)

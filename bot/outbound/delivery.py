@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.outbox import DeliveryReport
 from bot.policy import Policy
+from bot.vocab import DeliveryState
 from storage import outbound as rows
 from storage.db import Database
 
@@ -163,18 +164,18 @@ class WebhookSender:
         now = self.clock.now()
         with self.db.session() as session:
             if error is None:
-                rows.finish(session, row_id, attempt, state="delivered", now=now, status=status,
-                            error=None)  # fmt: skip
+                rows.finish(session, row_id, attempt, state=DeliveryState.DELIVERED, now=now,
+                            status=status, error=None)  # fmt: skip
                 report.sent += 1
             elif gone or attempt > len(RETRY_SCHEDULE):
-                rows.finish(session, row_id, attempt, state="failed", now=now, status=status,
-                            error=error)  # fmt: skip
+                rows.finish(session, row_id, attempt, state=DeliveryState.FAILED, now=now,
+                            status=status, error=error)  # fmt: skip
                 report.failed += 1
                 log.warning("webhook delivery %s failed for good: %s", row_id, error)
             else:
                 retry_at = now + RETRY_SCHEDULE[attempt - 1]
-                rows.finish(session, row_id, attempt, state="pending", now=now, status=status,
-                            error=error, retry_at=retry_at)  # fmt: skip
+                rows.finish(session, row_id, attempt, state=DeliveryState.PENDING, now=now,
+                            status=status, error=error, retry_at=retry_at)  # fmt: skip
                 report.retrying += 1
 
 

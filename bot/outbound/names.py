@@ -3,6 +3,8 @@ them without loading the database layer)."""
 
 from __future__ import annotations
 
+from bot.vocab import CaseStatus
+
 CASE_OPENED = "case.opened"
 CASE_OWNER_CHANGED = "case.owner_changed"
 CASE_STATUS_CHANGED = "case.status_changed"
@@ -21,7 +23,11 @@ EVENT_TYPES: tuple[str, ...] = (
     LADDER_STEP,
 )
 
-STATUS_CHANGES = {"saved": "saved", "churned": "churned", "moved_on": "moved_on"}
+STATUS_CHANGES = {
+    CaseStatus.SAVED: "saved",
+    CaseStatus.CHURNED: "churned",
+    CaseStatus.MOVED_ON: "moved_on",
+}
 """`case.status_changed` is published for these new statuses, and as "reopened" when a
 closed case returns to working; acknowledging and working on an open case publish nothing."""
 CLOSED = frozenset(STATUS_CHANGES)

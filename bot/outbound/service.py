@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.outbound import events as ev
 from bot.policy import Policy
+from bot.vocab import OfferStatus
 from storage import outbound as rows
 from storage import turnover as turnover_store
 from storage.models import Account, Case, Invoice, Offer, SurveyAnswer, Turnover
@@ -119,7 +120,7 @@ class CaseEvents:
             offer = session.get(Offer, int(details.get("offer_id", 0)))
             if offer is None:
                 return None
-            decision = offer.status if type != "offer_applied" else "approved"
+            decision = offer.status if type != "offer_applied" else OfferStatus.APPROVED
             approval = "policy" if type == "offer_applied" else "approver"
             extra = {"offer": ev.offer_data(offer), "decision": decision, "by": actor}
             return ev.OFFER_DECIDED, {**extra, "approved_by": approval}

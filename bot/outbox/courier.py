@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from bot.clock import Clock
 from bot.outbox import links, lookup
 from bot.outbox.holding import Holds
-from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result
+from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result, ResultKind
 from bot.outbox.pacing import retry_after
 from bot.outbox.queue import (
     CHANNELLESS,
@@ -31,6 +31,7 @@ from bot.outbox.queue import (
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
+from bot.vocab import OutboxState
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -67,8 +68,8 @@ class Courier:
     def _prepare(self, row_id: int, attempt: int) -> Job | Result:
         with self.db.session() as session:
             row = session.get(OutboxMessage, row_id, populate_existing=True)
-            if row is None or row.state != "sending" or row.attempts != attempt:
-                return Result("lost")
+            if row is None or row.state != OutboxState.SENDING or row.attempts != attempt:
+                return Result(ResultKind.LOST)
             parent = session.get(OutboxMessage, row.parent_id) if row.parent_id else None
             settled = self._settled_by_parent(session, row, attempt, parent)
             if settled is not None:
@@ -84,7 +85,11 @@ class Courier:
                 parent=Parent.of(parent),
                 in_doubt_since=row.in_doubt_since,
             )
-            if parent is not None and job.relation != rows.THREAD and parent.state != "sent":
+            if (
+                parent is not None
+                and job.relation != rows.THREAD
+                and parent.state != OutboxState.SENT
+            ):
                 note, follow = self.holds.note_for(session, parent)
                 job = replace(job, note=note, follow_up=follow and job.relation == rows.LINK)
             if job.relation == rows.AFTER and EDIT in job.payload:
@@ -99,18 +104,18 @@ class Courier:
         an edit a newer edit replaces is skipped. (A link, or the follow-up of one, still
         goes: it says the root failed.)"""
         relation = row.relation or rows.THREAD
-        if parent is not None and parent.state == "failed" and relation == rows.THREAD:
+        if parent is not None and parent.state == OutboxState.FAILED and relation == rows.THREAD:
             reason = f"parent message {parent.id} failed: {parent.last_error}"
             log.warning("outbox %s (%s to %s) failed: %s", row.id, row.method, row.channel, reason)
-            rows.finish(session, row.id, attempt, state="failed", last_error=reason)
-            return Result("failed", reason)
+            rows.finish(session, row.id, attempt, state=OutboxState.FAILED, last_error=reason)
+            return Result(ResultKind.FAILED, reason)
         if (
             relation == rows.THREAD
             and row.method == rows.UPDATE_METHOD
             and rows.has_newer_update(session, row)
         ):
-            rows.finish(session, row.id, attempt, state="superseded")
-            return Result("superseded")
+            rows.finish(session, row.id, attempt, state=OutboxState.SUPERSEDED)
+            return Result(ResultKind.SUPERSEDED)
         return None
 
     # -- sending ---------------------------------------------------------------------------

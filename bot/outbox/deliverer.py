@@ -24,7 +24,7 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.outbox.courier import Courier
 from bot.outbox.holding import pause_reason
-from bot.outbox.outcomes import Result
+from bot.outbox.outcomes import Result, ResultKind
 from bot.outbox.pacing import Pacer
 from bot.outbox_files import FileSource
 from bot.ports import SlackTransport
@@ -266,16 +266,18 @@ class _Pass:
 
     def _count(self, result: Result, token_call: bool) -> None:
         kind = result.kind
-        if kind == "sent":
+        if kind == ResultKind.SENT:
             self.report.sent += 1
-        elif kind in ("retrying", "paused"):
+        elif kind in (ResultKind.RETRYING, ResultKind.PAUSED):
             self.report.retrying += 1
-        elif kind == "failed":
+        elif kind == ResultKind.FAILED:
             self.report.failed += 1
-        elif kind == "superseded":
+        elif kind == ResultKind.SUPERSEDED:
             self.report.superseded += 1
-        elif kind == "waiting":
+        elif kind == ResultKind.WAITING:
             self.report.waiting += 1
-        if kind == "paused" or (kind == "sent" and token_call and self.pause is not None):
+        if kind == ResultKind.PAUSED or (
+            kind == ResultKind.SENT and token_call and self.pause is not None
+        ):
             with self.d.db.read() as session:  # paused, or lifted by the courier
                 self.pause = holds.pause(session)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.outbox import links
+from bot.vocab import OutboxState
 from storage import outbox_holds as store
 from storage.models import OutboxMessage
 
@@ -85,7 +86,7 @@ class Holds:
 
     def note_for(self, session: Session, parent: OutboxMessage) -> tuple[str, bool]:
         """Why a message goes without its link to `parent`, and whether the link follows."""
-        if parent.state == "failed":
+        if parent.state == OutboxState.FAILED:
             return links.failed(parent.channel, parent.last_error or "an error"), False
         held = store.waiting_channel(session, parent.channel)
         if held is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from bot.clock import Clock
 from bot.outbox.holding import Holds
 from bot.outbox.queue import RESPOND
 from bot.outbox.refusals import Refusal
+from bot.vocab import OutboxState
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -28,13 +30,25 @@ EDIT = "_edit"  # an "after" chat.update: the id of the message it edits
 ISSUED = "_issued"  # an "after" response_url answer: when the URL was issued (ISO 8601)
 
 
+class ResultKind(StrEnum):
+    """What became of one claimed row (`Result.kind`)."""
+
+    SENT = "sent"
+    RETRYING = "retrying"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"
+    WAITING = "waiting"  # its channel refuses
+    PAUSED = "paused"  # the workspace's calls are refused
+    LOST = "lost"  # another claimer holds it now
+
+
 @dataclass(frozen=True)
 class Result:
     """What became of one claimed row: sent, retrying, failed, superseded, waiting (its
     channel refuses), paused (the workspace's calls are refused) or lost (another claimer
     holds it now)."""
 
-    kind: str
+    kind: ResultKind
     reason: str | None = None
 
 
@@ -105,18 +119,22 @@ class Recorder:
                 return self._sent(session, job, outcome, now)
             if outcome.drop:
                 rows.finish(
-                    session, job.id, job.attempt, state="superseded", last_error=outcome.error
+                    session,
+                    job.id,
+                    job.attempt,
+                    state=OutboxState.SUPERSEDED,
+                    last_error=outcome.error,
                 )
-                return Result("superseded", outcome.error)
+                return Result(ResultKind.SUPERSEDED, outcome.error)
             if outcome.retry_row:
                 return self._retry(session, job, outcome.error, self._backoff(job.attempt), now)
             if outcome.refusal is Refusal.WORKSPACE and not outcome.final:
                 self.holds.pause(session, outcome.error, now, outcome.retry_after)
                 doubt = job.in_doubt_since if outcome.unresolved else None
-                return self._wait(session, job, "paused", outcome.error, now, doubt)
+                return self._wait(session, job, ResultKind.PAUSED, outcome.error, now, doubt)
             if outcome.refusal is Refusal.CHANNEL and not outcome.final:
                 self.holds.hold(session, job.channel, outcome.error, now)
-                return self._wait(session, job, "waiting", outcome.error, now)
+                return self._wait(session, job, ResultKind.WAITING, outcome.error, now)
             if outcome.final or job.attempt >= UNKNOWN_TRIES:
                 return self._fail(session, job, outcome.error)
             wait = UNKNOWN_BACKOFF * 4 ** (job.attempt - 1)
@@ -132,7 +150,7 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="sent",
+            state=OutboxState.SENT,
             ts=outcome.ts,
             channel=channel,
             permalink=outcome.permalink,
@@ -141,12 +159,12 @@ class Recorder:
         )
         if not recorded:
             log.warning("outbox %s was taken over by another deliverer while it was sent", job.id)
-            return Result("lost")
+            return Result(ResultKind.LOST)
         if job.method != RESPOND:
             self.holds.worked(session, job.channel, outcome.started or now)
         if job.follow_up and job.parent is not None:
             self._queue_follow_up(session, job, channel, now)
-        return Result("sent")
+        return Result(ResultKind.SENT)
 
     def _queue_follow_up(self, session: Session, job: Job, channel: str, now: datetime) -> None:
         """The message went without its link: once the parent is posted, the link follows (the
@@ -175,7 +193,7 @@ class Recorder:
         self,
         session: Session,
         job: Job,
-        kind: str,
+        kind: ResultKind,
         error: str,
         now: datetime,
         in_doubt_since: datetime | None = None,
@@ -186,7 +204,7 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="pending",
+            state=OutboxState.PENDING,
             next_attempt_at=now,
             attempts=job.attempt - 1,
             last_error=error,
@@ -201,11 +219,11 @@ class Recorder:
             session,
             job.id,
             job.attempt,
-            state="pending",
+            state=OutboxState.PENDING,
             next_attempt_at=now + wait,
             last_error=error,
         )
-        return Result("retrying", error)
+        return Result(ResultKind.RETRYING, error)
 
     def _fail(self, session: Session, job: Job, error: str) -> Result:
         log.error(
@@ -216,8 +234,8 @@ class Recorder:
             job.attempt,
             error,
         )
-        rows.finish(session, job.id, job.attempt, state="failed", last_error=error)
-        return Result("failed", error)
+        rows.finish(session, job.id, job.attempt, state=OutboxState.FAILED, last_error=error)
+        return Result(ResultKind.FAILED, error)
 
     @staticmethod
     def _backoff(attempt: int) -> timedelta:

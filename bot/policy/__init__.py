@@ -5,12 +5,9 @@ one-line `PolicyError`s, `describe` is `python app.py check`'s summary. Import f
 """
 
 from bot.policy.model import (
-    ACCOUNT_ROLES,
     DAY_NAMES,
     KINDS,
     NO_APPROVAL,
-    OWNER_ROLE_PEOPLE,
-    OWNER_ROLES,
     ROLE_NAMES,
     ApprovalRule,
     Channels,
@@ -28,6 +25,7 @@ from bot.policy.model import (
     is_person,
 )
 from bot.policy.parse import load_policy, parse_policy
+from bot.policy_common import ACCOUNT_ROLES, OWNER_ROLE_PEOPLE, OWNER_ROLES, OwnerRole
 
 __all__ = [
     "ACCOUNT_ROLES",
@@ -42,6 +40,7 @@ __all__ = [
     "Dunning",
     "DunningStep",
     "Escalation",
+    "OwnerRole",
     "Policy",
     "PolicyError",
     "Reports",

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo
 
 from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
+from bot.policy_common import OWNER_ROLE_PEOPLE, OwnerRole, in_band
 from bot.policy_common import fmt_amount as _fmt_amount
-from bot.policy_common import in_band
 from bot.survey.policy import MonthlySchedule
 from bot.turnover.policy import TurnoverPolicy
 from bot.vocab import Kind
@@ -28,19 +28,9 @@ from bot.vocab import Kind
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""
 
-OWNER_ROLES: tuple[str, ...] = ("csm", "account_owner", "save_desk", "manager", "finance")
-"""Routing owners that are roles rather than people; csm/account_owner come from the account."""
 
 ROLE_NAMES: tuple[str, ...] = ("managers", "save_desk", "finance", "controller", "cfo", "admins")
 """The keys of `[roles]`; each holds a list of people."""
-
-OWNER_ROLE_PEOPLE: Mapping[str, str] = MappingProxyType(
-    {"save_desk": "save_desk", "manager": "managers", "finance": "finance"}
-)
-"""Which `[roles]` entry supplies the people for a routing owner role."""
-
-ACCOUNT_ROLES: tuple[str, ...] = ("csm", "account_owner")
-"""Roles filled per account (from the accounts import), not by the policy file."""
 
 NO_APPROVAL = "none"
 """The approver value meaning the offer's owner may apply it directly."""
@@ -267,16 +257,18 @@ class SurveyReason:
 
 
 DEFAULT_ROUTING: tuple[RoutingRule, ...] = (
-    RoutingRule(owner="finance", kinds=("payment_failed",)),
-    RoutingRule(owner="account_owner", kinds=("cancellation", "non_renewal", "downgrade")),
-    RoutingRule(owner="csm"),
+    RoutingRule(owner=OwnerRole.FINANCE, kinds=(Kind.PAYMENT_FAILED,)),
+    RoutingRule(
+        owner=OwnerRole.ACCOUNT_OWNER, kinds=(Kind.CANCELLATION, Kind.NON_RENEWAL, Kind.DOWNGRADE)
+    ),
+    RoutingRule(owner=OwnerRole.CSM),
 )
 DEFAULT_APPROVALS: tuple[ApprovalRule, ...] = (
     ApprovalRule(approver=NO_APPROVAL, max_discount_pct=Decimal(10), max_value=Decimal(5000)),
     ApprovalRule(approver="managers"),
 )
 DEFAULT_DUNNING_STEPS: tuple[DunningStep, ...] = (
-    DunningStep(30, "csm"),
+    DunningStep(30, OwnerRole.CSM),
     DunningStep(60, "controller"),
     DunningStep(90, "cfo"),
 )
@@ -293,7 +285,7 @@ DEFAULT_SURVEY_REASONS: tuple[SurveyReason, ...] = (
     SurveyReason("other", "Other"),
 )
 DEFAULT_MOVE_ON_CONFIRM_ABOVE_ARR = Decimal(50000)
-FALLBACK_OWNER = "csm"
+FALLBACK_OWNER = OwnerRole.CSM
 FALLBACK_APPROVER = "managers"
 
 

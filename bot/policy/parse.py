@@ -18,7 +18,6 @@ from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
 from bot.policy.model import (
     _BOT_ID,
-    ACCOUNT_ROLES,
     DAY_NAMES,
     DEFAULT_APPROVALS,
     DEFAULT_DUNNING_STEPS,
@@ -28,7 +27,6 @@ from bot.policy.model import (
     DEFAULT_SURVEY_REASONS,
     KINDS,
     NO_APPROVAL,
-    OWNER_ROLES,
     ROLE_NAMES,
     ApprovalRule,
     Channels,
@@ -64,6 +62,7 @@ from bot.policy.values import (
     _toml_error,
     check_durations,
 )
+from bot.policy_common import ACCOUNT_ROLES, OWNER_ROLES
 from bot.survey.policy import SurveyPolicyError, check_survey, parse_reason_digest
 from bot.turnover.policy import parse_turnover_policy
 

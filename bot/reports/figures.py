@@ -29,15 +29,16 @@ from bot.reports.model import (
 )
 from bot.reports.stages import stage_figures
 from bot.survey.answers import CATCH_ALL
+from bot.vocab import CaseStatus
 from storage import report_trust as trust
 from storage import reports as queries
 
 TOP = 5
 NOTES_SHOWN, NOTE_CHARS = 3, 60  # "Other" in a top list: its first notes, each shortened
 _CLOSED_FIELDS = {
-    "saved": ("saved", "arr_saved"),
-    "churned": ("churned", "arr_churned"),
-    "moved_on": ("moved_on", "arr_moved_on"),
+    CaseStatus.SAVED: ("saved", "arr_saved"),
+    CaseStatus.CHURNED: ("churned", "arr_churned"),
+    CaseStatus.MOVED_ON: ("moved_on", "arr_moved_on"),
 }
 
 
@@ -184,7 +185,7 @@ def _add_closed(values: dict[str, dict[str, Any]], rows: Iterable[tuple]) -> Non
             continue
         n_field, arr_field = _CLOSED_FIELDS[status]
         values[kind][n_field] = count
-        values[kind][arr_field] = arr_saved if status == "saved" else arr
+        values[kind][arr_field] = arr_saved if status == CaseStatus.SAVED else arr
 
 
 def _add_open(values: dict[str, dict[str, Any]], rows: Iterable[tuple], now: datetime) -> None:

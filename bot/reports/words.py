@@ -6,32 +6,34 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.vocab import Kind
+
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
 # "we saved 2 customers from <risk>" / "12 customers at risk for that reason"
 RISK_PHRASES = {
-    "cancellation": "cancellation",
-    "non_renewal": "non-renewal",
-    "downgrade": "downgrade risk",
-    "contact_left": "main-contact-turnover risk",
-    "usage_drop": "usage-drop risk",
-    "budget_cut": "budget-cut risk",
-    "competitor": "competitor risk",
-    "negative_feedback": "negative-feedback risk",
-    "other": "other risks",
+    Kind.CANCELLATION: "cancellation",
+    Kind.NON_RENEWAL: "non-renewal",
+    Kind.DOWNGRADE: "downgrade risk",
+    Kind.CONTACT_LEFT: "main-contact-turnover risk",
+    Kind.USAGE_DROP: "usage-drop risk",
+    Kind.BUDGET_CUT: "budget-cut risk",
+    Kind.COMPETITOR: "competitor risk",
+    Kind.NEGATIVE_FEEDBACK: "negative-feedback risk",
+    Kind.OTHER: "other risks",
 }
 # short labels (chart axis, CSV, tables)
 KIND_LABELS = {
-    "cancellation": "Cancellation",
-    "non_renewal": "Non-renewal",
-    "downgrade": "Downgrade",
-    "contact_left": "Main-contact turnover",
-    "usage_drop": "Usage drop",
-    "budget_cut": "Budget cut",
-    "competitor": "Competitor",
-    "negative_feedback": "Negative feedback",
-    "other": "Other",
-    "payment_failed": "Payment failed",
+    Kind.CANCELLATION: "Cancellation",
+    Kind.NON_RENEWAL: "Non-renewal",
+    Kind.DOWNGRADE: "Downgrade",
+    Kind.CONTACT_LEFT: "Main-contact turnover",
+    Kind.USAGE_DROP: "Usage drop",
+    Kind.BUDGET_CUT: "Budget cut",
+    Kind.COMPETITOR: "Competitor",
+    Kind.NEGATIVE_FEEDBACK: "Negative feedback",
+    Kind.OTHER: "Other",
+    Kind.PAYMENT_FAILED: "Payment failed",
 }
 PERIOD_WORDS = {
     "week": "last week",

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.runtime.health import Health
+from bot.vocab import JobState
 from storage import jobs as rows
 from storage.db import Database, unavailable
 
@@ -186,12 +187,12 @@ class Jobs:
             if job.attempt < MAX_ATTEMPTS:
                 delay = min(timedelta(seconds=2 ** (job.attempt - 1)), MAX_BACKOFF)
                 rows.release(
-                    session, job.id, job.attempt, state="pending", error=error,
+                    session, job.id, job.attempt, state=JobState.PENDING, error=error,
                     run_after=now + delay, now=now,
                 )  # fmt: skip
                 report.retrying += 1
                 return
-            rows.release(session, job.id, job.attempt, state="failed", error=error, now=now)
+            rows.release(session, job.id, job.attempt, state=JobState.FAILED, error=error, now=now)
         report.failed += 1
         tell = self.give_up.get(job.kind)
         if tell is not None:

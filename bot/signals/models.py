@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from enum import StrEnum
 
 from bot.cases.models import AccountView
 
@@ -83,5 +83,11 @@ class Draft:
     existing: ExistingCase | None = None
 
 
-Watched = Literal["ignored", "offered", "already_offered", "opened", "duplicate"]
-"""What watching a message did; "offered" means a *prompt* to open a case was posted."""
+class Watched(StrEnum):
+    """What watching a message did; `OFFERED` means a *prompt* to open a case was posted."""
+
+    IGNORED = "ignored"
+    OFFERED = "offered"
+    ALREADY_OFFERED = "already_offered"
+    OPENED = "opened"
+    DUPLICATE = "duplicate"

@@ -133,20 +133,20 @@ class SignalService:
         called when needed."""
         signals = self.policy.signals
         if message.channel not in signals.watch_channels:
-            return "ignored"
+            return Watched.IGNORED
         phrase = signals.matching_phrase(message.text)
         if phrase is None:
-            return "ignored"
+            return Watched.IGNORED
         with self.db.read() as session:
             if self._existing(session, message) is not None:
-                return "duplicate"
+                return Watched.DUPLICATE
             named = accounts_named_in(session, message.text)
         if message.bot_id and message.bot_id in signals.bots and len(named) == 1:
             fields = CaseFields(kind=guess_kind(message.text), summary=message.text)
             opened = self.open_from_message(
                 message, named[0], fields, "integration bot", None, permalink()
             )
-            return "duplicate" if opened.duplicate else "opened"
+            return Watched.DUPLICATE if opened.duplicate else Watched.OPENED
         account_id = named[0] if len(named) == 1 else None
         return self._prompt(message, phrase, account_id)
 
@@ -156,7 +156,7 @@ class SignalService:
         try:
             with self.db.session() as session:
                 if store.seen(session, PROMPT_DEDUPE, message.key) is not None:
-                    return "already_offered"
+                    return Watched.ALREADY_OFFERED
                 now = self.clock.now()
                 store.remember(session, PROMPT_DEDUPE, message.key, None, now)
                 session.flush()
@@ -170,8 +170,8 @@ class SignalService:
                     now=now,
                 )
         except IntegrityError:
-            return "already_offered"
-        return "offered"
+            return Watched.ALREADY_OFFERED
+        return Watched.OFFERED
 
     # -- opening a case from a message (prompt button, shortcut, integration bot)
 

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
+from bot.vocab import OfferStatus
 from storage.models import Offer
 
 TEXT_MAX = 3000
 """A plain-text input's initial value holds at most 3000 characters (Block Kit reference)."""
 
 _STATUS = {
-    "pending": "still waiting for approval",
-    "approved": "approved",
-    "rejected": "rejected",
-    "countered": "countered",
+    OfferStatus.PENDING: "still waiting for approval",
+    OfferStatus.APPROVED: "approved",
+    OfferStatus.REJECTED: "rejected",
+    OfferStatus.COUNTERED: "countered",
 }
 
 
@@ -59,12 +60,12 @@ def _terms(
 
 def _ending(offer: Offer, currency: str, money: Callable[[Decimal | None, str], str]) -> str:
     decision = _STATUS.get(offer.status, offer.status)
-    if offer.status == "approved" and offer.decided_by is None:
+    if offer.status == OfferStatus.APPROVED and offer.decided_by is None:
         decision = "applied within policy"
-    if offer.status == "countered" and offer.counter_value is not None:
+    if offer.status == OfferStatus.COUNTERED and offer.counter_value is not None:
         decision = f"countered at {money(offer.counter_value, currency)}"
     if offer.outcome:
         return f"{decision}, customer {offer.outcome}"
-    if offer.status in ("approved", "countered"):
+    if offer.status in (OfferStatus.APPROVED, OfferStatus.COUNTERED):
         return f"{decision}, no answer from the customer recorded"
     return decision

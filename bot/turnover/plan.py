@@ -23,6 +23,7 @@ from decimal import Decimal
 
 from bot.turnover.answers import Answers, Coverage, Destination, Learned, Replacement, RoleFate
 from bot.turnover.policy import ASSIGNEE_ROLES, TurnoverPolicy
+from bot.vocab import RiskLevel
 
 
 @dataclass(frozen=True)
@@ -197,15 +198,15 @@ def risk_level(answers: Answers) -> str:
     Contract section 7; the owner may still change the case's risk level afterwards.
     """
     if answers.coverage is Coverage.NO_OTHER_CONTACT:
-        return "high"
+        return RiskLevel.HIGH
     if answers.role_fate is RoleFate.LEAVING_SPACE:
-        return "high"
-    return "medium"
+        return RiskLevel.HIGH
+    return RiskLevel.MEDIUM
 
 
 def combined_risk(levels: Sequence[str]) -> str:
     """The case's risk when several contacts left: the highest of their levels."""
-    return "high" if "high" in levels else "medium"
+    return RiskLevel.HIGH if RiskLevel.HIGH in levels else RiskLevel.MEDIUM
 
 
 def time_at_risk(learned_at: datetime, ended_at: datetime) -> timedelta:

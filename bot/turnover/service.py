@@ -38,14 +38,13 @@ from bot.turnover.words import (
     risk_ended_line,
     tick_line,
 )
+from bot.vocab import Kind, RiskLevel
 from slack_edge.messages import who
 from slack_edge.turnover_messages import checklist, fill_in_prompt
 from storage import cases as cases_store
 from storage import turnover as store
 from storage.db import Database
 from storage.models import Account, Case, OutboxMessage, PlanStep, Turnover
-
-CONTACT_LEFT = "contact_left"
 
 
 @dataclass(frozen=True)
@@ -303,7 +302,7 @@ class TurnoverService:
         after = self._case_risk(session, case)
         if after is None or (not new and after == before):
             return
-        if new and case.risk == "high" and after != "high":
+        if new and case.risk == RiskLevel.HIGH and after != RiskLevel.HIGH:
             return
         why = "from the turnover answers"
         self.cases.change_risk(session, case, account, actor, after, because=why, opening=opening)
@@ -330,7 +329,7 @@ def root_lines(session: Session, case: Case) -> list[str]:
     """Each departed contact's `plan N% complete` on the case's root."""
     progress = records.progress_of_case(session, case.id)
     if not progress:
-        return ["*Main contact left:* answers needed"] if case.kind == CONTACT_LEFT else []
+        return ["*Main contact left:* answers needed"] if case.kind == Kind.CONTACT_LEFT else []
     lines = [progress_line(p.contact_name, p.percent) for p in progress]
     return ["*Main-contact turnover*", *lines]
 
@@ -378,7 +377,7 @@ class AnswersNeeded:
         self.cases = cases
 
     def __call__(self, signal: Signal, opened: Opened) -> None:
-        if signal.kind != CONTACT_LEFT or opened.duplicate:
+        if signal.kind != Kind.CONTACT_LEFT or opened.duplicate:
             return
         with self.db.session() as session:
             case, _ = self.cases.load_open(session, opened.case_id)

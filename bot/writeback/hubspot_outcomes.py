@@ -22,18 +22,24 @@ from sqlalchemy.orm import Session
 
 from bot.clock import Clock
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
+from bot.vocab import CaseStatus
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage import jobs as job_rows
 from storage import writeback as records
 from storage.db import Database
 from storage.models import Account, Case
 
-OUTCOMES = ("saved", "churned", "moved_on")
+OUTCOMES = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
 NOTE_KEY = "hubspot:note:"
 KEEP_NOTES = timedelta(days=7)
 """A note's record outlives every retry of its job (minutes) by far; then it goes. The
 company's record (one per company: the last outcome set) stays."""
-WORDS = {"saved": "saved", "churned": "churned", "moved_on": "moved on", "working": "reopened"}
+WORDS = {
+    CaseStatus.SAVED: "saved",
+    CaseStatus.CHURNED: "churned",
+    CaseStatus.MOVED_ON: "moved on",
+    CaseStatus.WORKING: "reopened",
+}
 
 
 class HubSpotOutcomes:
@@ -49,7 +55,7 @@ class HubSpotOutcomes:
         self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]
     ) -> None:
         """Lifecycle listener: an outcome (or a reopening) of a HubSpot company's case."""
-        reopened = previous in OUTCOMES and case.status == "working"
+        reopened = previous in OUTCOMES and case.status == CaseStatus.WORKING
         if account.hubspot_company_id and (case.status in OUTCOMES or reopened):
             now = self.clock.now()
             payload = {"case": case.id, "status": case.status, "at": now.isoformat(),
@@ -65,7 +71,7 @@ class HubSpotOutcomes:
             account = session.get(Account, case.account_id) if case else None
             company = account.hubspot_company_id if account else None
             if case is not None and account is not None and company is not None:
-                saved = case.arr_saved if status == "saved" else None
+                saved = case.arr_saved if status == CaseStatus.SAVED else None
                 body = note_body(case.id, status, saved, account.currency)
         if company is not None:
             self._note(company, body, at, str(job.payload.get("ref") or f"job{job.id}"))

@@ -17,23 +17,32 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from enum import StrEnum
 
-from bot.vocab import OfferStatus
+from bot.vocab import OfferStatus, OfferType
 from storage.models import Offer
 
-TRIAL_TYPES = ("free_months", "extended_trial")
+TRIAL_TYPES = (OfferType.FREE_MONTHS, OfferType.EXTENDED_TRIAL)
 _MONTHS = re.compile(r"^\s*(\d{1,3})\s*(months?|mos?|m)\s*$", re.IGNORECASE)
 _YEARS = re.compile(r"^\s*(\d{1,2})\s*(years?|yrs?|y)\s*$", re.IGNORECASE)
 _ONCE = ("once", "one invoice", "1 invoice", "next invoice")
 _FOREVER = ("forever", "ongoing", "permanent", "permanently")
 
 
+class PlanKind(StrEnum):
+    """The Stripe change an accepted offer becomes: a coupon, a trial, or a credit."""
+
+    DISCOUNT = "discount"
+    TRIAL = "trial"
+    CREDIT = "credit"
+
+
 @dataclass(frozen=True)
 class Plan:
-    """What to do in Stripe: `kind` is "discount", "trial" or "credit"; `manual` (why it
-    stays manual) when Stripe cannot express the offer."""
+    """What to do in Stripe (`kind`); `manual` (why it stays manual) when Stripe cannot
+    express the offer."""
 
-    kind: str | None = None
+    kind: PlanKind | None = None
     percent: Decimal | None = None
     duration: str | None = None  # Stripe's coupon duration: once, repeating, forever
     months: int | None = None
@@ -44,19 +53,19 @@ class Plan:
 def plan_for(offer: Offer) -> Plan:
     """The Stripe change for an approved (or countered) offer the customer accepted."""
     countered = offer.status == OfferStatus.COUNTERED
-    if offer.type == "credit":
+    if offer.type == OfferType.CREDIT:
         amount = offer.counter_value if countered and offer.counter_value else offer.value
-        return Plan(kind="credit", amount=amount)
-    if offer.type not in ("discount", *TRIAL_TYPES):
+        return Plan(kind=PlanKind.CREDIT, amount=amount)
+    if offer.type not in (OfferType.DISCOUNT, *TRIAL_TYPES):
         return Plan(manual=f"Stripe has no object for a {offer.type.replace('_', ' ')} offer")
     if countered:
         return Plan(manual="a countered offer's counter is an amount, not its percent or length")
-    if offer.type == "discount":
+    if offer.type == OfferType.DISCOUNT:
         return _discount(offer)
     months = months_in(offer.duration)
     if months is None:
         return Plan(manual=_LENGTH_HINT)
-    return Plan(kind="trial", months=months)
+    return Plan(kind=PlanKind.TRIAL, months=months)
 
 
 _LENGTH_HINT = 'its duration must be a number of months or years, like "3 months"'
@@ -68,13 +77,13 @@ def _discount(offer: Offer) -> Plan:
         return Plan(manual="a discount needs a percentage between 0 and 100")
     text = (offer.duration or "").strip().lower()
     if text in _ONCE:
-        return Plan(kind="discount", percent=pct, duration="once")
+        return Plan(kind=PlanKind.DISCOUNT, percent=pct, duration="once")
     if text in _FOREVER:
-        return Plan(kind="discount", percent=pct, duration="forever")
+        return Plan(kind=PlanKind.DISCOUNT, percent=pct, duration="forever")
     months = months_in(offer.duration)
     if months is None:
         return Plan(manual=_LENGTH_HINT + ', "once" or "forever"')
-    return Plan(kind="discount", percent=pct, duration="repeating", months=months)
+    return Plan(kind=PlanKind.DISCOUNT, percent=pct, duration="repeating", months=months)
 
 
 def months_in(duration: str | None) -> int | None:

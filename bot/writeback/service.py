@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -22,7 +23,8 @@ from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.finance.money import decimals
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
-from bot.writeback.offers import Plan, plan_for
+from bot.vocab import OfferOutcome, RenewalAnswer
+from bot.writeback.offers import Plan, PlanKind, plan_for
 from bot.writeback.stripe_api import Refusal, StripeBilling, Subscription
 from storage import jobs as job_rows
 from storage.db import Database
@@ -31,6 +33,13 @@ from storage.models import Account, Case, Offer, OutboxMessage, RenewalCheck
 HOLD_BEHAVIOR = "keep_as_draft"
 """`pause_collection.behavior`: the renewal invoice is created but stays a draft, neither
 sent nor charged, until collection resumes (Stripe docs, "Pause payment collection")."""
+
+
+class RenewalAction(StrEnum):
+    """What a renewal check's job does to the subscription (its payload's `action`)."""
+
+    HOLD = "hold"
+    RELEASE = "release"
 
 
 GOES_OUT = "the renewal invoice goes out"
@@ -48,8 +57,8 @@ def renewal_answered(
     """RenewalChecks listener: Hold pauses collection, Yes (or a release) resumes it; the
     job is queued with the decision (a function: it needs no service, docs/ARCHITECTURE.md,
     *Composition root*)."""
-    held = check.answer == "hold" and check.released_at is None
-    action = "hold" if held else "release"
+    held = check.answer == RenewalAnswer.HOLD and check.released_at is None
+    action = RenewalAction.HOLD if held else RenewalAction.RELEASE
     job_rows.add(session, JobKind.STRIPE_RENEWAL, {"check": check.id, "action": action}, now)
 
 
@@ -122,7 +131,7 @@ class StripeWriteBack:
             if sub is None:
                 return f"Stripe: {customer} has no active subscription; nothing was changed."
             key = f"savedesk-renewal-{check_id}-{action}"
-            if action == "hold":
+            if action == RenewalAction.HOLD:
                 if not sub.paused:
                     params = {"pause_collection": {"behavior": HOLD_BEHAVIOR}}
                     self.billing.update_subscription(sub.id, params, key)
@@ -156,7 +165,9 @@ class StripeWriteBack:
             offer = session.get(Offer, offer_id)
             case = session.get(Case, offer.case_id) if offer else None
             account = session.get(Account, case.account_id) if case else None
-            ready = offer is not None and offer.outcome == "accepted" and account is not None
+            ready = (
+                offer is not None and offer.outcome == OfferOutcome.ACCEPTED and account is not None
+            )
             plan = plan_for(offer) if ready and offer else None
             facts = (account.stripe_customer_id, account.currency) if account else (None, "USD")
         if plan is None:  # never before approval and acceptance both committed
@@ -178,14 +189,14 @@ class StripeWriteBack:
         if customer is None:
             return "not applied in Stripe: this account has no Stripe customer; apply it by hand."
         try:
-            if plan.kind == "credit":
+            if plan.kind == PlanKind.CREDIT:
                 return self._credit(offer_id, plan, customer, currency)
             sub = self.billing.live_subscription(customer)
             if sub is None:
                 return f"not applied in Stripe: {customer} has no active subscription; {BY_HAND}."
             if mark(offer_id) in sub.metadata:
                 return f"already applied in Stripe on subscription {sub.id}."
-            if plan.kind == "discount":
+            if plan.kind == PlanKind.DISCOUNT:
                 return self._discount(offer_id, plan, sub)
             return self._trial(offer_id, plan, sub)
         except Refusal as refusal:

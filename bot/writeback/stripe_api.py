@@ -18,6 +18,8 @@ from typing import Any
 
 import stripe
 
+from bot.vocab import InvoiceStatus
+
 LIVE_STATUSES = ("active", "trialing", "past_due")
 """Subscriptions a renewal or an offer can act on."""
 
@@ -93,7 +95,7 @@ class StripeBilling:
         """The subscription's renewal invoices a pause kept as drafts: `billing_reason`
         subscription_cycle, status draft, `auto_advance` false (Stripe docs, "Pause payment
         collection": they stay drafts after collection resumes until finalized)."""
-        params = {"subscription": subscription_id, "status": "draft", "limit": 100}
+        params = {"subscription": subscription_id, "status": InvoiceStatus.DRAFT, "limit": 100}
         found = _call(self.client.v1.invoices.list, params)
         return [
             str(invoice.id)

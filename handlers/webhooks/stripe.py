@@ -15,7 +15,7 @@ import stripe
 from flask import Flask, Response, jsonify, request
 
 from bot.finance.stripe_events import BadEvent, parse_event
-from bot.finance.stripe_service import StripeService
+from bot.finance.stripe_service import EventOutcome, StripeService
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +50,8 @@ def register(web: Flask, service: StripeService, secret: str | None) -> None:
             handled = service.receive(event)
         except BadEvent as bad:
             return jsonify(error=str(bad)), 400
-        if handled.outcome == "duplicate":
+        if handled.outcome == EventOutcome.DUPLICATE:
             return jsonify(received=True, duplicate=True), 200
-        if handled.outcome == "ignored":
+        if handled.outcome == EventOutcome.IGNORED:
             return jsonify(received=True, ignored=True), 200
         return jsonify(received=True, outcome=handled.outcome), 200

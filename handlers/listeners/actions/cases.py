@@ -10,6 +10,7 @@ from slack_bolt import App
 
 from bot.access import Action
 from bot.services import Services
+from bot.vocab import CaseStatus
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
 from slack_edge import case_modals as views
@@ -42,8 +43,8 @@ def _register_direct_buttons(app: App, services: Services) -> None:
     cases = services.cases
     actions: dict[CaseAction, Callable[[int, str], Any]] = {
         CaseAction.ACKNOWLEDGE: cases.acknowledge,
-        CaseAction.SAVED: lambda case_id, user: cases.close(case_id, user, "saved"),
-        CaseAction.CHURNED: lambda case_id, user: cases.close(case_id, user, "churned"),
+        CaseAction.SAVED: lambda case_id, user: cases.close(case_id, user, CaseStatus.SAVED),
+        CaseAction.CHURNED: lambda case_id, user: cases.close(case_id, user, CaseStatus.CHURNED),
         CaseAction.REOPEN: cases.reopen,
         CaseAction.MOVE_ON_CONFIRM: lambda c, u: cases.confirm_move_on(c, u, confirm=True),
         CaseAction.MOVE_ON_KEEP: lambda c, u: cases.confirm_move_on(c, u, confirm=False),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
+from bot.vocab import CheckinAnswer
 from handlers.acting import Acting, button
 from slack_edge.checkin_messages import CheckinAction, downgrade_modal
 from slack_edge.messages import esc
@@ -17,10 +18,10 @@ def register(app: App, services: Services) -> None:
     checkins = services.checkins
 
     def customer(press: Acting) -> None:
-        checkins.answer(press.meta, press.user, "customer")
+        checkins.answer(press.meta, press.user, CheckinAnswer.CUSTOMER)
 
     def churned(press: Acting) -> None:
-        checkins.answer(press.meta, press.user, "churned")
+        checkins.answer(press.meta, press.user, CheckinAnswer.CHURNED)
 
     def downgraded(press: Acting) -> None:
         name, arr = checkins.may_answer(press.meta, press.user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
+from bot.vocab import RenewalAnswer
 from handlers.acting import Acting, button
 from slack_edge.finance_messages import RenewalAction, hold_modal
 from slack_edge.messages import esc
@@ -17,7 +18,7 @@ def register(app: App, services: Services) -> None:
     renewals = services.finance.renewals
 
     def yes(press: Acting) -> None:
-        renewals.answer(press.meta, press.user, "yes", None, services.clock.now())
+        renewals.answer(press.meta, press.user, RenewalAnswer.YES, None, services.clock.now())
 
     def hold(press: Acting) -> None:
         name = renewals.may_answer(press.meta, press.user)

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot.access import Action
+from bot.offers.models import OfferDecision
 from bot.services import Services
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
@@ -32,13 +33,16 @@ def register(app: App, services: Services) -> None:
 
     app.action(CaseAction.OFFER.value)(modal_button(services, "Save offer", propose_modal))
     app.action(OfferAction.COUNTER.value)(modal_button(services, "Counter offer", counter_modal))
-    for action, decision in ((OfferAction.APPROVE, "approve"), (OfferAction.REJECT, "reject")):
+    for action, decision in (
+        (OfferAction.APPROVE, OfferDecision.APPROVE),
+        (OfferAction.REJECT, OfferDecision.REJECT),
+    ):
         app.action(action.value)(button(_decide(services, decision)))
     for action, accepted in ((OfferAction.ACCEPTED, True), (OfferAction.DECLINED, False)):
         app.action(action.value)(button(_outcome(services, accepted)))
 
 
-def _decide(services: Services, decision: str) -> Callable[[Acting], None]:
+def _decide(services: Services, decision: OfferDecision) -> Callable[[Acting], None]:
     def act(press: Acting) -> None:
         services.offers.decide(press.meta, press.user, decision)
 

@@ -12,7 +12,7 @@ from bot.access import Action
 from bot.cases.models import Signal
 from bot.reports.jobs import queue_publish
 from bot.services import Services
-from bot.turnover.service import CONTACT_LEFT
+from bot.vocab import Kind
 from handlers.acting import Acting
 from handlers.listeners.commands import hours, invoices
 from handlers.opening_cases import queue_typed
@@ -66,7 +66,7 @@ def _open(
     its case is committed, in the same unit of work as the lookup; anything else opens the
     modal."""
     command = call.meta
-    kind = "cancellation" if isinstance(parsed, commands.Cancel) else parsed.kind
+    kind = Kind.CANCELLATION if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     signal = Signal(
         kind=kind or "other",
@@ -76,7 +76,7 @@ def _open(
         respond_url=command.get("response_url"),
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
-    opens = kind is not None and kind != CONTACT_LEFT  # else a modal asks first
+    opens = kind is not None and kind != Kind.CONTACT_LEFT  # else a modal asks first
     # committed with the lookup, before Slack hears "opening"
     match = queue_typed(services, parsed.account or "", signal if opens else None)
     if match.account is None or kind is None:
@@ -91,7 +91,7 @@ def _open(
         )
         call.open_modal(views.new_case_modal(draft))
         return
-    if kind == CONTACT_LEFT:  # the turnover modal asks who left before anything opens
+    if kind == Kind.CONTACT_LEFT:  # the turnover modal asks who left before anything opens
         ack()
         url = command.get("response_url")
         meta = TurnoverMeta(match.account.id, note=summary or None, response_url=url)

@@ -12,7 +12,7 @@ from slack_bolt import App
 from bot.access import Action
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
 from bot.services import Services
-from bot.turnover.service import CONTACT_LEFT
+from bot.vocab import CaseStatus, Kind, MoveOnReason
 from handlers.acting import Acting, Errors, Update, submission
 from handlers.opening_cases import queue_case
 from slack_edge import case_modals as views
@@ -33,7 +33,7 @@ def new_case(services: Services, sent: Acting) -> Errors | Update | None:
     if data is None or data.account_id is None:
         return errors
     meta: NewCaseMeta = sent.meta
-    if data.kind == CONTACT_LEFT:  # the kind picker leads on to the turnover modal
+    if data.kind == Kind.CONTACT_LEFT:  # the kind picker leads on to the turnover modal
         return Update(turnover_view(services, data, meta))
     signal = Signal(
         kind=data.kind,
@@ -81,10 +81,12 @@ def _register_case_modals(app: App, services: Services) -> None:
     def move_on(case_id: int, user: str, values: dict[str, Any]) -> Any:
         key = value(values, "reason", "reason")
         detail = (value(values, "detail", "detail") or "").strip()
-        if key == "other" and not detail:
+        if key == MoveOnReason.OTHER and not detail:
             raise Refused("Say why, for “Other”.")
         reason = MOVE_ON_REASONS.get(key or "", "")
-        return cases.close(case_id, user, "moved_on", f"{reason}. {detail}".strip(". ") or None)
+        return cases.close(
+            case_id, user, CaseStatus.MOVED_ON, f"{reason}. {detail}".strip(". ") or None
+        )
 
     def snooze(case_id: int, user: str, values: dict[str, Any]) -> Any:
         day = views.picked_date(values, "until", "until")

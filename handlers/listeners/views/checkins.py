@@ -7,6 +7,7 @@ from slack_bolt import App
 
 from bot.amounts import parse_amount
 from bot.services import Services
+from bot.vocab import CheckinAnswer
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
 from slack_edge.checkin_messages import DOWNGRADE_VIEW, NEW_ARR
@@ -23,7 +24,7 @@ def register(app: App, services: Services) -> None:
             new_arr = parse_amount(typed)
         except ValueError as err:
             return {NEW_ARR: f"{str(err).capitalize()}."}
-        checkins.answer(sent.meta.checkin_id, sent.user, "downgraded", new_arr)
+        checkins.answer(sent.meta.checkin_id, sent.user, CheckinAnswer.DOWNGRADED, new_arr)
         return None
 
     app.view(DOWNGRADE_VIEW)(submission(downgrade_submitted, NEW_ARR, CheckinMeta))

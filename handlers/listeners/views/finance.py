@@ -6,6 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
+from bot.vocab import RenewalAnswer
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
 from slack_edge.finance_messages import HOLD_VIEW, REASON
@@ -21,7 +22,7 @@ def register(app: App, services: Services) -> None:
         if not reason:
             return {REASON: "Say why the invoice should be held."}
         check_id = sent.meta.check_id
-        renewals.answer(check_id, sent.user, "hold", reason, services.clock.now())
+        renewals.answer(check_id, sent.user, RenewalAnswer.HOLD, reason, services.clock.now())
         return None
 
     app.view(HOLD_VIEW)(submission(hold_submitted, REASON, RenewalMeta))

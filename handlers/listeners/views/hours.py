@@ -8,6 +8,7 @@ from slack_bolt import App
 
 from bot.hours.forms import Problems, read_away, read_hours
 from bot.services import Services
+from bot.vocab import TimeOffSource
 from handlers.acting import Acting, submission
 from handlers.listeners.home import republish
 from slack_edge.hours_home import AWAY_VIEW, HOURS_VIEW, read_away_state, read_hours_state
@@ -28,9 +29,8 @@ def register(app: App, services: Services) -> None:
         read = read_away(*read_away_state(sent.values))
         if isinstance(read, dict):
             return read
-        hours.set_away(
-            sent.user, read.first, read.last, read.cover, set_by=sent.user, source="home"
-        )
+        away = (sent.user, read.first, read.last, read.cover)
+        hours.set_away(*away, set_by=sent.user, source=TimeOffSource.HOME)
         return None
 
     def refresh(sent: Acting) -> None:

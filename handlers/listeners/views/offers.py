@@ -5,6 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.amounts import parse_amount
+from bot.offers.models import OfferDecision
 from bot.offers.service import read_offer
 from bot.services import Services
 from handlers.acting import Acting, Errors, submission
@@ -31,7 +32,11 @@ def register(app: App, services: Services) -> None:
         except ValueError as err:
             return {"value": f"Counter value: {err}."}
         offers.decide(
-            sent.meta.offer_id, sent.user, "counter", value, field_value(values, "note", "note")
+            sent.meta.offer_id,
+            sent.user,
+            OfferDecision.COUNTER,
+            value,
+            field_value(values, "note", "note"),
         )
         return None
 

@@ -14,7 +14,7 @@ from slack_bolt import App
 
 from bot.cases.models import Refused, Signal
 from bot.services import Services
-from bot.turnover.service import CONTACT_LEFT
+from bot.vocab import Kind
 from handlers.acting import Acting, Errors, submission
 from slack_edge.turnover_modals import TurnoverMeta, TurnoverView, read_answers, read_assignment
 
@@ -57,7 +57,7 @@ def _save(services: Services, sent: Acting) -> None:
     assert answers is not None
     meta = _meta(sent)
     signal = Signal(
-        kind=CONTACT_LEFT,
+        kind=Kind.CONTACT_LEFT,
         source=meta.source,
         actor=sent.user,
         summary=meta.note or f"{answers.contact_name} left.",
