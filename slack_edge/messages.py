@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 
 from slack_sdk.models.blocks import (
@@ -21,8 +20,9 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.formatting import calendar_day, money, time_token
+from bot.text import esc, quiet, who
 from bot.vocab import KIND_LABELS, RISK_LABELS, STATUS_LABELS
-from slack_edge import text as slack_text
 from slack_edge.confirm import confirm_churned
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
 from storage.models import OPEN_STATUSES, Account, Case
@@ -50,53 +50,6 @@ class CaseAction(StrEnum):
     OPEN_FROM_MESSAGE = "case_open_from_message"
     MOVE_ON_CONFIRM = "case_move_on_confirm"
     MOVE_ON_KEEP = "case_move_on_keep"
-
-
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # fmt: skip  (English, whatever the server's locale)
-
-
-def money(amount: Decimal | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "unknown"
-    whole = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-    sign = CURRENCY_SIGNS.get(currency)
-    return f"{sign}{whole}" if sign else f"{whole} {currency}"
-
-
-def calendar_day(day: date | None) -> str:
-    """A date without a time (renewal, due date) as that date, the same for every reader.
-
-    Not `<!date^…>`: Slack shows a token in each reader's zone, so a date sent as noon UTC
-    reads as the next day in Auckland. `<!date^…>` is only for moments (`time_token`).
-    """
-    if day is None:
-        return "unknown"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def time_token(when: datetime) -> str:
-    """A moment each reader sees in their own timezone."""
-    epoch = int(when.timestamp())
-    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
-def who(user: str | None) -> str:
-    return f"<@{user}>" if user else "_nobody_"
 
 
 def kind_label(kind: str) -> str:
@@ -361,15 +314,3 @@ def move_on_request_blocks(
         ),
     ]
     return text, [b.to_dict() for b in blocks]
-
-
-def esc(text: str) -> str:
-    """Plain text (names, ids, sources) shown in mrkdwn: Slack's three escapes, once."""
-    return slack_text.escape(text)
-
-
-def quiet(text: str, limit: int = SECTION_TEXT) -> str:
-    """Words people wrote (stated reasons, notes, summaries; stored plain) for mrkdwn:
-    escaped once, mentions of people kept, anything that would ping a channel shown as
-    text, then cut to `limit` characters with "…" (slack_edge.text.mrkdwn)."""
-    return slack_text.mrkdwn(text, limit)

@@ -18,15 +18,10 @@ from bot import outbox
 from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
+from bot.formatting import money
+from bot.text import quiet, who
 from bot.vocab import CaseStatus
-from slack_edge.messages import (
-    OFFBOARDING_CHECKLIST,
-    money,
-    move_on_request_blocks,
-    quiet,
-    status_line,
-    who,
-)
+from slack_edge.messages import OFFBOARDING_CHECKLIST, move_on_request_blocks, status_line
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage

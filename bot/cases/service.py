@@ -38,14 +38,9 @@ from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
 from bot.standing import Person, Standing
 from bot.team import Team, TeamService
+from bot.text import esc, quiet, who
 from bot.vocab import track_of
-from slack_edge.messages import (
-    esc,
-    kind_label,
-    owner_dm,
-    quiet,
-    who,
-)
+from slack_edge.messages import kind_label, owner_dm
 from slack_edge.routing_words import opened_line
 from storage import accounts as accounts_store
 from storage import cases as store

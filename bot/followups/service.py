@@ -23,8 +23,9 @@ from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.text import who
 from bot.vocab import StepKind
-from slack_edge.messages import case_title, nudge_blocks, who
+from slack_edge.messages import case_title, nudge_blocks
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep

@@ -21,14 +21,15 @@ from bot.access import Action, Actor, Involved
 from bot.amounts import parse_amount
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
+from bot.formatting import money
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
 from bot.offers.models import OfferView
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
+from bot.text import esc, quiet, who
 from bot.vocab import OfferStatus
-from slack_edge.messages import esc, money, quiet, who
 from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
 from storage import cases as case_store
 from storage import offers as store

@@ -20,6 +20,7 @@ from bot.access import Access, Action, Actor, Involved
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
+from bot.formatting import money
 from bot.policy import Policy
 from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
@@ -29,8 +30,8 @@ from bot.survey.notices import answered_text, ask_text, change_line, loss_facts,
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.team import Team
+from bot.text import esc, who
 from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
-from slack_edge.messages import esc, money, who
 from slack_edge.survey_messages import answered_blocks, answers_blocks, ask_blocks
 from storage import cases as case_store
 from storage import offers as offers_store

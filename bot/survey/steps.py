@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.timeline import Timeline
+from bot.formatting import money
 from bot.hours.reach import is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
@@ -20,7 +21,7 @@ from bot.survey.notices import reminder_text
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
 from bot.team import Team
-from slack_edge.messages import esc, money
+from bot.text import esc
 from slack_edge.survey_messages import digest_blocks
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer

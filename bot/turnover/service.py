@@ -24,6 +24,7 @@ from bot.clock import Clock
 from bot.policy import Policy
 from bot.signals.service import SignalService
 from bot.team import TeamService
+from bot.text import who
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
@@ -37,7 +38,6 @@ from bot.turnover.words import (
     risk_ended_line,
     tick_line,
 )
-from slack_edge.messages import who
 from slack_edge.turnover_messages import checklist, fill_in_prompt
 from storage import cases as cases_store
 from storage import turnover as store

@@ -21,6 +21,7 @@ from bot import outbox
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.finance.money import decimals
+from bot.formatting import money
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.offers import Plan, plan_for
 from bot.writeback.stripe_api import Refusal, StripeBilling, Subscription
@@ -239,7 +240,7 @@ class StripeWriteBack:
         }
         txn = self.billing.credit(customer, params, f"savedesk-offer-{offer_id}-credit")
         return (
-            f"balance credit {txn} of {plan.amount:,.{decimals(currency)}f} {currency.upper()}"
+            f"balance credit {txn} of {money(plan.amount, currency)}"
             f" added to customer {customer} (it pays their next invoices first)."
         )
 
