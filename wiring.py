@@ -15,6 +15,7 @@ from handlers.listeners.home import user_home
 from slack_edge.checkin_messages import checkin_blocks
 from slack_edge.clients import delivery_client, interactive_client
 from slack_edge.installs import TokenSource
+from slack_edge.presenter import SlackPresenter
 from slack_edge.transport import WebTransport
 
 
@@ -30,6 +31,7 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
         api=api,
         lookup=WebTransport(api),
         transport=WebTransport(delivery_client(settings, tokens)),
+        presenter=SlackPresenter(),
     )
     if tokens is not None:
         services.installs = Installs(services.db, services.clock, tokens.client_id)

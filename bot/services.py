@@ -23,7 +23,7 @@ from bot.outbound.service import CaseEvents
 from bot.outbox import Deliverer, DeliveryReport
 from bot.people import Directory
 from bot.policy import Policy
-from bot.ports import PeopleLookup, SlackTransport
+from bot.ports import PeopleLookup, Presenter, SlackTransport
 from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
@@ -211,17 +211,18 @@ def assemble(
     api: Any,
     lookup: PeopleLookup,
     transport: SlackTransport,
+    presenter: Presenter,
 ) -> Services:
-    """Build every service; the Slack side (`api`, `lookup`, `transport`) is handed in by
-    `wiring.build_services`, so this module never imports the Slack adapter."""
+    """Build every service; the Slack side (`api`, `lookup`, `transport`, `presenter`) is
+    handed in by `wiring.build_services`, so this module never imports the Slack adapter."""
     clock = clock or settings_clock(settings)
     stale = lambda: team.current(stale_ok=True)  # noqa: E731  (steps: no Slack call inside)
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     directory = Directory(db, lookup, clock)
     team = TeamService(policy, directory)
-    cases = CaseService(db, policy, clock, team)
+    cases = CaseService(db, policy, clock, team, presenter)
     offers = OfferService(cases)
-    ladder = Ladder(policy, stale)
+    ladder = Ladder(policy, stale, presenter)
     survey = SurveyService(db, policy, clock, team.current, cases.timeline, cases.access)
     cases.lifecycle.status_listeners.append(survey.status_changed)
     cases.timeline.listeners.append(CaseEvents(policy).heard)

@@ -31,17 +31,18 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import PersonOf, Routed, route_account
+from bot.cases.routing_words import opened_line
 from bot.cases.timeline import LATEST, Timeline
+from bot.cases.words import kind_label, owner_dm
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.standing import Person, Standing
 from bot.team import Team, TeamService
 from bot.text import esc, quiet, who
 from bot.vocab import track_of
-from slack_edge.messages import kind_label, owner_dm
-from slack_edge.routing_words import opened_line
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import hours as hours_store
@@ -77,13 +78,15 @@ class _PeopleNeeded(Exception):
 class CaseService(CaseActions, ExternalEvents, Handover):
     """Cases: finding, listing, opening, and the lifecycle every change of status goes through."""
 
-    def __init__(self, db: Database, policy: Policy, clock: Clock, team: TeamService) -> None:
+    def __init__(
+        self, db: Database, policy: Policy, clock: Clock, team: TeamService, presenter: Presenter
+    ) -> None:
         self.db = db
         self.policy = policy
         self.clock = clock
         self.team_service = team
         self.access = Access(team, team.directory)
-        self.timeline = Timeline(clock, policy, self._stops_escalation)
+        self.timeline = Timeline(clock, policy, presenter, self._stops_escalation)
         self.lifecycle = Lifecycle(clock, self.timeline)
 
     def _stops_escalation(self, actor: str, case: Case) -> bool:

@@ -18,10 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cases.cards import AccountCard, CaseCard
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.policy import Policy
-from slack_edge.messages import case_root
+from bot.ports import Presenter
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case
 
@@ -48,9 +49,14 @@ class Timeline:
     """Events, thread lines and the root of every case, for every domain."""
 
     def __init__(
-        self, clock: Clock, policy: Policy, stops_escalation: StopsEscalation = _anyone
+        self,
+        clock: Clock,
+        policy: Policy,
+        presenter: Presenter,
+        stops_escalation: StopsEscalation = _anyone,
     ) -> None:
         self.clock = clock
+        self.presenter = presenter  # every domain's messages (bot.ports.Presenter)
         self.policy = policy
         self.stops_escalation = stops_escalation
         self.root_lines: list[RootLines] = []  # other domains' lines on the root (turnover)
@@ -150,7 +156,7 @@ class Timeline:
     def root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
         """The root message's text and blocks, with every other domain's lines."""
         extra = [line for source in self.root_lines for line in source(session, case)]
-        return case_root(case, account, extra)
+        return self.presenter.case_root(CaseCard.of(case), AccountCard.of(account), extra)
 
     def refresh_root(self, session: Session, case: Case, account: Account) -> None:
         """Edit the thread's root in place to show the case as it is now."""
