@@ -42,6 +42,12 @@ def mrkdwn(plain: str, limit: int = SECTION_TEXT) -> str:
     return fit(_USER_ESCAPED.sub(r"<@\1>", escape(plain)), limit)
 
 
+def plain(text: str, limit: int) -> str:
+    """Plain text for a plain_text object or an input's initial value: no escaping (Slack
+    shows it as is), cut to `limit` characters with "…"."""
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
 def esc(text: str) -> str:
     """Plain text (names, ids, sources) shown in mrkdwn: Slack's three escapes, once."""
     return escape(text)

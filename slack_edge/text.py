@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 
 from bot import text as bot_text
-from bot.text import ELLIPSIS
 from bot.text import escape as escape  # re-exported: one copy, in bot
 from bot.text import fit as fit
 from bot.text import mrkdwn as mrkdwn
+from bot.text import plain as plain
 
 # Block Kit limits (api.slack.com/reference/block-kit), in characters.
 SECTION_TEXT = bot_text.SECTION_TEXT
@@ -77,9 +77,3 @@ def _control(inner: str) -> str:
         return label or target.removeprefix("mailto:")
     url = unescape(target)
     return f"{label} ({url})" if label and label != url else url
-
-
-def plain(text: str, limit: int) -> str:
-    """Plain text for a plain_text object or an input's initial value: no escaping (Slack
-    shows it as is), cut to `limit` characters with "…"."""
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
