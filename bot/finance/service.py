@@ -56,7 +56,7 @@ class Finance:
         self.stripe.on_payment_failed = bridge.payment_failed
         self.stripe.prepare = team  # people resolved before a unit of work starts
         self.ladder = DunningLadder(db, policy, team, signals.cases)
-        self.renewals = RenewalChecks(db, policy, team, access)
+        self.renewals = RenewalChecks(db, policy, team, access, signals.cases.timeline.presenter)
         self.views = FinanceViews(db, policy)
 
     def handlers(self) -> Mapping[str, StepHandler]:
