@@ -22,7 +22,6 @@ from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
 from bot.team import Team
 from bot.text import esc
-from slack_edge.survey_messages import digest_blocks
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer
 
@@ -152,6 +151,7 @@ class SurveySteps:
             )
             sections = digest_sections(facts, money, esc)
             text = sections[0].splitlines()[0]
+            blocks = self.timeline.presenter.survey_digest(sections)
             for channel in ([target.channel] if target.channel else []) + list(target.users):
-                outbox.post(session, now, channel, text, digest_blocks(sections))
+                outbox.post(session, now, channel, text, blocks)
         self.ensure_digest(session, now)
