@@ -229,7 +229,7 @@ def assemble(
     survey_steps = SurveySteps(policy, stale, cases.timeline)
     signals = SignalService(db, policy, clock, cases)
     finance = Finance(db, policy, clock, stale, signals, cases.access)
-    reports = ReportService(db, policy, clock, cases.access)
+    reports = ReportService(db, policy, clock, presenter, cases.access)
     checkins = CheckinService(db, policy, clock, team.current, cases.timeline)
     cases.lifecycle.status_listeners.append(checkins.status_changed)
     writeback, give_up, crm = _writeback(settings, db, clock, cases, finance)

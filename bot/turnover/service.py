@@ -38,7 +38,6 @@ from bot.turnover.words import (
     risk_ended_line,
     tick_line,
 )
-from slack_edge.turnover_messages import checklist, fill_in_prompt
 from storage import cases as cases_store
 from storage import turnover as store
 from storage.db import Database
@@ -71,6 +70,7 @@ class TurnoverService:
     ) -> None:
         self.db, self.policy, self.clock = db, policy, clock
         self.cases, self.signals, self.team = cases, signals, team
+        self.present = cases.timeline.presenter  # bot.ports.Presenter
         cases.timeline.root_lines.append(self._root_lines)
         cases.lifecycle.closing.append(self._case_closed)
         signals.received.append(self._signal_received)
@@ -241,7 +241,7 @@ class TurnoverService:
             case, _ = self.cases.load_open(session, opened.case_id)
             root = cases_store.root_message(session, case)
             if root is not None:
-                text, blocks = fill_in_prompt(case.id, case.owner)
+                text, blocks = self.present.turnover_fill_in(case.id, case.owner)
                 outbox.reply(session, self.clock.now(), root, text, blocks)
 
     # -- shared steps ---------------------------------------------------------------------
@@ -279,7 +279,7 @@ class TurnoverService:
         root = cases_store.root_message(session, case)
         if root is None:
             return
-        text, blocks = checklist(records.plan_view(session, turnover))
+        text, blocks = self.present.turnover_checklist(records.plan_view(session, turnover))
         turnover.plan_message_id = outbox.reply(session, self.clock.now(), root, text, blocks).id
 
     def _refresh_plan(self, session: Session, turnover: Turnover) -> None:
@@ -287,7 +287,7 @@ class TurnoverService:
             return
         message = session.get(OutboxMessage, turnover.plan_message_id)
         assert message is not None
-        text, blocks = checklist(records.plan_view(session, turnover))
+        text, blocks = self.present.turnover_checklist(records.plan_view(session, turnover))
         outbox.update(session, self.clock.now(), message, text, blocks)
 
     def _post_lead(
