@@ -50,7 +50,7 @@ from bot.outbound.service import CaseEvents
 from bot.outbox import Deliverer
 from bot.people import Directory
 from bot.policy import Policy
-from bot.ports import PeopleLookup, SlackTransport
+from bot.ports import PeopleLookup, Presenter, SlackTransport
 from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
@@ -73,6 +73,7 @@ from handlers.listeners.home import user_home
 from slack_edge.checkin_messages import checkin_blocks
 from slack_edge.clients import delivery_client, interactive_client
 from slack_edge.installs import TokenSource
+from slack_edge.presenter import SlackPresenter
 from slack_edge.transport import WebTransport
 from storage.db import Database
 
@@ -87,6 +88,7 @@ class Core:
     db: Database
     clock: Clock
     team: TeamService
+    presenter: Presenter
 
     def stale(self) -> Team:
         """The team for steps and jobs: a stale one rather than a Slack call inside."""
@@ -134,7 +136,7 @@ def build_services(settings: Settings, policy: Policy, clock: Clock | None = Non
     db = Database(settings.database_url, pool_size=settings.database_pool_size)
     slack = build_slack(settings, db, clock)
     team = TeamService(policy, Directory(db, slack.lookup, clock))
-    core = Core(settings, policy, db, clock, team)
+    core = Core(settings, policy, db, clock, team, SlackPresenter())
     side = build_case_side(core)
     return build_rest(core, slack, side, build_signals(core, side.cases))
 
@@ -147,11 +149,17 @@ def build_rest(core: Core, slack: Slack, side: CaseSide, signals: SignalService)
     finance = Finance(
         db, policy, clock, core.stale, signals, access, answered=renewal_listeners(settings)
     )
-    reports = ReportService(db, policy, clock, access)
+    reports = ReportService(db, policy, clock, core.presenter, access)
     hours = HoursService(db, policy, clock, core.stale, timeline, access)
     offers = OfferService(cases)
     survey_steps = SurveySteps(policy, core.stale, timeline)
-    steps = [hours, Ladder(policy, core.stale), survey_steps, finance, side.checkins]
+    steps = [
+        hours,
+        Ladder(policy, core.stale, core.presenter),
+        survey_steps,
+        finance,
+        side.checkins,
+    ]
     handlers = step_handlers(steps, {OFFER_NUDGE: offers.nudge, WEEKLY_STEP: reports.weekly_step})
     home = partial(user_home, HomeParts(db, clock, cases, reports, finance, hours))
     return Services(
@@ -202,6 +210,7 @@ def build_case_side(core: Core) -> CaseSide:
     timeline = Timeline(
         clock,
         policy,
+        core.presenter,
         stops_escalation(team),
         listeners=event_listeners(settings, policy),
         root_lines=[root_lines],

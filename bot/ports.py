@@ -1,18 +1,28 @@
 """What `bot/` needs from Slack at run time, as protocols of its own.
 
-`bot/` never imports slack_sdk: the outbox deliverer and the people directory talk to these
-small interfaces, `slack_edge` implements them over slack_sdk's WebClient, and the
-composition root (`wiring.build_services`) hands the implementation in. Tests may pass any
-object with the same methods.
+`bot/` never imports slack_sdk nor slack_edge: the outbox deliverer and the people directory
+talk to small interfaces, services hand message views to the `Presenter`; `slack_edge`
+implements them (over slack_sdk's WebClient, in Block Kit), and the composition root
+(`wiring.build_services`) hands the implementations in. Tests may pass any object with the
+same methods.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.standing import HomeTeam, PersonFacts
+
+if TYPE_CHECKING:
+    from bot.cases.cards import AccountCard, CaseCard
+    from bot.offers.concessions import Concession
+    from bot.offers.models import OfferView
+    from bot.reports.model import Report
+    from bot.signals.models import SlackMessage
+    from bot.survey.models import SurveySummary
+    from bot.turnover.views import PlanView
 
 
 @dataclass
@@ -91,4 +101,55 @@ class SlackWebApi(Protocol):
 
     def api_call(self, api_method: str, **kwargs: Any) -> Any:
         """Any Web API method; raises slack_sdk's errors."""
+        ...
+
+
+Rendered = tuple[str, list[dict[str, Any]]]
+"""A message as Slack takes it: the notification `text` and its Block Kit `blocks`."""
+
+
+class Presenter(Protocol):
+    """How a service's decision becomes a Slack message (docs/ARCHITECTURE.md, *Packages and
+    arrows*): services hand plain, frozen message views (never ORM rows) and get back what
+    the outbox sends; `slack_edge.presenter.SlackPresenter` builds the Block Kit. Thread-line
+    text is composed in bot with bot/text.py and bot/formatting.py."""
+
+    def case_root(
+        self, case: CaseCard, account: AccountCard, extra: list[str] | None
+    ) -> Rendered: ...
+
+    def move_on_request(
+        self, case: CaseCard, actor: str, reason: str, managers: tuple[str, ...]
+    ) -> Rendered: ...
+
+    def nudge(self, case: CaseCard, text: str, with_link: bool) -> Rendered: ...
+
+    def offer_request(
+        self, offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession]
+    ) -> Rendered: ...
+
+    def open_prompt(self, message: SlackMessage, phrase: str, account_id: int | None) -> Rendered:
+        """The threaded prompt to open a case from a message that sounds like churn."""
+        ...
+
+    def renewal(
+        self, text: str, check_id: int, *, answered: bool, held: bool = False
+    ) -> list[dict[str, Any]]: ...
+
+    def survey_ask(self, text: str, answer_id: int) -> list[dict[str, Any]]: ...
+
+    def survey_answered(
+        self, text: str, answer_id: int, may_edit: bool
+    ) -> list[dict[str, Any]]: ...
+
+    def survey_answers(self, summary: SurveySummary, header: str) -> list[dict[str, Any]]: ...
+
+    def survey_digest(self, sections: list[str]) -> list[dict[str, Any]]: ...
+
+    def turnover_checklist(self, plan: PlanView) -> Rendered: ...
+
+    def turnover_fill_in(self, case_id: int, owner: str | None) -> Rendered: ...
+
+    def report(self, report: Report) -> Rendered:
+        """The posted revenue-at-risk report; the chart follows as a file."""
         ...

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import UTC, date, datetime
-from decimal import Decimal
+from datetime import datetime
 from enum import StrEnum
 
 from slack_sdk.models.blocks import (
@@ -21,16 +20,16 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.vocab import KIND_LABELS
-from slack_edge import text as slack_text
+from bot.cases.cards import AccountCard, CaseCard
+from bot.cases.words import CLOSED, case_title, kind_label, outcome
+from bot.formatting import calendar_day, money, time_token
+from bot.text import esc, quiet, who
 from slack_edge.confirm import confirm_churned
 from slack_edge.labels import RISK_LABELS, STATUS_LABELS
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
-from storage.models import OPEN_STATUSES, Account, Case
+from storage.models import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
-
-CLOSED = ("saved", "churned", "moved_on")
 
 
 class CaseAction(StrEnum):
@@ -53,65 +52,10 @@ class CaseAction(StrEnum):
     MOVE_ON_KEEP = "case_move_on_keep"
 
 
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£"}
-MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)  # fmt: skip  (English, whatever the server's locale)
-
-
-def money(amount: Decimal | None, currency: str = "USD") -> str:
-    if amount is None:
-        return "unknown"
-    whole = f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
-    sign = CURRENCY_SIGNS.get(currency)
-    return f"{sign}{whole}" if sign else f"{whole} {currency}"
-
-
-def calendar_day(day: date | None) -> str:
-    """A date without a time (renewal, due date) as that date, the same for every reader.
-
-    Not `<!date^…>`: Slack shows a token in each reader's zone, so a date sent as noon UTC
-    reads as the next day in Auckland. `<!date^…>` is only for moments (`time_token`).
-    """
-    if day is None:
-        return "unknown"
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
-
-
-def time_token(when: datetime) -> str:
-    """A moment each reader sees in their own timezone."""
-    epoch = int(when.timestamp())
-    fallback = when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"<!date^{epoch}^{{date_short_pretty}} at {{time}}|{fallback}>"
-
-
-def who(user: str | None) -> str:
-    return f"<@{user}>" if user else "_nobody_"
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
-
-
-def case_title(case: Case, account: Account) -> str:
-    return f"{kind_label(case.kind)}: {esc(account.name)} (case #{case.id})"
-
-
 def _button(
     label: str,
     action: CaseAction,
-    case: Case,
+    case: CaseCard,
     style: str | None = None,
     confirm: ConfirmObject | None = None,
 ) -> ButtonElement:
@@ -120,7 +64,7 @@ def _button(
     )
 
 
-def _churned(case: Case) -> ButtonElement:
+def _churned(case: CaseCard) -> ButtonElement:
     confirm = confirm_churned(
         f"Case #{case.id} closes as churned and counts as churned ARR in the report; "
         "it can be reopened later."
@@ -128,7 +72,7 @@ def _churned(case: Case) -> ButtonElement:
     return _button("Mark churned", CaseAction.CHURNED, case, "danger", confirm)
 
 
-def case_buttons(case: Case) -> list[ButtonElement]:
+def case_buttons(case: CaseCard) -> list[ButtonElement]:
     """Only the buttons that apply to the case's status."""
     if case.status == "moved_on":  # the customer may still leave: that is a churn
         return [
@@ -157,7 +101,7 @@ def case_buttons(case: Case) -> list[ButtonElement]:
 
 
 def case_root(
-    case: Case, account: Account, extra: list[str] | None = None
+    case: CaseCard, account: AccountCard, extra: list[str] | None = None
 ) -> tuple[str, list[dict]]:
     """The thread root: everything about the case at a glance, updated in place; `extra`
     lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress.
@@ -177,7 +121,9 @@ def case_root(
         ]
 
 
-def _case_root(case: Case, account: Account, extra: list[str] | None) -> tuple[str, list[dict]]:
+def _case_root(
+    case: CaseCard, account: AccountCard, extra: list[str] | None
+) -> tuple[str, list[dict]]:
     title = case_title(case, account)
     fields = [
         f"*Account*\n{esc(account.name)} (`{esc(account.external_id)}`)",
@@ -220,46 +166,7 @@ def _case_root(case: Case, account: Account, extra: list[str] | None) -> tuple[s
     return text, [b.to_dict() for b in blocks]
 
 
-def outcome(case: Case, currency: str) -> str | None:
-    """What a closed case came to, in the account's currency: the number a manager wants."""
-    arr = money(case.arr_saved if case.status == "saved" else case.arr_at_risk, currency)
-    if case.status == "saved":
-        cost = f" (offer cost {money(case.offer_cost, currency)})" if case.offer_cost else ""
-        return f"saved {arr} ARR{cost}"
-    if case.status == "churned":
-        return f"{arr} ARR lost"
-    if case.status == "moved_on":
-        return f"{arr} ARR let go"
-    return None
-
-
-def status_line(
-    case: Case,
-    actor: str | None,
-    previous: str,
-    currency: str,
-    reason: str | None,
-    by: str | None = None,
-) -> str:
-    """The timeline line for a change of status, e.g. "<@U1> marked the case saved — saved
-    $40,000 ARR (offer cost $2,000)."; the reason follows after a colon. Without an `actor`
-    (a system changed it), `by` names the system, e.g. "Stripe"."""
-    verbs = {
-        "acknowledged": "acknowledged the case",
-        "working": "reopened the case" if previous in CLOSED else "started working on the case",
-        "saved": "marked the case saved",
-        "churned": "marked the case churned",
-        "moved_on": "moved on from the case",
-    }
-    subject = who(actor) if actor else (by or "Savedesk")
-    line = f"{subject} {verbs.get(case.status, f'set the case to {case.status}')}"
-    result = outcome(case, currency) if case.arr_at_risk is not None else None
-    if result:
-        line += f" — {result}"
-    return line + (f": {quiet(reason, 2000)}" if reason else ".")
-
-
-def latest_change(case: Case) -> str | None:
+def latest_change(case: CaseCard) -> str | None:
     """The root's line for the case's latest change shown there instead of in the thread
     (`cases.details["latest"]`, set by the timeline), with its time; None if there is none."""
     latest = (case.details or {}).get("latest")
@@ -272,7 +179,7 @@ def latest_change(case: Case) -> str | None:
     return fit(f":arrows_counterclockwise: {latest['text']}{when}", CONTEXT_TEXT)
 
 
-def _source_line(case: Case, account: Account) -> str:
+def _source_line(case: CaseCard, account: AccountCard) -> str:
     parts = [f"Source: {esc(case.source)}"]
     if case.source_link:
         parts.append(f"<{case.source_link}|original message>")
@@ -280,21 +187,6 @@ def _source_line(case: Case, account: Account) -> str:
     if account.is_stub:
         parts.append(":warning: account not in Savedesk yet (stub created; import it)")
     return " · ".join(parts)
-
-
-def owner_dm(case: Case, account: Account, note: str | None = None) -> str:
-    """The owner's DM; `{thread_link}` is replaced with the thread's permalink on delivery."""
-    lines = [
-        f":rotating_light: You own a new case: *{case_title(case, account)}*",
-        f"ARR at risk {money(case.arr_at_risk, account.currency)}, "
-        f"renewal {calendar_day(case.renewal_date)}.",
-    ]
-    if case.stated_reason:
-        lines.append(f">{quiet(case.stated_reason, 500)}")
-    if note:
-        lines.append(f"_{note}_")
-    lines.append("<{thread_link}|Open the case thread>")
-    return "\n".join(lines)
 
 
 def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
@@ -317,7 +209,7 @@ def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
     return text, [b.to_dict() for b in blocks]
 
 
-def nudge_blocks(case: Case, text: str, with_link: bool) -> tuple[str, list[dict]]:
+def nudge_blocks(case: CaseCard, text: str, with_link: bool) -> tuple[str, list[dict]]:
     """A follow-up DM whose buttons act on the case directly."""
     buttons = []
     if case.status == "new":
@@ -334,17 +226,8 @@ def nudge_blocks(case: Case, text: str, with_link: bool) -> tuple[str, list[dict
     return text, [b.to_dict() for b in blocks]
 
 
-OFFBOARDING_CHECKLIST = (
-    ":wave: *Offboarding checklist* (a good last impression keeps the door open):\n"
-    "• Offer to help them export their data\n"
-    "• Confirm the end date and the last invoice in writing\n"
-    "• Thank the champion personally\n"
-    "• Note what would bring them back, for the survey"
-)
-
-
 def move_on_request_blocks(
-    case: Case, actor: str, reason: str, managers: tuple[str, ...]
+    case: CaseCard, actor: str, reason: str, managers: tuple[str, ...]
 ) -> tuple[str, list[dict]]:
     """A request in the thread for a manager to confirm moving on a high-ARR case."""
     mentions = " ".join(who(m) for m in managers) or "a manager"
@@ -362,15 +245,3 @@ def move_on_request_blocks(
         ),
     ]
     return text, [b.to_dict() for b in blocks]
-
-
-def esc(text: str) -> str:
-    """Plain text (names, ids, sources) shown in mrkdwn: Slack's three escapes, once."""
-    return slack_text.escape(text)
-
-
-def quiet(text: str, limit: int = SECTION_TEXT) -> str:
-    """Words people wrote (stated reasons, notes, summaries; stored plain) for mrkdwn:
-    escaped once, mentions of people kept, anything that would ping a channel shown as
-    text, then cut to `limit` characters with "…" (slack_edge.text.mrkdwn)."""
-    return slack_text.mrkdwn(text, limit)

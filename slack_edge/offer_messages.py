@@ -13,14 +13,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.formatting import money
 from bot.offers.concessions import MANAGER_AT, MANAGERS, Concession
 from bot.offers.models import OfferView
+from bot.offers.words import describe_offer
+from bot.text import quiet, who
 from bot.vocab import OFFER_TYPE_LABELS, OfferStatus
-from slack_edge.messages import money, quiet, who
-from slack_edge.text import plain
-from storage.models import Offer
-
-OFFER_TYPES = OFFER_TYPE_LABELS
 
 
 class OfferAction(StrEnum):
@@ -31,20 +29,7 @@ class OfferAction(StrEnum):
     DECLINED = "offer_declined"
 
 
-def describe_offer(offer: Offer | OfferView, currency: str, *, mrkdwn: bool = True) -> str:
-    """ "Discount 5% worth $2,000 for 3 months": for mrkdwn (the typed duration escaped
-    once) or, with `mrkdwn=False`, as plain text for an input's initial value."""
-    parts = [OFFER_TYPES.get(offer.type, offer.type)]
-    if offer.discount_pct is not None:
-        parts.append(f"{offer.discount_pct.normalize():f}%")
-    parts.append(f"worth {money(offer.value, currency)}")
-    if offer.duration:
-        duration = quiet(offer.duration, 100) if mrkdwn else plain(offer.duration, 100)
-        parts.append(f"for {duration}")
-    return " ".join(parts)
-
-
-def offer_status_line(offer: Offer | OfferView, currency: str) -> str:
+def offer_status_line(offer: OfferView, currency: str) -> str:
     """Where the offer stands: waiting, applied, decided by whom, the customer's answer."""
     if offer.status == OfferStatus.PENDING:
         return ":hourglass_flowing_sand: Waiting for approval"
@@ -64,7 +49,7 @@ def offer_status_line(offer: Offer | OfferView, currency: str) -> str:
     return line
 
 
-def _buttons(offer: Offer) -> list[ButtonElement]:
+def _buttons(offer: OfferView) -> list[ButtonElement]:
     value = str(offer.id)
     if offer.status == OfferStatus.PENDING:
         return [
@@ -97,7 +82,7 @@ def concession_lines(ledger: Sequence[Concession], currency: str) -> str:
     if not ledger:
         return "*Concessions on this account, last 12 months*: none"
     lines = [
-        f"• {c.on:%Y-%m-%d}: {OFFER_TYPES.get(c.type, c.type)}, {money(c.value, currency)}, "
+        f"• {c.on:%Y-%m-%d}: {OFFER_TYPE_LABELS.get(c.type, c.type)}, {money(c.value, currency)}, "
         + (f"approved by {who(c.approver)}" if c.approver else "within policy")
         + f" (case #{c.case_id})"
         for c in ledger[-10:]
@@ -107,7 +92,7 @@ def concession_lines(ledger: Sequence[Concession], currency: str) -> str:
 
 
 def request_blocks(
-    offer: Offer, currency: str, approvers: list[str], ledger: Sequence[Concession] = ()
+    offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession] = ()
 ) -> tuple[str, list[dict]]:
     """The offer as posted in the thread, with the account's concessions of the last 12
     months; buttons only while something is left to press."""

@@ -1,5 +1,6 @@
 """Outside text crossing the Slack boundary: unescaped once on the way in, escaped once on
 the way out, and fitted to Block Kit's limits after escaping.
+The outbound half (`escape`, `mrkdwn`, `fit`) lives in `bot.text`, which services use too.
 
 Slack sends message text with `&`, `<` and `>` escaped and with control sequences
 (`<@U…>`, `<!here>`, `<https://…|label>`); it expects the same in every mrkdwn field it
@@ -15,8 +16,14 @@ from __future__ import annotations
 
 import re
 
+from bot import text as bot_text
+from bot.text import escape as escape  # re-exported: one copy, in bot
+from bot.text import fit as fit
+from bot.text import mrkdwn as mrkdwn
+from bot.text import plain as plain
+
 # Block Kit limits (api.slack.com/reference/block-kit), in characters.
-SECTION_TEXT = 3000
+SECTION_TEXT = bot_text.SECTION_TEXT
 SECTION_FIELD = 2000
 CONTEXT_TEXT = 2000
 PLAIN_INPUT = 3000  # plain_text_input initial_value / max_length
@@ -24,22 +31,15 @@ OPTION_TEXT = 75
 BUTTON_TEXT = 75
 MESSAGE_TEXT = 4000  # chat.postMessage `text`: Slack truncates long ones; keep it readable
 PRIVATE_METADATA = 3000
-ELLIPSIS = "…"
 
 _CONTROL = re.compile(r"<([^<>]*)>")
 _USER = re.compile(r"^@([UW][A-Z0-9]+)(?:\|.*)?$")
-_USER_ESCAPED = re.compile(r"&lt;@([UW][A-Z0-9]+)&gt;")
 BROADCASTS = ("here", "channel", "everyone")
 
 
 def unescape(text: str) -> str:
     """Slack's three escapes undone, once (`&amp;lt;` becomes `&lt;`, as typed)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def escape(text: str) -> str:
-    """Slack's three escapes, for text put into mrkdwn (or a message's `text`)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def from_slack(text: str) -> str:
@@ -77,30 +77,3 @@ def _control(inner: str) -> str:
         return label or target.removeprefix("mailto:")
     url = unescape(target)
     return f"{label} ({url})" if label and label != url else url
-
-
-def mrkdwn(plain: str, limit: int = SECTION_TEXT) -> str:
-    """Plain text for a mrkdwn field: escaped once, people's mentions kept, anything that
-    would ping a channel shown as text, then cut to `limit` characters."""
-    return fit(_USER_ESCAPED.sub(r"<@\1>", escape(plain)), limit)
-
-
-def fit(text: str, limit: int) -> str:
-    """`text` (already escaped) in at most `limit` characters, cut with "…" and never inside
-    an escape (`&amp;`) or a `<…>` token."""
-    if len(text) <= limit:
-        return text
-    cut = limit - len(ELLIPSIS)
-    amp = text.rfind("&", 0, cut)
-    if amp != -1 and ";" not in text[amp:cut]:
-        cut = amp
-    opening = text.rfind("<", 0, cut)
-    if opening != -1 and ">" not in text[opening:cut]:
-        cut = opening
-    return text[:cut].rstrip() + ELLIPSIS
-
-
-def plain(text: str, limit: int) -> str:
-    """Plain text for a plain_text object or an input's initial value: no escaping (Slack
-    shows it as is), cut to `limit` characters with "…"."""
-    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS

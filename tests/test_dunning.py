@@ -62,7 +62,7 @@ def test_31_61_91_days_ping_csm_controller_cfo_each_once(
     app.tick()
     csm, ctrl, cfo = dms(app, "U0CSM"), dms(app, "U0CTRL"), dms(app, "U0CFO")
     assert len(csm) == len(ctrl) == len(cfo) == 1
-    assert "INV-31" in csm[0] and "1,000.00 USD remaining" in csm[0] and "31 days" in csm[0]
+    assert "INV-31" in csm[0] and "$1,000 remaining" in csm[0] and "31 days" in csm[0]
     assert "remind the client" in csm[0]
     assert "INV-61" in ctrl[0] and "61 days past due" in ctrl[0] and "draft" in ctrl[0]
     assert "already past the 30-day step" in ctrl[0]
@@ -125,7 +125,7 @@ def test_paid_before_the_step_runs_or_partially_paid(
     post(app.slack, event("invoice.paid", paid, at(today(app))))
     app.tick()
     cfo = dms(app, "U0CFO")
-    assert len(cfo) == 1 and "in_part" in cfo[0] and "1,250.50 USD remaining" in cfo[0]
+    assert len(cfo) == 1 and "in_part" in cfo[0] and "$1,250.50 remaining" in cfo[0]
     assert "95 days past due" in cfo[0] and "30-day and 60-day steps" in cfo[0]
     assert "https://invoice.stripe.com/i/in_part" in cfo[0]
     with app.services.db.read() as session:
@@ -165,8 +165,8 @@ notify = "managers"
     )
     import_invoices(app, tmp_path, [f"C,acme,1.234,KWD,{late(app, 22)},open"])
     app.tick()
-    assert len(dms(app, "U0FIN")) == 1 and "10 JPY remaining" in dms(app, "U0FIN")[0]
-    assert len(dms(app, "U0AE")) == 1 and "10.50 USD" in dms(app, "U0AE")[0]
+    assert len(dms(app, "U0FIN")) == 1 and "¥10 remaining" in dms(app, "U0FIN")[0]
+    assert len(dms(app, "U0AE")) == 1 and "$10.50" in dms(app, "U0AE")[0]
     assert len(dms(app, "U0MGR")) == 1 and "1.234 KWD" in dms(app, "U0MGR")[0]
     assert "7-day and 14-day steps" in dms(app, "U0MGR")[0]
 

@@ -98,3 +98,40 @@ def test_every_status_has_its_moves_and_every_move_is_to_a_status() -> None:
     statuses = {status.value for status in CaseStatus}
     assert set(ALLOWED_MOVES) == statuses
     assert all(set(moves) <= statuses for moves in ALLOWED_MOVES.values())
+
+
+def _slack_edge_imports(path: Path) -> list[int]:
+    """Lines importing slack_edge anywhere in the module, inside functions too."""
+    lines = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [node.module or ""] if node.level == 0 else []
+        else:
+            continue
+        if any(name.split(".")[0] == "slack_edge" for name in names):
+            lines.append(node.lineno)
+    return lines
+
+
+def test_arrows_point_one_way_bot_never_imports_slack_edge() -> None:
+    """docs/ARCHITECTURE.md, *Packages and arrows*: slack_edge renders what bot decides,
+    handed over through bot.ports.Presenter; bot never reaches back."""
+    found = {}
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        if lines := _slack_edge_imports(path):
+            found[str(path.relative_to(ROOT))] = lines
+    assert found == {}
+
+
+def test_the_presenter_takes_views_never_orm_rows_and_slack_implements_all_of_it() -> None:
+    from bot.ports import Presenter
+    from slack_edge.presenter import SlackPresenter
+
+    methods = [n for n, _ in inspect.getmembers(Presenter, inspect.isfunction) if n[0] != "_"]
+    assert methods and all(callable(getattr(SlackPresenter, n, None)) for n in methods)
+    for name in methods:
+        hints = typing.get_type_hints(getattr(SlackPresenter, name))
+        leaks = [orm for hint in hints.values() for orm in _mentions_orm(hint)]
+        assert leaks == [], name

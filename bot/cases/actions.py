@@ -19,18 +19,14 @@ from bot.access import Action, Actor
 from bot.cases.models import CLOSED_STATUSES, RISKS, CaseView, Refused
 from bot.cases.routing import pick_by_load
 from bot.cases.timeline import Timeline
+from bot.cases.words import owner_dm
 from bot.clock import Clock
 from bot.followups import service as followups
+from bot.formatting import time_token
 from bot.standing import Person, PersonFacts
 from bot.team import Team, TeamService
+from bot.text import esc, quiet, who
 from bot.vocab import CaseStatus, Track
-from slack_edge.messages import (
-    esc,
-    owner_dm,
-    quiet,
-    time_token,
-    who,
-)
 from storage import cases as store
 from storage.db import Database
 from storage.models import Account, Case

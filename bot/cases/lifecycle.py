@@ -15,18 +15,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cases.cards import CaseCard
 from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
 from bot.cases.timeline import Timeline
+from bot.cases.words import OFFBOARDING_CHECKLIST, status_line
 from bot.clock import Clock
+from bot.formatting import money
+from bot.text import quiet, who
 from bot.vocab import CaseStatus
-from slack_edge.messages import (
-    OFFBOARDING_CHECKLIST,
-    money,
-    move_on_request_blocks,
-    quiet,
-    status_line,
-    who,
-)
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -124,7 +120,9 @@ class Lifecycle:
             raise Refused(f"Case #{case.id} is {case.status.replace('_', ' ')}.")
         if MOVE_ON_REQUEST in (case.details or {}):
             raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
-        text, blocks = move_on_request_blocks(case, actor, reason, managers)
+        text, blocks = self.timeline.presenter.move_on_request(
+            CaseCard.of(case), actor, reason, managers
+        )
         root = store.root_message(session, case)
         request = outbox.reply(session, self.clock.now(), root, text, blocks) if root else None
         pending = {"by": actor, "reason": reason, "message_id": request.id if request else None}

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from bot.formatting import time_token
 from bot.hours.presence import Presence
-from bot.hours.words import moment as time_token
-from bot.hours.words import who
 from bot.policy import OWNER_ROLE_PEOPLE, OwnerRole, Policy, RoutingRule
 from bot.standing import Person, Standing
 from bot.team import Team
+from bot.text import who
 from storage import cases as store
 from storage.models import Account
 

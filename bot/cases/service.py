@@ -31,22 +31,17 @@ from bot.cases.models import (
     Signal,
 )
 from bot.cases.routing import PersonOf, Routed, route_account
+from bot.cases.routing_words import opened_line
 from bot.cases.timeline import LATEST, StopsEscalation, Timeline
+from bot.cases.words import kind_label, owner_dm
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.lookup import AccountMatch, find_account
 from bot.policy import Policy
 from bot.standing import Person, Standing
 from bot.team import Team, TeamService
+from bot.text import esc, quiet, who
 from bot.vocab import CaseScope, CaseStatus, RiskLevel, track_of
-from slack_edge.messages import (
-    esc,
-    kind_label,
-    owner_dm,
-    quiet,
-    who,
-)
-from slack_edge.routing_words import opened_line
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import hours as hours_store

@@ -18,11 +18,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cases.cards import AccountCard, CaseCard
 from bot.clock import Clock
 from bot.followups import service as followups
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.vocab import CaseStatus
-from slack_edge.messages import case_root
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case
 
@@ -52,6 +53,7 @@ class Timeline:
         self,
         clock: Clock,
         policy: Policy,
+        presenter: Presenter,
         stops_escalation: StopsEscalation = _anyone,
         *,
         listeners: Sequence[EventListener] = (),
@@ -60,6 +62,7 @@ class Timeline:
         """`listeners` and `root_lines` (other domains' lines on the root: turnover) are
         fixed here, by the composition root (docs/ARCHITECTURE.md, *Composition root*)."""
         self.clock = clock
+        self.presenter = presenter  # every domain's messages (bot.ports.Presenter)
         self.policy = policy
         self.stops_escalation = stops_escalation
         self.root_lines: tuple[RootLines, ...] = tuple(root_lines)
@@ -159,7 +162,7 @@ class Timeline:
     def root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
         """The root message's text and blocks, with every other domain's lines."""
         extra = [line for source in self.root_lines for line in source(session, case)]
-        return case_root(case, account, extra)
+        return self.presenter.case_root(CaseCard.of(case), AccountCard.of(account), extra)
 
     def refresh_root(self, session: Session, case: Case, account: Account) -> None:
         """Edit the thread's root in place to show the case as it is now."""

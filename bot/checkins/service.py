@@ -23,6 +23,7 @@ from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.checkins import words
 from bot.clock import Clock
+from bot.formatting import whole_money
 from bot.policy import Policy
 from bot.policy.model import RENEWAL_CHECKPOINT
 from bot.steps import StepHandler
@@ -199,7 +200,7 @@ class CheckinService:
         with self.db.read() as session:
             checkin, case, account = self._load(session, checkin_id)
             self._check(user, checkin, case, account, team)
-            return account.name, words.money(checkin.arr_saved or 0, account.currency)
+            return account.name, whole_money(checkin.arr_saved or 0, account.currency)
 
     def answer(
         self, checkin_id: int, user: str, answer: str, new_arr: Decimal | None = None

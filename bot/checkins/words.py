@@ -5,14 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from bot.reports.words import money
+from bot.formatting import whole_money as money
+from bot.text import esc
 from bot.vocab import CheckinAnswer
 from storage.models import Account, Case, SaveCheckin
-
-
-def esc(text: str) -> str:
-    """Slack's three control characters, escaped (Slack: *Formatting text*)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def checkpoint_label(checkpoint: str) -> str:

@@ -10,22 +10,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
-from bot.finance.money import decimals
+from bot.formatting import calendar_day, money, time_token
 from bot.policy import ACCOUNT_ROLES, OwnerRole
+from bot.text import esc
 from bot.vocab import RenewalAnswer
-from slack_edge.messages import calendar_day, esc, money, time_token
 from storage.models import Account, Case, Invoice, RenewalCheck
 
 LINK_TOKEN = "{thread_link}"
 WRITERS = frozenset({"controller", "cfo"})
-
-
-def amount_text(amount: Decimal, currency: str) -> str:
-    """ "1,234.50 USD": grouped, with the currency's own number of decimals."""
-    places = decimals(currency)
-    return f"{amount:,.{places}f} {currency.upper()}"
 
 
 def days_text(days: int) -> str:
@@ -60,7 +53,7 @@ class StepView:
         inv, acc = self.invoice, self.account
         return (
             f"invoice *{esc(inv.invoice_id)}* for *{esc(acc.name)}*: "
-            f"{amount_text(inv.amount_remaining, inv.currency)} remaining, "
+            f"{money(inv.amount_remaining, inv.currency)} remaining, "
             f"{days_text(self.days_past_due)}"
         )
 
@@ -102,7 +95,7 @@ def step_dm(view: StepView) -> str:
 def draft_email(view: StepView) -> str:
     """A short, plain collection email, quoted so it can be copied."""
     inv = view.invoice
-    amount = amount_text(inv.amount_remaining, inv.currency)
+    amount = money(inv.amount_remaining, inv.currency)
     pay = f" You can pay it here: {view.link}" if view.link else ""
     body = (
         f"Hello {view.account.name} team,\n"

@@ -24,10 +24,10 @@ from bot.finance import messages as words
 from bot.finance.dunning import today_in
 from bot.hours.reach import in_hours
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.steps import StepHandler
 from bot.team import Team
 from bot.vocab import RenewalAnswer, StepKind, Track
-from slack_edge.finance_messages import renewal_blocks
 from storage import cases as case_store
 from storage import finance as store
 from storage import steps as step_store
@@ -57,9 +57,11 @@ class RenewalChecks:
         policy: Policy,
         team: Callable[[], Team],
         access: Access,
+        presenter: Presenter,
         answered: Sequence[Answered] = (),
     ) -> None:
         self.db = db
+        self.presenter = presenter
         self.policy = policy
         self.team = team
         self.access = access
@@ -100,7 +102,7 @@ class RenewalChecks:
         if channel is None:
             return True
         root = case_store.root_message(session, case) if case else None
-        blocks = renewal_blocks(text, check.id, answered=False)
+        blocks = self.presenter.renewal(text, check.id, answered=False)
         message = self._send(session, now, channel, text, blocks, root)
         check.message_id = message.id
         if person:
@@ -227,5 +229,5 @@ class RenewalChecks:
         if message is not None:
             text = words.renewal_answered(check, account)
             held = check.answer == RenewalAnswer.HOLD and check.released_at is None
-            blocks = renewal_blocks(text, check.id, answered=True, held=held)
+            blocks = self.presenter.renewal(text, check.id, answered=True, held=held)
             outbox.update(session, now, message, text, blocks)

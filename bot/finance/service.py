@@ -62,7 +62,8 @@ class Finance:
             prepare=team,  # people resolved before a unit of work starts
         )
         self.ladder = DunningLadder(db, policy, team, signals.cases)
-        self.renewals = RenewalChecks(db, policy, team, access, answered)
+        presenter = signals.cases.timeline.presenter
+        self.renewals = RenewalChecks(db, policy, team, access, presenter, answered)
         self.views = FinanceViews(db, policy)
 
     def handlers(self) -> Mapping[str, StepHandler]:

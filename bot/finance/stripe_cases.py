@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import Signal
 from bot.cases.service import CaseService
-from bot.finance.messages import amount_text
 from bot.finance.stripe_events import InvoiceState, StripeEvent, SubscriptionState
 from bot.finance.stripe_service import Change
+from bot.formatting import money
 from bot.signals.service import SignalService
+from bot.text import esc
 from bot.vocab import CaseStatus, Kind, Track
-from slack_edge.messages import esc
 from storage.models import OPEN_STATUSES, Account, Case, StripeSubscription
 
 SOURCE = "Stripe"
@@ -149,7 +149,7 @@ class StripeCases:
         now: datetime,
     ) -> int | None:
         """`invoice.payment_failed` → a payment_failed signal for the payment track."""
-        remaining = amount_text(state.amount_remaining, state.currency)
+        remaining = money(state.amount_remaining, state.currency)
         signal = Signal(
             kind=Kind.PAYMENT_FAILED,
             source=SOURCE,

@@ -13,8 +13,9 @@ from datetime import date, datetime
 from bot.access import Action, Actor
 from bot.finance import messages
 from bot.finance.dunning import days_past_due, today_in
+from bot.formatting import calendar_day, money
 from bot.policy import Policy
-from slack_edge.messages import calendar_day, esc
+from bot.text import esc
 from storage import finance as store
 from storage.db import Database
 from storage.models import Account, Invoice
@@ -85,7 +86,7 @@ class FinanceViews:
         return InvoiceLine(
             invoice_id=invoice.invoice_id,
             account=account.name,
-            remaining=messages.amount_text(invoice.amount_remaining, invoice.currency),
+            remaining=money(invoice.amount_remaining, invoice.currency),
             due_date=invoice.due_date,
             days_past_due=days_past_due(invoice, today),
             step=step_label(invoice, self.policy),

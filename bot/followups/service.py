@@ -19,12 +19,15 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
+from bot.cases.cards import CaseCard
+from bot.cases.words import case_title
 from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.text import who
 from bot.vocab import CaseStatus, StepKind
-from slack_edge.messages import case_title, nudge_blocks, who
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
@@ -136,9 +139,10 @@ def _snoozed(case: Case, now: datetime) -> bool:
 class Ladder:
     """Step handlers for the escalation ladder; `team` supplies the managers."""
 
-    def __init__(self, policy: Policy, team: Callable[[], Team]) -> None:
+    def __init__(self, policy: Policy, team: Callable[[], Team], presenter: Presenter) -> None:
         self.policy = policy
         self.team = team
+        self.presenter = presenter
 
     def handlers(self) -> Mapping[str, StepHandler]:
         return {
@@ -307,9 +311,9 @@ class Ladder:
             case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
             if root is not None:
                 outbox.reply(session, now, root, text)
-        title = case_title(case, account)
+        title, card = case_title(case, account), CaseCard.of(case)
         for person in reached.now:
-            dm_text, blocks = nudge_blocks(case, f"{text}\n*{title}*", root is not None)
+            dm_text, blocks = self.presenter.nudge(card, f"{text}\n*{title}*", root is not None)
             if root is not None:
                 outbox.linked(session, now, person, root, dm_text, blocks)
             else:

@@ -21,16 +21,16 @@ from bot.access import Access, Action
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
+from bot.formatting import time_token
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
 from bot.hours.window import show_window
-from bot.hours.words import moment as time_token
-from bot.hours.words import who
 from bot.policy import Policy
 from bot.standing import PersonFacts
 from bot.steps import StepHandler
 from bot.team import Team
+from bot.text import who
 from bot.vocab import TimeOffSource, TimeOffState
 from storage import hours as store
 from storage import steps as step_store

@@ -21,9 +21,9 @@ class OfferDecision(StrEnum):
 
 @dataclass(frozen=True)
 class OfferView:
-    """A save offer as the propose modal's history shows it. `value` and `counter_value` are
-    in the account's currency; `status` is an `OfferStatus` value, `outcome` an `OfferOutcome`
-    value or None."""
+    """A save offer as the propose modal's history and the thread's request show it.
+    `value` and `counter_value` are in the account's currency; `status` is an `OfferStatus`
+    value, `outcome` an `OfferOutcome` value or None."""
 
     id: int
     type: str
@@ -35,6 +35,10 @@ class OfferView:
     counter_value: Decimal | None
     decision_note: str | None
     outcome: str | None
+    proposer: str
+    approver: str
+    justification: str
+    tried: str | None
 
     @classmethod
     def of(cls, offer: Offer) -> OfferView:

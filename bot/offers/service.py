@@ -21,15 +21,16 @@ from bot.access import Action, Actor, Involved
 from bot.amounts import parse_amount
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
+from bot.formatting import money
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
 from bot.offers.models import OfferDecision, OfferView
+from bot.offers.words import describe_offer
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
 from bot.team import Team
-from bot.vocab import OfferOutcome, OfferStatus, OfferType, StepKind
-from slack_edge.messages import esc, money, quiet, who
-from slack_edge.offer_messages import OFFER_TYPES, describe_offer, request_blocks
+from bot.text import esc, quiet, who
+from bot.vocab import OFFER_TYPE_LABELS, OfferOutcome, OfferStatus, OfferType, StepKind
 from storage import cases as case_store
 from storage import offers as store
 from storage import steps as step_store
@@ -67,7 +68,7 @@ def read_offer(fields: dict[str, Any]) -> tuple[OfferInput | None, dict[str, str
     """Validate the proposal form; errors are keyed by field so the modal can show them."""
     errors: dict[str, str] = {}
     kind = fields.get("type")
-    if kind not in OFFER_TYPES:
+    if kind not in OFFER_TYPE_LABELS:
         errors["type"] = "Pick an offer type."
     value = _amount(fields.get("value"), "value", errors)
     if value is None and "value" not in errors:
@@ -105,6 +106,7 @@ class OfferService:
         self.db = cases.db
         self.policy: Policy = cases.policy
         self.clock = cases.clock
+        self.present = cases.timeline.presenter  # bot.ports.Presenter
 
     def approvers(
         self, approver: str, team: Team, proposer: str, away: Callable[[str], bool] = _nobody
@@ -213,7 +215,8 @@ class OfferService:
         if root is None:
             return
         ledger = self._ledger(session, offer, account.id)
-        text, blocks = request_blocks(offer, account.currency, approvers, ledger)
+        view = OfferView.of(offer)
+        text, blocks = self.present.offer_request(view, account.currency, approvers, ledger)
         message = outbox.reply(session, self.clock.now(), root, text, blocks)
         offer.request_message_id = message.id
 
@@ -308,7 +311,7 @@ class OfferService:
             return
         case, _ = self._case(session, offer)
         ledger = self._ledger(session, offer, case.account_id)
-        text, blocks = request_blocks(offer, currency, [], ledger)
+        text, blocks = self.present.offer_request(OfferView.of(offer), currency, [], ledger)
         outbox.update(session, self.clock.now(), request, text, blocks)
 
     def record_outcome(self, offer_id: int, actor: str, accepted: bool) -> OfferView:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
+from bot.formatting import whole_money as money
 from bot.reports.model import Figures, Report
-from bot.reports.words import PERIOD_WORDS, kind_label, money, short_money
+from bot.reports.words import PERIOD_WORDS, kind_label, short_money
 
 SAVEABLE = "#0072B2"  # blue
 HIGH_RISK = "#D55E00"  # vermillion

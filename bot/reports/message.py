@@ -7,10 +7,12 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.formatting import cents as cur_cents
+from bot.formatting import whole_money as money
 from bot.reports.model import Figures, Ranked, Report
 from bot.reports.narrative import narrative
 from bot.reports.stages import stage_lines
-from bot.reports.words import cur_cents, duration, kind_label, money, percent, plural
+from bot.reports.words import duration, kind_label, percent, plural
 
 PERIOD_DAYS = {"week": 7, "month": 30, "quarter": 90}
 

@@ -20,13 +20,13 @@ from bot.cases.models import Refused
 from bot.clock import Clock
 from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD
 from bot.policy import Policy, WeeklySchedule
+from bot.ports import Presenter
 from bot.reports.chart import render_png
 from bot.reports.figures import compute
 from bot.reports.home import LeaderReport
 from bot.reports.message import local
 from bot.reports.model import Report, from_json, to_json
 from bot.vocab import StepKind
-from slack_edge.report_messages import report_post
 from storage import outbox as outbox_rows
 from storage import reports as stored
 from storage import steps as step_rows
@@ -60,9 +60,15 @@ class ReportService:
     """The report's use cases for the edges (command, CLI, scheduler, App Home)."""
 
     def __init__(
-        self, db: Database, policy: Policy, clock: Clock, access: Access | None = None
+        self,
+        db: Database,
+        policy: Policy,
+        clock: Clock,
+        presenter: Presenter,
+        access: Access | None = None,
     ) -> None:
         self.db = db
+        self.presenter = presenter
         self.policy = policy
         self.clock = clock
         self.access = access
@@ -124,7 +130,7 @@ class ReportService:
             thread_ts=thread_ts,
             requested_by=requested_by,
         )
-        text, blocks = report_post(report)
+        text, blocks = self.presenter.report(report)
         post = outbox.post(session, now, channel, text, blocks)
         if thread_ts:
             post.payload = {**post.payload, "thread_ts": thread_ts}

@@ -1,4 +1,4 @@
-"""How the report says things to people: money in whole units with separators ($43,000),
+"""How the report says things to people (money itself: `bot.formatting`, one currency table),
 percentages (60%), durations ("1 month"), and the risk kinds as words in a sentence."""
 
 from __future__ import annotations
@@ -6,9 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from bot.formatting import CURRENCY_SIGNS
 from bot.vocab import Kind
-
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "CAD": "CA$", "AUD": "A$", "JPY": "¥"}
 
 # "we saved 2 customers from <risk>" / "12 customers at risk for that reason"
 RISK_PHRASES = {
@@ -48,24 +47,6 @@ def risk_phrase(kind: str) -> str:
 
 def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind.replace("_", " ").capitalize())
-
-
-def money(amount: Decimal | int, currency: str = "USD") -> str:
-    """Whole currency units with thousands separators: $43,000; 1,200 CHF."""
-    whole = Decimal(amount).quantize(Decimal(1), rounding=ROUND_HALF_UP)
-    text = f"{whole:,.0f}"
-    sign = CURRENCY_SIGNS.get(currency)
-    if whole < 0:
-        text = text[1:]
-        return f"-{sign}{text}" if sign else f"-{text} {currency}"
-    return f"{sign}{text}" if sign else f"{text} {currency}"
-
-
-def cur_cents(amount: Decimal, currency: str = "USD") -> str:
-    """A small amount to the cent: $0.05; 0.05 CHF."""
-    text = f"{Decimal(amount).quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,.2f}"
-    sign = CURRENCY_SIGNS.get(currency)
-    return f"{sign}{text}" if sign else f"{text} {currency}"
 
 
 def short_money(amount: float, currency: str = "USD") -> str:

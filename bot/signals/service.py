@@ -36,7 +36,6 @@ from bot.signals.models import (
     guess_kind,
 )
 from bot.signals.webhook import WEBHOOK_PREFIX, WebhookSignal
-from slack_edge.signal_codecs import prompt_message
 from storage import cases as store
 from storage import outbox as outbox_rows
 from storage.db import Database
@@ -160,7 +159,8 @@ class SignalService:
                 now = self.clock.now()
                 store.remember(session, PROMPT_DEDUPE, message.key, None, now)
                 session.flush()
-                text, blocks = prompt_message(message, phrase, account_id)
+                present = self.cases.timeline.presenter  # bot.ports.Presenter
+                text, blocks = present.open_prompt(message, phrase, account_id)
                 payload = {"text": text, "blocks": blocks, "thread_ts": message.thread}
                 outbox_rows.add(
                     session,

@@ -9,7 +9,7 @@ from typing import Any
 from bot.survey.answers import COME_BACK
 from bot.survey.models import SurveySummary
 from bot.survey.routing import LossFacts
-from slack_edge.messages import esc, who
+from bot.text import esc, who
 from storage.models import Account, Case, SurveyAnswer
 
 FIELD_WORDS = {

@@ -20,7 +20,9 @@ from bot.access import Access, Action, Actor, Involved
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
+from bot.formatting import money
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.survey import schedule
 from bot.survey.answers import InvalidSurvey, SurveyForm, form_of, validate
 from bot.survey.competitors import normalise, suggestions
@@ -29,9 +31,8 @@ from bot.survey.notices import answered_text, ask_text, change_line, loss_facts,
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
 from bot.team import Team
+from bot.text import esc, who
 from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
-from slack_edge.messages import esc, money, who
-from slack_edge.survey_messages import answered_blocks, answers_blocks, ask_blocks
 from storage import cases as case_store
 from storage import offers as offers_store
 from storage import survey as store
@@ -175,14 +176,14 @@ class SurveyService:
         schedule.survey_closed(session, answer, now)
         summary = summary_of(answer, self._label(answer.root_cause))
         header = f":clipboard: {who(actor)} filled in the cancellation survey."
-        blocks = answers_blocks(summary, header)
+        blocks = self.timeline.presenter.survey_answers(summary, header)
         details = {"survey_id": answer.id}
         self.timeline.line(
             session, case, actor, "survey_answered", header, details, blocks=blocks, at=now
         )
         self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
         self._tell_owner(session, case, account, answer, team, now)
-        retire_asks(session, case, answer, team, now)
+        retire_asks(session, case, answer, team, now, self.timeline.presenter)
 
     def _amend(
         self,
@@ -299,7 +300,7 @@ def say_with_button(
     """A thread line with the survey button (unless `line` is False: a reminder's copy for
     one person, bot/hours/reach.py), and a DM with it to each person (linked to the thread
     when the case has one)."""
-    blocks = ask_blocks(text, answer.id)
+    blocks = timeline.presenter.survey_ask(text, answer.id)
     if line:
         timeline.line(session, case, None, type, text, blocks=blocks, at=now)
     root = case_store.root_message(session, case)
@@ -317,7 +318,12 @@ def say_with_button(
 
 
 def retire_asks(
-    session: Session, case: Case, answer: SurveyAnswer, team: Team, now: datetime
+    session: Session,
+    case: Case,
+    answer: SurveyAnswer,
+    team: Team,
+    now: datetime,
+    presenter: Presenter,
 ) -> None:
     """Edit every DM that asked for `answer` (chat.update, same `ts`) to say it was
     answered, so its button is not pressed again; the people who may edit the answers
@@ -332,7 +338,8 @@ def retire_asks(
         row = session.get(OutboxMessage, row_id)
         if row is not None:
             may_edit = person in editors or team.is_manager(person)
-            outbox.update(session, now, row, text, answered_blocks(text, answer.id, may_edit))
+            blocks = presenter.survey_answered(text, answer.id, may_edit)
+            outbox.update(session, now, row, text, blocks)
 
 
 __all__ = ["InvalidSurvey", "SurveyService", "say_with_button"]

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.timeline import Timeline
+from bot.formatting import money
 from bot.hours.reach import is_copy, ladder_due, reach
 from bot.policy import Policy
 from bot.steps import StepHandler
@@ -20,8 +21,7 @@ from bot.survey.notices import reminder_text
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
 from bot.team import Team
-from slack_edge.messages import esc, money
-from slack_edge.survey_messages import digest_blocks
+from bot.text import esc
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer
 
@@ -151,6 +151,7 @@ class SurveySteps:
             )
             sections = digest_sections(facts, money, esc)
             text = sections[0].splitlines()[0]
+            blocks = self.timeline.presenter.survey_digest(sections)
             for channel in ([target.channel] if target.channel else []) + list(target.users):
-                outbox.post(session, now, channel, text, digest_blocks(sections))
+                outbox.post(session, now, channel, text, blocks)
         self.ensure_digest(session, now)

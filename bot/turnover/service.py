@@ -23,8 +23,10 @@ from bot.cases.service import CaseService
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.policy import Policy
+from bot.ports import Presenter
 from bot.signals.service import SignalService
 from bot.team import TeamService
+from bot.text import who
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
@@ -39,8 +41,6 @@ from bot.turnover.words import (
     tick_line,
 )
 from bot.vocab import Kind, RiskLevel
-from slack_edge.messages import who
-from slack_edge.turnover_messages import checklist, fill_in_prompt
 from storage import cases as cases_store
 from storage import turnover as store
 from storage.db import Database
@@ -71,6 +71,7 @@ class TurnoverService:
     ) -> None:
         self.db, self.policy, self.clock = db, policy, clock
         self.cases, self.signals, self.team = cases, signals, team
+        self.present = cases.timeline.presenter  # bot.ports.Presenter
 
     # -- opening the modal ----------------------------------------------------------------
 
@@ -172,7 +173,7 @@ class TurnoverService:
                 context=_context(case, account),
                 now=self.clock.now(),
             )
-            refresh_plan(session, self.clock, turnover)
+            refresh_plan(session, self.clock, self.present, turnover)
             self._post_lead(session, case, account, turnover)
             what = "; ".join(changes) if changes else "no answer changed"
             text = f"{who(actor)} updated the turnover of {turnover.contact_name}: {what}."
@@ -202,7 +203,7 @@ class TurnoverService:
                 )  # fmt: skip
             if result.risk_ended:
                 risk_ended(session, self.cases.timeline, case, turnover, "plan complete")
-            refresh_plan(session, self.clock, turnover)
+            refresh_plan(session, self.clock, self.present, turnover)
 
     def assign(self, step_id: int, actor: str, assignee: str) -> None:
         """Give a step to a person (a Slack user ID): a timeline line, checklist edited."""
@@ -214,7 +215,7 @@ class TurnoverService:
             self.cases.timeline.acted(  # the checklist, edited in place, shows it
                 session, case, account, actor, "plan_step", text, in_thread=False
             )
-            refresh_plan(session, self.clock, turnover)
+            refresh_plan(session, self.clock, self.present, turnover)
 
     # -- shared steps ---------------------------------------------------------------------
 
@@ -251,7 +252,7 @@ class TurnoverService:
         root = cases_store.root_message(session, case)
         if root is None:
             return
-        text, blocks = checklist(records.plan_view(session, turnover))
+        text, blocks = self.present.turnover_checklist(records.plan_view(session, turnover))
         turnover.plan_message_id = outbox.reply(session, self.clock.now(), root, text, blocks).id
 
     def _post_lead(
@@ -334,13 +335,13 @@ def root_lines(session: Session, case: Case) -> list[str]:
     return ["*Main-contact turnover*", *lines]
 
 
-def refresh_plan(session: Session, clock: Clock, turnover: Turnover) -> None:
+def refresh_plan(session: Session, clock: Clock, present: Presenter, turnover: Turnover) -> None:
     """Edit the plan's checklist message in place."""
     if turnover.plan_message_id is None:
         return
     message = session.get(OutboxMessage, turnover.plan_message_id)
     assert message is not None
-    text, blocks = checklist(records.plan_view(session, turnover))
+    text, blocks = present.turnover_checklist(records.plan_view(session, turnover))
     outbox.update(session, clock.now(), message, text, blocks)
 
 
@@ -364,7 +365,7 @@ class CaseClosed:
     def __call__(self, session: Session, case: Case, account: Account) -> None:
         for turnover in records.case_closed(session, case.id, self.clock.now()):
             risk_ended(session, self.timeline, case, turnover, "case closed")
-            refresh_plan(session, self.clock, turnover)
+            refresh_plan(session, self.clock, self.timeline.presenter, turnover)
 
 
 class AnswersNeeded:
@@ -383,5 +384,6 @@ class AnswersNeeded:
             case, _ = self.cases.load_open(session, opened.case_id)
             root = cases_store.root_message(session, case)
             if root is not None:
-                text, blocks = fill_in_prompt(case.id, case.owner)
+                present = self.cases.timeline.presenter
+                text, blocks = present.turnover_fill_in(case.id, case.owner)
                 outbox.reply(session, self.clock.now(), root, text, blocks)

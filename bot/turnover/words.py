@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.text import esc
 from bot.turnover.answers import (
     ANSWER_ENUMS,
     QUESTIONS,
@@ -16,11 +17,6 @@ from bot.turnover.answers import (
     Destination,
     Replacement,
 )
-
-
-def esc(text: str) -> str:
-    """Slack's three mrkdwn escapes (&, <, >)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def progress_line(contact_name: str, percent: int) -> str:

@@ -22,6 +22,7 @@ from bot import outbox
 from bot.cases.timeline import Timeline
 from bot.clock import Clock
 from bot.finance.money import decimals
+from bot.formatting import money
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.vocab import OfferOutcome, RenewalAnswer
 from bot.writeback.offers import Plan, PlanKind, plan_for
@@ -251,7 +252,7 @@ class StripeWriteBack:
         }
         txn = self.billing.credit(customer, params, f"savedesk-offer-{offer_id}-credit")
         return (
-            f"balance credit {txn} of {plan.amount:,.{decimals(currency)}f} {currency.upper()}"
+            f"balance credit {txn} of {money(plan.amount, currency)}"
             f" added to customer {customer} (it pays their next invoices first)."
         )
 

@@ -3,8 +3,10 @@ owner in words (docs/cases.md, *Routing*), never the policy's keys."""
 
 from __future__ import annotations
 
+from bot.cases.words import kind_label
+from bot.formatting import money
 from bot.policy import OwnerRole, RoutingRule
-from slack_edge.messages import esc, kind_label, money, who
+from bot.text import esc, who
 from storage.models import Case
 
 
