@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 from bot.formatting import calendar_day, money
 from bot.text import esc, quiet, who
-from bot.vocab import KIND_LABELS
+from bot.vocab import KIND_LABELS, CaseStatus
 
 if TYPE_CHECKING:
     from bot.cases.cards import AccountCard, CaseCard
     from storage.models import Account, Case
 
-CLOSED = ("saved", "churned", "moved_on")
+CLOSED = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
 
 
 def kind_label(kind: str) -> str:
@@ -28,13 +28,13 @@ def case_title(case: Case | CaseCard, account: Account | AccountCard) -> str:
 
 def outcome(case: Case | CaseCard, currency: str) -> str | None:
     """What a closed case came to, in the account's currency: the number a manager wants."""
-    arr = money(case.arr_saved if case.status == "saved" else case.arr_at_risk, currency)
-    if case.status == "saved":
+    arr = money(case.arr_saved if case.status == CaseStatus.SAVED else case.arr_at_risk, currency)
+    if case.status == CaseStatus.SAVED:
         cost = f" (offer cost {money(case.offer_cost, currency)})" if case.offer_cost else ""
         return f"saved {arr} ARR{cost}"
-    if case.status == "churned":
+    if case.status == CaseStatus.CHURNED:
         return f"{arr} ARR lost"
-    if case.status == "moved_on":
+    if case.status == CaseStatus.MOVED_ON:
         return f"{arr} ARR let go"
     return None
 
@@ -51,11 +51,13 @@ def status_line(
     $40,000 ARR (offer cost $2,000)."; the reason follows after a colon. Without an `actor`
     (a system changed it), `by` names the system, e.g. "Stripe"."""
     verbs = {
-        "acknowledged": "acknowledged the case",
-        "working": "reopened the case" if previous in CLOSED else "started working on the case",
-        "saved": "marked the case saved",
-        "churned": "marked the case churned",
-        "moved_on": "moved on from the case",
+        CaseStatus.ACKNOWLEDGED: "acknowledged the case",
+        CaseStatus.WORKING: (
+            "reopened the case" if previous in CLOSED else "started working on the case"
+        ),
+        CaseStatus.SAVED: "marked the case saved",
+        CaseStatus.CHURNED: "marked the case churned",
+        CaseStatus.MOVED_ON: "moved on from the case",
     }
     subject = who(actor) if actor else (by or "Savedesk")
     line = f"{subject} {verbs.get(case.status, f'set the case to {case.status}')}"
