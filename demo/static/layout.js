@@ -123,6 +123,23 @@
     return values;
   }
 
+  // The values to show when `view` replaces what is on screen in `root` (an update, or
+  // errors after a submission): Slack keeps what the person typed in an input whose
+  // block_id, action_id and element type are unchanged; the rest starts afresh.
+  function keepTyped(root, view) {
+    const values = { ...((view.state && view.state.values) || {}) };
+    const typed = root ? readState(root) : {};
+    for (const block of view.blocks || []) {
+      const element = block.type === "input" && block.element;
+      const was = element && typed[block.block_id] && typed[block.block_id][element.action_id];
+      if (was && was.type === element.type) {
+        values[block.block_id] = { ...values[block.block_id], [element.action_id]: was };
+      }
+    }
+    return values;
+  }
+
   window.BlockKit.renderBlocks = renderBlocks;
   window.BlockKit.readState = readState;
+  window.BlockKit.keepTyped = keepTyped;
 })();

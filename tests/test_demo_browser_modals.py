@@ -1,0 +1,51 @@
+"""Modals on the demo page keep what the person typed, as Slack does, when Savedesk
+updates the view they are typing in (views.update with unchanged block and action ids):
+typing that never reached Savedesk stays on screen. Headless Chromium, as in
+tests/test_demo_browser.py (skipped, saying why, without it)."""
+
+from __future__ import annotations
+
+from slack_sdk import WebClient
+
+from demo.runtime import Demo
+from tests.browser_page import fill, modal, until, value_of, wait_for_text
+from tests.test_demo_browser import browser, demo  # noqa: F401  (fixtures)
+
+CSM = "U0CSM"
+
+
+def text_input(block_id: str, label: str) -> dict:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "label": {"type": "plain_text", "text": label},
+        "element": {"type": "plain_text_input", "action_id": block_id},
+    }
+
+
+def view(title: str, *blocks: dict) -> dict:
+    return {
+        "type": "modal",
+        "callback_id": "keep_test",
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "blocks": list(blocks),
+    }
+
+
+def test_typing_survives_views_update_with_the_same_ids(demo: Demo, browser) -> None:  # noqa: F811
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    slack = WebClient(token="xoxb-demo", base_url=demo.standin.api_url, timeout=5)
+    reason, notes = text_input("reason", "Reason"), text_input("notes", "Notes")
+    opened = slack.views_open(
+        trigger_id=demo.standin.new_trigger_id(CSM), view=view("First", reason, notes)
+    )["view"]
+    modal(browser, "First")
+    fill(browser, "reason", "budget cut")
+    fill(browser, "notes", "call the CFO")
+    renamed = notes | {"element": {"type": "plain_text_input", "action_id": "notes_v2"}}
+    slack.views_update(view_id=opened["id"], view=view("Second", reason, renamed))
+    modal(browser, "Second")
+    until(browser, lambda d: value_of(d, "reason") == "budget cut", "the typed reason kept")
+    assert value_of(browser, "notes") == ""  # a new action_id starts afresh, as in Slack
