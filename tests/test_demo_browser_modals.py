@@ -8,7 +8,15 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from demo.runtime import Demo
-from tests.browser_page import fill, modal, until, value_of, wait_for_text
+from tests.browser_page import (
+    error_under,
+    fill,
+    modal,
+    submit_modal,
+    until,
+    value_of,
+    wait_for_text,
+)
 from tests.test_demo_browser import browser, demo  # noqa: F401  (fixtures)
 
 CSM = "U0CSM"
@@ -49,3 +57,30 @@ def test_typing_survives_views_update_with_the_same_ids(demo: Demo, browser) -> 
     modal(browser, "Second")
     until(browser, lambda d: value_of(d, "reason") == "budget cut", "the typed reason kept")
     assert value_of(browser, "notes") == ""  # a new action_id starts afresh, as in Slack
+
+
+def test_an_empty_required_field_is_refused_by_the_page_as_slack_does(
+    demo: Demo,  # noqa: F811
+    browser,  # noqa: F811
+) -> None:
+    """Slack never sends a submission with a required input empty: it says so under the
+    field. The optional field may stay empty."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    slack = WebClient(token="xoxb-demo", base_url=demo.standin.api_url, timeout=5)
+    notes = text_input("notes", "Notes") | {"optional": True}
+    slack.views_open(
+        trigger_id=demo.standin.new_trigger_id(CSM),
+        view=view("Required", text_input("reason", "Reason"), notes),
+    )
+    modal(browser, "Required")
+    submit_modal(browser)
+    assert error_under(browser, "reason") == "Please complete this required field."
+    assert not [n for n in demo.client.inbound() if n.get("kind") == "submission"]
+    fill(browser, "reason", "budget cut")
+    submit_modal(browser)
+    until(
+        browser,
+        lambda _: [n for n in demo.client.inbound() if n.get("kind") == "submission"],
+        "the submission reached Savedesk",
+    )

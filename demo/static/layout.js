@@ -139,6 +139,31 @@
     return values;
   }
 
+  // Slack checks a required input (not `optional`) itself: an empty one gets "Please
+  // complete this required field." under it and the submission is never sent.
+  function requireFilled(root, view) {
+    const values = readState(root);
+    let complete = true;
+    for (const block of view.blocks || []) {
+      if (block.type !== "input" || block.optional || !block.element) continue;
+      const node = root.querySelector(`.bk-stateful[data-block="${CSS.escape(block.block_id)}"]`);
+      const box = node && node.closest(".bk-input-block");
+      if (!box) continue;
+      const value = (values[block.block_id] || {})[block.element.action_id] || {};
+      const filled = Object.entries(value).some(([key, v]) => key !== "type" && v !== null && v !== "" && !(Array.isArray(v) && !v.length));
+      box.querySelectorAll(".bk-error.bk-required").forEach((e) => e.remove());
+      if (!box.querySelector(".bk-error")) box.classList.remove("bk-has-error");
+      if (!filled) {
+        const error = el("div", "bk-error bk-required", "Please complete this required field.");
+        box.insertBefore(error, node.nextSibling);
+        box.classList.add("bk-has-error");
+        complete = false;
+      }
+    }
+    return complete;
+  }
+
+  window.BlockKit.requireFilled = requireFilled;
   window.BlockKit.renderBlocks = renderBlocks;
   window.BlockKit.readState = readState;
   window.BlockKit.keepTyped = keepTyped;
