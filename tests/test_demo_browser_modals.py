@@ -84,3 +84,26 @@ def test_an_empty_required_field_is_refused_by_the_page_as_slack_does(
         lambda _: [n for n in demo.client.inbound() if n.get("kind") == "submission"],
         "the submission reached Savedesk",
     )
+
+
+def test_a_number_field_takes_only_a_number_as_slack_does(demo: Demo, browser) -> None:  # noqa: F811
+    """Slack's number_input refuses "20%" or "16,800" itself; nothing is sent."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    slack = WebClient(token="xoxb-demo", base_url=demo.standin.api_url, timeout=5)
+    element = {"type": "number_input", "action_id": "pct", "is_decimal_allowed": True}
+    pct = text_input("pct", "Discount %") | {"element": element | {"max_value": "100"}}
+    slack.views_open(trigger_id=demo.standin.new_trigger_id(CSM), view=view("Numbers", pct))
+    modal(browser, "Numbers")
+    for typed, problem in (("20%", "Enter a number."), ("150", "Enter 100 or less.")):
+        fill(browser, "pct", typed)
+        submit_modal(browser)
+        until(browser, lambda d, p=problem: error_under(d, "pct") == p, problem)
+    assert not [n for n in demo.client.inbound() if n.get("kind") == "submission"]
+    fill(browser, "pct", "12.5")
+    submit_modal(browser)
+    until(
+        browser,
+        lambda _: [n for n in demo.client.inbound() if n.get("kind") == "submission"],
+        "the submission reached Savedesk",
+    )

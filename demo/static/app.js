@@ -363,7 +363,7 @@
     if (view.submit) {
       const submit = BK.el("button", "bk-button bk-primary modal-submit", T.plain(view.submit, ctx));
       submit.type = "button";
-      submit.addEventListener("click", () => BK.requireFilled(body, view) && api("submit", { view_id: view.id, values: BK.readState(body) }));
+      submit.addEventListener("click", () => BK.checkInputs(body, view) && api("submit", { view_id: view.id, values: BK.readState(body) }));
       foot.appendChild(submit);
     }
     modal.append(head, body, foot);

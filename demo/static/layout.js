@@ -139,31 +139,43 @@
     return values;
   }
 
-  // Slack checks a required input (not `optional`) itself: an empty one gets "Please
-  // complete this required field." under it and the submission is never sent.
-  function requireFilled(root, view) {
+  // What Slack's client refuses before sending a submission: a required input (not
+  // `optional`) left empty, and a number_input that is not a number in its bounds.
+  function inputProblem(block, value) {
+    const entered = Object.entries(value).filter(([key, v]) => key !== "type" && v !== null && v !== "" && !(Array.isArray(v) && !v.length));
+    if (!entered.length) return block.optional ? null : "Please complete this required field.";
+    const element = block.element;
+    if (element.type !== "number_input") return null;
+    const shape = element.is_decimal_allowed ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/;
+    const number = Number(value.value);
+    if (!shape.test(String(value.value).trim())) return element.is_decimal_allowed ? "Enter a number." : "Enter a whole number.";
+    if (element.min_value !== undefined && number < Number(element.min_value)) return `Enter ${element.min_value} or more.`;
+    if (element.max_value !== undefined && number > Number(element.max_value)) return `Enter ${element.max_value} or less.`;
+    return null;
+  }
+
+  // Shows each such problem under its field, as Slack does; true when there is none.
+  function checkInputs(root, view) {
     const values = readState(root);
-    let complete = true;
+    let fine = true;
     for (const block of view.blocks || []) {
-      if (block.type !== "input" || block.optional || !block.element) continue;
+      if (block.type !== "input" || !block.element) continue;
       const node = root.querySelector(`.bk-stateful[data-block="${CSS.escape(block.block_id)}"]`);
       const box = node && node.closest(".bk-input-block");
       if (!box) continue;
-      const value = (values[block.block_id] || {})[block.element.action_id] || {};
-      const filled = Object.entries(value).some(([key, v]) => key !== "type" && v !== null && v !== "" && !(Array.isArray(v) && !v.length));
-      box.querySelectorAll(".bk-error.bk-required").forEach((e) => e.remove());
+      box.querySelectorAll(".bk-error.bk-client").forEach((e) => e.remove());
       if (!box.querySelector(".bk-error")) box.classList.remove("bk-has-error");
-      if (!filled) {
-        const error = el("div", "bk-error bk-required", "Please complete this required field.");
-        box.insertBefore(error, node.nextSibling);
+      const problem = inputProblem(block, (values[block.block_id] || {})[block.element.action_id] || {});
+      if (problem) {
+        box.insertBefore(el("div", "bk-error bk-client", problem), node.nextSibling);
         box.classList.add("bk-has-error");
-        complete = false;
+        fine = false;
       }
     }
-    return complete;
+    return fine;
   }
 
-  window.BlockKit.requireFilled = requireFilled;
+  window.BlockKit.checkInputs = checkInputs;
   window.BlockKit.renderBlocks = renderBlocks;
   window.BlockKit.readState = readState;
   window.BlockKit.keepTyped = keepTyped;
