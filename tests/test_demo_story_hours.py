@@ -51,3 +51,10 @@ def test_the_nudge_hint_moves_the_clock_into_working_hours() -> None:
     is sent; the hint names the control that reaches them, as the browser test plays it."""
     (hint,) = [s.hint for s in load_steps() if s.id == "nudge"]
     assert "Next business morning" in hint
+
+
+def test_the_acknowledge_hint_says_where_the_button_is() -> None:
+    """Before the first reply a case has no thread to open: the button is on the case's
+    message in #cases (the owner's DM links to the thread)."""
+    (hint,) = [s.hint for s in load_steps() if s.id == "acknowledge"]
+    assert "in #cases" in hint and "in the thread." not in hint
