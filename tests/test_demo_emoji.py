@@ -8,7 +8,9 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHORTCODE = re.compile(r"""(?:^|["' (]):([a-z][a-z0-9_+-]*):(?=[ "'])""", re.MULTILINE)
+SHORTCODE = re.compile(r"""(?:^|["' (]):([a-z][a-z0-9_+-]*):(?= )""", re.MULTILINE)
+"""A shortcode opening a sentence or a word, then a space (`":bell: Still waiting"`); a
+string such as `":memory:"` is not one."""
 TABLE_KEY = re.compile(r"""(?:^|[\s,{])"?([a-z0-9_+-]+)"?: "[^"]+",""", re.MULTILINE)
 
 
