@@ -46,7 +46,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     sub.add_parser("jobs", help="claim jobs only (more job processes beside a worker)")
     sub.add_parser("tick", help="run all scheduled work that is due now, once")
     sub.add_parser("migrate", help="bring the database schema up to date")
-    sub.add_parser("check", help="validate settings and the policy file")
+    sub.add_parser(
+        "check",
+        help="validate settings and the policy file",
+        description=(
+            "Validate the settings (environment and .env) and the policy file, ask Slack "
+            "about the token and the [channels], look at the database; print what was "
+            "understood, then each warning and problem. Exit 0 when there is no problem "
+            "(warnings allowed), 1 on a problem, 2 on a malformed setting or policy."
+        ),
+    )
     imp = sub.add_parser("import", help="import accounts or invoices from CSV, or HubSpot")
     imp.add_argument("what", choices=["accounts", "invoices", "hubspot"])
     imp.add_argument("file", type=Path, nargs="?")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bot.clock import SystemClock, read_offset
@@ -65,6 +67,11 @@ def database_state(
     deliveries are problems); in OAuth mode (`slack_client_id`), the installation (not
     installed, or removed, is a problem). Raises DatabaseSilent when the database does not
     answer."""
+    absent = missing_sqlite_file(db.url)
+    if absent is not None:  # connecting would create it: `check` changes nothing
+        return DatabaseState(
+            problems=[f"database: {absent} does not exist yet; `python app.py migrate` creates it"]
+        )
     silent = db.problem()
     if silent is not None:
         raise DatabaseSilent(silent)
@@ -95,6 +102,19 @@ def database_state(
         state.notes += notes
         state.problems += problems
     return state
+
+
+def missing_sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names when it is not there yet (None for any other database)."""
+    parsed = make_url(url)
+    name = parsed.database or ""
+    if (
+        parsed.get_backend_name() != "sqlite"
+        or name in ("", ":memory:")
+        or name.startswith("file:")
+    ):
+        return None
+    return None if Path(name).exists() else name
 
 
 def slack_refusals(session: Session) -> list[str]:

@@ -81,8 +81,12 @@ def create_page_app(demo: Demo) -> Flask:
         return send_from_directory(STATIC, name)
 
     @web.get("/api/state")
-    def get_state() -> Response:
-        return jsonify(state(demo, _user()))
+    def get_state() -> tuple[Response, int]:
+        try:
+            user = _user()
+        except SlackRefused as refused:  # a probe or an old link: an answer, not a traceback
+            return jsonify(error=str(refused)), 400
+        return jsonify(state(demo, user)), 200
 
     intents = {
         "command": lambda u, b: client.command(u, b["channel"], b["text"]),

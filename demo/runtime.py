@@ -18,13 +18,14 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 from waitress.server import create_server
 
 from bot.clock import OffsetClock
+from bot.finance.dunning import today_in
 from bot.policy import Policy, load_policy
 from bot.runtime.worker import Worker
 from bot.settings import Settings, load_settings
@@ -120,7 +121,8 @@ class Demo:
         self.services = build_services(self.settings, self.policy, self.clock)
         self.services.db.migrate()
         if importer is not None:
-            self.notes += load_sample(self.folder, date.today(), self._quiet(importer))
+            today = today_in(self.policy, self.clock.now())  # the day Savedesk counts in
+            self.notes += load_sample(self.folder, today, self._quiet(importer))
         self.savedesk_url = self._serve_savedesk()
         self.worker = Worker(self.services)  # jobs and the scheduler, on threads here
         self.worker.start()

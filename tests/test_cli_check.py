@@ -79,6 +79,12 @@ def test_a_schema_that_needs_migrate_is_a_problem(tmp_path: Path) -> None:
     result = run_app(tmp_path, "check", **env)
     assert result.returncode == 1
     assert problems(result) == [
+        f"problem: database: {tmp_path}/fresh.db does not exist yet; "
+        "`python app.py migrate` creates it"
+    ]
+    assert not (tmp_path / "fresh.db").exists()  # check creates nothing
+    (tmp_path / "fresh.db").touch()
+    assert problems(run_app(tmp_path, "check", **env)) == [
         "problem: database: the schema (empty) needs `python app.py migrate`"
     ]
     assert run_app(tmp_path, "migrate", **env).returncode == 0
@@ -212,3 +218,9 @@ def test_slack_answering_checks_the_token_and_the_channels(
         "problem: SLACK_BOT_TOKEN: Slack refuses it (invalid_auth); copy the Bot User OAuth "
         "Token (xoxb-…) again from your app's OAuth & Permissions"
     ]
+
+
+def test_check_help_says_what_it_checks_and_its_exit_codes(tmp_path: Path) -> None:
+    shown = " ".join(run_app(tmp_path, "check", "--help").stdout.split())
+    assert "policy file" in shown and "Exit 0 when there is no problem" in shown
+    assert "1 on a problem, 2 on a malformed setting or policy" in shown

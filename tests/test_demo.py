@@ -8,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -172,6 +174,10 @@ def test_bad_intents_get_400_naming_the_problem(demo: Demo) -> None:
     assert page_call(demo, "nonsense", "U0CSM")[0] == 404
     status, body = page_call(demo, "submit", "U0CSM", view_id="V404", values={})
     assert (status, body["error"]) == (400, "that view is closed")
+    for asked in ("", "?user=U0NOBODY"):  # a probe or an old link: 400, no traceback
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(f"{demo.page_url}/api/state{asked}", timeout=10)
+        assert refused.value.code == 400 and b"unknown person" in refused.value.read()
 
 
 def test_next_business_morning_follows_the_policy_calendar() -> None:

@@ -114,6 +114,14 @@ def test_the_readme_is_short_and_its_links_resolve() -> None:
             assert anchor in {slug(h) for h in re.findall(r"^#+ (.+)$", page, re.M)}, target
 
 
+def test_the_readme_setup_says_how_the_tables_are_created() -> None:
+    """Step 7's `check` fails on a database without tables: the steps before it say how
+    they are made, not only the deployment checklist."""
+    text = README.read_text(encoding="utf-8")
+    setup = text.split("## Set up your workspace", 1)[1].split("## For the Slack admin", 1)[0]
+    assert "app.py migrate" in setup
+
+
 def slug(heading: str) -> str:
     """Python-Markdown's toc anchor for a heading."""
     return re.sub(r"[\s-]+", "-", re.sub(r"[^\w\s-]", "", heading).strip().lower())

@@ -186,8 +186,10 @@ def test_churn_asks_owner_answers_go_to_the_thread_and_only_the_owning_function(
         "rivalsoft",
     )
     posted = next(
-        m for m in app.standin.messages("C0CASES") if "filled in the cancellation" in m["text"]
-    )
+        m
+        for m in app.standin.messages("C0CASES")
+        if "filled in the cancellation survey." in m["text"]
+    )  # the answers post; the ask above it now says "…survey; the answers are below"
     fields = [
         f["text"] for b in posted["blocks"] if b["type"] == "section" for f in b.get("fields", [])
     ]
@@ -261,6 +263,22 @@ def test_unanswered_survey_is_followed_up_until_answered(app: RunningApp, clock:
     clock.advance(timedelta(days=3))
     app.tick()
     assert len(reminders()) == 0 and len(reminders("D0MGR")) == 0
+
+
+def test_the_threads_ask_and_reminders_say_answered_once_answered(
+    app: RunningApp, clock: FakeClock
+) -> None:
+    """The case thread's ask and reminders are edited like the DMs: no live Fill in
+    button stays in the thread; Edit survey is on the answers post."""
+    answer = churn(app, open_case(app))
+    clock.advance(timedelta(hours=2))  # acknowledge_within = 1h: a reminder in the thread
+    app.tick()
+    submit(app, open_modal(app, "survey_fill", answer.id, "U0AE"), "U0AE", cause="price_value")
+    app.tick()
+    thread = [m for m in app.standin.messages("C0CASES") if "cancellation survey" in m["text"]]
+    assert [buttons(m) for m in thread] == [[], [], [("Edit survey", "survey_edit")]]
+    for retired in thread[:2]:
+        assert retired["text"].endswith("filled in the cancellation survey; the answers are below.")
 
 
 def test_reopen_and_churn_again_asks_once_more_never_twice(app: RunningApp) -> None:

@@ -25,7 +25,7 @@ from bot.policy import Policy
 from bot.ports import Presenter
 from bot.vocab import CaseStatus
 from storage import cases as store
-from storage.models import OPEN_STATUSES, Account, Case
+from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
 
 LATEST = "latest"
 """The key in `cases.details` of the last change shown on the root instead of in the
@@ -80,20 +80,22 @@ class Timeline:
         blocks: list[dict] | None = None,
         at: datetime | None = None,
         in_thread: bool = True,
-    ) -> None:
+    ) -> OutboxMessage | None:
         """A timeline event (`type`, e.g. "note") at `at` (UTC; default now), also posted
         as a reply in the case thread (with `blocks` when given, e.g. a button) unless
-        `in_thread` is False (the root or another message already shows it). Nobody's
-        follow-up timers move: use `acted` when a person acted on the case."""
+        `in_thread` is False (the root or another message already shows it); returns that
+        reply's outbox row, so a button on it can be retired later. Nobody's follow-up
+        timers move: use `acted` when a person acted on the case."""
         now = at or self.clock.now()
         store.add_event(session, case, at=now, actor=actor, type=type, text=text, details=details)
         for listener in self.listeners:
             listener(session, case, actor, type, details or {}, now)
         if not in_thread:
-            return
+            return None
         root = store.root_message(session, case)
-        if root is not None:
-            outbox.reply(session, now, root, text, blocks, flush=False)
+        if root is None:
+            return None
+        return outbox.reply(session, now, root, text, blocks, flush=False)
 
     def show_latest(self, case: Case, text: str, at: datetime | None = None) -> None:
         """Show `text` (mrkdwn) on the root as the case's latest change, at `at` (UTC;

@@ -34,11 +34,12 @@ def ask_text(case: Case, account: Account, person: str | None, involuntary: bool
     )
 
 
-def answered_text(by: str | None) -> str:
-    """What an answered survey's DM says in place of the ask (edited, same `ts`)."""
+def answered_text(by: str | None, *, in_thread: bool = False) -> str:
+    """What an answered survey's ask says in its place (edited, same `ts`): in a DM, where
+    the answers are; in the case thread, that they follow."""
+    where = "below" if in_thread else "in the case thread"
     return (
-        f":white_check_mark: {who(by)} filled in the cancellation survey; the answers are "
-        "in the case thread."
+        f":white_check_mark: {who(by)} filled in the cancellation survey; the answers are {where}."
     )
 
 

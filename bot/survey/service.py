@@ -40,8 +40,9 @@ from storage.db import Database
 from storage.models import Account, Case, OutboxMessage, SurveyAnswer
 
 ASKED_DMS = "survey_asked_dms"
-"""`cases.details` key: the outbox rows of the DMs that asked for the open survey
-({"answer": survey id, "rows": [[row id, user ID], …]}), edited once it is answered."""
+"""`cases.details` key: the outbox rows of the DMs and thread lines that asked for the
+open survey ({"answer": survey id, "rows": [[row id, user ID or None for the thread], …]}),
+edited once it is answered."""
 
 
 class SurveyService:
@@ -301,10 +302,12 @@ def say_with_button(
     one person, bot/hours/reach.py), and a DM with it to each person (linked to the thread
     when the case has one)."""
     blocks = timeline.presenter.survey_ask(text, answer.id)
-    if line:
-        timeline.line(session, case, None, type, text, blocks=blocks, at=now)
+    sent: list[list[Any]] = []  # [outbox row, person]; person None: the thread's line
+    posted = timeline.line(session, case, None, type, text, blocks=blocks, at=now) if line else None
+    if posted is not None:
+        session.flush()  # the thread line's row id, to edit it once answered
+        sent.append([posted.id, None])
     root = case_store.root_message(session, case)
-    sent: list[list[Any]] = []
     for person in dict.fromkeys(p for p in people if p):
         if root is not None:
             row = outbox.linked(session, now, person, root, text, blocks)
@@ -325,21 +328,23 @@ def retire_asks(
     now: datetime,
     presenter: Presenter,
 ) -> None:
-    """Edit every DM that asked for `answer` (chat.update, same `ts`) to say it was
-    answered, so its button is not pressed again; the people who may edit the answers
-    (the owner, whoever was asked or answered, a manager: docs/access.md) keep **Edit
-    survey**, as the thread offers them."""
+    """Edit every message that asked for `answer` (chat.update, same `ts`) to say it was
+    answered, so its button is not pressed again: the DMs, where the people who may edit
+    the answers (the owner, whoever was asked or answered, a manager: docs/access.md) keep
+    **Edit survey**, and the thread's asks and reminders, whose answers post below has it
+    (docs/survey.md)."""
     asked = (case.details or {}).get(ASKED_DMS) or {}
     if asked.get("answer") != answer.id:
         return
     editors = {case.owner, answer.asked_to, answer.answered_by} - {None}
-    text = answered_text(answer.answered_by)
     for row_id, person in asked.get("rows", []):
         row = session.get(OutboxMessage, row_id)
-        if row is not None:
-            may_edit = person in editors or team.is_manager(person)
-            blocks = presenter.survey_answered(text, answer.id, may_edit)
-            outbox.update(session, now, row, text, blocks)
+        if row is None:
+            continue
+        text = answered_text(answer.answered_by, in_thread=person is None)
+        may_edit = person is not None and (person in editors or team.is_manager(person))
+        blocks = presenter.survey_answered(text, answer.id, may_edit)
+        outbox.update(session, now, row, text, blocks)
 
 
 __all__ = ["InvalidSurvey", "SurveyService", "say_with_button"]

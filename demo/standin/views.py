@@ -19,6 +19,30 @@ from demo.standin.validation import Args, Reply, SlackError, check_view, require
 TRIGGER_SECONDS = 3.0
 
 
+def _input_elements(view: dict) -> set[tuple[str, str, str]]:
+    """(block_id, action_id, type) of every input block's element in ``view``."""
+    return {
+        (str(b.get("block_id")), str(b["element"].get("action_id")), str(b["element"].get("type")))
+        for b in view.get("blocks") or []
+        if b.get("type") == "input" and isinstance(b.get("element"), dict)
+    }
+
+
+def kept_inputs(old: dict | None, new: dict) -> dict:
+    """What the person entered in ``old`` that survives its replacement by ``new``: Slack
+    keeps an input's value across views.update (and ``response_action: update``) when its
+    block_id and action_id are unchanged (docs/demo.md, On the page: modals)."""
+    if not old:
+        return {}
+    still = _input_elements(new)
+    kept: dict[str, dict] = {}
+    for block_id, actions in (old.get("state") or {}).get("values", {}).items():
+        for action_id, value in actions.items():
+            if (block_id, action_id, str(value.get("type"))) in still:
+                kept.setdefault(block_id, {})[action_id] = value
+    return kept
+
+
 class ViewMethods:
     """Mixin of SlackStandin: views.open/push/update/publish and each person's modal stack."""
 
@@ -68,7 +92,7 @@ class ViewMethods:
             "callback_id": "",
             "private_metadata": "",
             "external_id": "",
-            "state": {"values": {}},
+            "state": {"values": kept_inputs(old, view)},
             "clear_on_close": False,
             "notify_on_close": False,
             **view,

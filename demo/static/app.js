@@ -329,6 +329,9 @@
     const view = stack[stack.length - 1];
     const key = view ? `${ui.user}:${view.id}:${view.hash}:${JSON.stringify(view.errors || {})}` : "";
     if (key === ui.modalKey) return;
+    const shown = layer.querySelector(".modal");
+    const onScreen = shown && view && shown.dataset.viewId === view.id ? shown : null;
+    const values = view ? BK.keepTyped(onScreen, view) : {};
     ui.modalKey = key;
     layer.hidden = !view;
     layer.innerHTML = "";
@@ -336,6 +339,7 @@
     const modal = BK.el("div", "modal");
     modal.setAttribute("role", "dialog");
     modal.dataset.callbackId = view.callback_id || "";
+    modal.dataset.viewId = view.id;
     const head = BK.el("div", "modal-head", `<b>${T.plain(view.title, ctxFor({}))}</b>`);
     const close = BK.el("button", "modal-x", "✕");
     close.type = "button";
@@ -347,7 +351,7 @@
       errors: view.errors || {},
       onAction: (action) => api("view_action", { view_id: view.id, action, values: BK.readState(body) }),
       suggest: (action_id, block_id, value) => api("suggest", { view_id: view.id, action_id, block_id, value }).then((d) => (d && d.options) || []),
-      values: (view.state && view.state.values) || {},  // what the person entered: kept, as Slack keeps it
+      values,  // what the person entered: kept, as Slack keeps it
       dispatch: (blockId) => Boolean(inputs[blockId] && inputs[blockId].dispatch_action),
     });
     body.appendChild(BK.renderBlocks(view.blocks, ctx));
@@ -359,7 +363,7 @@
     if (view.submit) {
       const submit = BK.el("button", "bk-button bk-primary modal-submit", T.plain(view.submit, ctx));
       submit.type = "button";
-      submit.addEventListener("click", () => api("submit", { view_id: view.id, values: BK.readState(body) }));
+      submit.addEventListener("click", () => BK.checkInputs(body, view) && api("submit", { view_id: view.id, values: BK.readState(body) }));
       foot.appendChild(submit);
     }
     modal.append(head, body, foot);

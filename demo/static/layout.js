@@ -123,6 +123,60 @@
     return values;
   }
 
+  // The values to show when `view` replaces what is on screen in `root` (an update, or
+  // errors after a submission): Slack keeps what the person typed in an input whose
+  // block_id, action_id and element type are unchanged; the rest starts afresh.
+  function keepTyped(root, view) {
+    const values = { ...((view.state && view.state.values) || {}) };
+    const typed = root ? readState(root) : {};
+    for (const block of view.blocks || []) {
+      const element = block.type === "input" && block.element;
+      const was = element && typed[block.block_id] && typed[block.block_id][element.action_id];
+      if (was && was.type === element.type) {
+        values[block.block_id] = { ...values[block.block_id], [element.action_id]: was };
+      }
+    }
+    return values;
+  }
+
+  // What Slack's client refuses before sending a submission: a required input (not
+  // `optional`) left empty, and a number_input that is not a number in its bounds.
+  function inputProblem(block, value) {
+    const entered = Object.entries(value).filter(([key, v]) => key !== "type" && v !== null && v !== "" && !(Array.isArray(v) && !v.length));
+    if (!entered.length) return block.optional ? null : "Please complete this required field.";
+    const element = block.element;
+    if (element.type !== "number_input") return null;
+    const shape = element.is_decimal_allowed ? /^-?\d+(\.\d+)?$/ : /^-?\d+$/;
+    const number = Number(value.value);
+    if (!shape.test(String(value.value).trim())) return element.is_decimal_allowed ? "Enter a number." : "Enter a whole number.";
+    if (element.min_value !== undefined && number < Number(element.min_value)) return `Enter ${element.min_value} or more.`;
+    if (element.max_value !== undefined && number > Number(element.max_value)) return `Enter ${element.max_value} or less.`;
+    return null;
+  }
+
+  // Shows each such problem under its field, as Slack does; true when there is none.
+  function checkInputs(root, view) {
+    const values = readState(root);
+    let fine = true;
+    for (const block of view.blocks || []) {
+      if (block.type !== "input" || !block.element) continue;
+      const node = root.querySelector(`.bk-stateful[data-block="${CSS.escape(block.block_id)}"]`);
+      const box = node && node.closest(".bk-input-block");
+      if (!box) continue;
+      box.querySelectorAll(".bk-error.bk-client").forEach((e) => e.remove());
+      if (!box.querySelector(".bk-error")) box.classList.remove("bk-has-error");
+      const problem = inputProblem(block, (values[block.block_id] || {})[block.element.action_id] || {});
+      if (problem) {
+        box.insertBefore(el("div", "bk-error bk-client", problem), node.nextSibling);
+        box.classList.add("bk-has-error");
+        fine = false;
+      }
+    }
+    return fine;
+  }
+
+  window.BlockKit.checkInputs = checkInputs;
   window.BlockKit.renderBlocks = renderBlocks;
   window.BlockKit.readState = readState;
+  window.BlockKit.keepTyped = keepTyped;
 })();

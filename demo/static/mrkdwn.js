@@ -16,7 +16,8 @@ const EMOJI = {
   dart: "🎯", fire: "🔥", moneybag_: "💰", receipt: "🧾", briefcase: "💼", office: "🏢",
   door: "🚪", rocket: "🚀", sos: "🆘", shield: "🛡️", lock: "🔒", key: "🔑", bulb: "💡",
   white_large_square: "⬜", ladder: "🪜", left_right_arrow: "↔️", repeat: "🔁", paperclip: "📎",
-  leftwards_arrow_with_hook: "↩️", raised_hand: "✋",
+  leftwards_arrow_with_hook: "↩️", raised_hand: "✋", arrows_counterclockwise: "🔄", clock9: "🕘",
+  face_with_thermometer: "🤒", palm_tree: "🌴", pencil2: "✏️", arrow_forward: "▶️",
 };
 
 function escapeHtml(text) {
