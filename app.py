@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.policy import Policy
-    from bot.settings import Settings
+    from bot.runtime.settings import Settings
 
 from serving import (
     EXIT_OK,
@@ -77,7 +77,7 @@ def load_config(*, require: bool = True) -> tuple[Settings, Policy]:
     from dotenv import load_dotenv
 
     from bot.policy import load_policy
-    from bot.settings import configure_logging, example_values, load_settings
+    from bot.runtime.settings import configure_logging, example_values, load_settings
 
     load_dotenv(Path.cwd() / ".env", override=False)
     env = dict(os.environ)
@@ -95,10 +95,15 @@ def cmd_migrate(settings: Settings, policy: Policy) -> int:
 
 
 def cmd_check(settings: Settings, policy: Policy) -> int:
-    """Print what was understood, then every warning and every problem (bot.checkup); exit 1
+    """Print what was understood, then every warning and every problem (bot.setup.checkup); exit 1
     when there is a problem. A malformed setting or policy, or a database that does not
     answer, stops earlier with one line (exit 2)."""
-    from bot.checkup import DatabaseSilent, config_problems, database_state, test_clock_warning
+    from bot.setup.checkup import (
+        DatabaseSilent,
+        config_problems,
+        database_state,
+        test_clock_warning,
+    )
     from storage.db import Database
 
     clock_warning = test_clock_warning(settings)
@@ -238,7 +243,7 @@ def demo_listener(port: int) -> socket.socket:
 def cmd_demo(args: argparse.Namespace) -> int:
     """The stand-in, Savedesk and the page in this process, until Ctrl-C."""
     page = demo_listener(args.port)  # a busy port answers here, before seconds of start-up
-    from bot.settings import configure_logging
+    from bot.runtime.settings import configure_logging
     from demo.runtime import run_demo
 
     configure_logging("ERROR")  # the page shows what happens; the terminal shows failures
@@ -325,7 +330,7 @@ def failed(err: Exception) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.policy import PolicyError
-    from bot.settings import SettingsError
+    from bot.runtime.settings import SettingsError
     from storage.db import one_line
 
     if isinstance(err, (SettingsError, PolicyError)):

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.policy import Policy
-    from bot.services import Services
-    from bot.settings import Settings
+    from bot.runtime.services import Services
+    from bot.runtime.settings import Settings
 
 log = logging.getLogger("savedesk")
 

@@ -32,38 +32,38 @@ from typing import Protocol
 
 from slack_sdk import WebClient
 
-from bot.access import Access, revenue_viewers
 from bot.cases.lifecycle import Lifecycle, StatusListener
 from bot.cases.service import CaseService, stops_escalation
 from bot.cases.timeline import EventListener, Timeline
 from bot.checkins.service import CheckinService
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.finance.renewals import Answered
 from bot.finance.service import Finance
 from bot.followups.service import Ladder
 from bot.hours.service import HoursService
-from bot.installs import Installs
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.offers.service import OfferService
 from bot.outbound.delivery import WebhookSender
 from bot.outbound.service import CaseEvents
 from bot.outbox import Deliverer
-from bot.people import Directory
+from bot.people.access import Access, revenue_viewers
+from bot.people.directory import Directory
+from bot.people.team import Team, TeamService
 from bot.policy import Policy
 from bot.ports import PeopleLookup, Presenter, SlackTransport
 from bot.reports.home import HomeRefresher
 from bot.reports.jobs import publish_handler
 from bot.reports.service import WEEKLY_STEP, ReportService
+from bot.runtime.installs import Installs
 from bot.runtime.jobs import GiveUp, Handler, JobKind, Jobs
-from bot.services import Services, settings_clock
-from bot.settings import Settings
+from bot.runtime.services import Services, settings_clock
+from bot.runtime.settings import Settings
+from bot.runtime.steps import StepHandler, StepRunner
 from bot.signals.jobs import open_give_up, open_handler
 from bot.signals.service import SignalService
 from bot.signals.workflow import WorkflowStep
-from bot.steps import StepHandler, StepRunner
 from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
-from bot.team import Team, TeamService
 from bot.turnover.service import AnswersNeeded, CaseClosed, TurnoverService, root_lines
 from bot.writeback.hubspot_api import HubSpotCRM
 from bot.writeback.hubspot_outcomes import HubSpotOutcomes
@@ -261,12 +261,12 @@ def hubspot_outcomes(core: Core) -> HubSpotOutcomes | None:
 
 
 def leaders(team: TeamService) -> tuple[str, ...]:
-    """The people whose App Home shows the report (bot.access: REVENUE)."""
+    """The people whose App Home shows the report (bot.people.access: REVENUE)."""
     return revenue_viewers(team.current(stale_ok=True))
 
 
 class HasSteps(Protocol):
-    """A service with scheduled steps (bot.steps)."""
+    """A service with scheduled steps (bot.runtime.steps)."""
 
     def handlers(self) -> Mapping[str, StepHandler]: ...
 

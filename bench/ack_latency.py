@@ -48,9 +48,9 @@ from bench.harness import (
     signals_handled,
 )
 from bot.runtime.jobs import JobLoop
-from bot.scheduler import run_with_lock
-from bot.services import Services
-from bot.settings import DEFAULT_WEB_THREADS
+from bot.runtime.scheduler import run_with_lock
+from bot.runtime.services import Services
+from bot.runtime.settings import DEFAULT_WEB_THREADS
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app

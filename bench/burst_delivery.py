@@ -58,7 +58,7 @@ from bench.harness import (
 )
 from bot.outbox import BURST, POST_PACE_SECONDS
 from bot.policy import load_policy
-from bot.settings import load_settings
+from bot.runtime.settings import load_settings
 from demo.standin import Call, SlackStandin
 from demo.standin.records import HttpReply
 from storage import accounts as accounts_store

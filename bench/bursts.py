@@ -54,7 +54,7 @@ from bench.harness import (
     start_bare,
     stop_on_sigterm,
 )
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 

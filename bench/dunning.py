@@ -27,11 +27,11 @@ if __package__ in (None, ""):  # run as a script: make the repo importable
 
 from sqlalchemy import delete, text
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.finance.dunning import DunningLadder, today_in
+from bot.people.team import Team
 from bot.policy import parse_policy
-from bot.steps import LEASE, StepRunner
-from bot.team import Team
+from bot.runtime.steps import LEASE, StepRunner
 from storage import finance, steps
 from storage.db import Database
 from storage.models import Invoice, OutboxMessage, ScheduledStep

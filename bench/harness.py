@@ -35,8 +35,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from bot.policy import Policy, load_policy
-from bot.services import Services
-from bot.settings import load_settings
+from bot.runtime.services import Services
+from bot.runtime.settings import load_settings
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from storage import accounts as accounts_store

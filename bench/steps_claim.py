@@ -28,8 +28,8 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.clock import FakeClock
-from bot.steps import LEASE, StepRunner
+from bot.common.clock import FakeClock
+from bot.runtime.steps import LEASE, StepRunner
 from storage import steps
 from storage.db import Database
 from storage.models import OutboxMessage, ScheduledStep

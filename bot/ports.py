@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.standing import HomeTeam, PersonFacts
+from bot.people.standing import HomeTeam, PersonFacts
 
 if TYPE_CHECKING:
     from bot.cases.cards import AccountCard, CaseCard
@@ -70,7 +70,7 @@ class SlackTransport(Protocol):
 
 
 class PeopleLookup(Protocol):
-    """The people directory's look-ups (see bot/people.py)."""
+    """The people directory's look-ups (see bot/people/directory.py)."""
 
     def user_by_email(self, email: str) -> str | None:
         """The user ID with this email, None if Slack has no such user; raises SlackError."""
@@ -112,7 +112,7 @@ class Presenter(Protocol):
     """How a service's decision becomes a Slack message (docs/ARCHITECTURE.md, *Packages and
     arrows*): services hand plain, frozen message views (never ORM rows) and get back what
     the outbox sends; `slack_edge.presenter.SlackPresenter` builds the Block Kit. Thread-line
-    text is composed in bot with bot/text.py and bot/formatting.py."""
+    text is composed in bot with bot/common/text.py and bot/common/formatting.py."""
 
     def case_root(
         self, case: CaseCard, account: AccountCard, extra: list[str] | None

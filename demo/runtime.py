@@ -24,11 +24,11 @@ from typing import Any
 
 from waitress.server import create_server
 
-from bot.clock import OffsetClock
+from bot.common.clock import OffsetClock
 from bot.finance.dunning import today_in
 from bot.policy import Policy, load_policy
+from bot.runtime.settings import Settings, load_settings
 from bot.runtime.worker import Worker
-from bot.settings import Settings, load_settings
 from demo.client import SlackClientSide
 from demo.sample import load_sample
 from demo.standin import SlackStandin

@@ -29,15 +29,14 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLES
 from bot.hours.policy import PeoplePolicy
 from bot.outbound.names import EVENT_TYPES
 from bot.outbound.policy import OutboundWebhook
 from bot.policy.model import (
-    ACCOUNT_ROLES,
     DAY_NAMES,
     KINDS,
     NO_APPROVAL,
-    OWNER_ROLES,
     ROLE_NAMES,
     ApprovalRule,
     Channels,

@@ -5,8 +5,8 @@ worker opens it."""
 from __future__ import annotations
 
 from bot.cases.models import Signal
-from bot.lookup import AccountMatch
-from bot.services import Services
+from bot.common.lookup import AccountMatch
+from bot.runtime.services import Services
 from bot.signals.jobs import queue_for_typed, queue_open
 
 

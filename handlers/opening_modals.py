@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.cases.models import Refused
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.case_modals import loading_modal, refusal_modal
 from slack_edge.surface import Surface

@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers import bolt_logs
 from handlers.errors import handle_error
 from handlers.listeners import (

@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.runtime.checkup import assess
 from bot.runtime.health import database_unavailable
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers import webhooks
 from handlers.errors import new_reference
 

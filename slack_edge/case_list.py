@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlock
 
 from bot.cases.models import CaseItem, CaseListing
-from bot.vocab import CaseScope
+from bot.common.vocab import CaseScope
 from slack_edge.labels import STATUS_LABELS
 from slack_edge.messages import esc, kind_label, money, time_token, who
 

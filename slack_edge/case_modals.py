@@ -16,8 +16,8 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.amounts import parse_amount
 from bot.cases.models import MOVE_ON_REASONS, RISKS, AccountView
+from bot.common.amounts import parse_amount
 from bot.policy import KINDS
 from slack_edge import inputs
 from slack_edge.messages import esc, kind_label

@@ -9,7 +9,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from slack_edge.installs import RotatingClient, TokenSource
 
 DEFAULT_API_URL = "https://slack.com/api/"

@@ -30,9 +30,9 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.web import SlackResponse
 
-from bot.clock import Clock
-from bot.installs import Installs
-from bot.settings import Settings
+from bot.common.clock import Clock
+from bot.runtime.installs import Installs
+from bot.runtime.settings import Settings
 from storage import installs as store
 from storage.db import Database
 from storage.installs import BotRow

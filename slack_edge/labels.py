@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from bot.vocab import CaseStatus, RiskLevel
+from bot.common.vocab import CaseStatus, RiskLevel
 
 STATUS_LABELS: Mapping[str, str] = MappingProxyType(
     {

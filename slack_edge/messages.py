@@ -22,8 +22,8 @@ from slack_sdk.models.blocks import (
 
 from bot.cases.cards import AccountCard, CaseCard
 from bot.cases.words import CLOSED, case_title, kind_label, outcome
-from bot.formatting import calendar_day, money, time_token
-from bot.text import esc, quiet, who
+from bot.common.formatting import calendar_day, money, time_token
+from bot.common.text import esc, quiet, who
 from slack_edge.confirm import confirm_churned
 from slack_edge.labels import RISK_LABELS, STATUS_LABELS
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit

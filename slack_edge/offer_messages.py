@@ -13,12 +13,12 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.formatting import money
+from bot.common.formatting import money
+from bot.common.text import quiet, who
+from bot.common.vocab import OFFER_TYPE_LABELS, OfferStatus
 from bot.offers.concessions import MANAGER_AT, MANAGERS, Concession
 from bot.offers.models import OfferView
 from bot.offers.words import describe_offer
-from bot.text import quiet, who
-from bot.vocab import OFFER_TYPE_LABELS, OfferStatus
 
 
 class OfferAction(StrEnum):

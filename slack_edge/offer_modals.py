@@ -11,11 +11,11 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.common.vocab import OFFER_TYPE_LABELS as OFFER_TYPES
+from bot.common.vocab import OfferOutcome, OfferStatus
 from bot.offers.concessions import MANAGER_AT, Concession
 from bot.offers.models import OfferView
 from bot.offers.words import describe_offer
-from bot.vocab import OFFER_TYPE_LABELS as OFFER_TYPES
-from bot.vocab import OfferOutcome, OfferStatus
 from slack_edge import inputs
 from slack_edge.modals import CaseMeta, OfferMeta, modal
 from slack_edge.offer_messages import concession_lines, offer_status_line

@@ -1,4 +1,4 @@
-"""Slack's user object read into `bot.standing.PersonFacts`: the one place that knows its
+"""Slack's user object read into `bot.people.standing.PersonFacts`: the one place that knows its
 shape (`users.info`, and the `user_change` / `team_join` events carry the same object).
 Fields: https://api.slack.com/types/user (`deleted`, `is_bot`, `is_app_user`,
 `is_stranger`, `team_id`, `enterprise_user`, `tz`, `profile.status_emoji`,
@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.standing import HomeTeam, PersonFacts
+from bot.people.standing import HomeTeam, PersonFacts
 
 
 def person_facts(user: Mapping[str, Any]) -> PersonFacts | None:

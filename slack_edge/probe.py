@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from slack_edge.clients import DEFAULT_API_URL
 
 PROBE_TIMEOUT = 10  # seconds: check waits this long at most for Slack

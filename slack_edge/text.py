@@ -1,6 +1,6 @@
 """Outside text crossing the Slack boundary: unescaped once on the way in, escaped once on
 the way out, and fitted to Block Kit's limits after escaping.
-The outbound half (`escape`, `mrkdwn`, `fit`) lives in `bot.text`, which services use too.
+The outbound half (`escape`, `mrkdwn`, `fit`) lives in `bot.common.text`, which services use too.
 
 Slack sends message text with `&`, `<` and `>` escaped and with control sequences
 (`<@U…>`, `<!here>`, `<https://…|label>`); it expects the same in every mrkdwn field it
@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import re
 
-from bot import text as bot_text
-from bot.text import escape as escape  # re-exported: one copy, in bot
-from bot.text import fit as fit
-from bot.text import mrkdwn as mrkdwn
-from bot.text import plain as plain
+from bot.common import text as bot_text
+from bot.common.text import escape as escape  # re-exported: one copy, in bot
+from bot.common.text import fit as fit
+from bot.common.text import mrkdwn as mrkdwn
+from bot.common.text import plain as plain
 
 # Block Kit limits (api.slack.com/reference/block-kit), in characters.
 SECTION_TEXT = bot_text.SECTION_TEXT

@@ -15,8 +15,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.webhook import WebhookClient
 
+from bot.people.standing import HomeTeam, PersonFacts
 from bot.ports import SlackError
-from bot.standing import HomeTeam, PersonFacts
 from slack_edge.people import home_team, person_facts
 
 

@@ -20,10 +20,10 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
+from bot.common.vocab import Coverage
 from bot.turnover.answers import ANSWER_ENUMS, NAME_MAX, QUESTIONS, Answers
 from bot.turnover.views import PlanView
 from bot.turnover.words import esc
-from bot.vocab import Coverage
 from slack_edge.modals import METADATA_VERSION, modal
 
 

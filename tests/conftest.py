@@ -17,12 +17,12 @@ import pytest
 from slack_bolt import App
 from waitress.server import create_server
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.outbox import Pacer
 from bot.policy import Policy, parse_policy
 from bot.runtime.jobs import JobLoop
-from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app

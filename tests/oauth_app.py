@@ -16,11 +16,11 @@ from pathlib import Path
 
 from waitress.server import create_server
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.policy import Policy
 from bot.runtime.jobs import JobLoop
-from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
 from demo.standin.sender import SlackSender

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bot.services import Services
+from bot.runtime.services import Services
 from storage.models import Account, Case
 
 

@@ -1,9 +1,9 @@
 """docs/access.md, *Who may do what*, pressed row by row as every kind of person, over HTTP through
 the real Bolt app and the Slack stand-in.
 
-The rows are `bot.access.RULES` (the docs/access.md table is checked against them below); each
-row is pressed by the case's owner, its CSM, another account's CSM, a manager, finance, an
-admin, a plain member, someone of another organisation (Slack Connect) and a deactivated
+The rows are `bot.people.access.RULES` (the docs/access.md table is checked against them
+below); each row is pressed by the case's owner, its CSM, another account's CSM, a manager,
+finance, an admin, a plain member, someone of another organisation (Slack Connect) and a deactivated
 member. A press that is allowed has its effect; a refused one is answered only to the
 person and leaves the database, outbox included, exactly as it was. Opening a modal never
 changes anything, whoever opens it.
@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.access import RULE, RULES, Action, Role, access_table
 from bot.cases.models import Signal
 from bot.offers.service import OfferInput
+from bot.people.access import RULE, RULES, Action, Role, access_table
 from bot.survey.answers import SurveyForm
 from bot.turnover.answers import Answers, Coverage, Destination, Learned, Replacement, RoleFate
 from slack_edge.messages import CaseAction

@@ -10,7 +10,7 @@ import pytest
 
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from storage import accounts as store
 

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import event, func, select
 
 from bot.cases.models import Opened, Signal
-from bot.services import Services
-from bot.team import TEAM_TTL_SECONDS
+from bot.people.team import TEAM_TTL_SECONDS
+from bot.runtime.services import Services
 from storage.models import Case, CaseEvent
 from tests.conftest import RunningApp, eventually, seed_account
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.calendar import add_business_delay, is_open, next_open
+from bot.common.calendar import add_business_delay, is_open, next_open
 from bot.policy import Policy, parse_policy
 
 NY = ZoneInfo("America/New_York")

@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import outbox
-from bot.checkup import database_state
-from bot.clock import FakeClock
-from bot.services import Services
+from bot.common.clock import FakeClock
+from bot.runtime.services import Services
+from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
 from tests.conftest import RunningApp
 from tests.test_health import beat, healthz

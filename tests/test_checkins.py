@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import OffsetClock, write_offset
+from bot.common.clock import OffsetClock, write_offset
 from bot.policy import parse_policy
 from bot.reports.export import write_csv
 from bot.reports.figures import compute

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from app import PortInUse, bind_port
-from bot.settings import SettingsError, load_settings
+from bot.runtime.settings import SettingsError, load_settings
 from demo.standin import SlackStandin
 from tests.test_cli_failures import one_line, run_app
 from tests.test_process import free_port, stop, wait_healthy

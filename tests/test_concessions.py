@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import OffsetClock, write_offset
+from bot.common.clock import OffsetClock, write_offset
 from bot.offers.service import OfferInput
 from slack_edge.messages import CaseAction
 from storage.models import Offer

@@ -260,7 +260,7 @@ def test_the_message_shortcut_opens_the_case_modal_for_whoever_chose_it(demo: De
 def test_the_offset_clock_only_moves_forward() -> None:
     from datetime import timedelta
 
-    from bot.clock import FakeClock, OffsetClock
+    from bot.common.clock import FakeClock, OffsetClock
 
     base = FakeClock()
     clock = OffsetClock(base)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import app
-from bot.clock import FakeClock, OffsetClock
+from bot.common.clock import FakeClock, OffsetClock
 from demo.runtime import Demo
 from demo.story import load_steps
 from tests.conftest import eventually

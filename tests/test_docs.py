@@ -160,7 +160,7 @@ class _Recording(dict):
 def test_every_setting_is_in_the_env_example_and_the_configuration_page() -> None:
     """Each variable `load_settings` reads appears in `.env.example` (commented or set)
     and in docs/configuration.md, so no setting is known only to the code."""
-    from bot.settings import load_settings
+    from bot.runtime.settings import load_settings
 
     env = _Recording()
     load_settings(env, require=False)

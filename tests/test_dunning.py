@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.finance.dunning import today_in
 from bot.imports.invoices import InvoiceImporter
 from storage.models import Case, CaseEvent, Invoice, ScheduledStep

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from bot.standing import Standing
+from bot.people.standing import Standing
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account, with_policy
 from tests.test_dunning import dms, finance_lines, import_invoices, late
 

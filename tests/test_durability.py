@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select, update
 
-from bot.clock import SystemClock
+from bot.common.clock import SystemClock
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from storage.db import Database

@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot import team as team_module
 from bot.cases.models import Signal
+from bot.people import team as team_module
 from bot.policy import Policy, parse_policy
 from slack_edge.messages import CaseAction
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account

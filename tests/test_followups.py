@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from slack_edge.messages import CaseAction
 from storage import cases as store

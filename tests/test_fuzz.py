@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
 from bot.cases.models import Signal
+from bot.common import commands
 from bot.imports.accounts import AccountImporter
 from bot.imports.csvfile import ImportFileError
 from demo.standin.validation import block_problems

@@ -13,7 +13,7 @@ import pytest
 import yaml
 from sqlalchemy import select
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy
 from demo.standin import SlackStandin

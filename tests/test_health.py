@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.runtime.checkup import JOBS_STALLED, STARTING
-from bot.scheduler import SCHEDULER_BEAT, run_with_lock
-from bot.services import Services
+from bot.runtime.scheduler import SCHEDULER_BEAT, run_with_lock
+from bot.runtime.services import Services
 from bot.signals.jobs import queue_open
 from handlers.web import MAX_BODY_BYTES
 from storage import jobs as job_rows

@@ -17,9 +17,9 @@ from sqlalchemy import func, select
 
 from app import cmd_import_hubspot
 from bot.cases.models import Signal
-from bot.scheduler import Scheduler
-from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from storage import accounts as accounts_store
 from storage.models import Account, WritebackRecord

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bot.imports.csvfile import ImportFileError, read_table
-from bot.settings import Settings
+from bot.runtime.settings import Settings
 from storage import accounts as store
 from storage.db import Database
 

@@ -16,9 +16,9 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import MetaData, inspect, select
 
 from bot.cases.models import Signal
-from bot.checkup import database_state
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.policy import Policy
+from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
 from serving import check_slack

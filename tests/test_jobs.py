@@ -11,10 +11,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.runtime.health import Health
 from bot.runtime.jobs import LEASE, MAX_ATTEMPTS, Claimed, Done, JobKind, JobLoop, Jobs
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.signals.jobs import queue_open, signal_from_json, signal_to_json
 from storage import jobs as rows
 from storage.models import Case, Job, OutboxMessage, StoredReport

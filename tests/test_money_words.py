@@ -1,4 +1,4 @@
-"""The same amount reads the same on every surface (bot/formatting.py, one currency table):
+"""The same amount reads the same on every surface (bot/common/formatting.py, one currency table):
 a case's root, a dunning step and the report once said "1,000 CAD", "1,000.00 CAD" and
 "CA$1,000" for one amount."""
 
@@ -11,8 +11,8 @@ from decimal import Decimal
 import pytest
 
 from bot.cases.cards import AccountCard, CaseCard
+from bot.common.formatting import money, whole_money
 from bot.finance.messages import StepView, step_dm
-from bot.formatting import money, whole_money
 from bot.reports.model import Figures, Report
 from bot.reports.narrative import narrative
 from slack_edge.messages import case_root

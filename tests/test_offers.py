@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Refused, Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.offers.service import OfferInput
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction

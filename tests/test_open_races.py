@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.cases.models import ExternalAccount, Opened, Signal
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.signals.webhook import WebhookSignal
 from storage import accounts as accounts_store
 from storage import cases as case_store

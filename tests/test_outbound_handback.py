@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import OffsetClock, write_offset
+from bot.common.clock import OffsetClock, write_offset
 from bot.policy import Policy, parse_policy
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 from tests.test_outbound_owner import delivered

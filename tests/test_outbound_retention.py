@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 
 from bot.cases.models import Signal
-from bot.checkup import database_state
 from bot.policy import Policy, parse_policy
-from bot.services import Services
-from bot.settings import SettingsError, load_settings
+from bot.runtime.services import Services
+from bot.runtime.settings import SettingsError, load_settings
+from bot.setup.checkup import database_state
 from storage import outbound as webhook_rows
 from storage.tables.outbound import WebhookDelivery
 from tests.conftest import TEST_POLICY, seed_account

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot import scheduler as scheduler_module
 from bot.cases.models import Signal
-from bot.checkup import database_state
 from bot.outbound.delivery import RETRY_SCHEDULE, sign
 from bot.policy import Policy, PolicyError, parse_policy
-from bot.services import Services
+from bot.runtime import scheduler as scheduler_module
+from bot.runtime.services import Services
+from bot.setup.checkup import database_state
 from slack_edge.messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage import outbound as webhook_rows

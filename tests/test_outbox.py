@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bot import outbox
-from bot.clock import FakeClock
-from bot.services import Services
+from bot.common.clock import FakeClock
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from storage.models import OutboxMessage
 

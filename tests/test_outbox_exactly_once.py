@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from bot import outbox
-from bot.clock import SystemClock
+from bot.common.clock import SystemClock
 from bot.outbox.lookup import names_row
 from demo.standin import SlackStandin
 from storage.db import Database

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import select
 
 from bot import outbox
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.outbox import lookup
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from storage import outbox as outbox_rows
 from storage.models import OutboxMessage

@@ -12,10 +12,10 @@ from datetime import timedelta
 from typing import Any
 
 from bot import outbox
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.outbox import Deliverer
 from bot.ports import SlackTransport
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from slack_edge.clients import DELIVERY_TIMEOUT
 from storage import outbox as outbox_rows

@@ -12,9 +12,9 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot import outbox
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.outbox.refusals import Refusal, classify
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from slack_edge.transport import WebTransport
 from storage import outbox as outbox_rows

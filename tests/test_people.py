@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import FakeClock
-from bot.people import PersonNotFound
+from bot.common.clock import FakeClock
+from bot.people.directory import PersonNotFound
 from bot.ports import SlackError
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 
 

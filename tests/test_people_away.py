@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.hours.commands import Away, parse_away
 from bot.hours.days import read_day, resolve_day
 from bot.imports.invoices import InvoiceImporter

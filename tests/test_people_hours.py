@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.clock import OffsetClock, write_offset
+from bot.common.clock import OffsetClock, write_offset
 from bot.policy import Policy, parse_policy
 from storage.models import Case
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.durations import format_duration, parse_duration
+from bot.common.durations import format_duration, parse_duration
 from bot.policy import (
     KINDS,
     ApprovalRule,

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
-from bot.services import Services
+from bot.common.clock import FakeClock
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from storage.models import Case, DeliveryPause, OutboxMessage

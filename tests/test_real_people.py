@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Refused, Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.offers.service import OfferInput
-from bot.people import SLACK_QUIET
+from bot.people.directory import SLACK_QUIET
+from bot.people.standing import HomeTeam, PersonFacts, Standing
 from bot.policy import Policy, parse_policy
-from bot.services import Services
-from bot.standing import HomeTeam, PersonFacts, Standing
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer, StoredReport

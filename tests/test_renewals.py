@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.finance.dunning import today_in
 from storage.models import RenewalCheck
 from tests.conftest import RunningApp, eventually, seed_account

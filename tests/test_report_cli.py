@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.report_data import Book
 from tests.test_cli import GOOD, run_app
 

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.reports.service import WEEKLY_STEP, next_weekly
-from bot.services import Services
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from storage.models import ScheduledStep, StoredReport
 from tests.conftest import unpaced, with_policy

@@ -14,7 +14,7 @@ import storage.models as models
 from bot.reports.figures import compute, with_notes
 from bot.reports.message import as_text
 from bot.reports.model import LadderLine, Ranked, Report
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.report_data import Book
 
 D = Decimal

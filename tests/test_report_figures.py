@@ -9,7 +9,7 @@ import pytest
 
 from bot.reports.figures import compute
 from bot.reports.model import from_json, to_json
-from bot.services import Services
+from bot.runtime.services import Services
 from tests.report_data import Book
 
 D = Decimal

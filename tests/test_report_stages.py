@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.clock import OffsetClock, write_offset
+from bot.common.clock import OffsetClock, write_offset
 from bot.reports.chart import render_png
 from bot.reports.export import write_csv
 from bot.reports.figures import compute

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from matplotlib.image import imread
 
-from bot.formatting import whole_money as money
+from bot.common.formatting import whole_money as money
 from bot.reports.chart import HIGH_RISK, SAVEABLE, SAVED, render_png
 from bot.reports.message import as_text
 from bot.reports.model import Figures, Report

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import services as services_module
 from bot.cases.models import ALLOWED_MOVES
+from bot.common.vocab import CaseStatus
 from bot.finance.dunning import DunningLadder
 from bot.finance.renewals import RenewalChecks
 from bot.finance.stripe_service import StripeService
 from bot.finance.views import FinanceViews
-from bot.vocab import CaseStatus
+from bot.runtime import services as services_module
 from storage.base import Base
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,10 +18,10 @@ from sqlalchemy import select
 
 from bot.cases.models import Signal
 from bot.cases.routing import AccountFacts, pick_by_load, route
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
+from bot.people.team import Team
 from bot.policy import parse_policy
-from bot.services import Services
-from bot.team import Team
+from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from storage.models import Case, CaseEvent
 from tests.conftest import TEST_POLICY, seed_account, with_policy

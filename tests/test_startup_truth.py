@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import SettingsError, load_settings
+from bot.runtime.settings import SettingsError, load_settings
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from handlers.bolt_logs import refusal_reason

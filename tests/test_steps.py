@@ -12,8 +12,8 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.clock import FakeClock
-from bot.steps import LEASE, MAX_ATTEMPTS, StepHandler, StepRunner
+from bot.common.clock import FakeClock
+from bot.runtime.steps import LEASE, MAX_ATTEMPTS, StepHandler, StepRunner
 from storage import steps
 from storage.db import Database
 from storage.locks import SchedulerLock

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from storage.models import Account, InboundEvent, Invoice, ScheduledStep, StripeSubscription
 from tests.conftest import RunningApp, seed_account
 from tests.stripe_requests import at, event, invoice, post, sign, subscription

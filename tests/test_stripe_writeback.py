@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.runtime.jobs import JobKind
-from bot.services import Services
-from bot.settings import Settings, load_settings
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from slack_edge.offer_messages import OfferAction
 from storage import jobs as job_rows

@@ -7,10 +7,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot import team as team_module
+from bot.people import team as team_module
+from bot.people.standing import Person, Standing
+from bot.people.team import TEAM_RETRY_SECONDS, TEAM_TTL_SECONDS, TeamService
 from bot.policy import parse_policy
-from bot.standing import Person, Standing
-from bot.team import TEAM_RETRY_SECONDS, TEAM_TTL_SECONDS, TeamService
 from storage.db import Database
 
 POLICY = """

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from bot.clock import FakeClock, OffsetClock, read_offset
-from bot.services import Services, settings_clock
-from bot.settings import load_settings
+from bot.common.clock import FakeClock, OffsetClock, read_offset
+from bot.runtime.services import Services, settings_clock
+from bot.runtime.settings import load_settings
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from storage.models import Case, Job

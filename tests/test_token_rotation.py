@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.policy import Policy
 from demo.standin import SlackStandin
 from slack_edge.installs import TokenSource

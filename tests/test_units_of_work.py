@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from slack_bolt import App
 
-from bot import team as team_module
+from bot.people import team as team_module
+from bot.people.team import TEAM_TTL_SECONDS
 from bot.policy import Policy, parse_policy
-from bot.team import TEAM_TTL_SECONDS
 from storage.db import NestedUnitOfWork
 from storage.models import PlanStep
 from tests.conftest import TEST_POLICY, RunningApp, seed_account

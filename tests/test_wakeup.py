@@ -11,14 +11,14 @@ from contextlib import contextmanager
 import pytest
 
 from bot import outbox
-from bot import scheduler as scheduler_module
 from bot.cases.models import Signal
-from bot.delivery_loop import DeliveryLoop
 from bot.outbox import DeliveryReport
 from bot.policy import Policy
-from bot.scheduler import Scheduler
-from bot.services import Services
-from bot.settings import Settings
+from bot.runtime import scheduler as scheduler_module
+from bot.runtime.delivery_loop import DeliveryLoop
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings
 from demo.standin import SlackStandin
 from storage.db import OUTBOX_CHANNEL, Database
 from storage.notify import Listener

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.offers.service import NUDGE as OFFER_NUDGE
 from bot.policy import Policy
 from bot.reports.service import WEEKLY_STEP
 from bot.runtime.jobs import JobKind
-from bot.scheduler import Scheduler
-from bot.services import Services
+from bot.runtime.scheduler import Scheduler
+from bot.runtime.services import Services
 from bot.writeback.service import offer_accepted, renewal_answered
 from demo.standin import SlackStandin
 from slack_edge.checkin_messages import checkin_blocks

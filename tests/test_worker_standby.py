@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import text
 
-from bot.clock import FakeClock
+from bot.common.clock import FakeClock
 from bot.policy import Policy
-from bot.scheduler import run_with_lock
-from bot.services import Services
-from bot.settings import Settings
+from bot.runtime.scheduler import run_with_lock
+from bot.runtime.services import Services
+from bot.runtime.settings import Settings
 from storage.locks import SCHEDULER_LOCK_KEY
 from tests.conftest import PG_URL, eventually
 from wiring import build_services

@@ -15,18 +15,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Action, Actor
 from bot.cases.models import CLOSED_STATUSES, RISKS, CaseView, Refused
 from bot.cases.routing import pick_by_load
 from bot.cases.timeline import Timeline
 from bot.cases.words import owner_dm
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.formatting import time_token
+from bot.common.text import esc, quiet, who
+from bot.common.vocab import CaseStatus, Track
 from bot.followups import service as followups
-from bot.formatting import time_token
-from bot.standing import Person, PersonFacts
-from bot.team import Team, TeamService
-from bot.text import esc, quiet, who
-from bot.vocab import CaseStatus, Track
+from bot.people.access import Action, Actor
+from bot.people.standing import Person, PersonFacts
+from bot.people.team import Team, TeamService
 from storage import cases as store
 from storage.db import Database
 from storage.models import Account, Case
@@ -36,7 +36,7 @@ class CaseActions:
     """The acting half of `CaseService`, which mixes it in and provides `access`, `_load`,
     `_require_*`, `lifecycle` and `timeline`; kept apart to keep files small. Each method is
     one unit of work and returns the case as a frozen `CaseView`; raises Refused. Who may
-    do what is `bot.access.RULES`, checked before anything changes."""
+    do what is `bot.people.access.RULES`, checked before anything changes."""
 
     def acknowledge(self, case_id: int, actor: str) -> CaseView:
         acting = self.access.actor(actor)

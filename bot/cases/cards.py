@@ -10,7 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.snapshot import snapshot
+from bot.common.snapshot import snapshot
 from storage.models import Account, Case
 
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.access import Action
 from bot.cases.models import CaseItem, CaseListing
 from bot.cases.service import CaseService
+from bot.common.vocab import STEP_LABELS, CaseScope
 from bot.followups.service import REMINDER
-from bot.vocab import STEP_LABELS, CaseScope
+from bot.people.access import Action
 from storage import cases as case_store
 from storage import home as home_store
 
@@ -45,13 +45,13 @@ class HomePage:
     followups: FollowUps
     everyone: CaseListing | None
     """Every open case; only for those who see revenue figures (managers and admins,
-    bot.access), else None."""
+    bot.people.access), else None."""
 
 
 def load_home(cases: CaseService, user: str, limit: int = LIMIT) -> HomePage:
     """Everything the home tab needs, read after Slack has been acknowledged: nothing for
     someone who is not a member (another organisation's people, deactivated accounts);
-    every open case only for those who see revenue figures (bot.access, REVENUE)."""
+    every open case only for those who see revenue figures (bot.people.access, REVENUE)."""
     acting = cases.access.actor(user)
     now = cases.clock.now()
     if not acting.may(Action.MY_CASES):

@@ -19,10 +19,10 @@ from bot.cases.cards import CaseCard
 from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
 from bot.cases.timeline import Timeline
 from bot.cases.words import OFFBOARDING_CHECKLIST, status_line
-from bot.clock import Clock
-from bot.formatting import money
-from bot.text import quiet, who
-from bot.vocab import CaseStatus
+from bot.common.clock import Clock
+from bot.common.formatting import money
+from bot.common.text import quiet, who
+from bot.common.vocab import CaseStatus
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage

@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.common.snapshot import snapshot
+from bot.common.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from bot.policy import Policy
-from bot.snapshot import snapshot
-from bot.vocab import CLOSED_STATUSES, MOVE_ON_LABELS, CaseStatus, RiskLevel
 from storage.models import Account, Case
 
 ALLOWED_MOVES: dict[str, tuple[str, ...]] = {

@@ -18,12 +18,12 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from bot.formatting import time_token
+from bot.common.formatting import time_token
+from bot.common.text import who
 from bot.hours.presence import Presence
+from bot.people.standing import Person, Standing
+from bot.people.team import Team
 from bot.policy import OWNER_ROLE_PEOPLE, OwnerRole, Policy, RoutingRule
-from bot.standing import Person, Standing
-from bot.team import Team
-from bot.text import who
 from storage import cases as store
 from storage.models import Account
 

@@ -4,9 +4,9 @@ owner in words (docs/cases.md, *Routing*), never the policy's keys."""
 from __future__ import annotations
 
 from bot.cases.words import kind_label
-from bot.formatting import money
+from bot.common.formatting import money
+from bot.common.text import esc, who
 from bot.policy import OwnerRole, RoutingRule
-from bot.text import esc, who
 from storage.models import Case
 
 

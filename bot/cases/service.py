@@ -16,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Access, Action, Actor, Involved
 from bot.cases.actions import CaseActions, Handover
 from bot.cases.external import ExternalEvents
 from bot.cases.lifecycle import MOVE_ON_REQUEST, Lifecycle
@@ -34,14 +33,15 @@ from bot.cases.routing import PersonOf, Routed, route_account
 from bot.cases.routing_words import opened_line
 from bot.cases.timeline import LATEST, StopsEscalation, Timeline
 from bot.cases.words import kind_label, owner_dm
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.lookup import AccountMatch, find_account
+from bot.common.text import esc, quiet, who
+from bot.common.vocab import CaseScope, CaseStatus, RiskLevel, track_of
 from bot.followups import service as followups
-from bot.lookup import AccountMatch, find_account
+from bot.people.access import Access, Action, Actor, Involved
+from bot.people.standing import Person, Standing
+from bot.people.team import Team, TeamService
 from bot.policy import Policy
-from bot.standing import Person, Standing
-from bot.team import Team, TeamService
-from bot.text import esc, quiet, who
-from bot.vocab import CaseScope, CaseStatus, RiskLevel, track_of
 from storage import accounts as accounts_store
 from storage import cases as store
 from storage import hours as hours_store
@@ -337,7 +337,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
     def load_for_action(
         self, session: Session, case_id: int, acting: Actor, action: Action
     ) -> tuple[Case, Account]:
-        """Load an open case `acting` may take `action` on (bot.access); raises Refused."""
+        """Load an open case `acting` may take `action` on (bot.people.access); raises Refused."""
         case, account = self._load(session, case_id)
         self._require_open(case)
         self._require(acting, case, action)

@@ -19,11 +19,11 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.cards import AccountCard, CaseCard
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import CaseStatus
 from bot.followups import service as followups
 from bot.policy import Policy
 from bot.ports import Presenter
-from bot.vocab import CaseStatus
 from storage import cases as store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
 

@@ -1,4 +1,4 @@
-"""What a case says in words, composed in bot with the mrkdwn helpers (bot/text.py): the
+"""What a case says in words, composed in bot with the mrkdwn helpers (bot/common/text.py): the
 title, the outcome, the status line, the owner's DM (docs/ARCHITECTURE.md, *Packages and
 arrows*). Block Kit around these lives in slack_edge behind the presenter port.
 """
@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.formatting import calendar_day, money
-from bot.text import esc, quiet, who
-from bot.vocab import KIND_LABELS, CaseStatus
+from bot.common.formatting import calendar_day, money
+from bot.common.text import esc, quiet, who
+from bot.common.vocab import KIND_LABELS, CaseStatus
 
 if TYPE_CHECKING:
     from bot.cases.cards import AccountCard, CaseCard

@@ -22,13 +22,13 @@ from bot import outbox
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
 from bot.checkins import words
-from bot.clock import Clock
-from bot.formatting import whole_money
+from bot.common.clock import Clock
+from bot.common.formatting import whole_money
+from bot.common.vocab import CaseStatus, CheckinAnswer, CheckinState, StepKind
+from bot.people.team import Team
 from bot.policy import Policy
 from bot.policy.model import RENEWAL_CHECKPOINT
-from bot.steps import StepHandler
-from bot.team import Team
-from bot.vocab import CaseStatus, CheckinAnswer, CheckinState, StepKind
+from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import checkins as store
 from storage import steps as step_store

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from bot.formatting import whole_money as money
-from bot.text import esc
-from bot.vocab import CheckinAnswer
+from bot.common.formatting import whole_money as money
+from bot.common.text import esc
+from bot.common.vocab import CheckinAnswer
 from storage.models import Account, Case, SaveCheckin
 
 

@@ -22,14 +22,14 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.service import CaseService
+from bot.common.vocab import InvoiceStatus, StepKind, Track
 from bot.finance import messages
 from bot.finance.invoices import next_step_on
 from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
+from bot.people.team import Team
 from bot.policy import ACCOUNT_ROLES, ROLE_NAMES, OwnerRole, Policy
-from bot.steps import StepHandler
-from bot.team import Team
-from bot.vocab import InvoiceStatus, StepKind, Track
+from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import finance as store
 from storage.db import Database

@@ -17,8 +17,8 @@ from enum import StrEnum
 
 from sqlalchemy.orm import Session
 
+from bot.common.vocab import InvoiceStatus
 from bot.policy import DunningStep
-from bot.vocab import InvoiceStatus
 from storage import accounts as account_store
 from storage import finance as store
 from storage.models import Account, Invoice

@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.formatting import calendar_day, money, time_token
+from bot.common.formatting import calendar_day, money, time_token
+from bot.common.text import esc
+from bot.common.vocab import RenewalAnswer
 from bot.policy import ACCOUNT_ROLES, OwnerRole
-from bot.text import esc
-from bot.vocab import RenewalAnswer
 from storage.models import Account, Case, Invoice, RenewalCheck
 
 LINK_TOKEN = "{thread_link}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from bot.amounts import read_amount
+from bot.common.amounts import read_amount
 
 ZERO_DECIMAL = frozenset(
     [

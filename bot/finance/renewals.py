@@ -18,16 +18,16 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Access, Action, Actor, Involved
 from bot.cases.models import Refused
+from bot.common.vocab import RenewalAnswer, StepKind, Track
 from bot.finance import messages as words
 from bot.finance.dunning import today_in
 from bot.hours.reach import in_hours
+from bot.people.access import Access, Action, Actor, Involved
+from bot.people.team import Team
 from bot.policy import Policy
 from bot.ports import Presenter
-from bot.steps import StepHandler
-from bot.team import Team
-from bot.vocab import RenewalAnswer, StepKind, Track
+from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import finance as store
 from storage import steps as step_store
@@ -214,7 +214,7 @@ class RenewalChecks:
     @staticmethod
     def _require(acting: Actor, account: Account) -> None:
         """The account's CSM or account owner, finance roles, managers and admins
-        (bot.access); raises Refused."""
+        (bot.people.access); raises Refused."""
         involved = Involved(csm=account.csm, account_owner=account.account_owner)
         acting.require(Action.RENEWAL, involved)
 

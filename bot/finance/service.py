@@ -7,17 +7,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.access import Access
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
 from bot.finance.renewals import Answered, RenewalChecks
 from bot.finance.stripe_cases import StripeCases
 from bot.finance.stripe_service import StripeService
 from bot.finance.views import FinanceViews
+from bot.people.access import Access
+from bot.people.team import Team
 from bot.policy import Policy
+from bot.runtime.steps import StepHandler
 from bot.signals.service import SignalService
-from bot.steps import StepHandler
-from bot.team import Team
 from storage.db import Database
 
 

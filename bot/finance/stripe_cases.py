@@ -22,12 +22,12 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import Signal
 from bot.cases.service import CaseService
+from bot.common.formatting import money
+from bot.common.text import esc
+from bot.common.vocab import CaseStatus, Kind, Track
 from bot.finance.stripe_events import InvoiceState, StripeEvent, SubscriptionState
 from bot.finance.stripe_service import Change
-from bot.formatting import money
 from bot.signals.service import SignalService
-from bot.text import esc
-from bot.vocab import CaseStatus, Kind, Track
 from storage.models import OPEN_STATUSES, Account, Case, StripeSubscription
 
 SOURCE = "Stripe"

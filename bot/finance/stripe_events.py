@@ -19,8 +19,8 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.common.vocab import InvoiceStatus
 from bot.finance.money import from_minor
-from bot.vocab import InvoiceStatus
 
 INVOICE_STATUS_BY_TYPE = {
     "invoice.paid": "paid",

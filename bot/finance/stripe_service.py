@@ -17,7 +17,7 @@ from enum import StrEnum
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.finance import invoices
 from bot.finance.invoices import RecordOutcome
 from bot.finance.stripe_events import (

@@ -2,7 +2,7 @@
 
 Invoice amounts are finance's (the seeds: billing handed to CS creates friction), so only
 the finance roles (`finance`, `controller`, `cfo`), managers and admins may list them
-(bot.access); anyone else is refused with a plain answer and sees nothing.
+(bot.people.access); anyone else is refused with a plain answer and sees nothing.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from bot.access import Action, Actor
+from bot.common.formatting import calendar_day, money
+from bot.common.text import esc
 from bot.finance import messages
 from bot.finance.dunning import days_past_due, today_in
-from bot.formatting import calendar_day, money
+from bot.people.access import Action, Actor
 from bot.policy import Policy
-from bot.text import esc
 from storage import finance as store
 from storage.db import Database
 from storage.models import Account, Invoice

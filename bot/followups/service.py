@@ -21,13 +21,13 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.cases.cards import CaseCard
 from bot.cases.words import case_title
+from bot.common.text import who
+from bot.common.vocab import CaseStatus, StepKind
 from bot.hours.reach import in_hours, is_copy, ladder_due, reach
+from bot.people.team import Team
 from bot.policy import Policy
 from bot.ports import Presenter
-from bot.steps import StepHandler
-from bot.team import Team
-from bot.text import who
-from bot.vocab import CaseStatus, StepKind
+from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from bot.calendar import policy_calendar
+from bot.common.calendar import policy_calendar
 from bot.hours.calendar import WorkCalendar
 from bot.hours.window import parse_window
 from bot.policy import Policy

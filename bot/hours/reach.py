@@ -17,11 +17,11 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.cases.routing import pick_by_load
-from bot.formatting import time_token
+from bot.common.formatting import time_token
+from bot.common.text import who
 from bot.hours.presence import Presence, calendar_of
+from bot.people.team import Team
 from bot.policy import Policy
-from bot.team import Team
-from bot.text import who
 from storage import cases as case_store
 from storage import steps as step_store
 from storage.models import ScheduledStep

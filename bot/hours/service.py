@@ -17,21 +17,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Access, Action
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
-from bot.clock import Clock
-from bot.formatting import time_token
+from bot.common.clock import Clock
+from bot.common.formatting import time_token
+from bot.common.text import who
+from bot.common.vocab import TimeOffSource, TimeOffState
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
 from bot.hours.window import show_window
+from bot.people.access import Access, Action
+from bot.people.standing import PersonFacts
+from bot.people.team import Team
 from bot.policy import Policy
-from bot.standing import PersonFacts
-from bot.steps import StepHandler
-from bot.team import Team
-from bot.text import who
-from bot.vocab import TimeOffSource, TimeOffState
+from bot.runtime.steps import StepHandler
 from storage import hours as store
 from storage import steps as step_store
 from storage.db import Database
@@ -123,7 +123,7 @@ class HoursService:
     def form(self, user: str, action: Action) -> HoursView:
         """What a form on App Home starts from, after checking with the last known team
         (a modal must open within 3 s) that `user` may take `action` (HOURS or AWAY).
-        Raises Refused (bot/access.py)."""
+        Raises Refused (bot/people/access.py)."""
         self.access.require(user, action, fresh=False)
         return self.view(user)
 
@@ -131,7 +131,7 @@ class HoursService:
         self, user: str, window: tuple[time, time] | None, days: frozenset[int] | None
     ) -> HoursView:
         """Set (or with `window` None, reset to the policy's) the user's working window;
-        `days` None keeps the policy's business days. Raises Refused (bot/access.py)."""
+        `days` None keeps the policy's business days. Raises Refused (bot/people/access.py)."""
         self.access.require(user, Action.HOURS)
         now = self.clock.now()
         text = f"{window[0]:%H:%M}-{window[1]:%H:%M}" if window else None
@@ -154,7 +154,7 @@ class HoursService:
     ) -> AwayEntry:
         """`user` away from the start of `first` to the end of `last` (their local days; a
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
-        `set_by` (someone else's time off: managers and admins, bot/access.py); raises
+        `set_by` (someone else's time off: managers and admins, bot/people/access.py); raises
         Refused for that, and RefusedField for a cover who is not a real person or is
         `user`, and days in the wrong order, in the past or more than a year apart."""
         self.authorize(set_by, user)

@@ -12,10 +12,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from bot.amounts import parse_amount
-from bot.clock import Clock
+from bot.common.amounts import parse_amount
+from bot.common.clock import Clock
 from bot.imports.csvfile import ImportReport, RowError, import_file, read_table
-from bot.people import Directory, PersonNotFound
+from bot.people.directory import Directory, PersonNotFound
 from bot.ports import SlackError
 from storage import accounts as store
 from storage.db import Database

@@ -21,13 +21,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import InvoiceStatus
 from bot.finance.invoices import InvoiceFields, record
 from bot.finance.money import parse_major
 from bot.imports.accounts import parse_date
 from bot.imports.csvfile import ImportReport, RowError, import_file, read_table
 from bot.policy import DunningStep
-from bot.vocab import InvoiceStatus
 from storage import accounts as account_store
 from storage.db import Database
 

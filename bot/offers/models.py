@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.snapshot import snapshot
+from bot.common.snapshot import snapshot
 from storage.models import Offer
 
 

@@ -17,20 +17,20 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Action, Actor, Involved
-from bot.amounts import parse_amount
 from bot.cases.models import Refused
 from bot.cases.service import CaseService
-from bot.formatting import money
+from bot.common.amounts import parse_amount
+from bot.common.formatting import money
+from bot.common.text import esc, quiet, who
+from bot.common.vocab import OFFER_TYPE_LABELS, OfferOutcome, OfferStatus, OfferType, StepKind
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
 from bot.offers.models import OfferDecision, OfferView
 from bot.offers.words import describe_offer
+from bot.people.access import Action, Actor, Involved
+from bot.people.team import Team
 from bot.policy import NO_APPROVAL, ROLE_NAMES, Policy
-from bot.team import Team
-from bot.text import esc, quiet, who
-from bot.vocab import OFFER_TYPE_LABELS, OfferOutcome, OfferStatus, OfferType, StepKind
 from storage import cases as case_store
 from storage import offers as store
 from storage import steps as step_store

@@ -3,10 +3,10 @@ Kit request around it is the presenter's (bot/ports.py)."""
 
 from __future__ import annotations
 
-from bot.formatting import money
+from bot.common.formatting import money
+from bot.common.text import plain, quiet
+from bot.common.vocab import OFFER_TYPE_LABELS
 from bot.offers.models import OfferView
-from bot.text import plain, quiet
-from bot.vocab import OFFER_TYPE_LABELS
 from storage.models import Offer
 
 

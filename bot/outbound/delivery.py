@@ -22,10 +22,10 @@ import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import DeliveryState
 from bot.outbox import DeliveryReport
 from bot.policy import Policy
-from bot.vocab import DeliveryState
 from storage import outbound as rows
 from storage.db import Database
 

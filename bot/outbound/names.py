@@ -3,7 +3,7 @@ them without loading the database layer)."""
 
 from __future__ import annotations
 
-from bot.vocab import CaseStatus
+from bot.common.vocab import CaseStatus
 
 CASE_OPENED = "case.opened"
 CASE_OWNER_CHANGED = "case.owner_changed"

@@ -7,7 +7,7 @@
 
 `parse_outbound_webhooks` raises `error(key path, message)` like the rest of the policy file,
 so start-up and `check` print one line an operator can act on. Outside `bot.policy` because
-that package imports it (see bot/policy_common.py).
+that package imports it (see bot/common/policy_keys.py).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from bot.common.policy_keys import at, check_keys, show
 from bot.outbound.names import EVENT_TYPES
-from bot.policy_common import at, check_keys, show
 
 Error = Callable[[str, str], Exception]
 SECRET_PREFIX = "whsec_"

@@ -15,9 +15,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.common.vocab import OfferStatus
 from bot.outbound import events as ev
 from bot.policy import Policy
-from bot.vocab import OfferStatus
 from storage import outbound as rows
 from storage import turnover as turnover_store
 from storage.models import Account, Case, Invoice, Offer, SurveyAnswer, Turnover

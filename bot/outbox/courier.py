@@ -15,8 +15,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import OutboxState
 from bot.outbox import links, lookup
+from bot.outbox.files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.outbox.holding import Holds
 from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result, ResultKind
 from bot.outbox.pacing import retry_after
@@ -29,9 +31,7 @@ from bot.outbox.queue import (
     step_failed,
 )
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
-from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.ports import SlackError, SlackTransport
-from bot.vocab import OutboxState
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage

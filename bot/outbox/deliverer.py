@@ -21,12 +21,12 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.outbox.courier import Courier
+from bot.outbox.files import FileSource
 from bot.outbox.holding import pause_reason
 from bot.outbox.outcomes import Result, ResultKind
 from bot.outbox.pacing import Pacer
-from bot.outbox_files import FileSource
 from bot.ports import SlackTransport
 from storage import outbox as rows
 from storage import outbox_holds as holds
@@ -67,7 +67,7 @@ class Deliverer:
         self.slack = slack
         self.clock = clock
         self.pacer = pacer or Pacer()
-        self.files = files  # makes the bytes of file uploads (bot/outbox_files.py)
+        self.files = files  # makes the bytes of file uploads (bot/outbox/files.py)
         self.workers = workers
         self.renew_every = RENEW_EVERY
         self._pool: ThreadPoolExecutor | None = None

@@ -11,9 +11,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import OutboxState
 from bot.outbox import links
-from bot.vocab import OutboxState
 from storage import outbox_holds as store
 from storage.models import OutboxMessage
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import OutboxState
 from bot.outbox.holding import Holds
 from bot.outbox.queue import RESPOND
 from bot.outbox.refusals import Refusal
-from bot.vocab import OutboxState
 from storage import outbox as rows
 from storage.db import Database
 from storage.models import OutboxMessage

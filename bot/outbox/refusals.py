@@ -42,7 +42,7 @@ WORKSPACE_ERRORS = frozenset(
         "request_timeout",
         "ekm_access_denied",  # an admin suspended the ability to post
         "team_added_to_org",  # the workspace is migrating into an Enterprise Grid org
-        # OAuth mode (bot/installs.py): no installation holds a token (removed, or never
+        # OAuth mode (bot/runtime/installs.py): no installation holds a token (removed, or never
         # installed), or Slack refused to refresh it; messages wait for an install.
         "app_uninstalled",
         "invalid_refresh_token",

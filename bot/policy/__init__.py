@@ -4,6 +4,7 @@
 one-line `PolicyError`s, `describe` is `python app.py check`'s summary. Import from here.
 """
 
+from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLE_PEOPLE, OWNER_ROLES, OwnerRole
 from bot.policy.model import (
     DAY_NAMES,
     KINDS,
@@ -25,7 +26,6 @@ from bot.policy.model import (
     is_person,
 )
 from bot.policy.parse import load_policy, parse_policy
-from bot.policy_common import ACCOUNT_ROLES, OWNER_ROLE_PEOPLE, OWNER_ROLES, OwnerRole
 
 __all__ = [
     "ACCOUNT_ROLES",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from bot.durations import format_duration
+from bot.common.durations import format_duration
 from bot.hours.policy import describe_people_policy
 from bot.policy.model import (
     DAY_NAMES,

@@ -4,7 +4,7 @@ approves offers and who chases invoices, with the decisions they answer (`Policy
 
 Built by `bot.policy.parse` from TOML (see `policy.example.toml`) or taken as the built-in
 defaults. Nothing here talks to Slack: people stay as written (user IDs, emails, @groups) and
-another component resolves them. The vocabulary (kinds and so on) lives in `bot.vocab`.
+another component resolves them. The vocabulary (kinds and so on) lives in `bot.common.vocab`.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from decimal import Decimal
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from bot.common.policy_keys import OWNER_ROLE_PEOPLE, OwnerRole, in_band
+from bot.common.policy_keys import fmt_amount as _fmt_amount
+from bot.common.vocab import Kind
 from bot.hours.policy import PeoplePolicy
 from bot.outbound.policy import OutboundWebhook
-from bot.policy_common import OWNER_ROLE_PEOPLE, OwnerRole, in_band
-from bot.policy_common import fmt_amount as _fmt_amount
 from bot.survey.policy import MonthlySchedule
 from bot.turnover.policy import TurnoverPolicy
-from bot.vocab import Kind
 
 KINDS: tuple[str, ...] = tuple(kind.value for kind in Kind)
 """Every kind of churn signal; `payment_failed` is the payment track, the rest are churn."""

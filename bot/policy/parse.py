@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLES
 from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
 from bot.policy.model import (
@@ -62,7 +63,6 @@ from bot.policy.values import (
     _toml_error,
     check_durations,
 )
-from bot.policy_common import ACCOUNT_ROLES, OWNER_ROLES
 from bot.survey.policy import SurveyPolicyError, check_survey, parse_reason_digest
 from bot.turnover.policy import parse_turnover_policy
 

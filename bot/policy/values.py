@@ -12,11 +12,11 @@ from datetime import time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.durations import DURATION_HINT, parse_duration
+from bot.common.durations import DURATION_HINT, parse_duration
+from bot.common.policy_keys import at as _at
+from bot.common.policy_keys import check_keys, number
+from bot.common.policy_keys import show as _show
 from bot.policy.model import RENEWAL_CHECKPOINT, is_channel, is_person
-from bot.policy_common import at as _at
-from bot.policy_common import check_keys, number
-from bot.policy_common import show as _show
 
 _REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -59,7 +59,7 @@ def _one_line(text: str) -> str:
 
 
 # --- key paths, values and types ------------------------------------------------------------
-# `_at` (a key path) and `_show` (a value on one line) are `bot.policy_common`'s: the survey
+# `_at` (a key path) and `_show` (a value on one line) are `bot.common.policy_keys`'s: the survey
 # and turnover sections of the file speak of keys and values the same way.
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING
 
-from bot.formatting import whole_money as money
+from bot.common.formatting import whole_money as money
 from bot.reports.model import Figures, Report
 from bot.reports.words import PERIOD_WORDS, kind_label, short_money
 

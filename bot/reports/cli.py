@@ -7,7 +7,7 @@ from pathlib import Path
 
 from bot.reports.export import write_csv
 from bot.reports.message import as_text
-from bot.services import Services
+from bot.runtime.services import Services
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
+from bot.common.vocab import CaseStatus
 from bot.policy import Policy
 from bot.reports.model import (
     PERIODS,
@@ -29,7 +30,6 @@ from bot.reports.model import (
 )
 from bot.reports.stages import stage_figures
 from bot.survey.answers import CATCH_ALL
-from bot.vocab import CaseStatus
 from storage import report_trust as trust
 from storage import reports as queries
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.reports.model import Report
 from storage import home as homes
 from storage import outbox as outbox_rows

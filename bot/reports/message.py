@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.formatting import cents as cur_cents
-from bot.formatting import whole_money as money
+from bot.common.formatting import cents as cur_cents
+from bot.common.formatting import whole_money as money
 from bot.reports.model import Figures, Ranked, Report
 from bot.reports.narrative import narrative
 from bot.reports.stages import stage_lines

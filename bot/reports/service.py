@@ -14,11 +14,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Access, Action
-from bot.calendar import next_open
 from bot.cases.models import Refused
-from bot.clock import Clock
-from bot.outbox_files import AFTER_PARENT, FILE_UPLOAD
+from bot.common.calendar import next_open
+from bot.common.clock import Clock
+from bot.common.vocab import StepKind
+from bot.outbox.files import AFTER_PARENT, FILE_UPLOAD
+from bot.people.access import Access, Action
 from bot.policy import Policy, WeeklySchedule
 from bot.ports import Presenter
 from bot.reports.chart import render_png
@@ -26,7 +27,6 @@ from bot.reports.figures import compute
 from bot.reports.home import LeaderReport
 from bot.reports.message import local
 from bot.reports.model import Report, from_json, to_json
-from bot.vocab import StepKind
 from storage import outbox as outbox_rows
 from storage import reports as stored
 from storage import steps as step_rows
@@ -76,7 +76,7 @@ class ReportService:
 
     def may_request(self, user: str, shared: Callable[[], bool | None] | None = None) -> None:
         """Whether `user` may have the report posted (`/churn report`): only those who see
-        revenue figures (bot.access, REVENUE), and never in a channel `shared` says is shared
+        revenue figures (bot.people.access, REVENUE), and never in a channel `shared` says is shared
         with another organisation (Slack Connect): the figures would reach people who may not
         see them. Raises Refused."""
         if self.access is not None:

@@ -1,4 +1,4 @@
-"""How the report says things to people (money itself: `bot.formatting`, one currency table),
+"""How the report says things to people (money itself: `bot.common.formatting`, one currency table),
 percentages (60%), durations ("1 month"), and the risk kinds as words in a sentence."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from bot.formatting import CURRENCY_SIGNS
-from bot.vocab import Kind
+from bot.common.formatting import CURRENCY_SIGNS
+from bot.common.vocab import Kind
 
 # "we saved 2 customers from <risk>" / "12 customers at risk for that reason"
 RISK_PHRASES = {

@@ -15,8 +15,8 @@ from datetime import timedelta
 from typing import Any
 
 from bot.outbox.holding import pause_reason
-from bot.scheduler import SCHEDULER_BEAT
-from bot.services import Services
+from bot.runtime.scheduler import SCHEDULER_BEAT
+from bot.runtime.services import Services
 from storage import jobs as job_rows
 from storage.health import oldest_due_message
 

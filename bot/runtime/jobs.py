@@ -24,9 +24,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import JobState
 from bot.runtime.health import Health
-from bot.vocab import JobState
 from storage import jobs as rows
 from storage.db import Database, unavailable
 

@@ -9,8 +9,8 @@ import threading
 
 from bot.runtime.jobs import JobLoop
 from bot.runtime.process import ChildProcess
-from bot.scheduler import run_with_lock
-from bot.services import Services
+from bot.runtime.scheduler import run_with_lock
+from bot.runtime.services import Services
 from storage.jobs import JOBS_CHANNEL
 from storage.notify import Listener
 

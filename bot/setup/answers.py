@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.policy import is_person
-from bot.settings import PLACEHOLDER
+from bot.runtime.settings import PLACEHOLDER
 
 ROLE_QUESTIONS: tuple[tuple[str, str], ...] = (
     ("managers", "CS managers (get escalations, approve save offers)"),

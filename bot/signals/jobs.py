@@ -15,8 +15,8 @@ from typing import Any
 
 from bot import outbox
 from bot.cases.models import Signal
-from bot.clock import Clock
-from bot.lookup import AccountMatch, find_account
+from bot.common.clock import Clock
+from bot.common.lookup import AccountMatch, find_account
 from bot.runtime.jobs import Claimed, Done, GiveUp, Handler, JobKind, Jobs
 from bot.signals.service import SignalService
 from storage.db import Database

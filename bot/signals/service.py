@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from bot.cases.models import AccountView, ExternalAccount, Opened, Signal
 from bot.cases.service import CaseService
-from bot.clock import Clock
-from bot.lookup import accounts_named_in
+from bot.common.clock import Clock
+from bot.common.lookup import accounts_named_in
 from bot.policy import Policy
 from bot.signals.models import (
     CaseFields,

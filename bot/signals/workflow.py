@@ -19,8 +19,8 @@ from typing import Any
 
 from bot import outbox
 from bot.cases.models import ExternalAccount, Opened, Signal
-from bot.clock import Clock
-from bot.lookup import find_account
+from bot.common.clock import Clock
+from bot.common.lookup import find_account
 from bot.signals.service import SignalService
 from storage import cases as store
 from storage.db import Database

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.common.text import esc, who
 from bot.survey.answers import COME_BACK
 from bot.survey.models import SurveySummary
 from bot.survey.routing import LossFacts
-from bot.text import esc, who
 from storage.models import Account, Case, SurveyAnswer
 
 FIELD_WORDS = {

@@ -5,7 +5,7 @@ the monthly digest's schedule (`reports.reason_digest`). Contract section 5.
 operator fixes them all in one go instead of one per deploy. The policy parser turns the
 problems into its one-line `PolicyError`. Nothing here imports the policy package, which
 calls in here, so the people/channel patterns are the contract's own (section 5, *People*);
-unknown keys and values are worded by the leaf `bot.policy_common`, as in the rest of the file.
+unknown keys and values are worded by the leaf `bot.common.policy_keys`, as in the rest of the file.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
-from bot.policy_common import show as _show
-from bot.policy_common import unknown_key
+from bot.common.policy_keys import show as _show
+from bot.common.policy_keys import unknown_key
 
 REASON_KEYS = ("key", "label", "owner", "hint")
 SURVEY_KEYS = ("reasons",)

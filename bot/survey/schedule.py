@@ -13,12 +13,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from bot.common.vocab import StepKind
 from bot.followups import service as followups
 from bot.hours.reach import ladder_due
 from bot.policy import Policy
 from bot.survey.digest import next_run
 from bot.survey.policy import MonthlySchedule
-from bot.vocab import StepKind
 from storage import steps as step_store
 from storage.models import SurveyAnswer
 

@@ -16,11 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Access, Action, Actor, Involved
 from bot.cases.models import Refused
 from bot.cases.timeline import Timeline
-from bot.clock import Clock
-from bot.formatting import money
+from bot.common.clock import Clock
+from bot.common.formatting import money
+from bot.common.text import esc, who
+from bot.common.vocab import OFFER_TYPE_LABELS, CaseStatus
+from bot.people.access import Access, Action, Actor, Involved
+from bot.people.team import Team
 from bot.policy import Policy
 from bot.ports import Presenter
 from bot.survey import schedule
@@ -30,9 +33,6 @@ from bot.survey.models import ReasonChoice, SurveyPrompt
 from bot.survey.notices import answered_text, ask_text, change_line, loss_facts, summary_of
 from bot.survey.routing import owner_notice, owner_target
 from bot.survey.tried import tried_text
-from bot.team import Team
-from bot.text import esc, who
-from bot.vocab import OFFER_TYPE_LABELS, CaseStatus
 from storage import cases as case_store
 from storage import offers as offers_store
 from storage import survey as store
@@ -253,7 +253,7 @@ class SurveyService:
     @staticmethod
     def _authorize(answer: SurveyAnswer, case: Case, acting: Actor, editing: bool) -> None:
         """Fill in: the owner, whoever was asked, the CSM or a manager; edit: the owner,
-        whoever answered or a manager (bot.access, docs/access.md, *Who may do what*)."""
+        whoever answered or a manager (bot.people.access, docs/access.md, *Who may do what*)."""
         if answer.status == store.WITHDRAWN:
             raise Refused("This survey was withdrawn: the case was reopened.")
         answerers = {answer.asked_to} | ({answer.answered_by} if editing else set())

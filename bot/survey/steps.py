@@ -11,17 +11,17 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.timeline import Timeline
-from bot.formatting import money
+from bot.common.formatting import money
+from bot.common.text import esc
 from bot.hours.reach import is_copy, ladder_due, reach
+from bot.people.team import Team
 from bot.policy import Policy
-from bot.steps import StepHandler
+from bot.runtime.steps import StepHandler
 from bot.survey import schedule
 from bot.survey.digest import DigestFacts, digest_sections, owners, previous_month
 from bot.survey.notices import reminder_text
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
-from bot.team import Team
-from bot.text import esc
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer
 

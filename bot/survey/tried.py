@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 
-from bot.vocab import OfferStatus
+from bot.common.vocab import OfferStatus
 from storage.models import Offer
 
 TEXT_MAX = 3000

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from bot.vocab import Coverage, Destination, Learned, Replacement, RoleFate, TurnoverAnswer
+from bot.common.vocab import Coverage, Destination, Learned, Replacement, RoleFate, TurnoverAnswer
 
 ANSWER_ENUMS: dict[str, type[TurnoverAnswer]] = {
     "learned_timing": Learned,

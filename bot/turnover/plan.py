@@ -21,9 +21,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from bot.common.vocab import RiskLevel
 from bot.turnover.answers import Answers, Coverage, Destination, Learned, Replacement, RoleFate
 from bot.turnover.policy import ASSIGNEE_ROLES, TurnoverPolicy
-from bot.vocab import RiskLevel
 
 
 @dataclass(frozen=True)

@@ -27,10 +27,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from bot.policy_common import at as _at
-from bot.policy_common import check_keys, in_band, number
-from bot.policy_common import fmt_amount as _fmt
-from bot.policy_common import show as _show
+from bot.common.policy_keys import at as _at
+from bot.common.policy_keys import check_keys, in_band, number
+from bot.common.policy_keys import fmt_amount as _fmt
+from bot.common.policy_keys import show as _show
 from bot.turnover.answers import ANSWER_ENUMS, Answers
 
 ASSIGNEE_ROLES: tuple[str, ...] = ("owner", "csm", "account_owner")

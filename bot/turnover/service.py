@@ -17,16 +17,17 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.access import Action, Actor, Involved
 from bot.cases.models import Opened, Refused, Signal
 from bot.cases.service import CaseService
 from bot.cases.timeline import Timeline
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.text import who
+from bot.common.vocab import Kind, RiskLevel
+from bot.people.access import Action, Actor, Involved
+from bot.people.team import TeamService
 from bot.policy import Policy
 from bot.ports import Presenter
 from bot.signals.service import SignalService
-from bot.team import TeamService
-from bot.text import who
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
@@ -40,7 +41,6 @@ from bot.turnover.words import (
     risk_ended_line,
     tick_line,
 )
-from bot.vocab import Kind, RiskLevel
 from storage import cases as cases_store
 from storage import turnover as store
 from storage.db import Database
@@ -223,7 +223,7 @@ class TurnoverService:
         self, session: Session, case_id: int, acting: Actor, assignee: str | None
     ) -> tuple[Case, Account]:
         """The open case, if `acting` may change its turnover plans: the owner, the CSM,
-        the step's assignee, a manager or an admin (bot.access)."""
+        the step's assignee, a manager or an admin (bot.people.access)."""
         case, account = self.cases.load_open(session, case_id)
         involved = Involved(owner=case.owner, csm=case.csm, assignee=assignee)
         acting.require(Action.TURNOVER, involved)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.text import esc
+from bot.common.text import esc
 from bot.turnover.answers import (
     ANSWER_ENUMS,
     QUESTIONS,

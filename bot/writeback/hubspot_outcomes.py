@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.vocab import CaseStatus
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
-from bot.vocab import CaseStatus
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage import jobs as job_rows
 from storage import writeback as records

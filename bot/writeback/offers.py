@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
-from bot.vocab import OfferStatus, OfferType
+from bot.common.vocab import OfferStatus, OfferType
 from storage.models import Offer
 
 TRIAL_TYPES = (OfferType.FREE_MONTHS, OfferType.EXTENDED_TRIAL)

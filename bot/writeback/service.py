@@ -20,11 +20,11 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.timeline import Timeline
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.common.formatting import money
+from bot.common.vocab import OfferOutcome, RenewalAnswer
 from bot.finance.money import decimals
-from bot.formatting import money
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
-from bot.vocab import OfferOutcome, RenewalAnswer
 from bot.writeback.offers import Plan, PlanKind, plan_for
 from bot.writeback.stripe_api import Refusal, StripeBilling, Subscription
 from storage import jobs as job_rows

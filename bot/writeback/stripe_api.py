@@ -18,7 +18,7 @@ from typing import Any
 
 import stripe
 
-from bot.vocab import InvoiceStatus
+from bot.common.vocab import InvoiceStatus
 
 LIVE_STATUSES = ("active", "trialing", "past_due")
 """Subscriptions a renewal or an offer can act on."""

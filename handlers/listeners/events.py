@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.signals.models import SlackMessage
 from handlers.acting import Acting, event
 from slack_edge.people import person_facts

@@ -12,15 +12,15 @@ from typing import Any, Protocol
 
 from slack_bolt import App, BoltContext
 
-from bot.access import Action, Role
 from bot.cases.dashboard import load_home
 from bot.cases.service import CaseService
-from bot.checkup import delivery_alerts
-from bot.clock import Clock
+from bot.common.clock import Clock
 from bot.finance.service import Finance
 from bot.hours.service import HoursService
+from bot.people.access import Action, Role
 from bot.reports.service import ReportService
-from bot.services import Services
+from bot.runtime.services import Services
+from bot.setup.checkup import delivery_alerts
 from handlers.acting import Acting, event
 from slack_edge.dashboard_view import home_view
 from slack_edge.hours_home import hours_blocks
@@ -56,7 +56,7 @@ class HomeSources(Protocol):
 
 
 def user_home(services: HomeSources, user: str) -> dict[str, Any]:
-    """The whole App Home of `user`; those who see revenue figures (bot.access) also get
+    """The whole App Home of `user`; those who see revenue figures (bot.people.access) also get
     the revenue-at-risk section (the report's refresher publishes this too, after case
     changes), finance people their overdue invoices; every member their working hours and
     time off (docs/hours.md)."""

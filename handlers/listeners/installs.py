@@ -1,6 +1,6 @@
 """OAuth mode: Slack says the app was removed (`app_uninstalled`), or its bot token revoked
 (`tokens_revoked` naming bot users). The installation's tokens are forgotten and delivery
-there waits for a reinstall (bot/installs.py). Bolt sends both events without authorizing
+there waits for a reinstall (bot/runtime/installs.py). Bolt sends both events without authorizing
 them (the token is already gone). https://api.slack.com/events/app_uninstalled,
 https://api.slack.com/events/tokens_revoked
 """
@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 
 
 def installation_of(body: dict[str, Any]) -> tuple[str | None, str | None]:

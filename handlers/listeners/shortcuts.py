@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.access import Action
-from bot.services import Services
+from bot.people.access import Action
+from bot.runtime.services import Services
 from bot.signals.models import Draft, ExistingCase, SlackMessage
 from handlers.acting import Acting, shortcut
 from slack_edge import case_modals as views

@@ -12,7 +12,7 @@ from typing import Any
 
 from slack_bolt import App, Fail
 
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.signals.workflow import STEP, StepInputError, parse_inputs
 from handlers.errors import new_reference
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.webhooks import signals, stripe
 
 

@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 
 from bot.cases.models import Opened
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.signals.webhook import (
     MAX_BODY_BYTES,
     BadSignal,

@@ -1,7 +1,7 @@
 """People: references (emails, @groups) resolved to Slack user ids (storage/people.py),
 and what Slack said about each user it was asked about (`users.info`, `user_change`,
 `team_join`; storage/slack_users.py): the facts that decide whether someone is a real
-person of this workspace (bot/standing.py), their time zone and their status
+person of this workspace (bot/people/standing.py), their time zone and their status
 (docs/hours.md)."""
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from storage.base import Base
 
 class PeopleRef(Base):
     """A people reference (an email or an @group) resolved to Slack user IDs, cached
-    (storage/people.py); not to be confused with one resolved person, `bot.standing.Person`."""
+    (storage/people.py); not to be confused with one resolved person,
+    `bot.people.standing.Person`."""
 
     __tablename__ = "people"
 

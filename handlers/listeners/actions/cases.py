@@ -8,9 +8,9 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.access import Action
-from bot.services import Services
-from bot.vocab import CaseStatus
+from bot.common.vocab import CaseStatus
+from bot.people.access import Action
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
 from slack_edge import case_modals as views

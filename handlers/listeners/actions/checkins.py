@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
-from bot.vocab import CheckinAnswer
+from bot.common.vocab import CheckinAnswer
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.checkin_messages import CheckinAction, downgrade_modal
 from slack_edge.messages import esc

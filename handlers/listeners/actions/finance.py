@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
-from bot.vocab import RenewalAnswer
+from bot.common.vocab import RenewalAnswer
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.finance_messages import RenewalAction, hold_modal
 from slack_edge.messages import esc

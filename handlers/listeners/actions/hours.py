@@ -13,10 +13,10 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from bot.access import Action
 from bot.cases.models import Refused
 from bot.hours.service import HoursView
-from bot.services import Services
+from bot.people.access import Action
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.listeners.home import republish
 from slack_edge.case_modals import refusal_modal

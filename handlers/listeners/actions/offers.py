@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from slack_bolt import App
 
-from bot.access import Action
 from bot.offers.models import OfferDecision
-from bot.services import Services
+from bot.people.access import Action
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
 from slack_edge import offer_modals as views

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.listeners.shortcuts import open_message_modal
 from slack_edge.messages import CaseAction

@@ -8,7 +8,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.cases.models import Refused
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.survey_messages import SurveyAction
 from slack_edge.survey_modals import survey_modal

@@ -13,7 +13,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import Acting, button, element
 from handlers.opening_modals import open_turnover_modal
 from slack_edge.turnover_messages import TurnoverAction

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import command
 from handlers.listeners.commands.churn import churn
 

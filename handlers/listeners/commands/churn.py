@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from bot import commands
-from bot.access import Action
 from bot.cases.models import Signal
+from bot.common import commands
+from bot.common.vocab import Kind
+from bot.people.access import Action
 from bot.reports.jobs import queue_publish
-from bot.services import Services
-from bot.vocab import Kind
+from bot.runtime.services import Services
 from handlers.acting import Acting
 from handlers.listeners.commands import hours, invoices
 from handlers.opening_cases import queue_typed

@@ -7,7 +7,7 @@ from slack_bolt import Respond
 
 from bot.cases.models import Refused
 from bot.hours.commands import Away, Hours
-from bot.services import Services
+from bot.runtime.services import Services
 from slack_edge import hours_messages as words
 
 

@@ -7,7 +7,7 @@ from slack_bolt import Respond
 
 from bot.cases.models import Refused
 from bot.finance.views import listing_text
-from bot.services import Services
+from bot.runtime.services import Services
 
 
 def answer(services: Services, user: str, overdue: bool, respond: Respond) -> None:

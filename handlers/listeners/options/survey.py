@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.survey.answers import SurveyField
 from handlers.acting import options
 from slack_edge.survey_modals import competitor_options

@@ -9,10 +9,10 @@ from typing import Any
 
 from slack_bolt import App
 
-from bot.access import Action
 from bot.cases.models import MOVE_ON_REASONS, Refused, Signal, snooze_until
-from bot.services import Services
-from bot.vocab import CaseStatus, Kind, MoveOnReason
+from bot.common.vocab import CaseStatus, Kind, MoveOnReason
+from bot.people.access import Action
+from bot.runtime.services import Services
 from handlers.acting import Acting, Errors, Update, submission
 from handlers.opening_cases import queue_case
 from slack_edge import case_modals as views

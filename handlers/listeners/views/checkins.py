@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.amounts import parse_amount
-from bot.services import Services
-from bot.vocab import CheckinAnswer
+from bot.common.amounts import parse_amount
+from bot.common.vocab import CheckinAnswer
+from bot.runtime.services import Services
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
 from slack_edge.checkin_messages import DOWNGRADE_VIEW, NEW_ARR

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.services import Services
-from bot.vocab import RenewalAnswer
+from bot.common.vocab import RenewalAnswer
+from bot.runtime.services import Services
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
 from slack_edge.finance_messages import HOLD_VIEW, REASON

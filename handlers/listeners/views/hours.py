@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+from bot.common.vocab import TimeOffSource
 from bot.hours.forms import Problems, read_away, read_hours
-from bot.services import Services
-from bot.vocab import TimeOffSource
+from bot.runtime.services import Services
 from handlers.acting import Acting, submission
 from handlers.listeners.home import republish
 from slack_edge.hours_home import AWAY_VIEW, HOURS_VIEW, read_away_state, read_hours_state

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.amounts import parse_amount
+from bot.common.amounts import parse_amount
 from bot.offers.models import OfferDecision
 from bot.offers.service import read_offer
-from bot.services import Services
+from bot.runtime.services import Services
 from handlers.acting import Acting, Errors, submission
 from slack_edge import offer_modals as views
 from slack_edge.case_modals import field_value

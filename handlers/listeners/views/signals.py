@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bot.access import Action
-from bot.services import Services
+from bot.people.access import Action
+from bot.runtime.services import Services
 from bot.signals.models import CaseFields
 from bot.signals.service import message_signal
 from handlers.acting import Acting, Errors, submission

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.cases.models import Refused
-from bot.services import Services
+from bot.runtime.services import Services
 from bot.survey.answers import InvalidSurvey, SurveyField
 from handlers.acting import Acting, Errors, submission
 from slack_edge.modals import SurveyMeta, decode

@@ -13,8 +13,8 @@ import logging
 from slack_bolt import App
 
 from bot.cases.models import Refused, Signal
-from bot.services import Services
-from bot.vocab import Kind
+from bot.common.vocab import Kind
+from bot.runtime.services import Services
 from handlers.acting import Acting, Errors, submission
 from slack_edge.turnover_modals import TurnoverMeta, TurnoverView, read_answers, read_assignment
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.clock import Clock
+from bot.common.clock import Clock
 from storage import installs as store
 from storage.db import Database
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
 from storage import steps as rows
 from storage.db import Database
 from storage.models import ScheduledStep

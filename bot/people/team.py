@@ -1,5 +1,5 @@
 """Who holds each role right now: the policy's people references resolved to user IDs,
-keeping only real people (bot/standing.py): a deactivated member, a bot or someone of
+keeping only real people (bot/people/standing.py): a deactivated member, a bot or someone of
 another organisation named in the policy holds no role (docs/cases.md, *Routing*).
 
 Resolved before a unit of work starts, so no Slack call happens inside a transaction.
@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.people import STANDING_FRESH, Directory, PersonNotFound, is_user_id
+from bot.people.directory import STANDING_FRESH, Directory, PersonNotFound, is_user_id
+from bot.people.standing import Person, PersonFacts, Standing
 from bot.policy import ROLE_NAMES, Policy
 from bot.ports import SlackError
-from bot.standing import Person, PersonFacts, Standing
 from storage.db import NestedUnitOfWork
 
 log = logging.getLogger(__name__)

@@ -3,7 +3,7 @@
 Each `Rule` names an action and the roles that may take it; a person's roles come from
 the policy (managers, admins, finance) and from the case at hand (owner, CSM, a plan
 step's assignee, the survey's answerer, an offer's approvers). Only real people have
-roles at all (bot/standing.py): a deactivated member, a bot or someone of another
+roles at all (bot/people/standing.py): a deactivated member, a bot or someone of another
 organisation in a Slack Connect channel is refused everything. docs/access.md, *Who may do
 what*, shows `access_table()` of `RULES`, and tests/test_access_table.py presses every row as
 every kind of person.
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from bot.cases.models import Refused
-from bot.people import STANDING_FRESH, Directory
-from bot.standing import Person, Standing
-from bot.team import Team, TeamService
+from bot.people.directory import STANDING_FRESH, Directory
+from bot.people.standing import Person, Standing
+from bot.people.team import Team, TeamService
 
 FINANCE_ROLES = ("finance", "controller", "cfo")
 

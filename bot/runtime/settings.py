@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from bot.durations import DURATION_HINT, format_duration, parse_duration
+from bot.common.durations import DURATION_HINT, format_duration, parse_duration
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it

@@ -9,29 +9,29 @@ from dataclasses import dataclass, field
 
 from bot.cases.service import CaseService
 from bot.checkins.service import CheckinService
-from bot.clock import Clock, OffsetClock, SystemClock
+from bot.common.clock import Clock, OffsetClock, SystemClock
 from bot.finance.service import Finance
 from bot.hours.service import HoursService
 from bot.imports.csvfile import ImportReport
 from bot.imports.hubspot import HubSpotImporter
-from bot.installs import Installs
 from bot.offers.service import OfferService
 from bot.outbound.delivery import WebhookSender
 from bot.outbox import Deliverer, DeliveryReport
-from bot.people import Directory
+from bot.people.directory import Directory
+from bot.people.team import TeamService
 from bot.policy import Policy
 from bot.ports import SlackWebApi
 from bot.reports.home import HomeRefresher
 from bot.reports.service import ReportService
 from bot.runtime.health import Health
+from bot.runtime.installs import Installs
 from bot.runtime.jobs import JobReport, Jobs
-from bot.settings import Settings
+from bot.runtime.settings import Settings
+from bot.runtime.steps import StepReport, StepRunner
 from bot.signals.service import SignalService
 from bot.signals.workflow import WorkflowStep
-from bot.steps import StepReport, StepRunner
 from bot.survey.service import SurveyService
 from bot.survey.steps import SurveySteps
-from bot.team import TeamService
 from bot.turnover.service import TurnoverService
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage.db import Database
@@ -94,7 +94,7 @@ class Services:
     hubspot: HubSpotCRM | None = None
     """HubSpot, when `HUBSPOT_ACCESS_TOKEN` is set (docs/hubspot.md)."""
     installs: Installs | None = None
-    """OAuth mode's installation (bot/installs.py); None with one SLACK_BOT_TOKEN."""
+    """OAuth mode's installation (bot/runtime/installs.py); None with one SLACK_BOT_TOKEN."""
     health: Health = field(default_factory=Health)
     """This process's background loops and what each last said (`/healthz`)."""
 

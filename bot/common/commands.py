@@ -5,9 +5,9 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
+from bot.common.vocab import CaseScope
 from bot.hours.commands import Away, Hours, parse_away, parse_hours
 from bot.policy import KINDS
-from bot.vocab import CaseScope
 
 # Slack clients turn straight quotes into curly ones; accept both.
 QUOTES = {

@@ -2,7 +2,7 @@
 
 The work itself lives in durable rows (outbox, scheduled steps); the jobs only claim and
 hand over, so a restart loses nothing and catches up once. Delivery is a loop of its own
-(bot.delivery_loop): woken by every commit that queued messages — in this process directly,
+(bot.runtime.delivery_loop): woken by every commit that queued messages — in this process directly,
 from other processes through PostgreSQL's NOTIFY — and polling every second as well.
 
 One worker per deployment holds the scheduler lock and runs these; the others wait as
@@ -21,10 +21,10 @@ from functools import partial
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.delivery_loop import DeliveryLoop
+from bot.runtime.delivery_loop import DeliveryLoop
 from bot.runtime.health import Health
 from bot.runtime.jobs import worker_name
-from bot.services import Services
+from bot.runtime.services import Services
 from storage import jobs as job_rows
 from storage.db import OUTBOX_CHANNEL
 from storage.locks import SchedulerLock

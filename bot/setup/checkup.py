@@ -13,12 +13,12 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
-from bot.clock import SystemClock, read_offset
-from bot.installs import Installs
+from bot.common.clock import SystemClock, read_offset
+from bot.common.vocab import DeliveryState
 from bot.outbox.holding import pause_reason
 from bot.policy import Policy
-from bot.settings import Settings, example_values, missing_settings
-from bot.vocab import DeliveryState
+from bot.runtime.installs import Installs
+from bot.runtime.settings import Settings, example_values, missing_settings
 from storage import outbound as webhook_rows
 from storage import outbox as outbox_rows
 from storage import outbox_holds

@@ -2,7 +2,7 @@
 and each user's standing (active, deactivated, bot, another organisation), from Slack.
 
 The policy and CSV files name people the way humans do; Slack needs user IDs. Only real
-people hold roles or act on cases (bot/standing.py).
+people hold roles or act on cases (bot/people/standing.py).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.clock import Clock
+from bot.common.clock import Clock
+from bot.people.standing import HomeTeam, Person, PersonFacts, Standing
 from bot.ports import PeopleLookup, SlackError
-from bot.standing import HomeTeam, Person, PersonFacts, Standing
 from storage import people as cache
 from storage import slack_users
 from storage.db import Database
