@@ -30,11 +30,20 @@ from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from storage import jobs as jobs_store
 from tests.schemas import fresh_schema
+from tests.workers import ensure_database, worker_url
 from wiring import build_services
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
+PG_URL = worker_url(BASE_PG_URL)  # under xdist, this worker's own database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create this xdist worker's PostgreSQL database before any test asks for it."""
+    if BASE_PG_URL and PG_URL and PG_URL != BASE_PG_URL:
+        ensure_database(BASE_PG_URL, PG_URL)
+
 
 TEST_POLICY = """
 timezone = "America/New_York"
