@@ -1,15 +1,19 @@
-"""Each pytest-xdist worker its own PostgreSQL database (tests/workers.py)."""
+"""Each pytest-xdist worker its own PostgreSQL database (tests/workers.py), and each test's
+SQLite file a copy of one migrated once per worker (tests/conftest.py)."""
 
 from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.conftest import BASE_PG_URL, PG_URL
+from bot.services import Services
+from storage.db import Database
+from tests.conftest import BASE_PG_URL, PG_URL, seed_account
 from tests.workers import ensure_database, worker_url
 
 URL = "postgresql+psycopg://postgres:pw@127.0.0.1:5432/test"
@@ -50,3 +54,19 @@ def test_a_missing_worker_database_is_created_once() -> None:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}"'))
         admin.dispose()
+
+
+@pytest.mark.skipif(bool(PG_URL), reason="the migrated copy is SQLite's")
+def test_a_test_database_is_a_migrated_copy_of_its_own(
+    services: Services, migrated_sqlite: Path
+) -> None:
+    """Each test starts at head from a copy (tests/conftest.py): what it writes stays in it."""
+    assert services.db.is_current()
+    seed_account(services, "acme", "Acme Corp")
+    template = Database(f"sqlite:///{migrated_sqlite}")
+    try:
+        assert template.is_current()
+        with template.engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM accounts")).scalar() == 0
+    finally:
+        template.dispose()
