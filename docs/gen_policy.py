@@ -5,7 +5,7 @@ domain that owns it: turnover plans, outbound webhooks); its keys are the datacl
 fields, their types the annotations, their defaults the built-in `Policy()`'s values and
 their meaning each field's docstring (or trailing comment). A field without a description
 stops the build. `SECTIONS` below is the only hand-written part: which dataclass is which
-TOML table; tests/test_docs.py fails when a model field is not in it.
+TOML table; tests/repo/test_docs.py fails when a model field is not in it.
 
 Run `python -m docs.gen_policy` to rewrite docs/policy.md (the site regenerates it on every
 build through docs/hooks.py; the committed copy is for reading it in the repository).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,12 +30,22 @@ from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from storage import jobs as jobs_store
+from storage.db import Database
 from tests.schemas import fresh_schema
+from tests.workers import ensure_database, worker_url
 from wiring import build_services
 
 T = TypeVar("T")
 SIGNING_SECRET = "test-signing-secret"
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+BASE_PG_URL = os.environ.get("TEST_DATABASE_URL")
+PG_URL = worker_url(BASE_PG_URL)  # under xdist, this worker's own database
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Create this xdist worker's PostgreSQL database before any test asks for it."""
+    if BASE_PG_URL and PG_URL and PG_URL != BASE_PG_URL:
+        ensure_database(BASE_PG_URL, PG_URL)
+
 
 TEST_POLICY = """
 timezone = "America/New_York"
@@ -123,8 +134,37 @@ def unpaced(services: Services) -> Services:
     return services
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database migrated to head, once per worker (docs/testing.md)."""
+    path = tmp_path_factory.mktemp("migrated") / "savedesk.db"
+    db = Database(f"sqlite:///{path}")
+    db.migrate()
+    db.dispose()
+    return path
+
+
+def start_migrated(url: str, request: pytest.FixtureRequest) -> None:
+    """A test's new SQLite file starts as a copy of the migrated one: every test still runs
+    `migrate()` (a check at head), without replaying every migration (about a second each
+    on a busy machine). PostgreSQL, and a file already there, are left as they are."""
+    path = Path(url.removeprefix("sqlite:///"))
+    if PG_URL or not url.startswith("sqlite:///") or path.exists():
+        return
+    template = request.getfixturevalue("migrated_sqlite")
+    source, target = sqlite3.connect(template), sqlite3.connect(path)
+    try:
+        source.backup(target)
+    finally:
+        source.close()
+        target.close()
+
+
 @pytest.fixture
-def services(settings: Settings, policy: Policy, clock: FakeClock) -> Iterator[Services]:
+def services(
+    settings: Settings, policy: Policy, clock: FakeClock, request: pytest.FixtureRequest
+) -> Iterator[Services]:
+    start_migrated(settings.database_url, request)
     built = unpaced(build_services(settings, policy, clock))
     built.db.migrate()
     yield built
@@ -192,9 +232,10 @@ def with_policy(services: Services, toml: str) -> Services:
     return unpaced(build_services(services.settings, policy, services.clock))
 
 
-def eventually(check: Callable[[], T], timeout: float = 5.0) -> T:
+def eventually(check: Callable[[], T], timeout: float = 20.0) -> T:
     """Poll (every few ms) until `check` returns something truthy: for work Bolt does after
-    it has acknowledged a request."""
+    it has acknowledged a request. The timeout only bounds a failure: a passing test waits
+    milliseconds, and a busy machine (parallel workers, docs/testing.md) may need seconds."""
     deadline = time.monotonic() + timeout
     while True:
         result = check()

@@ -5,7 +5,7 @@ the policy (managers, admins, finance) and from the case at hand (owner, CSM, a 
 step's assignee, the survey's answerer, an offer's approvers). Only real people have
 roles at all (bot/people/standing.py): a deactivated member, a bot or someone of another
 organisation in a Slack Connect channel is refused everything. docs/access.md, *Who may do
-what*, shows `access_table()` of `RULES`, and tests/test_access_table.py presses every row as
+what*, shows `access_table()` of `RULES`, and tests/access/test_access_table.py presses every row as
 every kind of person.
 """
 

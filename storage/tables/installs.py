@@ -1,7 +1,7 @@
 """Slack installations (OAuth mode): the three tables of slack_sdk's SQLAlchemy
 installation and OAuth state stores, declared here column for column as slack_sdk 3.47
 builds them (`SQLAlchemyInstallationStore.build_installations_table`, `build_bots_table`,
-`SQLAlchemyOAuthStateStore.build_oauth_states_table`; tests/test_installs.py compares
+`SQLAlchemyOAuthStateStore.build_oauth_states_table`; tests/setup/test_installs.py compares
 them), so Alembic creates them and slack_sdk reads and writes them. Their times are naive
 UTC, as slack_sdk keeps them.
 
