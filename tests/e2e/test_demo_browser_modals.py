@@ -1,7 +1,7 @@
 """Modals on the demo page keep what the person typed, as Slack does, when Savedesk
 updates the view they are typing in (views.update with unchanged block and action ids):
 typing that never reached Savedesk stays on screen. Headless Chromium, as in
-tests/test_demo_browser.py (skipped, saying why, without it)."""
+tests/e2e/test_demo_browser.py (skipped, saying why, without it)."""
 
 from __future__ import annotations
 
