@@ -205,6 +205,15 @@ def serve_until_closed(server: Any) -> None:
         server.run()
 
 
+def stop_server(server: Any, thread: threading.Thread) -> None:
+    """Close a waitress server started with `serve_until_closed`, and its request threads:
+    `close()` alone leaves them waiting, and a worker running hundreds of tests would keep
+    thousands of idle threads (and their memory) to the end of the run."""
+    server.close()
+    thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=1)
+
+
 @pytest.fixture
 def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
     bolt = build_bolt_app(services)
@@ -222,8 +231,7 @@ def running_app(services: Services, standin: SlackStandin) -> Iterator[RunningAp
         yield RunningApp(services, standin, sender, base_url, bolt)
     finally:
         jobs.stop(timeout=5)
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
 
 
 def with_policy(services: Services, toml: str) -> Services:

@@ -26,7 +26,7 @@ from demo.standin.installs import Installer
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
-from tests.conftest import SIGNING_SECRET, RunningApp, serve_until_closed, unpaced
+from tests.conftest import SIGNING_SECRET, RunningApp, serve_until_closed, stop_server, unpaced
 from wiring import build_services
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "test-client-secret"
@@ -77,8 +77,7 @@ def serve_oauth(services: Services, standin: SlackStandin) -> Iterator[RunningAp
         yield RunningApp(services, standin, sender, base_url, bolt)
     finally:
         jobs.stop(timeout=5)
-        server.close()
-        thread.join(timeout=5)
+        stop_server(server, thread)
 
 
 class LocalhostIsSecure(http.cookiejar.DefaultCookiePolicy):

@@ -243,7 +243,7 @@ def test_ladder_steps_and_event_filters_per_endpoint(
 
 
 def test_a_completed_turnover_plan_is_published(app: RunningApp, receiver: Receiver) -> None:
-    from tests import test_turnover_http as turnover
+    from tests.turnover import test_turnover_http as turnover
 
     seed_account(app.services, "NW-1", "Northwind", segment="enterprise")
     turnover.submit(app, turnover.open_modal(app), **turnover.CHAMPION_GONE)

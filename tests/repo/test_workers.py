@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from bot.services import Services
+from bot.runtime.services import Services
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
