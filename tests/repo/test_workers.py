@@ -8,10 +8,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from bot.runtime.services import Services
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from bot.runtime.services import Services
 from storage.db import Database
 from tests.conftest import BASE_PG_URL, PG_URL, seed_account
 from tests.workers import ensure_database, worker_url
