@@ -1,4 +1,4 @@
-"""The turnover modal (every question of the playbook, contract section 7) and the assign
+"""The turnover modal (every question of the playbook, docs/turnover.md) and the assign
 modal, with the typed `private_metadata` they carry."""
 
 from __future__ import annotations

@@ -179,7 +179,7 @@ def at_risk_for_case(session: Session, case_id: int) -> list[Turnover]:
 
 def open_plan_totals(session: Session) -> tuple[int, int]:
     """(done, total) plan steps over every open case's turnovers: the report's
-    *recovery plans N% complete* (contract section 7, Report)."""
+    *recovery plans N% complete* (docs/reports.md)."""
     stmt = (
         select(
             func.coalesce(func.sum(sql_case((PlanStep.done.is_(True), 1), else_=0)), 0),

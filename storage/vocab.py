@@ -220,7 +220,7 @@ class RenewalAnswer(StrEnum):
 
 
 # --- turnover ---
-# The answers of the main-contact-turnover playbook (contract section 7); `label` is the
+# The answers of the main-contact-turnover playbook (docs/turnover.md); `label` is the
 # option text people see in the modal and the thread.
 
 

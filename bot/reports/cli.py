@@ -1,4 +1,4 @@
-"""`python app.py report [week|month|quarter] [--csv FILE]` (contract section 1)."""
+"""`python app.py report [week|month|quarter] [--csv FILE]` (docs/cli.md)."""
 
 from __future__ import annotations
 

@@ -43,7 +43,7 @@ _CLOSED_FIELDS = {
 
 
 def window(period: str, now: datetime) -> queries.Window:
-    """The trailing period ending now: week 7, month 30, quarter 90 days (contract §4)."""
+    """The trailing period ending now: week 7, month 30, quarter 90 days (docs/reports.md)."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}, not {period!r}")
     return queries.Window(start=now - PERIODS[period], end=now)
@@ -258,7 +258,7 @@ def _overall(
 
 def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
     """Open delinquent cases, and overdue invoices by the dunning step they reached
-    (calendar days past due in the policy's timezone, contract §7 *Dunning*)."""
+    (calendar days past due in the policy's timezone, docs/dunning.md)."""
     count, arr = queries.payment_cases(session)
     today = now.astimezone(policy.timezone).date()
     steps = queries.overdue_by_step(session, today)

@@ -1,5 +1,5 @@
 """Leaders' App Home: the current figures, the narrative and the latest chart, refreshed
-when a case changes, at most once a minute per leader (contract section 7, App Home).
+when a case changes, at most once a minute per leader (docs/reports.md, *Where it appears*).
 
 Every case change writes a case timeline event; a refresh pass (each scheduler run or
 `tick`) publishes the home of each manager and admin whose view shows an older event and

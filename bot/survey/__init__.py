@@ -1,3 +1,3 @@
 """The cancellation survey: every churn of a case asks its owner for the root cause (not the
 symptom the customer stated), the competitor separately, and what was tried; each answer
-goes to the function that owns that root cause (contract sections 5 and 7, *Survey*)."""
+goes to the function that owns that root cause (docs/survey.md)."""

@@ -79,7 +79,7 @@ def owner_notice(
     facts: LossFacts, target: OwnerTarget, money: Money, esc: Callable[[str], str]
 ) -> str:
     """The notice in mrkdwn: account, ARR lost, root cause, stated reason, competitor,
-    controllable, and a link to the case thread (contract section 7, *Survey*)."""
+    controllable, and a link to the case thread (docs/survey.md)."""
     link = (
         f"<{facts.permalink}|case #{facts.case_id}>"
         if facts.permalink

@@ -1,7 +1,7 @@
 """When an unanswered survey is followed up, and when the monthly digest runs: durable
 scheduled steps with unique keys (claimed by the step runner like every other follow-up).
 
-The survey follows the escalation ladder (contract section 7, *Escalation*), counted from
+The survey follows the escalation ladder (docs/escalation.md), counted from
 when it was asked: at `acknowledge_within` the owner is reminded; at `escalate_after` the
 managers are brought in; then every `repeat_every` owner and managers again, until it is
 answered or withdrawn. Landing times wait for business hours.

@@ -1,4 +1,4 @@
-"""The main-contact-turnover playbook's questions and their answers (contract section 7).
+"""The main-contact-turnover playbook's questions and their answers (docs/turnover.md).
 
 Each answer is an enum (storage/vocab.py) whose value is what the database keeps (and checks:
 storage/models.py) and whose `label` is what people read in the modal and the thread. `Answers`

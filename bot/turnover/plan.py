@@ -1,4 +1,4 @@
-"""The action plan of a main-contact turnover, derived from the answers (contract section 7).
+"""The action plan of a main-contact turnover, derived from the answers (docs/turnover.md).
 
 Pure rules, no storage and no Slack: `derive_plan` turns answers (plus the policy's
 `[[turnover.plans]]` and the account's ARR and segment) into steps with stable keys;

@@ -1,5 +1,5 @@
 """Tables of finance: invoices on the dunning ladder, Stripe subscriptions, pre-renewal
-checks (contract sections 3, 6, 7)."""
+checks (docs/dunning.md and docs/stripe.md)."""
 
 from __future__ import annotations
 

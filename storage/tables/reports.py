@@ -1,4 +1,4 @@
-"""Tables of the revenue-at-risk report (contract section 7, *Report*): stored reports and
+"""Tables of the revenue-at-risk report (docs/reports.md): stored reports and
 the leaders' App Home refresh marks."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from storage.base import Base
 
 
 class StoredReport(Base):
-    """One generated revenue-at-risk report (contract section 7, *Report*): the figures as
+    """One generated revenue-at-risk report (docs/reports.md): the figures as
     JSON (bot/reports/model.py reads them back), so the chart that goes with a post is drawn
     from exactly the numbers that were posted, however often its upload is retried.
 

@@ -1,4 +1,4 @@
-"""Tables of the cancellation survey (contract section 7, *Survey*)."""
+"""Tables of the cancellation survey (docs/survey.md)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ SURVEY_ASKED_SQL = "status = 'asked'"
 
 
 class SurveyAnswer(Base):
-    """The cancellation survey of one churn of a case (contract section 7, *Survey*).
+    """The cancellation survey of one churn of a case (docs/survey.md).
 
     `churn_number` counts the case's churns (1, 2, … after a Reopen), so each churn gets
     its own row; at most one row per case is `asked` (open) at a time. `root_cause` is the

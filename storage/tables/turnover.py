@@ -1,4 +1,4 @@
-"""Tables of the main-contact-turnover playbook (contract section 7): turnovers and
+"""Tables of the main-contact-turnover playbook (docs/turnover.md): turnovers and
 their action-plan steps."""
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from storage.base import Base
 from storage.vocab import Coverage, Destination, Learned, Replacement, RoleFate
 
 
-# The answers of the main-contact-turnover playbook (contract section 7), stored as the
+# The answers of the main-contact-turnover playbook (docs/turnover.md), stored as the
 # strings of storage/vocab.py's enums and checked by the database.
 def _one_of(column: str, values: type[StrEnum]) -> CheckConstraint:
     listed = ", ".join(f"'{member.value}'" for member in values)

@@ -1,5 +1,5 @@
 """The turnover plan rules: the playbook's built-in steps, re-derivation that keeps done
-steps done, risk level, progress and time at risk (contract section 7, issue 12)."""
+steps done, risk level, progress and time at risk (docs/turnover.md)."""
 
 from __future__ import annotations
 
