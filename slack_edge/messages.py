@@ -24,6 +24,7 @@ from bot.cases.cards import AccountCard, CaseCard
 from bot.cases.words import CLOSED, case_title, kind_label, outcome
 from bot.common.formatting import calendar_day, money, time_token
 from bot.common.text import esc, quiet, who
+from bot.common.vocab import CaseStatus
 from slack_edge.confirm import confirm_churned
 from slack_edge.labels import RISK_LABELS, STATUS_LABELS
 from slack_edge.text import CONTEXT_TEXT, SECTION_TEXT, fit
@@ -74,7 +75,7 @@ def _churned(case: CaseCard) -> ButtonElement:
 
 def case_buttons(case: CaseCard) -> list[ButtonElement]:
     """Only the buttons that apply to the case's status."""
-    if case.status == "moved_on":  # the customer may still leave: that is a churn
+    if case.status == CaseStatus.MOVED_ON:  # the customer may still leave: that is a churn
         return [
             _button("Reopen", CaseAction.REOPEN, case),
             _churned(case),
@@ -82,7 +83,7 @@ def case_buttons(case: CaseCard) -> list[ButtonElement]:
     if case.status not in OPEN_STATUSES:
         return [_button("Reopen", CaseAction.REOPEN, case)]
     buttons = []
-    if case.status == "new":
+    if case.status == CaseStatus.NEW:
         buttons.append(_button("Acknowledge", CaseAction.ACKNOWLEDGE, case, "primary"))
     buttons += [
         _button("Reassign", CaseAction.REASSIGN, case),
@@ -212,7 +213,7 @@ def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
 def nudge_blocks(case: CaseCard, text: str, with_link: bool) -> tuple[str, list[dict]]:
     """A follow-up DM whose buttons act on the case directly."""
     buttons = []
-    if case.status == "new":
+    if case.status == CaseStatus.NEW:
         buttons.append(_button("Acknowledge", CaseAction.ACKNOWLEDGE, case, "primary"))
     buttons.append(_button("Snooze", CaseAction.SNOOZE, case))
     if with_link:
