@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.people.standing import HomeTeam, PersonFacts
 
 if TYPE_CHECKING:
-    from bot.cases.cards import AccountCard, CaseCard
+    from bot.cases.models import AccountView, CaseView
     from bot.offers.concessions import Concession
     from bot.offers.models import OfferView
     from bot.reports.model import Report
@@ -115,14 +115,14 @@ class Presenter(Protocol):
     text is composed in bot with bot/common/text.py and bot/common/formatting.py."""
 
     def case_root(
-        self, case: CaseCard, account: AccountCard, extra: list[str] | None
+        self, case: CaseView, account: AccountView, extra: list[str] | None
     ) -> Rendered: ...
 
     def move_on_request(
-        self, case: CaseCard, actor: str, reason: str, managers: tuple[str, ...]
+        self, case: CaseView, actor: str, reason: str, managers: tuple[str, ...]
     ) -> Rendered: ...
 
-    def nudge(self, case: CaseCard, text: str, with_link: bool) -> Rendered: ...
+    def nudge(self, case: CaseView, text: str, with_link: bool) -> Rendered: ...
 
     def offer_request(
         self, offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession]

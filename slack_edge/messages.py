@@ -20,7 +20,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.cases.cards import AccountCard, CaseCard
+from bot.cases.models import AccountView, CaseView
 from bot.cases.words import CLOSED, case_title, kind_label, outcome
 from bot.common.formatting import calendar_day, money, time_token
 from bot.common.text import esc, quiet, who
@@ -56,7 +56,7 @@ class CaseAction(StrEnum):
 def _button(
     label: str,
     action: CaseAction,
-    case: CaseCard,
+    case: CaseView,
     style: str | None = None,
     confirm: ConfirmObject | None = None,
 ) -> ButtonElement:
@@ -65,7 +65,7 @@ def _button(
     )
 
 
-def _churned(case: CaseCard) -> ButtonElement:
+def _churned(case: CaseView) -> ButtonElement:
     confirm = confirm_churned(
         f"Case #{case.id} closes as churned and counts as churned ARR in the report; "
         "it can be reopened later."
@@ -73,7 +73,7 @@ def _churned(case: CaseCard) -> ButtonElement:
     return _button("Mark churned", CaseAction.CHURNED, case, "danger", confirm)
 
 
-def case_buttons(case: CaseCard) -> list[ButtonElement]:
+def case_buttons(case: CaseView) -> list[ButtonElement]:
     """Only the buttons that apply to the case's status."""
     if case.status == CaseStatus.MOVED_ON:  # the customer may still leave: that is a churn
         return [
@@ -102,7 +102,7 @@ def case_buttons(case: CaseCard) -> list[ButtonElement]:
 
 
 def case_root(
-    case: CaseCard, account: AccountCard, extra: list[str] | None = None
+    case: CaseView, account: AccountView, extra: list[str] | None = None
 ) -> tuple[str, list[dict]]:
     """The thread root: everything about the case at a glance, updated in place; `extra`
     lines (mrkdwn) come from other domains, e.g. each departed contact's plan progress.
@@ -123,7 +123,7 @@ def case_root(
 
 
 def _case_root(
-    case: CaseCard, account: AccountCard, extra: list[str] | None
+    case: CaseView, account: AccountView, extra: list[str] | None
 ) -> tuple[str, list[dict]]:
     title = case_title(case, account)
     fields = [
@@ -167,7 +167,7 @@ def _case_root(
     return text, [b.to_dict() for b in blocks]
 
 
-def latest_change(case: CaseCard) -> str | None:
+def latest_change(case: CaseView) -> str | None:
     """The root's line for the case's latest change shown there instead of in the thread
     (`cases.details["latest"]`, set by the timeline), with its time; None if there is none."""
     latest = (case.details or {}).get("latest")
@@ -180,7 +180,7 @@ def latest_change(case: CaseCard) -> str | None:
     return fit(f":arrows_counterclockwise: {latest['text']}{when}", CONTEXT_TEXT)
 
 
-def _source_line(case: CaseCard, account: AccountCard) -> str:
+def _source_line(case: CaseView, account: AccountView) -> str:
     parts = [f"Source: {esc(case.source)}"]
     if case.source_link:
         parts.append(f"<{case.source_link}|original message>")
@@ -210,7 +210,7 @@ def prompt_blocks(channel: str, ts: str, phrase: str) -> tuple[str, list[dict]]:
     return text, [b.to_dict() for b in blocks]
 
 
-def nudge_blocks(case: CaseCard, text: str, with_link: bool) -> tuple[str, list[dict]]:
+def nudge_blocks(case: CaseView, text: str, with_link: bool) -> tuple[str, list[dict]]:
     """A follow-up DM whose buttons act on the case directly."""
     buttons = []
     if case.status == CaseStatus.NEW:
@@ -228,7 +228,7 @@ def nudge_blocks(case: CaseCard, text: str, with_link: bool) -> tuple[str, list[
 
 
 def move_on_request_blocks(
-    case: CaseCard, actor: str, reason: str, managers: tuple[str, ...]
+    case: CaseView, actor: str, reason: str, managers: tuple[str, ...]
 ) -> tuple[str, list[dict]]:
     """A request in the thread for a manager to confirm moving on a high-ARR case."""
     mentions = " ".join(who(m) for m in managers) or "a manager"

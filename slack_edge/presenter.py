@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.cases.cards import AccountCard, CaseCard
+from bot.cases.models import AccountView, CaseView
 from bot.offers.concessions import Concession
 from bot.offers.models import OfferView
 from bot.ports import Rendered
@@ -28,15 +28,15 @@ from slack_edge import (
 class SlackPresenter:
     """The presenter `wiring.build_services` injects into the services."""
 
-    def case_root(self, case: CaseCard, account: AccountCard, extra: list[str] | None) -> Rendered:
+    def case_root(self, case: CaseView, account: AccountView, extra: list[str] | None) -> Rendered:
         return messages.case_root(case, account, extra)
 
     def move_on_request(
-        self, case: CaseCard, actor: str, reason: str, managers: tuple[str, ...]
+        self, case: CaseView, actor: str, reason: str, managers: tuple[str, ...]
     ) -> Rendered:
         return messages.move_on_request_blocks(case, actor, reason, managers)
 
-    def nudge(self, case: CaseCard, text: str, with_link: bool) -> Rendered:
+    def nudge(self, case: CaseView, text: str, with_link: bool) -> Rendered:
         return messages.nudge_blocks(case, text, with_link)
 
     def offer_request(

@@ -60,7 +60,7 @@ CLOSED_STATUSES: tuple[CaseStatus, ...] = (
 
 
 class Track(StrEnum):
-    """A customer has at most one open case per track (contract: one case per account and track)."""
+    """A customer has at most one open case per track (docs/cases.md)."""
 
     CHURN = "churn"
     PAYMENT = "payment"

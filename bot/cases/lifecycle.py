@@ -15,8 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.cards import CaseCard
-from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, Refused
+from bot.cases.models import ALLOWED_MOVES, CLOSED_STATUSES, STATUS_WORDS, CaseView, Refused
 from bot.cases.timeline import Timeline
 from bot.cases.words import OFFBOARDING_CHECKLIST, status_line
 from bot.common.clock import Clock
@@ -121,7 +120,7 @@ class Lifecycle:
         if MOVE_ON_REQUEST in (case.details or {}):
             raise Refused(f"Moving case #{case.id} on is already waiting for a manager.")
         text, blocks = self.timeline.presenter.move_on_request(
-            CaseCard.of(case), actor, reason, managers
+            CaseView.of(case), actor, reason, managers
         )
         root = store.root_message(session, case)
         request = outbox.reply(session, self.clock.now(), root, text, blocks) if root else None

@@ -3,7 +3,8 @@ the small values that cross from the edges into `CaseService` and back."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import copy
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -88,12 +89,14 @@ class Opened:
 
 @dataclass(frozen=True)
 class AccountView:
-    """An account as a listing shows it: a frozen copy, never the ORM row."""
+    """An account as a listing or a case's messages show it: a frozen copy, never the ORM
+    row; `is_stub`: opened from a signal before anyone imported the account."""
 
     id: int
     name: str
     external_id: str
     currency: str
+    is_stub: bool
 
     @classmethod
     def of(cls, account: Account) -> AccountView:
@@ -123,8 +126,9 @@ class CaseListing:
 
 @dataclass(frozen=True)
 class CaseView:
-    """A case as handlers see it: a frozen copy, never the ORM row (which belongs to its
-    session). ARR amounts are in the account's currency; times are UTC."""
+    """A case as handlers and its messages (through the presenter port, bot/ports.py) see
+    it: a frozen copy, never the ORM row (which belongs to its session). ARR amounts are in
+    the account's currency; times are UTC; `details` is a deep copy of the row's JSON."""
 
     id: int
     account_id: int
@@ -141,8 +145,13 @@ class CaseView:
     created_at: datetime
     snoozed_until: datetime | None
     closed_at: datetime | None
+    stated_reason: str | None
+    details: dict[str, Any]
+    source: str
+    source_link: str | None
 
     @classmethod
     def of(cls, case: Case) -> CaseView:
         """Copy the row's columns while its session is still open."""
-        return snapshot(cls, case)
+        view = snapshot(cls, case)
+        return replace(view, details=copy.deepcopy(case.details or {}))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.cards import AccountCard, CaseCard
+from bot.cases.models import AccountView, CaseView
 from bot.common.clock import Clock
 from bot.common.vocab import CaseStatus
 from bot.followups import service as followups
@@ -164,7 +164,7 @@ class Timeline:
     def root(self, session: Session, case: Case, account: Account) -> tuple[str, list[dict]]:
         """The root message's text and blocks, with every other domain's lines."""
         extra = [line for source in self.root_lines for line in source(session, case)]
-        return self.presenter.case_root(CaseCard.of(case), AccountCard.of(account), extra)
+        return self.presenter.case_root(CaseView.of(case), AccountView.of(account), extra)
 
     def refresh_root(self, session: Session, case: Case, account: Account) -> None:
         """Edit the thread's root in place to show the case as it is now."""

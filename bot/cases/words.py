@@ -12,7 +12,7 @@ from bot.common.text import esc, quiet, who
 from bot.common.vocab import KIND_LABELS, CaseStatus
 
 if TYPE_CHECKING:
-    from bot.cases.cards import AccountCard, CaseCard
+    from bot.cases.models import AccountView, CaseView
     from storage.models import Account, Case
 
 CLOSED = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
@@ -22,11 +22,11 @@ def kind_label(kind: str) -> str:
     return KIND_LABELS.get(kind, kind)
 
 
-def case_title(case: Case | CaseCard, account: Account | AccountCard) -> str:
+def case_title(case: Case | CaseView, account: Account | AccountView) -> str:
     return f"{kind_label(case.kind)}: {esc(account.name)} (case #{case.id})"
 
 
-def outcome(case: Case | CaseCard, currency: str) -> str | None:
+def outcome(case: Case | CaseView, currency: str) -> str | None:
     """What a closed case came to, in the account's currency: the number a manager wants."""
     arr = money(case.arr_saved if case.status == CaseStatus.SAVED else case.arr_at_risk, currency)
     if case.status == CaseStatus.SAVED:
@@ -67,7 +67,7 @@ def status_line(
     return line + (f": {quiet(reason, 2000)}" if reason else ".")
 
 
-def owner_dm(case: Case | CaseCard, account: Account | AccountCard, note: str | None = None) -> str:
+def owner_dm(case: Case | CaseView, account: Account | AccountView, note: str | None = None) -> str:
     """The owner's DM; `{thread_link}` is replaced with the thread's permalink on delivery."""
     lines = [
         f":rotating_light: You own a new case: *{case_title(case, account)}*",

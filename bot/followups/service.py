@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.cases.cards import CaseCard
+from bot.cases.models import CaseView
 from bot.cases.words import case_title
 from bot.common.text import who
 from bot.common.vocab import CaseStatus, StepKind
@@ -311,7 +311,7 @@ class Ladder:
             case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
             if root is not None:
                 outbox.reply(session, now, root, text)
-        title, card = case_title(case, account), CaseCard.of(case)
+        title, card = case_title(case, account), CaseView.of(case)
         for person in reached.now:
             dm_text, blocks = self.presenter.nudge(card, f"{text}\n*{title}*", root is not None)
             if root is not None:

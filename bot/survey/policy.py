@@ -4,7 +4,7 @@ the monthly digest's schedule (`reports.reason_digest`). Contract section 5.
 `check_survey` collects *every* problem in the taxonomy (each by its key path), so an
 operator fixes them all in one go instead of one per deploy. The policy parser turns the
 problems into its one-line `PolicyError`. Nothing here imports the policy package, which
-calls in here, so the people/channel patterns are the contract's own (section 5, *People*);
+calls in here, so the people/channel patterns are the policy's own (docs/policy.md);
 unknown keys and values are worded by the leaf `bot.common.policy_keys`, as in the rest of the file.
 """
 

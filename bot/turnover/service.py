@@ -1,4 +1,4 @@
-"""Main-contact turnover: record who left, keep the action plan, tell sales (contract 7).
+"""Main-contact turnover: record who left, keep the action plan, tell sales (docs/turnover.md).
 
 A submitted turnover modal opens (or joins) the account's churn-track case through the one
 `SignalService.open`, then, in one unit of work, stores the answers and the derived plan,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.cases.cards import AccountCard, CaseCard
+from bot.cases.models import AccountView, CaseView
 from bot.common.formatting import money, whole_money
 from bot.finance.messages import StepView, step_dm
 from bot.reports.model import Figures, Report
@@ -23,12 +23,13 @@ AMOUNT = Decimal(1000)
 
 
 def _case(currency: str) -> str:
-    case = CaseCard(
-        id=7, kind="cancellation", status="new", risk="high", owner="U1", csm=None,
-        arr_at_risk=AMOUNT, arr_saved=None, offer_cost=None, renewal_date=date(2027, 1, 31),
-        stated_reason=None, details={}, source="manual", source_link=None, created_at=NOW,
+    case = CaseView(
+        id=7, account_id=1, track="churn", kind="cancellation", status="new", risk="high",
+        owner="U1", csm=None, arr_at_risk=AMOUNT, arr_saved=None, offer_cost=None,
+        renewal_date=date(2027, 1, 31), created_at=NOW, snoozed_until=None, closed_at=None,
+        stated_reason=None, details={}, source="manual", source_link=None,
     )  # fmt: skip
-    _, blocks = case_root(case, AccountCard("Acme", "acme", currency, False), None)
+    _, blocks = case_root(case, AccountView(1, "Acme", "acme", currency, False), None)
     return json.dumps(blocks, ensure_ascii=False)
 
 
