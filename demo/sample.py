@@ -1,8 +1,9 @@
 """The sample book of accounts and invoices, with dates moved to today.
 
 `demo/data/*.csv` follow the import formats (docs/cli.md, *Accounts CSV*; docs/dunning.md,
-*Invoices CSV*) and are dated as seen on ANCHOR; the demo shifts every date by (today - ANCHOR) so renewals stay ahead and
-the overdue invoices stay a few days short of their next dunning step.
+*Invoices CSV*) and are dated as seen on ANCHOR; the demo shifts every date by
+(today - ANCHOR) so renewals stay ahead and the overdue invoices stay a few days short of
+their next dunning step.
 """
 
 from __future__ import annotations
