@@ -89,10 +89,10 @@ def survey_modal(prompt: SurveyPrompt) -> dict[str, Any]:
             block_id=SurveyField.COMPETITOR,
             label="Competitor they moved to",
             optional=True,
-            hint="Type to pick one named before, or a new name.",
+            hint="Type to pick one named in an earlier survey, or a new name; blank: none.",
             element=ExternalDataSelectElement(
                 action_id=SurveyField.COMPETITOR,
-                placeholder="None",
+                placeholder="Type a competitor's name",
                 min_query_length=0,
                 initial_option=Option(text=named, value=named) if named else None,
             ),

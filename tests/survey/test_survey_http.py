@@ -169,6 +169,7 @@ def test_churn_asks_owner_answers_go_to_the_thread_and_only_the_owning_function(
     assert "description" not in options[1]
     competitor = block(view, "survey_competitor")
     assert competitor["optional"] and competitor["element"]["type"] == "external_select"
+    assert competitor["element"]["placeholder"]["text"] == "Type a competitor's name"
     stated = block(view, "survey_stated_reason")["element"]["initial_value"]
     assert stated == "it did not do what we wanted"
 
