@@ -9,6 +9,8 @@ a deliverer whose lease ran out records nothing over the one that took the row o
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,7 +35,7 @@ from bot.outbox.queue import (
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
 from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
-from storage.db import Database
+from storage.db import Database, one_line, unavailable
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,8 @@ log = logging.getLogger(__name__)
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's docs on response_url
 PLAIN_TEXT_LIMIT = 4000  # characters of the plain-text fallback
 PLAIN_METHODS = ("chat.postMessage", rows.UPDATE_METHOD)
+RECORD_PATIENCE = 60.0  # seconds (real time) an outcome waits for the database to come back
+RECORD_RETRY_EVERY = 0.5  # seconds between its tries meanwhile
 
 
 class Courier:
@@ -55,13 +59,39 @@ class Courier:
         self.files = files
         self.holds = Holds(clock)
         self.recorder = Recorder(db, clock, self.holds)
+        self.patience = RECORD_PATIENCE
+        self.sleep: Callable[[float], None] = time.sleep
 
     def deliver(self, row_id: int, attempt: int) -> Result:
         """Send row `row_id`, claimed as attempt `attempt`, and record what happened."""
         job = self._prepare(row_id, attempt)
         if isinstance(job, Result):
             return job
-        return self.recorder.record(job, self._send(job))
+        return self._record(job, self._send(job))
+
+    def _record(self, job: Job, outcome: Outcome) -> Result:
+        """Write the outcome, waiting up to `patience` seconds for a database that went away
+        during the call: Slack has answered, so forgetting it would hold the row (and its
+        channel behind it) until its lease ran out, and then ask Slack again. Raises the
+        database's error once patience runs out (the row is then looked up when retaken)."""
+        deadline = time.monotonic() + self.patience
+        tries = 0
+        while True:
+            try:
+                return self.recorder.record(job, outcome)
+            except Exception as err:
+                if not unavailable(err) or time.monotonic() >= deadline:
+                    raise
+                if tries == 0:
+                    log.warning(
+                        "outbox %s: Slack answered but the database cannot record it (%s); "
+                        "trying for %.0f s",
+                        job.id,
+                        one_line(err),
+                        self.patience,
+                    )
+                tries += 1
+                self.sleep(RECORD_RETRY_EVERY)
 
     # -- reading ---------------------------------------------------------------------------
 

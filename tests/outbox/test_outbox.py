@@ -6,11 +6,15 @@ import logging
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from bot import outbox
 from bot.common.clock import FakeClock
+from bot.outbox import outcomes as outbox_outcomes
+from bot.outbox.courier import Courier
 from bot.runtime.services import Services
 from demo.standin import SlackStandin
+from storage import outbox as outbox_rows
 from storage.models import OutboxMessage
 
 
@@ -194,3 +198,72 @@ def test_a_dead_response_url_backs_off_then_expires(services: Services, clock: F
     assert services.deliver().failed == 1
     gone = row(services, answer.id)
     assert gone.state == "failed" and "expired" in (gone.last_error or "")
+
+
+class _GoneForAWhile:
+    """A recorder whose database is unreachable for its first `outage` writes."""
+
+    def __init__(self, recorder: outbox_outcomes.Recorder, outage: int, error: Exception) -> None:
+        self.recorder = recorder
+        self.outage = outage
+        self.error = error
+        self.tries = 0
+
+    def record(
+        self, job: outbox_outcomes.Job, outcome: outbox_outcomes.Outcome
+    ) -> outbox_outcomes.Result:
+        self.tries += 1
+        if self.tries <= self.outage:
+            raise self.error
+        return self.recorder.record(job, outcome)
+
+
+def _outage() -> Exception:
+    return OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+
+
+def test_an_answer_slack_gave_during_a_database_outage_is_recorded_when_it_returns(
+    services: Services, standin: SlackStandin
+) -> None:
+    """The row is not left `sending` for its lease (holding its channel) and then asked of
+    Slack again: the outcome waits for the database (bot/outbox/courier.py)."""
+    message_id = queue_post(services)
+    with services.db.session() as session:
+        claimed = outbox_rows.claim(
+            session, [message_id], services.clock.now(), timedelta(seconds=25),
+            timedelta(seconds=3), set(),
+        )  # fmt: skip
+    courier = Courier(services.db, services.deliverer.slack, services.clock, None)
+    gone = _GoneForAWhile(courier.recorder, outage=3, error=_outage())
+    courier.recorder = gone  # type: ignore[assignment]
+    naps: list[float] = []
+    courier.sleep = naps.append
+
+    result = courier.deliver(message_id, claimed[message_id])
+
+    assert result.kind is outbox_outcomes.ResultKind.SENT
+    assert (gone.tries, len(naps)) == (4, 3)
+    assert row(services, message_id).state == "sent"
+    assert len(standin.messages("C0CASES")) == 1
+
+
+@pytest.mark.parametrize("lasting", [True, False], ids=["outage-outlasts-patience", "a-bug"])
+def test_an_outcome_that_cannot_be_recorded_raises(
+    services: Services, standin: SlackStandin, lasting: bool
+) -> None:
+    message_id = queue_post(services)
+    with services.db.session() as session:
+        claimed = outbox_rows.claim(
+            session, [message_id], services.clock.now(), timedelta(seconds=25),
+            timedelta(seconds=3), set(),
+        )  # fmt: skip
+    courier = Courier(services.db, services.deliverer.slack, services.clock, None)
+    error = _outage() if lasting else ValueError("a bug")
+    courier.recorder = _GoneForAWhile(courier.recorder, outage=99, error=error)  # type: ignore[assignment]
+    courier.patience = 0.0
+    naps: list[float] = []
+    courier.sleep = naps.append
+    with pytest.raises(type(error)):
+        courier.deliver(message_id, claimed[message_id])
+    assert naps == []
+    assert row(services, message_id).state == "sending"
