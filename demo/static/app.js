@@ -6,6 +6,7 @@
 (function () {
   const T = window.SlackText;
   const BK = window.BlockKit;
+  const { scrollNewest, imageOf } = window.MessageList;
   const $ = (id) => document.getElementById(id);
   // Who is acting and where they are live in the address (?user=…&channel=…), so a
   // reload comes back to the same place, as Slack reopens the last channel.
@@ -80,20 +81,6 @@
     render();
   }
 
-  // A list that was at its newest message stays there while images (the report's chart)
-  // load and grow it; a list the person scrolled up stays where they put it.
-  function stickToBottom(box) {
-    if (box.dataset.wired) return;
-    box.dataset.wired = "1";
-    box.addEventListener("scroll", () => { box.dataset.stick = atBottom(box) ? "1" : ""; });
-    box.addEventListener("load", () => { if (box.dataset.stick) box.scrollTop = box.scrollHeight; }, true);
-  }
-  const atBottom = (box) => box.scrollHeight - box.scrollTop - box.clientHeight < 40;
-  function scrollNewest(box, jump) {
-    stickToBottom(box);
-    if (jump || box.dataset.stick) { box.scrollTop = box.scrollHeight; box.dataset.stick = "1"; }
-  }
-
   const channelOf = () => (ui.place.kind === "app" ? ui.state.dm : ui.place.id);
   const isRoot = (m) => !m.thread_ts || m.thread_ts === m.ts;
   const name = (id) => T.personName(id, ui.state);
@@ -119,6 +106,7 @@
 
   function render() {
     if (!ui.state) return;
+    document.body.dataset.rendered = String(ui.version); // the state shown (tests wait on it)
     seenFor();
     const current = channelOf();
     if (!(ui.place.kind === "app" && ui.tab === "home")) {
@@ -257,19 +245,6 @@
     row.appendChild(body);
     if (!m.ephemeral) row.appendChild(messageMenu(m, channel));
     return row;
-  }
-
-  // A file's image element is made once and reused by every render, so a list redrawn
-  // while new messages arrive keeps its height (no reload, no jump).
-  const images = new Map();
-  function imageOf(file) {
-    if (!images.has(file.url_private)) {
-      const img = BK.el("img");
-      img.src = file.url_private;
-      img.alt = file.title || file.name;
-      images.set(file.url_private, img);
-    }
-    return images.get(file.url_private);
   }
 
   function messageMenu(m, channel) {

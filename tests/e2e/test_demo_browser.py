@@ -355,3 +355,41 @@ def test_unread_marks_are_per_person_and_a_thread_click_is_answered_there(
     wait_for_text(browser, "#thread .msg.ephemeral", "Only")
     assert not [t for t in texts(browser, "#messages .msg.ephemeral") if "Only" in t]
     assert console_errors(browser) == []
+
+
+# A 1×1 PNG: an image that loads without the network.
+PIXEL = (
+    "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
+    "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
+)
+
+
+def test_a_list_at_its_newest_message_stays_there_when_a_late_scroll_event_meets_an_image(
+    demo: Demo, browser
+) -> None:
+    """A scroll event for the page's own scroll arrives after an image grew the list: it
+    must not count as the person scrolling up (the report's chart was left cut off). The
+    list is grown by hand between two renders (a render redraws it: then it is tried again)."""
+    browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
+    wait_for_text(browser, "#story", "Guided story")
+    for _attempt in range(5):
+        shown = browser.execute_script("return document.body.dataset.rendered;")
+        browser.execute_script(
+            "const box = document.querySelector('#messages');"
+            "const tall = document.createElement('div'); tall.style.height = '900px';"
+            "box.appendChild(tall);"  # the list grew under a scrollTop the page had set
+            "box.dispatchEvent(new Event('scroll'));"  # ...and the late event arrives
+            "const img = document.createElement('img'); img.style.height = '300px';"
+            "img.src = arguments[0]; box.appendChild(img);",
+            PIXEL,
+        )
+        until(browser, lambda d: d.execute_script(LOADED), "the image loaded or redrawn")
+        if browser.execute_script("return document.body.dataset.rendered;") == shown:
+            break
+    until(browser, lambda d: at_newest(d), "the list back at its newest message")
+
+
+LOADED = (
+    "return Array.from(document.querySelectorAll('#messages img'))"
+    ".every(i => i.complete && i.naturalHeight > 0);"
+)
