@@ -357,7 +357,7 @@ def test_unread_marks_are_per_person_and_a_thread_click_is_answered_there(
     assert console_errors(browser) == []
 
 
-# A 1×1 PNG: an image that loads without the network.
+# A 1x1 PNG: an image that loads without the network.
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk"
     "YPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
