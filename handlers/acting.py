@@ -14,11 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
 
 from bot.cases.models import Refused
 from slack_edge.modals import Meta, decode
 from slack_edge.surface import Surface
+from storage.db import unavailable
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class Acting:
 
     def tell(self, text: str) -> None:
         """Only this person sees it; the message they clicked stays as it is."""
+        self.slack.about_to_call()
         if self.respond is not None:
             self.respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -58,6 +60,7 @@ class Acting:
 
 def refuse(respond: Respond | None, body: dict[str, Any], slack: Surface, why: str) -> None:
     """Tell only the clicker why nothing happened."""
+    slack.about_to_call()
     if respond is not None and body.get("response_url"):
         respond(text=f":no_entry: {why}", response_type="ephemeral", replace_original=False)
         return
@@ -83,17 +86,23 @@ def element(
     act: Callable[[Acting], None], decode: Callable[[dict[str, Any]], Any]
 ) -> Callable[..., None]:
     """A Bolt action listener for any block element (a checkbox has no `value`, but its
-    `block_id` and `selected_options`): ack, decode the element's payload with `decode`,
-    run `act`, answer a Refused ephemerally."""
+    `block_id` and `selected_options`): decode the element's payload with `decode`, run
+    `act`, answer a Refused ephemerally.
+
+    The acknowledgement waits for `act`'s commit (milliseconds), or goes out just before
+    its first Slack call (opening a modal, answering the person): a press that Slack shows
+    as taken is never lost with the process, and one whose work failed (the database down)
+    is answered with an error, so the person sees it and presses again."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
-        ack()
-        slack = Surface(client)
+        once = _Once(ack)
+        slack = Surface(client, before_call=once.ensure)
         meta = decode(body["actions"][0])
         try:
             act(Acting(body["user"]["id"], meta, body, slack, respond))
         except Refused as why:
             refuse(respond, body, slack, str(why))
+        once.ensure()
 
     return listener
 
@@ -148,6 +157,11 @@ class _Once:
         self.done = True
         self._ack(**answer)
 
+    def ensure(self) -> None:
+        """Acknowledge now unless that was done."""
+        if not self.done:
+            self()
+
 
 def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[..., None]:
     """A Bolt command listener: `act(acting, ack)` acks (with an immediate answer or not)
@@ -184,20 +198,60 @@ def shortcut(act: Callable[[Acting], None]) -> Callable[..., None]:
 
 
 def event(act: Callable[[Acting, BoltContext], None]) -> Callable[..., None]:
-    """A Bolt event listener (Bolt has already acked): `meta` is the event. Nobody waits on
-    an event, so a Refused is only logged."""
+    """A Bolt event listener run after Bolt's acknowledgement, for work that may be lost
+    with the process (publishing an App Home): `meta` is the event. Nobody waits on an
+    event, so a Refused is only logged. Work that must survive `kill -9` is registered
+    with `on_event` instead."""
 
     def listener(
         event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: Any
     ) -> None:
-        user = event.get("user") or ""
-        user = str(user.get("id") or "") if isinstance(user, dict) else str(user)  # user_change
-        try:
-            act(Acting(user, event, body, Surface(client)), context)
-        except Refused as why:
-            log.info("event %s refused: %s", event.get("type"), why)
+        _run_event(act, event, body, context, client)
 
     return listener
+
+
+def on_event(app: App, name: str, act: Callable[[Acting, BoltContext], None]) -> None:
+    """Handle event `name` before acknowledging it: `act` commits its work (milliseconds:
+    rows and outbox messages, no slow Slack call) and only then does Slack get its 200. A
+    process killed before that, or a database that cannot be reached (answered 503), leaves
+    the event unacknowledged and Slack sends it again (Slack docs: Events API, *Retries*,
+    up to three times within the hour); each `act` is idempotent, so a retry of an event
+    that was handled changes nothing (README, *What survives what*)."""
+
+    def handle_then_ack(
+        body: dict[str, Any], context: BoltContext, client: Any, next: Callable[[], Any]
+    ) -> BoltResponse:
+        event = body.get("event") or {}
+        try:
+            _run_event(act, event, body, context, client)
+        except Exception as err:
+            if not unavailable(err):
+                raise
+            log.warning("event %s not handled: database unavailable; Slack will retry", name)
+            return BoltResponse(status=503, body="", headers={"Retry-After": "5"})
+        return BoltResponse(status=200, body="")
+
+    app.event(name, middleware=[handle_then_ack])(_handled_before_ack)
+
+
+def _handled_before_ack() -> None:
+    """Never runs: `on_event`'s middleware answers Slack itself."""
+
+
+def _run_event(
+    act: Callable[[Acting, BoltContext], None],
+    event: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+    client: Any,
+) -> None:
+    user = event.get("user") or ""
+    user = str(user.get("id") or "") if isinstance(user, dict) else str(user)  # user_change
+    try:
+        act(Acting(user, event, body, Surface(client)), context)
+    except Refused as why:
+        log.info("event %s refused: %s", event.get("type"), why)
 
 
 def options(act: Callable[[str, str], list[dict[str, Any]]]) -> Callable[..., None]:

@@ -3,7 +3,9 @@ a threaded offer and a case), people changing or joining (`user_change`, `team_j
 directory keeps who is deactivated, a bot or of another organisation, and the cases of
 someone deactivated are handed over), and channels that
 work again (unarchived, the app added): their waiting messages are tried at once
-(bot/outbox). Thin: parse the event, call one service."""
+(bot/outbox). Each is handled before Slack gets its acknowledgement (`on_event`), so a
+process killed meanwhile leaves it for Slack to send again. Thin: parse the event, call one
+service."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from slack_bolt import App, BoltContext
 
 from bot.runtime.services import Services
 from bot.signals.models import SlackMessage
-from handlers.acting import Acting, event
+from handlers.acting import Acting, on_event
 from slack_edge.people import person_facts
 from slack_edge.signal_codecs import message_text
 
@@ -29,7 +31,7 @@ def register(app: App, services: Services) -> None:
         if parsed is not None:
             signals.watch(parsed, lambda: acting.slack.permalink(parsed.channel, parsed.ts))
 
-    app.event("message")(event(message))
+    on_event(app, "message", message)
 
     def person_changed(acting: Acting, context: BoltContext) -> None:
         facts = person_facts(acting.meta.get("user") or {})
@@ -37,16 +39,16 @@ def register(app: App, services: Services) -> None:
             services.cases.person_changed(facts)  # the directory, and a handover if gone
             services.hours.status_changed(facts)  # a status that means time off
 
-    app.event("user_change")(event(person_changed))
-    app.event("team_join")(event(person_changed))
+    on_event(app, "user_change", person_changed)
+    on_event(app, "team_join", person_changed)
 
     def channel_back(acting: Acting, context: BoltContext) -> None:
         channel = acting.meta.get("channel")
         if isinstance(channel, str) and channel:
             services.deliverer.retry_channel(channel)
 
-    app.event("channel_unarchive")(event(channel_back))
-    app.event("member_joined_channel")(event(channel_back))
+    on_event(app, "channel_unarchive", channel_back)
+    on_event(app, "member_joined_channel", channel_back)
 
 
 def channel_message(

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.runtime.services import Services
+from handlers.acting import Acting, on_event
 
 
 def installation_of(body: dict[str, Any]) -> tuple[str | None, str | None]:
@@ -27,11 +28,12 @@ def register(app: App, services: Services) -> None:
     if installs is None:
         return
 
-    @app.event("app_uninstalled")
-    def uninstalled(body: dict[str, Any]) -> None:
-        installs.removed(*installation_of(body), "app_uninstalled")
+    def uninstalled(acting: Acting, _context: BoltContext) -> None:
+        installs.removed(*installation_of(acting.body), "app_uninstalled")
 
-    @app.event("tokens_revoked")
-    def revoked(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if (event.get("tokens") or {}).get("bot"):
-            installs.removed(*installation_of(body), "tokens_revoked")
+    def revoked(acting: Acting, _context: BoltContext) -> None:
+        if (acting.meta.get("tokens") or {}).get("bot"):
+            installs.removed(*installation_of(acting.body), "tokens_revoked")
+
+    on_event(app, "app_uninstalled", uninstalled)  # before the acknowledgement: see on_event
+    on_event(app, "tokens_revoked", revoked)

@@ -163,7 +163,8 @@ def test_the_worker_runs_jobs_in_a_job_process_started_again_when_killed(
     try:
         worker = wait_for(lambda: children(proc.pid))[0]  # type: ignore[index]
         first = wait_for(lambda: children(worker))[0]  # type: ignore[index]
-        assert Path(f"/proc/{first}/cmdline").read_bytes().split(b"\0")[-2] == b"jobs"
+        # a child's command line is its parent's until it has exec'd: wait for `jobs`
+        assert wait_for(lambda: _command(first) == b"jobs"), _command(first)
         os.kill(first, signal.SIGKILL)
         again = wait_for(lambda: [c for c in children(worker) if c != first])[0]  # type: ignore[index]
         assert again != first
@@ -176,6 +177,14 @@ def test_the_worker_runs_jobs_in_a_job_process_started_again_when_killed(
     assert wait_for(lambda: proc.poll() is not None, 10)
     for pid in (worker, again):
         assert wait_for(lambda pid=pid: not Path(f"/proc/{pid}").exists() or _zombie(pid), 10)
+
+
+def _command(pid: int) -> bytes:
+    """The last word of the process's command line (b"" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[-2]
+    except (OSError, IndexError):
+        return b""
 
 
 def _zombie(pid: int) -> bool:

@@ -1,0 +1,137 @@
+"""Events and presses whose work must survive the process are handled before Slack gets
+its 200 (handlers.acting: `on_event`, `element`). For events, Bolt's after-acknowledgement
+executor is replaced by one that never runs anything, so work left for after the 200 would
+not happen at all; an event the database cannot take is answered 503, for Slack to send
+again (README, *What survives what*)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
+
+from bot.people.standing import Standing
+from bot.policy import Policy, parse_policy
+from slack_edge.checkin_messages import CheckinAction
+from storage.models import OutboxMessage
+from tests.cases.test_real_people import standing
+from tests.conftest import RunningApp
+from tests.signals.test_watch_and_shortcut import SIGNALS_POLICY, message
+
+
+class Never(Executor):
+    """Bolt's listener executor that drops what it is given: a process killed right after
+    the acknowledgement."""
+
+    def __init__(self) -> None:
+        self.dropped = 0
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        self.dropped += 1
+        return Future()
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return parse_policy(SIGNALS_POLICY, "test-policy.toml")
+
+
+@pytest.fixture
+def killed_after_ack(running_app: RunningApp) -> Iterator[Never]:
+    runner = running_app.web_bolt.listener_runner
+    inner, runner.listener_executor = runner.listener_executor, Never()
+    yield runner.listener_executor
+    runner.listener_executor = inner
+
+
+def prompts(app: RunningApp) -> list[OutboxMessage]:
+    with app.services.db.read() as session:
+        found = session.scalars(select(OutboxMessage).where(OutboxMessage.channel == "C0SUPPORT"))
+        return list(found)
+
+
+def test_a_watched_message_is_offered_before_its_acknowledgement(
+    running_app: RunningApp, killed_after_ack: Never
+) -> None:
+    answer = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev1")
+    assert answer.status == 200
+    assert len(prompts(running_app)) == 1, "the offer was queued before the 200"
+    again = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev1")
+    assert again.status == 200
+    assert len(prompts(running_app)) == 1, "Slack's retry changes nothing"
+
+
+def test_a_person_event_is_kept_before_its_acknowledgement(
+    running_app: RunningApp, killed_after_ack: Never
+) -> None:
+    joined = {"id": "U0GUEST", "team_id": "T0OTHER", "is_stranger": True, "deleted": False}
+    assert running_app.slack.event({"type": "team_join", "user": joined}).status == 200
+    assert standing(running_app, "U0GUEST") is Standing.EXTERNAL
+
+
+def test_an_event_the_database_cannot_take_is_left_for_slack_to_send_again(
+    running_app: RunningApp, killed_after_ack: Never, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("INSERT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(running_app.services.signals, "watch", down)
+    answer = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev2")
+    assert answer.status == 503
+    monkeypatch.undo()
+    retried = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev2")
+    assert retried.status == 200
+    assert len(prompts(running_app)) == 1
+
+
+def test_an_app_home_is_still_published_after_the_acknowledgement(
+    running_app: RunningApp, killed_after_ack: Never
+) -> None:
+    """Publishing a home is a Slack call nobody waits on: it stays after the 200."""
+    event = {"type": "app_home_opened", "user": "U0CSM", "tab": "home"}
+    assert running_app.slack.event(event).status == 200
+    assert killed_after_ack.dropped == 1
+
+
+def test_a_press_is_acknowledged_once_its_work_is_done(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack shows a press as taken when it gets the 200: by then its work is committed."""
+    done: list[int] = []
+    release = threading.Event()
+
+    def answer(checkin_id: int, user: str, answer: Any) -> None:
+        assert release.wait(5)
+        done.append(checkin_id)
+
+    monkeypatch.setattr(running_app.services.checkins, "answer", answer)
+    payload = running_app.slack.block_action(
+        CheckinAction.CUSTOMER.value, "7", user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
+    )
+    with ThreadPoolExecutor(1) as pool:
+        reply = pool.submit(running_app.slack.interactive, payload)
+        time.sleep(0.2)  # the listener is waiting in `answer`
+        assert not reply.done(), "acknowledged before its work was done"
+        release.set()
+        assert reply.result(5).status == 200
+    assert done == [7]
+
+
+def test_a_press_whose_work_failed_is_answered_that_nothing_was_saved(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_args: Any) -> None:
+        raise OperationalError("UPDATE", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(running_app.services.checkins, "answer", down)
+    payload = running_app.slack.block_action(
+        CheckinAction.CUSTOMER.value, "7", user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
+    )
+    reply = running_app.slack.interactive(payload)
+    assert "nothing was saved" in reply.text, "the answer to the press says so, not an empty 200"
