@@ -10,7 +10,7 @@ from bot.cases.models import AccountView, CaseView
 from bot.offers.concessions import Concession
 from bot.offers.models import OfferView
 from bot.ports import Rendered
-from bot.reports.model import Report
+from bot.reports.models import Report
 from bot.signals.models import SlackMessage
 from bot.survey.models import SurveySummary
 from bot.turnover.views import PlanView

@@ -26,7 +26,7 @@ from bot.reports.message import (
     title,
     trust_lines,
 )
-from bot.reports.model import Report
+from bot.reports.models import Report
 from bot.reports.narrative import narrative
 from bot.reports.stages import stage_lines
 from bot.reports.words import kind_label

@@ -27,7 +27,7 @@ from bot.common.formatting import whole_money
 from bot.common.vocab import CaseStatus, CheckinAnswer, CheckinState, StepKind
 from bot.people.team import Team
 from bot.policy import Policy
-from bot.policy.model import RENEWAL_CHECKPOINT
+from bot.policy.models import RENEWAL_CHECKPOINT
 from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import checkins as store

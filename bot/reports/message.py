@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.common.formatting import cents as cur_cents
 from bot.common.formatting import whole_money as money
-from bot.reports.model import Figures, Ranked, Report
+from bot.reports.models import Figures, Ranked, Report
 from bot.reports.narrative import narrative
 from bot.reports.stages import stage_lines
 from bot.reports.words import duration, kind_label, percent, plural

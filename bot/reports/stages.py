@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.reports.model import Report, SlowCase, StageTime
+from bot.reports.models import Report, SlowCase, StageTime
 from bot.reports.words import duration, kind_label
 from storage import report_stages as rows
 from storage.reports import Window

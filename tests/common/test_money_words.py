@@ -13,7 +13,7 @@ import pytest
 from bot.cases.models import AccountView, CaseView
 from bot.common.formatting import money, whole_money
 from bot.finance.messages import StepView, step_dm
-from bot.reports.model import Figures, Report
+from bot.reports.models import Figures, Report
 from bot.reports.narrative import narrative
 from slack_edge.messages import case_root
 from storage.models import Account, Invoice

@@ -13,7 +13,7 @@ import pytest
 import storage.models as models
 from bot.reports.figures import compute, with_notes
 from bot.reports.message import as_text
-from bot.reports.model import LadderLine, Ranked, Report
+from bot.reports.models import LadderLine, Ranked, Report
 from bot.runtime.services import Services
 from tests.report_data import Book
 
