@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from bot.reports.models import Report
     from bot.signals.models import SlackMessage
     from bot.survey.models import SurveySummary
-    from bot.turnover.views import PlanView
+    from bot.turnover.models import PlanView
 
 
 @dataclass

@@ -13,7 +13,7 @@ from bot.ports import Rendered
 from bot.reports.models import Report
 from bot.signals.models import SlackMessage
 from bot.survey.models import SurveySummary
-from bot.turnover.views import PlanView
+from bot.turnover.models import PlanView
 from slack_edge import (
     finance_messages,
     messages,

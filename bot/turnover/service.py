@@ -30,8 +30,8 @@ from bot.ports import Presenter
 from bot.signals.service import SignalService
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
+from bot.turnover.models import PlanView
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
-from bot.turnover.views import PlanView
 from bot.turnover.words import (
     assign_line,
     changed_answers,
