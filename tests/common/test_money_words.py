@@ -12,7 +12,7 @@ import pytest
 
 from bot.cases.models import AccountView, CaseView
 from bot.common.formatting import money, whole_money
-from bot.finance.messages import StepView, step_dm
+from bot.finance.words import StepView, step_dm
 from bot.reports.models import Figures, Report
 from bot.reports.narrative import narrative
 from slack_edge.messages import case_root
