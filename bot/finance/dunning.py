@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.service import CaseService
-from bot.common.vocab import InvoiceStatus, StepKind, Track
+from bot.common.vocab import CaseEventType, InvoiceStatus, StepKind, Track
 from bot.finance import words
 from bot.finance.invoices import next_step_on
 from bot.hours.reach import is_copy, reach
@@ -169,7 +169,7 @@ class DunningLadder:
             **(case.details or {}),
             "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
         }
-        self.cases.timeline.by_system(session, case, "dunning", text)
+        self.cases.timeline.by_system(session, case, CaseEventType.DUNNING, text)
 
     def holders(
         self, notify: str, account: Account, session: Session | None = None
