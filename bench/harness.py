@@ -41,6 +41,7 @@ from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from storage import accounts as accounts_store
 from storage.models import Case, CaseEvent
+from storage.vocab import CaseEventType
 from tests.schemas import fresh_schema
 from wiring import build_services
 
@@ -112,7 +113,9 @@ def signals_handled(services: Services) -> int:
     with services.db.read() as session:
         cases = session.scalar(select(func.count()).select_from(Case)) or 0
         attached = session.scalar(
-            select(func.count()).select_from(CaseEvent).where(CaseEvent.type == "signal")
+            select(func.count())
+            .select_from(CaseEvent)
+            .where(CaseEvent.type == CaseEventType.SIGNAL)
         )
         return cases + (attached or 0)
 

@@ -33,7 +33,7 @@ from bench.report_data import Book, load
 from bench.report_tables import create_missing_tables
 from bot.policy import Policy
 from bot.reports.figures import compute, previous_window, window
-from bot.reports.model import Report
+from bot.reports.models import Report
 from storage import report_stages as stages
 from storage import report_trust as trust
 from storage import reports as queries

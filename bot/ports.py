@@ -19,10 +19,10 @@ if TYPE_CHECKING:
     from bot.cases.models import AccountView, CaseView
     from bot.offers.concessions import Concession
     from bot.offers.models import OfferView
-    from bot.reports.model import Report
+    from bot.reports.models import Report
     from bot.signals.models import SlackMessage
     from bot.survey.models import SurveySummary
-    from bot.turnover.views import PlanView
+    from bot.turnover.models import PlanView
 
 
 @dataclass

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def on_files(files: Files, config: MkDocsConfig) -> Files:
-    """Add `policy.md`, built from `bot.policy.model`'s dataclasses."""
+    """Add `policy.md`, built from `bot.policy.models`'s dataclasses."""
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from docs.gen_policy import policy_reference

@@ -6,8 +6,8 @@ from slack_sdk.models.blocks import ContextBlock, MarkdownTextObject, SectionBlo
 
 from bot.cases.models import CaseItem, CaseListing
 from bot.common.vocab import CaseScope
+from slack_edge.case_messages import esc, kind_label, money, time_token, who
 from slack_edge.labels import STATUS_LABELS
-from slack_edge.messages import esc, kind_label, money, time_token, who
 
 SCOPE_TITLES = {
     CaseScope.MINE: "Your open cases",

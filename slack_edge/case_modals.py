@@ -20,7 +20,7 @@ from bot.cases.models import MOVE_ON_REASONS, RISKS, AccountView
 from bot.common.amounts import parse_amount
 from bot.policy import KINDS
 from slack_edge import inputs
-from slack_edge.messages import esc, kind_label
+from slack_edge.case_messages import esc, kind_label
 from slack_edge.modals import CaseMeta, NewCaseMeta, modal
 from slack_edge.text import OPTION_TEXT, PLAIN_INPUT, plain
 

@@ -18,7 +18,7 @@ from slack_sdk.models.views import View
 from bot.cases.dashboard import FollowUp, FollowUps, HomePage, step_label
 from bot.cases.models import CaseListing
 from slack_edge.case_list import case_line
-from slack_edge.messages import esc, time_token
+from slack_edge.case_messages import esc, time_token
 
 MAX_BLOCKS = 100
 HOW_TO = (

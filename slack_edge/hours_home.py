@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 from bot.hours.service import AwayEntry, HoursView
 from slack_edge import inputs
-from slack_edge.messages import time_token
+from slack_edge.case_messages import time_token
 from slack_edge.modals import modal
 
 MAX_SHOWN = 5

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.hours.service import HoursView
-from slack_edge.messages import time_token, who
+from slack_edge.case_messages import time_token, who
 
 
 def hours_text(view: HoursView) -> str:

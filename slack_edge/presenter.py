@@ -10,13 +10,13 @@ from bot.cases.models import AccountView, CaseView
 from bot.offers.concessions import Concession
 from bot.offers.models import OfferView
 from bot.ports import Rendered
-from bot.reports.model import Report
+from bot.reports.models import Report
 from bot.signals.models import SlackMessage
 from bot.survey.models import SurveySummary
-from bot.turnover.views import PlanView
+from bot.turnover.models import PlanView
 from slack_edge import (
+    case_messages,
     finance_messages,
-    messages,
     offer_messages,
     report_messages,
     signal_codecs,
@@ -29,15 +29,15 @@ class SlackPresenter:
     """The presenter `wiring.build_services` injects into the services."""
 
     def case_root(self, case: CaseView, account: AccountView, extra: list[str] | None) -> Rendered:
-        return messages.case_root(case, account, extra)
+        return case_messages.case_root(case, account, extra)
 
     def move_on_request(
         self, case: CaseView, actor: str, reason: str, managers: tuple[str, ...]
     ) -> Rendered:
-        return messages.move_on_request_blocks(case, actor, reason, managers)
+        return case_messages.move_on_request_blocks(case, actor, reason, managers)
 
     def nudge(self, case: CaseView, text: str, with_link: bool) -> Rendered:
-        return messages.nudge_blocks(case, text, with_link)
+        return case_messages.nudge_blocks(case, text, with_link)
 
     def offer_request(
         self, offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession]

@@ -17,19 +17,19 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.reports.message import (
+from bot.reports.models import Report
+from bot.reports.narrative import narrative
+from bot.reports.stages import stage_lines
+from bot.reports.words import (
     TITLES,
     before_of,
     figure_line,
+    kind_label,
     payment_line,
     ranked_line,
     title,
     trust_lines,
 )
-from bot.reports.model import Report
-from bot.reports.narrative import narrative
-from bot.reports.stages import stage_lines
-from bot.reports.words import kind_label
 
 MAX_TEXT = 3000
 MAX_KINDS = 20

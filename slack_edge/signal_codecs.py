@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.signals.models import SlackMessage
-from slack_edge.messages import CaseAction, prompt_blocks
+from slack_edge.case_messages import CaseAction, prompt_blocks
 from slack_edge.modals import METADATA_VERSION, NewCaseMeta
 from slack_edge.text import from_slack
 

@@ -13,7 +13,7 @@ from slack_sdk.models.blocks import ActionsBlock, ButtonElement, MarkdownTextObj
 
 from bot.survey.answers import COME_BACK
 from bot.survey.models import SurveySummary
-from slack_edge.messages import esc
+from slack_edge.case_messages import esc
 
 FILL_LABEL = "Fill in the cancellation survey"
 EDIT_LABEL = "Edit survey"

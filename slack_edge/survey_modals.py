@@ -23,7 +23,7 @@ from slack_sdk.models.blocks import (
 from bot.survey.answers import COME_BACK, TEXT_MAX, SurveyField, SurveyForm
 from bot.survey.competitors import NAME_MAX
 from bot.survey.models import SurveyPrompt
-from slack_edge.messages import esc
+from slack_edge.case_messages import esc
 from slack_edge.modals import SurveyMeta, modal
 
 SUBMIT = "survey_submit"

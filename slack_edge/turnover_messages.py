@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from bot.turnover.views import PlanView, StepView
+from bot.turnover.models import PlanView, StepView
 from bot.turnover.words import answer_lines, esc, human_duration
 
 MAX_STEPS_SHOWN = 45  # a message holds 50 blocks (Slack docs: blocks)

@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 
 from bot.common.vocab import Coverage
 from bot.turnover.answers import ANSWER_ENUMS, NAME_MAX, QUESTIONS, Answers
-from bot.turnover.views import PlanView
+from bot.turnover.models import PlanView
 from bot.turnover.words import esc
 from slack_edge.modals import METADATA_VERSION, modal
 

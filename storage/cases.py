@@ -18,7 +18,7 @@ from storage.models import (
     InboundEvent,
     OutboxMessage,
 )
-from storage.vocab import CaseScope
+from storage.vocab import CaseEventType, CaseScope
 
 _INSERT_EVENT = insert(CaseEvent.__table__)
 _INSERT_INBOUND = insert(InboundEvent.__table__)
@@ -91,7 +91,7 @@ def add_event(
     *,
     at: datetime,
     actor: str | None,
-    type: str,
+    type: CaseEventType,
     text: str,
     details: dict[str, Any] | None = None,
 ) -> None:

@@ -105,6 +105,51 @@ class RiskLevel(StrEnum):
     HIGH = "high"
 
 
+class CaseEventType(StrEnum):
+    """What a case timeline event records (`case_events.type`), grouped by the domain that
+    writes it; outbound webhooks and the Stripe write-back listen for some of them."""
+
+    OPENED = "opened"
+    SIGNAL = "signal"
+    ROUTING = "routing"
+    STUB_ACCOUNT = "stub_account"
+    STATUS = "status"
+    RISK = "risk"
+    NOTE = "note"
+    REASSIGNED = "reassigned"
+    SNOOZE = "snooze"
+    REMINDER = "reminder"
+    CSM_REMOVED = "csm_removed"
+    CSM_GONE = "csm_gone"
+    MOVE_ON_REQUESTED = "move_on_requested"
+    MOVE_ON_DECLINED = "move_on_declined"
+    FOLLOWUP = "followup"
+    OWNER_AWAY = "owner_away"
+    HANDED_BACK = "handed_back"
+    OFFER_PROPOSED = "offer_proposed"
+    OFFER_APPLIED = "offer_applied"  # approved by policy, without an approver
+    OFFER_APPROVED = "offer_approved"
+    OFFER_REJECTED = "offer_rejected"
+    OFFER_COUNTERED = "offer_countered"
+    OFFER_ACCEPTED = "offer_accepted"
+    OFFER_DECLINED = "offer_declined"
+    OFFER_NUDGE = "offer_nudge"
+    SURVEY_ASKED = "survey_asked"
+    SURVEY_REMINDER = "survey_reminder"
+    SURVEY_ANSWERED = "survey_answered"
+    SURVEY_EDITED = "survey_edited"
+    SURVEY_WITHDRAWN = "survey_withdrawn"
+    CHECKIN_ASKED = "checkin_asked"
+    CHECKIN_ANSWERED = "checkin_answered"
+    TURNOVER = "turnover"
+    PLAN_STEP = "plan_step"
+    TURNOVER_LEAD = "turnover_lead"
+    TIME_AT_RISK = "time_at_risk"
+    DUNNING = "dunning"
+    STRIPE = "stripe"
+    STRIPE_WRITEBACK = "stripe_writeback"
+
+
 class StepKind(Labelled):
     """Kinds of durable scheduled steps (rows in `scheduled_steps`)."""
 

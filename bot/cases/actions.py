@@ -22,7 +22,7 @@ from bot.cases.words import owner_dm
 from bot.common.clock import Clock
 from bot.common.formatting import time_token
 from bot.common.text import esc, quiet, who
-from bot.common.vocab import CaseStatus, Track
+from bot.common.vocab import CaseEventType, CaseStatus, Track
 from bot.followups import service as followups
 from bot.people.access import Action, Actor
 from bot.people.standing import Person, PersonFacts
@@ -72,7 +72,7 @@ class CaseActions:
                 case,
                 account,
                 actor,
-                "reassigned",
+                CaseEventType.REASSIGNED,
                 f"{who(actor)} reassigned the case from {who(previous)} to {who(new_owner)}.",
                 {"from": previous, "to": new_owner},
                 # every change is a line in the thread (docs/cases.md, *The case thread*)
@@ -124,7 +124,7 @@ class CaseActions:
         text = f"{who(actor)} changed the risk level from {previous} to {risk}"
         text += f" ({because})." if because else "."
         self.timeline.acted(  # a change: a line
-            session, case, account, actor, "risk", text, opening=opening
+            session, case, account, actor, CaseEventType.RISK, text, opening=opening
         )
         return True
 
@@ -137,7 +137,7 @@ class CaseActions:
             case, account = self._load(session, case_id)
             self._require(acting, case, Action.NOTE)
             line = f"{who(actor)} added a note: {quiet(note, 2900)}"
-            self.timeline.acted(session, case, account, actor, "note", line)
+            self.timeline.acted(session, case, account, actor, CaseEventType.NOTE, line)
             return CaseView.of(case)
 
     def close(self, case_id: int, actor: str, status: str, reason: str | None = None) -> CaseView:
@@ -222,7 +222,7 @@ class CaseActions:
                 case,
                 account,
                 actor,
-                "snooze",
+                CaseEventType.SNOOZE,
                 f"{who(actor)} snoozed the case until {time_token(until)}.",
             )
             followups.snoozed(session, self.policy, case, until, now)
@@ -243,7 +243,7 @@ class CaseActions:
                 case,
                 account,
                 actor,
-                "reminder",
+                CaseEventType.REMINDER,
                 f"{who(actor)} set a reminder for {time_token(at)}.",
             )
             followups.reminder_set(session, case, actor, at, now)
@@ -277,7 +277,7 @@ class CaseActions:
                     open_case,
                     account,
                     actor,
-                    "csm_removed",
+                    CaseEventType.CSM_REMOVED,
                     f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
                 )
             return CaseView.of(case)
@@ -331,7 +331,7 @@ class Handover:
         if case.csm == user:
             case.csm, changed = None, True
             line = f"{who(user)} (the case's CSM) {person.why}: the case has no CSM now."
-            self.timeline.by_system(session, case, "csm_gone", line)
+            self.timeline.by_system(session, case, CaseEventType.CSM_GONE, line)
         if case.owner != user:
             return changed
         new_owner, how = self._fallback(session, case, standing, team)
@@ -340,7 +340,7 @@ class Handover:
         to = f"handed over to {who(new_owner)} ({how})" if new_owner else how
         line = f"Routing: {who(user)} (the owner) {person.why}; {to}."
         details = {"from": user, "to": new_owner, "why": person.standing.value}
-        self.timeline.by_system(session, case, "reassigned", line, details)
+        self.timeline.by_system(session, case, CaseEventType.REASSIGNED, line, details)
         root = store.root_message(session, case)
         if new_owner and root is not None:
             dm = owner_dm(case, account, f"{who(user)} {person.why}; the case is yours now.")

@@ -21,7 +21,7 @@ from bot.cases.words import OFFBOARDING_CHECKLIST, status_line
 from bot.common.clock import Clock
 from bot.common.formatting import money
 from bot.common.text import quiet, who
-from bot.common.vocab import CaseStatus
+from bot.common.vocab import CaseEventType, CaseStatus
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -87,7 +87,7 @@ class Lifecycle:
         text = status_line(case, actor, previous, account.currency, reason, by)
         change = {**(event or {}), "from": previous, "to": status, "reason": reason}
         # every change is a line in the thread (docs/cases.md, *The case thread*)
-        self.timeline.acted(session, case, account, actor, "status", text, change)
+        self.timeline.acted(session, case, account, actor, CaseEventType.STATUS, text, change)
         root = store.root_message(session, case)
         gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)
         if gone and previous in OPEN_STATUSES and root is not None:
@@ -131,7 +131,7 @@ class Lifecycle:
             case,
             account,
             actor,
-            "move_on_requested",
+            CaseEventType.MOVE_ON_REQUESTED,
             f"{who(actor)} asked to move on from the case"
             f" ({money(case.arr_at_risk, account.currency)} ARR at risk): {quiet(reason, 2000)};"
             " a manager must confirm.",
@@ -159,5 +159,5 @@ class Lifecycle:
             return
         text = f"{who(manager)} declined moving on: keep working the case."
         self.timeline.acted(  # the request, edited in place, says so
-            session, case, account, manager, "move_on_declined", text, in_thread=False
+            session, case, account, manager, CaseEventType.MOVE_ON_DECLINED, text, in_thread=False
         )

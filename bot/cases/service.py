@@ -36,7 +36,7 @@ from bot.cases.words import kind_label, owner_dm
 from bot.common.clock import Clock
 from bot.common.lookup import AccountMatch, find_account
 from bot.common.text import esc, quiet, who
-from bot.common.vocab import CaseScope, CaseStatus, RiskLevel, track_of
+from bot.common.vocab import CaseEventType, CaseScope, CaseStatus, RiskLevel, track_of
 from bot.followups import service as followups
 from bot.people.access import Access, Action, Actor, Involved
 from bot.people.standing import Person, Standing
@@ -276,12 +276,14 @@ class CaseService(CaseActions, ExternalEvents, Handover):
         line = opened_line(case, account.currency, signal.actor, signal.source, routed.matched)
         self.timeline.show_latest(case, line, now)  # the root says it: no reply (docs/cases.md)
         self._post_root(session, case, account)
-        self.timeline.line(session, case, signal.actor, "opened", line, in_thread=False)
+        self.timeline.line(session, case, signal.actor, CaseEventType.OPENED, line, in_thread=False)
         if routed.note or routed.passed_over:
-            self.timeline.line(session, case, None, "routing", routing_line(routed))
+            self.timeline.line(session, case, None, CaseEventType.ROUTING, routing_line(routed))
         if account.is_stub:  # the root's source line says so
             stub = f"Account `{esc(account.external_id)}` was not known: a stub was created."
-            self.timeline.line(session, case, None, "stub_account", stub, in_thread=False)
+            self.timeline.line(
+                session, case, None, CaseEventType.STUB_ACCOUNT, stub, in_thread=False
+            )
         root = store.root_message(session, case)
         if case.owner and root is not None:
             dm = owner_dm(case, account, routed.note)
@@ -328,7 +330,9 @@ class CaseService(CaseActions, ExternalEvents, Handover):
         text = f"New signal{by} via {esc(signal.source)} ({kind_label(signal.kind)}){summary}"
         if signal.link:
             text += f" <{signal.link}|source>"
-        self.timeline.line(session, case, signal.actor, "signal", text, {"kind": signal.kind})
+        self.timeline.line(
+            session, case, signal.actor, CaseEventType.SIGNAL, text, {"kind": signal.kind}
+        )
         case.updated_at = self.clock.now()  # the root shows nothing an attach changes: no edit
         self._confirm(session, case, signal, created=False)
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.cases.models import AccountView, CaseView
 from bot.common.clock import Clock
-from bot.common.vocab import CaseStatus
+from bot.common.vocab import CaseEventType, CaseStatus
 from bot.followups import service as followups
 from bot.policy import Policy
 from bot.ports import Presenter
@@ -41,7 +41,7 @@ def _anyone(_actor: str, _case: Case) -> bool:
     return True
 
 
-EventListener = Callable[[Session, Case, str | None, str, dict[str, Any], datetime], None]
+EventListener = Callable[[Session, Case, str | None, CaseEventType, dict[str, Any], datetime], None]
 """Told of every timeline event in its unit of work: (session, case, actor, type, details,
 at); e.g. outbound webhooks (bot/outbound/service.py)."""
 
@@ -73,7 +73,7 @@ class Timeline:
         session: Session,
         case: Case,
         actor: str | None,
-        type: str,
+        type: CaseEventType,
         text: str,
         details: dict[str, Any] | None = None,
         *,
@@ -81,7 +81,7 @@ class Timeline:
         at: datetime | None = None,
         in_thread: bool = True,
     ) -> OutboxMessage | None:
-        """A timeline event (`type`, e.g. "note") at `at` (UTC; default now), also posted
+        """A timeline event (`type`, e.g. `NOTE`) at `at` (UTC; default now), also posted
         as a reply in the case thread (with `blocks` when given, e.g. a button) unless
         `in_thread` is False (the root or another message already shows it); returns that
         reply's outbox row, so a button on it can be retired later. Nobody's follow-up
@@ -109,7 +109,7 @@ class Timeline:
         case: Case,
         account: Account,
         actor: str | None,
-        type: str,
+        type: CaseEventType,
         text: str,
         details: dict[str, Any] | None = None,
         *,
@@ -144,7 +144,7 @@ class Timeline:
         self,
         session: Session,
         case: Case,
-        type: str,
+        type: CaseEventType,
         text: str,
         details: dict[str, Any] | None = None,
         *,

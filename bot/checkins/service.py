@@ -24,10 +24,10 @@ from bot.cases.timeline import Timeline
 from bot.checkins import words
 from bot.common.clock import Clock
 from bot.common.formatting import whole_money
-from bot.common.vocab import CaseStatus, CheckinAnswer, CheckinState, StepKind
+from bot.common.vocab import CaseEventType, CaseStatus, CheckinAnswer, CheckinState, StepKind
 from bot.people.team import Team
 from bot.policy import Policy
-from bot.policy.model import RENEWAL_CHECKPOINT
+from bot.policy.models import RENEWAL_CHECKPOINT
 from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import checkins as store
@@ -171,7 +171,7 @@ class CheckinService:
         session.refresh(checkin)
         self._apply(session, checkin, case)
         text = words.stripe_answered(checkin, account, [sid for sid, _ in live], checkin.due_at)
-        self.timeline.line(session, case, None, "checkin_answered", text)
+        self.timeline.line(session, case, None, CaseEventType.CHECKIN_ANSWERED, text)
 
     def _ask(
         self, session: Session, checkin: SaveCheckin, case: Case, account: Account, now: datetime
@@ -189,7 +189,9 @@ class CheckinService:
             message = outbox.reply(session, now, root, text, blocks)
         checkin.state, checkin.asked_to = CheckinState.ASKED, person
         checkin.message_id = message.id if message is not None else None
-        self.timeline.line(session, case, None, "checkin_asked", words.asked(checkin, person))
+        self.timeline.line(
+            session, case, None, CaseEventType.CHECKIN_ASKED, words.asked(checkin, person)
+        )
 
     # -- answers
 
@@ -226,7 +228,7 @@ class CheckinService:
             session.refresh(checkin)
             self._apply(session, checkin, case)
             text = words.answered(checkin, account, f"<@{user}>")
-            self.timeline.line(session, case, user, "checkin_answered", text)
+            self.timeline.line(session, case, user, CaseEventType.CHECKIN_ANSWERED, text)
             message = session.get(OutboxMessage, checkin.message_id or 0)
             if message is not None:
                 outbox.update(session, now, message, text, self.blocks(text, checkin.id, True))

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.cases.service import CaseService
-from bot.common.vocab import InvoiceStatus, StepKind, Track
-from bot.finance import messages
+from bot.common.vocab import CaseEventType, InvoiceStatus, StepKind, Track
+from bot.finance import words
 from bot.finance.invoices import next_step_on
 from bot.hours.reach import is_copy, reach
 from bot.outbound import service as outbound
@@ -133,7 +133,7 @@ class DunningLadder:
         account = session.get(Account, invoice.account_id)
         assert account is not None
         root = self._case_root(session, account)
-        view = messages.StepView(
+        view = words.StepView(
             invoice=invoice,
             account=account,
             step_days=int(step.payload["days"]),
@@ -147,29 +147,29 @@ class DunningLadder:
         view = replace(view, instead=instead)
         reached = reach(session, self.policy, self.team(), step, people, now)
         for person in reached.now:  # each in their working hours, or their cover
-            self._send(session, now, person, messages.step_dm(view), root, view)
+            self._send(session, now, person, words.step_dm(view), root, view)
         if is_copy(step):
             return  # the finance channel heard it; only this person's DM was waiting
         channel = self.policy.channels.finance
         if channel:
-            self._send(session, now, channel, messages.finance_line(view, people), root, view)
+            self._send(session, now, channel, words.finance_line(view, people), root, view)
         elif not people:
             log.warning("dunning step for %s reached nobody", invoice.invoice_id)
         outbound.ladder_step(session, self.policy, now, invoice, account, _step_event(view))
         if view.step_days == self.policy.dunning.steps[-1].days_past_due:
             self._flag_churn_case(session, view)
 
-    def _flag_churn_case(self, session: Session, view: messages.StepView) -> None:
+    def _flag_churn_case(self, session: Session, view: words.StepView) -> None:
         """An invoice at the last step shows on the account's open churn case's root."""
         case = case_store.open_case(session, view.account.id, Track.CHURN)
         if case is None or self.cases is None:
             return
-        text = messages.last_step_line(view)
+        text = words.last_step_line(view)
         case.details = {
             **(case.details or {}),
             "overdue_invoice": {"invoice": view.invoice.invoice_id, "text": text},
         }
-        self.cases.timeline.by_system(session, case, "dunning", text)
+        self.cases.timeline.by_system(session, case, CaseEventType.DUNNING, text)
 
     def holders(
         self, notify: str, account: Account, session: Session | None = None
@@ -222,7 +222,7 @@ class DunningLadder:
         channel: str,
         text: str,
         root: OutboxMessage | None,
-        view: messages.StepView,
+        view: words.StepView,
     ) -> None:
         if view.link is None and root is not None:
             outbox.linked(session, now, channel, root, text)
@@ -252,7 +252,7 @@ def _instead(passed: list[str], who_: str | None) -> str | None:
     return f"{'; '.join(passed)}: {to}"
 
 
-def _step_event(view: messages.StepView) -> dict[str, object]:
+def _step_event(view: words.StepView) -> dict[str, object]:
     """The step as `invoice.ladder_step` publishes it (bot/outbound/events.py)."""
     return {
         "days_past_due": view.step_days,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.cases.models import Refused
 from bot.common.vocab import RenewalAnswer, StepKind, Track
-from bot.finance import messages as words
+from bot.finance import words
 from bot.finance.dunning import today_in
 from bot.hours.reach import in_hours
 from bot.people.access import Access, Action, Actor, Involved

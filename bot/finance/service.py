@@ -9,10 +9,10 @@ from datetime import datetime
 
 from bot.common.clock import Clock
 from bot.finance.dunning import DunningLadder, LadderReport
+from bot.finance.listings import FinanceViews
 from bot.finance.renewals import Answered, RenewalChecks
 from bot.finance.stripe_cases import StripeCases
 from bot.finance.stripe_service import StripeService
-from bot.finance.views import FinanceViews
 from bot.people.access import Access
 from bot.people.team import Team
 from bot.policy import Policy

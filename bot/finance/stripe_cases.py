@@ -24,7 +24,7 @@ from bot.cases.models import Signal
 from bot.cases.service import CaseService
 from bot.common.formatting import money
 from bot.common.text import esc
-from bot.common.vocab import CaseStatus, Kind, Track
+from bot.common.vocab import CaseEventType, CaseStatus, Kind, Track
 from bot.finance.stripe_events import InvoiceState, StripeEvent, SubscriptionState
 from bot.finance.stripe_service import Change
 from bot.signals.service import SignalService
@@ -80,7 +80,7 @@ class StripeCases:
         if change is Change.CANCEL_WITHDRAWN:
             if case is None:
                 return None
-            self.cases.timeline.by_system(session, case, "stripe", f"The {WITHDRAWN}.")
+            self.cases.timeline.by_system(session, case, CaseEventType.STRIPE, f"The {WITHDRAWN}.")
             return case.id
         if case is None:
             case = self._cancellation(session, account, row, state, now)

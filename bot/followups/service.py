@@ -22,7 +22,7 @@ from bot import outbox
 from bot.cases.models import CaseView
 from bot.cases.words import case_title
 from bot.common.text import who
-from bot.common.vocab import CaseStatus, StepKind
+from bot.common.vocab import CaseEventType, CaseStatus, StepKind
 from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.people.team import Team
 from bot.policy import Policy
@@ -308,7 +308,9 @@ class Ladder:
         text = " ".join([text, *reached.notes])
         root = case_store.root_message(session, case)
         if not is_copy(step):
-            case_store.add_event(session, case, at=now, actor=None, type="followup", text=text)
+            case_store.add_event(
+                session, case, at=now, actor=None, type=CaseEventType.FOLLOWUP, text=text
+            )
             if root is not None:
                 outbox.reply(session, now, root, text)
         title, card = case_title(case, account), CaseView.of(case)

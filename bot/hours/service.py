@@ -22,7 +22,7 @@ from bot.cases.timeline import Timeline
 from bot.common.clock import Clock
 from bot.common.formatting import time_token
 from bot.common.text import who
-from bot.common.vocab import TimeOffSource, TimeOffState
+from bot.common.vocab import CaseEventType, TimeOffSource, TimeOffState
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
@@ -287,7 +287,9 @@ class HoursService:
         line = f":palm_tree: Owner {who(off.user_id)} away until {time_token(off.ends_at)}"
         line += f", covered by {who(cover)}." if cover != off.user_id else "; nobody can cover."
         for case in store.open_cases_owned(session, off.user_id):
-            self.timeline.line(session, case, None, "owner_away", line, {"cover": cover})
+            self.timeline.line(
+                session, case, None, CaseEventType.OWNER_AWAY, line, {"cover": cover}
+            )
 
     def away_ended(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """Hand back the cases opened for them meanwhile and DM one summary."""
@@ -316,7 +318,7 @@ class HoursService:
             f":wave: {who(off.user_id)} is back: the case is handed back from "
             f"{who(holder or cover)}."
         )
-        self.timeline.line(session, case, None, "handed_back", text, {"from": holder})
+        self.timeline.line(session, case, None, CaseEventType.HANDED_BACK, text, {"from": holder})
         self.timeline.refresh_root(session, case, account)
 
     def _summary(self, session: Session, off: TimeOff, handed: list[Case], now: datetime) -> None:
@@ -324,7 +326,8 @@ class HoursService:
         own = store.open_cases_owned(session, off.user_id)
         ids = {c.id for c in own} | {c.id for c in handed}
         events = store.events_between(session, ids, off.starts_at, now)
-        events = [e for e in events if e.type not in ("owner_away", "handed_back")]
+        own = (CaseEventType.OWNER_AWAY, CaseEventType.HANDED_BACK)  # time off's own lines
+        events = [e for e in events if e.type not in own]
         lines = [f":wave: Welcome back. While you were away (since {time_token(off.starts_at)}):"]
         if handed:
             numbers = ", ".join(f"#{c.id}" for c in handed)

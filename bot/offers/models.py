@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from bot.common.snapshot import snapshot
+from bot.common.vocab import CaseEventType, OfferOutcome, OfferStatus
 from storage.models import Offer
 
 
@@ -17,6 +18,22 @@ class OfferDecision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
     COUNTER = "counter"
+
+
+DECISIONS = {  # the offer's status after each decision
+    OfferDecision.APPROVE: OfferStatus.APPROVED,
+    OfferDecision.REJECT: OfferStatus.REJECTED,
+    OfferDecision.COUNTER: OfferStatus.COUNTERED,
+}
+DECIDED_EVENTS = {  # the timeline event (`case_events.type`) that records each decision
+    OfferStatus.APPROVED: CaseEventType.OFFER_APPROVED,
+    OfferStatus.REJECTED: CaseEventType.OFFER_REJECTED,
+    OfferStatus.COUNTERED: CaseEventType.OFFER_COUNTERED,
+}
+ANSWER_EVENTS = {  # the timeline event that records the customer's answer
+    OfferOutcome.ACCEPTED: CaseEventType.OFFER_ACCEPTED,
+    OfferOutcome.DECLINED: CaseEventType.OFFER_DECLINED,
+}
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,18 @@ from bot.cases.service import CaseService
 from bot.common.amounts import parse_amount
 from bot.common.formatting import money
 from bot.common.text import esc, quiet, who
-from bot.common.vocab import OFFER_TYPE_LABELS, OfferOutcome, OfferStatus, OfferType, StepKind
+from bot.common.vocab import (
+    OFFER_TYPE_LABELS,
+    CaseEventType,
+    OfferOutcome,
+    OfferStatus,
+    OfferType,
+    StepKind,
+)
 from bot.hours.presence import Presence
 from bot.hours.reach import is_copy, reach
 from bot.offers import concessions as ledgers
-from bot.offers.models import OfferDecision, OfferView
+from bot.offers.models import ANSWER_EVENTS, DECIDED_EVENTS, DECISIONS, OfferDecision, OfferView
 from bot.offers.words import describe_offer
 from bot.people.access import Action, Actor, Involved
 from bot.people.team import Team
@@ -36,11 +43,6 @@ from storage import offers as store
 from storage import steps as step_store
 from storage.models import OPEN_STATUSES, Account, Case, Offer, OutboxMessage, ScheduledStep
 
-DECISIONS = {
-    OfferDecision.APPROVE: OfferStatus.APPROVED,
-    OfferDecision.REJECT: OfferStatus.REJECTED,
-    OfferDecision.COUNTER: OfferStatus.COUNTERED,
-}
 NUDGE = StepKind.OFFER_NUDGE
 
 
@@ -175,8 +177,9 @@ class OfferService:
         )
         details = {"offer_id": offer.id}
         self.cases.timeline.acted(  # the offer's own message (posted next) says it
-            session, case, account, offer.proposer, "offer_applied", text, details, in_thread=False
-        )
+            session, case, account, offer.proposer, CaseEventType.OFFER_APPLIED, text, details,
+            in_thread=False,
+        )  # fmt: skip
         self._post_request(session, case, account, offer, [])
 
     def _request(
@@ -188,8 +191,9 @@ class OfferService:
             f"{describe_offer(offer, account.currency)}"
         )
         self.cases.timeline.acted(  # the request (posted next) says it, with its buttons
-            session, case, account, offer.proposer, "offer_proposed", text, in_thread=False
-        )
+            session, case, account, offer.proposer, CaseEventType.OFFER_PROPOSED, text,
+            in_thread=False,
+        )  # fmt: skip
         self._post_request(session, case, account, offer, approvers)
         delay = self.policy.escalation.acknowledge_within
         self._schedule_nudge(session, offer, 1, self.clock.now(), delay)
@@ -286,7 +290,7 @@ class OfferService:
         note = f": {quiet(offer.decision_note, 1000)}" if offer.decision_note else ""
         text = f"{who(offer.decided_by)} {offer.status} the save offer{counter}{note}"
         self.cases.timeline.acted(
-            session, case, account, offer.decided_by, f"offer_{offer.status}", text,
+            session, case, account, offer.decided_by, DECIDED_EVENTS[offer.status], text,
             {"offer_id": offer.id}, in_thread=False,  # the request, edited, says it
         )  # fmt: skip
         self._edit_request(session, offer, currency)
@@ -335,7 +339,7 @@ class OfferService:
                 case,
                 account,
                 actor,
-                f"offer_{outcome}",
+                ANSWER_EVENTS[outcome],
                 f"{who(actor)} recorded that the customer {outcome} the offer "
                 f"({describe_offer(offer, account.currency)}).{follow}",
                 {"offer_id": offer.id},
@@ -389,7 +393,7 @@ class OfferService:
         if is_copy(step):  # the thread heard it; only this approver's DM was waiting
             self._dm(session, case, reached.now, text, now)
             return
-        self.cases.timeline.line(session, case, None, "offer_nudge", text)
+        self.cases.timeline.line(session, case, None, CaseEventType.OFFER_NUDGE, text)
         self._dm(session, case, reached.now, text, now)
         n = int(step.payload.get("n", 1)) + 1
         self._schedule_nudge(session, offer, n, now, self.policy.escalation.repeat_every)

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.common.vocab import OfferStatus
+from bot.common.vocab import CaseEventType, OfferStatus
 from bot.outbound import events as ev
 from bot.policy import Policy
 from storage import outbound as rows
@@ -23,6 +23,12 @@ from storage import turnover as turnover_store
 from storage.models import Account, Case, Invoice, Offer, SurveyAnswer, Turnover
 
 EVENT_ID_PREFIX = "msg_"
+DECIDED = (  # timeline events that are an offer's decision: an approver's, or the policy's
+    CaseEventType.OFFER_APPROVED,
+    CaseEventType.OFFER_REJECTED,
+    CaseEventType.OFFER_COUNTERED,
+    CaseEventType.OFFER_APPLIED,
+)
 
 
 def publish(
@@ -76,7 +82,7 @@ class CaseEvents:
         session: Session,
         case: Case,
         actor: str | None,
-        type: str,
+        type: CaseEventType,
         details: dict[str, Any],
         at: datetime,
     ) -> None:
@@ -93,12 +99,17 @@ class CaseEvents:
             publish(session, self.policy, at, event_type, data)
 
     def _events(
-        self, session: Session, case: Case, actor: str | None, type: str, details: dict[str, Any]
+        self,
+        session: Session,
+        case: Case,
+        actor: str | None,
+        type: CaseEventType,
+        details: dict[str, Any],
     ) -> list[tuple[str, dict[str, Any]]]:
         """The events one timeline event stands for: none, one, or (a change of status that
         also changed the owner, e.g. acknowledging an unowned case) the owner's then the
         status's."""
-        if type == "status":
+        if type == CaseEventType.STATUS:
             found = []
             if "owner_to" in details:
                 owner = {"previous_owner": details.get("owner_from"), "owner": case.owner}
@@ -109,27 +120,33 @@ class CaseEvents:
         return [one] if one else []
 
     def _event(
-        self, session: Session, case: Case, actor: str | None, type: str, details: dict[str, Any]
+        self,
+        session: Session,
+        case: Case,
+        actor: str | None,
+        type: CaseEventType,
+        details: dict[str, Any],
     ) -> tuple[str, dict[str, Any]] | None:
-        if type == "opened":
+        if type == CaseEventType.OPENED:
             return ev.CASE_OPENED, {"by": actor}
-        if type == "reassigned" or (type == "handed_back" and details.get("from") != case.owner):
+        handed_back = type == CaseEventType.HANDED_BACK and details.get("from") != case.owner
+        if type == CaseEventType.REASSIGNED or handed_back:
             extra = {"previous_owner": details.get("from"), "owner": case.owner, "by": actor}
             return ev.CASE_OWNER_CHANGED, extra  # handed back: the owner is back from time off
-        if type in ("offer_approved", "offer_rejected", "offer_countered", "offer_applied"):
+        if type in DECIDED:
             offer = session.get(Offer, int(details.get("offer_id", 0)))
             if offer is None:
                 return None
-            decision = offer.status if type != "offer_applied" else OfferStatus.APPROVED
-            approval = "policy" if type == "offer_applied" else "approver"
+            decision = offer.status if type != CaseEventType.OFFER_APPLIED else OfferStatus.APPROVED
+            approval = "policy" if type == CaseEventType.OFFER_APPLIED else "approver"
             extra = {"offer": ev.offer_data(offer), "decision": decision, "by": actor}
             return ev.OFFER_DECIDED, {**extra, "approved_by": approval}
-        if type == "survey_answered":
+        if type == CaseEventType.SURVEY_ANSWERED:
             answer = session.get(SurveyAnswer, int(details.get("survey_id", 0)))
             return (
                 None if answer is None else (ev.SURVEY_ANSWERED, {"survey": ev.survey_data(answer)})
             )
-        if type == "time_at_risk" and details.get("why") == "plan complete":
+        if type == CaseEventType.TIME_AT_RISK and details.get("why") == "plan complete":
             return self._plan_completed(session, int(details.get("turnover_id", 0)), actor)
         return None
 

@@ -5,7 +5,7 @@ one-line `PolicyError`s, `describe` is `python app.py check`'s summary. Import f
 """
 
 from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLE_PEOPLE, OWNER_ROLES, OwnerRole
-from bot.policy.model import (
+from bot.policy.models import (
     DAY_NAMES,
     KINDS,
     NO_APPROVAL,

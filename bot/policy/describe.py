@@ -11,7 +11,7 @@ import json
 
 from bot.common.durations import format_duration
 from bot.hours.policy import describe_people_policy
-from bot.policy.model import (
+from bot.policy.models import (
     DAY_NAMES,
     FALLBACK_APPROVER,
     FALLBACK_OWNER,

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLES
 from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
-from bot.policy.model import (
+from bot.policy.models import (
     _BOT_ID,
     DAY_NAMES,
     DEFAULT_APPROVALS,

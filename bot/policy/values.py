@@ -16,7 +16,7 @@ from bot.common.durations import DURATION_HINT, parse_duration
 from bot.common.policy_keys import at as _at
 from bot.common.policy_keys import check_keys, number
 from bot.common.policy_keys import show as _show
-from bot.policy.model import RENEWAL_CHECKPOINT, is_channel, is_person
+from bot.policy.models import RENEWAL_CHECKPOINT, is_channel, is_person
 
 _REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")

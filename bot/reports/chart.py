@@ -16,7 +16,7 @@ import io
 from typing import TYPE_CHECKING
 
 from bot.common.formatting import whole_money as money
-from bot.reports.model import Figures, Report
+from bot.reports.models import Figures, Report
 from bot.reports.words import PERIOD_WORDS, kind_label, short_money
 
 SAVEABLE = "#0072B2"  # blue

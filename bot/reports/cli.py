@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from bot.reports.export import write_csv
-from bot.reports.message import as_text
+from bot.reports.words import as_text
 from bot.runtime.services import Services
 
 EXIT_OK, EXIT_FAILED = 0, 1

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.policy import Policy
-from bot.reports.model import Report
+from bot.reports.models import Report
 from storage import report_rows, report_stages
 from storage.db import Database
 from storage.reports import Window

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.common.vocab import CaseStatus
 from bot.policy import Policy
-from bot.reports.model import (
+from bot.reports.models import (
     PERIODS,
     ZERO,
     Figures,

@@ -15,7 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.common.clock import Clock
-from bot.reports.model import Report
+from bot.reports.models import Report
 from storage import home as homes
 from storage import outbox as outbox_rows
 from storage.db import Database

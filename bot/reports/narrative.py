@@ -6,7 +6,7 @@ show (no plans, no closed cases) is left out rather than guessed."""
 from __future__ import annotations
 
 from bot.common.formatting import whole_money as money
-from bot.reports.model import ZERO, Figures, Report
+from bot.reports.models import ZERO, Figures, Report
 from bot.reports.words import (
     PERIOD_WORDS,
     change,

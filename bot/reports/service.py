@@ -25,8 +25,8 @@ from bot.ports import Presenter
 from bot.reports.chart import render_png
 from bot.reports.figures import compute
 from bot.reports.home import LeaderReport
-from bot.reports.message import local
-from bot.reports.model import Report, from_json, to_json
+from bot.reports.models import Report, from_json, to_json
+from bot.reports.words import local
 from storage import outbox as outbox_rows
 from storage import reports as stored
 from storage import steps as step_rows

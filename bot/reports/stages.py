@@ -1,6 +1,6 @@
 """Stage times (docs/reports.md, *Stage times*): how fast the save motion moves, as median and p90
 per kind and per owner, and the open cases whose clock has run longest; the figures come
-from storage/report_stages.py, the words are here (mrkdwn-safe, like bot/reports/message.py).
+from storage/report_stages.py, the words are here (mrkdwn-safe, like bot/reports/words.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.reports.model import Report, SlowCase, StageTime
+from bot.reports.models import Report, SlowCase, StageTime
 from bot.reports.words import duration, kind_label
 from storage import report_stages as rows
 from storage.reports import Window

@@ -21,7 +21,7 @@ from bot.cases.timeline import Timeline
 from bot.common.clock import Clock
 from bot.common.formatting import money
 from bot.common.text import esc, who
-from bot.common.vocab import OFFER_TYPE_LABELS, CaseStatus
+from bot.common.vocab import OFFER_TYPE_LABELS, CaseEventType, CaseStatus
 from bot.people.access import Access, Action, Actor, Involved
 from bot.people.team import Team
 from bot.policy import Policy
@@ -97,7 +97,9 @@ class SurveyService:
         if answer is None:
             return None
         text = ask_text(case, account, person, involuntary)
-        say_with_button(self.timeline, session, case, now, text, [person], answer, "survey_asked")
+        say_with_button(
+            self.timeline, session, case, now, text, [person], answer, CaseEventType.SURVEY_ASKED
+        )
         schedule.survey_asked(session, self.policy, answer, now)
         return answer
 
@@ -110,7 +112,7 @@ class SurveyService:
         store.withdraw(session, answer.id, now=now)
         schedule.survey_closed(session, answer, now)
         text = ":leftwards_arrow_with_hook: The cancellation survey is withdrawn (case reopened)."
-        self.timeline.line(session, case, None, "survey_withdrawn", text, at=now)
+        self.timeline.line(session, case, None, CaseEventType.SURVEY_WITHDRAWN, text, at=now)
 
     # -- the modal ----------------------------------------------------------------------------
 
@@ -180,7 +182,14 @@ class SurveyService:
         blocks = self.timeline.presenter.survey_answers(summary, header)
         details = {"survey_id": answer.id}
         self.timeline.line(
-            session, case, actor, "survey_answered", header, details, blocks=blocks, at=now
+            session,
+            case,
+            actor,
+            CaseEventType.SURVEY_ANSWERED,
+            header,
+            details,
+            blocks=blocks,
+            at=now,
         )
         self._show_on_root(session, case, account, summary.root_cause, answer.competitor)
         self._tell_owner(session, case, account, answer, team, now)
@@ -201,7 +210,13 @@ class SurveyService:
             return
         line = change_line(actor, changes, self._label)
         self.timeline.line(
-            session, case, actor, "survey_edited", line, {"changes": list(changes)}, at=now
+            session,
+            case,
+            actor,
+            CaseEventType.SURVEY_EDITED,
+            line,
+            {"changes": list(changes)},
+            at=now,
         )
         self._show_on_root(
             session, case, account, self._label(answer.root_cause), answer.competitor
@@ -294,7 +309,7 @@ def say_with_button(
     text: str,
     people: list[str | None],
     answer: SurveyAnswer,
-    type: str,
+    type: CaseEventType,
     *,
     line: bool = True,
 ) -> None:

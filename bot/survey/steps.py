@@ -13,6 +13,7 @@ from bot import outbox
 from bot.cases.timeline import Timeline
 from bot.common.formatting import money
 from bot.common.text import esc
+from bot.common.vocab import CaseEventType
 from bot.hours.reach import is_copy, ladder_due, reach
 from bot.people.team import Team
 from bot.policy import Policy
@@ -127,7 +128,7 @@ class SurveySteps:
             text,
             list(reached.now),
             answer,
-            "survey_reminder",
+            CaseEventType.SURVEY_REMINDER,
             line=line,
         )
 

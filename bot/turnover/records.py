@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from bot.turnover.answers import Answers
+from bot.turnover.models import PlanView, StepView
 from bot.turnover.plan import (
     PlanContext,
     StepState,
@@ -25,7 +26,6 @@ from bot.turnover.plan import (
     time_at_risk,
 )
 from bot.turnover.policy import TurnoverPolicy
-from bot.turnover.views import PlanView, StepView
 from storage import turnover as store
 from storage.models import PlanStep, Turnover
 

@@ -22,7 +22,7 @@ from bot.cases.service import CaseService
 from bot.cases.timeline import Timeline
 from bot.common.clock import Clock
 from bot.common.text import who
-from bot.common.vocab import Kind, RiskLevel
+from bot.common.vocab import CaseEventType, Kind, RiskLevel
 from bot.people.access import Action, Actor, Involved
 from bot.people.team import TeamService
 from bot.policy import Policy
@@ -30,8 +30,8 @@ from bot.ports import Presenter
 from bot.signals.service import SignalService
 from bot.turnover import records
 from bot.turnover.answers import Answers, Destination
+from bot.turnover.models import PlanView
 from bot.turnover.plan import PlanContext, combined_risk, risk_level
-from bot.turnover.views import PlanView
 from bot.turnover.words import (
     assign_line,
     changed_answers,
@@ -152,7 +152,9 @@ class TurnoverService:
             )
             text = f"{who(actor)} recorded that {answers.contact_name} left; action plan below."
             timeline = self.cases.timeline
-            timeline.acted(session, case, account, actor, "turnover", text, opening=opening)
+            timeline.acted(
+                session, case, account, actor, CaseEventType.TURNOVER, text, opening=opening
+            )
             self._post_plan(session, case, turnover)  # after the line that announces it
             self._post_lead(session, case, account, turnover)
             self._apply_risk(session, case, account, actor, before, new=True, opening=opening)
@@ -177,7 +179,7 @@ class TurnoverService:
             self._post_lead(session, case, account, turnover)
             what = "; ".join(changes) if changes else "no answer changed"
             text = f"{who(actor)} updated the turnover of {turnover.contact_name}: {what}."
-            self.cases.timeline.acted(session, case, account, actor, "turnover", text)
+            self.cases.timeline.acted(session, case, account, actor, CaseEventType.TURNOVER, text)
             self._apply_risk(session, case, account, actor, before_risk, new=False)
 
     # -- the plan -------------------------------------------------------------------------
@@ -198,7 +200,7 @@ class TurnoverService:
             if result.changed:
                 line = tick_line(step.text, turnover.contact_name, done)
                 self.cases.timeline.acted(  # the checklist, edited in place, shows it
-                    session, case, account, actor, "plan_step", f"{who(actor)}: {line}",
+                    session, case, account, actor, CaseEventType.PLAN_STEP, f"{who(actor)}: {line}",
                     in_thread=False,
                 )  # fmt: skip
             if result.risk_ended:
@@ -213,7 +215,7 @@ class TurnoverService:
             store.assign(session, step_id, assignee)
             text = f"{who(actor)}: {assign_line(step.text, assignee)}"
             self.cases.timeline.acted(  # the checklist, edited in place, shows it
-                session, case, account, actor, "plan_step", text, in_thread=False
+                session, case, account, actor, CaseEventType.PLAN_STEP, text, in_thread=False
             )
             refresh_plan(session, self.clock, self.present, turnover)
 
@@ -279,7 +281,7 @@ class TurnoverService:
             message = outbox.post(session, now, sales, text)
         turnover.lead_message_id = message.id
         line = f"Lead sent to sales (<#{sales}>): {lead_line(answers)}."
-        self.cases.timeline.line(session, case, None, "turnover_lead", line)
+        self.cases.timeline.line(session, case, None, CaseEventType.TURNOVER_LEAD, line)
 
     def _case_risk(self, session: Session, case: Case) -> str | None:
         levels = [risk_level(Answers.from_columns(t)) for t in store.for_case(session, case.id)]
@@ -352,7 +354,7 @@ def risk_ended(
     seconds = turnover.time_at_risk_seconds or 0
     text = risk_ended_line(turnover.contact_name, timedelta(seconds=seconds), why)
     details = {"turnover_id": turnover.id, "why": why}
-    timeline.line(session, case, None, "time_at_risk", text, details)
+    timeline.line(session, case, None, CaseEventType.TIME_AT_RISK, text, details)
 
 
 class CaseClosed:

@@ -22,7 +22,7 @@ from bot import outbox
 from bot.cases.timeline import Timeline
 from bot.common.clock import Clock
 from bot.common.formatting import money
-from bot.common.vocab import OfferOutcome, RenewalAnswer
+from bot.common.vocab import CaseEventType, OfferOutcome, RenewalAnswer
 from bot.finance.money import decimals
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.offers import Plan, PlanKind, plan_for
@@ -67,12 +67,12 @@ def offer_accepted(
     session: Session,
     case: Case,
     actor: str | None,
-    type: str,
+    type: CaseEventType,
     details: dict[str, Any],
     at: datetime,
 ) -> None:
     """Timeline listener: the customer accepted an approved offer."""
-    if type == "offer_accepted" and details.get("offer_id"):
+    if type == CaseEventType.OFFER_ACCEPTED and details.get("offer_id"):
         job_rows.add(session, JobKind.STRIPE_OFFER, {"offer": details["offer_id"]}, at)
 
 
@@ -107,7 +107,7 @@ class StripeWriteBack:
             case = session.get(Case, offer.case_id) if offer else None
             if case is not None:
                 line = f"Stripe, save offer #{offer.id}: {text}" if offer else text
-                self.timeline.by_system(session, case, "stripe_writeback", line)
+                self.timeline.by_system(session, case, CaseEventType.STRIPE_WRITEBACK, line)
 
     # -- the renewal invoice -------------------------------------------------------------
 
@@ -156,7 +156,9 @@ class StripeWriteBack:
             outbox.reply(session, now, question, text)
         case = session.get(Case, check.case_id) if check.case_id else None
         if case is not None:
-            self.timeline.by_system(session, case, "stripe_writeback", text, {"check": check.id})
+            self.timeline.by_system(
+                session, case, CaseEventType.STRIPE_WRITEBACK, text, {"check": check.id}
+            )
 
     # -- accepted save offers ------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class StripeWriteBack:
             case = session.get(Case, case.id) if case else None
             if case is not None:
                 self.timeline.by_system(
-                    session, case, "stripe_writeback", text, {"offer_id": offer_id}
+                    session, case, CaseEventType.STRIPE_WRITEBACK, text, {"offer_id": offer_id}
                 )
             done(session)
 

@@ -66,7 +66,7 @@ class Case(Base):
 
 
 class CaseEvent(Base):
-    """The case timeline: who did what, when."""
+    """The case timeline: who did what, when; `type` is a `CaseEventType` value."""
 
     __tablename__ = "case_events"
 

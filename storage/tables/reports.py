@@ -14,7 +14,7 @@ from storage.base import Base
 
 class StoredReport(Base):
     """One generated revenue-at-risk report (docs/reports.md): the figures as
-    JSON (bot/reports/model.py reads them back), so the chart that goes with a post is drawn
+    JSON (bot/reports/models.py reads them back), so the chart that goes with a post is drawn
     from exactly the numbers that were posted, however often its upload is retried.
 
     `period` is week / month / quarter; `period_start`/`period_end` are UTC; `channel` and

@@ -28,7 +28,7 @@ from bot.offers.service import OfferInput
 from bot.people.access import RULE, RULES, Action, Role, access_table
 from bot.survey.answers import SurveyForm
 from bot.turnover.answers import Answers, Coverage, Destination, Learned, Replacement, RoleFate
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.modals import SurveyMeta, encode
 from slack_edge.offer_messages import OfferAction
 from storage.base import Base

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.outbox import Pacer
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage.models import Case, CaseEvent
 from tests.conftest import RunningApp, eventually, seed_account
 

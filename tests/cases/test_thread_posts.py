@@ -11,7 +11,7 @@ from collections import Counter
 from sqlalchemy import select
 
 from bot.cases.models import Signal
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, CaseEvent, Offer
 from tests.conftest import RunningApp, eventually, seed_account

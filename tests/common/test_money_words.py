@@ -12,10 +12,10 @@ import pytest
 
 from bot.cases.models import AccountView, CaseView
 from bot.common.formatting import money, whole_money
-from bot.finance.messages import StepView, step_dm
-from bot.reports.model import Figures, Report
+from bot.finance.words import StepView, step_dm
+from bot.reports.models import Figures, Report
 from bot.reports.narrative import narrative
-from slack_edge.messages import case_root
+from slack_edge.case_messages import case_root
 from storage.models import Account, Invoice
 
 NOW = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)

@@ -12,7 +12,7 @@ import pytest
 from bot.cases.models import Signal
 from bot.people import team as team_module
 from bot.policy import Policy, parse_policy
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 
 POLICY = TEST_POLICY.replace('managers = ["U0MGR"]', 'managers = ["@cs-leads"]')

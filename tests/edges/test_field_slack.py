@@ -267,12 +267,12 @@ def test_reason_full_of_ampersands_fits_after_escaping(field: Settled) -> None:
 def test_a_root_that_cannot_render_never_loses_the_signal(
     field: Settled, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from slack_edge import messages
+    from slack_edge import case_messages
 
     def broken(*_: object) -> tuple[str, list[dict]]:
         raise ValueError("text attribute cannot exceed 3000 characters")
 
-    monkeypatch.setattr(messages, "_case_root", broken)
+    monkeypatch.setattr(case_messages, "_case_root", broken)
     app = field.app
     assert app.slack.event(bot_post("Acme Corp requested to cancel their subscription"))
     field.settle()

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.cases.models import Signal
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage import cases as store
 from storage.models import ScheduledStep
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account, with_policy

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.cases.models import Signal
 from bot.common.clock import OffsetClock, write_offset
 from bot.offers.service import OfferInput
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage.models import Offer
 from tests.conftest import RunningApp, eventually, seed_account
 

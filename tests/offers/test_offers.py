@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.cases.models import Refused, Signal
 from bot.common.clock import FakeClock
 from bot.offers.service import OfferInput
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer, ScheduledStep
 from tests.conftest import RunningApp, eventually, seed_account, unpaced

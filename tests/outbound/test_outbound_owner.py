@@ -13,7 +13,7 @@ import pytest
 
 from bot.cases.models import Signal
 from bot.policy import Policy, parse_policy
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage import outbound as webhook_rows
 from tests.conftest import RunningApp, eventually, seed_account, with_policy
 from tests.stripe_requests import at, event, post, subscription

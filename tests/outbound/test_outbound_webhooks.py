@@ -18,7 +18,7 @@ from bot.policy import Policy, PolicyError, parse_policy
 from bot.runtime import scheduler as scheduler_module
 from bot.runtime.services import Services
 from bot.setup.checkup import database_state
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from storage import outbound as webhook_rows
 from storage.models import Offer, PlanStep

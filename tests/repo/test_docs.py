@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from bot.policy import parse_policy
-from bot.policy.model import Policy
+from bot.policy.models import Policy
 from docs.gen_policy import CONTAINERS, SUBKEYS, TYPES, covered, policy_reference
 
 ROOT = Path(__file__).resolve().parents[2]

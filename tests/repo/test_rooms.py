@@ -13,9 +13,9 @@ import pytest
 from bot.cases.models import ALLOWED_MOVES
 from bot.common.vocab import CaseStatus
 from bot.finance.dunning import DunningLadder
+from bot.finance.listings import FinanceViews
 from bot.finance.renewals import RenewalChecks
 from bot.finance.stripe_service import StripeService
-from bot.finance.views import FinanceViews
 from bot.runtime import services as services_module
 from storage.base import Base
 

@@ -12,8 +12,8 @@ import pytest
 
 import storage.models as models
 from bot.reports.figures import compute, with_notes
-from bot.reports.message import as_text
-from bot.reports.model import LadderLine, Ranked, Report
+from bot.reports.models import LadderLine, Ranked, Report
+from bot.reports.words import as_text
 from bot.runtime.services import Services
 from tests.report_data import Book
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.reports.figures import compute
-from bot.reports.model import from_json, to_json
+from bot.reports.models import from_json, to_json
 from bot.runtime.services import Services
 from tests.report_data import Book
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage.models import Case
 from tests.conftest import RunningApp, eventually, seed_account
 

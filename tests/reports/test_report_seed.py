@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 import storage.models as models
 from bot.imports.accounts import AccountImporter
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from tests.conftest import RunningApp, eventually
 
 pytestmark = pytest.mark.skipif(

@@ -21,9 +21,9 @@ from bot.common.clock import OffsetClock, write_offset
 from bot.reports.chart import render_png
 from bot.reports.export import write_csv
 from bot.reports.figures import compute
-from bot.reports.message import as_text
-from bot.reports.model import Report
-from slack_edge.messages import CaseAction
+from bot.reports.models import Report
+from bot.reports.words import as_text
+from slack_edge.case_messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 from slack_edge.report_messages import home_report_blocks
 from storage.models import Account, Case, Offer

@@ -12,10 +12,9 @@ from matplotlib.image import imread
 
 from bot.common.formatting import whole_money as money
 from bot.reports.chart import HIGH_RISK, SAVEABLE, SAVED, render_png
-from bot.reports.message import as_text
-from bot.reports.model import Figures, Report
+from bot.reports.models import Figures, Report
 from bot.reports.narrative import narrative
-from bot.reports.words import duration, percent
+from bot.reports.words import as_text, duration, percent
 from slack_edge.report_messages import report_post
 
 END = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from bot.policy import Policy, parse_policy
 from demo.standin.sender import Response
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
 

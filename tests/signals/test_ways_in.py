@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bot.cases.models import Opened, Signal
 from bot.policy import Policy, parse_policy
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage.models import Case
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.signals.test_signals_webhook import send, signal

@@ -21,7 +21,7 @@ from bot.survey.competitors import clean, normalise, suggestions
 from bot.survey.policy import ReasonSpec
 from bot.survey.routing import LossFacts, OwnerTarget, owner_notice, owner_target
 from bot.survey.tried import tried_text
-from slack_edge.messages import esc, money
+from slack_edge.case_messages import esc, money
 from storage.models import Offer
 
 KEYS = ("missing_functionality", "price_value", "other")

@@ -15,7 +15,7 @@ from bot.survey.digest import (
     previous_month,
 )
 from bot.survey.policy import MonthlySchedule, ReasonSpec
-from slack_edge.messages import esc, money
+from slack_edge.case_messages import esc, money
 from storage.survey import CauseTotal, Loss
 
 NY = ZoneInfo("America/New_York")

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from bot.cases.models import Signal
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from storage import survey as survey_store
 from storage.models import Case, CaseEvent, ScheduledStep, SurveyAnswer
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account

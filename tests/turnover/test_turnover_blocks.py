@@ -14,7 +14,7 @@ from bot.turnover.answers import (
     Replacement,
     RoleFate,
 )
-from bot.turnover.views import PlanView, StepView
+from bot.turnover.models import PlanView, StepView
 from demo.standin.validation import MAX_MESSAGE_BLOCKS, block_problems, view_problems
 from slack_edge.turnover_messages import checklist, fill_in_prompt
 from slack_edge.turnover_modals import (

@@ -14,7 +14,7 @@ from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
 from slack_edge import case_modals as views
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 
 
 def register(app: App, services: Services) -> None:

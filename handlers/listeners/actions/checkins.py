@@ -9,8 +9,8 @@ from slack_bolt import App
 from bot.common.vocab import CheckinAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
+from slack_edge.case_messages import esc
 from slack_edge.checkin_messages import CheckinAction, downgrade_modal
-from slack_edge.messages import esc
 
 
 def register(app: App, services: Services) -> None:

@@ -9,8 +9,8 @@ from slack_bolt import App
 from bot.common.vocab import RenewalAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
+from slack_edge.case_messages import esc
 from slack_edge.finance_messages import RenewalAction, hold_modal
-from slack_edge.messages import esc
 
 
 def register(app: App, services: Services) -> None:

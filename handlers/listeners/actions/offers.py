@@ -13,7 +13,7 @@ from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.opening_modals import modal_button
 from slack_edge import offer_modals as views
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.offer_messages import OfferAction
 
 

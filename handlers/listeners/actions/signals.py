@@ -8,7 +8,7 @@ from slack_bolt import App
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from handlers.listeners.shortcuts import open_message_modal
-from slack_edge.messages import CaseAction
+from slack_edge.case_messages import CaseAction
 from slack_edge.signal_codecs import read_prompt_value
 
 PROMPT_SOURCE = "watched channel"

@@ -19,7 +19,7 @@ from handlers.opening_cases import queue_typed
 from handlers.opening_modals import open_turnover_modal
 from slack_edge import case_modals as views
 from slack_edge.case_list import LIMIT, case_list_blocks
-from slack_edge.messages import esc
+from slack_edge.case_messages import esc
 from slack_edge.modals import NewCaseMeta
 from slack_edge.report_messages import working_text
 from slack_edge.text import from_slack

@@ -6,7 +6,7 @@ from __future__ import annotations
 from slack_bolt import Respond
 
 from bot.cases.models import Refused
-from bot.finance.views import listing_text
+from bot.finance.listings import listing_text
 from bot.runtime.services import Services
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 from bot.common.formatting import calendar_day, money
 from bot.common.text import esc
-from bot.finance import messages
+from bot.finance import words
 from bot.finance.dunning import days_past_due, today_in
 from bot.people.access import Action, Actor
 from bot.policy import Policy
@@ -38,7 +38,7 @@ class InvoiceLine:
     def text(self) -> str:
         parts = [f"*{esc(self.invoice_id)}*", esc(self.account), f"{self.remaining} remaining"]
         if self.days_past_due > 0:
-            parts.append(messages.days_text(self.days_past_due))
+            parts.append(words.days_text(self.days_past_due))
         else:
             parts.append(f"due {calendar_day(self.due_date)}" if self.due_date else "no due date")
         parts.append(f"ladder: {self.step}" if self.step else "ladder: no step yet")
