@@ -1,6 +1,6 @@
-"""Save check-ins in Slack (docs/reports.md, *Did the save last?*): the question's three buttons and
-the Downgraded modal. Action ids live here because the question and the listeners share
-them; a button's value is the check-in's id."""
+"""Save check-ins in Slack (docs/reports.md, *Did the save last?*): the question's three
+buttons (the Downgraded modal is checkin_modals.py). Action ids live here because the
+question and the listeners share them; a button's value is the check-in's id."""
 
 from __future__ import annotations
 
@@ -10,17 +10,11 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
 
 from slack_edge.confirm import confirm_churned
-from slack_edge.modals import CheckinMeta, modal
-
-DOWNGRADE_VIEW = "checkin_downgrade_view"
-NEW_ARR = "new_arr"
 
 
 class CheckinAction(StrEnum):
@@ -63,20 +57,3 @@ def checkin_blocks(text: str, checkin_id: int, answered: bool) -> list[dict[str,
             )
         )
     return [block.to_dict() for block in blocks]
-
-
-def downgrade_modal(checkin_id: int, account_name: str, arr_saved: str) -> dict:
-    """Asks for the ARR the account kept (required, less than the ARR saved)."""
-    blocks = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{account_name[:200]}* was saved with {arr_saved} ARR. What is it now?"
-            )
-        ),
-        InputBlock(
-            block_id=NEW_ARR,
-            label="New ARR",
-            element=PlainTextInputElement(action_id=NEW_ARR, placeholder="e.g. 40000"),
-        ),
-    ]
-    return modal(DOWNGRADE_VIEW, "Downgraded", "Save", blocks, CheckinMeta(checkin_id))

@@ -1,4 +1,5 @@
-"""Finance in Slack: the pre-renewal question's Yes / Hold buttons and the Hold modal.
+"""Finance in Slack: the pre-renewal question's Yes / Hold buttons (the Hold modal is
+finance_modals.py).
 
 Action ids live here because the question and the listeners share them; the button's
 value is the renewal check's id.
@@ -12,17 +13,9 @@ from typing import Any
 from slack_sdk.models.blocks import (
     ActionsBlock,
     ButtonElement,
-    InputBlock,
     MarkdownTextObject,
-    PlainTextInputElement,
     SectionBlock,
 )
-
-from slack_edge.modals import RenewalMeta, modal
-
-HOLD_VIEW = "renewal_hold_view"
-REASON = "reason"
-MAX_REASON = 2000
 
 
 class RenewalAction(StrEnum):
@@ -60,20 +53,3 @@ def renewal_blocks(text: str, check_id: int, *, answered: bool, held: bool = Fal
             )
         )
     return [block.to_dict() for block in blocks]
-
-
-def hold_modal(check_id: int, account_name: str) -> dict:
-    """Asks why the renewal invoice should be held (required)."""
-    blocks = [
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"Hold the renewal invoice for *{account_name[:200]}*. Finance will see why."
-            )
-        ),
-        InputBlock(
-            block_id=REASON,
-            label="Why hold it?",
-            element=PlainTextInputElement(action_id=REASON, multiline=True, max_length=MAX_REASON),
-        ),
-    ]
-    return modal(HOLD_VIEW, "Hold renewal invoice", "Hold", blocks, RenewalMeta(check_id))

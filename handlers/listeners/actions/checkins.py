@@ -10,7 +10,8 @@ from bot.common.vocab import CheckinAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.case_messages import esc
-from slack_edge.checkin_messages import CheckinAction, downgrade_modal
+from slack_edge.checkin_messages import CheckinAction
+from slack_edge.checkin_modals import downgrade_modal
 
 
 def register(app: App, services: Services) -> None:

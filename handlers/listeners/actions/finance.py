@@ -10,7 +10,8 @@ from bot.common.vocab import RenewalAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
 from slack_edge.case_messages import esc
-from slack_edge.finance_messages import RenewalAction, hold_modal
+from slack_edge.finance_messages import RenewalAction
+from slack_edge.finance_modals import hold_modal
 
 
 def register(app: App, services: Services) -> None:

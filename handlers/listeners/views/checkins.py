@@ -10,7 +10,7 @@ from bot.common.vocab import CheckinAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
-from slack_edge.checkin_messages import DOWNGRADE_VIEW, NEW_ARR
+from slack_edge.checkin_modals import DOWNGRADE_VIEW, NEW_ARR
 from slack_edge.modals import CheckinMeta
 
 

@@ -9,7 +9,7 @@ from bot.common.vocab import RenewalAnswer
 from bot.runtime.services import Services
 from handlers.acting import Acting, submission
 from slack_edge.case_modals import field_value
-from slack_edge.finance_messages import HOLD_VIEW, REASON
+from slack_edge.finance_modals import HOLD_VIEW, REASON
 from slack_edge.modals import RenewalMeta
 
 
