@@ -1,7 +1,9 @@
 """Faults with real processes on a PostgreSQL of the test's own: `kill -9` of the web process
 and of the worker in the middle of a burst loses nothing acknowledged and says nothing
 twice; PostgreSQL stopped for 15 s is waited out, `/healthz` says so, and delivery and
-nudges resume without a restart (docs/operations.md, *What survives what*)."""
+nudges resume without a restart (docs/operations.md, *What survives what*). The burst
+mixes slash commands, signal webhooks, Stripe events and Events API messages from a listed
+integration bot in a watched channel, each handled before its acknowledgement."""
 
 from __future__ import annotations
 
@@ -30,7 +32,8 @@ from demo.standin.sender import SlackSender
 from storage.db import Database
 from storage.models import Account, Case, Job, OutboxMessage, ScheduledStep
 from tests import pg_cluster
-from tests.conftest import PG_URL, TEST_POLICY
+from tests.conftest import PG_URL
+from tests.signals.test_watch_and_shortcut import SIGNALS_POLICY, bot_message
 from tests.stripe_requests import event, subscription
 from tests.stripe_requests import post as post_stripe
 
@@ -106,10 +109,11 @@ class Proc:
 
 
 class Deployment:
-    """`web` and `worker` as separate processes against one database and the stand-in."""
+    """`web` and `worker` as separate processes against one database and the stand-in; the
+    policy watches C0SUPPORT and lists the integration bot B0BILLING."""
 
     def __init__(self, url: str, standin: SlackStandin, folder: Path) -> None:
-        (folder / "policy.toml").write_text(TEST_POLICY)
+        (folder / "policy.toml").write_text(SIGNALS_POLICY)
         base = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "SLACK_BOT_TOKEN": "xoxb-durability",
@@ -187,12 +191,14 @@ def eventually(
 def test_kill_9_of_web_and_worker_mid_burst_loses_nothing_and_says_nothing_twice(
     pg: pg_cluster.Cluster, standin: SlackStandin, tmp_path: Path
 ) -> None:
-    commands, signals_sent, stripe_events = 16, 6, 4
-    seed(pg.url, commands + stripe_events)
+    commands, signals_sent, stripe_events, events_sent = 16, 6, 4, 6
+    seed(pg.url, commands + stripe_events + events_sent)
     deployment = Deployment(pg.url, standin, tmp_path)
     deployment.web.start()
     deployment.worker.start()
-    acknowledged: dict[str, set[str]] = {"/churn": set(), "crm": set(), "Stripe": set()}
+    acknowledged: dict[str, set[str]] = {
+        "/churn": set(), "crm": set(), "Stripe": set(), "events": set()
+    }  # fmt: skip
     lock = threading.Lock()
 
     def send(n: int) -> None:
@@ -208,6 +214,12 @@ def test_kill_9_of_web_and_worker_mid_burst_loses_nothing_and_says_nothing_twice
                 body = event("customer.subscription.updated", cancel, datetime.now(UTC))
                 ok = post_stripe(deployment.slack, body).status == 200
                 kind = "Stripe"
+            elif n % 6 == 0 and n // 6 < events_sent:  # the billing bot names one account
+                account = f"acct-{commands + stripe_events + n // 6}"
+                text = f"Subscription for {account} set to cancel at period end"
+                message = bot_message(text, ts=f"1767621700.{n:06d}")
+                ok = deployment.slack.event(message, event_id=f"EvBurst{n}").status == 200
+                kind = "events"
             else:
                 account = f"acct-{n % commands}"
                 answer = deployment.slack.slash_command(f"cancel {account} leaving")
@@ -219,7 +231,7 @@ def test_kill_9_of_web_and_worker_mid_burst_loses_nothing_and_says_nothing_twice
             with lock:
                 acknowledged[kind].add(account)
 
-    total = commands + signals_sent + stripe_events
+    total = commands + signals_sent + stripe_events + events_sent
     with ThreadPoolExecutor(max_workers=6) as pool:
         for n in range(total):
             pool.submit(send, n)
@@ -277,6 +289,9 @@ def test_kill_9_of_web_and_worker_mid_burst_loses_nothing_and_says_nothing_twice
         assert accounts <= opened, f"{source}: acknowledged but never a case: {accounts - opened}"
     assert sum(map(len, acknowledged.values())) > total // 2, "the burst was mostly acknowledged"
     assert accepted >= len(acknowledged["/churn"])
+    assert acknowledged["events"], "events after the web restart were acknowledged"
+    by_bot = {external_id for external_id, _name, source in rows if source == "integration bot"}
+    assert acknowledged["events"] <= by_bot, "an acknowledged event opened its case as the bot"
     roots = Counter(m["text"] for m in standin.messages("C0CASES") if not m.get("thread_ts"))
     for _external_id, name, _source in rows:
         assert sum(n for text, n in roots.items() if name in text) == 1, f"one root for {name}"
