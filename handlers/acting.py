@@ -10,7 +10,9 @@ view_submission). Listeners get an `Acting` and never read `body["actions"]`,
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +24,18 @@ from slack_edge.surface import Surface
 from storage.db import unavailable
 
 log = logging.getLogger(__name__)
+
+ACK_BUDGET_SECONDS = 2.5
+"""How long work may hold an acknowledgement: Slack waits 3 s (Slack docs: *Acknowledging
+requests*), and the answer must travel back."""
+_EVENT_THREADS = ThreadPoolExecutor(8, thread_name_prefix="event")
+"""Where `on_event` work runs while its request waits for it, at most `ACK_BUDGET_SECONDS`."""
+
+
+def _send_again() -> BoltResponse:
+    """503: Slack sends the event again (Slack docs: Events API, *Retries*)."""
+    return BoltResponse(status=503, body="", headers={"Retry-After": "5"})
+
 
 Errors = dict[str, str]
 
@@ -92,16 +106,24 @@ def element(
     The acknowledgement waits for `act`'s commit (milliseconds), or goes out just before
     its first Slack call (opening a modal, answering the person): a press that Slack shows
     as taken is never lost with the process, and one whose work failed (the database down)
-    is answered with an error, so the person sees it and presses again."""
+    is answered with an error, so the person sees it and presses again. Work still going
+    after `ACK_BUDGET_SECONDS` (Slack answering slowly while the team is looked up, a
+    database that hangs) is acknowledged then, before Slack's 3 s run out, and goes on."""
 
     def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
         once = _Once(ack)
-        slack = Surface(client, before_call=once.ensure)
-        meta = decode(body["actions"][0])
+        deadline = threading.Timer(ACK_BUDGET_SECONDS, once.ensure)
+        deadline.daemon = True
+        deadline.start()
         try:
-            act(Acting(body["user"]["id"], meta, body, slack, respond))
-        except Refused as why:
-            refuse(respond, body, slack, str(why))
+            slack = Surface(client, before_call=once.ensure)
+            meta = decode(body["actions"][0])
+            try:
+                act(Acting(body["user"]["id"], meta, body, slack, respond))
+            except Refused as why:
+                refuse(respond, body, slack, str(why))
+        finally:
+            deadline.cancel()
         once.ensure()
 
     return listener
@@ -152,15 +174,20 @@ class _Once:
     def __init__(self, ack: Ack) -> None:
         self._ack = ack
         self.done = False
+        self._lock = threading.Lock()
 
     def __call__(self, **answer: Any) -> None:
-        self.done = True
-        self._ack(**answer)
+        with self._lock:
+            self.done = True
+            self._ack(**answer)
 
     def ensure(self) -> None:
-        """Acknowledge now unless that was done."""
-        if not self.done:
-            self()
+        """Acknowledge now unless that was done (safe from a timer's thread)."""
+        with self._lock:
+            if self.done:
+                return
+            self.done = True
+            self._ack()
 
 
 def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[..., None]:
@@ -217,19 +244,26 @@ def on_event(app: App, name: str, act: Callable[[Acting, BoltContext], None]) ->
     process killed before that, or a database that cannot be reached (answered 503), leaves
     the event unacknowledged and Slack sends it again (Slack docs: Events API, *Retries*,
     up to three times within the hour); each `act` is idempotent, so a retry of an event
-    that was handled changes nothing (README, *What survives what*)."""
+    that was handled changes nothing (README, *What survives what*). Work still going after
+    `ACK_BUDGET_SECONDS` (Slack slow to answer a look-up, a database that hangs) is left
+    to finish and answered 503 too: Slack's retry finds it done."""
 
     def handle_then_ack(
         body: dict[str, Any], context: BoltContext, client: Any, next: Callable[[], Any]
     ) -> BoltResponse:
         event = body.get("event") or {}
+        work = _EVENT_THREADS.submit(_run_event, act, event, body, context, client)
         try:
-            _run_event(act, event, body, context, client)
+            work.result(timeout=ACK_BUDGET_SECONDS)
+        except TimeoutError:
+            log.warning("event %s still being handled after %s s; Slack will send it again",
+                        name, ACK_BUDGET_SECONDS)  # fmt: skip
+            return _send_again()
         except Exception as err:
             if not unavailable(err):
                 raise
             log.warning("event %s not handled: database unavailable; Slack will retry", name)
-            return BoltResponse(status=503, body="", headers={"Retry-After": "5"})
+            return _send_again()
         return BoltResponse(status=200, body="")
 
     app.event(name, middleware=[handle_then_ack])(_handled_before_ack)

@@ -22,6 +22,9 @@ def apology(ref: str) -> str:
     return f":warning: Sorry, something went wrong on our side. (reference `{ref}`)"
 
 
+EVENT_CALLBACK = "event_callback"
+RETRY_AFTER = "5"  # seconds, for a sender that reads it
+
 UNAVAILABLE = (
     ":hourglass: Savedesk cannot reach its database right now, so nothing was saved. "
     "Please try again in a minute."
@@ -29,21 +32,35 @@ UNAVAILABLE = (
 
 
 def handle_error(
-    error: Exception, body: dict[str, Any], respond: Any, client: Any = None
-) -> BoltResponse:
+    error: Exception,
+    body: dict[str, Any],
+    respond: Any,
+    client: Any = None,
+    response: BoltResponse | None = None,
+) -> BoltResponse | None:
     """Log the traceback under a reference id and tell the person who acted that id; a
-    database that cannot be reached is said as such (one line logged, nothing was saved)."""
+    database that cannot be reached is said as such (one line logged, nothing was saved).
+
+    An Events API event the database could not take (in OAuth mode, looking up the
+    installation) is answered 503, so that Slack sends it again (Slack docs: Events API,
+    *Retries*); a 200 would lose it. Once the acknowledgement has gone out (`response` is
+    None), the person is told and nothing more is answered."""
     ref = new_reference()
-    if database_unavailable(error):
+    unavailable = database_unavailable(error)
+    if unavailable:
         log.warning("database unavailable, reference %s: %s", ref, str(error).splitlines()[0])
         text = UNAVAILABLE
     else:
         log.error("unhandled error, reference %s", ref, exc_info=error)
         text = apology(ref)
+    if unavailable and body.get("type") == EVENT_CALLBACK and response is not None:
+        return BoltResponse(status=503, body="", headers={"Retry-After": RETRY_AFTER})
     try:
         tell_the_person(body, respond, client, text)
     except Exception:
         log.warning("could not send the apology for reference %s", ref, exc_info=True)
+    if response is None:
+        return None  # after the acknowledgement: Bolt has nothing left to answer
     return BoltResponse(status=200, body=text)
 
 

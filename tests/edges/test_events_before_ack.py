@@ -13,15 +13,18 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from typing import Any
 
 import pytest
+from slack_bolt import BoltResponse
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 
 from bot.people.standing import Standing
 from bot.policy import Policy, parse_policy
+from handlers import acting
+from handlers.errors import handle_error
 from slack_edge.checkin_messages import CheckinAction
 from storage.models import OutboxMessage
 from tests.cases.test_real_people import standing
-from tests.conftest import RunningApp
+from tests.conftest import RunningApp, eventually
 from tests.signals.test_watch_and_shortcut import SIGNALS_POLICY, message
 
 
@@ -135,3 +138,58 @@ def test_a_press_whose_work_failed_is_answered_that_nothing_was_saved(
     )
     reply = running_app.slack.interactive(payload)
     assert "nothing was saved" in reply.text, "the answer to the press says so, not an empty 200"
+
+
+def test_an_event_still_being_handled_at_the_budget_is_left_for_slacks_retry(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack slow to answer a look-up must not hold the event past Slack's 3 s: 503, the
+    work finishes, and Slack's retry finds it done."""
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", 0.2)
+    signals = running_app.services.signals
+    watch, release = signals.watch, threading.Event()
+
+    def slow(*args: Any) -> Any:
+        assert release.wait(5)
+        return watch(*args)
+
+    monkeypatch.setattr(signals, "watch", slow)
+    first = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev3")
+    assert first.status == 503
+    release.set()
+    eventually(lambda: len(prompts(running_app)) == 1)
+    retried = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev3")
+    assert retried.status == 200
+    assert len(prompts(running_app)) == 1
+
+
+def test_a_press_still_working_at_the_budget_is_acknowledged_then(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", 0.2)
+    release, done = threading.Event(), threading.Event()
+
+    def answer(*_args: Any) -> None:
+        assert release.wait(5)
+        done.set()
+
+    monkeypatch.setattr(running_app.services.checkins, "answer", answer)
+    payload = running_app.slack.block_action(
+        CheckinAction.CUSTOMER.value, "7", user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
+    )
+    assert running_app.slack.interactive(payload).status == 200, "before Slack's 3 s"
+    assert not done.is_set()
+    release.set()
+    assert done.wait(5)
+
+
+def test_a_database_error_before_an_event_is_handled_asks_slack_to_send_it_again() -> None:
+    """In OAuth mode the installation is read before any listener: that read failing is a
+    503 for an event (a 200 would lose it); after an acknowledgement nothing is answered."""
+    down = OperationalError("SELECT", {}, Exception("connection refused"))
+    event_body = {"type": "event_callback", "event": {"type": "message"}}
+    answered = handle_error(down, event_body, None, None, BoltResponse(status=200))
+    assert answered is not None and answered.status == 503
+    assert handle_error(down, event_body, None, None, None) is None
+    bug = ValueError("a bug")
+    assert handle_error(bug, event_body, None, None, BoltResponse(status=200)).status == 200
