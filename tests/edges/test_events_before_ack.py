@@ -193,3 +193,11 @@ def test_a_database_error_before_an_event_is_handled_asks_slack_to_send_it_again
     assert handle_error(down, event_body, None, None, None) is None
     bug = ValueError("a bug")
     assert handle_error(bug, event_body, None, None, BoltResponse(status=200)).status == 200
+
+
+def test_an_uninstall_in_token_mode_is_acknowledged_and_said_loudly(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With one token there is no installation to forget; Slack must not retry it (404)."""
+    assert running_app.slack.event({"type": "app_uninstalled"}).status == 200
+    assert "reinstall the app" in caplog.text
