@@ -19,7 +19,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, exc, text
-from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,20 @@ def _without_row_values(context: ExceptionContext) -> None:
         wrapped.args = (f"({cls.__module__}.{cls.__name__}) {first}",)
 
 
+PG_CONNECT: dict[str, int] = {
+    "connect_timeout": 5,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+"""libpq's connection settings (PostgreSQL docs: *Parameter Key Words*; seconds, the last
+in milliseconds), unless the URL sets them: a server that does not answer, or a network
+that drops packets, is an error within seconds (the 503 and "nothing was saved" paths),
+not a request that waits for the operating system's two-minute TCP timeouts."""
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine that behaves the same on SQLite (threads, FKs, WAL) and PostgreSQL, and
     whose errors never carry a statement's parameters or a row's values (customer data)."""
@@ -97,7 +111,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
     else:
-        engine = create_engine(url, pool_pre_ping=True, **kwargs)
+        connect_args = {k: v for k, v in PG_CONNECT.items() if k not in make_url(url).query}
+        engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
     event.listen(engine, "handle_error", _without_row_values)
     return engine
 

@@ -4,16 +4,19 @@ reach the logs without customer data."""
 from __future__ import annotations
 
 import logging
+import socket
 import threading
+import time
 import traceback
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
-from storage.db import Database, NestedUnitOfWork, one_line
+from storage import db as db_module
+from storage.db import Database, NestedUnitOfWork, make_engine, one_line
 from storage.models import Account
 
 CUSTOMER = "Northwind Traders"
@@ -105,3 +108,25 @@ def test_database_errors_never_carry_customer_data(
     for text in (str(err), repr(err), shown, one_line(err), caplog.text):
         assert CUSTOMER not in text
     assert "the unit of work failed" in caplog.text
+
+
+@pytest.mark.parametrize("where", ["default", "url"])
+def test_a_postgresql_server_that_never_answers_is_an_error_within_seconds(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A host that accepts the connection and then says nothing (a hung server, a
+    half-open network) must fail the connect at `connect_timeout`, not hang a request; the
+    URL's own setting wins over the default."""
+    assert db_module.PG_CONNECT["connect_timeout"] <= 5
+    monkeypatch.setitem(db_module.PG_CONNECT, "connect_timeout", 1 if where == "default" else 60)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes handshakes; nobody ever speaks
+        port = silent.getsockname()[1]
+        url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/x"
+        engine = make_engine(url + ("?connect_timeout=1" if where == "url" else ""))
+        started = time.monotonic()
+        with pytest.raises(OperationalError):
+            engine.connect()
+        assert time.monotonic() - started < 4
+        engine.dispose()
