@@ -2,7 +2,7 @@
 shape (`users.info`, and the `user_change` / `team_join` events carry the same object).
 Fields: https://api.slack.com/types/user (`deleted`, `is_bot`, `is_app_user`,
 `is_stranger`, `team_id`, `enterprise_user`, `tz`, `profile.status_emoji`,
-`profile.status_expiration`)."""
+`profile.status_expiration`, `updated`)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ def person_facts(user: Mapping[str, Any]) -> PersonFacts | None:
         tz=_text(user.get("tz")),
         status_emoji=_text(profile.get("status_emoji")),
         status_expiration=_seconds(profile.get("status_expiration")),
+        updated=_seconds(user.get("updated")),
     )
 
 

@@ -291,15 +291,19 @@ class Handover:
     team_service: TeamService
     timeline: Timeline
 
-    def person_changed(self, facts: PersonFacts) -> list[int]:
+    def person_changed(self, facts: PersonFacts) -> bool:
         """What Slack says about a user (`user_change`, `team_join`) is kept; if they are no
-        longer a real person, their open cases are handed over. Returns the ids of the
-        cases handed over (or that lost their CSM). Calls Slack (the users' standing, the
-        team): never inside a unit of work."""
-        self.team_service.person_changed(facts)
+        longer a real person, their open cases are handed over. False when the facts are
+        older than those stored (a retried event arriving late): nothing is kept or handed
+        over, and the caller must not act on them either. Calls Slack (the users' standing,
+        the team): never inside a unit of work."""
+        if not self.team_service.person_changed(facts):
+            return False
         home = self.team_service.directory.home()
         person = Person(facts.user_id, facts.standing(home))
-        return [] if person.real else self.hand_over(person)
+        if not person.real:
+            self.hand_over(person)
+        return True
 
     def hand_over(self, person: Person) -> list[int]:
         """Hand over every open case `person` (not a real person) owns or is the CSM of."""

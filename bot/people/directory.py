@@ -170,11 +170,15 @@ class Directory:
         rows = slack_users.known(session, user_ids)
         return {u: _person(u, _facts(row), home) for u, row in rows.items()}
 
-    def learn(self, facts: PersonFacts) -> None:
-        """What a `user_change` or `team_join` event says about a user, kept at once."""
+    def learn(self, facts: PersonFacts) -> bool:
+        """What a `user_change` or `team_join` event says about a user, kept at once. False
+        when what is stored is newer (Slack's `updated`; a retried event arrives late):
+        then nothing is kept, and the caller must not act on these facts."""
         with self.db.session() as session:
-            slack_users.remember(session, vars(facts), self.clock.now())
-        self._any_age.pop(facts.user_id, None)
+            kept = slack_users.remember(session, vars(facts), self.clock.now())
+        if kept:
+            self._any_age.pop(facts.user_id, None)
+        return kept
 
     def home(self) -> HomeTeam:
         """The installation's team (`auth.test`), asked once; empty while Slack cannot say
@@ -229,6 +233,7 @@ def _facts(row: SlackUser) -> PersonFacts:
         tz=row.tz,
         status_emoji=row.status_emoji,
         status_expiration=row.status_expiration or 0,
+        updated=row.slack_updated or 0,
     )
 
 

@@ -65,6 +65,10 @@ class PersonFacts:
     status_emoji: str | None = None
     status_expiration: int = 0
     """When the status ends, Unix seconds (0: never); Slack's `profile.status_expiration`."""
+    updated: int = 0
+    """When Slack last changed this user object, Unix seconds (0: unknown); Slack's
+    `updated`. Events may arrive out of order (a retry comes late): older facts never
+    replace newer ones (`storage.slack_users.remember`)."""
 
     def standing(self, home: HomeTeam) -> Standing:
         """Deactivated first (a deactivated bot is deactivated), then bot, then another

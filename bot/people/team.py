@@ -180,14 +180,17 @@ class TeamService:
         Slack cannot answer for are not listed. Calls Slack: never inside a unit of work."""
         return inactive_lines(self.policy, load_team(self.policy, self.directory, timedelta(0)))
 
-    def person_changed(self, facts: PersonFacts) -> None:
+    def person_changed(self, facts: PersonFacts) -> bool:
         """Slack says a user changed or joined (`user_change`, `team_join` events): keep what
         it says, and resolve the team again if the policy names them (a deactivated manager
-        stops approving at once, not in a minute)."""
-        self.directory.learn(facts)
+        stops approving at once, not in a minute). False, and nothing done, when the facts
+        are older than those stored (a retried event arriving late)."""
+        if not self.directory.learn(facts):
+            return False
         cached = self._team
         if cached is not None and any(facts.user_id in ids for ids in cached[1].named.values()):
             self._team = None
+        return True
 
     def last(self) -> Team | None:
         """The last team resolved, of any age, without resolving one (None: none yet)."""

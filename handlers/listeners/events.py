@@ -35,8 +35,9 @@ def register(app: App, services: Services) -> None:
 
     def person_changed(acting: Acting, context: BoltContext) -> None:
         facts = person_facts(acting.meta.get("user") or {})
-        if facts is not None:
-            services.cases.person_changed(facts)  # the directory, and a handover if gone
+        # The directory, and a handover if gone; False: older than what is stored (a late
+        # retry), so its status must not touch time off either.
+        if facts is not None and services.cases.person_changed(facts):
             services.hours.status_changed(facts)  # a status that means time off
 
     on_event(app, "user_change", person_changed)

@@ -48,3 +48,6 @@ class SlackUser(Base):
     status_emoji: Mapped[str | None] = mapped_column(String(100))
     status_expiration: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """When the Slack status ends (Unix seconds; 0: never), docs/hours.md."""
+    slack_updated: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """When Slack last changed the user object these facts are from (its `updated`, Unix
+    seconds; 0: unknown): older facts never replace these (storage/slack_users.py)."""

@@ -25,6 +25,8 @@ from bot.runtime.services import Services
 from demo.standin import SlackStandin
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer, StoredReport
+from storage.tables.hours import TimeOff
+from storage.tables.people import SlackUser
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -303,3 +305,38 @@ def test_slack_not_answering_is_asked_about_people_once_a_minute(
     clock.advance(SLACK_QUIET + timedelta(seconds=1))
     assert directory.person("U0NEW2").standing is not Standing.UNASKED
     assert len(standin.calls("users.info")) > asked
+
+
+AWAY_POLICY = SAVE_DESK_POLICY + '\n[people]\naway_statuses = [":palm_tree:"]\n'
+
+
+@pytest.mark.parametrize("policy", [AWAY_POLICY], indirect=True)
+def test_a_late_retry_of_an_older_user_change_never_undoes_a_newer_one(
+    running_app: RunningApp,
+) -> None:
+    """Slack retries an event it got no 200 for, so an older `user_change` can arrive after a
+    newer one: Slack's `updated` says which is newer, and the older one is ignored (no
+    reactivation, no time off from its status); a newer one is kept as usual."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme Corp")
+    assert cancel(app, "acme").owner == "U0SAVE1"
+    away = {"status_emoji": ":palm_tree:", "status_expiration": 4102444800}
+    active = app.standin.change_user("U0SAVE1", updated=100, profile=away)  # event A
+    gone = app.standin.change_user("U0SAVE1", deleted=True, updated=200, profile={})  # B
+    assert app.slack.event({"type": "user_change", "user": gone}, event_id="EvB").status == 200
+    assert standing(app, "U0SAVE1") is Standing.DEACTIVATED
+    assert cases(app)[-1].owner != "U0SAVE1", "handed over"
+    retry = app.slack.event({"type": "user_change", "user": active}, event_id="EvA", retry_num=1)
+    assert retry.status == 200
+    assert standing(app, "U0SAVE1") is Standing.DEACTIVATED, "the late retry did not undo B"
+    with app.services.db.read() as session:
+        assert not list(session.scalars(select(TimeOff))), "nor did its status set time off"
+    moved = gone | {"tz": "Asia/Tokyo", "updated": 300}
+    assert app.slack.event({"type": "user_change", "user": moved}).status == 200
+    with app.services.db.read() as session:
+        row = session.get(SlackUser, "U0SAVE1")
+        assert row is not None and (row.tz, row.slack_updated, row.deleted) == (
+            "Asia/Tokyo",
+            300,
+            True,
+        )
