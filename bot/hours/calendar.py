@@ -4,7 +4,8 @@ working time lies between two moments (docs/hours.md).
 Pure functions over UTC-aware datetimes. Opening and closing times are built per local day
 with `datetime.combine(day, start, tzinfo=tz)` and compared in UTC, so a DST change moves
 the opening with the wall clock (09:00 stays 09:00) and never shifts it by an hour; a
-wall-clock time skipped by DST counts an hour on (02:30 → 03:30).
+wall-clock time skipped by DST counts an hour on (02:30 → 03:30), and a window DST skips
+whole (02:45-03:00 on the night clocks go forward) is not open that day.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 DAY = timedelta(days=1)
 ALL_DAYS = frozenset(range(7))
-_SEARCH_DAYS = 8  # `days` is never empty, so an opening comes within a week
+_SEARCH_DAYS = 15  # `days` is never empty: an opening comes within a week, or two when
+# DST skips that day's whole window
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,9 @@ class WorkCalendar:
         for offset in range(_SEARCH_DAYS):
             day = today + timedelta(days=offset)
             if day.weekday() in self.days:
-                spans.append((_at(day, start, self.tz), _at(day, end, self.tz)))
+                opens, closes = _at(day, start, self.tz), _at(day, end, self.tz)
+                if opens < closes:  # else DST skipped the whole window: not open that day
+                    spans.append((opens, closes))
         return spans
 
     def _add_hours(self, at: datetime, rest: timedelta) -> datetime:

@@ -104,3 +104,14 @@ def test_windows_as_people_type_them() -> None:
     assert parse_days("someday") is None
     assert show_window((time(8), time(16)), frozenset({0, 1, 2, 3})) == "08:00-16:00 mon-thu"
     assert show_window(None, frozenset()) == "any time"
+
+
+def test_a_window_that_dst_skips_whole_is_closed_that_day() -> None:
+    """Found by Hypothesis: in Auckland clocks go from 02:00 to 03:00 on 27 September 2026,
+    so a 02:45-03:00 Sunday window does not exist that day (it opened after it closed)."""
+    cal = WorkCalendar(ZoneInfo("Pacific/Auckland"), (time(2, 45), time(3, 0)), frozenset([6]))
+    before = datetime(2026, 9, 26, 12, 0, tzinfo=UTC)  # Sunday 00:00 NZST
+    opens = cal.next_open(before)
+    assert opens == datetime(2026, 10, 3, 13, 45, tzinfo=UTC)  # the next Sunday, 02:45 NZDT
+    assert cal.is_open(opens) and cal.closing(opens) == opens + timedelta(minutes=15)
+    assert cal.add_working(before, timedelta(minutes=5)) == opens + timedelta(minutes=5)

@@ -8,7 +8,7 @@ Revises: 0020
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0021_slack_users_updated"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
