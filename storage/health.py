@@ -1,4 +1,5 @@
-"""What `/healthz` asks of the outbox: how long the oldest due message has waited."""
+"""What `/healthz` asks of the outbox: how long the oldest due message has waited, and when
+a message last went out."""
 
 from __future__ import annotations
 
@@ -22,3 +23,8 @@ def oldest_due_message(session: Session, now: datetime) -> datetime | None:
         OutboxMessage.channel.not_in(select(WaitingChannel.channel)),
     )
     return session.scalar(stmt)
+
+
+def last_sent(session: Session) -> datetime | None:
+    """When a message last went out (None: never): a backlog still moving is not stalled."""
+    return session.scalar(select(func.max(OutboxMessage.sent_at)))

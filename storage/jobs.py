@@ -158,6 +158,11 @@ def oldest_due(session: Session, now: datetime) -> datetime | None:
     return session.scalar(select(func.min(Job.created_at)).where(_claimable(now)))
 
 
+def last_finished(session: Session) -> datetime | None:
+    """When a job last finished (None: never): a backlog still moving is not stalled."""
+    return session.scalar(select(func.max(Job.finished_at)))
+
+
 def failed(session: Session, limit: int = 10) -> list[Job]:
     stmt = select(Job).where(Job.state == JobState.FAILED).order_by(Job.id.desc()).limit(limit)
     return list(session.scalars(stmt))
