@@ -12,6 +12,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from bot.runtime.checkup import assess
@@ -35,10 +36,17 @@ def create_web_app(services: Services, bolt_app: App | None, role: str = "web") 
     # HTTP route must not exist at all.
     if bolt_app is not None and not services.settings.socket_mode:
         slack = SlackRequestHandler(bolt_app)
+        signatures = SignatureVerifier(services.settings.slack_signing_secret or "")
 
         @web.post("/slack/events")
-        def slack_events() -> Response:
-            return slack.handle(request)
+        def slack_events() -> Response | tuple[Response, int]:
+            try:
+                return slack.handle(request)
+            except ValueError:  # a body Bolt cannot parse (JSON that is not): no traceback
+                signed = signatures.is_valid_request(request.get_data(), dict(request.headers))
+                if not signed:
+                    return jsonify(error="invalid signature"), 401
+                return jsonify(error="the body is not valid JSON"), 400
 
     if bolt_app is not None and bolt_app.oauth_flow is not None:  # OAuth mode's install pages
         installer = SlackRequestHandler(bolt_app)  # (the OAuth state, not a signature, guards them)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 import urllib.request
 from dataclasses import replace
 
+import pytest
 from slack_bolt import App
 
 from handlers.slack_app import build_bolt_app
@@ -51,6 +53,21 @@ def test_unsigned_and_stale_requests_are_rejected(running_app: RunningApp) -> No
     forged["X-Slack-Signature"] = "v0=" + "0" * 64
     forged["Content-Type"] = "application/x-www-form-urlencoded"
     assert running_app.slack.post("/slack/events", body, forged).status == 401
+
+
+def test_a_body_that_is_not_json_is_refused_without_a_traceback(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """JSON that is not, unsigned: 401 as for any unsigned body (it was a 500 and a logged
+    traceback, so anyone could fill the error log); signed: 400."""
+    body, json_type = b"aaaa", {"Content-Type": "application/json"}
+    unsigned = running_app.slack.post("/slack/events", body, json_type)
+    assert unsigned.status == 401
+    signed = running_app.slack.sign(body, int(time.time())) | json_type
+    assert running_app.slack.post("/slack/events", body, signed).status == 400
+    assert "Traceback" not in caplog.text and not [
+        r for r in caplog.records if r.levelno >= logging.ERROR
+    ]
 
 
 def test_url_verification(running_app: RunningApp) -> None:
