@@ -89,8 +89,25 @@ def load_config(*, require: bool = True) -> tuple[Settings, Policy]:
 
 
 def cmd_migrate(settings: Settings, policy: Policy) -> int:
-    services = open_services(settings, policy)
-    print(f"database schema is at revision {services.db.revision()} (up to date)")
+    """Bring the schema to head and say what that did: created, upgraded, or nothing."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        before = db.revision()
+    except SQLAlchemyError:
+        before = ""  # open_services says why the database cannot be used
+    finally:
+        db.dispose()
+    after = open_services(settings, policy).db.revision()
+    if before is None:
+        print(f"database schema created (revision {after})")
+    elif before and before != after:
+        print(f"database schema upgraded from revision {before} to {after}")
+    else:
+        print(f"database schema is at revision {after} (up to date)")
     return EXIT_OK
 
 

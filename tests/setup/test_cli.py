@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 
 from storage import outbox as outbox_rows
 from storage import steps as step_rows
-from storage.db import Database
+from storage.db import Database, alembic_config
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -122,3 +123,22 @@ def test_check_lists_failed_messages_and_steps(tmp_path: Path) -> None:
     result = run_app(tmp_path, "check", **GOOD, DATABASE_URL=url)
     assert result.returncode == 1
     assert "channel_not_found" in result.stdout and "case:1:x failed: boom" in result.stdout
+
+
+def test_migrate_says_whether_it_created_upgraded_or_found_the_schema(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'fresh.db'}"
+    created = run_app(tmp_path, "migrate", **GOOD, DATABASE_URL=db)
+    assert created.returncode == 0 and "database schema created (revision" in created.stdout
+    again = run_app(tmp_path, "migrate", **GOOD, DATABASE_URL=db)
+    assert again.returncode == 0 and "(up to date)" in again.stdout
+    older = Database(db)
+    head = older.revision()
+    with older.engine.begin() as conn:  # the release before this one
+        cfg = alembic_config()
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "-1")
+    previous = older.revision()
+    older.dispose()
+    upgraded = run_app(tmp_path, "migrate", **GOOD, DATABASE_URL=db)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"upgraded from revision {previous} to {head}" in upgraded.stdout
