@@ -7,7 +7,7 @@ delays the next case's root (docs/cases.md, *The case thread*).
 
 The one small service every domain calls to say something happened to a case (offers,
 turnover, survey, finance, Stripe), inside the caller's unit of work, so the event and the
-outbox rows it queues commit with the change (DESIGN: one outbox)."""
+outbox rows it queues commit with the change (one outbox: docs/ARCHITECTURE.md)."""
 
 from __future__ import annotations
 

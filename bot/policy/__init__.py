@@ -1,6 +1,6 @@
 """The policy: who owns which case, when to escalate, who approves offers, who chases invoices.
 
-`model` holds the frozen dataclasses and the decisions, `parse` turns TOML into them with
+`models` holds the frozen dataclasses and the decisions, `parse` turns TOML into them with
 one-line `PolicyError`s, `describe` is `python app.py check`'s summary. Import from here.
 """
 

@@ -1,5 +1,5 @@
 """The survey's part of the policy file: the root-cause taxonomy (`[[survey.reasons]]`) and
-the monthly digest's schedule (`reports.reason_digest`). Contract section 5.
+the monthly digest's schedule (`reports.reason_digest`). docs/survey.md.
 
 `check_survey` collects *every* problem in the taxonomy (each by its key path), so an
 operator fixes them all in one go instead of one per deploy. The policy parser turns the

@@ -2,5 +2,5 @@
 
 answers.py holds the questions and their enum answers, plan.py the rules that turn answers
 into an action plan (and the risk level, progress and time at risk), policy.py the
-`[[turnover.plans]]` entries a team adds. Contract section 7, issue 12.
+`[[turnover.plans]]` entries a team adds. docs/turnover.md.
 """

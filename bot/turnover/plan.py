@@ -195,7 +195,7 @@ def plan_progress(steps: Sequence[StepState]) -> int:
 def risk_level(answers: Answers) -> str:
     """`high` when nobody else knows us or the customer is leaving the space, else `medium`.
 
-    Contract section 7; the owner may still change the case's risk level afterwards.
+    docs/turnover.md; the owner may still change the case's risk level afterwards.
     """
     if answers.coverage is Coverage.NO_OTHER_CONTACT:
         return RiskLevel.HIGH

@@ -1,5 +1,5 @@
 """The rooms' rules that a grep cannot see: what services hand to handlers, and the one
-lifecycle every status change goes through (issue: Rooms, DESIGN's layers)."""
+lifecycle every status change goes through (docs/ARCHITECTURE.md, *Packages and arrows*)."""
 
 from __future__ import annotations
 
