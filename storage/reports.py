@@ -1,8 +1,9 @@
 """The report's figures as SQL aggregates, grouped by risk kind, over churn-track cases.
 
-Every query reads an index (ix_cases_report_open / ix_cases_report_closed, plus the
-other domains' keys) and returns a handful of grouped rows; no case is loaded into Python.
-Money sums are Decimals in the accounts' currency; times are UTC. Definitions: docs/reports.md. Also stores and reads back generated reports (`reports` table).
+Every query reads an index (ix_cases_report_open / ix_cases_report_closed, plus the other
+domains' keys) and returns a handful of grouped rows; no case is loaded into Python. Money
+sums are Decimals in the accounts' currency; times are UTC. Definitions: docs/reports.md.
+Also stores and reads back generated reports (`reports` table).
 """
 
 from __future__ import annotations

@@ -236,7 +236,7 @@ OFFER_TYPE_LABELS = labels_of(OfferType)
 
 
 class MoveOnReason(Labelled):
-    """Why a case was closed as "moved on" instead of fought for (docs/cases.md: not a good fit)."""
+    """Why a case was closed as "moved on" instead of fought for (docs/cases.md, *Move on*)."""
 
     NOT_IDEAL_CUSTOMER = "not_ideal_customer", "Not our ideal customer"
     OUT_OF_BUSINESS = "out_of_business", "Bankrupt / out of business"
