@@ -68,8 +68,8 @@ def _shut(server: Any) -> None:
     """End a waitress server from another thread, quickly and quietly, even with browser
     connections kept open: its own loop thread closes every connection and the listening
     socket (closing them from here would leave the loop selecting on closed descriptors,
-    EBADF), so its map empties and the loop returns; requests still running are not
-    waited for beyond a second (the process is stopping)."""
+    EBADF), so its map empties and the loop returns; requests still running are waited for
+    first, a second at most (the process is stopping)."""
     connections = server._map  # waitress's socket map: listener, trigger, connections
 
     def close_all() -> None:
@@ -77,9 +77,11 @@ def _shut(server: Any) -> None:
             with contextlib.suppress(OSError):
                 dispatcher.close()
 
+    # Requests in progress finish first: one finishing pulls the trigger, which must still
+    # be open then (pulling a closed one logged EBADF from a task thread).
+    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
     with contextlib.suppress(OSError):  # the trigger is closed already: the loop has ended
         server.trigger.pull_trigger(close_all)
-    server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
 
 
 @dataclass

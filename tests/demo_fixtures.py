@@ -32,13 +32,18 @@ def page_call(demo: Demo, intent: str, user: str, **body: Any) -> tuple[int, dic
         method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as reply:
+        with urllib.request.urlopen(request, timeout=PAGE_TIMEOUT) as reply:
             return reply.status, json.loads(reply.read())
     except urllib.error.HTTPError as error:
         with error:
             return error.code, json.loads(error.read())
 
 
+PAGE_TIMEOUT = 30  # seconds: the demo is one process (Savedesk, its worker drawing charts,
+# the stand-in, the page); on a loaded CI machine one answer has taken over 10 s
+
+
 def page_state(demo: Demo, user: str) -> dict:
-    with urllib.request.urlopen(f"{demo.page_url}/api/state?user={user}", timeout=10) as reply:
+    url = f"{demo.page_url}/api/state?user={user}"
+    with urllib.request.urlopen(url, timeout=PAGE_TIMEOUT) as reply:
         return json.loads(reply.read())

@@ -73,7 +73,7 @@ def test_the_report_step_ticks_once_the_report_and_its_chart_are_posted(demo: De
     assert not story(demo, "U0MGR")["report"]
     status, _ = page_call(demo, "command", "U0MGR", channel="C0LEADERS", text="/churn report week")
     assert status == 200
-    eventually(lambda: story(demo, "U0MGR")["report"], timeout=15)
+    eventually(lambda: story(demo, "U0MGR")["report"], timeout=30)  # a chart is drawn
     posted = [m["text"] for m in demo.standin.messages("C0LEADERS")]
     assert any(text.startswith("Revenue at risk") for text in posted)
     assert any(call.method == "files.completeUploadExternal" for call in demo.standin.calls())
