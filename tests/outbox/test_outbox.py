@@ -222,11 +222,8 @@ def _outage() -> Exception:
     return OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
 
 
-def test_an_answer_slack_gave_during_a_database_outage_is_recorded_when_it_returns(
-    services: Services, standin: SlackStandin
-) -> None:
-    """The row is not left `sending` for its lease (holding its channel) and then asked of
-    Slack again: the outcome waits for the database (bot/outbox/courier.py)."""
+def claimed_post(services: Services) -> tuple[int, int, Courier]:
+    """A post claimed as a deliverer claims it (its id and attempt), and a courier for it."""
     message_id = queue_post(services)
     with services.db.session() as session:
         claimed = outbox_rows.claim(
@@ -234,12 +231,21 @@ def test_an_answer_slack_gave_during_a_database_outage_is_recorded_when_it_retur
             timedelta(seconds=3), set(),
         )  # fmt: skip
     courier = Courier(services.db, services.deliverer.slack, services.clock, None)
+    return message_id, claimed[message_id], courier
+
+
+def test_an_answer_slack_gave_during_a_database_outage_is_recorded_when_it_returns(
+    services: Services, standin: SlackStandin
+) -> None:
+    """The row is not left `sending` for its lease (holding its channel) and then asked of
+    Slack again: the outcome waits for the database (bot/outbox/courier.py)."""
+    message_id, attempt, courier = claimed_post(services)
     gone = _GoneForAWhile(courier.recorder, outage=3, error=_outage())
     courier.recorder = gone  # type: ignore[assignment]
     naps: list[float] = []
     courier.sleep = naps.append
 
-    result = courier.deliver(message_id, claimed[message_id])
+    result = courier.deliver(message_id, attempt)
 
     assert result.kind is outbox_outcomes.ResultKind.SENT
     assert (gone.tries, len(naps)) == (4, 3)
@@ -251,19 +257,13 @@ def test_an_answer_slack_gave_during_a_database_outage_is_recorded_when_it_retur
 def test_an_outcome_that_cannot_be_recorded_raises(
     services: Services, standin: SlackStandin, lasting: bool
 ) -> None:
-    message_id = queue_post(services)
-    with services.db.session() as session:
-        claimed = outbox_rows.claim(
-            session, [message_id], services.clock.now(), timedelta(seconds=25),
-            timedelta(seconds=3), set(),
-        )  # fmt: skip
-    courier = Courier(services.db, services.deliverer.slack, services.clock, None)
+    message_id, attempt, courier = claimed_post(services)
     error = _outage() if lasting else ValueError("a bug")
     courier.recorder = _GoneForAWhile(courier.recorder, outage=99, error=error)  # type: ignore[assignment]
     courier.patience = 0.0
     naps: list[float] = []
     courier.sleep = naps.append
     with pytest.raises(type(error)):
-        courier.deliver(message_id, claimed[message_id])
+        courier.deliver(message_id, attempt)
     assert naps == []
     assert row(services, message_id).state == "sending"
