@@ -38,6 +38,16 @@ EXIT_INTERRUPTED = 130  # Ctrl-C during a one-shot command (the shell's 128 + SI
 TOKEN_ERRORS = ("invalid_auth", "not_authed", "account_inactive", "token_revoked")
 
 
+def port_number(text: str) -> int:
+    """A TCP port for `demo --port`: 0-65535, where 0 asks the system for a free one (the
+    tests use it). Raises argparse.ArgumentTypeError otherwise: the socket layer would take
+    70000 as 70000 % 65536 and name HOST for -1 (docs/cli.md, *Commands*)."""
+    value = text.strip()
+    if not value.isdigit() or int(value) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1-65535)")
+    return int(value)
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="app.py", description="Savedesk: churn cases in Slack")
     sub = parser.add_subparsers(dest="command")
@@ -63,7 +73,12 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     rep.add_argument("period", nargs="?", default="week", choices=["week", "month", "quarter"])
     rep.add_argument("--csv", type=Path, help="write the case-level rows behind it to FILE")
     demo = sub.add_parser("demo", help="a local workspace in the browser; no Slack token needed")
-    demo.add_argument("--port", type=int, default=3000, help="the page's port (default 3000)")
+    demo.add_argument(
+        "--port",
+        type=port_number,
+        default=3000,
+        help="the page's port (default 3000; 0: any free one)",
+    )
     demo.add_argument("--no-browser", action="store_true", help="print the URL, open nothing")
     demo.add_argument("--database-url", help="default: a fresh SQLite file in a temp folder")
     init = sub.add_parser("init", help="first-run wizard: writes policy.toml and .env, then check")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from app import PortInUse, bind_port
+from app import PortInUse, bind_port, parse_args
 from bot.runtime.settings import SettingsError, load_settings
 from demo.standin import SlackStandin
 from tests.e2e.test_process import free_port, stop, wait_healthy
@@ -111,6 +111,22 @@ def test_demo_on_a_busy_port_answers_at_once_with_a_free_port(
         probe.bind(("127.0.0.1", suggested))  # the suggestion is free
     assert "Savedesk demo:" not in result.stdout
     assert took < 5, f"answered after {took:.1f} s (the demo started before binding)"
+
+
+@pytest.mark.parametrize("typed", ["70000", "65536", "-1", "abc", "3000.5"])
+def test_demo_refuses_a_port_that_is_not_one(
+    typed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """70000 used to start the demo on 4464 (70000 - 65536); -1 blamed HOST."""
+    with pytest.raises(SystemExit) as stopped:
+        parse_args(["demo", "--port", typed])
+    assert stopped.value.code == 2
+    assert f"argument --port: '{typed}' is not a port number (1-65535)" in capsys.readouterr().err
+
+
+def test_demo_port_zero_still_means_any_free_port() -> None:
+    assert parse_args(["demo", "--port", "0"]).port == 0
+    assert parse_args(["demo"]).port == 3000
 
 
 HEAVY = ("sqlalchemy", "slack_sdk", "slack_bolt", "apscheduler", "matplotlib", "waitress")
