@@ -102,18 +102,23 @@ def _channel(required: bool) -> Callable[[str], str]:
     return lambda text: read.channel(text, required=required)
 
 
-def write(term: Terminal, path: Path, text: str) -> bool:
-    """Write ``path`` unless it exists and the person says no; True when written."""
-    if path.exists():
-        replace = term.ask(f"{path.name} exists. Replace it? [y/N]", read.yes_no(False))
-        if not replace:
-            term.say(f"  kept {path.name} as it was")
-            return False
-    path.write_text(text, encoding="utf-8")
+def may_write(term: Terminal, path: Path) -> bool:
+    """True unless ``path`` exists and the person says no (Enter is no)."""
+    if not path.exists():
+        return True
+    if term.ask(f"{path.name} exists. Replace it? [y/N]", read.yes_no(False)):
+        return True
+    term.say(f"  kept {path.name} as it was")
+    return False
+
+
+def write(term: Terminal, path: Path, text: str) -> None:
+    """Write ``path``; `.env` (secrets) is readable by this user only before it holds any."""
     if path.name == ".env":
-        path.chmod(0o600)  # secrets: readable by this user only
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+    path.write_text(text, encoding="utf-8")
     term.say(f"  wrote {path}")
-    return True
 
 
 def run(term: Terminal, folder: Path, templates: Templates, origin: str | None) -> list[Path]:
@@ -133,7 +138,12 @@ def run(term: Terminal, folder: Path, templates: Templates, origin: str | None) 
     if origin:
         manifest = templates.manifest.read_text("utf-8")
         files[folder / MANIFEST_OUT] = render_manifest(manifest, origin)
-    written = [path for path, text in files.items() if write(term, path, text)]
+    # Every "Replace it?" is answered before anything is written: a Ctrl-C or the end of the
+    # answers between two of them leaves the folder as it was, never half replaced.
+    chosen = {path: text for path, text in files.items() if may_write(term, path)}
+    for path, text in chosen.items():
+        write(term, path, text)
+    written = list(chosen)
     if origin:
         term.say(
             f"Create the Slack app from {MANIFEST_OUT}: api.slack.com/apps → Create New App → "

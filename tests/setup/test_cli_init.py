@@ -163,3 +163,23 @@ def test_existing_files_are_named_first_and_an_example_token_is_asked_again(
     assert "problem: SLACK_BOT_TOKEN still holds the example value 'xoxb-your-bot-token'" in out
     assert "problem: SLACK_BOT_TOKEN is required" not in out  # said once, the precise way
     assert result.returncode == 1 and "Traceback" not in result.stderr
+
+
+def test_every_replace_question_comes_before_any_file_is_written(tmp_path: Path) -> None:
+    """Yes to policy.toml, then the answers end (as a Ctrl-C would) at the .env question:
+    both files are as they were, not one replaced and one kept."""
+    (tmp_path / "policy.toml").write_text("# mine\n")
+    (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
+    typed = [*answers()[:-1], "y"]  # the migrate answer dropped: input ends at .env's question
+    result = init(tmp_path, typed)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "no answer to '.env exists. Replace it? [y/N]:'" in result.stderr
+    assert (tmp_path / "policy.toml").read_text() == "# mine\n"
+    assert (tmp_path / ".env").read_text() == "LOG_LEVEL=DEBUG\n"
+    assert "wrote" not in result.stdout
+
+
+def test_a_new_env_file_is_private(tmp_path: Path) -> None:
+    init(tmp_path, answers(token="xoxb-1-2-abc", secret="s3cret"))
+    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
+    assert "SLACK_BOT_TOKEN=xoxb-1-2-abc" in (tmp_path / ".env").read_text()
