@@ -34,6 +34,21 @@ OTHER_CHANNELS: tuple[tuple[str, str], ...] = (
 _PEOPLE_SPLIT = re.compile(r"[,\s]+")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 _CHANNEL_TYPED = re.compile(r"[CG][A-Z0-9]{2,}")
+# What Slack's "Copy link" gives for a channel or a member (https://acme.slack.com/archives/
+# C0123ABCD, .../team/U0123ABCD) and its mention syntax (<#C0123ABCD|cases>, <@U0123ABCD>):
+# pasted, each stands for the ID inside it (Slack's docs, *Formatting text for app surfaces*).
+_CHANNEL_PASTED = re.compile(
+    r"https?://[^/\s]+/archives/([CG][A-Z0-9]{2,})/?|<#([CG][A-Z0-9]{2,})(?:\|[^>]*)?>"
+)
+_PERSON_PASTED = re.compile(
+    r"https?://[^/\s]+/team/([UW][A-Z0-9]{2,})/?|<@([UW][A-Z0-9]{2,})(?:\|[^>]*)?>"
+)
+
+
+def _unwrap(pasted: re.Pattern[str], value: str) -> str:
+    """The ID in a pasted Slack link or mention, else the value as typed."""
+    found = pasted.fullmatch(value)
+    return next(g for g in found.groups() if g) if found else value
 
 
 class BadAnswer(ValueError):
@@ -55,9 +70,10 @@ class Answers:
 
 def channel(text: str, *, required: bool) -> str:
     """A channel ID as typed (`C…` public, `G…` private: capitals and digits, like
-    C0123ABCD); "" when skipped and not required. Never upper-cased for the person: `cases`
-    is a channel's name, not its ID (Slack's docs, *Conversations API*: channel IDs)."""
-    value = text.strip()
+    C0123ABCD) or inside a pasted channel link; "" when skipped and not required. Never
+    upper-cased for the person: `cases` is a channel's name, not its ID (Slack's docs,
+    *Conversations API*: channel IDs)."""
+    value = _unwrap(_CHANNEL_PASTED, text.strip())
     if not value and not required:
         return ""
     if not value:
@@ -73,10 +89,11 @@ def channel(text: str, *, required: bool) -> str:
 
 
 def people(text: str) -> list[str]:
-    """Slack user IDs (as typed: capitals and digits), emails or @groups, separated by
-    commas or spaces; [] for none."""
+    """Slack user IDs (as typed: capitals and digits, or inside a pasted profile link or
+    mention), emails or @groups, separated by commas or spaces; [] for none."""
     found = []
-    for item in (p for p in _PEOPLE_SPLIT.split(text.strip()) if p):
+    for typed in (p for p in _PEOPLE_SPLIT.split(text.strip()) if p):
+        item = _unwrap(_PERSON_PASTED, typed)
         if not is_person(item):
             hint = " (IDs are in capitals)" if is_person(item.upper()) else ""
             raise BadAnswer(

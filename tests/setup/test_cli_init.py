@@ -179,7 +179,16 @@ def test_every_replace_question_comes_before_any_file_is_written(tmp_path: Path)
     assert "wrote" not in result.stdout
 
 
-def test_a_new_env_file_is_private(tmp_path: Path) -> None:
-    init(tmp_path, answers(token="xoxb-1-2-abc", secret="s3cret"))
-    assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
-    assert "SLACK_BOT_TOKEN=xoxb-1-2-abc" in (tmp_path / ".env").read_text()
+
+def test_a_pasted_channel_link_or_mention_gives_its_id(tmp_path: Path) -> None:
+    """Slack's "Copy link" on a channel or a profile, or a mention, pasted as the answer."""
+    typed = answers(
+        cases="https://acme.slack.com/archives/C0CASES/",
+        managers="<@U0MGR>, https://acme.enterprise.slack.com/team/W0BOSS",
+    )
+    typed[1] = "<#C0FIN|finance>"
+    result = init(tmp_path, typed)
+    assert "✗" not in result.stdout
+    policy = load_policy(tmp_path / "policy.toml")
+    assert (policy.channels.cases, policy.channels.finance) == ("C0CASES", "C0FIN")
+    assert policy.roles["managers"] == ("U0MGR", "W0BOSS")
