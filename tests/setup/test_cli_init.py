@@ -179,7 +179,6 @@ def test_every_replace_question_comes_before_any_file_is_written(tmp_path: Path)
     assert "wrote" not in result.stdout
 
 
-
 def test_a_pasted_channel_link_or_mention_gives_its_id(tmp_path: Path) -> None:
     """Slack's "Copy link" on a channel or a profile, or a mention, pasted as the answer."""
     typed = answers(
