@@ -8,12 +8,14 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, jsonify, request, send_from_directory
+from flask import Flask, Response, jsonify, redirect, request, send_from_directory
 
 from demo.client import SlackRefused
 from demo.standin import SlackError, dm_channel
 from demo.story import progress
 from demo.workspace import PEOPLE, TIMEZONE
+
+START_USER, START_CHANNEL, APP_PLACE = "U0CSM", "C0CASES", "app"
 
 if TYPE_CHECKING:
     from demo.runtime import Demo
@@ -63,6 +65,20 @@ def state(demo: Demo, user: str) -> dict[str, Any]:
     }
 
 
+def start_place(demo: Demo, user: str | None, channel: str | None) -> tuple[str, str] | None:
+    """Where an address that names someone not in "Acting as", or a channel the workspace
+    does not have, opens instead (the CSM, #cases), keeping the part that is right; None
+    when the address is fine as it is. An old or mistyped link left the page blank, every
+    poll refused with "unknown person"; Slack opens its default view for such a link."""
+    people = {p.user_id for p in PEOPLE if p.switcher}
+    places = {c["id"] for c in demo.standin.channels() if not c.get("is_im")} | {APP_PLACE}
+    good_user = user if user in people else START_USER
+    good_channel = channel if channel in places else START_CHANNEL
+    if (user is None or user == good_user) and (channel is None or channel == good_channel):
+        return None
+    return good_user, good_channel
+
+
 def create_page_app(demo: Demo) -> Flask:
     """The Flask app serving the page; every POST is one person's intent."""
     web = Flask("savedesk-demo", static_folder=None)
@@ -70,6 +86,9 @@ def create_page_app(demo: Demo) -> Flask:
 
     @web.get("/")
     def index() -> Response:
+        fixed = start_place(demo, request.args.get("user"), request.args.get("channel"))
+        if fixed is not None:
+            return redirect(f"/?user={fixed[0]}&channel={fixed[1]}", code=302)
         return send_from_directory(STATIC, "index.html")
 
     @web.get("/favicon.ico")

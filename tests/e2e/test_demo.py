@@ -13,11 +13,15 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from bot.policy import load_policy
+from demo.page import create_page_app
 from demo.runtime import EXAMPLE_POLICY, Demo, next_business_morning
+from demo.standin import SlackStandin
+from demo.workspace import populate
 from tests.conftest import eventually
 from tests.demo_fixtures import page_call, page_state, start_demo
 
@@ -289,3 +293,33 @@ def test_the_page_loads_nothing_from_the_internet() -> None:
     assert "@import" not in (static / "app.css").read_text()
     for script in static.glob("*.js"):
         assert "fetch(`http" not in script.read_text() and 'fetch("http' not in script.read_text()
+
+
+@pytest.mark.parametrize(
+    ("asked", "opened"),
+    [
+        ("?user=U0NOBODY&channel=C0NOPE", "/?user=U0CSM&channel=C0CASES"),
+        ("?user=U0MGR&channel=C0NOPE", "/?user=U0MGR&channel=C0CASES"),
+        ("?user=u0mgr&channel=C0LEADERS", "/?user=U0CSM&channel=C0LEADERS"),
+        ("?user=U0PRICING", "/?user=U0CSM&channel=C0CASES"),  # not in "Acting as"
+        ("?user=U0CFO&channel=D0CFO", "/?user=U0CFO&channel=C0CASES"),  # a DM is "app"
+    ],
+)
+def test_an_address_naming_nobody_opens_the_csm_in_cases(asked: str, opened: str) -> None:
+    """An old or mistyped link used to leave the page blank, every poll refused."""
+    standin = SlackStandin()
+    populate(standin)
+    page = create_page_app(SimpleNamespace(standin=standin, client=None)).test_client()
+    answer = page.get(f"/{asked}")
+    assert (answer.status_code, answer.headers["Location"]) == (302, opened)
+
+
+@pytest.mark.parametrize(
+    "asked", ["", "?user=U0CTRL", "?user=U0FIN&channel=app", "?channel=C0SALES"]
+)
+def test_a_good_address_opens_as_it_is(asked: str) -> None:
+    standin = SlackStandin()
+    populate(standin)
+    page = create_page_app(SimpleNamespace(standin=standin, client=None)).test_client()
+    answer = page.get(f"/{asked}")
+    assert answer.status_code == 200 and b"Savedesk" in answer.data

@@ -276,6 +276,14 @@ def test_a_reload_keeps_the_person_and_the_channel(demo: Demo, browser) -> None:
     assert browser.find_element(By.ID, "person").get_attribute("value") == MANAGER
 
 
+def test_an_old_address_opens_the_csm_in_cases(demo: Demo, browser) -> None:
+    browser.get(f"{demo.page_url}/?user=U0NOBODY&channel=C0GONE")
+    wait_for_text(browser, "#channel-header", "# cases")
+    assert browser.find_element(By.ID, "person").get_attribute("value") == CSM
+    assert browser.find_element(By.ID, "error").get_attribute("hidden")
+    assert console_errors(browser) == []
+
+
 def test_a_mistyped_command_is_answered_as_slack_answers_it(demo: Demo, browser) -> None:
     browser.get(f"{demo.page_url}/?user={CSM}&channel=C0CASES")
     wait_for_text(browser, "#story", "Guided story")
