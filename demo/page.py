@@ -79,6 +79,14 @@ def start_place(demo: Demo, user: str | None, channel: str | None) -> tuple[str,
     return good_user, good_channel
 
 
+def index_page(demo: Demo) -> Response:
+    """The page, or a redirect to the place an unusable address opens instead."""
+    fixed = start_place(demo, request.args.get("user"), request.args.get("channel"))
+    if fixed is not None:
+        return redirect(f"/?user={fixed[0]}&channel={fixed[1]}", code=302)
+    return send_from_directory(STATIC, "index.html")
+
+
 def create_page_app(demo: Demo) -> Flask:
     """The Flask app serving the page; every POST is one person's intent."""
     web = Flask("savedesk-demo", static_folder=None)
@@ -86,10 +94,7 @@ def create_page_app(demo: Demo) -> Flask:
 
     @web.get("/")
     def index() -> Response:
-        fixed = start_place(demo, request.args.get("user"), request.args.get("channel"))
-        if fixed is not None:
-            return redirect(f"/?user={fixed[0]}&channel={fixed[1]}", code=302)
-        return send_from_directory(STATIC, "index.html")
+        return index_page(demo)
 
     @web.get("/favicon.ico")
     def favicon() -> tuple[str, int]:
