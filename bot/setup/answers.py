@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import available_timezones
 
 from bot.policy import is_person
 from bot.runtime.settings import PLACEHOLDER
@@ -111,16 +111,52 @@ def currency(text: str) -> str:
     return value.upper()
 
 
+UNIVERSAL = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")
+# The abbreviations people type for a zone, and the city zone they usually mean.
+ABBREVIATIONS = {
+    **dict.fromkeys(("est", "edt", "est5edt", "et"), "America/New_York"),
+    **dict.fromkeys(("cst", "cdt", "cst6cdt", "ct"), "America/Chicago"),
+    **dict.fromkeys(("mst", "mdt", "mst7mdt", "mt"), "America/Denver"),
+    **dict.fromkeys(("pst", "pdt", "pst8pdt", "pt"), "America/Los_Angeles"),
+    **dict.fromkeys(("cet", "cest", "met"), "Europe/Paris"),
+    **dict.fromkeys(("bst", "wet"), "Europe/London"),
+    "eet": "Europe/Athens",
+    "hst": "Pacific/Honolulu",
+    "ist": "Asia/Kolkata",
+    "jst": "Asia/Tokyo",
+}
+
+
 def timezone(text: str) -> str:
-    """An IANA time zone name (America/New_York, Europe/Paris, UTC)."""
+    """An IANA time zone name of the Region/City kind (America/New_York, Europe/Paris) or
+    UTC, its capitals forgiven when the name is otherwise exact. An abbreviation (EST, CET)
+    or a fixed offset (Etc/GMT+1) is refused even where the zone database has it: EST is New
+    York in winter only, so business hours would be an hour off half the year, and the
+    sign of Etc/GMT+1 is the reverse of what people mean (it is an hour behind UTC)."""
     value = text.strip()
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        near = sorted(z for z in available_timezones() if value.lower() in z.lower())[:3]
-        hint = f" (did you mean {', '.join(near)}?)" if near else ""
-        raise BadAnswer(f"{value!r} is not a time zone name like America/New_York{hint}") from None
-    return value
+    zones = available_timezones()
+    exact = {z.lower(): z for z in zones}.get(value.lower())
+    if exact in UNIVERSAL or (exact and "/" in exact and not exact.startswith("Etc/")):
+        return exact
+    meant = ABBREVIATIONS.get(value.lower())
+    near = [meant] if meant else _near_zones(value, zones)
+    hint = f" (did you mean {', '.join(near)}?)" if near else ""
+    if exact or meant:
+        raise BadAnswer(
+            f"{value!r} is an abbreviation or a fixed offset, not a city's zone; type one like "
+            f"America/New_York, so the hours follow its daylight saving{hint}"
+        )
+    raise BadAnswer(f"{value!r} is not a time zone name like America/New_York{hint}")
+
+
+def _near_zones(typed: str, zones: set[str]) -> list[str]:
+    """Up to three Region/City zones whose name contains what was typed (three letters at
+    least), spaces read as underscores ("new york": America/New_York)."""
+    wanted = "_".join(typed.lower().split())
+    if len(wanted) < 3:
+        return []
+    cities = sorted(z for z in zones if "/" in z and not z.startswith("Etc/"))
+    return [z for z in cities if wanted in z.lower()][:3]
 
 
 def secret(prefix: str, what: str) -> Callable[[str], str]:

@@ -1,0 +1,60 @@
+"""The first-run wizard's readers (bot.setup.answers), one answer at a time: what is taken,
+what is asked again and the hint given (docs/cli.md, `python app.py init`)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.setup.answers import BadAnswer, timezone
+
+
+@pytest.mark.parametrize(
+    ("typed", "taken"),
+    [
+        ("America/New_York", "America/New_York"),
+        ("europe/paris", "Europe/Paris"),  # capitals forgiven when the name is exact
+        ("utc", "UTC"),
+        ("  Asia/Kolkata ", "Asia/Kolkata"),
+    ],
+)
+def test_a_city_zone_is_taken(typed: str, taken: str) -> None:
+    assert timezone(typed) == taken
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("EST", "America/New_York"),  # a fixed UTC-5: New York in winter only
+        ("pst", "America/Los_Angeles"),
+        ("CET", "Europe/Paris"),
+    ],
+)
+def test_an_abbreviation_is_asked_again_with_the_city_it_means(typed: str, meant: str) -> None:
+    with pytest.raises(BadAnswer, match="not a city's zone") as refused:
+        timezone(typed)
+    assert f"(did you mean {meant}?)" in str(refused.value)
+
+
+def test_a_fixed_offset_is_refused_and_never_offered() -> None:
+    """Etc/GMT+1 is an hour *behind* UTC: offering it for "GMT+1" was two hours off."""
+    with pytest.raises(BadAnswer, match="not a city's zone"):
+        timezone("Etc/GMT+1")
+    with pytest.raises(BadAnswer) as refused:
+        timezone("GMT+1")
+    assert "Etc/" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "hint"),
+    [("new york", "America/New_York"), ("los angeles", "America/Los_Angeles")],
+)
+def test_a_city_typed_with_spaces_gets_its_zone_as_a_hint(typed: str, hint: str) -> None:
+    with pytest.raises(BadAnswer) as refused:
+        timezone(typed)
+    assert f"did you mean {hint}?" in str(refused.value)
+
+
+def test_one_letter_gets_no_list_of_unrelated_zones() -> None:
+    with pytest.raises(BadAnswer) as refused:
+        timezone("Z")
+    assert "did you mean" not in str(refused.value)
