@@ -194,12 +194,38 @@ def yes_no(default: bool) -> Callable[[str], bool]:
     return read
 
 
+_HOST_NAME = re.compile(
+    r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*"
+)
+_PLACEHOLDER_HOST = "your-host"
+_UNREACHABLE = ("localhost", "127.0.0.1", "::1", "0.0.0.0")
+
+
 def manifest_origin(url: str) -> str:
     """`https://HOST` (a port allowed, no path) where Slack will reach Savedesk; raises
-    BadAnswer otherwise. Slack sends requests to HTTPS URLs only."""
-    parts = urlsplit(url.strip())
+    BadAnswer otherwise. Slack sends requests to public HTTPS URLs only (Slack's docs,
+    *Using the Events API*: the Request URL), so the README's placeholder YOUR-HOST, a
+    host name that is not one, and this machine's own names are refused too."""
+    typed = url.strip()
+    parts = urlsplit(typed)
+    if not parts.scheme and _HOST_NAME.fullmatch(typed.rstrip("/")):
+        raise BadAnswer(f"--manifest: {url!r} needs its scheme: https://{typed.rstrip('/')}")
     if parts.scheme != "https" or not parts.hostname:
         raise BadAnswer(f"--manifest: {url!r} is not an https://HOST address")
     if parts.path not in ("", "/") or parts.query or parts.fragment or parts.username:
         raise BadAnswer(f"--manifest: give only https://HOST, without a path ({url!r})")
+    host = parts.hostname
+    if host == _PLACEHOLDER_HOST:
+        raise BadAnswer(
+            "--manifest: YOUR-HOST stands for the public host that will serve Savedesk; "
+            "give that host (no public host yet? leave --manifest out and use Socket Mode)"
+        )
+    if host in _UNREACHABLE:
+        raise BadAnswer(f"--manifest: Slack cannot reach {host}; give the public host")
+    if ":" not in host and not _HOST_NAME.fullmatch(host):
+        raise BadAnswer(f"--manifest: {host!r} is not a host name")
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        raise BadAnswer(f"--manifest: {url!r} has a port that is not one (1-65535)") from None
     return f"https://{parts.netloc}"

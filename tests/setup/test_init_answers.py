@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.setup.answers import BadAnswer, timezone
+from bot.setup.answers import BadAnswer, manifest_origin, timezone
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,31 @@ def test_one_letter_gets_no_list_of_unrelated_zones() -> None:
     with pytest.raises(BadAnswer) as refused:
         timezone("Z")
     assert "did you mean" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("https://YOUR-HOST", "YOUR-HOST stands for the public host"),  # copied from README
+        ("savedesk.example.com", "needs its scheme: https://savedesk.example.com"),
+        ("https://localhost:3000", "Slack cannot reach localhost"),
+        ("https://my host", "'my host' is not a host name"),
+        ("https://savedesk.example.com:99999", "has a port that is not one (1-65535)"),
+    ],
+)
+def test_a_manifest_host_slack_could_not_reach_is_refused(typed: str, said: str) -> None:
+    with pytest.raises(BadAnswer, match=r"^--manifest: ") as refused:
+        manifest_origin(typed)
+    assert said in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "origin"),
+    [
+        ("https://savedesk.example.com/", "https://savedesk.example.com"),
+        ("https://savedesk.example.com:8443", "https://savedesk.example.com:8443"),
+        ("https://[2001:db8::1]", "https://[2001:db8::1]"),
+    ],
+)
+def test_a_public_https_host_is_taken(typed: str, origin: str) -> None:
+    assert manifest_origin(typed) == origin
