@@ -40,6 +40,7 @@ log = logging.getLogger("savedesk.demo")
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_POLICY = REPO / "policy.example.toml"
 CLOCK_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1)}
+TICK_WAIT_SECONDS = 30  # a clock move waits at most this long for the last move's tick
 
 Importer = Callable[[Settings, Policy, str, Path], int]
 
@@ -109,6 +110,9 @@ class Demo:
         self._threads: list[threading.Thread] = []
         self._servers: list[Any] = []
         self._tick_lock = threading.Lock()
+        self._move_lock = threading.Lock()
+        self._ticked = threading.Event()  # the last move's tick has run
+        self._ticked.set()
         self.clock_moves = 0
 
     # -- start and stop
@@ -202,18 +206,28 @@ class Demo:
     def advance(self, step: str) -> datetime:
         """Move Savedesk's clock forward (+1 hour, +1 day, next business morning) and run
         the work now due in the background: the same code `python app.py tick` runs."""
-        now = self.clock.now()
-        if step == "morning":
-            delta = next_business_morning(now, self.policy) - now
-        elif step in CLOCK_STEPS:
-            delta = CLOCK_STEPS[step]
-        else:
+        if step != "morning" and step not in CLOCK_STEPS:
             raise ValueError(f"unknown clock step {step!r}: use hour, day or morning")
-        moved = self.clock.advance(delta)
-        self.clock_moves += 1
-        self.client.note("clock", "", step=step, now=moved.isoformat())
-        self._spawn(self._tick, name="demo-tick")
+        # One move at a time, each after the last move's tick: a quick second click moved
+        # the clock under that tick, and its reminders read as missed while Savedesk was
+        # offline ("Catching up: ..."). The wait is bounded: a stuck tick never hangs the page.
+        with self._move_lock:
+            self._ticked.wait(timeout=TICK_WAIT_SECONDS)
+            now = self.clock.now()
+            if step == "morning":
+                delta = next_business_morning(now, self.policy) - now
+            else:
+                delta = CLOCK_STEPS[step]
+            moved = self.clock.advance(delta)
+            self.clock_moves += 1
+            self.client.note("clock", "", step=step, now=moved.isoformat())
+            self._ticked.clear()
+            self._spawn(self._tick, name="demo-tick")
         return moved
+
+    def settled(self, timeout: float) -> bool:
+        """True once the last clock move's tick has run (waits up to ``timeout`` seconds)."""
+        return self._ticked.wait(timeout)
 
     def _tick(self) -> None:
         with self._tick_lock:
@@ -222,6 +236,8 @@ class Demo:
                 log.info("clock moved; tick: %s", report.summary())
             except Exception:
                 log.exception("tick after a clock move failed")
+            finally:
+                self._ticked.set()
 
 
 def run_demo(

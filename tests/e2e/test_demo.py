@@ -171,6 +171,20 @@ def test_the_clock_moves_forward_and_runs_due_work(demo: Demo) -> None:
     assert page_call(demo, "clock", "U0CSM", step="back")[0] == 400
 
 
+def test_quick_clock_moves_each_run_their_own_due_work(demo: Demo) -> None:
+    """+1 day clicked four times in a row: each move's tick runs at its own time, so the
+    repeats of an escalation are each posted, none read as missed while Savedesk was
+    offline (the story's nudge step showed "Catching up: ... missed")."""
+    page_call(demo, "command", "U0CSM", channel="C0CASES", text="/churn risk globex usage_drop")
+    root_of(demo, "Usage drop: Globex")
+    for step in ("morning", "day", "day", "day", "day"):
+        assert page_call(demo, "clock", "U0CSM", step=step)[0] == 200
+    assert demo.settled(timeout=30)
+    said = [json.dumps(m) for m in demo.standin.messages()]
+    assert [s for s in said if "Escalating" in s or "Still nobody" in s]
+    assert not [s for s in said if "Catching up" in s]
+
+
 def test_bad_intents_get_400_naming_the_problem(demo: Demo) -> None:
     assert page_call(demo, "command", "U0NOBODY", channel="C0CASES", text="/churn")[0] == 400
     status, body = page_call(demo, "command", "U0CSM", text="/churn")
