@@ -297,7 +297,8 @@ The policy is the TOML file `POLICY_FILE` names (default `policy.toml`); copy
 `policy.example.toml`, which is complete and commented, and edit it. Every table and key
 is optional unless marked required, and takes the default below; an unknown key, or a value
 of the wrong kind, stops start-up and `python app.py check` with one line naming its key
-path, for example `policy.toml: escalation.acknowledge_within: "4x" is not a duration`.
+path, for example `policy.toml: escalation.acknowledge_within: "4x" is not a duration`
+(every malformed duration, and the first problem of each other section, joined by `; `).
 
 - **Durations** are strings: `"30s"`, `"15m"`, `"4h"`, `"2d"`, `"1w"` (`d` is 24 hours).
 - **People** are Slack user IDs (`U…`), emails (looked up with `users.lookupByEmail`) or

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +43,7 @@ from bot.policy.models import (
     WeeklySchedule,
 )
 from bot.policy.values import (
+    Problems,
     _at,
     _channel,
     _check_keys,
@@ -100,48 +101,41 @@ def parse_policy(text: str, source: str = "policy.toml") -> Policy:
 # --- sections -------------------------------------------------------------------------------
 
 _TOP_KEYS = (
-    "timezone",
-    "business_hours",
-    "business_days",
-    "currency",
-    "channels",
-    "roles",
-    "routing",
-    "escalation",
-    "offers",
-    "dunning",
-    "signals",
-    "reports",
-    "survey",
-    "turnover",
-    "outbound_webhooks",
-    "people",
-)
+    "timezone", "business_hours", "business_days", "currency", "channels", "roles", "routing",
+    "escalation", "offers", "dunning", "signals", "reports", "survey", "turnover",
+    "outbound_webhooks", "people",
+)  # fmt: skip
 
 
 def _parse(data: dict[str, Any], source: str | None) -> Policy:
-    _check_keys(data, "", _TOP_KEYS)
-    check_durations(data)
-    base = Policy()
-    return Policy(
-        source=source,
-        timezone=_timezone(data.get("timezone", "UTC")),
-        business_hours=_business_hours(data.get("business_hours", "09:00-17:00")),
-        business_days=_business_days(data.get("business_days", list(DAY_NAMES[:5]))),
-        currency=_currency(data.get("currency", "USD")),
-        channels=_channels(data.get("channels", {})),
-        roles=_roles(data.get("roles", {})),
-        routing=_routing(data["routing"]) if "routing" in data else base.routing,
-        escalation=_escalation(data.get("escalation", {})),
-        **_offers(data.get("offers", {})),
-        dunning=_dunning(data.get("dunning", {})),
-        signals=_signals(data.get("signals", {})),
-        reports=_reports(data.get("reports", {})),
-        survey_reasons=_survey(data.get("survey", {})),
-        turnover=parse_turnover_policy(data.get("turnover", {}), error=_Problem),
-        outbound_webhooks=parse_outbound_webhooks(data.get("outbound_webhooks", []), _Problem),
-        people_rules=parse_people_policy(data.get("people", {}), _Problem),
-    )
+    """Each section is read on its own and every section's first problem is named (a bad
+    duration used to hide an unknown key in [channels] or a bad time zone)."""
+    problems, base = Problems(), Policy()
+    problems.read(lambda: check_durations(data), None)
+    problems.read(lambda: _check_keys(data, "", _TOP_KEYS), None)
+    readers: dict[str, Callable[[], Any]] = {
+        "timezone": lambda: _timezone(data.get("timezone", "UTC")),
+        "business_hours": lambda: _business_hours(data.get("business_hours", "09:00-17:00")),
+        "business_days": lambda: _business_days(data.get("business_days", list(DAY_NAMES[:5]))),
+        "currency": lambda: _currency(data.get("currency", "USD")),
+        "channels": lambda: _channels(data.get("channels", {})),
+        "roles": lambda: _roles(data.get("roles", {})),
+        "routing": lambda: _routing(data["routing"]) if "routing" in data else base.routing,
+        "escalation": lambda: _escalation(data.get("escalation", {})),
+        "dunning": lambda: _dunning(data.get("dunning", {})),
+        "signals": lambda: _signals(data.get("signals", {})),
+        "reports": lambda: _reports(data.get("reports", {})),
+        "survey_reasons": lambda: _survey(data.get("survey", {})),
+        "turnover": lambda: parse_turnover_policy(data.get("turnover", {}), error=_Problem),
+        "outbound_webhooks": lambda: parse_outbound_webhooks(
+            data.get("outbound_webhooks", []), _Problem
+        ),
+        "people_rules": lambda: parse_people_policy(data.get("people", {}), _Problem),
+    }
+    fields = {name: problems.read(reader, getattr(base, name)) for name, reader in readers.items()}
+    fields |= problems.read(lambda: _offers(data.get("offers", {})), {})
+    problems.stop_if_any()
+    return Policy(source=source, **fields)
 
 
 def _timezone(value: Any) -> ZoneInfo:

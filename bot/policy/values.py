@@ -7,16 +7,18 @@ file name and turns it into `PolicyError`, because an operator reads it in a dep
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.common.durations import DURATION_HINT, parse_duration
 from bot.common.policy_keys import at as _at
 from bot.common.policy_keys import check_keys, number
 from bot.common.policy_keys import show as _show
 from bot.policy.models import RENEWAL_CHECKPOINT, is_channel, is_person
+
+T = TypeVar("T")
 
 _REASON_KEY = re.compile(r"[a-z][a-z0-9_]*")
 _CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
@@ -127,6 +129,30 @@ _DURATIONS = (
     ("escalation", "stale_after", True, False),
     ("dunning", "pre_renewal_check", True, True),
 )
+
+
+class Problems:
+    """Each policy section's first problem, collected so that one line names them all
+    (joined by "; "): an operator fixes them in one edit, not one `check` run each."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def read(self, section: Callable[[], T], fallback: T) -> T:
+        """``section()``, or ``fallback`` once its problem is noted (a problem already said
+        in the durations' line is not said again)."""
+        try:
+            return section()
+        except _Problem as problem:
+            said = str(problem)
+            if not any(said in earlier for earlier in self.found):
+                self.found.append(said)
+            return fallback
+
+    def stop_if_any(self) -> None:
+        """Raises _Problem naming every problem found."""
+        if self.found:
+            raise _Problem("", "; ".join(self.found))
 
 
 def check_durations(data: dict[str, Any]) -> None:

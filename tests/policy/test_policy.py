@@ -449,3 +449,19 @@ def test_currency_is_read_in_capitals_and_described(tmp_path: Path) -> None:
     assert policy.currency == "EUR"
     assert "Currency: EUR (accounts imported without one)" in policy.describe()
     assert Policy.defaults().currency == "USD"
+
+
+def test_every_sections_problem_is_named_in_one_line(tmp_path: Path) -> None:
+    """A bad duration used to hide the rest: the mistyped [channels] key, the time zone and
+    the currency were each found only by the next run of `check`."""
+    message = error_for(
+        tmp_path,
+        'timezone = "Mars/Olympus"\ncurrency = "dollars"\n'
+        '[channels]\ncase = "C0CASES"\n[escalation]\nacknowledge_within = "4x"\n',
+    )
+    assert message.split("; ") == [
+        'escalation.acknowledge_within: "4x" is not a duration (use 30s, 15m, 4h, 2d, 1w)',
+        'timezone: "Mars/Olympus" is not a time zone (use a name like "America/New_York")',
+        'currency: "dollars" is not a currency code (use one like "EUR")',
+        "channels.case: unknown key (did you mean cases?)",
+    ]
