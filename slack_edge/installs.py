@@ -53,6 +53,7 @@ BOT_SCOPES = (  # manifest.yml's bot scopes; docs/slack-admin.md says why each
     "files:write",
     "groups:history",
     "groups:read",
+    "im:history",
     "im:write",
     "usergroups:read",
     "users:read",

@@ -28,6 +28,27 @@ from demo.standin.validation import Args, Reply, SlackError, require
 CODE_LIFETIME = 600.0  # seconds an authorization code is good for
 DEFAULT_TOKEN_LIFETIME = 43_200  # Slack's rotating tokens last 12 hours
 DEFAULT_SCOPES = "commands,chat:write"
+# The bot scope each method needs (https://api.slack.com/methods, "Required scopes"); a
+# conversation method needs the one of its conversation's kind (C public, G private, D DM).
+SCOPE_NEEDED = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.join": "channels:join",
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+SCOPE_BY_KIND = {
+    "conversations.history": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "conversations.replies": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "conversations.info": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
+}
 
 
 @dataclass
@@ -230,6 +251,27 @@ class InstallMethods:
         return reply
 
     # -- every call ------------------------------------------------------------------------
+
+    def _check_installed(self, token: str, method: str, args: Args) -> None:
+        """Every check of a call's token: issued and current, granted the method's scope,
+        and reaching the call's channel."""
+        self._check_installed_token(token)
+        self._check_scope(token, method, args)
+        self._check_channel_reach(token, method, args)
+
+    def _check_scope(self, token: str, method: str, args: Args) -> None:
+        """missing_scope for an installed token whose install did not grant what the method
+        needs (a token the stand-in did not issue through OAuth has every scope)."""
+        found = self._by_token.get(token)
+        if found is None:
+            return
+        needed = SCOPE_NEEDED.get(method)
+        kinds = SCOPE_BY_KIND.get(method)
+        if kinds is not None:
+            needed = kinds.get(str(args.get("channel") or "")[:1])
+        granted = {s.strip() for s in found[0].scopes.split(",")}
+        if needed is not None and needed not in granted:
+            raise SlackError("missing_scope", needed=needed, provided=found[0].scopes)
 
     def _check_installed_token(self, token: str) -> None:
         """token_revoked for an uninstalled app's token, token_expired past its expiry,

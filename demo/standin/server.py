@@ -379,8 +379,7 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
             if method == "oauth.v2.access":  # the app's credentials, no token
                 return {"ok": True, **handler(args)}
             check_token(token)
-            self._check_installed_token(str(token))
-            self._check_channel_reach(str(token), method, args)
+            self._check_installed(str(token), method, args)
             if method == "auth.test":
                 return {"ok": True, **(self._installed_auth_test(token) or handler(args))}
             return {"ok": True, **handler(args)}
