@@ -105,11 +105,16 @@ def forget(
     session: Session, enterprise_id: str | None, team_id: str | None, reason: str, now: datetime
 ) -> int:
     """Slack removed the app from this organisation or workspace (`reason`: the event):
-    delete its tokens and remember why; returns the bot rows deleted."""
+    delete its tokens and remember why; returns the bot rows deleted. A removal where no
+    token was held and none was removed before (a workspace this deployment does not
+    serve, e.g. an earlier install elsewhere) is not remembered: nothing stopped."""
     gone = _delete_tokens(session, slack_bots, enterprise_id, team_id)
     _delete_tokens(session, slack_installations, enterprise_id, team_id)
     scope = _scope(enterprise_id, team_id)
-    row = session.get(SlackUninstall, scope) or SlackUninstall(scope=scope)
+    row = session.get(SlackUninstall, scope)
+    if row is None and gone == 0:
+        return 0
+    row = row or SlackUninstall(scope=scope)
     row.enterprise_id, row.team_id, row.reason, row.at = enterprise_id, team_id, reason, now
     session.add(row)
     return gone

@@ -36,6 +36,14 @@ class Installs:
         `app_uninstalled` or `tokens_revoked`): forget its tokens, remember why."""
         with self.db.session() as session:
             gone = store.forget(session, enterprise_id, team_id, reason, self.clock.now())
+        if gone == 0:
+            log.info(
+                "Slack says the app was removed (%s) from %s, where Savedesk holds no token: "
+                "nothing changes",
+                reason,
+                enterprise_id or team_id,
+            )
+            return
         log.warning(
             "Slack says the app was removed (%s) from %s: %s token(s) deleted; messages wait "
             "until it is installed again at /slack/install",
