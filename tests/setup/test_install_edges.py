@@ -20,6 +20,7 @@ from bot.common.clock import FakeClock
 from bot.policy import Policy
 from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
+from demo.standin.installs import Installer
 from storage.models import Case
 from storage.tables.installs import slack_oauth_states
 from tests.conftest import RunningApp, eventually, seed_account
@@ -127,3 +128,49 @@ def test_a_step_delivered_again_opens_one_case_and_ends_once(oauth_app: RunningA
     assert len(cases(oauth_app)) == 1
     ends = oauth_app.standin.calls("functions.completeSuccess")
     assert len(ends) == 1 and not [c for c in oauth_app.standin.calls() if c.fault]
+
+
+def status_of(app: RunningApp, installer: Installer) -> int:
+    try:
+        return install(app, installer).status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_an_install_in_another_company_is_refused(oauth_app: RunningApp) -> None:
+    """One deployment serves one company (docs/tenancy.md): while it holds a workspace's
+    install, an install from another workspace or organisation is refused and changes
+    nothing (it would hand that company's people the cases)."""
+    install(oauth_app)
+    ours = oauth_app.standin.installation(None, "T0TEST").bot_token
+    for other in (
+        Installer(team_id="T0OTHER", team_name="Other Inc"),
+        Installer(team_id=None, enterprise_id="E0OTHER", org_wide=True),
+    ):
+        assert status_of(oauth_app, other) == 409
+    oauth_app.standin.clear()
+    assert oauth_app.services.api.auth_test()["team_id"] == "T0TEST"
+    assert {c.token for c in oauth_app.standin.calls("auth.test")} == {ours}
+    state = database_state(oauth_app.services.db, None, CLIENT_ID)
+    assert any("workspace T0TEST" in n for n in state.notes), state.notes
+
+    oauth_app.standin.uninstall(team_id="T0TEST")  # removed: it may move elsewhere
+    assert oauth_app.slack.event({"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
+    assert status_of(oauth_app, Installer(team_id="T0OTHER")) == 200
+
+
+def test_an_org_wide_install_may_follow_a_workspace_install_of_its_org(
+    oauth_app: RunningApp,
+) -> None:
+    assert status_of(oauth_app, Installer(team_id="T0CS", enterprise_id="E0ORG")) == 200
+    org_wide = Installer(team_id=None, enterprise_id="E0ORG", org_wide=True)
+    assert status_of(oauth_app, org_wide) == 200
+    assert oauth_app.services.api.auth_test()["is_enterprise_install"] is True
+
+
+def test_a_workspace_install_does_not_narrow_an_org_wide_one(oauth_app: RunningApp) -> None:
+    org_wide = Installer(team_id=None, enterprise_id="E0ORG", org_wide=True)
+    assert status_of(oauth_app, org_wide) == 200
+    assert status_of(oauth_app, Installer(team_id="T0FIN", enterprise_id="E0ORG")) == 409
+    assert oauth_app.services.api.auth_test()["is_enterprise_install"] is True
+    assert status_of(oauth_app, org_wide) == 200  # installing org-wide again is fine
