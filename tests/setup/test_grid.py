@@ -147,3 +147,15 @@ def test_the_workflow_step_runs_from_any_workspace_of_the_org(grid_app: RunningA
     case = first_case(app)
     assert ended.state == "completed" and case is not None
     assert ended.outputs["case_id"] == str(case.id) and ended.outputs["thread_permalink"]
+
+
+def test_a_role_given_as_a_user_group_of_another_workspace(grid_app: RunningApp) -> None:
+    """An org-wide token must name the workspace of a user group (Slack's missing_argument
+    without `team_id`): @fin-managers of the finance workspace resolves to its members."""
+    grid_app.standin.add_usergroup("S0FINMGR", "fin-managers", ["U0MGR"], team_id=FINANCE)
+    grid_app.standin.add_usergroup("S0CSLEAD", "cs-leads", ["U0CSM"], team_id=CS)
+    directory = grid_app.services.directory
+    assert directory.resolve("@fin-managers") == ["U0MGR"]
+    assert directory.resolve("@cs-leads") == ["U0CSM"]
+    calls = grid_app.standin.calls("usergroups.users.list")
+    assert {c.args.get("team_id") for c in calls} == {FINANCE, CS}
