@@ -85,10 +85,15 @@ class Installs:
             else f"workspace {bot.team_id}"
         )
         note = f"Slack: installed in {where}"
-        if bot.expires_at is not None:
+        if bot.expires_at is not None and bot.expires_at > now:
             left = int((bot.expires_at - now).total_seconds() // 60)
             note += (
                 f"; token rotation on, the bot token is refreshed before it expires (in {left} min)"
+            )
+        elif bot.expires_at is not None:  # nothing called Slack since: not a problem itself
+            note += (
+                f"; token rotation on, the bot token expired {bot.expires_at:%Y-%m-%d %H:%M} UTC "
+                "and is refreshed at the next Slack call"
             )
         return [note], problems
 
