@@ -166,6 +166,19 @@ class RotatingClient(WebClient):
         super().__init__(**kwargs)
         self.tokens = tokens
 
+    def for_request(self, team_id: str | None) -> RotatingClient:
+        """A client for one Bolt request, as Bolt makes its own per request (its `team_id`
+        the default of methods an org-wide token must name a workspace for), but taking
+        the current token on every call: Bolt's holds the one authorized at the start."""
+        return RotatingClient(
+            self.tokens,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            team_id=team_id,
+            logger=self._logger,
+            retry_handlers=list(self.retry_handlers),
+        )
+
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
         if kwargs.get("auth") is not None or _names_token(kwargs):
             return super().api_call(api_method, **kwargs)

@@ -164,3 +164,17 @@ def test_a_refresh_slack_refuses_pauses_delivery_without_failing_rows(
     ), state.problems
     assert not any("SLACK_BOT_TOKEN" in p for p in state.problems)
     assert any("expired" in n and "next Slack call" in n for n in state.notes), state.notes
+
+
+def test_a_listener_whose_token_slack_expires_early_refreshes_it(
+    rotating_app: RunningApp,
+) -> None:
+    """Slack's clock ahead of ours in a Bolt listener (App Home's views.publish): the
+    token Slack calls expired is refreshed and the call sent again, as in the worker."""
+    app = rotating_app
+    app.standin.token_clock = lambda: app.services.clock.now().timestamp() + 7200
+    app.services.clock.advance(timedelta(seconds=LIFETIME - 3600 - 60))
+    event = {"type": "app_home_opened", "user": "U0MGR", "channel": "D0X", "tab": "home"}
+    assert app.slack.event(event).status == 200
+    eventually(lambda: app.standin.home_view("U0MGR"))
+    assert refreshes(app) == 1
