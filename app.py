@@ -162,7 +162,7 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
         print(state.status)
     for note in state.notes:
         print(note)
-    if settings.slack_bot_token:  # without one Slack cannot be asked (already a problem)
+    if settings.slack_bot_token or (settings.oauth_mode and state.status):  # else a problem
         problems += slack_problems(settings, policy, bool(state.status))
     for problem in problems + state.problems:
         print(f"problem: {problem}")
@@ -175,13 +175,26 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
 
 
 def slack_problems(settings: Settings, policy: Policy, schema_current: bool) -> list[str]:
-    """SLACK_BOT_TOKEN asked about once (slack_edge.probe): refused is a problem, Slack not
-    reached a printed warning; when it works, the policy's `[channels]` (unknown to Slack,
-    or without the app) and, once the schema is current, the role holders."""
-    from slack_edge.probe import verify_bot_token
+    """SLACK_BOT_TOKEN (OAuth mode: the installed app's) asked about once (slack_edge.probe):
+    refused is a problem, Slack not reached a printed warning; when it works, the policy's
+    `[channels]` (unknown to Slack, or without the app) and, once the schema is current,
+    the role holders."""
+    from slack_edge.probe import installed_token, verify_bot_token
+    from storage.db import Database
 
     named = {f"channels.{k}": v for k, v in vars(policy.channels).items() if v}
-    verdict = verify_bot_token(settings, named)
+    installed = None
+    if not settings.slack_bot_token:
+        db = Database(settings.database_url)
+        try:
+            installed, verdict = installed_token(settings, db)
+        finally:
+            db.dispose()
+        if installed is None:  # not installed (said already), or its refresh refused
+            if verdict.warning:
+                print(f"warning: {verdict.warning}")
+            return [verdict.problem] if verdict.problem else []
+    verdict = verify_bot_token(settings, named, installed)
     if verdict.warning:
         print(f"warning: {verdict.warning}")
     if verdict.problem:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
 from bot.runtime.services import Services
 from handlers import bolt_logs
@@ -53,6 +54,8 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
         **_authorization(services, auth_test),
     )
     app.error(handle_error)
+    if isinstance(services.api, RotatingClient):
+        app.use(_current_token_client(services.api))
     commands.register(app, services)
     actions.register(app, services)
     views.register(app, services)
@@ -63,3 +66,17 @@ def build_bolt_app(services: Services, auth_test: Any = None) -> App:
     installs.register(app, services)
     workflow.register(app, services)
     return app
+
+
+def _current_token_client(api: RotatingClient) -> Callable[..., Any]:
+    """OAuth mode: each listener's `client` takes the current token on every call, and a
+    token Slack calls expired early is refreshed and the call sent again, as in the worker
+    (docs/slack-admin.md, *Token rotation*). A workflow step's request keeps Bolt's
+    client, which holds the execution's own token."""
+
+    def middleware(context: BoltContext, next: Callable[[], Any]) -> Any:
+        if context.function_bot_access_token is None:
+            context["client"] = api.for_request(context.team_id)
+        return next()
+
+    return middleware

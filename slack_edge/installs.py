@@ -12,6 +12,7 @@ TokenRotator reads the system clock, so it is not used).
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 import time
@@ -20,8 +21,11 @@ from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
 
+from slack_bolt import BoltResponse
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.authorize import Authorize
+from slack_bolt.error import BoltError
+from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -53,6 +57,7 @@ BOT_SCOPES = (  # manifest.yml's bot scopes; docs/slack-admin.md says why each
     "files:write",
     "groups:history",
     "groups:read",
+    "im:history",
     "im:write",
     "usergroups:read",
     "users:read",
@@ -161,6 +166,19 @@ class RotatingClient(WebClient):
         super().__init__(**kwargs)
         self.tokens = tokens
 
+    def for_request(self, team_id: str | None) -> RotatingClient:
+        """A client for one Bolt request, as Bolt makes its own per request (its `team_id`
+        the default of methods an org-wide token must name a workspace for), but taking
+        the current token on every call: Bolt's holds the one authorized at the start."""
+        return RotatingClient(
+            self.tokens,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            team_id=team_id,
+            logger=self._logger,
+            retry_handlers=list(self.retry_handlers),
+        )
+
     def api_call(self, api_method: str, **kwargs: Any) -> Any:  # type: ignore[override]
         if kwargs.get("auth") is not None or _names_token(kwargs):
             return super().api_call(api_method, **kwargs)
@@ -240,15 +258,32 @@ def serves(bot: BotRow, enterprise_id: str | None, team_id: str | None) -> bool:
     return team_id == bot.team_id
 
 
+class InstallRefused(BoltError):
+    """An install that would take the deployment from the company it serves (docs/tenancy.md:
+    one company per deployment), or narrow an org-wide install to one workspace."""
+
+
+def company(enterprise_id: str | None, team_id: str | None) -> str | None:
+    """The company an installation belongs to: its Enterprise Grid organisation, or its
+    workspace outside Grid."""
+    return enterprise_id or team_id
+
+
 class SavedeskInstallationStore(SQLAlchemyInstallationStore):
-    """slack_sdk's store, with the token's expiry counted on the injected clock and the
-    installation's earlier removal forgotten once it is installed again."""
+    """slack_sdk's store, with the token's expiry counted on the injected clock, the
+    installation's earlier removal forgotten once it is installed again, and an install
+    from another company refused while one is held."""
 
     def __init__(self, installs: Installs, db: Database) -> None:
         super().__init__(client_id=installs.client_id, engine=db.engine)
         self.installs = installs
+        self.db = db
 
     def save(self, installation: Installation) -> None:
+        """Raises InstallRefused (a 409 page, `_failed_page`) when the deployment holds
+        another company's installation (that company's people would get its cases), or an
+        org-wide one this workspace install would narrow to one workspace."""
+        self._refuse_if_taken(installation)
         expires = installation.bot_token_expires_at
         if expires is not None:
             lifetime = float(expires) - float(installation.installed_at)
@@ -258,6 +293,25 @@ class SavedeskInstallationStore(SQLAlchemyInstallationStore):
         super().save(installation)
         team = None if installation.is_enterprise_install else installation.team_id
         self.installs.installed(installation.enterprise_id, team)
+
+    def _refuse_if_taken(self, installation: Installation) -> None:
+        with self.db.read() as session:
+            held = store.latest_bot(session, self.client_id)
+        if held is None:
+            return
+        ours = company(held.enterprise_id, held.team_id)
+        theirs = company(installation.enterprise_id, installation.team_id)
+        if ours != theirs:
+            why = f"this Savedesk serves {ours}; remove the app there first"
+        elif held.is_enterprise_install and not installation.is_enterprise_install:
+            why = (
+                f"this Savedesk is installed org-wide for {ours}; add it to workspace "
+                f"{installation.team_id} from the organisation's app settings instead"
+            )
+        else:
+            return
+        log.warning("an install from %s/%s refused: %s", theirs, installation.team_id, why)
+        raise InstallRefused(why)
 
 
 def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAuthSettings:
@@ -274,4 +328,22 @@ def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAut
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
         authorization_url=urljoin(api, "../oauth/v2/authorize"),
+        callback_options=CallbackOptions(success=_installed_page, failure=_failed_page),
     )
+
+
+def _installed_page(args: SuccessArgs) -> BoltResponse:
+    return args.default.success(args)
+
+
+def _failed_page(args: FailureArgs) -> BoltResponse:
+    """Bolt's failure page, or for a refused install, a page saying why (409: the install
+    conflicts with the one held)."""
+    if not isinstance(args.error, InstallRefused):
+        return args.default.failure(args)
+    body = (
+        "<html><body><h1>Savedesk is installed already</h1>"
+        f"<p>{html.escape(str(args.error))}.</p><p>One Savedesk serves one workspace or one "
+        "Enterprise Grid organisation (docs: Tenancy).</p></body></html>"
+    )
+    return BoltResponse(status=409, body=body, headers={"Content-Type": "text/html; charset=utf-8"})

@@ -1,4 +1,5 @@
-"""`python app.py check` asks Slack once whether SLACK_BOT_TOKEN works (`auth.test`,
+"""`python app.py check` asks Slack once whether SLACK_BOT_TOKEN (or in OAuth mode the
+installed app's token) works (`auth.test`,
 api.slack.com/methods/auth.test), quietly: the answer becomes one line in check's own
 format, never slack_sdk's log lines (docs/cli.md, *Commands*)."""
 
@@ -11,8 +12,11 @@ from dataclasses import dataclass, field
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot.common.clock import SystemClock
 from bot.runtime.settings import Settings
 from slack_edge.clients import DEFAULT_API_URL
+from slack_edge.installs import NotInstalled, TokenSource
+from storage.db import Database
 
 PROBE_TIMEOUT = 10  # seconds: check waits this long at most for Slack
 REFUSED = {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
@@ -34,11 +38,15 @@ class TokenVerdict:
     """Channels the policy names that Slack does not know or the app is not in."""
 
 
-def verify_bot_token(settings: Settings, channels: Mapping[str, str]) -> TokenVerdict:
-    """Call auth.test with SLACK_BOT_TOKEN (at SLACK_API_URL), once, without retries; when
-    it works, conversations.info for each of `channels` (policy key → channel ID)."""
+def verify_bot_token(
+    settings: Settings, channels: Mapping[str, str], installed: str | None = None
+) -> TokenVerdict:
+    """Call auth.test with SLACK_BOT_TOKEN, or in OAuth mode the `installed` app's token
+    (at SLACK_API_URL), once, without retries; when it works, conversations.info for each
+    of `channels` (policy key → channel ID)."""
+    name = "SLACK_BOT_TOKEN" if installed is None else "the installed app's token"
     client = WebClient(
-        token=settings.slack_bot_token,
+        token=settings.slack_bot_token if installed is None else installed,
         base_url=settings.slack_api_url or DEFAULT_API_URL,
         timeout=PROBE_TIMEOUT,
         logger=_QUIET,
@@ -48,11 +56,13 @@ def verify_bot_token(settings: Settings, channels: Mapping[str, str]) -> TokenVe
         client.auth_test()
     except SlackApiError as err:
         error = str(err.response.get("error") or "an error")
+        if error in REFUSED and installed is not None:
+            return TokenVerdict(problem=INSTALLED_REFUSED.format(error=error))
         if error in REFUSED:
             return TokenVerdict(problem=f"SLACK_BOT_TOKEN: Slack refuses it ({error}); " + _FIX)
-        return TokenVerdict(warning=_unverified(f"Slack answered {error}"))
+        return TokenVerdict(warning=_unverified(f"Slack answered {error}", name))
     except (SlackClientError, OSError, ValueError) as err:
-        return TokenVerdict(warning=_unverified(_reason(err)))
+        return TokenVerdict(warning=_unverified(_reason(err), name))
     return TokenVerdict(
         channel_problems=[p for k, c in channels.items() if (p := _reach(client, k, c))]
     )
@@ -83,11 +93,31 @@ def _reach(client: WebClient, key: str, channel: str) -> str | None:
 _FIX = "copy the Bot User OAuth Token (xoxb-…) again from your app's OAuth & Permissions"
 
 
-def _unverified(reason: str) -> str:
+def _unverified(reason: str, name: str = "SLACK_BOT_TOKEN") -> str:
     return (
-        f"could not verify SLACK_BOT_TOKEN with Slack ({reason}); role holders were not "
+        f"could not verify {name} with Slack ({reason}); role holders were not "
         "checked either: run check again when Slack answers"
     )
+
+
+INSTALLED_REFUSED = (
+    "Slack: it refuses the installed app's token ({error}); install the app again at /slack/install"
+)
+
+
+def installed_token(settings: Settings, db: Database) -> tuple[str | None, TokenVerdict]:
+    """OAuth mode: the installed app's current bot token for `check` to ask Slack with
+    (refreshed first when due, as any call would: docs/slack-admin.md, *Token rotation*),
+    or None with why not. Not installed is no verdict here: `database_state` says so."""
+    try:
+        return TokenSource(settings, db, SystemClock()).token(), TokenVerdict()
+    except NotInstalled:
+        return None, TokenVerdict()
+    except SlackApiError as err:  # the refresh was refused
+        error = str(err.response.get("error") or "an error")
+        return None, TokenVerdict(problem=INSTALLED_REFUSED.format(error=error))
+    except (SlackClientError, OSError, ValueError) as err:
+        return None, TokenVerdict(warning=_unverified(_reason(err), "the installed app's token"))
 
 
 def _reason(err: BaseException) -> str:

@@ -82,13 +82,41 @@ class WebTransport:
             raise
 
     def group_members(self, handle: str) -> list[str] | None:
+        """The members of user group @`handle`. With an org-wide (Enterprise Grid) token
+        Slack wants the workspace named (`team_id`, "required if org token is used":
+        api.slack.com/methods/usergroups.list, its missing_argument): each workspace the
+        app was added to (auth.teams.list) is looked in, in turn (docs/slack-admin.md)."""
         with _translated():
-            groups = self.client.usergroups_list()["usergroups"]
-            match = next((g for g in groups if g.get("handle") == handle), None)
-            if match is None:
-                return None
-            users = self.client.usergroups_users_list(usergroup=match["id"])["users"]
+            try:
+                return self._group_members(handle, None)
+            except SlackApiError as err:
+                if err.response.get("error") != "missing_argument":
+                    raise
+            for team in self._org_teams():
+                found = self._group_members(handle, team)
+                if found is not None:
+                    return found
+        return None
+
+    def _group_members(self, handle: str, team: str | None) -> list[str] | None:
+        where = {"team_id": team} if team else {}
+        groups = self.client.usergroups_list(**where)["usergroups"]
+        match = next((g for g in groups if g.get("handle") == handle), None)
+        if match is None:
+            return None
+        users = self.client.usergroups_users_list(usergroup=match["id"], **where)["users"]
         return [str(u) for u in users]
+
+    def _org_teams(self) -> list[str]:
+        """The workspaces an org-wide installation was added to, every page."""
+        teams: list[str] = []
+        cursor = None
+        while True:
+            page = self.client.auth_teams_list(cursor=cursor, limit=100)
+            teams += [str(t["id"]) for t in page.get("teams") or []]
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return teams
 
     def user_info(self, user_id: str) -> PersonFacts:
         try:

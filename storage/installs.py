@@ -105,24 +105,41 @@ def forget(
     session: Session, enterprise_id: str | None, team_id: str | None, reason: str, now: datetime
 ) -> int:
     """Slack removed the app from this organisation or workspace (`reason`: the event):
-    delete its tokens and remember why; returns the bot rows deleted."""
+    delete its tokens and remember why; returns the bot rows deleted. A removal where no
+    token was held and none was removed before (a workspace this deployment does not
+    serve, e.g. an earlier install elsewhere) is not remembered: nothing stopped."""
     gone = _delete_tokens(session, slack_bots, enterprise_id, team_id)
+    if gone == 0 and enterprise_id is not None and team_id is not None:
+        # Slack sends the event once the token is gone, so it may not say the install was
+        # org-wide: removed from the organisation, its org-wide installation is gone.
+        gone = _delete_tokens(session, slack_bots, enterprise_id, None, org_wide=True)
+        team_id = None if gone else team_id
     _delete_tokens(session, slack_installations, enterprise_id, team_id)
     scope = _scope(enterprise_id, team_id)
-    row = session.get(SlackUninstall, scope) or SlackUninstall(scope=scope)
+    row = session.get(SlackUninstall, scope)
+    if row is None and gone == 0:
+        return 0
+    row = row or SlackUninstall(scope=scope)
     row.enterprise_id, row.team_id, row.reason, row.at = enterprise_id, team_id, reason, now
     session.add(row)
     return gone
 
 
 def _delete_tokens(
-    session: Session, table: Any, enterprise_id: str | None, team_id: str | None
+    session: Session,
+    table: Any,
+    enterprise_id: str | None,
+    team_id: str | None,
+    org_wide: bool = False,
 ) -> int:
-    """Delete the installation's rows (every workspace's, for an org-wide one: no team)."""
+    """Delete the installation's rows (every workspace's, for an org-wide one: no team;
+    with `org_wide`, only the organisation's org-wide installation)."""
     c = table.c
     match = [_is(c.enterprise_id, enterprise_id)]
     if team_id is not None:
         match.append(c.team_id == team_id)
+    if org_wide:
+        match.append(c.is_enterprise_install.is_(True))
     return session.execute(delete(table).where(*match)).rowcount or 0  # type: ignore[attr-defined]
 
 

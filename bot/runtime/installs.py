@@ -36,6 +36,14 @@ class Installs:
         `app_uninstalled` or `tokens_revoked`): forget its tokens, remember why."""
         with self.db.session() as session:
             gone = store.forget(session, enterprise_id, team_id, reason, self.clock.now())
+        if gone == 0:
+            log.info(
+                "Slack says the app was removed (%s) from %s, where Savedesk holds no token: "
+                "nothing changes",
+                reason,
+                enterprise_id or team_id,
+            )
+            return
         log.warning(
             "Slack says the app was removed (%s) from %s: %s token(s) deleted; messages wait "
             "until it is installed again at /slack/install",
@@ -77,10 +85,15 @@ class Installs:
             else f"workspace {bot.team_id}"
         )
         note = f"Slack: installed in {where}"
-        if bot.expires_at is not None:
+        if bot.expires_at is not None and bot.expires_at > now:
             left = int((bot.expires_at - now).total_seconds() // 60)
             note += (
                 f"; token rotation on, the bot token is refreshed before it expires (in {left} min)"
+            )
+        elif bot.expires_at is not None:  # nothing called Slack since: not a problem itself
+            note += (
+                f"; token rotation on, the bot token expired {bot.expires_at:%Y-%m-%d %H:%M} UTC "
+                "and is refreshed at the next Slack call"
             )
         return [note], problems
 

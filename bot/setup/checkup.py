@@ -104,6 +104,11 @@ def database_state(
     return state
 
 
+INSTALL_ERRORS = ("app_uninstalled", "invalid_refresh_token")
+"""Refusals only OAuth mode makes: no installation holds a token, or Slack refused to
+refresh it (slack_edge/installs.py)."""
+
+
 def missing_sqlite_file(url: str) -> str | None:
     """The file a SQLite URL names when it is not there yet (None for any other database)."""
     parsed = make_url(url)
@@ -123,7 +128,7 @@ def slack_refusals(session: Session) -> list[str]:
     found = []
     paused = pause_reason(session, SystemClock().now())
     if paused is not None:
-        found.append(f"{paused}; check SLACK_BOT_TOKEN and Slack's status")
+        found.append(f"{paused}; {_pause_advice(paused)}")
     for held in outbox_holds.waiting_channels(session):
         since = held.since.strftime("%Y-%m-%d %H:%M UTC")
         found.append(
@@ -131,6 +136,14 @@ def slack_refusals(session: Session) -> list[str]:
             f"{held.messages} message(s) wait (unarchive it or /invite the app to it)"
         )
     return found
+
+
+def _pause_advice(paused: str) -> str:
+    """What to do about a pause: OAuth mode's no-token refusals (bot/outbox/refusals.py)
+    need an install at /slack/install (docs/slack-admin.md); any other, the token or Slack."""
+    if any(error in paused for error in INSTALL_ERRORS):
+        return "install the app again at /slack/install (OAuth mode)"
+    return "check SLACK_BOT_TOKEN and Slack's status"
 
 
 def delivery_alerts(db: Database) -> list[str]:

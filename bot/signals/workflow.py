@@ -12,10 +12,13 @@ sending the same execution twice opens one case.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from bot import outbox
 from bot.cases.models import ExternalAccount, Opened, Signal
@@ -30,6 +33,7 @@ from storage.vocab import Kind
 STEP = "open_churn_case_step"
 SOURCE = "workflow"
 DEDUPE = "slack-workflow"
+ENDED = "slack-workflow-end"  # idempotency key: the step's end was queued
 KINDS = frozenset(k.value for k in Kind)
 
 
@@ -91,16 +95,25 @@ class WorkflowStep:
             details={"function_execution_id": step.execution_id},
         )
         opened = self.signals.open(self._account(step.account), signal)
-        if opened.duplicate:
-            return opened  # the same execution again: its completion is queued already
+        with contextlib.suppress(IntegrityError):  # a concurrent delivery queued it
+            self._queue_end(step.execution_id, opened)
+        return opened
+
+    def _queue_end(self, execution_id: str, opened: Opened) -> None:
+        """Queue the step's end once per execution. Remembered apart from the case (its
+        own unit of work, after it): the same execution again after a stop between the
+        two still gets its end queued, where a case already opened would have hidden it."""
         with self.db.session() as session:
+            if store.seen(session, ENDED, execution_id) is not None:
+                return  # the same execution again: its end is queued already
+            now = self.clock.now()
+            store.remember(session, ENDED, execution_id, opened.case_id, now)
             case = session.get(Case, opened.case_id)
             root = store.root_message(session, case) if case is not None else None
             if root is None:
                 raise StepInputError("the case has no thread: set channels.cases in the policy")
             outputs = {"case_id": str(opened.case_id), "thread_permalink": outbox.LINK_TOKEN}
-            outbox.step_completed(session, self.clock.now(), root, step.execution_id, outputs)
-        return opened
+            outbox.step_completed(session, now, root, execution_id, outputs)
 
     def _account(self, typed: str) -> int | ExternalAccount:
         """The account by external id, exact name or unique prefix; an unknown one becomes

@@ -51,10 +51,18 @@ class DirectoryMethods:
             self._users[user_id] = user | flags
             return json.loads(json.dumps(self._users[user_id]))
 
-    def add_usergroup(self, group_id: str, handle: str, users: Iterable[str]) -> None:
-        """Register a user group (e.g. the CSM on-call group) and its members."""
+    def add_usergroup(
+        self, group_id: str, handle: str, users: Iterable[str], team_id: str = TEAM_ID
+    ) -> None:
+        """Register a user group (e.g. the CSM on-call group) and its members, in workspace
+        `team_id` (on Grid, an org token must name it: usergroups.list's `team_id`)."""
         with self._lock:
-            self._usergroups[group_id] = {"id": group_id, "handle": handle, "users": list(users)}
+            self._usergroups[group_id] = {
+                "id": group_id,
+                "handle": handle,
+                "users": list(users),
+                "team_id": team_id,
+            }
 
     def add_channel(
         self, channel_id: str, name: str, purpose: str = "", *, ext_shared: bool = False
@@ -136,10 +144,13 @@ class DirectoryMethods:
 
     def _usergroups_list(self, args: Args) -> Reply:
         groups = []
+        team = args.get("team_id")  # checked against the token in installs.py
         for group in self._usergroups.values():
+            if team and group["team_id"] != team:
+                continue
             entry = {
                 "id": group["id"],
-                "team_id": TEAM_ID,
+                "team_id": group["team_id"],
                 "is_usergroup": True,
                 "name": group["handle"],
                 "handle": group["handle"],
@@ -153,7 +164,8 @@ class DirectoryMethods:
     def _usergroups_users_list(self, args: Args) -> Reply:
         require(args, "usergroup")
         group = self._usergroups.get(str(args["usergroup"]))
-        if group is None:
+        team = args.get("team_id")
+        if group is None or (team and group["team_id"] != team):
             raise SlackError("no_such_subteam")
         return {"users": list(group["users"])}
 

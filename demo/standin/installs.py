@@ -28,6 +28,30 @@ from demo.standin.validation import Args, Reply, SlackError, require
 CODE_LIFETIME = 600.0  # seconds an authorization code is good for
 DEFAULT_TOKEN_LIFETIME = 43_200  # Slack's rotating tokens last 12 hours
 DEFAULT_SCOPES = "commands,chat:write"
+# The bot scope each method needs (https://api.slack.com/methods, "Required scopes"); a
+# conversation method needs the one of its conversation's kind (C public, G private, D DM).
+SCOPE_NEEDED = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.join": "channels:join",
+    "users.info": "users:read",
+    "users.lookupByEmail": "users:read.email",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+}
+# Methods an org-wide token must tell which workspace (their `team_id`, "required if org
+# token is used": https://api.slack.com/methods/usergroups.list); Slack's missing_argument.
+ORG_NEEDS_TEAM = ("usergroups.list", "usergroups.users.list")
+SCOPE_BY_KIND = {
+    "conversations.history": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "conversations.replies": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
+    "conversations.info": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
+}
 
 
 @dataclass
@@ -230,6 +254,52 @@ class InstallMethods:
         return reply
 
     # -- every call ------------------------------------------------------------------------
+
+    def _check_installed(self, token: str, method: str, args: Args) -> None:
+        """Every check of a call's token: issued and current, granted the method's scope,
+        and reaching the call's channel."""
+        self._check_installed_token(token)
+        self._check_scope(token, method, args)
+        self._check_channel_reach(token, method, args)
+        found = self._by_token.get(token)
+        if found is None:
+            return
+        if found[0].installer.org_wide and method in ORG_NEEDS_TEAM and not args.get("team_id"):
+            raise SlackError("missing_argument")
+
+    def _installed_answer(self, method: str, token: str | None) -> Reply | None:
+        """What auth.test and auth.teams.list answer for a token this stand-in issued
+        through an install; None for any other call or token."""
+        if method == "auth.test":
+            return self._installed_auth_test(token)
+        if method == "auth.teams.list":
+            return self._auth_teams_list(token)
+        return None
+
+    def _auth_teams_list(self, token: str | None) -> Reply:
+        """auth.teams.list: the workspaces an org-wide installation was added to (those its
+        channels and user groups belong to), or a workspace token's own."""
+        found = self._by_token.get(token or "")
+        who = found[0].installer if found is not None else Installer()
+        if not who.org_wide:
+            return {"teams": [{"id": who.team_id, "name": who.team_name}]}
+        teams = set(self._placed.values())
+        teams |= {g["team_id"] for g in getattr(self, "_usergroups", {}).values()}
+        return {"teams": [{"id": t, "name": t} for t in sorted(teams)]}
+
+    def _check_scope(self, token: str, method: str, args: Args) -> None:
+        """missing_scope for an installed token whose install did not grant what the method
+        needs (a token the stand-in did not issue through OAuth has every scope)."""
+        found = self._by_token.get(token)
+        if found is None:
+            return
+        needed = SCOPE_NEEDED.get(method)
+        kinds = SCOPE_BY_KIND.get(method)
+        if kinds is not None:
+            needed = kinds.get(str(args.get("channel") or "")[:1])
+        granted = {s.strip() for s in found[0].scopes.split(",")}
+        if needed is not None and needed not in granted:
+            raise SlackError("missing_scope", needed=needed, provided=found[0].scopes)
 
     def _check_installed_token(self, token: str) -> None:
         """token_revoked for an uninstalled app's token, token_expired past its expiry,

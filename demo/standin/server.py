@@ -104,6 +104,7 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
         self._channels: dict[str, dict] = {}
         self._methods: dict[str, Callable[[Args], Reply]] = {
             "auth.test": self._auth_test,
+            "auth.teams.list": lambda _args: self._auth_teams_list(None),
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -379,11 +380,9 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
             if method == "oauth.v2.access":  # the app's credentials, no token
                 return {"ok": True, **handler(args)}
             check_token(token)
-            self._check_installed_token(str(token))
-            self._check_channel_reach(str(token), method, args)
-            if method == "auth.test":
-                return {"ok": True, **(self._installed_auth_test(token) or handler(args))}
-            return {"ok": True, **handler(args)}
+            self._check_installed(str(token), method, args)
+            answer = self._installed_answer(method, token)
+            return {"ok": True, **(answer if answer is not None else handler(args))}
         except SlackError as exc:
             return exc.body()
 

@@ -37,13 +37,15 @@ Reply = dict[str, Any]
 class SlackError(Exception):
     """Raised by method handlers; becomes ``{"ok": false, "error": ...}``."""
 
-    def __init__(self, error: str, messages: Iterable[str] = ()) -> None:
+    def __init__(self, error: str, messages: Iterable[str] = (), **fields: str) -> None:
+        """`fields`: more top-level keys of the answer (missing_scope's `needed`)."""
         super().__init__(error)
         self.error = error
         self.messages = list(messages)
+        self.fields = fields
 
     def body(self) -> Reply:
-        body: Reply = {"ok": False, "error": self.error}
+        body: Reply = {"ok": False, "error": self.error, **self.fields}
         if self.messages:
             body["response_metadata"] = {"messages": self.messages}
         return body

@@ -41,11 +41,14 @@ def slack() -> Iterator[SlackStandin]:
 
 
 def approve(
-    standin: SlackStandin, redirect: str = "https://app.example/slack/oauth_redirect"
+    standin: SlackStandin,
+    redirect: str = "https://app.example/slack/oauth_redirect",
+    scope: str = "commands,chat:write",
 ) -> str:
-    """Open the authorize page; the code it sends the installer back with."""
+    """Open the authorize page, asking for `scope`; the code it sends the installer back
+    with."""
     query = urlencode(
-        {"client_id": "111.222", "scope": "commands", "state": "s1", "redirect_uri": redirect}
+        {"client_id": "111.222", "scope": scope, "state": "s1", "redirect_uri": redirect}
     )
     opener = urllib.request.build_opener(_NoRedirect)
     with pytest.raises(urllib.error.HTTPError) as answer:
@@ -171,3 +174,24 @@ def test_a_workspace_token_reaches_only_its_workspaces_channels(slack: SlackStan
         client_id="111.222", client_secret="shh", code=approve(slack)
     )
     assert client(slack, org["access_token"]).chat_postMessage(channel="C0FINANCE", text="hi")["ok"]
+
+
+def test_an_installed_token_has_only_the_scopes_its_install_granted(slack: SlackStandin) -> None:
+    """Asked for `commands` only: chat:write, users:read and a DM's im:history are refused
+    as Slack refuses them (missing_scope, naming the scope needed)."""
+    slack.register_app("111.222", "shh")
+    answer = client(slack).oauth_v2_access(
+        client_id="111.222", client_secret="shh", code=approve(slack, scope="commands")
+    )
+    bot = client(slack, answer["access_token"])
+    for call, needed in (
+        (lambda: bot.chat_postMessage(channel="C0CASES", text="hi"), "chat:write"),
+        (lambda: bot.users_info(user="U0CSM"), "users:read"),
+        (lambda: bot.conversations_history(channel="D0DM"), "im:history"),
+        (lambda: bot.conversations_history(channel="C0CASES"), "channels:history"),
+    ):
+        with pytest.raises(SlackApiError) as refused:
+            call()
+        assert refused.value.response["error"] == "missing_scope"
+        assert refused.value.response["needed"] == needed
+    assert bot.auth_test()["ok"]  # no scope needed

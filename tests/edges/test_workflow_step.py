@@ -10,6 +10,8 @@ import pytest
 import yaml
 from sqlalchemy import select
 
+from bot import outbox
+from bot.signals.workflow import parse_inputs
 from storage.models import Case, OutboxMessage
 from tests.conftest import RunningApp, eventually, seed_account
 
@@ -89,3 +91,29 @@ def test_a_thread_slack_refuses_for_good_ends_the_step_with_an_error(app: Runnin
     ended = app.standin.execution(execution)
     assert ended.state == "failed" and "could not be posted" in (ended.error or "")
     assert len(cases(app)) == 1
+
+
+def test_the_same_execution_after_a_stop_between_case_and_end_still_ends(
+    app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process stopped after the case was opened and before the step's end was queued:
+    Slack delivers the execution again, and this time it ends (one case)."""
+    event = app.standin.run_step(
+        STEP, {"account": "acme", "kind": "downgrade", "stated_reason": "x"}
+    )
+    execution = str(event["function_execution_id"])
+    inputs = parse_inputs(execution, event["inputs"], None)
+
+    def stopped(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt  # as a process stopping mid-way
+
+    monkeypatch.setattr(outbox, "step_completed", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        app.services.workflow.run(inputs)
+    monkeypatch.undo()
+    assert len(cases(app)) == 1
+    app.services.workflow.run(inputs)  # Slack's retry
+    app.services.workflow.run(inputs)  # and another: one end queued
+    eventually(lambda: app.standin.execution(execution).state != "running" or app.tick())
+    assert app.standin.execution(execution).state == "completed"
+    assert len(cases(app)) == 1 and len(app.standin.calls("functions.completeSuccess")) == 1

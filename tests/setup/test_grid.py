@@ -16,13 +16,21 @@ from sqlalchemy import select
 from bot.common.clock import FakeClock
 from bot.imports.invoices import InvoiceImporter
 from bot.policy import Policy
+from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
 from demo.standin.sender import SlackSender
 from slack_edge.offer_messages import OfferAction
 from storage.models import Case, Offer
 from tests.conftest import RunningApp, eventually, seed_account
-from tests.oauth_app import install, oauth_services, oauth_settings, sender_for, serve_oauth
+from tests.oauth_app import (
+    CLIENT_ID,
+    install,
+    oauth_services,
+    oauth_settings,
+    sender_for,
+    serve_oauth,
+)
 
 ORG, CS, FINANCE = "E0ORG", "T0CS", "T0FIN"
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -147,3 +155,29 @@ def test_the_workflow_step_runs_from_any_workspace_of_the_org(grid_app: RunningA
     case = first_case(app)
     assert ended.state == "completed" and case is not None
     assert ended.outputs["case_id"] == str(case.id) and ended.outputs["thread_permalink"]
+
+
+def test_a_role_given_as_a_user_group_of_another_workspace(grid_app: RunningApp) -> None:
+    """An org-wide token must name the workspace of a user group (Slack's missing_argument
+    without `team_id`): @fin-managers of the finance workspace resolves to its members."""
+    grid_app.standin.add_usergroup("S0FINMGR", "fin-managers", ["U0MGR"], team_id=FINANCE)
+    grid_app.standin.add_usergroup("S0CSLEAD", "cs-leads", ["U0CSM"], team_id=CS)
+    directory = grid_app.services.directory
+    assert directory.resolve("@fin-managers") == ["U0MGR"]
+    assert directory.resolve("@cs-leads") == ["U0CSM"]
+    calls = grid_app.standin.calls("usergroups.users.list")
+    assert {c.args.get("team_id") for c in calls} == {FINANCE, CS}
+
+
+def test_removed_from_the_organisation_when_the_event_names_a_workspace(
+    grid_app: RunningApp,
+) -> None:
+    """Slack sends app_uninstalled once the token is gone, so its authorizations may not
+    say the install was org-wide: the event names the organisation and one workspace, and
+    the org-wide installation is what was removed."""
+    grid_app.standin.uninstall(enterprise_id=ORG)
+    event = {"type": "app_uninstalled", "event_ts": "1.0"}
+    assert sender_for(grid_app, CS, ORG, org_wide=False).event(event).status == 200
+    state = eventually(lambda: database_state(grid_app.services.db, None, CLIENT_ID).problems)
+    assert any("removed from E0ORG" in p for p in state), state
+    assert grid_app.services.deliver().failed == 0

@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,17 +18,21 @@ from sqlalchemy import MetaData, inspect, select
 
 from bot.cases.models import Signal
 from bot.common.clock import FakeClock
+from bot.outbox import lookup
 from bot.policy import Policy
 from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
 from demo.standin.installs import Installer
 from serving import check_slack
+from slack_edge.transport import WebTransport
 from storage.db import Database, alembic_config
 from storage.models import Base, Case, OutboxMessage
 from storage.tables import installs as tables
-from tests.conftest import RunningApp, eventually, seed_account
+from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
 from tests.setup.test_cli import run_app
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 
 @pytest.fixture
@@ -193,3 +198,57 @@ def test_another_process_takes_the_new_token_after_a_reinstall(
         assert first != second == oauth_app.standin.installation(None, "T0TEST").bot_token
     finally:
         worker.db.dispose()
+
+
+def test_the_install_asks_for_every_bot_scope_of_the_manifest(oauth_app: RunningApp) -> None:
+    """What the OAuth install asks for is what manifest.yml declares (and the Slack admin's
+    page explains): a scope left out is refused at the first call that needs it."""
+    declared = set(
+        yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))["oauth_config"]["scopes"]["bot"]
+    )
+    install(oauth_app)
+    granted = oauth_app.standin.installation(None, "T0TEST").scopes.split(",")
+    assert sorted(granted) == sorted(declared)
+    explained = (MANIFEST.parent / "docs" / "slack-admin.md").read_text(encoding="utf-8")
+    assert [s for s in sorted(declared) if f"`{s}`" not in explained] == []
+
+
+def test_a_post_in_doubt_can_be_looked_for_in_a_dm(oauth_app: RunningApp) -> None:
+    """A DM whose deliverer died mid-call is looked for in the DM's history (im:history)
+    before it goes again (bot/outbox/lookup.py): the installed token may read it."""
+    install(oauth_app)
+    slack = WebTransport(oauth_app.services.api)
+    since = oauth_app.services.clock.now()
+    assert lookup.find(slack, {"channel": "D0DM"}, 1, since) is None
+    assert lookup.find(slack, {"channel": "C0CASES"}, 1, since) is None
+
+
+def test_check_asks_slack_about_the_installed_token(oauth_app: RunningApp, tmp_path: Path) -> None:
+    """The removal's event was missed: Slack refuses the stored token. `check` asks Slack
+    with it (as it does with SLACK_BOT_TOKEN) and says to install the app again; while it
+    works, the policy's channels are checked with it too."""
+    install(oauth_app)
+    settings = oauth_app.services.settings
+    (tmp_path / "policy.toml").write_text(TEST_POLICY)
+    env = {
+        "SLACK_CLIENT_ID": CLIENT_ID,
+        "SLACK_CLIENT_SECRET": "s3cr3t-value",
+        "SLACK_SIGNING_SECRET": "secret",
+        "SLACK_API_URL": oauth_app.standin.api_url,
+        "DATABASE_URL": settings.database_url,
+        "POLICY_FILE": str(tmp_path / "policy.toml"),
+    }
+    oauth_app.standin.clear()
+    working = run_app(tmp_path, "check", **env)
+    assert "Traceback" not in working.stderr, working.stderr
+    asked = oauth_app.standin.calls("conversations.info")
+    token = oauth_app.standin.installation(None, "T0TEST").bot_token
+    assert asked and {c.token for c in asked} == {token}, working.stdout
+
+    oauth_app.standin.uninstall(team_id="T0TEST")
+    refused = run_app(tmp_path, "check", **env)
+    assert refused.returncode == 1
+    assert (
+        "problem: Slack: it refuses the installed app's token (token_revoked); install the app "
+        "again at /slack/install" in refused.stdout
+    ), refused.stdout

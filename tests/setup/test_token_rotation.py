@@ -14,11 +14,12 @@ from sqlalchemy import select
 from bot.cases.models import Signal
 from bot.common.clock import FakeClock
 from bot.policy import Policy
+from bot.setup.checkup import database_state
 from demo.standin import SlackStandin
 from slack_edge.installs import TokenSource
 from storage.models import Case, OutboxMessage
 from tests.conftest import RunningApp, eventually, seed_account
-from tests.oauth_app import install, oauth_services, oauth_settings, serve_oauth
+from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
 
 LIFETIME = 12 * 3600  # Slack's rotating tokens last 12 hours
 
@@ -141,3 +142,39 @@ def test_processes_refreshing_at_once_spend_the_refresh_token_once(
         other.db.dispose()
     assert refreshes(app) == 1
     assert len(got) == 2 and got[0] == got[1] == app.standin.installation(None, "T0TEST").bot_token
+
+
+def test_a_refresh_slack_refuses_pauses_delivery_without_failing_rows(
+    rotating_app: RunningApp,
+) -> None:
+    """The refresh token no longer works (revoked at Slack, the event missed): messages
+    wait, none fails, and `check` says the token cannot be refreshed."""
+    app = rotating_app
+    app.standin._by_refresh.clear()  # Slack no longer knows the refresh token
+    app.services.clock.advance(timedelta(seconds=LIFETIME + 60))
+    app.standin.clear()
+    webhook_case(app, "initech")
+    report = app.services.deliver()
+    assert report.stopped == "invalid_refresh_token" and report.failed == 0
+    assert app.standin.calls("chat.postMessage") == [] and failed_rows(app) == []
+    state = database_state(app.services.db, None, CLIENT_ID)
+    assert any(
+        "invalid_refresh_token" in p and "install the app again at /slack/install" in p
+        for p in state.problems
+    ), state.problems
+    assert not any("SLACK_BOT_TOKEN" in p for p in state.problems)
+    assert any("expired" in n and "next Slack call" in n for n in state.notes), state.notes
+
+
+def test_a_listener_whose_token_slack_expires_early_refreshes_it(
+    rotating_app: RunningApp,
+) -> None:
+    """Slack's clock ahead of ours in a Bolt listener (App Home's views.publish): the
+    token Slack calls expired is refreshed and the call sent again, as in the worker."""
+    app = rotating_app
+    app.standin.token_clock = lambda: app.services.clock.now().timestamp() + 7200
+    app.services.clock.advance(timedelta(seconds=LIFETIME - 3600 - 60))
+    event = {"type": "app_home_opened", "user": "U0MGR", "channel": "D0X", "tab": "home"}
+    assert app.slack.event(event).status == 200
+    eventually(lambda: app.standin.home_view("U0MGR"))
+    assert refreshes(app) == 1
