@@ -1,0 +1,77 @@
+"""A HubSpot note is added once per outcome however its job's attempts end: HubSpot has no
+idempotency keys and its search finds a new note only seconds later, so a retry must not
+take "not found" for "not made" while an earlier attempt's note may still be unindexed.
+The real `hubspot-api-client` against tests/hubspot_standin.py."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from bot.runtime.services import Services
+from demo.standin import SlackStandin
+from storage.models import Job
+from tests.hubspot_standin import HubSpotStandin
+from tests.setup.test_cli import ROOT
+from tests.writeback import test_hubspot as hs
+
+# the HubSpot tests' fixtures: the stand-in and settings pointing the app at it
+crm, settings = hs.crm, hs.settings
+
+
+def _job_states(services: Services) -> list[str]:
+    with services.db.read() as session:
+        return [j.state for j in session.scalars(select(Job).where(Job.kind == "hubspot_outcome"))]
+
+
+def test_a_note_made_but_unanswered_is_not_added_again_before_search_finds_it(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = hs.saved_case(services, crm, standin)
+    crm.search_lag = True  # the note made is not searchable yet
+    crm.lose_note_answers = 1  # HubSpot makes the note; its answer is lost
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    assert len(crm.notes) == 1
+    for _ in range(3):  # retries within seconds: search finds nothing yet, nothing is added
+        services.clock.advance(timedelta(seconds=5))
+        services.tick()
+    assert len(crm.notes) == 1 and crm.updates == []
+    crm.index()  # HubSpot's index catches up
+    services.clock.advance(timedelta(seconds=20))
+    services.tick()
+    assert len(crm.notes) == 1
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
+    assert _job_states(services) == ["done"]
+
+
+def test_a_note_hubspot_never_made_is_added_once_the_search_can_be_trusted(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = hs.saved_case(services, crm, standin)
+    crm.fail_notes = 1  # HubSpot answers 500 and makes nothing
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    assert crm.notes == []
+    for _ in range(8):
+        services.clock.advance(timedelta(seconds=30))
+        services.tick()
+    assert len(crm.notes) == 1
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
+    assert _job_states(services) == ["done"]
+
+
+def test_the_documented_scopes_are_enough(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    """A private app given exactly the scopes docs/hubspot.md lists imports and writes back
+    (HubSpot files notes under the contacts scopes)."""
+    page = (ROOT / "docs" / "hubspot.md").read_text()
+    crm.granted = set(re.findall(r"`(crm\.objects\.[a-z]+\.(?:read|write))`", page))
+    case_id = hs.saved_case(services, crm, standin)  # imports companies and owners
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    assert len(crm.notes) == 1
+    assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
