@@ -356,6 +356,8 @@ class StripeStandin:
         invoice = self.invoices.get(invoice_id)
         if invoice is None:
             raise StripeFailure(404, f"No such invoice: '{invoice_id}'", "resource_missing")
+        if invoice.get("finalize_refusal"):  # a state Stripe will not finalize from
+            raise StripeFailure(400, invoice["finalize_refusal"], "invoice_not_editable")
         if invoice["status"] != "draft":
             raise StripeFailure(
                 400,

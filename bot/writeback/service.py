@@ -150,11 +150,16 @@ class StripeWriteBack:
                 )
             if sub.paused:
                 self.billing.update_subscription(sub.id, {"pause_collection": ""}, key)
-            drafts = self.billing.held_renewals(sub.id)  # made while paused: still drafts
-            for invoice in drafts:
+            finalized, refused = [], []
+            for invoice in self.billing.held_renewals(sub.id):  # made while paused: drafts
                 key = f"savedesk-renewal-{check_id}-finalize-{invoice}{salt}"
-                self.billing.finalize(invoice, key)
-            return _released(sub, drafts)
+                try:
+                    self.billing.finalize(invoice, key)
+                    finalized.append(invoice)
+                except Refusal as refusal:  # collection resumed all the same: say both
+                    refused.append(f"Stripe refused to finalize renewal invoice {invoice} "
+                                   f"({refusal}): finalize or void it by hand")  # fmt: skip
+            return _released(sub, finalized, refused)
         except Refusal as refusal:
             return f"Stripe refused ({refusal}); nothing was changed there, act by hand."
 
@@ -282,8 +287,9 @@ def retry_salt(job: Claimed) -> str:
     return f"-retry{job.attempt}"
 
 
-def _released(sub: Subscription, drafts: list[str]) -> str:
-    """The thread's line for a released hold (or a Yes)."""
+def _released(sub: Subscription, drafts: list[str], refused: list[str]) -> str:
+    """The thread's line for a released hold (or a Yes): what was done, and what Stripe
+    refused of it."""
     done = (
         f"collection resumed on subscription {sub.id}: {GOES_OUT}"
         if sub.paused
@@ -291,7 +297,7 @@ def _released(sub: Subscription, drafts: list[str]) -> str:
     )
     if drafts:
         done += f"; renewal invoice {', '.join(drafts)} kept as a draft meanwhile, now finalized"
-    return f"Stripe: {done}."
+    return f"Stripe: {'; '.join([done, *refused])}."
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -102,3 +102,23 @@ def test_a_500_on_the_hold_is_retried_until_collection_is_paused(
     }
     assert _jobs(app, JobKind.STRIPE_RENEWAL) == ["done"]
     assert any(f"collection paused on subscription {sub}" in t for t in thread_texts(app, "D0CSM"))
+
+
+def test_a_release_stripe_half_refuses_says_what_was_done_and_what_was_not(
+    renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
+) -> None:
+    app, sub, check_id = renewal
+    press_renewal(app, "renewal_hold", check_id, "U0CSM")
+    submit_hold(app, check_id, "U0CSM", "dispute")
+    settle(app, clock)
+    held = stripe_api.bill(sub)["id"]
+    refusal = "The customer must have an email to finalize this invoice."
+    stripe_api.invoices[held]["finalize_refusal"] = refusal
+    press_renewal(app, "renewal_release", check_id, "U0CSM")
+    settle(app, clock)
+    assert stripe_api.subscriptions[sub]["pause_collection"] is None  # resumed all the same
+    [line] = [t for t in thread_texts(app, "D0CSM") if "collection resumed" in t]
+    assert f"collection resumed on subscription {sub}" in line
+    assert f"Stripe refused to finalize renewal invoice {held} ({refusal})" in line
+    assert "nothing was changed" not in line
+    assert _jobs(app, JobKind.STRIPE_RENEWAL) == ["done", "done"]
