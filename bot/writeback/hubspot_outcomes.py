@@ -24,8 +24,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.cases.timeline import Timeline
 from bot.common.clock import Clock, as_utc
-from bot.common.vocab import CaseStatus
+from bot.common.vocab import CaseEventType, CaseStatus
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage import jobs as job_rows
@@ -35,7 +36,7 @@ from storage.models import Account, Case
 
 OUTCOMES = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
 NOTE_KEY = "hubspot:note:"
-PENDING = "pending"
+PENDING = "asked, no answer yet"
 """A note record's result while HubSpot's answer is not known."""
 SEARCH_SETTLES = timedelta(minutes=1)
 """How long after a note is made HubSpot's search surely finds it (HubSpot indexes new
@@ -52,13 +53,31 @@ WORDS = {
 
 
 class HubSpotOutcomes:
-    def __init__(self, db: Database, clock: Clock, crm: HubSpotCRM) -> None:
+    def __init__(self, db: Database, clock: Clock, crm: HubSpotCRM, timeline: Timeline) -> None:
         self.db = db
         self.clock = clock
         self.crm = crm
+        self.timeline = timeline
 
     def handlers(self) -> dict[JobKind, Handler]:
         return {JobKind.HUBSPOT_OUTCOME: self.run}
+
+    def give_up(self, job: Claimed, reference: str) -> None:
+        """After the job system's last try (HubSpot failing for minutes): the case thread
+        says what the company should have been given, so a person sets it by hand."""
+        status = str(job.payload["status"])
+        shown = status if status in OUTCOMES else "reopened"
+        with self.db.session() as session:
+            case = session.get(Case, int(job.payload["case"]))
+            if case is None:
+                return
+            text = (
+                f"HubSpot did not take this outcome after {job.attempt} tries (reference "
+                f"{reference}): on the company, set savedesk_status to {shown} and "
+                f"savedesk_case_id to {case.id} by hand, and add a note if none says "
+                f"case #{case.id} {WORDS.get(status, status)}."
+            )
+            self.timeline.by_system(session, case, CaseEventType.CRM_WRITEBACK, text)
 
     def status_changed(
         self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]

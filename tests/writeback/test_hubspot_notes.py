@@ -75,3 +75,21 @@ def test_the_documented_scopes_are_enough(
     services.tick()
     assert len(crm.notes) == 1
     assert [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
+
+
+def test_an_outcome_hubspot_never_took_is_said_in_the_case_thread(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    """HubSpot failing through every retry (minutes): the job is given up on, and the thread
+    says what to set on the company by hand instead of the outcome vanishing."""
+    case_id = hs.saved_case(services, crm, standin)
+    crm.fail_updates = 100
+    services.cases.close(case_id, "U0OWNER", "saved")
+    for _ in range(12):
+        services.tick()
+        services.clock.advance(timedelta(minutes=5))
+    assert _job_states(services) == ["failed"]
+    assert len(crm.notes) == 1 and crm.updates == []
+    lines = [m["text"] for m in standin.messages() if "HubSpot" in m["text"]]
+    assert len(lines) == 1
+    assert "savedesk_status" in lines[0] and "saved" in lines[0] and "by hand" in lines[0]
