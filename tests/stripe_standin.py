@@ -79,6 +79,8 @@ class StripeStandin:
     fail_next: int = 0
     """Answer the next new keyed POSTs with Stripe's 500 (`api_error`), changing nothing; the
     answer is saved under the key like any result, so a retry with that key gets it again."""
+    fail_path: str = "/v1/"
+    """Only POSTs to paths starting with this fail (`fail_next`)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -220,7 +222,7 @@ class StripeStandin:
                 )
             request.replayed = True
             return status, body
-        if self.fail_next:
+        if self.fail_next and path.startswith(self.fail_path):
             self.fail_next -= 1
             error = {"type": "api_error", "message": "An unknown error occurred (req_standin)."}
             self._keys[key] = (path, params, 500, {"error": error})

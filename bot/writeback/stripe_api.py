@@ -33,7 +33,9 @@ class Refusal(Exception):
 
 class Replayed(Exception):
     """Stripe answered with a 5xx it saved for this idempotency key (`Idempotent-Replayed:
-    true`): the key's first request has ended, and repeating the key repeats the 5xx."""
+    true`), or refused the key because its first request had other parameters (the state
+    they were computed from changed meanwhile): either way that request has ended, and
+    repeating the key would repeat the answer."""
 
 
 @dataclass(frozen=True)
@@ -158,7 +160,8 @@ def _call(method: Any, *args: Any) -> Any:
     except stripe.StripeError as err:
         status = getattr(err, "http_status", None) or 0
         headers = {str(k).lower(): v for k, v in dict(err.headers or {}).items()}
-        if status >= 500 and headers.get("idempotent-replayed") == "true":
+        replayed = status >= 500 and headers.get("idempotent-replayed") == "true"
+        if replayed or isinstance(err, stripe.IdempotencyError):  # the key's request ended
             raise Replayed(err.user_message or str(err)) from err
         if status >= 500 or status == 409:  # 409: a concurrent request with the same key
             raise

@@ -122,3 +122,26 @@ def test_a_release_stripe_half_refuses_says_what_was_done_and_what_was_not(
     assert f"Stripe refused to finalize renewal invoice {held} ({refusal})" in line
     assert "nothing was changed" not in line
     assert _jobs(app, JobKind.STRIPE_RENEWAL) == ["done", "done"]
+
+
+def test_a_discount_retried_after_the_subscription_changed_in_stripe_is_still_applied(
+    case_app: RunningApp, stripe_api: StripeStandin, clock: FakeClock
+) -> None:
+    """The first try's 500 is saved with its parameters; meanwhile someone adds a discount in
+    Stripe, so the retry's parameters differ and Stripe refuses the key (idempotency_error):
+    that says the first request ended, not that the offer cannot be applied."""
+    app = case_app
+    [sub] = stripe_api.subscriptions
+    offer = propose(app, "discount", "1000", pct="5", duration="once")  # within the policy
+    stripe_api.fail_next, stripe_api.fail_path = 1, "/v1/subscriptions/"
+    press(app, OfferAction.ACCEPTED, offer.id, "U0AE")
+    eventually(lambda: offers(app)[0].outcome == "accepted")
+    app.tick()  # the coupon is made; the discount answers 500
+    assert stripe_api.subscriptions[sub]["discounts"] == []
+    stripe_api.subscriptions[sub]["discounts"] = ["di_by_hand"]  # a discount added in Stripe
+    settle(app, clock)
+    assert len(stripe_api.subscriptions[sub]["discounts"]) == 2
+    assert stripe_api.subscriptions[sub]["discounts"][0] == "di_by_hand"
+    assert _jobs(app, JobKind.STRIPE_OFFER) == ["done"]
+    [line] = [t for t in thread_texts(app, "C0CASES") if t.startswith("Stripe, save offer")]
+    assert f"applied as a discount on subscription {sub}" in line
