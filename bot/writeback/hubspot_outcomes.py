@@ -10,8 +10,8 @@ recorded before anything else is called, so a job retried after a later step fai
 property update, the database) never adds it again. A retry that finds the note pending
 (the earlier attempt's answer was lost, or HubSpot failed) looks for it by its reference
 with HubSpot's search; search finds a new note only seconds after it is made, so until
-`SEARCH_SETTLES` has passed since the attempt, "not found" is not trusted and the job tries
-again later, and after that the note is added. The properties are set only if no later
+`SEARCH_SETTLES` has passed since the last attempt that asked, "not found" is not trusted
+and the job tries again later; after that the note is added. The properties are set only if no later
 outcome of the same company has set them already (a retried job may run after a newer one),
 then recorded too.
 """
@@ -120,15 +120,14 @@ class HubSpotOutcomes:
             if row is not None and row.result != PENDING:
                 return  # an earlier attempt made it
         note: str | None = None
-        if pending_since is None:  # no attempt asked HubSpot yet: say one is about to
-            with self.db.session() as session:
-                records.record(session, key, PENDING, at, self.clock.now())
-        else:
+        if pending_since is not None:  # an attempt asked HubSpot: did it make the note?
             note = self.crm.find_note(token)
             waited = self.clock.now() - as_utc(pending_since)
             if note is None and waited < SEARCH_SETTLES:
                 raise NotSearchable(f"note {token}: not found yet, {waited} after an attempt")
         if note is None:
+            with self.db.session() as session:  # say (again: from now) that one is asking
+                records.record(session, key, PENDING, at, self.clock.now())
             note = self.crm.add_note(company, f"{body} (ref {token})", int(at.timestamp() * 1000))
         with self.db.session() as session:
             records.record(session, key, note, at, self.clock.now())

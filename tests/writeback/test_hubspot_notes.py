@@ -93,3 +93,24 @@ def test_an_outcome_hubspot_never_took_is_said_in_the_case_thread(
     lines = [m["text"] for m in standin.messages() if "HubSpot" in m["text"]]
     assert len(lines) == 1
     assert "savedesk_status" in lines[0] and "saved" in lines[0] and "by hand" in lines[0]
+
+
+def test_the_wait_for_search_counts_from_the_last_attempt_that_asked_hubspot(
+    services: Services, crm: HubSpotStandin, standin: SlackStandin
+) -> None:
+    case_id = hs.saved_case(services, crm, standin)
+    crm.fail_notes = 1  # the first attempt: HubSpot answers 500, makes nothing
+    crm.lose_note_answers = 1  # the next one: makes it, its answer lost
+    crm.search_lag = True
+    services.cases.close(case_id, "U0OWNER", "saved")
+    services.tick()
+    services.clock.advance(timedelta(seconds=70))  # search can be trusted: it asks again
+    services.tick()
+    assert len(crm.notes) == 1
+    services.clock.advance(timedelta(seconds=5))  # a retry seconds after that attempt
+    services.tick()
+    assert len(crm.notes) == 1  # not found yet is not "not made"
+    crm.index()
+    services.clock.advance(timedelta(seconds=10))
+    services.tick()
+    assert len(crm.notes) == 1 and [u[1]["savedesk_status"] for u in crm.updates] == ["saved"]
