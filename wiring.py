@@ -218,7 +218,7 @@ def build_case_side(core: Core) -> CaseSide:
     survey = SurveyService(db, policy, clock, team.current, timeline, access)
     checkins = CheckinService(db, policy, clock, team.current, timeline, checkin_blocks)
     stripe = stripe_writeback(core, timeline)
-    hubspot = hubspot_outcomes(core)
+    hubspot = hubspot_outcomes(core, timeline)
     status: list[StatusListener] = [survey.status_changed, checkins.status_changed]
     status += [hubspot.status_changed] if hubspot else []
     closing = [CaseClosed(clock, timeline)]
@@ -250,14 +250,14 @@ def stripe_writeback(core: Core, timeline: Timeline) -> StripeWriteBack | None:
     return StripeWriteBack(core.db, core.clock, billing, timeline)
 
 
-def hubspot_outcomes(core: Core) -> HubSpotOutcomes | None:
+def hubspot_outcomes(core: Core, timeline: Timeline) -> HubSpotOutcomes | None:
     """A case's outcome written to HubSpot when `HUBSPOT_ACCESS_TOKEN` is set
     (docs/hubspot.md)."""
     token = core.settings.hubspot_access_token
     if not token:
         return None
     crm = HubSpotCRM(token, core.settings.hubspot_api_base)
-    return HubSpotOutcomes(core.db, core.clock, crm)
+    return HubSpotOutcomes(core.db, core.clock, crm, timeline)
 
 
 def leaders(team: TeamService) -> tuple[str, ...]:
@@ -300,4 +300,5 @@ def build_jobs(core: Core, signals: SignalService, reports: ReportService, side:
         give_up |= dict.fromkeys(side.stripe.handlers(), side.stripe.give_up)
     if side.hubspot is not None:
         handlers |= side.hubspot.handlers()
+        give_up |= dict.fromkeys(side.hubspot.handlers(), side.hubspot.give_up)
     return Jobs(core.db, core.clock, handlers=handlers, give_up=give_up)

@@ -3,6 +3,7 @@ claimer wins), record each attempt, and what `check` shows per endpoint."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -43,10 +44,15 @@ def _claimable(now: datetime) -> Any:
     )
 
 
-def claim_next(session: Session, now: datetime, lease: timedelta) -> WebhookDelivery | None:
-    """Take the oldest due delivery (or one whose sender died: its lease ran out) and commit
-    the claim; None when nothing is due. A conditional UPDATE makes one claimer win."""
+def claim_next(
+    session: Session, now: datetime, lease: timedelta, skip: Collection[str] = ()
+) -> WebhookDelivery | None:
+    """Take the oldest due delivery (or one whose sender died: its lease ran out) not for a
+    URL in `skip`, and commit the claim; None when nothing is due. A conditional UPDATE makes
+    one claimer win."""
     stmt = select(WebhookDelivery.id).where(_claimable(now)).order_by(WebhookDelivery.id)
+    if skip:
+        stmt = stmt.where(WebhookDelivery.url.not_in(list(skip)))
     stmt = stmt.limit(1)
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)

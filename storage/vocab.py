@@ -148,6 +148,7 @@ class CaseEventType(StrEnum):
     DUNNING = "dunning"
     STRIPE = "stripe"
     STRIPE_WRITEBACK = "stripe_writeback"
+    CRM_WRITEBACK = "crm_writeback"
 
 
 class StepKind(Labelled):

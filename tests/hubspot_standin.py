@@ -23,6 +23,14 @@ COMPANY_SCHEMA = {
     "hubspot_owner_id", "savedesk_status", "savedesk_arr_saved", "savedesk_case_id",
 }  # fmt: skip
 STATUSES = {"saved", "churned", "moved_on", "reopened"}
+SCOPES = {  # route → the scopes HubSpot accepts for it (any one of them)
+    "companies:GET": {"crm.objects.companies.read"},
+    "companies:PATCH": {"crm.objects.companies.write"},
+    "owners:GET": {"crm.objects.owners.read"},
+    "notes:POST": {"crm.objects.contacts.write"},  # notes: the contacts scopes (HubSpot docs)
+    "notes/search:POST": {"crm.objects.contacts.read", "crm.objects.contacts.write"},
+}
+"""What each call needs of the private app's scopes, HubSpot answering 403 MISSING_SCOPES."""
 _ids = itertools.count(1000)
 
 
@@ -45,9 +53,15 @@ class HubSpotStandin:
     updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail_updates: int = 0
     """Company updates to answer with HubSpot's 500 (a failure after the note was made)."""
+    fail_notes: int = 0
+    """Notes to answer with HubSpot's 500 without making them."""
+    lose_note_answers: int = 0
+    """Notes to make, then answer with a 502 (the answer lost on the way: made, not told)."""
     search_lag: bool = False
     """Notes made are not found by search until `index()` (HubSpot indexes in seconds)."""
     searches: list[dict[str, Any]] = field(default_factory=list)
+    granted: set[str] = field(default_factory=lambda: set().union(*SCOPES.values()))
+    """The token's scopes (every one the routes need, unless a test says otherwise)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -98,6 +112,7 @@ class HubSpotStandin:
                     raise Failure(
                         401, "Authentication credentials not found.", "INVALID_AUTHENTICATION"
                     )
+                self._scopes(method, parts.path.rstrip("/"))
                 status, answer = 200, self._route(method, parts.path.rstrip("/"), query, body)
                 if method == "POST" and not parts.path.endswith("/search"):
                     status = 201  # made; a search answers 200
@@ -122,12 +137,30 @@ class HubSpotStandin:
                     for i, e in self.owners.items()]  # fmt: skip
             return self._page(rows, query, path)
         if method == "POST" and path == "/crm/v3/objects/notes":
-            return self._note(body)
+            if self.fail_notes:
+                self.fail_notes -= 1
+                raise Failure(500, "internal error", "INTERNAL_ERROR")
+            note = self._note(body)
+            if self.lose_note_answers:
+                self.lose_note_answers -= 1
+                raise Failure(502, "Bad Gateway", "BAD_GATEWAY")
+            return note
         if method == "POST" and path == "/crm/v3/objects/notes/search":
             return self._search(body)
         if method == "PATCH" and (match := re.fullmatch(r"/crm/v3/objects/companies/(\d+)", path)):
             return self._update(match.group(1), body)
         raise Failure(404, f"no route {method} {path}", "OBJECT_NOT_FOUND")
+
+    def _scopes(self, method: str, path: str) -> None:
+        route = re.sub(r"^/crm/v3/(objects/)?|/\d+$", "", path) + f":{method}"
+        needed = SCOPES.get(route)
+        if needed is not None and not needed & self.granted:
+            raise Failure(
+                403,
+                "This app hasn't been granted all required scopes to make this call. "
+                f"Read more about required scopes here: {sorted(needed)}",
+                "MISSING_SCOPES",
+            )
 
     @staticmethod
     def _page(rows: list[dict], query: dict[str, list[str]], path: str) -> dict:

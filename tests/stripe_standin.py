@@ -1,8 +1,9 @@
 """A local Stripe API for write-back tests, as strict as Stripe where Savedesk relies on it:
 a Bearer secret key, form-encoded bodies with no unknown parameter, an `Idempotency-Key` on
-every POST (Stripe replays the first answer for the same key and parameters, and refuses the
-same key with other parameters), object states (a canceled subscription, a missing
-customer or coupon, a trial end in the past) answered with Stripe's error shape. The real
+every POST (for a day Stripe replays the first answer for the same key and parameters, a 500
+too, and refuses the same key with other parameters), object states (a canceled
+subscription, a missing customer or coupon, a trial end in the past) answered with Stripe's
+error shape. The real
 `stripe` library talks to it over HTTP (`STRIPE_API_BASE`)."""
 
 from __future__ import annotations
@@ -75,6 +76,11 @@ class StripeStandin:
     """Apply the next POSTs' effect, then close the connection without answering."""
     refuse: str | None = None
     """A permissions message every request is refused with (403), as a restricted key."""
+    fail_next: int = 0
+    """Answer the next new keyed POSTs with Stripe's 500 (`api_error`), changing nothing; the
+    answer is saved under the key like any result, so a retry with that key gets it again."""
+    fail_path: str = "/v1/"
+    """Only POSTs to paths starting with this fail (`fail_next`)."""
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -137,6 +143,12 @@ class StripeStandin:
             }  # fmt: skip
             self.invoices[invoice["id"]] = invoice
             return invoice
+
+    def expire_keys(self) -> None:
+        """A day passes: Stripe prunes idempotency keys at least 24 h old, and a key used again
+        after that makes a new request (Stripe docs, "Idempotent requests")."""
+        with self._lock:
+            self._keys.clear()
 
     def posts(self, path_prefix: str = "/v1/") -> list[Request]:
         return [r for r in self.requests if r.method == "POST" and r.path.startswith(path_prefix)]
@@ -210,6 +222,11 @@ class StripeStandin:
                 )
             request.replayed = True
             return status, body
+        if self.fail_next and path.startswith(self.fail_path):
+            self.fail_next -= 1
+            error = {"type": "api_error", "message": "An unknown error occurred (req_standin)."}
+            self._keys[key] = (path, params, 500, {"error": error})
+            return 500, {"error": error}
         body = self._post(path, params)
         self._keys[key] = (path, params, 200, body)
         return 200, body
@@ -225,6 +242,15 @@ class StripeStandin:
             return {"object": "list", "data": found[::-1], "has_more": False, "url": path}
         if match := re.fullmatch(r"/v1/subscriptions/([^/]+)", path):
             return self._subscription(match.group(1))
+        if match := re.fullmatch(r"/v1/customers/([^/]+)/balance_transactions", path):
+            _allow(params, {"limit", "starting_after", "ending_before"})
+            customer = self.customers.get(match.group(1))
+            if customer is None:
+                raise StripeFailure(
+                    404, f"No such customer: '{match.group(1)}'", "resource_missing"
+                )
+            found = customer["transactions"][::-1][: int(params.get("limit", 10))]
+            return {"object": "list", "data": found, "has_more": False, "url": path}
         if path == "/v1/invoices":
             _allow(params, {"subscription", "status", "limit"})
             found = [
@@ -332,6 +358,8 @@ class StripeStandin:
         invoice = self.invoices.get(invoice_id)
         if invoice is None:
             raise StripeFailure(404, f"No such invoice: '{invoice_id}'", "resource_missing")
+        if invoice.get("finalize_refusal"):  # a state Stripe will not finalize from
+            raise StripeFailure(400, invoice["finalize_refusal"], "invoice_not_editable")
         if invoice["status"] != "draft":
             raise StripeFailure(
                 400,

@@ -7,7 +7,9 @@ it with its own clock) and `webhook-signature: v1,<base64 HMAC-SHA256 of
 "{id}.{timestamp}.{body}" keyed with the bytes behind whsec_>`. A 2xx answer delivers it;
 anything else (another status, a redirect, no answer within `TIMEOUT_SECONDS`) is retried on
 the specification's schedule, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, then the row fails
-and `check` says so. Retries live in the rows, so they survive restarts.
+and `check` says so. Retries live in the rows, so they survive restarts. An endpoint that
+does not answer is tried once a pass: its other due events wait for the next pass rather
+than hold up the other endpoints' events behind one timeout each.
 """
 
 from __future__ import annotations
@@ -108,13 +110,15 @@ class WebhookSender:
         """Attempt up to `limit` due deliveries. Raises when the database is unavailable
         (the loop backs off; a claimed row is attempted again after its lease)."""
         report = DeliveryReport()
+        silent: set[str] = set()  # endpoints that did not answer in this pass
         for _ in range(limit):
             with self.db.session() as session:
-                row = rows.claim_next(session, self.clock.now(), LEASE)
+                row = rows.claim_next(session, self.clock.now(), LEASE, skip=silent)
                 if row is None:
                     break
                 claim = (row.id, row.attempts, row.event_id, row.url, row.body)
-            self._attempt(*claim, report)
+            if self._attempt(*claim, report) is None:
+                silent.add(claim[3])
         self.prune()
         return report
 
@@ -134,7 +138,10 @@ class WebhookSender:
 
     def _attempt(
         self, row_id: int, attempt: int, event_id: str, url: str, body: str, report: DeliveryReport
-    ) -> None:
+    ) -> int | None:
+        """POST one delivery and record the outcome; the HTTP status, None when the endpoint
+        did not answer (its other due events then wait for the next pass: each attempt
+        there could wait out `TIMEOUT_SECONDS` and hold up every other endpoint)."""
         hook = next((h for h in self.policy.outbound_webhooks if h.url == url), None)
         status: int | None = None
         if hook is None:
@@ -151,6 +158,7 @@ class WebhookSender:
             status = self.post(url, body.encode(), headers)
             error = None if status is not None and 200 <= status < 300 else _why(status)
         self._record(row_id, attempt, status, error, hook is None, report)
+        return status
 
     def _record(
         self,

@@ -1,6 +1,7 @@
 """The HubSpot calls Savedesk makes, with `hubspot-api-client` (`HUBSPOT_ACCESS_TOKEN`, a
-private app's token with the companies read/write and owners read scopes; the base URL is
-`HUBSPOT_API_BASE` when set, e.g. a local stand-in). docs/hubspot.md."""
+private app's token with the companies read/write, owners read and contacts read/write
+scopes, the last for notes; the base URL is `HUBSPOT_API_BASE` when set, e.g. a local
+stand-in). docs/hubspot.md."""
 
 from __future__ import annotations
 

@@ -4,12 +4,16 @@ on its timeline and the properties `savedesk_status`, `savedesk_arr_saved` and
 reopened) the case, never while Slack waits.
 
 HubSpot has no idempotency keys, so each step is made safe to repeat here. The note carries
-a reference (`sd<ref>`, the job's own, made when it was queued); once HubSpot has made it,
-its id is recorded in `writeback_records` before anything else is called, so a job retried
-after a later step failed (the property update, the database) never adds it again, and an
-attempt that died between HubSpot's answer and the record finds the note by its reference
-(HubSpot's search). The properties are set only if no later outcome of the same company has
-set them already (a retried job may run after a newer one), then recorded too.
+a reference (`sd<ref>`, the job's own, made when it was queued). Before HubSpot is asked to
+make it, `writeback_records` says the note is pending; once HubSpot has made it, its id is
+recorded before anything else is called, so a job retried after a later step failed (the
+property update, the database) never adds it again. A retry that finds the note pending
+(the earlier attempt's answer was lost, or HubSpot failed) looks for it by its reference
+with HubSpot's search; search finds a new note only seconds after it is made, so until
+`SEARCH_SETTLES` has passed since the last attempt that asked, "not found" is not trusted
+and the job tries again later; after that the note is added. The properties are set only if no later
+outcome of the same company has set them already (a retried job may run after a newer one),
+then recorded too.
 """
 
 from __future__ import annotations
@@ -20,8 +24,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.common.clock import Clock
-from bot.common.vocab import CaseStatus
+from bot.cases.timeline import Timeline
+from bot.common.clock import Clock, as_utc
+from bot.common.vocab import CaseEventType, CaseStatus
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.hubspot_api import HubSpotCRM
 from storage import jobs as job_rows
@@ -31,6 +36,11 @@ from storage.models import Account, Case
 
 OUTCOMES = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
 NOTE_KEY = "hubspot:note:"
+PENDING = "asked, no answer yet"
+"""A note record's result while HubSpot's answer is not known."""
+SEARCH_SETTLES = timedelta(minutes=1)
+"""How long after a note is made HubSpot's search surely finds it (HubSpot indexes new
+records within seconds); the job's retries (1 s, 2 s, 4 s… MAX_ATTEMPTS claims) outlast it."""
 KEEP_NOTES = timedelta(days=7)
 """A note's record outlives every retry of its job (minutes) by far; then it goes. The
 company's record (one per company: the last outcome set) stays."""
@@ -43,13 +53,31 @@ WORDS = {
 
 
 class HubSpotOutcomes:
-    def __init__(self, db: Database, clock: Clock, crm: HubSpotCRM) -> None:
+    def __init__(self, db: Database, clock: Clock, crm: HubSpotCRM, timeline: Timeline) -> None:
         self.db = db
         self.clock = clock
         self.crm = crm
+        self.timeline = timeline
 
     def handlers(self) -> dict[JobKind, Handler]:
         return {JobKind.HUBSPOT_OUTCOME: self.run}
+
+    def give_up(self, job: Claimed, reference: str) -> None:
+        """After the job system's last try (HubSpot failing for minutes): the case thread
+        says what the company should have been given, so a person sets it by hand."""
+        status = str(job.payload["status"])
+        shown = status if status in OUTCOMES else "reopened"
+        with self.db.session() as session:
+            case = session.get(Case, int(job.payload["case"]))
+            if case is None:
+                return
+            text = (
+                f"HubSpot did not take this outcome after {job.attempt} tries (reference "
+                f"{reference}): on the company, set savedesk_status to {shown} and "
+                f"savedesk_case_id to {case.id} by hand, and add a note if none says "
+                f"case #{case.id} {WORDS.get(status, status)}."
+            )
+            self.timeline.by_system(session, case, CaseEventType.CRM_WRITEBACK, text)
 
     def status_changed(
         self, session: Session, case: Case, account: Account, previous: str, details: dict[str, Any]
@@ -84,13 +112,23 @@ class HubSpotOutcomes:
             done(session)
 
     def _note(self, company: str, body: str, at: datetime, ref: str) -> None:
+        """Raises `NotSearchable` while an earlier attempt's note may exist unindexed."""
         key, token = f"{NOTE_KEY}{ref}", f"sd{ref}"
         with self.db.read() as session:
-            if records.get(session, key) is not None:
+            row = records.get(session, key)
+            pending_since = row.recorded_at if row is not None else None
+            if row is not None and row.result != PENDING:
                 return  # an earlier attempt made it
-        note = self.crm.find_note(token) or self.crm.add_note(
-            company, f"{body} (ref {token})", int(at.timestamp() * 1000)
-        )
+        note: str | None = None
+        if pending_since is not None:  # an attempt asked HubSpot: did it make the note?
+            note = self.crm.find_note(token)
+            waited = self.clock.now() - as_utc(pending_since)
+            if note is None and waited < SEARCH_SETTLES:
+                raise NotSearchable(f"note {token}: not found yet, {waited} after an attempt")
+        if note is None:
+            with self.db.session() as session:  # say (again: from now) that one is asking
+                records.record(session, key, PENDING, at, self.clock.now())
+            note = self.crm.add_note(company, f"{body} (ref {token})", int(at.timestamp() * 1000))
         with self.db.session() as session:
             records.record(session, key, note, at, self.clock.now())
 
@@ -108,6 +146,11 @@ class HubSpotOutcomes:
             "savedesk_case_id": str(case_id),
         })  # fmt: skip
         return True
+
+
+class NotSearchable(Exception):
+    """A retry cannot tell yet whether an earlier attempt made the note (HubSpot's search
+    may not show it for seconds): the job tries again later."""
 
 
 def company_key(company: str) -> str:

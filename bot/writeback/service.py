@@ -6,7 +6,10 @@ no Slack listener waits on Stripe. A worker makes the calls (bot/writeback/strip
 idempotency keys, refusals with Stripe's message) and, in one unit of work, says in the
 thread what was done, with the object's id, and completes the job. A job that runs again
 finds its first effect: Stripe replays the keyed answer, and the subscription's
-`savedesk_offer_<id>` / pause state says it is done already.
+`savedesk_offer_<id>` / pause state (the customer's `savedesk_offer` balance transaction) says
+it is done already. When Stripe replays a 5xx it saved for a key (`Replayed`), the run reads
+that state again and writes with keys salted by the job's attempt, so a passing Stripe
+failure does not fail every retry for a day.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from bot.common.vocab import CaseEventType, OfferOutcome, RenewalAnswer
 from bot.finance.money import decimals
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.offers import Plan, PlanKind, plan_for
-from bot.writeback.stripe_api import Refusal, StripeBilling, Subscription
+from bot.writeback.stripe_api import Refusal, Replayed, StripeBilling, Subscription
 from storage import jobs as job_rows
 from storage.db import Database
 from storage.models import Account, Case, Offer, OutboxMessage, RenewalCheck
@@ -117,21 +120,26 @@ class StripeWriteBack:
             check = session.get(RenewalCheck, check_id)
             account = session.get(Account, check.account_id) if check else None
             customer = account.stripe_customer_id if account else None
-        text = self._renewal_text(check_id, action, customer)
+        try:
+            text = self._renewal_text(check_id, action, customer)
+        except Replayed:
+            text = self._renewal_text(check_id, action, customer, salt=retry_salt(job))
         with self.db.session() as session:
             check = session.get(RenewalCheck, check_id)
             if check is not None:
                 self._renewal_line(session, check, text)
             done(session)
 
-    def _renewal_text(self, check_id: int, action: str, customer: str | None) -> str:
+    def _renewal_text(
+        self, check_id: int, action: str, customer: str | None, salt: str = ""
+    ) -> str:
         if customer is None:
             return "Stripe: this account has no Stripe customer; hold or send the invoice by hand."
         try:
             sub = self.billing.live_subscription(customer)
             if sub is None:
                 return f"Stripe: {customer} has no active subscription; nothing was changed."
-            key = f"savedesk-renewal-{check_id}-{action}"
+            key = f"savedesk-renewal-{check_id}-{action}{salt}"
             if action == RenewalAction.HOLD:
                 if not sub.paused:
                     params = {"pause_collection": {"behavior": HOLD_BEHAVIOR}}
@@ -142,10 +150,16 @@ class StripeWriteBack:
                 )
             if sub.paused:
                 self.billing.update_subscription(sub.id, {"pause_collection": ""}, key)
-            drafts = self.billing.held_renewals(sub.id)  # made while paused: still drafts
-            for invoice in drafts:
-                self.billing.finalize(invoice, f"savedesk-renewal-{check_id}-finalize-{invoice}")
-            return _released(sub, drafts)
+            finalized, refused = [], []
+            for invoice in self.billing.held_renewals(sub.id):  # made while paused: drafts
+                key = f"savedesk-renewal-{check_id}-finalize-{invoice}{salt}"
+                try:
+                    self.billing.finalize(invoice, key)
+                    finalized.append(invoice)
+                except Refusal as refusal:  # collection resumed all the same: say both
+                    refused.append(f"Stripe refused to finalize renewal invoice {invoice} "
+                                   f"({refusal}): finalize or void it by hand")  # fmt: skip
+            return _released(sub, finalized, refused)
         except Refusal as refusal:
             return f"Stripe refused ({refusal}); nothing was changed there, act by hand."
 
@@ -177,7 +191,11 @@ class StripeWriteBack:
             with self.db.session() as session:
                 done(session)
             return
-        text = f"Stripe, save offer #{offer_id}: " + self._apply(offer_id, plan, *facts)
+        try:
+            done_text = self._apply(offer_id, plan, *facts)
+        except Replayed:
+            done_text = self._apply(offer_id, plan, *facts, salt=retry_salt(job))
+        text = f"Stripe, save offer #{offer_id}: " + done_text
         with self.db.session() as session:
             case = session.get(Case, case.id) if case else None
             if case is not None:
@@ -186,26 +204,28 @@ class StripeWriteBack:
                 )
             done(session)
 
-    def _apply(self, offer_id: int, plan: Plan, customer: str | None, currency: str) -> str:
+    def _apply(
+        self, offer_id: int, plan: Plan, customer: str | None, currency: str, salt: str = ""
+    ) -> str:
         if plan.manual:
             return f"not applied in Stripe ({plan.manual}); apply it by hand."
         if customer is None:
             return "not applied in Stripe: this account has no Stripe customer; apply it by hand."
         try:
             if plan.kind == PlanKind.CREDIT:
-                return self._credit(offer_id, plan, customer, currency)
+                return self._credit(offer_id, plan, customer, currency, salt)
             sub = self.billing.live_subscription(customer)
             if sub is None:
                 return f"not applied in Stripe: {customer} has no active subscription; {BY_HAND}."
             if mark(offer_id) in sub.metadata:
                 return f"already applied in Stripe on subscription {sub.id}."
             if plan.kind == PlanKind.DISCOUNT:
-                return self._discount(offer_id, plan, sub)
-            return self._trial(offer_id, plan, sub)
+                return self._discount(offer_id, plan, sub, salt)
+            return self._trial(offer_id, plan, sub, salt)
         except Refusal as refusal:
             return f"Stripe refused it: {refusal}. Nothing was applied; apply it by hand."
 
-    def _discount(self, offer_id: int, plan: Plan, sub: Subscription) -> str:
+    def _discount(self, offer_id: int, plan: Plan, sub: Subscription, salt: str) -> str:
         assert plan.percent is not None and plan.duration is not None
         coupon: dict[str, Any] = {
             "id": f"savedesk-offer-{offer_id}",
@@ -216,10 +236,10 @@ class StripeWriteBack:
         }
         if plan.months:
             coupon["duration_in_months"] = plan.months
-        coupon_id = self.billing.create_coupon(coupon, f"savedesk-offer-{offer_id}-coupon")
+        coupon_id = self.billing.create_coupon(coupon, f"savedesk-offer-{offer_id}-coupon{salt}")
         discounts = [{"discount": d} for d in sub.discounts] + [{"coupon": coupon_id}]
         params = {"discounts": discounts, "metadata": {mark(offer_id): "discount"}}
-        self.billing.update_subscription(sub.id, params, f"savedesk-offer-{offer_id}-apply")
+        self.billing.update_subscription(sub.id, params, f"savedesk-offer-{offer_id}-apply{salt}")
         length = {"once": "once", "forever": "forever"}.get(
             plan.duration, f"for {plan.months} months"
         )
@@ -228,7 +248,7 @@ class StripeWriteBack:
             f"discount on subscription {sub.id}."
         )
 
-    def _trial(self, offer_id: int, plan: Plan, sub: Subscription) -> str:
+    def _trial(self, offer_id: int, plan: Plan, sub: Subscription, salt: str) -> str:
         assert plan.months is not None
         start = max(m for m in (sub.trial_end, sub.period_end, self.clock.now()) if m)
         end = add_months(start, plan.months)
@@ -237,14 +257,16 @@ class StripeWriteBack:
             "proration_behavior": "none",
             "metadata": {mark(offer_id): "trial"},
         }
-        self.billing.update_subscription(sub.id, params, f"savedesk-offer-{offer_id}-apply")
+        self.billing.update_subscription(sub.id, params, f"savedesk-offer-{offer_id}-apply{salt}")
         return (
             f"trial on subscription {sub.id} extended to {end:%Y-%m-%d} ({plan.months} "
             "months free, no charge meanwhile)."
         )
 
-    def _credit(self, offer_id: int, plan: Plan, customer: str, currency: str) -> str:
+    def _credit(self, offer_id: int, plan: Plan, customer: str, currency: str, salt: str) -> str:
         assert plan.amount is not None
+        if found := self.billing.credited(customer, offer_id):
+            return f"already added as balance credit {found} to customer {customer}."
         minor = int((plan.amount.scaleb(decimals(currency))).to_integral_value())
         params = {
             "amount": -minor,
@@ -252,15 +274,22 @@ class StripeWriteBack:
             "description": f"Save offer #{offer_id}",
             "metadata": {"savedesk_offer": str(offer_id)},
         }
-        txn = self.billing.credit(customer, params, f"savedesk-offer-{offer_id}-credit")
+        txn = self.billing.credit(customer, params, f"savedesk-offer-{offer_id}-credit{salt}")
         return (
             f"balance credit {txn} of {money(plan.amount, currency)}"
             f" added to customer {customer} (it pays their next invoices first)."
         )
 
 
-def _released(sub: Subscription, drafts: list[str]) -> str:
-    """The thread's line for a released hold (or a Yes)."""
+def retry_salt(job: Claimed) -> str:
+    """The idempotency keys' suffix for a run after Stripe replayed a saved 5xx: new keys, one
+    set per claim of the job (Stripe docs, "Idempotent requests": a 500 is replayed)."""
+    return f"-retry{job.attempt}"
+
+
+def _released(sub: Subscription, drafts: list[str], refused: list[str]) -> str:
+    """The thread's line for a released hold (or a Yes): what was done, and what Stripe
+    refused of it."""
     done = (
         f"collection resumed on subscription {sub.id}: {GOES_OUT}"
         if sub.paused
@@ -268,7 +297,7 @@ def _released(sub: Subscription, drafts: list[str]) -> str:
     )
     if drafts:
         done += f"; renewal invoice {', '.join(drafts)} kept as a draft meanwhile, now finalized"
-    return f"Stripe: {done}."
+    return f"Stripe: {'; '.join([done, *refused])}."
 
 
 def add_months(moment: datetime, months: int) -> datetime:

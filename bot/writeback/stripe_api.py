@@ -7,7 +7,10 @@ second effect (Stripe docs, "Idempotent requests"); subscription changes also ca
 `savedesk_offer_<id>` metadata mark that a later run reads before changing anything, which
 holds beyond the 24 h a key lives. Stripe's refusals (4xx: permissions, a missing object, an
 invalid state) raise `Refusal` with Stripe's own message; anything transient (no answer,
-429, 5xx) propagates for the job to retry.
+429, 5xx) propagates for the job to retry. Stripe saves a 500 under its key too and replays
+it for a day, so a retry that only repeated the key would fail the same way until the job
+gave up: such a replay raises `Replayed`, and the caller reads Stripe's state again (its
+first request ended, having changed nothing or everything) and writes with a new key.
 """
 
 from __future__ import annotations
@@ -26,6 +29,13 @@ LIVE_STATUSES = ("active", "trialing", "past_due")
 
 class Refusal(Exception):
     """Stripe refused the request; the message is Stripe's (shown in the thread)."""
+
+
+class Replayed(Exception):
+    """Stripe answered with a 5xx it saved for this idempotency key (`Idempotent-Replayed:
+    true`), or refused the key because its first request had other parameters (the state
+    they were computed from changed meanwhile): either way that request has ended, and
+    repeating the key would repeat the answer."""
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,18 @@ class StripeBilling:
             return str(params["id"])
         return str(coupon.id)
 
+    def credited(self, customer: str, offer_id: int) -> str | None:
+        """The id of the customer's balance transaction made for `offer_id` (its metadata
+        `savedesk_offer`) among their newest 100, None when there is none: how a run finds a
+        credit an earlier run added once Stripe no longer knows the key (after a day)."""
+        params = {"limit": 100}
+        found = _call(self.client.v1.customers.balance_transactions.list, customer, params)
+        for txn in found.data:
+            metadata = txn.to_dict().get("metadata") or {}
+            if metadata.get("savedesk_offer") == str(offer_id):
+                return str(txn.id)
+        return None
+
     def credit(self, customer: str, params: dict[str, Any], key: str) -> str:
         """A customer balance transaction (negative amount: a credit); its id."""
         created = _call(
@@ -137,6 +159,10 @@ def _call(method: Any, *args: Any) -> Any:
         raise  # transient: the job retries with the same key
     except stripe.StripeError as err:
         status = getattr(err, "http_status", None) or 0
+        headers = {str(k).lower(): v for k, v in dict(err.headers or {}).items()}
+        replayed = status >= 500 and headers.get("idempotent-replayed") == "true"
+        if replayed or isinstance(err, stripe.IdempotencyError):  # the key's request ended
+            raise Replayed(err.user_message or str(err)) from err
         if status >= 500 or status == 409:  # 409: a concurrent request with the same key
             raise
         refusal = Refusal(err.user_message or str(err))
