@@ -143,8 +143,8 @@ def figure_line(f: Figures, cur: str, before: Figures | None = None) -> str:
     parts = [
         f"at risk {f.open} worth {money(f.arr_at_risk, cur)} "
         f"(saveable {money(f.arr_saveable, cur)}, high risk {money(f.arr_high_risk, cur)})"
-        + was(f"{b.open} worth {money(b.arr_at_risk, cur)}, high risk "
-              f"{money(b.arr_high_risk, cur)}"),
+        + was(f"{b.open} worth {money(b.arr_at_risk, cur)}, saveable "
+              f"{money(b.arr_saveable, cur)}, high risk {money(b.arr_high_risk, cur)}"),
         f"saved {f.saved} worth {money(f.arr_saved, cur)}"
         + was(f"{b.saved} worth {money(b.arr_saved, cur)}"),
         f"churned {f.churned} worth {money(f.arr_churned, cur)}" + _involuntary(f, cur)
