@@ -26,8 +26,8 @@ from bot.reports.words import (
     figure_line,
     kind_label,
     payment_line,
-    ranked_line,
     title,
+    top_line,
     trust_lines,
 )
 
@@ -68,11 +68,11 @@ def report_blocks(report: Report) -> list[Block]:
     for kind, f in report.kinds[:MAX_KINDS]:
         line = figure_line(f, cur, before_of(report, kind))
         blocks.append(_section(f"*{kind_label(kind)}*\n{line}"))
-    extra = []
-    if report.overall.root_causes:
-        extra.append(f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
-    if report.overall.competitors:
-        extra.append(f"*Top competitors*: {ranked_line(report.overall.competitors, cur)}")
+    extra = [
+        f"*{label}*: {top}"
+        for label, which in (("Top root causes", "root_causes"), ("Top competitors", "competitors"))
+        if (top := top_line(report, which)) is not None
+    ]
     extra.append(f"*Payment track*: {payment_line(report)}")
     blocks.append(_section("\n".join(extra)))
     return blocks
@@ -102,8 +102,9 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
     ]
     stages = [f"*{label}*: {line}" for label, line in stage_lines(report)]
     extra = [f"*Payment track*: {payment_line(report)}"]
-    if report.overall.root_causes:
-        extra.insert(0, f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
+    causes = top_line(report, "root_causes")
+    if causes is not None:
+        extra.insert(0, f"*Top root causes*: {causes}")
     blocks: list[Block] = [
         HeaderBlock(text="Revenue at risk"),
         _section(" ".join(narrative(report))),
