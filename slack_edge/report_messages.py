@@ -39,6 +39,27 @@ def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:MAX_TEXT]))
 
 
+def fit_lines(lines: list[str], limit: int = MAX_TEXT) -> str:
+    """The stage-time lines in one section of at most `limit` characters (Slack's section
+    text limit), cut between lines, never inside one: the first (all cases) and the last
+    (the slowest open cases, which the report must name) always stay; the kinds and owners
+    between them as they fit, then how many were left out (the CSV has them all)."""
+    text = "\n".join(lines)
+    if len(text) <= limit or len(lines) < 3:
+        return text
+    head, middle, tail = lines[0], lines[1:-1], lines[-1]
+    note = f"_…and {len(middle)} more; every kind and owner is in the CSV export_"
+    room = limit - len(head) - len(tail) - len(note) - 3
+    kept: list[str] = []
+    for line in middle:
+        if len(line) + 1 > room:
+            break
+        kept.append(line)
+        room -= len(line) + 1
+    note = f"_…and {len(middle) - len(kept)} more; every kind and owner is in the CSV export_"
+    return "\n".join([head, *kept, note, tail])[:limit]
+
+
 def _context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=text[:MAX_TEXT])])
 
@@ -64,7 +85,7 @@ def report_blocks(report: Report) -> list[Block]:
         blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in trusted)))
     stages = stage_lines(report)
     if stages:
-        blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in stages)))
+        blocks.append(_section(fit_lines([f"*{label}*: {line}" for label, line in stages])))
     for kind, f in report.kinds[:MAX_KINDS]:
         line = figure_line(f, cur, before_of(report, kind))
         blocks.append(_section(f"*{kind_label(kind)}*\n{line}"))
@@ -112,7 +133,7 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
         _section("\n".join(extra)),
     ]
     if stages:
-        blocks.insert(3, _section("\n".join(stages)))
+        blocks.insert(3, _section(fit_lines(stages)))
     if chart_url:
         blocks.append(
             ImageBlock(
