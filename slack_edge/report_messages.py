@@ -26,8 +26,8 @@ from bot.reports.words import (
     figure_line,
     kind_label,
     payment_line,
-    ranked_line,
     title,
+    top_line,
     trust_lines,
 )
 
@@ -37,6 +37,27 @@ MAX_KINDS = 20
 
 def _section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=text[:MAX_TEXT]))
+
+
+def fit_lines(lines: list[str], limit: int = MAX_TEXT) -> str:
+    """The stage-time lines in one section of at most `limit` characters (Slack's section
+    text limit), cut between lines, never inside one: the first (all cases) and the last
+    (the slowest open cases, which the report must name) always stay; the kinds and owners
+    between them as they fit, then how many were left out (the CSV has them all)."""
+    text = "\n".join(lines)
+    if len(text) <= limit or len(lines) < 3:
+        return text
+    head, middle, tail = lines[0], lines[1:-1], lines[-1]
+    note = f"_…and {len(middle)} more; every kind and owner is in the CSV export_"
+    room = limit - len(head) - len(tail) - len(note) - 3
+    kept: list[str] = []
+    for line in middle:
+        if len(line) + 1 > room:
+            break
+        kept.append(line)
+        room -= len(line) + 1
+    note = f"_…and {len(middle) - len(kept)} more; every kind and owner is in the CSV export_"
+    return "\n".join([head, *kept, note, tail])[:limit]
 
 
 def _context(text: str) -> ContextBlock:
@@ -64,15 +85,15 @@ def report_blocks(report: Report) -> list[Block]:
         blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in trusted)))
     stages = stage_lines(report)
     if stages:
-        blocks.append(_section("\n".join(f"*{label}*: {line}" for label, line in stages)))
+        blocks.append(_section(fit_lines([f"*{label}*: {line}" for label, line in stages])))
     for kind, f in report.kinds[:MAX_KINDS]:
         line = figure_line(f, cur, before_of(report, kind))
         blocks.append(_section(f"*{kind_label(kind)}*\n{line}"))
-    extra = []
-    if report.overall.root_causes:
-        extra.append(f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
-    if report.overall.competitors:
-        extra.append(f"*Top competitors*: {ranked_line(report.overall.competitors, cur)}")
+    extra = [
+        f"*{label}*: {top}"
+        for label, which in (("Top root causes", "root_causes"), ("Top competitors", "competitors"))
+        if (top := top_line(report, which)) is not None
+    ]
     extra.append(f"*Payment track*: {payment_line(report)}")
     blocks.append(_section("\n".join(extra)))
     return blocks
@@ -102,8 +123,9 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
     ]
     stages = [f"*{label}*: {line}" for label, line in stage_lines(report)]
     extra = [f"*Payment track*: {payment_line(report)}"]
-    if report.overall.root_causes:
-        extra.insert(0, f"*Top root causes*: {ranked_line(report.overall.root_causes, cur)}")
+    causes = top_line(report, "root_causes")
+    if causes is not None:
+        extra.insert(0, f"*Top root causes*: {causes}")
     blocks: list[Block] = [
         HeaderBlock(text="Revenue at risk"),
         _section(" ".join(narrative(report))),
@@ -111,7 +133,7 @@ def home_report_blocks(report: Report, chart_url: str | None, chart_title: str) 
         _section("\n".join(extra)),
     ]
     if stages:
-        blocks.insert(3, _section("\n".join(stages)))
+        blocks.insert(3, _section(fit_lines(stages)))
     if chart_url:
         blocks.append(
             ImageBlock(

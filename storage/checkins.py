@@ -36,9 +36,11 @@ def get(session: Session, checkin_id: int, *, lock: bool = False) -> SaveCheckin
 
 
 def for_case(session: Session, case_id: int) -> list[SaveCheckin]:
-    """The case's check-ins, earliest due first."""
+    """The case's check-ins, earliest due first, as the database has them now (bulk
+    updates in this session, such as `churn_later`, included)."""
     stmt = select(SaveCheckin).where(SaveCheckin.case_id == case_id)
-    return list(session.scalars(stmt.order_by(SaveCheckin.due_at, SaveCheckin.id)))
+    stmt = stmt.order_by(SaveCheckin.due_at, SaveCheckin.id)
+    return list(session.scalars(stmt.execution_options(populate_existing=True)))
 
 
 def withdraw(session: Session, case_id: int) -> int:

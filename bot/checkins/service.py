@@ -38,6 +38,7 @@ from storage.models import Account, Case, OutboxMessage, SaveCheckin, ScheduledS
 STEP = StepKind.SAVE_CHECKIN
 RENEWAL_HOUR = time(9, 0)  # a renewal check-in is due at 9:00 in the policy's timezone
 ANSWERS = tuple(CheckinAnswer)
+CENT = Decimal("0.01")
 NOT_ALLOWED = "Only the person asked, the case's owner or CSM, managers or admins can answer."
 
 Blocks = Callable[[str, int, bool], list[dict[str, Any]]]
@@ -220,6 +221,9 @@ class CheckinService:
             self._check(user, checkin, case, account, team)
             if answer == CheckinAnswer.DOWNGRADED:
                 assert new_arr is not None
+                new_arr = new_arr.quantize(CENT)  # what the column keeps
+                if new_arr <= 0:
+                    raise Refused(words.NOTHING_LEFT)
                 if checkin.arr_saved is not None and new_arr >= checkin.arr_saved:
                     raise Refused(words.not_less(new_arr, checkin.arr_saved, account.currency))
             kept = new_arr if answer == CheckinAnswer.DOWNGRADED else None
@@ -256,9 +260,26 @@ class CheckinService:
 
     @staticmethod
     def _apply(session: Session, checkin: SaveCheckin, case: Case) -> None:
-        """What the save still brings in: 0 after Churned, the new ARR after Downgraded."""
+        """What the save still brings in (`cases.arr_kept`, None: all of it), from the
+        answers in checkpoint order whatever order they came in: 0 after Churned, the new
+        ARR after Downgraded, all of it again after a Still a customer that follows a
+        Churned. An earlier checkpoint answered late never overrides a later one."""
         if checkin.answer == CheckinAnswer.CHURNED:
-            case.arr_kept = Decimal(0)
             store.churn_later(session, checkin)
+        case.arr_kept = kept_after(store.for_case(session, case.id))
+
+
+def kept_after(checkins: list[SaveCheckin]) -> Decimal | None:
+    """The ARR a save still brings in after its answered check-ins (earliest due first);
+    None while none says it dropped."""
+    kept: Decimal | None = None
+    for checkin in checkins:
+        if checkin.state != CheckinState.ANSWERED:
+            continue
+        if checkin.answer == CheckinAnswer.CHURNED:
+            kept = Decimal(0)
         elif checkin.answer == CheckinAnswer.DOWNGRADED:
-            case.arr_kept = checkin.new_arr
+            kept = checkin.new_arr
+        elif kept == 0:
+            kept = None  # a customer again after a churn: no new ARR was given
+    return kept

@@ -54,6 +54,9 @@ def asked(checkin: SaveCheckin, person: str | None) -> str:
     return f"Asked {whom} whether the account is still a customer ({label} check-in)."
 
 
+NOTHING_LEFT = "A downgrade to nothing is a churn: enter the ARR they still pay, or answer Churned."
+
+
 def not_less(new_arr: Decimal, arr_saved: Decimal | None, currency: str) -> str:
     return (
         f"{money(new_arr, currency)} is not less than the ARR saved "

@@ -14,6 +14,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 MAX_OFFSET_SECONDS = 100 * 365 * 86400  # a century: beyond it datetime arithmetic overflows
+RACY_NS = 2_000_000_000  # a file written this recently is read again even with the same stamp
 
 
 class Clock(Protocol):
@@ -73,8 +74,9 @@ class OffsetClock:
     whenever the file changes (its mtime, size or inode), so every process sharing the file
     (`web`, `worker`, `tick`) reads the same "now" and a test moves a quarter by writing one
     number. `advance` writes the new offset there too: `python app.py demo` moves its clock
-    this way. A file that is missing or does not hold a number leaves the last offset read
-    in place (0 at first) and is logged once per change.
+    this way. A file that is missing, empty or does not hold a number leaves the last offset
+    read in place (0 at first) and is logged once per change; a smaller number moves the
+    clock back, and is logged.
     """
 
     def __init__(self, base: Clock | None = None, file: Path | None = None) -> None:
@@ -82,6 +84,8 @@ class OffsetClock:
         self._file = file
         self._offset = timedelta(0)
         self._seen: tuple[int, int, int] | None = None
+        self._racy = False  # the file changed too recently for its stamp to tell a change
+        self._warned: tuple[int, int, int] | None = None
         self._lock = threading.Lock()
         if file is not None:
             with self._lock:
@@ -119,16 +123,33 @@ class OffsetClock:
         return self.now()
 
     def _reread(self) -> None:
+        """Read the file again when its stamp changed, or while it was written within the
+        last RACY_NS: a rewrite in place of as many characters within one tick of the file
+        system's timestamps (`echo 8640000 > clock` just after `echo 7776000 > clock`) keeps
+        mtime, size and inode, so only the contents can tell (git's "racily clean" case)."""
         if self._file is None:
             return
         stamp = _stamp(self._file)
-        if stamp == self._seen:
+        if stamp == self._seen and not self._racy:
             return
         self._seen = stamp
+        self._racy = stamp[0] >= 0 and time.time_ns() - stamp[0] < RACY_NS
         try:
-            self._offset = read_offset(self._file)
+            offset = read_offset(self._file)
         except (OSError, ValueError) as err:
-            log.warning("test clock file %s: %s; keeping offset %s", self._file, err, self._offset)
+            if stamp != self._warned:  # once per change of the file
+                self._warned = stamp
+                log.warning(
+                    "test clock file %s: %s; keeping offset %s", self._file, err, self._offset
+                )
+            return
+        if offset < self._offset:
+            log.warning(
+                "test clock file %s moved the clock back (offset %s, was %s): work due by the "
+                "later time stays due, and times already recorded stay ahead of now",
+                self._file, offset, self._offset,
+            )  # fmt: skip
+        self._offset = offset
 
 
 def _stamp(path: Path) -> tuple[int, int, int]:
@@ -141,9 +162,16 @@ def _stamp(path: Path) -> tuple[int, int, int]:
 
 def read_offset(path: Path) -> timedelta:
     """The offset a test clock file holds: one number of seconds (`7776000`, `-60`, `1.5`).
-    Raises OSError when it cannot be read, ValueError when it holds no finite number."""
+    Raises OSError when it cannot be read, ValueError when it holds no finite number (an
+    empty file too: `echo N > clock` empties the file before it writes, and a reader in
+    between must not take 0)."""
     text = path.read_text().strip()
-    seconds = float(text or "0")
+    if not text:
+        raise ValueError("the file is empty")
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
     if not math.isfinite(seconds) or abs(seconds) > MAX_OFFSET_SECONDS:
         raise ValueError(f"{text!r} is not a number of seconds")
     return timedelta(seconds=seconds)

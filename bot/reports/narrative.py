@@ -5,6 +5,8 @@ show (no plans, no closed cases) is left out rather than guessed."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from bot.common.formatting import whole_money as money
 from bot.reports.models import ZERO, Figures, Report
 from bot.reports.words import (
@@ -80,19 +82,31 @@ def kind_sentences(report: Report, kind: str) -> list[str]:
     if plan:
         clauses.append(plan)
     second += ("; " + " and ".join(clauses) + ".") if clauses else "."
-    return [first, second, _forecast(f, cur)]
+    return [first, second, _forecast(f, cur, b)]
 
 
-def _forecast(f: Figures, cur: str) -> str:
+def _money_trend(now: Decimal, before: Figures | None, field: str, cur: str) -> str:
+    """ " (up from $30,000)" beside a money figure of `before` (a Figures field name)."""
+    if before is None:
+        return ""
+    was = getattr(before, field)
+    return change(now, was, money(was, cur))
+
+
+def _forecast(f: Figures, cur: str, b: Figures | None = None) -> str:
+    """Saveable and high-risk ARR, each beside the previous period's (as it began)."""
+    high = _money_trend(f.arr_high_risk, b, "arr_high_risk", cur)
+    saveable = _money_trend(f.arr_saveable, b, "arr_saveable", cur)
     if f.arr_high_risk == ZERO:
         return (
-            f"We believe we can save all {money(f.arr_at_risk, cur)}; none of it is at high risk."
+            f"We believe we can save all {money(f.arr_at_risk, cur)}{saveable}; "
+            f"none of it is at high risk{high}."
         )
     if f.arr_saveable <= ZERO:
-        return f"All {money(f.arr_high_risk, cur)} remains at high risk of churn."
+        return f"All {money(f.arr_high_risk, cur)} remains at high risk of churn{high}."
     return (
-        f"We believe we can save {money(f.arr_saveable, cur)}; "
-        f"{money(f.arr_high_risk, cur)} remains at high risk of churn."
+        f"We believe we can save {money(f.arr_saveable, cur)}{saveable}; "
+        f"{money(f.arr_high_risk, cur)} remains at high risk of churn{high}."
     )
 
 
@@ -101,30 +115,49 @@ def overall_sentence(report: Report) -> str:
     f, cur, b = report.overall, report.currency, _previous(report)
     when = PERIOD_WORDS[report.period]
     if f.closed:
-        lost = (
-            f"lost {plural(f.churned, 'customer')} worth {money(f.arr_churned, cur)}"
-            if f.churned
-            else "lost none"
-        )
-        if f.churned and f.involuntary:
-            lost += f" ({f.involuntary} involuntary, through failed payment)"
-        moved = f", moved on from {f.moved_on}" if f.moved_on else ""
         rate = f.save_rate or 0.0
         before = None if b is None or b.save_rate is None else round(b.save_rate * 100)
         trend = "" if before is None else change(round(rate * 100), before, f"{before}%")
-        worth = "" if b is None else change(f.arr_saved, b.arr_saved, money(b.arr_saved, cur))
         closed = (
-            f"Across all risks {when} we saved {plural(f.saved, 'customer')} worth "
-            f"{money(f.arr_saved, cur)}{worth} and {lost}{moved}: a save rate of "
-            f"{percent(rate)}{trend}"
+            f"Across all risks {when} we saved {plural(f.saved, 'customer')}"
+            f"{_count_trend(f.saved, b, 'saved')} worth {money(f.arr_saved, cur)}"
+            f"{_money_trend(f.arr_saved, b, 'arr_saved', cur)} and {_lost(f, cur, b)}: "
+            f"a save rate of {percent(rate)}{trend}"
         )
     else:
         closed = f"Across all risks no case was closed {when}"
     if f.open:
         verb = "is" if f.open == 1 else "are"
-        arr = "" if b is None else change(f.arr_at_risk, b.arr_at_risk, money(b.arr_at_risk, cur))
+        arr = _money_trend(f.arr_at_risk, b, "arr_at_risk", cur)
+        high = _money_trend(f.arr_high_risk, b, "arr_high_risk", cur)
         return (
-            f"{closed}; {plural(f.open, 'customer')} {verb} at risk now, worth "
-            f"{money(f.arr_at_risk, cur)}{arr}, {money(f.arr_high_risk, cur)} of it at high risk."
+            f"{closed}; {plural(f.open, 'customer')} {verb} at risk now"
+            f"{_count_trend(f.open, b, 'open')}, worth {money(f.arr_at_risk, cur)}{arr}, "
+            f"{money(f.arr_high_risk, cur)} of it at high risk{high}."
         )
-    return f"{closed}; no customer is at risk now."
+    return f"{closed}; no customer is at risk now{_count_trend(0, b, 'open')}."
+
+
+def _count_trend(now: int, before: Figures | None, field: str) -> str:
+    """ " (up from 3)" beside a count of `before` (a Figures field name)."""
+    return (
+        "" if before is None else change(now, getattr(before, field), str(getattr(before, field)))
+    )
+
+
+def _lost(f: Figures, cur: str, b: Figures | None) -> str:
+    """ "lost 2 customers (up from 1) worth $30,000 (up from $10,000) (…involuntary…),
+    moved on from 1 (unchanged)": the period's churned and moved-on figures with their trend."""
+    if f.churned:
+        lost = (
+            f"lost {plural(f.churned, 'customer')}{_count_trend(f.churned, b, 'churned')} worth "
+            f"{money(f.arr_churned, cur)}{_money_trend(f.arr_churned, b, 'arr_churned', cur)}"
+        )
+        if f.involuntary:
+            lost += f" ({f.involuntary} involuntary, through failed payment)"
+    else:
+        was = "" if b is None or not b.churned else f" (down from {plural(b.churned, 'customer')})"
+        lost = f"lost none{was}"
+    if f.moved_on or (b is not None and b.moved_on):
+        lost += f", moved on from {f.moved_on}{_count_trend(f.moved_on, b, 'moved_on')}"
+    return lost

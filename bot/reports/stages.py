@@ -70,12 +70,18 @@ def span_words(seconds: float) -> str:
     return duration(timedelta(seconds=seconds))
 
 
+def _pair(line: StageTime) -> str:
+    return f"{span_words(line.median)} / {span_words(line.p90)}"
+
+
 def _median_p90(line: StageTime | None, before: StageTime | None) -> str:
+    """ "2 h / 6 h (14), before 3 h / 9 h": median / p90 (how many), then the previous
+    period's median / p90 (docs/reports.md, *Trend*)."""
     if line is None:
-        return "none stopped" + (f" (before: {span_words(before.median)})" if before else "")
-    text = f"{span_words(line.median)} / {span_words(line.p90)} ({line.cases})"
+        return "none stopped" + (f" (before: {_pair(before)})" if before else "")
+    text = f"{_pair(line)} ({line.cases})"
     if before is not None:
-        text += f", before {span_words(before.median)}"
+        text += f", before {_pair(before)}"
     return text
 
 
@@ -94,15 +100,15 @@ def stage_line(report: Report) -> str | None:
 
 
 def _group_line(report: Report, by: str, key: str | None) -> str:
+    """One kind's or owner's stages, each beside the previous period's: "acknowledge 2 h /
+    6 h (14), before 3 h / 9 h; first offer …" (a stage stopped in neither period is left
+    out)."""
     parts = []
     for s in STAGES:
-        line = report.stage(s, by, key)
-        if line is not None:
-            parts.append(
-                f"{SHORT_WORDS[s]} {span_words(line.median)} / "
-                f"{span_words(line.p90)} ({line.cases})"
-            )
-    return ", ".join(parts)
+        line, before = report.stage(s, by, key), _before(report, s, by, key)
+        if line is not None or before is not None:
+            parts.append(f"{SHORT_WORDS[s]} {_median_p90(line, before)}")
+    return "; ".join(parts)
 
 
 def _owner(owner: str | None) -> str:
@@ -111,13 +117,17 @@ def _owner(owner: str | None) -> str:
 
 def by_lines(report: Report) -> list[tuple[str, str]]:
     """(label, line) per kind, then per owner (the MAX_OWNERS with the slowest median to
-    close first), each stage as median / p90 (how many)."""
-    if not report.stages:
+    close first), each stage as median / p90 (how many) beside the previous period's; a
+    kind or owner of the previous period alone is shown too (its clocks: "none stopped")."""
+    was = () if report.previous is None else report.previous.stages or ()
+    if not report.stages and not was:
         return []
-    kinds = sorted({s.key for s in report.stages if s.by == "kind" and s.key})
-    owners = [s for s in report.stages if s.by == "owner"]
-    close = {s.key: s.median for s in owners if s.stage == "close"}
-    ranked = sorted({s.key for s in owners}, key=lambda k: (-close.get(k, 0.0), k or ""))
+    both = (*(report.stages or ()), *was)  # a kind or owner of either period
+    kinds = sorted({s.key for s in both if s.by == "kind" and s.key})
+    now = report.stages or ()
+    close = {s.key: s.median for s in now if s.by == "owner" and s.stage == "close"}
+    owners = {s.key for s in both if s.by == "owner"}
+    ranked = sorted(owners, key=lambda k: (-close.get(k, 0.0), k or ""))
     out = [(f"{kind_label(k)}", _group_line(report, "kind", k)) for k in kinds]
     out += [(_owner(k), _group_line(report, "owner", k)) for k in ranked[:MAX_OWNERS]]
     return out

@@ -143,8 +143,8 @@ def figure_line(f: Figures, cur: str, before: Figures | None = None) -> str:
     parts = [
         f"at risk {f.open} worth {money(f.arr_at_risk, cur)} "
         f"(saveable {money(f.arr_saveable, cur)}, high risk {money(f.arr_high_risk, cur)})"
-        + was(f"{b.open} worth {money(b.arr_at_risk, cur)}, high risk "
-              f"{money(b.arr_high_risk, cur)}"),
+        + was(f"{b.open} worth {money(b.arr_at_risk, cur)}, saveable "
+              f"{money(b.arr_saveable, cur)}, high risk {money(b.arr_high_risk, cur)}"),
         f"saved {f.saved} worth {money(f.arr_saved, cur)}"
         + was(f"{b.saved} worth {money(b.arr_saved, cur)}"),
         f"churned {f.churned} worth {money(f.arr_churned, cur)}" + _involuntary(f, cur)
@@ -184,6 +184,20 @@ def _involuntary(f: Figures, cur: str) -> str:
 def ranked_line(items: tuple[Ranked, ...], cur: str) -> str:
     """Top root causes or competitors; names people typed are escaped for mrkdwn."""
     return ", ".join(f"{_esc(r.label)} ({r.count}, {money(r.arr, cur)})" for r in items)
+
+
+def top_line(report: Report, which: str) -> str | None:
+    """The top root causes (`which` "root_causes") or competitors ("competitors") of all
+    kinds, then the previous period's top list beside them (docs/reports.md, *Trend*):
+    "Price (3, $30,000) (before: Price (1, $10,000))"; None when neither period has one."""
+    cur, now = report.currency, getattr(report.overall, which)
+    was = None if report.previous is None else getattr(report.previous.overall, which)
+    if not now and not was:
+        return None
+    text = ranked_line(now, cur) if now else "none"
+    if report.previous is not None:
+        text += f" (before: {ranked_line(was, cur) if was else 'none'})"
+    return text
 
 
 def _esc(text: str) -> str:
@@ -284,10 +298,10 @@ def detail_lines(report: Report) -> list[str]:
     lines += [f"{label}: {line}" for label, line in stage_lines(report)]
     for kind, f in report.kinds:
         lines.append(f"{kind_label(kind)}: {figure_line(f, cur, before_of(report, kind))}")
-    if report.overall.root_causes:
-        lines.append(f"Top root causes: {ranked_line(report.overall.root_causes, cur)}")
-    if report.overall.competitors:
-        lines.append(f"Top competitors: {ranked_line(report.overall.competitors, cur)}")
+    for label, which in (("Top root causes", "root_causes"), ("Top competitors", "competitors")):
+        top = top_line(report, which)
+        if top is not None:
+            lines.append(f"{label}: {top}")
     lines.append(f"Payment track: {payment_line(report)}")
     return lines
 

@@ -163,8 +163,13 @@ def test_clock_warning(settings: Settings) -> str | None:
         seconds = read_offset(path).total_seconds()
         shown = str(int(seconds)) if seconds.is_integer() else str(seconds)
         held = f"it holds {shown} seconds = {seconds / 86400:.2f} days"
+        if seconds < 0:
+            held += ", behind real time"
     except (OSError, ValueError) as err:
-        held = f"it cannot be used ({err}), so the offset is 0"
+        held = (
+            f"it cannot be used ({err}): a process starting now takes 0, one running keeps "
+            "the last offset it read"
+        )
     return (
         f"WARNING: TEST CLOCK ON: SAVEDESK_TEST_CLOCK_FILE={path} moves every process's "
         f'"now" by the seconds in that file ({held}). For rehearsals and acceptance tests '

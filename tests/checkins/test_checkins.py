@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 
 from bot.cases.models import Signal
+from bot.checkins.service import kept_after
 from bot.common.clock import OffsetClock, write_offset
 from bot.policy import parse_policy
 from bot.reports.export import write_csv
@@ -196,6 +197,9 @@ def test_downgraded_takes_the_new_arr_in_a_modal_and_a_reopen_withdraws(
         return reply.json() if reply.body else {}
 
     assert submit("lots")["errors"]["new_arr"]
+    for nothing in ("0", "0.004"):  # nothing left (to the cent) is a churn, not a downgrade
+        assert "A downgrade to nothing is a churn" in submit(nothing)["errors"]["new_arr"]
+    assert checkins(app)[0].state == "asked"
     assert "is not less than the ARR saved ($60,000)" in submit("60000")["errors"]["new_arr"]
     assert submit("40,000") == {}
     assert [(c.answer, c.new_arr) for c in checkins(app)][:2] == [
@@ -330,3 +334,48 @@ def test_saves_that_lasted_and_the_net_figure_change_exactly_when_the_owner_says
     assert [(r["case_id"], r["checkin_answer"], r["arr_now"], r["offer_cost"]) for r in rows] == [
         (str(case.id), "churned", "0.00", "2000.00")
     ]
+
+
+def test_an_earlier_check_in_answered_late_never_overrides_a_later_one(
+    running_app: RunningApp, clock: OffsetClock
+) -> None:
+    """The 90-day question left unanswered, the 180-day one answered Churned; the owner then
+    answers the 90-day one Downgraded: the save still brings in $0, not the $40,000."""
+    app = running_app
+    saved_with_an_offer(app)
+    days_pass(clock, 90.01)
+    app.tick()
+    days_pass(clock, 90)
+    app.tick()
+    first, second, _ = checkins(app)
+    assert (first.state, second.state) == ("asked", "asked")
+    press(app, "checkin_churned", second.id, "U0AE", "D0AE")
+    eventually(lambda: checkins(app)[1].state == "answered")
+    assert the_case(app).arr_kept == 0
+    payload = app.slack.view_submission(
+        "checkin_downgrade_view",
+        {"new_arr": {"new_arr": "40,000"}},
+        user_id="U0AE",
+        private_metadata=json.dumps({"v": 1, "checkin_id": first.id}),
+    )
+    assert app.slack.interactive(payload).status == 200
+    eventually(lambda: checkins(app)[0].state == "answered")
+    assert [(c.answer, c.new_arr) for c in checkins(app)] == [
+        ("downgraded", Decimal(40000)),
+        ("churned", None),
+        ("churned", None),
+    ]
+    assert the_case(app).arr_kept == 0
+
+
+def test_what_a_save_still_brings_in_follows_the_answers_in_checkpoint_order() -> None:
+    def answered(answer: str, new_arr: int | None = None) -> SaveCheckin:
+        arr = None if new_arr is None else Decimal(new_arr)
+        return SaveCheckin(state="answered", answer=answer, new_arr=arr)
+
+    pending = SaveCheckin(state="pending")
+    assert kept_after([pending]) is None
+    assert kept_after([answered("downgraded", 40000), answered("customer")]) == 40000
+    assert kept_after([answered("downgraded", 40000), answered("churned")]) == 0
+    assert kept_after([answered("churned"), answered("downgraded", 40000)]) == 40000
+    assert kept_after([answered("churned"), answered("customer"), pending]) is None

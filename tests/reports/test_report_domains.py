@@ -134,6 +134,22 @@ def test_root_causes_competitors_and_involuntary(services: Services) -> None:
 
 
 @needs["SurveyAnswer"]
+def test_top_lists_stand_beside_the_previous_periods(services: Services) -> None:
+    """docs/reports.md, *Trend*: the week's top root causes and competitors, then the week
+    before's."""
+    book = Book(services, services.clock.now())
+    churn_with_survey(services, book, 30000, DAY, root_cause="price_value")
+    churn_with_survey(services, book, 20000, 9 * DAY, root_cause="missing_functionality")
+    churn_with_survey(services, book, 10000, 10 * DAY, root_cause="price_value")
+    text = as_text(week(services))
+    assert (
+        "Top root causes: Price too high for the value (1, $30,000) (before: Missing "
+        "functionality (1, $20,000), Price too high for the value (1, $10,000))" in text
+    )
+    assert "Top competitors" not in text  # neither week has one
+
+
+@needs["SurveyAnswer"]
 def test_other_as_root_cause_is_named_by_its_notes(services: Services) -> None:
     book = Book(services, services.clock.now())
     churn_with_survey(services, book, 50000, DAY, root_cause="other", notes="Moved it  in-house")

@@ -74,7 +74,10 @@ def test_churn_report_posts_in_the_channel_with_its_chart(running_app: RunningAp
     )  # the week before, nothing was open yet: every figure beside the previous period's
     assert "We have 2 customers at risk for that reason (up from 0), worth $150,000 in ARR" in text
     assert "the average time at risk is 3 days" in text
-    assert "We believe we can save $50,000; $100,000 remains at high risk of churn." in text
+    assert (
+        "We believe we can save $50,000 (up from $0); $100,000 remains at high risk of churn "
+        "(up from $0)." in text
+    )
     [chart] = [f for f in app.standin.files() if f.completed]
     assert chart.channels == ["C0EXEC"] and (chart.content or b"").startswith(b"\x89PNG")
 
@@ -105,14 +108,14 @@ def test_leaders_home_is_refreshed_after_a_case_change_at_most_once_a_minute(
     assert users == ["U0ADMIN", "U0MGR"], "managers and admins, not the CSM"
     home = app.standin.home_view("U0MGR")
     assert home is not None and "Revenue at risk" in json.dumps(home)
-    assert "1 customer is at risk now, worth $100,000" in json.dumps(home)
+    assert "1 customer is at risk now (up from 0), worth $100,000" in json.dumps(home)
     open_risk(app, "stark", 50000)
     app.tick()
     assert len(app.standin.calls("views.publish")) == 2, "not again within the minute"
     app.services.clock.advance(timedelta(seconds=61))
     app.tick()
     assert len(app.standin.calls("views.publish")) == 4
-    assert "2 customers are at risk now, worth $150,000" in json.dumps(
+    assert "2 customers are at risk now (up from 0), worth $150,000" in json.dumps(
         app.standin.home_view("U0MGR")
     )
     app.services.clock.advance(timedelta(minutes=5))

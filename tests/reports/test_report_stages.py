@@ -194,8 +194,19 @@ def test_every_figure_beside_the_previous_period(
     )
     text = as_text(report)
     assert "a save rate of 0% (down from 100%)" in text
-    assert "we saved 0 customers worth $0 (down from $40,000)" in text
-    assert "to acknowledge 30 min / 30 min (1), before 2 h" in text
+    assert (
+        "we saved 0 customers (down from 1) worth $0 (down from $40,000) and lost 1 customer "
+        "(up from 0) worth $40,000 (up from $0): a save rate of 0% (down from 100%); no "
+        "customer is at risk now (unchanged)." in text
+    )  # every figure of the sentences beside the previous period's
+    assert "to acknowledge 30 min / 30 min (1), before 2 h / 2 h" in text
+    assert "to the approval decision none stopped (before: 5 h / 5 h)" in text
+    assert (  # per kind and per owner too
+        "Stage times, Cancellation: acknowledge 30 min / 30 min (1), before 2 h / 2 h; first "
+        "offer none stopped (before: 26 h / 26 h);" in text
+    )
+    assert "Stage times, <@U0AE>: acknowledge 30 min / 30 min (1), before 2 h / 2 h;" in text
+    assert "(before: 0 worth $0, saveable $0, high risk $0)" in text
     assert "saved 0 worth $0 (before: 1 worth $40,000)" in text
     assert "save rate 0% (before: 100%)" in text
 

@@ -4,6 +4,7 @@ numbers formatted for people, and the chart is a PNG in the colour-blind-safe pa
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,10 +13,10 @@ from matplotlib.image import imread
 
 from bot.common.formatting import whole_money as money
 from bot.reports.chart import HIGH_RISK, SAVEABLE, SAVED, render_png
-from bot.reports.models import Figures, Report
+from bot.reports.models import Figures, Report, SlowCase, StageTime
 from bot.reports.narrative import narrative
 from bot.reports.words import as_text, duration, percent
-from slack_edge.report_messages import report_post
+from slack_edge.report_messages import home_report_blocks, report_post
 
 END = datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
 D = Decimal
@@ -133,3 +134,34 @@ def test_chart_is_a_png_in_the_palette() -> None:
 
 def test_an_empty_report_still_draws() -> None:
     assert render_png(report()).startswith(b"\x89PNG")
+
+
+def test_many_owners_never_push_the_slowest_open_cases_out_of_slack() -> None:
+    """Slack cuts a section at 3,000 characters: with 15 owners beside the previous period
+    the stage section is cut between lines, keeping the slowest open cases (issue: the
+    report names them) and saying how many owners are left for the CSV."""
+    stages = tuple(
+        StageTime(stage, by, key, 12, 7200.0 + n, 36000.0 + n)
+        for n, (by, key) in enumerate(
+            [("all", None), ("kind", "cancellation")]
+            + [("owner", f"U0OWNER{i:02}") for i in range(15)]
+        )
+        for stage in ("acknowledge", "first_offer", "decision", "close")
+    )
+    slow = tuple(
+        SlowCase(
+            stage, 100 + n, "acme", "Acme Corp", "cancellation", "U0AE", END - timedelta(days=3)
+        )
+        for n, stage in enumerate(("acknowledge", "first_offer", "close"))
+    )
+    previous = report(stages=stages)
+    full = report(("cancellation", SEED), stages=stages, slowest=slow, previous=previous)
+    _, post = report_post(full)
+    home = [b.to_dict() for b in home_report_blocks(full, None, "")]
+    for blocks in (post, home):
+        [section] = [b for b in blocks if "*Stage times*" in json.dumps(b)]
+        text = section["text"]["text"]
+        assert len(text) <= 3000
+        assert "*Slowest open cases*: not yet acknowledged: #100 Acme Corp" in text
+        assert "more; every kind and owner is in the CSV export_" in text
+        assert all(line.startswith(("*", "_")) for line in text.splitlines())  # whole lines
