@@ -305,6 +305,20 @@ class Handover:
             self.hand_over(person)
         return True
 
+    def hand_over_gone(self) -> list[int]:
+        """Hand over the open cases of every owner or CSM who is no longer a real person,
+        asking Slack (`users.info`) about those it was not asked about within the hour
+        (bot/people/directory.py, `STANDING_FRESH`): a `user_change` the app never got (down
+        past Slack's retries) or could not act on still hands the cases over, within the
+        hour (docs/cases.md, *Routing*). Run by the scheduler; calls Slack, so never inside
+        a unit of work. Returns the cases handed over."""
+        with self.db.read() as session:
+            holders = store.open_case_holders(session)
+        if not holders:
+            return []
+        people = self.team_service.directory.people(sorted(holders))
+        return [case for p in people.values() if not p.real for case in self.hand_over(p)]
+
     def hand_over(self, person: Person) -> list[int]:
         """Hand over every open case `person` (not a real person) owns or is the CSM of."""
         with self.db.read() as session:

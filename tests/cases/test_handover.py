@@ -6,6 +6,7 @@ case they were the CSM of loses its CSM. At the Slack stand-in."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -92,3 +93,25 @@ def test_a_member_still_active_keeps_their_cases(running_app: RunningApp) -> Non
     app.tick()
     assert owners(app) == [("new", "U0AE", "U0CSM")]
     assert "handed over" not in replies(app)
+
+
+def test_an_owner_deactivated_without_the_event_reaching_the_app_is_handed_over_on_a_tick(
+    running_app: RunningApp,
+) -> None:
+    """The `user_change` never arrived (the app was down past Slack's retries, or the
+    manifest lacked the event): the scheduler asks Slack again within the hour and hands
+    the case over the same way, saying why."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    cancel(app, "acme")
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")]
+    app.standin.change_user("U0AE", deleted=True)  # no event
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")], "what Slack said within the hour holds"
+    app.services.clock.advance(timedelta(hours=1, minutes=1))
+    app.tick()
+    assert owners(app) == [("new", "U0CSM", "U0CSM")]
+    assert "<@U0AE> (the owner) is deactivated in Slack; handed over to <@U0CSM>" in replies(app)
+    app.tick()
+    assert replies(app).count("handed over") == 1
