@@ -6,8 +6,10 @@ case they were the CSM of loses its CSM. At the Slack stand-in."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Case, CaseEvent
@@ -115,3 +117,19 @@ def test_an_owner_deactivated_without_the_event_reaching_the_app_is_handed_over_
     assert "<@U0AE> (the owner) is deactivated in Slack; handed over to <@U0CSM>" in replies(app)
     app.tick()
     assert replies(app).count("handed over") == 1
+
+
+def test_a_person_event_without_a_user_object_is_acknowledged_and_changes_nothing(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed `user_change` (a bare id, a list, no id) is acknowledged and changes
+    nothing, without an error logged (it was a traceback for each)."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    cancel(app, "acme")
+    for user in ("U0AE", ["U0AE"], {"deleted": True}, {"id": "", "deleted": True}, None):
+        for kind in ("user_change", "team_join"):
+            assert app.slack.event({"type": kind, "user": user}).status == 200
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
