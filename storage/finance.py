@@ -143,7 +143,8 @@ def dunning_people_due(session: Session, now: datetime, *, limit: int = 1000) ->
         .order_by(ScheduledStep.due_at, ScheduledStep.id)
         .limit(limit)
     )
-    invoice_ids = {int(p.get("invoice", 0)) for p in payloads if isinstance(p, dict)}
+    ids = (str(p.get("invoice")) if isinstance(p, dict) else "" for p in payloads)
+    invoice_ids = {int(i) for i in ids if i.isdigit()}
     if not invoice_ids:
         return set()
     rows = session.execute(
