@@ -95,8 +95,6 @@ def test_a_member_still_active_keeps_their_cases(running_app: RunningApp) -> Non
     app.tick()
     assert owners(app) == [("new", "U0AE", "U0CSM")]
     assert "handed over" not in replies(app)
-    (told,) = [m["text"] for m in app.standin.messages("D0AE")]
-    assert "<@U0BOB> is deactivated in Slack, so they no longer cover your time off" in told
 
 
 def test_an_owner_deactivated_without_the_event_reaching_the_app_is_handed_over_on_a_tick(
@@ -157,3 +155,5 @@ def test_a_cover_deactivated_while_covering_is_never_given_a_new_case(
     (case,) = owners(app)
     assert case[1] in {"U0SAVE1", "U0SAVE2", "U0SAVE3"}, case
     assert "handed over" not in replies(app)
+    (told,) = [m["text"] for m in app.standin.messages("D0AE")]
+    assert "<@U0BOB> is deactivated in Slack, so they no longer cover your time off" in told
