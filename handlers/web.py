@@ -12,6 +12,7 @@ import logging
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_sdk.signature import SignatureVerifier
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -35,18 +36,22 @@ def create_web_app(services: Services, bolt_app: App | None, role: str = "web") 
     # In Socket Mode requests are not signed over HTTP (verification is off), so the
     # HTTP route must not exist at all.
     if bolt_app is not None and not services.settings.socket_mode:
-        slack = SlackRequestHandler(bolt_app)
+        slack_app = bolt_app
         signatures = SignatureVerifier(services.settings.slack_signing_secret or "")
 
         @web.post("/slack/events")
         def slack_events() -> Response | tuple[Response, int]:
-            try:
-                return slack.handle(request)
-            except ValueError:  # a body Bolt cannot parse (JSON that is not): no traceback
+            try:  # Bolt reads the body before it checks the signature
+                parsed = to_bolt_request(request)
+            except (ValueError, TypeError, AttributeError, KeyError, IndexError) as err:
+                # JSON that is not, or fields Slack never sends as they are (an event's
+                # `user` a number): refused without a traceback, signed or not
                 signed = signatures.is_valid_request(request.get_data(), dict(request.headers))
                 if not signed:
                     return jsonify(error="invalid signature"), 401
-                return jsonify(error="the body is not valid JSON"), 400
+                what = "not valid JSON" if isinstance(err, ValueError) else "not a Slack request"
+                return jsonify(error=f"the body is {what}"), 400
+            return to_flask_response(slack_app.dispatch(parsed))
 
     if bolt_app is not None and bolt_app.oauth_flow is not None:  # OAuth mode's install pages
         installer = SlackRequestHandler(bolt_app)  # (the OAuth state, not a signature, guards them)

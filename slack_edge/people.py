@@ -12,8 +12,11 @@ from typing import Any
 from bot.people.standing import HomeTeam, PersonFacts
 
 
-def person_facts(user: Mapping[str, Any]) -> PersonFacts | None:
-    """The facts in a user object, or None when it carries no user ID."""
+def person_facts(user: Any) -> PersonFacts | None:
+    """The facts in a user object, or None when it is not one (no object, or no user ID:
+    the event is then acknowledged and changes nothing)."""
+    if not isinstance(user, Mapping):
+        return None
     user_id = str(user.get("id") or "")
     if not user_id:
         return None

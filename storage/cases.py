@@ -182,6 +182,14 @@ def add_account_event(
     session.add(AccountEvent(account_id=account.id, at=at, actor=actor, type=type, text=text))
 
 
+def open_case_holders(session: Session) -> set[str]:
+    """Everyone who owns or is the CSM of an open case (Slack user IDs)."""
+    open_ = Case.status.in_(OPEN_STATUSES)
+    owners = select(Case.owner).where(open_, Case.owner.is_not(None))
+    csms = select(Case.csm).where(open_, Case.csm.is_not(None))
+    return {user for (user,) in session.execute(owners.union(csms)) if user}
+
+
 def open_cases_held_by(session: Session, user: str) -> list[Case]:
     """Open cases `user` owns or is the CSM of, oldest first."""
     stmt = (

@@ -22,7 +22,7 @@ from storage.models import (
     ScheduledStep,
     StripeSubscription,
 )
-from storage.vocab import StepState
+from storage.vocab import StepKind, StepState
 
 STRIPE = "stripe"
 DUNNING_KEY = "dunning:{invoice}:{days}"
@@ -130,6 +130,29 @@ def cancel_dunning_steps(session: Session, invoice_pk: int, now: datetime) -> in
         .execution_options(synchronize_session=False)
     )
     return int(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
+def dunning_people_due(session: Session, now: datetime, *, limit: int = 1000) -> set[str]:
+    """The CSMs and account owners of the accounts whose invoices have a ladder step due by
+    `now` (UTC) and not yet run: the people a tick may ping, for their standing to be asked
+    of Slack before the steps' units of work begin (bot/finance/dunning.py). At most
+    `limit` steps are looked at, the oldest first (the rest are asked on the next tick)."""
+    payloads = session.scalars(
+        select(ScheduledStep.payload)
+        .where(steps.claimable(now), ScheduledStep.kind == StepKind.DUNNING)
+        .order_by(ScheduledStep.due_at, ScheduledStep.id)
+        .limit(limit)
+    )
+    ids = (str(p.get("invoice")) if isinstance(p, dict) else "" for p in payloads)
+    invoice_ids = {int(i) for i in ids if i.isdigit()}
+    if not invoice_ids:
+        return set()
+    rows = session.execute(
+        select(Account.csm, Account.account_owner)
+        .join(Invoice, Invoice.account_id == Account.id)
+        .where(Invoice.id.in_(sorted(invoice_ids)))
+    )
+    return {user for row in rows for user in row if user}
 
 
 def overdue(session: Session, today: date, *, limit: int = 50) -> list[tuple[Invoice, Account]]:

@@ -111,6 +111,21 @@ def upcoming(session: Session, user: str, now: datetime) -> list[TimeOff]:
     )
 
 
+def drop_cover(session: Session, cover: str, now: datetime) -> list[TimeOff]:
+    """Time off not over at `now` (UTC) that `cover` was chosen to cover, with that choice
+    cleared (they are no longer a real person: the save desk, then a manager, cover)."""
+    rows = list(
+        session.scalars(
+            select(TimeOff).where(
+                TimeOff.cover == cover, TimeOff.state.in_(LIVE), TimeOff.ends_at > now
+            )
+        )
+    )
+    for row in rows:
+        row.cover = None
+    return rows
+
+
 def from_status(session: Session, user: str, now: datetime) -> TimeOff | None:
     """The user's live time off that their Slack status set, if any."""
     return session.scalars(

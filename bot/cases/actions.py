@@ -18,7 +18,7 @@ from bot import outbox
 from bot.cases.models import CLOSED_STATUSES, RISKS, CaseView, Refused
 from bot.cases.routing import pick_by_load
 from bot.cases.timeline import Timeline
-from bot.cases.words import owner_dm
+from bot.cases.words import cover_gone, owner_dm
 from bot.common.clock import Clock
 from bot.common.formatting import time_token
 from bot.common.text import esc, quiet, who
@@ -28,6 +28,7 @@ from bot.people.access import Action, Actor
 from bot.people.standing import Person, PersonFacts
 from bot.people.team import Team, TeamService
 from storage import cases as store
+from storage import hours as hours_store
 from storage.db import Database
 from storage.models import Account, Case
 
@@ -302,8 +303,35 @@ class Handover:
         home = self.team_service.directory.home()
         person = Person(facts.user_id, facts.standing(home))
         if not person.real:
+            self.drop_cover(person)
             self.hand_over(person)
         return True
+
+    def drop_cover(self, person: Person) -> None:
+        """`person` no longer covers anyone's time off (docs/hours.md): new cases go to the
+        save desk, then a manager, instead; whoever chose them is told."""
+        now = self.clock.now()
+        with self.db.session() as session:
+            for away in hours_store.drop_cover(session, person.user_id, now):
+                outbox.notify(session, now, away.user_id, cover_gone(person))
+
+    def hand_over_gone(self) -> list[int]:
+        """Hand over the open cases of every owner or CSM who is no longer a real person,
+        asking Slack (`users.info`) about those it was not asked about within the hour
+        (bot/people/directory.py, `STANDING_FRESH`): a `user_change` the app never got (down
+        past Slack's retries) or could not act on still hands the cases over, within the
+        hour (docs/cases.md, *Routing*). Run by the scheduler; calls Slack, so never inside
+        a unit of work. Returns the cases handed over."""
+        with self.db.read() as session:
+            holders = store.open_case_holders(session)
+        if not holders:
+            return []
+        people = self.team_service.directory.people(sorted(holders))
+        done = []
+        for person in (p for p in people.values() if not p.real):
+            self.drop_cover(person)
+            done += self.hand_over(person)
+        return done
 
     def hand_over(self, person: Person) -> list[int]:
         """Hand over every open case `person` (not a real person) owns or is the CSM of."""

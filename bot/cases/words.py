@@ -13,6 +13,7 @@ from bot.common.vocab import KIND_LABELS, CaseStatus
 
 if TYPE_CHECKING:
     from bot.cases.models import AccountView, CaseView
+    from bot.people.standing import Person
     from storage.models import Account, Case
 
 CLOSED = (CaseStatus.SAVED, CaseStatus.CHURNED, CaseStatus.MOVED_ON)
@@ -89,3 +90,12 @@ OFFBOARDING_CHECKLIST = (
     "• Thank the champion personally\n"
     "• Note what would bring them back, for the survey"
 )
+
+
+def cover_gone(person: Person) -> str:
+    """A DM to whoever chose `person` (no longer a real person) to cover their time off
+    (docs/hours.md)."""
+    return (
+        f":warning: {who(person.user_id)} {person.why}, so they no longer cover your time off: "
+        "the save desk (or a manager) covers instead."
+    )

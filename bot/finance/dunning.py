@@ -122,6 +122,20 @@ class DunningLadder:
                 break
         return report
 
+    def ask_people(self, now: datetime) -> None:
+        """Ask Slack (`users.info`) the standing of the CSMs and account owners the due ladder
+        steps may ping, when it was never asked or not within the hour (bot/people/directory.py,
+        `STANDING_FRESH`): someone deactivated before Savedesk was installed, or whose
+        `user_change` was missed, is then passed over like anyone Slack said was gone
+        (docs/dunning.md, *The ladder*). Calls Slack: run before the steps' units of work,
+        never inside one. A person Slack cannot answer for keeps the benefit of the doubt."""
+        if self.cases is None:
+            return
+        with self.db.read() as session:
+            wanted = store.dunning_people_due(session, now)
+        if wanted:
+            self.cases.team_service.directory.people(sorted(wanted))
+
     def run_step(self, session: Session, step: ScheduledStep, now: datetime) -> None:
         """DM each holder of the step's role (in their working hours, or their cover while
         they are away: bot/hours/reach.py) and add a line in `channels.finance`."""

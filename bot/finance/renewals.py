@@ -1,7 +1,8 @@
 """The pre-renewal check (policy `dunning.pre_renewal_check`, docs/dunning.md, *Pre-renewal check*).
 
 Once per account and renewal date, on the first run within `pre_renewal_check` of the
-renewal, the CSM is asked "OK to send the renewal invoice?" with Yes and Hold (Hold needs
+renewal, the CSM (a real person: else the account owner, else finance) is asked "OK to send
+the renewal invoice?" with Yes and Hold (Hold needs
 a reason). The unique (account, renewal date) row makes it once, whatever the number of
 workers; an account with an open churn case gets the question with the case linked.
 The answer, who gave it and when go to `channels.finance`. An unanswered question is
@@ -77,16 +78,36 @@ class RenewalChecks:
             return 0
         today = today_in(self.policy, now)
         horizon = today + timedelta(days=math.floor(window / timedelta(days=1)))
+        with self.db.read() as session:
+            due = store.renewals_to_ask(session, today, horizon, limit=limit)
+            wanted = {user for a in due for user in (a.csm, a.account_owner) if user}
+        if wanted:  # their standing, asked of Slack before the unit of work begins
+            self.access.directory.people(sorted(wanted))
         asked = 0
         with self.db.session() as session:
             for account in store.renewals_to_ask(session, today, horizon, limit=limit):
                 asked += self._ask(session, account, now)
         return asked
 
+    def _asked(self, session: Session, account: Account) -> tuple[str | None, list[str]]:
+        """Whom the question goes to: the CSM, else the account owner, if a real person
+        (docs/dunning.md, *Pre-renewal check*); else nobody (finance answers). Also why each
+        one passed over was (e.g. "<@U1> (the account's CSM) is deactivated in Slack")."""
+        wanted = [(account.csm, "the account's CSM"), (account.account_owner, "the account owner")]
+        known = self.access.directory.known(session, [u for u, _ in wanted if u])
+        passed = []
+        for user, what in wanted:
+            person = known.get(user) if user else None
+            if user and (person is None or person.real):
+                return user, passed
+            if person is not None:
+                passed.append(f"<@{person.user_id}> ({what}) {person.why}")
+        return None, passed
+
     def _ask(self, session: Session, account: Account, now: datetime) -> bool:
         assert account.renewal_date is not None
         case = case_store.open_case(session, account.id, Track.CHURN)
-        person = account.csm or account.account_owner
+        person, passed = self._asked(session, account)
         check = store.add_renewal_check(
             session,
             account_id=account.id,
@@ -97,7 +118,7 @@ class RenewalChecks:
         )
         if check is None:
             return False  # another worker asked first
-        text = words.renewal_question(account, account.renewal_date, case, person)
+        text = words.renewal_question(account, account.renewal_date, case, person, passed)
         channel = person or self.policy.channels.finance
         if channel is None:
             return True

@@ -75,4 +75,5 @@ class Finance:
         entered their window; the StepRunner then runs the steps."""
         now = now or self.clock.now()
         ladder = self.ladder.schedule_due(now)
+        self.ladder.ask_people(now)  # outside any unit of work: it may call Slack
         return FinanceReport(ladder=ladder, renewals_asked=self.renewals.run_due(now))

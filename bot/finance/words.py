@@ -8,6 +8,7 @@ a short draft email to send.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -117,9 +118,15 @@ def finance_line(view: StepView, notified: list[str]) -> str:
     return text + f" {view.link_text}"
 
 
-def renewal_question(account: Account, renewal: date, case: Case | None, person: str | None) -> str:
+def renewal_question(
+    account: Account,
+    renewal: date,
+    case: Case | None,
+    person: str | None,
+    passed: Sequence[str] = (),
+) -> str:
     """The pre-renewal question (docs/dunning.md, *Pre-renewal check*): ARR, renewal
-    date, any open case."""
+    date, any open case, and who was passed over as not a real person (`passed`)."""
     text = (
         f":receipt: OK to send the renewal invoice for *{esc(account.name)}* "
         f"({money(account.arr, account.currency)} ARR, renews on {calendar_day(renewal)})?"
@@ -127,7 +134,10 @@ def renewal_question(account: Account, renewal: date, case: Case | None, person:
     if case is not None:
         text += f"\nThere is an open churn case on this account: <{LINK_TOKEN}|case #{case.id}>."
     if person is None:
-        text += "\n_The account has no CSM or account owner: finance, please answer._"
+        why = "; ".join(passed) or "The account has no CSM or account owner"
+        text += f"\n_{why}: finance, please answer._"
+    elif passed:
+        text += f"\n_{'; '.join(passed)}: you are asked instead._"
     return text
 
 

@@ -165,8 +165,11 @@ class Courier:
         if job.note is not None:
             args = links.without_link(args, job.note)
         else:
-            link = parent.permalink or self._permalink(parent.channel, parent.ts) or ""
-            args = links.with_link(args, link)
+            link = parent.permalink or self._permalink(parent.channel, parent.ts)
+            if link:
+                args = links.with_link(args, link)
+            else:  # posted, but Slack would not say its link: never an empty one
+                args = links.without_link(args, links.unlinked(parent.channel))
         if job.target is not None:
             args["channel"], args["ts"] = job.target
             args.pop("thread_ts", None)

@@ -70,6 +70,12 @@ def on_its_way(channel: str) -> str:
     )
 
 
+def unlinked(channel: str) -> str:
+    """The root is posted, but Slack would not give its permalink (chat.getPermalink
+    refused, or no answer)."""
+    return f"_The thread is in {place(channel)}; Slack did not give its link just now._"
+
+
 def waiting(channel: str, error: str) -> str:
     """The root's channel refuses messages for now."""
     return (

@@ -53,6 +53,7 @@ CHANNEL_ERRORS = frozenset(
         "is_archived",
         "channel_not_found",
         "not_in_channel",
+        "restricted_action",  # a preference says who may post there (e.g. admins only)
         "restricted_action_read_only_channel",
         "restricted_action_thread_only_channel",
         "restricted_action_non_threadable_channel",
@@ -73,6 +74,7 @@ _WHY = {
     "is_archived": "the channel is archived",
     "channel_not_found": "the channel is gone, or private without the app in it",
     "not_in_channel": "the app is not in the channel and cannot join it",
+    "restricted_action": "a workspace preference keeps the app from posting there",
     "restricted_action_read_only_channel": "the channel is read-only",
     "restricted_action_thread_only_channel": "the channel takes thread replies only",
     "restricted_action_non_threadable_channel": "the channel takes no thread replies",

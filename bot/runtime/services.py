@@ -118,6 +118,7 @@ class Services:
 
     def run_steps(self) -> StepReport:
         self.team.current()  # resolve people before the step transactions start
+        self.cases.hand_over_gone()  # before the nudges: they go to the new owners
         with self.db.session() as session:
             self.survey_steps.ensure_digest(session, self.clock.now())
         self.finance.run_due()

@@ -6,7 +6,10 @@ case they were the CSM of loses its CSM. At the Slack stand-in."""
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import Case, CaseEvent
@@ -92,3 +95,65 @@ def test_a_member_still_active_keeps_their_cases(running_app: RunningApp) -> Non
     app.tick()
     assert owners(app) == [("new", "U0AE", "U0CSM")]
     assert "handed over" not in replies(app)
+
+
+def test_an_owner_deactivated_without_the_event_reaching_the_app_is_handed_over_on_a_tick(
+    running_app: RunningApp,
+) -> None:
+    """The `user_change` never arrived (the app was down past Slack's retries, or the
+    manifest lacked the event): the scheduler asks Slack again within the hour and hands
+    the case over the same way, saying why."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    cancel(app, "acme")
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")]
+    app.standin.change_user("U0AE", deleted=True)  # no event
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")], "what Slack said within the hour holds"
+    app.services.clock.advance(timedelta(hours=1, minutes=1))
+    app.tick()
+    assert owners(app) == [("new", "U0CSM", "U0CSM")]
+    assert "<@U0AE> (the owner) is deactivated in Slack; handed over to <@U0CSM>" in replies(app)
+    app.tick()
+    assert replies(app).count("handed over") == 1
+
+
+def test_a_person_event_without_a_user_object_is_acknowledged_and_changes_nothing(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A malformed `user_change` (a bare id, a list, no id) is acknowledged and changes
+    nothing, without an error logged (it was a traceback for each)."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    cancel(app, "acme")
+    for user in ("U0AE", ["U0AE"], {"deleted": True}, {"id": "", "deleted": True}, None):
+        for kind in ("user_change", "team_join"):
+            assert app.slack.event({"type": kind, "user": user}).status == 200
+    app.tick()
+    assert owners(app) == [("new", "U0AE", "U0CSM")]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_cover_deactivated_while_covering_is_never_given_a_new_case(
+    running_app: RunningApp,
+) -> None:
+    """The cover someone chose for their time off is deactivated meanwhile: a new case that
+    would be theirs goes to the save desk instead, as if no cover had been chosen
+    (docs/hours.md)."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM", account_owner="U0AE")
+    today = app.services.clock.now().date()
+    away = f"away {today.isoformat()} {(today + timedelta(days=7)).isoformat()} cover <@U0BOB|bob>"
+    assert app.slack.slash_command(away, user_id="U0AE").status == 200
+    eventually(lambda: app.services.hours.view("U0AE").away)
+    deactivate(app, "U0BOB")
+    eventually(lambda: app.services.directory.person("U0BOB", fresh_for=None).real is False)
+    cancel(app, "acme")
+    app.tick()
+    assert app.standin.messages("D0BOB") == [], "never DMed the case"
+    (case,) = owners(app)
+    assert case[1] in {"U0SAVE1", "U0SAVE2", "U0SAVE3"}, case
+    assert "handed over" not in replies(app)
+    (told,) = [m["text"] for m in app.standin.messages("D0AE")]
+    assert "<@U0BOB> is deactivated in Slack, so they no longer cover your time off" in told

@@ -70,6 +70,27 @@ def test_a_body_that_is_not_json_is_refused_without_a_traceback(
     ]
 
 
+@pytest.mark.parametrize(
+    "event",
+    [{"type": "user_change", "user": 7}, {"type": "team_join", "user": 7.5}],
+    ids=["user_is_a_number", "user_is_a_float"],
+)
+def test_json_bolt_cannot_read_is_refused_without_a_traceback(
+    running_app: RunningApp, caplog: pytest.LogCaptureFixture, event: object
+) -> None:
+    """Well-formed JSON whose fields are not what Slack sends (Bolt's own parsing raised
+    before the signature was checked: a 500 and a logged traceback for anyone): unsigned
+    401, signed 400."""
+    body = json.dumps({"type": "event_callback", "event": event}).encode()
+    json_type = {"Content-Type": "application/json"}
+    assert running_app.slack.post("/slack/events", body, json_type).status == 401
+    signed = running_app.slack.sign(body, int(time.time())) | json_type
+    assert running_app.slack.post("/slack/events", body, signed).status == 400
+    assert "Traceback" not in caplog.text and not [
+        r for r in caplog.records if r.levelno >= logging.ERROR
+    ]
+
+
 def test_url_verification(running_app: RunningApp) -> None:
     response = running_app.slack.url_verification("abc123")
     assert response.status == 200

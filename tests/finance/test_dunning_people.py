@@ -82,3 +82,34 @@ def test_an_account_owner_step_falls_back_to_the_csm(
     assert dms(app, "U0AE") == []
     (to_csm,) = dms(app, "U0CSM")
     assert "<@U0AE> (the account owner) is deactivated in Slack: <@U0CSM> hears it" in to_csm
+
+
+@pytest.mark.parametrize(("standing", "flags", "why"), NOT_REAL, ids=lambda v: str(v)[:12])
+def test_a_csm_slack_was_never_asked_about_is_asked_before_the_step(
+    running_app: RunningApp, tmp_path: Path, standing: Standing, flags: dict, why: str
+) -> None:
+    """A CSM deactivated before Savedesk was installed (or whose `user_change` was missed)
+    is never pinged: the tick asks Slack (`users.info`) before the step runs."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM")
+    app.standin.change_user("U0CSM", **flags)  # no event: the app has never heard of them
+    import_invoices(app, tmp_path, [f"INV-31,acme,1000.00,USD,{late(app, 31)},open"])
+    app.tick()
+    assert dms(app, "U0CSM") == [], "never pinged as the acting person"
+    (to_manager,) = dms(app, "U0MGR")
+    assert f"<@U0CSM> (the account's CSM) {why}" in to_manager
+    assert any(c.args.get("user") == "U0CSM" for c in app.standin.calls("users.info"))
+
+
+def test_a_csm_slack_cannot_answer_for_is_still_reminded(
+    running_app: RunningApp, tmp_path: Path
+) -> None:
+    """Slack down when asked: the CSM gets the benefit of the doubt (as routing does), and
+    the step is not held back."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", csm="U0CSM")
+    app.standin.fail_next("users.info", error="internal_error", times=5)
+    import_invoices(app, tmp_path, [f"INV-31,acme,1000.00,USD,{late(app, 31)},open"])
+    app.tick()
+    (to_csm,) = dms(app, "U0CSM")
+    assert "remind the client" in to_csm

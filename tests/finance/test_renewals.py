@@ -123,3 +123,33 @@ def test_past_renewals_and_accounts_without_dates_are_not_asked(
     seed_account(app.services, "none", "None")
     app.tick()
     assert checks(app) == []
+
+
+def test_a_csm_who_is_not_a_real_person_is_never_asked(running_app: RunningApp) -> None:
+    """Deactivated in Slack before anyone told the app (no `user_change`): the question
+    goes to the account owner instead, saying why (docs/dunning.md, *Pre-renewal check*)."""
+    app = running_app
+    app.standin.change_user("U0CSM", deleted=True)
+    renews = date.fromisoformat(renewing_in(app, 90))
+    seed_account(app.services, "acme", "Acme", renewal_date=renews)
+    app.tick()
+    assert dms(app, "U0CSM") == []
+    (asked,) = dms(app, "U0AE")
+    assert "OK to send the renewal invoice for *Acme*" in asked
+    assert "<@U0CSM> (the account's CSM) is deactivated in Slack" in asked
+    assert checks(app)[0].asked_to == "U0AE"
+
+
+def test_nobody_real_to_ask_asks_finance(running_app: RunningApp) -> None:
+    app = running_app
+    app.standin.change_user("U0CSM", is_bot=True)
+    app.standin.change_user("U0AE", team_id="T0OTHER", is_stranger=True)
+    renews = date.fromisoformat(renewing_in(app, 90))
+    seed_account(app.services, "acme", "Acme", renewal_date=renews)
+    app.tick()
+    assert dms(app, "U0CSM") == [] and dms(app, "U0AE") == []
+    (asked,) = [m["text"] for m in app.standin.messages("C0FINANCE")]
+    assert "<@U0CSM> (the account's CSM) is a bot" in asked
+    assert "<@U0AE> (the account owner) belongs to another organisation" in asked
+    assert "finance, please answer" in asked
+    assert checks(app)[0].asked_to is None

@@ -267,3 +267,35 @@ def test_an_outcome_that_cannot_be_recorded_raises(
         courier.deliver(message_id, attempt)
     assert naps == []
     assert row(services, message_id).state == "sending"
+
+
+def test_a_link_slack_will_not_give_is_never_sent_empty(
+    services: Services, standin: SlackStandin, clock: FakeClock
+) -> None:
+    """chat.getPermalink refused after the root went (a blip): the DM and the answer go
+    without a link, saying where the thread is, never with an empty `<|…>` link or a
+    button to nowhere."""
+    standin.fail_next("chat.getPermalink", error="internal_error", times=10)
+    now = services.clock.now()
+    url = standin.new_response_url("U0CSM", "C0CMD")
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Open"},
+        "url": "{thread_link}",
+    }
+    with services.db.session() as session:
+        root = outbox.post(session, now, "C0CASES", "root", keep_permalink=True)
+        outbox.linked(
+            session, now, "U0AE", root, "Your case: <{thread_link}|open it>",
+            [{"type": "actions", "elements": [button]}],
+        )  # fmt: skip
+        outbox.respond(session, now, url, "Opened: <{thread_link}|open it>", link_to=root)
+    for _ in range(3):
+        services.deliver()
+        clock.advance(timedelta(seconds=5))
+    (dm,) = standin.messages("D0AE")
+    answers = [a["text"] for a in standin.responses(url)]
+    for text in [dm["text"], *answers]:
+        assert "<|" not in text and "{thread_link}" not in text
+        assert "<#C0CASES>" in text, text
+    assert '"url": ""' not in str(dm["blocks"]) and "'url': ''" not in str(dm["blocks"])

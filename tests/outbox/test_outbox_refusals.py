@@ -40,6 +40,7 @@ CHANNEL = [
     "channel_not_found",
     "not_in_channel",
     "restricted_action_read_only_channel",
+    "restricted_action",
 ]
 MESSAGE = ["invalid_blocks", "msg_too_long", "invalid_attachments", "invalid_blocks_format"]
 
@@ -223,8 +224,9 @@ def test_a_waiting_channel_is_tried_again_on_a_timer_with_backoff(
         lambda s: s.remove_app("C0PRIV", private=True),
         lambda s: s.archive_channel("C0PRIV"),
         lambda s: s.fail_next("chat.postMessage", error="restricted_action_read_only_channel"),
+        lambda s: s.fail_next("chat.postMessage", error="restricted_action"),
     ],
-    ids=["private_without_the_app", "archived", "read_only"],
+    ids=["private_without_the_app", "archived", "read_only", "who_may_post"],
 )
 def test_a_channel_refusal_waits_and_a_member_joined_event_tries_at_once(
     app: RunningApp, refuse: object
