@@ -156,7 +156,8 @@ class HoursService:
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
         `set_by` (someone else's time off: managers and admins, bot/people/access.py); raises
         Refused for that, and RefusedField for a cover who is not a real person or is
-        `user`, and days in the wrong order, in the past or more than a year apart."""
+        `user`, and days in the wrong order, in the past or more than a year apart. Time off
+        that overlaps or touches theirs (not a Slack status's) widens it: one absence."""
         self.authorize(set_by, user)
         if cover is not None and not self.access.directory.person(cover).real:
             why = self.access.directory.person(cover).why
@@ -174,7 +175,12 @@ class HoursService:
                 raise RefusedField("That time off is already over.", "last")
             if ends - starts > MAX_AWAY:
                 raise RefusedField("Time off can last a year at most.", "last")
-            off = self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
+            starts = max(starts, now)
+            off = store.overlapping(session, user, starts, ends)
+            if off is not None:  # the same absence, longer: one stretch, one hand-back
+                self._widen(session, off, starts, ends, cover, now)
+            else:
+                off = self._add(session, user, starts, ends, cover, set_by, source, now)
             return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, off.starts_at <= now)
 
     def authorize(self, actor: str, user: str) -> None:
@@ -256,6 +262,31 @@ class HoursService:
         self._schedule_end(session, off, now)
         return off
 
+    def _widen(
+        self,
+        session: Session,
+        off: TimeOff,
+        starts: datetime,
+        ends: datetime,
+        cover: str | None,
+        now: datetime,
+    ) -> None:
+        """Stretch `off` over [starts, ends) too; a cover named now replaces the earlier."""
+        if starts < off.starts_at:
+            off.starts_at = starts
+            step_store.schedule(
+                session,
+                key=f"away:{off.id}:start:{int(starts.timestamp())}",
+                kind=AWAY_START,
+                due_at=starts,
+                now=now,
+                payload={"time_off": off.id},
+            )
+        if ends > off.ends_at:
+            off.ends_at = ends
+            self._schedule_end(session, off, now)
+        off.cover = cover or off.cover
+
     def _schedule_end(self, session: Session, off: TimeOff, now: datetime) -> None:
         step_store.schedule(
             session,
@@ -276,11 +307,15 @@ class HoursService:
     # -- steps ---------------------------------------------------------------------------
 
     def away_started(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """Each open case of the person says who covers it, in its thread."""
+        """Each open case of the person says who covers it, in its thread (unless a longer
+        time off of theirs is going on: it said so)."""
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
         if off is None or off.state != TimeOffState.PLANNED or off.ends_at <= now:
             return
         off.state = TimeOffState.AWAY
+        going_on = store.other_time_off(session, off, now)
+        if going_on is not None and going_on.ends_at >= off.ends_at:
+            return  # inside a longer absence, whose threads said so already
         presence = Presence(session, self.policy, now)
         notes: list[str] = []
         cover = covering(session, presence, self.team(), off.user_id, notes)
@@ -292,11 +327,18 @@ class HoursService:
             )
 
     def away_ended(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """Hand back the cases opened for them meanwhile and DM one summary."""
+        """Hand back the cases opened for them meanwhile and DM one summary; when another
+        time off of theirs goes on (two that overlap), it takes over their covered cases
+        and the hand-back waits for its end."""
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
         if off is None or off.state not in store.LIVE or off.ends_at > now:
             return
         off.state, off.back_at = TimeOffState.BACK, now
+        going_on = store.other_time_off(session, off, now)
+        if going_on is not None:  # overlapping time off: still away, one absence
+            store.move_covered(session, off.id, going_on.id)
+            going_on.starts_at = min(going_on.starts_at, off.starts_at)
+            return
         handed = []
         for row in store.covered(session, off.id):
             row.handed_back_at = now

@@ -1,0 +1,96 @@
+"""Time off at its edges (docs/hours.md, *Time off and cover*), end to end through the real
+Bolt app and the Slack stand-in on an injected clock: two stretches of time off that
+overlap are one absence (nothing is handed back, and no welcome-back DM, while the person
+is still away), whether both were typed or one is a Slack status."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.common.clock import FakeClock
+from tests.conftest import RunningApp, eventually, seed_account
+from tests.people.test_people_away import (
+    STATUS_POLICY,
+    _status,
+    cases,
+    command,
+    dms,
+    policy,
+    time_offs,
+)
+
+__all__ = ["policy"]  # the fixture reads each test's policy parameter
+
+MONDAY = datetime(2027, 1, 4, 15, 0, tzinfo=UTC)  # Monday 10:00 New York
+
+
+def test_overlapping_time_off_hands_back_once_at_the_end_of_the_last(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """Away Monday-Wednesday and Tuesday-Friday: the case opened for them meanwhile stays
+    with the cover until Friday ends, then one DM; before, the first stretch's end handed
+    it back (to someone still away) and said "Welcome back" on Thursday."""
+    app = running_app
+    clock.set(MONDAY)
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    assert "covered by <@U0SAVE2>" in command(
+        app, "away 2027-01-04 2027-01-06 cover <@U0SAVE2|sam>", "U0AE"
+    )
+    widened = command(app, "away 2027-01-05 2027-01-08", "U0AE")
+    assert "covered by <@U0SAVE2>" in widened  # one stretch, Monday to Friday, same cover
+    assert len(time_offs(app, "U0AE")) == 1
+    app.tick()
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: cases(app))
+    assert cases(app)[0].owner == "U0SAVE2"
+
+    clock.set(datetime(2027, 1, 7, 15, 0, tzinfo=UTC))  # Thursday: the first stretch is over
+    app.tick()
+    assert cases(app)[0].owner == "U0SAVE2"
+    assert not [t for t in dms(app, "U0AE") if "Welcome back" in t]
+
+    clock.set(datetime(2027, 1, 9, 15, 0, tzinfo=UTC))  # Saturday: back
+    app.tick()
+    assert cases(app)[0].owner == "U0AE"
+    (back,) = [t for t in dms(app, "U0AE") if "Welcome back" in t]
+    assert "handed back: #1" in back
+    assert str(int(MONDAY.timestamp())) in back  # since the first stretch began
+
+
+@pytest.mark.parametrize("policy", [STATUS_POLICY], indirect=True)
+def test_a_status_inside_typed_time_off_does_not_end_it_early(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """Away Monday-Friday by command, and a :palm_tree: status to Wednesday: the thread
+    says "away until" Friday once, and the status's end hands nothing back and sends no DM
+    (before, it said "until Wednesday" too, and handed the case back on Wednesday)."""
+    app = running_app
+    clock.set(MONDAY)
+    seed_account(app.services, "globex", "Globex", account_owner="U0AE")
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    command(app, "cancel globex leaving", "U0CSM")  # their own case, before they leave
+    eventually(lambda: cases(app))
+    command(app, "away 2027-01-04 2027-01-08 cover <@U0SAVE2|sam>", "U0AE")
+    app.tick()
+    _status(app, "U0AE", ":palm_tree:", MONDAY + timedelta(days=2))
+    eventually(lambda: len(time_offs(app, "U0AE")) == 2)
+    app.tick()
+    thread = [m["text"] for m in app.standin.messages("C0CASES")]
+    (said,) = [t for t in thread if "Owner <@U0AE> away until" in t]  # once: until Friday
+    assert str(int(time_offs(app, "U0AE")[0].ends_at.replace(tzinfo=UTC).timestamp())) in said
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: len(cases(app)) == 2)
+    assert cases(app)[1].owner == "U0SAVE2"
+
+    clock.set(MONDAY + timedelta(days=3))  # Thursday: the status expired
+    app.tick()
+    assert cases(app)[1].owner == "U0SAVE2"
+    assert not [t for t in dms(app, "U0AE") if "Welcome back" in t]
+
+    clock.set(datetime(2027, 1, 9, 15, 0, tzinfo=UTC))  # Saturday: back
+    app.tick()
+    assert cases(app)[1].owner == "U0AE"
+    (back,) = [t for t in dms(app, "U0AE") if "Welcome back" in t]
+    assert "handed back: #2" in back
