@@ -1,4 +1,4 @@
-""""Is Acme still a customer?" (docs/reports.md, *Did the save last?*) reaches the owner in
+""" "Is Acme still a customer?" (docs/reports.md, *Did the save last?*) reaches the owner in
 their own working hours, or their cover while they are away (docs/hours.md), end to end
 through the real Bolt app and the Slack stand-in on an injected clock."""
 
