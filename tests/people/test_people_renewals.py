@@ -26,7 +26,8 @@ def test_the_renewal_question_waits_for_the_csms_morning(
     app.slack.event({"type": "user_change", "user": app.standin.change_user("U0CSM")})
     eventually(lambda: app.services.hours.view("U0CSM").tz == "Pacific/Auckland")
     clock.set(NIGHT_IN_AUCKLAND)
-    seed_account(app.services, "acme", "Acme", renewal_date=date.fromisoformat(renewing_in(app, 60)))
+    renews = date.fromisoformat(renewing_in(app, 60))
+    seed_account(app.services, "acme", "Acme", renewal_date=renews)
     app.tick()
     assert dms(app, "U0CSM") == [] and checks(app) == []
     clock.set(MORNING_IN_AUCKLAND - timedelta(minutes=2))
