@@ -144,6 +144,24 @@ def overlapping(session: Session, user: str, starts: datetime, ends: datetime) -
     ).first()
 
 
+def away_between(
+    session: Session, user: str | None, starts: datetime, ends: datetime
+) -> TimeOff | None:
+    """The user's first live time off (of any source) overlapping [starts, ends), or None."""
+    if not user:
+        return None
+    return session.scalars(
+        select(TimeOff)
+        .where(
+            TimeOff.user_id == user,
+            TimeOff.state.in_(LIVE),
+            TimeOff.starts_at < ends,
+            TimeOff.ends_at > starts,
+        )
+        .order_by(TimeOff.starts_at, TimeOff.id)
+    ).first()
+
+
 def from_status(session: Session, user: str, now: datetime) -> TimeOff | None:
     """The user's live time off that their Slack status set, if any."""
     return session.scalars(

@@ -26,6 +26,7 @@ from bot.common.vocab import CaseEventType, TimeOffSource, TimeOffState
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
+from bot.hours.summary import welcome_back
 from bot.hours.window import show_window
 from bot.people.access import Access, Action
 from bot.people.standing import PersonFacts
@@ -52,6 +53,9 @@ class AwayEntry:
     ends_at: datetime
     cover: str | None
     started: bool
+    cover_away: tuple[datetime, datetime] | None = None
+    """From and until (UTC) of the cover's own time off overlapping this one, if any: the
+    save desk or a manager covers while both are away (bot/hours/presence.py)."""
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,10 @@ class HoursService:
                 self._widen(session, off, starts, ends, cover, now)
             else:
                 off = self._add(session, user, starts, ends, cover, set_by, source, now)
-            return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, off.starts_at <= now)
+            also = store.away_between(session, off.cover, off.starts_at, off.ends_at)
+            gone = (also.starts_at, also.ends_at) if also is not None else None
+            started = off.starts_at <= now
+            return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, started, gone)
 
     def authorize(self, actor: str, user: str) -> None:
         """Anyone sets their own time off; managers and admins anyone's. Raises Refused."""
@@ -370,18 +377,8 @@ class HoursService:
         events = store.events_between(session, ids, off.starts_at, now)
         own = (CaseEventType.OWNER_AWAY, CaseEventType.HANDED_BACK)  # time off's own lines
         events = [e for e in events if e.type not in own]
-        lines = [f":wave: Welcome back. While you were away (since {time_token(off.starts_at)}):"]
-        if handed:
-            numbers = ", ".join(f"#{c.id}" for c in handed)
-            lines.append(f"• {len(handed)} case(s) opened for you were handed back: {numbers}.")
-        by_case: dict[int, int] = {}
-        for event in events:
-            by_case[event.case_id] = by_case.get(event.case_id, 0) + 1
-        for case_id, count in sorted(by_case.items()):
-            lines.append(f"• case #{case_id}: {count} update(s) in its thread.")
-        if len(lines) == 1:
-            lines.append("• nothing happened on your cases.")
-        outbox.notify(session, now, off.user_id, "\n".join(lines))
+        text = welcome_back(off.starts_at, [c.id for c in handed], [e.case_id for e in events])
+        outbox.notify(session, now, off.user_id, text)
 
 
 def _days(first: DayWord, last: DayWord, today: date) -> tuple[date, date]:

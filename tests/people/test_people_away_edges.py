@@ -94,3 +94,27 @@ def test_a_status_inside_typed_time_off_does_not_end_it_early(
     assert cases(app)[1].owner == "U0AE"
     (back,) = [t for t in dms(app, "U0AE") if "Welcome back" in t]
     assert "handed back: #2" in back
+
+
+def test_a_cover_who_is_away_too_is_named_and_passed_over(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The answer warns that the cover is away then too (before, it said nothing), and a
+    case opened meanwhile goes to the save desk, not to the absent cover."""
+    app = running_app
+    clock.set(MONDAY)
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    command(app, "away 2027-01-05 2027-01-06", "U0SAVE2")
+    answer = command(app, "away 2027-01-04 2027-01-08 cover <@U0SAVE2|sam>", "U0AE")
+    assert ":warning: <@U0SAVE2> is away too" in answer
+    assert "the save desk or a manager covers" in answer
+    assert ":warning:" not in command(app, "away 2027-01-07 2027-01-08", "U0SAVE1")
+    clock.set(MONDAY + timedelta(days=1))  # Tuesday: both away
+    app.tick()
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: cases(app))
+    owner = cases(app)[0].owner
+    assert owner in {"U0SAVE1", "U0SAVE3"}  # the save desk's members not away on Tuesday
+    app.tick()
+    thread = [m["text"] for m in app.standin.messages("C0CASES")]
+    assert any("<@U0AE> is away until" in t and f"covered by <@{owner}>" in t for t in thread)
