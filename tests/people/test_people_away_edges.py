@@ -118,3 +118,39 @@ def test_a_cover_who_is_away_too_is_named_and_passed_over(
     app.tick()
     thread = [m["text"] for m in app.standin.messages("C0CASES")]
     assert any("<@U0AE> is away until" in t and f"covered by <@{owner}>" in t for t in thread)
+
+
+def test_bad_away_input_is_refused_with_its_reason(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    app = running_app
+    clock.set(MONDAY)
+    refusals = {
+        "away 2026-12-01 2026-12-24": "already over",
+        "away 2027-01-04 2028-02-01": "a year at most",
+        "away 2027-01-08 2027-01-04": "on or after",
+        "away 2027-01-04 2027-01-08 cover <@U0AE|me>": "someone else",
+        "away 2027-01-04 2027-01-08 cover jo": "@-mention",
+        "away 2027-01-04": "two days",
+        "away someday fri": "days are",
+        "away 2027-02-30 2027-03-01": "days are",
+    }
+    for text, why in refusals.items():
+        assert why in command(app, text, "U0AE"), text
+    assert time_offs(app, "U0AE") == []
+
+
+def test_time_off_across_a_dst_change_is_whole_local_days(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """New York springs forward on Sunday 14 March 2027: Saturday to Sunday is 47 hours,
+    from Saturday 00:00 EST to Monday 00:00 EDT."""
+    app = running_app
+    clock.set(MONDAY)
+    command(app, "away 2027-03-13 2027-03-14", "U0AE")
+    (off,) = time_offs(app, "U0AE")
+    starts, ends = off.starts_at.replace(tzinfo=UTC), off.ends_at.replace(tzinfo=UTC)
+    assert (starts, ends) == (
+        datetime(2027, 3, 13, 5, 0, tzinfo=UTC),
+        datetime(2027, 3, 15, 4, 0, tzinfo=UTC),
+    )
