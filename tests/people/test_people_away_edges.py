@@ -6,6 +6,7 @@ is still away), whether both were typed or one is a Slack status."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -154,3 +155,33 @@ def test_time_off_across_a_dst_change_is_whole_local_days(
         datetime(2027, 3, 13, 5, 0, tzinfo=UTC),
         datetime(2027, 3, 15, 4, 0, tzinfo=UTC),
     )
+
+
+def test_a_nudge_waiting_for_someones_morning_goes_to_their_cover_if_they_left(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """An escalation in the Auckland owner's hours (Monday 17:00 in New York) reaches the
+    New York manager the next morning there; their time off starts that day, so their
+    cover gets it (before, the copy that waited went to the manager, away by then)."""
+    app = running_app
+    app.standin.add_user("U0AE", tz="Pacific/Auckland")
+    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    start = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)  # Monday 15:00 in Auckland
+    clock.set(start)
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: cases(app))
+    command(app, "away 2027-01-05 2027-01-05 cover <@U0SAVE2|sam>", "U0MGR")  # Tuesday
+    seen: dict[str, list[tuple[datetime, str]]] = {"U0MGR": [], "U0SAVE2": []}
+    for hour in range(0, 40):
+        clock.set(start + timedelta(hours=hour, minutes=1))
+        before = {user: len(dms(app, user)) for user in seen}
+        app.tick()
+        for user in seen:
+            seen[user] += [(clock.now(), t) for t in dms(app, user)[before[user] :]]
+    assert seen["U0MGR"] == []
+    (at, escalation), *_ = seen["U0SAVE2"]
+    assert escalation.startswith(":rotating_light: Escalating")
+    assert "<@U0MGR> is away until" in escalation and "covered by <@U0SAVE2>" in escalation
+    assert at.astimezone(ZoneInfo("America/New_York")).strftime("%a %H") == "Tue 09"
