@@ -158,11 +158,14 @@ class HoursService:
     ) -> AwayEntry:
         """`user` away from the start of `first` to the end of `last` (their local days; a
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
-        `set_by` (someone else's time off: managers and admins, bot/people/access.py); raises
-        Refused for that, and RefusedField for a cover who is not a real person or is
-        `user`, and days in the wrong order, in the past or more than a year apart. Time off
-        that overlaps or touches theirs (not a Slack status's) widens it: one absence."""
+        `set_by` (someone else's time off: managers and admins, bot/people/access.py, for a
+        real person of the workspace); raises Refused for those, and RefusedField for a
+        cover who is not a real person or is `user`, and days in the wrong order, in the past
+        or more than a year apart. Time off that overlaps or touches theirs (not a Slack
+        status's) widens it: one absence."""
         self.authorize(set_by, user)
+        if user != set_by and not self.access.directory.person(user).real:
+            raise Refused(f"{who(user)} {self.access.directory.person(user).why}.")
         if cover is not None and not self.access.directory.person(cover).real:
             why = self.access.directory.person(cover).why
             raise RefusedField(f"{who(cover)} {why}; pick someone else.", "cover")

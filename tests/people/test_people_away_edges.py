@@ -185,3 +185,16 @@ def test_a_nudge_waiting_for_someones_morning_goes_to_their_cover_if_they_left(
     assert escalation.startswith(":rotating_light: Escalating")
     assert "<@U0MGR> is away until" in escalation and "covered by <@U0SAVE2>" in escalation
     assert at.astimezone(ZoneInfo("America/New_York")).strftime("%a %H") == "Tue 09"
+
+
+def test_a_manager_cannot_set_time_off_for_someone_not_in_the_workspace(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """Before, `/churn away <@deactivated> …` by a manager was stored as time off."""
+    app = running_app
+    app.standin.add_user("U0GONE", deleted=True)
+    clock.set(MONDAY)
+    answer = command(app, "away <@U0GONE|gone> 2027-01-04 2027-01-08", "U0MGR")
+    assert answer.startswith(":no_entry: <@U0GONE>")
+    assert time_offs(app, "U0GONE") == []
+    assert ":palm_tree: Away" in command(app, "away <@U0AE|ae> 2027-01-04 2027-01-08", "U0MGR")
