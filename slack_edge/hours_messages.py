@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.hours.service import HoursView
+from bot.hours.service import AwayEntry, HoursView
 from slack_edge.case_messages import time_token, who
 
 
@@ -26,12 +26,21 @@ def away_line(start: datetime, end: datetime, cover: str | None) -> str:
     return f":palm_tree: Away from {time_token(start)} until {time_token(end)}{covered}."
 
 
-def away_set_text(user: str, actor: str, start: datetime, end: datetime, cover: str | None) -> str:
+def away_set_text(user: str, actor: str, off: AwayEntry) -> str:
+    """The time off as set, and a warning when the cover is away during it too."""
     whose = "You are" if user == actor else f"{who(user)} is"
-    return (
-        f"{away_line(start, end, cover)}\n{whose} off: new cases and nudges go to the cover "
-        "meanwhile, and the cases are handed back on return. `/churn away off` ends it early."
+    text = (
+        f"{away_line(off.starts_at, off.ends_at, off.cover)}\n{whose} off: new cases and "
+        "nudges go to the cover meanwhile, and the cases are handed back on return. "
+        "`/churn away off` ends it early."
     )
+    also = off.cover_away
+    if also is not None:
+        text += (
+            f"\n:warning: {who(off.cover)} is away too, from {time_token(also[0])} "
+            f"until {time_token(also[1])}: meanwhile the save desk or a manager covers."
+        )
+    return text
 
 
 def away_cancelled_text(count: int) -> str:

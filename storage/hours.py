@@ -91,13 +91,30 @@ def away_at(session: Session, users: Iterable[str | None], now: datetime) -> dic
 
 
 def everyone_away(session: Session, now: datetime) -> dict[str, TimeOff]:
-    """Everybody on time off at `now`, by user ID (for the save-desk pool and covers)."""
+    """Everybody on time off at `now`, by user ID (for the save-desk pool and covers): the
+    latest-ending one if several overlap, so "away until …" names the real return."""
     rows = session.scalars(
-        select(TimeOff).where(
-            TimeOff.state.in_(LIVE), TimeOff.starts_at <= now, TimeOff.ends_at > now
-        )
+        select(TimeOff)
+        .where(TimeOff.state.in_(LIVE), TimeOff.starts_at <= now, TimeOff.ends_at > now)
+        .order_by(TimeOff.ends_at, TimeOff.id)
     )
     return {row.user_id: row for row in rows}
+
+
+def other_time_off(session: Session, off: TimeOff, now: datetime) -> TimeOff | None:
+    """Another live time off of the same person that spans `now` (the latest-ending), or
+    None: while one exists, the person is still away when `off` ends."""
+    return session.scalars(
+        select(TimeOff)
+        .where(
+            TimeOff.user_id == off.user_id,
+            TimeOff.id != off.id,
+            TimeOff.state.in_(LIVE),
+            TimeOff.starts_at <= now,
+            TimeOff.ends_at > now,
+        )
+        .order_by(TimeOff.ends_at.desc(), TimeOff.id.desc())
+    ).first()
 
 
 def upcoming(session: Session, user: str, now: datetime) -> list[TimeOff]:
@@ -124,6 +141,40 @@ def drop_cover(session: Session, cover: str, now: datetime) -> list[TimeOff]:
     for row in rows:
         row.cover = None
     return rows
+
+
+def overlapping(session: Session, user: str, starts: datetime, ends: datetime) -> TimeOff | None:
+    """The user's live time off, set by a command or App Home (not a Slack status), that
+    overlaps or touches [starts, ends), earliest first; None if none does."""
+    return session.scalars(
+        select(TimeOff)
+        .where(
+            TimeOff.user_id == user,
+            TimeOff.source != TimeOffSource.STATUS,
+            TimeOff.state.in_(LIVE),
+            TimeOff.starts_at <= ends,
+            TimeOff.ends_at >= starts,
+        )
+        .order_by(TimeOff.starts_at, TimeOff.id)
+    ).first()
+
+
+def away_between(
+    session: Session, user: str | None, starts: datetime, ends: datetime
+) -> TimeOff | None:
+    """The user's first live time off (of any source) overlapping [starts, ends), or None."""
+    if not user:
+        return None
+    return session.scalars(
+        select(TimeOff)
+        .where(
+            TimeOff.user_id == user,
+            TimeOff.state.in_(LIVE),
+            TimeOff.starts_at < ends,
+            TimeOff.ends_at > starts,
+        )
+        .order_by(TimeOff.starts_at, TimeOff.id)
+    ).first()
 
 
 def from_status(session: Session, user: str, now: datetime) -> TimeOff | None:
@@ -162,6 +213,12 @@ def covered(session: Session, time_off_id: int) -> list[CoveredCase]:
             .order_by(CoveredCase.case_id)
         )
     )
+
+
+def move_covered(session: Session, from_id: int, to_id: int) -> None:
+    """Cases still covered under one time off are covered under another (that goes on)."""
+    for row in covered(session, from_id):
+        row.time_off_id = to_id
 
 
 def open_cases_owned(session: Session, user: str) -> list[Case]:

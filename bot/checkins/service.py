@@ -25,6 +25,8 @@ from bot.checkins import words
 from bot.common.clock import Clock
 from bot.common.formatting import whole_money
 from bot.common.vocab import CaseEventType, CaseStatus, CheckinAnswer, CheckinState, StepKind
+from bot.hours.presence import Presence
+from bot.hours.reach import covering, in_hours
 from bot.people.team import Team
 from bot.policy import Policy
 from bot.policy.models import RENEWAL_CHECKPOINT
@@ -135,7 +137,9 @@ class CheckinService:
     # -- asking
 
     def run(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """Step handler: Stripe answers if it can, else the owner is asked."""
+        """Step handler: Stripe answers if it can, else the owner is asked, or their cover
+        while they are away, at the start of that person's next working window
+        (docs/hours.md): until then the step waits, scheduled again for that moment."""
         checkin = store.get(session, int(step.payload.get("checkin", 0)), lock=True)
         if checkin is None or checkin.state != CheckinState.PENDING:
             return
@@ -148,8 +152,29 @@ class CheckinService:
         live = store.live_subscriptions(session, account.id, checkin.due_at)
         if live:
             self._stripe_answers(session, checkin, case, account, live, now)
-        else:
-            self._ask(session, checkin, case, account, now)
+            return
+        person, notes = case.owner or case.csm or account.csm, []
+        if person:  # their cover while away; the question waits for their working window
+            person = covering(
+                session,
+                Presence(session, self.policy, now),
+                self.team(stale_ok=True),
+                person,
+                notes,
+            )
+            opens = in_hours(session, self.policy, person, now)
+            if opens > now:
+                step_store.schedule(
+                    session,
+                    key=f"checkin:{checkin.id}:at:{int(opens.timestamp())}",
+                    kind=STEP,
+                    due_at=opens,
+                    now=now,
+                    case_id=case.id,
+                    payload={"checkin": checkin.id},
+                )
+                return
+        self._ask(session, checkin, case, account, person, now, notes)
 
     def _stripe_answers(
         self,
@@ -175,9 +200,16 @@ class CheckinService:
         self.timeline.line(session, case, None, CaseEventType.CHECKIN_ANSWERED, text)
 
     def _ask(
-        self, session: Session, checkin: SaveCheckin, case: Case, account: Account, now: datetime
+        self,
+        session: Session,
+        checkin: SaveCheckin,
+        case: Case,
+        account: Account,
+        person: str | None,
+        now: datetime,
+        notes: list[str],
     ) -> None:
-        person = case.owner or case.csm or account.csm
+        """Ask `person` (the owner, or their cover: `notes` says so in the thread)."""
         text = words.question(checkin, case, account)
         blocks = self.blocks(text, checkin.id, False) or None
         root = case_store.root_message(session, case)
@@ -191,7 +223,11 @@ class CheckinService:
         checkin.state, checkin.asked_to = CheckinState.ASKED, person
         checkin.message_id = message.id if message is not None else None
         self.timeline.line(
-            session, case, None, CaseEventType.CHECKIN_ASKED, words.asked(checkin, person)
+            session,
+            case,
+            None,
+            CaseEventType.CHECKIN_ASKED,
+            " ".join([words.asked(checkin, person), *notes]),
         )
 
     # -- answers

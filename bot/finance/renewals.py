@@ -23,6 +23,7 @@ from bot.cases.models import Refused
 from bot.common.vocab import RenewalAnswer, StepKind, Track
 from bot.finance import words
 from bot.finance.dunning import today_in
+from bot.hours.presence import Presence
 from bot.hours.reach import in_hours
 from bot.people.access import Access, Action, Actor, Involved
 from bot.people.team import Team
@@ -72,7 +73,8 @@ class RenewalChecks:
         return {NUDGE: self.nudge}
 
     def run_due(self, now: datetime, limit: int = 500) -> int:
-        """Ask about every renewal that entered the window; returns how many were asked."""
+        """Ask about every renewal that entered the window, each CSM in their working
+        hours (a CSM out of hours is asked on a later run); returns how many were asked."""
         window = self.policy.dunning.pre_renewal_check
         if window is None:
             return 0
@@ -85,8 +87,14 @@ class RenewalChecks:
             self.access.directory.people(sorted(wanted))
         asked = 0
         with self.db.session() as session:
-            for account in store.renewals_to_ask(session, today, horizon, limit=limit):
-                asked += self._ask(session, account, now)
+            due = store.renewals_to_ask(session, today, horizon, limit=limit)
+            presence = Presence(session, self.policy, now)
+            chosen = [(account, *self._asked(session, account)) for account in due]
+            presence.preload(person for _, person, _ in chosen)
+            for account, person, passed in chosen:
+                if person and not presence.calendar(person).is_open(now):
+                    continue  # asked on a run inside their working window (docs/hours.md)
+                asked += self._ask(session, account, person, passed, now)
         return asked
 
     def _asked(self, session: Session, account: Account) -> tuple[str | None, list[str]]:
@@ -104,10 +112,16 @@ class RenewalChecks:
                 passed.append(f"<@{person.user_id}> ({what}) {person.why}")
         return None, passed
 
-    def _ask(self, session: Session, account: Account, now: datetime) -> bool:
+    def _ask(
+        self,
+        session: Session,
+        account: Account,
+        person: str | None,
+        passed: list[str],
+        now: datetime,
+    ) -> bool:
         assert account.renewal_date is not None
         case = case_store.open_case(session, account.id, Track.CHURN)
-        person, passed = self._asked(session, account)
         check = store.add_renewal_check(
             session,
             account_id=account.id,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import time
 
 from bot.hours.days import DayWord, read_day
-from bot.hours.window import parse_days, parse_window
+from bot.hours.window import parse_days, parse_window, read_clocks
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]{2,})>|@?([UW][A-Z0-9]{2,})")
 """An @-mention as Slack escapes it (`<@U123>`), or a bare user ID."""
@@ -48,6 +48,8 @@ def parse_hours(rest: str) -> Hours | str:
     if words[0].lower() in RESET and len(words) == 1:
         return Hours(None)
     window = parse_window(words[0])
+    if window is None and read_clocks(words[0]) is not None:
+        return "your working day must end after it starts, on the same day (e.g. `08:00-16:00`)"
     if window is None:
         return "`/churn hours` takes a window like `08:00-16:00` and days like `mon-thu`"
     days = parse_days(words[1]) if len(words) > 1 else None

@@ -54,13 +54,13 @@ def reach(
     now: datetime,
 ) -> Reached:
     """Whom to DM now for `step` (see the module's docstring); copies for the others are
-    scheduled in the caller's unit of work. A copy reaches its one person."""
+    scheduled in the caller's unit of work. A copy reaches its one person, checked again
+    when it runs: their cover if they went away meanwhile, and later again if their hours
+    changed so that they are out of them."""
     only = step.payload.get(ONLY)
-    if only:
-        return Reached(now=[str(only)])
     presence = Presence(session, policy, now)
     reached = Reached()
-    for person in dict.fromkeys(p for p in people if p):
+    for person in [str(only)] if only else dict.fromkeys(p for p in people if p):
         target = covering(session, presence, team, person, reached.notes)
         if target is None or target in reached.now or target in reached.later:
             continue
@@ -69,9 +69,10 @@ def reach(
             reached.now.append(target)
             continue
         reached.later.append(target)
+        key = f"{step.key}@{int(opens.timestamp())}" if only else f"{step.key}>{target}"
         step_store.schedule(
             session,
-            key=f"{step.key}>{target}"[:200],
+            key=key[:200],
             kind=step.kind,
             due_at=opens,
             now=now,

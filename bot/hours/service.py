@@ -26,6 +26,7 @@ from bot.common.vocab import CaseEventType, TimeOffSource, TimeOffState
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
+from bot.hours.summary import welcome_back
 from bot.hours.window import show_window
 from bot.people.access import Access, Action
 from bot.people.standing import PersonFacts
@@ -52,6 +53,9 @@ class AwayEntry:
     ends_at: datetime
     cover: str | None
     started: bool
+    cover_away: tuple[datetime, datetime] | None = None
+    """From and until (UTC) of the cover's own time off overlapping this one, if any: the
+    save desk or a manager covers while both are away (bot/hours/presence.py)."""
 
 
 @dataclass(frozen=True)
@@ -154,10 +158,14 @@ class HoursService:
     ) -> AwayEntry:
         """`user` away from the start of `first` to the end of `last` (their local days; a
         word like `today` or `fri` is read in their time zone, bot/hours/days.py), set by
-        `set_by` (someone else's time off: managers and admins, bot/people/access.py); raises
-        Refused for that, and RefusedField for a cover who is not a real person or is
-        `user`, and days in the wrong order, in the past or more than a year apart."""
+        `set_by` (someone else's time off: managers and admins, bot/people/access.py, for a
+        real person of the workspace); raises Refused for those, and RefusedField for a
+        cover who is not a real person or is `user`, and days in the wrong order, in the past
+        or more than a year apart. Time off that overlaps or touches theirs (not a Slack
+        status's) widens it: one absence."""
         self.authorize(set_by, user)
+        if user != set_by and not self.access.directory.person(user).real:
+            raise Refused(f"{who(user)} {self.access.directory.person(user).why}.")
         if cover is not None and not self.access.directory.person(cover).real:
             why = self.access.directory.person(cover).why
             raise RefusedField(f"{who(cover)} {why}; pick someone else.", "cover")
@@ -174,8 +182,16 @@ class HoursService:
                 raise RefusedField("That time off is already over.", "last")
             if ends - starts > MAX_AWAY:
                 raise RefusedField("Time off can last a year at most.", "last")
-            off = self._add(session, user, max(starts, now), ends, cover, set_by, source, now)
-            return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, off.starts_at <= now)
+            starts = max(starts, now)
+            off = store.overlapping(session, user, starts, ends)
+            if off is not None:  # the same absence, longer: one stretch, one hand-back
+                self._widen(session, off, starts, ends, cover, now)
+            else:
+                off = self._add(session, user, starts, ends, cover, set_by, source, now)
+            also = store.away_between(session, off.cover, off.starts_at, off.ends_at)
+            gone = (also.starts_at, also.ends_at) if also is not None else None
+            started = off.starts_at <= now
+            return AwayEntry(off.id, off.starts_at, off.ends_at, off.cover, started, gone)
 
     def authorize(self, actor: str, user: str) -> None:
         """Anyone sets their own time off; managers and admins anyone's. Raises Refused."""
@@ -256,6 +272,31 @@ class HoursService:
         self._schedule_end(session, off, now)
         return off
 
+    def _widen(
+        self,
+        session: Session,
+        off: TimeOff,
+        starts: datetime,
+        ends: datetime,
+        cover: str | None,
+        now: datetime,
+    ) -> None:
+        """Stretch `off` over [starts, ends) too; a cover named now replaces the earlier."""
+        if starts < off.starts_at:
+            off.starts_at = starts
+            step_store.schedule(
+                session,
+                key=f"away:{off.id}:start:{int(starts.timestamp())}",
+                kind=AWAY_START,
+                due_at=starts,
+                now=now,
+                payload={"time_off": off.id},
+            )
+        if ends > off.ends_at:
+            off.ends_at = ends
+            self._schedule_end(session, off, now)
+        off.cover = cover or off.cover
+
     def _schedule_end(self, session: Session, off: TimeOff, now: datetime) -> None:
         step_store.schedule(
             session,
@@ -276,11 +317,15 @@ class HoursService:
     # -- steps ---------------------------------------------------------------------------
 
     def away_started(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """Each open case of the person says who covers it, in its thread."""
+        """Each open case of the person says who covers it, in its thread (unless a longer
+        time off of theirs is going on: it said so)."""
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
         if off is None or off.state != TimeOffState.PLANNED or off.ends_at <= now:
             return
         off.state = TimeOffState.AWAY
+        going_on = store.other_time_off(session, off, now)
+        if going_on is not None and going_on.ends_at >= off.ends_at:
+            return  # inside a longer absence, whose threads said so already
         presence = Presence(session, self.policy, now)
         notes: list[str] = []
         cover = covering(session, presence, self.team(), off.user_id, notes)
@@ -292,11 +337,18 @@ class HoursService:
             )
 
     def away_ended(self, session: Session, step: ScheduledStep, now: datetime) -> None:
-        """Hand back the cases opened for them meanwhile and DM one summary."""
+        """Hand back the cases opened for them meanwhile and DM one summary; when another
+        time off of theirs goes on (two that overlap), it takes over their covered cases
+        and the hand-back waits for its end."""
         off = session.get(TimeOff, int(step.payload.get("time_off", 0)))
         if off is None or off.state not in store.LIVE or off.ends_at > now:
             return
         off.state, off.back_at = TimeOffState.BACK, now
+        going_on = store.other_time_off(session, off, now)
+        if going_on is not None:  # overlapping time off: still away, one absence
+            store.move_covered(session, off.id, going_on.id)
+            going_on.starts_at = min(going_on.starts_at, off.starts_at)
+            return
         handed = []
         for row in store.covered(session, off.id):
             row.handed_back_at = now
@@ -328,18 +380,8 @@ class HoursService:
         events = store.events_between(session, ids, off.starts_at, now)
         own = (CaseEventType.OWNER_AWAY, CaseEventType.HANDED_BACK)  # time off's own lines
         events = [e for e in events if e.type not in own]
-        lines = [f":wave: Welcome back. While you were away (since {time_token(off.starts_at)}):"]
-        if handed:
-            numbers = ", ".join(f"#{c.id}" for c in handed)
-            lines.append(f"• {len(handed)} case(s) opened for you were handed back: {numbers}.")
-        by_case: dict[int, int] = {}
-        for event in events:
-            by_case[event.case_id] = by_case.get(event.case_id, 0) + 1
-        for case_id, count in sorted(by_case.items()):
-            lines.append(f"• case #{case_id}: {count} update(s) in its thread.")
-        if len(lines) == 1:
-            lines.append("• nothing happened on your cases.")
-        outbox.notify(session, now, off.user_id, "\n".join(lines))
+        text = welcome_back(off.starts_at, [c.id for c in handed], [e.case_id for e in events])
+        outbox.notify(session, now, off.user_id, text)
 
 
 def _days(first: DayWord, last: DayWord, today: date) -> tuple[date, date]:

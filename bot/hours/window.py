@@ -8,14 +8,25 @@ from datetime import time
 
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 """Day names in `datetime.weekday()` order (0 = Monday)."""
+FULL_NAMES: tuple[str, ...] = (
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+)  # fmt: skip
 _CLOCK = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
 
 def parse_window(text: str) -> tuple[time, time] | None:
     """ "08:00-16:00" → (08:00, 16:00); None when malformed or not opening before closing."""
+    clocks = read_clocks(text)
+    if clocks is None or clocks[0] >= clocks[1]:
+        return None
+    return clocks
+
+
+def read_clocks(text: str) -> tuple[time, time] | None:
+    """ "22:00-06:00" → (22:00, 06:00), in any order; None unless two HH:MM times."""
     start_text, sep, end_text = text.strip().partition("-")
     start, end = _clock(start_text), _clock(end_text)
-    if not sep or start is None or end is None or start >= end:
+    if not sep or start is None or end is None:
         return None
     return start, end
 
@@ -31,12 +42,19 @@ def parse_days(text: str) -> frozenset[int] | None:
     days: set[int] = set()
     for part in filter(None, (p.strip() for p in re.split(r"[,\s]+", text))):
         first, sep, last = part.partition("-")
-        if first[:3] not in DAY_NAMES or (sep and last[:3] not in DAY_NAMES):
+        a, b = _day(first), _day(last) if sep else _day(first)
+        if a is None or b is None:
             return None
-        a = DAY_NAMES.index(first[:3])
-        b = DAY_NAMES.index(last[:3]) if sep else a
         days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
     return frozenset(days) or None
+
+
+def _day(word: str) -> int | None:
+    """ "thu", "thurs", "thursday" → 3; None for anything else ("thunder", "sunshine")."""
+    for number, full in enumerate(FULL_NAMES):
+        if len(word) >= 3 and full.startswith(word):
+            return number
+    return None
 
 
 def show_window(window: tuple[time, time] | None, days: frozenset[int]) -> str:

@@ -29,7 +29,7 @@ def answer(services: Services, user: str, parsed: Hours | Away, respond: Respond
             assert parsed.first is not None and parsed.last is not None
             person = parsed.person or user
             off = hours.set_away(person, parsed.first, parsed.last, parsed.cover, set_by=user)
-            text = words.away_set_text(person, user, off.starts_at, off.ends_at, off.cover)
+            text = words.away_set_text(person, user, off)
     except Refused as why:
         text = f":no_entry: {why}"
     respond(text=text, response_type="ephemeral")
