@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
     UserSelectElement,
 )
 
-from bot.hours.service import AwayEntry, HoursView
+from bot.hours.models import AwayEntry, HoursView
 from slack_edge import inputs
 from slack_edge.case_messages import time_token
 from slack_edge.modals import modal

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.hours.service import AwayEntry, HoursView
+from bot.hours.models import AwayEntry, HoursView
 from slack_edge.case_messages import time_token, who
 
 

@@ -11,7 +11,6 @@ meanwhile are handed back and they get one DM summing up what happened.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -24,6 +23,7 @@ from bot.common.formatting import time_token
 from bot.common.text import who
 from bot.common.vocab import CaseEventType, TimeOffSource, TimeOffState
 from bot.hours.days import DayWord, resolve_day
+from bot.hours.models import AwayEntry, HoursView, RefusedField
 from bot.hours.presence import Presence
 from bot.hours.reach import covering
 from bot.hours.summary import welcome_back
@@ -41,47 +41,6 @@ from storage.tables.hours import TimeOff
 
 AWAY_START, AWAY_END = "away_start", "away_end"
 MAX_AWAY = timedelta(days=366)
-
-
-@dataclass(frozen=True)
-class AwayEntry:
-    """One stretch of time off as shown: its id (to end it), from and until (UTC), the
-    cover chosen (None: the save desk, then a manager) and whether it has started."""
-
-    id: int
-    starts_at: datetime
-    ends_at: datetime
-    cover: str | None
-    started: bool
-    cover_away: tuple[datetime, datetime] | None = None
-    """From and until (UTC) of the cover's own time off overlapping this one, if any: the
-    save desk or a manager covers while both are away (bot/hours/presence.py)."""
-
-
-@dataclass(frozen=True)
-class HoursView:
-    """What `/churn hours` and App Home show: the person's window ("08:00-16:00 mon-thu"),
-    time zone (IANA name), whether the window is their own, their time off not yet over
-    (soonest first), and the window's parts to fill a form with (`opens` None: any time)."""
-
-    window: str
-    tz: str
-    own: bool
-    away: tuple[AwayEntry, ...]
-    opens: time | None = None
-    closes: time | None = None
-    days: frozenset[int] = frozenset(range(5))
-    today: date | None = None
-    """The person's local date now (where a time-off form starts)."""
-
-
-class RefusedField(Refused):
-    """A refusal about one input (`field`: "first", "last" or "cover"), so a form can show
-    it beside that field."""
-
-    def __init__(self, why: str, field: str) -> None:
-        super().__init__(why)
-        self.field = field
 
 
 class HoursService:
@@ -349,6 +308,10 @@ class HoursService:
             store.move_covered(session, off.id, going_on.id)
             going_on.starts_at = min(going_on.starts_at, off.starts_at)
             return
+        gone = self.access.directory.known(session, [off.user_id]).get(off.user_id)
+        if gone is not None and not gone.real:  # deactivated while away: the cover keeps them
+            self._keep_covered(session, off, gone.why, now)
+            return
         handed = []
         for row in store.covered(session, off.id):
             row.handed_back_at = now
@@ -358,6 +321,16 @@ class HoursService:
             self._hand_back(session, case, off, row.cover, now)
             handed.append(case)
         self._summary(session, off, handed, now)
+
+    def _keep_covered(self, session: Session, off: TimeOff, why: str, now: datetime) -> None:
+        """Each covered open case stays with whoever holds it, the thread saying why, when the
+        person coming back is no longer a real person (docs/hours.md, *Time off and cover*)."""
+        text = f":warning: Not handed back: {who(off.user_id)} {why}; the case stays where it is."
+        for row in store.covered(session, off.id):
+            row.handed_back_at = now
+            case = session.get(Case, row.case_id)
+            if case is not None and case.status in OPEN_STATUSES:
+                self.timeline.line(session, case, None, CaseEventType.HANDED_BACK, text, {})
 
     def _hand_back(
         self, session: Session, case: Case, off: TimeOff, cover: str, now: datetime

@@ -198,3 +198,28 @@ def test_a_manager_cannot_set_time_off_for_someone_not_in_the_workspace(
     assert answer.startswith(":no_entry: <@U0GONE>")
     assert time_offs(app, "U0GONE") == []
     assert ":palm_tree: Away" in command(app, "away <@U0AE|ae> 2027-01-04 2027-01-08", "U0MGR")
+
+
+def test_someone_deactivated_while_away_gets_nothing_handed_back(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The case opened for them stays with the cover when their time off ends, the thread
+    saying why, and no welcome-back DM goes to the deactivated member (it was handed back
+    to them before)."""
+    app = running_app
+    clock.set(MONDAY)
+    seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
+    command(app, "away 2027-01-04 2027-01-06 cover <@U0SAVE2|sam>", "U0AE")
+    app.tick()
+    command(app, "cancel acme leaving", "U0CSM")
+    eventually(lambda: cases(app))
+    assert cases(app)[0].owner == "U0SAVE2"
+    gone = app.standin.change_user("U0AE", deleted=True)
+    assert app.slack.event({"type": "user_change", "user": gone}).status == 200
+
+    clock.set(datetime(2027, 1, 7, 15, 0, tzinfo=UTC))  # Thursday: the time off is over
+    app.tick()
+    assert cases(app)[0].owner == "U0SAVE2"
+    assert not [t for t in dms(app, "U0AE") if "Welcome back" in t]
+    thread = [m["text"] for m in app.standin.messages("C0CASES")]
+    assert any("Not handed back: <@U0AE>" in t for t in thread), thread

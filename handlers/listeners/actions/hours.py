@@ -14,7 +14,7 @@ from collections.abc import Callable
 from slack_bolt import App
 
 from bot.cases.models import Refused
-from bot.hours.service import HoursView
+from bot.hours.models import HoursView
 from bot.people.access import Action
 from bot.runtime.services import Services
 from handlers.acting import Acting, button
