@@ -1,4 +1,4 @@
-"""What Slack's refusals mean, in one place: every answer the deliverer gets is one of four
+"""What Slack's refusals mean, in one place: every answer the deliverer gets is one of six
 kinds, and each kind has one treatment (docs/slack.md, *When Slack says no*).
 
 - WORKSPACE: the token or Slack itself (auth, rate limit, 5xx, no connection). Nothing is

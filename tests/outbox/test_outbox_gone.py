@@ -83,10 +83,10 @@ def test_a_deleted_case_root_is_posted_again_once_and_its_thread_goes_there(
     assert len(roots) == 1 and roots[0]["ts"] == new.ts and "Acme Corp" in roots[0]["text"]
     thread = [m for m in standin.messages("C0CASES") if m["thread_ts"] == new.ts]
     assert any("deleted in Slack" in m["text"] for m in thread)
+    assert any("called their CFO" in m["text"] for m in thread), "the line waited for it"
     assert events(services, case.id, "thread_deleted")
     dms = [m["text"] for m in standin.messages("D0AE") if "deleted in Slack" in m["text"]]
     assert len(dms) == 1 and new.ts.replace(".", "") in dms[0], "the owner gets the new link"
-    edits = [c for c in standin.calls("chat.update") if c.fault is None]
     refused = [c for c in standin.calls("chat.update") if c.args.get("ts") == old.ts]
     assert len(refused) == 1, "the edit of the deleted root is tried once, never again"
     told = [r for r in caplog.records if "was deleted in Slack; the edit" in r.getMessage()]
@@ -94,11 +94,27 @@ def test_a_deleted_case_root_is_posted_again_once_and_its_thread_goes_there(
 
     services.cases.add_note(case.id, "U0AE", "they signed")
     app.tick()
-    assert len(standin.calls("chat.update")) > len(edits) + len(refused) - 1
+    edited = [c for c in standin.calls("chat.update") if c.args.get("ts") == new.ts]
+    assert edited, "the new root is edited in place"
     later = [m for m in standin.messages("C0CASES") if "they signed" in m["text"]]
     assert later and later[0]["thread_ts"] == new.ts, "later lines go to the new thread"
     roots = [m for m in standin.messages("C0CASES") if m["thread_ts"] in (None, m["ts"])]
     assert len(roots) == 1, "nothing is posted twice"
+    assert "failed" not in {r.state for r in all_rows(services)}
+
+
+def test_a_closed_case_root_deleted_is_not_posted_again(app: RunningApp) -> None:
+    standin, services = app.standin, app.services
+    case = open_case(app)
+    assert case.root_message_id is not None
+    old = outbox_row(services, case.root_message_id)
+    assert old.ts is not None
+    standin.delete_message("C0CASES", old.ts)
+    services.cases.close(case.id, "U0AE", "saved")
+    app.tick()
+    roots = [m for m in standin.messages("C0CASES") if m["thread_ts"] in (None, m["ts"])]
+    assert roots == [] and outbox_row(services, case.root_message_id).ts == old.ts
+    assert events(services, case.id, "thread_deleted")
     assert "failed" not in {r.state for r in all_rows(services)}
 
 
