@@ -126,6 +126,11 @@ def root_message(session: Session, case: Case) -> OutboxMessage | None:
     return root
 
 
+def case_of_root(session: Session, message_id: int) -> Case | None:
+    """The case whose thread root is outbox row `message_id`, if any."""
+    return session.scalar(select(Case).where(Case.root_message_id == message_id).limit(1))
+
+
 def set_root(session: Session, case: Case, root: OutboxMessage) -> None:
     """Make `root` (flushed: it has its id) the case thread's root, kept for the unit of
     work like a loaded one."""

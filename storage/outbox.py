@@ -348,6 +348,35 @@ def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def repost(session: Session, row_id: int, ts: str, payload: dict[str, Any], now: datetime) -> bool:
+    """Queue sent row `row_id` to be posted again, with `payload`, as a new message (Slack
+    deleted the one at `ts`): its rows in its thread then wait for it and go under the new
+    `ts`. Fenced on the old `ts`, so one deletion is reposted once; False if the row is no
+    longer that sent message."""
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == row_id,
+            OutboxMessage.state == OutboxState.SENT,
+            OutboxMessage.ts == ts,
+        )
+        .values(
+            state=OutboxState.PENDING,
+            payload=payload,
+            ts=None,
+            permalink=None,
+            sent_at=None,
+            attempts=0,
+            next_attempt_at=now,
+            in_doubt_since=None,
+            last_error=f"message {ts} was deleted in Slack: posted again",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.info[OUTBOX_QUEUED] = True
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def counts(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)

@@ -149,6 +149,9 @@ class CaseEventType(StrEnum):
     STRIPE = "stripe"
     STRIPE_WRITEBACK = "stripe_writeback"
     CRM_WRITEBACK = "crm_writeback"
+    # Slack's refusals (bot/outbox/deleted.py)
+    THREAD_DELETED = "thread_deleted"  # the thread's root was deleted in Slack
+    DM_UNREACHABLE = "dm_unreachable"  # a DM about the case Slack refused for that person
 
 
 class StepKind(Labelled):

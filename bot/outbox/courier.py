@@ -32,7 +32,7 @@ from bot.outbox.queue import (
     WANT_PERMALINK,
     step_failed,
 )
-from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify
+from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify, is_dm
 from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
 from storage.db import Database, one_line, unavailable
@@ -248,7 +248,9 @@ class Courier:
         except SlackError as err:
             error = "ratelimited" if err.status == 429 else err.error
             wait = retry_after(err.headers) if err.status == 429 else None
-            return Outcome(error=error, refusal=classify(err.status, err.error), retry_after=wait)
+            dm = is_dm(str(args.get("channel") or ""))
+            refusal = classify(err.status, err.error, dm=dm)
+            return Outcome(error=error, refusal=refusal, retry_after=wait)
         except OSError as err:  # connection refused, reset, timeout (URLError is an OSError)
             return Outcome(error=f"{CONNECTION_ERROR}: {err}", refusal=Refusal.WORKSPACE)
         except FileUnavailable as err:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from bot.common.clock import Clock
 from bot.common.vocab import OutboxState
+from bot.outbox import deleted
 from bot.outbox.holding import Holds
 from bot.outbox.queue import RESPOND
 from bot.outbox.refusals import Refusal
@@ -126,6 +127,10 @@ class Recorder:
                     last_error=outcome.error,
                 )
                 return Result(ResultKind.SUPERSEDED, outcome.error)
+            if outcome.refusal is Refusal.GONE and job.method == rows.UPDATE_METHOD:
+                return self._gone(session, job, now)
+            if outcome.refusal is Refusal.PERSON:
+                return self._unreachable(session, job, outcome.error, now)
             if outcome.retry_row:
                 return self._retry(session, job, outcome.error, self._backoff(job.attempt), now)
             if outcome.refusal is Refusal.WORKSPACE and not outcome.final:
@@ -188,6 +193,23 @@ class Recorder:
             parent=parent,
             relation=rows.AFTER,
         )
+
+    def _gone(self, session: Session, job: Job, now: datetime) -> Result:
+        """An edit of a message Slack deleted: dropped, never retried (bot/outbox/deleted.py)."""
+        parent_id = job.parent.id if job.parent else None
+        edited = job.payload.get(EDIT) if job.relation == rows.AFTER else parent_id
+        ts = job.target[1] if job.target else (job.parent.ts if job.parent else None)
+        if not deleted.drop_edit(session, job.id, job.attempt, edited, ts, job.payload, now):
+            return Result(ResultKind.LOST)
+        return Result(ResultKind.SUPERSEDED, "message_not_found")
+
+    def _unreachable(self, session: Session, job: Job, error: str, now: datetime) -> Result:
+        """A DM Slack refuses for good for that person (bot/outbox/deleted.py)."""
+        parent_id = job.parent.id if job.parent else None
+        reason = deleted.person_unreachable(
+            session, job.id, job.attempt, job.channel, parent_id, job.payload, error, now
+        )
+        return Result(ResultKind.LOST) if reason is None else Result(ResultKind.FAILED, reason)
 
     def _wait(
         self,

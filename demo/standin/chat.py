@@ -46,6 +46,8 @@ class ChatMethods:
     _response_urls: dict[str, ResponseUrl]
     _responses: list[tuple[str, dict]]
     _mpims: dict[tuple[str, ...], str]
+    _users: dict[str, dict]
+    strict_users: bool
 
     if TYPE_CHECKING:
 
@@ -58,9 +60,26 @@ class ChatMethods:
         """Posting to a user ID lands in the DM with that user, as on Slack."""
         return dm_channel(channel) if channel[:1] in ("U", "W") else channel
 
+    def _check_dm(self, user: str, opening: bool = False) -> None:
+        """A DM to a person Slack refuses for good: a user ID it does not know (with
+        `strict_users`) is channel_not_found to chat.postMessage and user_not_found to
+        conversations.open; a bot is cannot_dm_bot; a deactivated member is user_disabled to
+        conversations.open only (chat.postMessage to them succeeds, as on Slack)."""
+        known = self._users.get(user)
+        if known is None:
+            if self.strict_users:
+                raise SlackError("user_not_found" if opening else "channel_not_found")
+            return
+        if known.get("is_bot"):
+            raise SlackError("cannot_dm_bot")
+        if opening and known.get("deleted"):
+            raise SlackError("user_disabled")
+
     def _chat_post_message(self, args: Args) -> Reply:
         require(args, "channel")
         check_message_content(args)
+        if str(args["channel"])[:1] in ("U", "W"):
+            self._check_dm(str(args["channel"]))
         metadata, warnings = check_metadata(args)
         channel, ts = self._resolve_channel(str(args["channel"])), self._next_ts()
         message = self._store_message(channel, ts, {**args, "metadata": metadata})
@@ -156,6 +175,7 @@ class ChatMethods:
         if args.get("channel"):
             return {"channel": {"id": str(args["channel"])}}
         if len(users) == 1:
+            self._check_dm(users[0], opening=True)
             return {"channel": {"id": dm_channel(users[0])}}
         key = tuple(sorted(users))
         if key not in self._mpims:
@@ -163,6 +183,12 @@ class ChatMethods:
         return {"channel": {"id": self._mpims[key]}}
 
     # -- people posting (the demo page plays them)
+
+    def delete_message(self, channel: str, ts: str) -> None:
+        """Someone deleted the message in Slack: chat.update of it answers message_not_found."""
+        with self._lock:
+            self._messages.pop((channel, ts), None)
+            self._bump()
 
     def post_as_user(
         self, user: str, channel: str, text: str, thread_ts: str | None = None
