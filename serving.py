@@ -187,12 +187,19 @@ def check_slack(services: Services) -> object | None:
     """Fail fast on a rejected token; an unreachable Slack only warns (the outbox waits)."""
     from slack_sdk.errors import SlackApiError
 
+    from bot.runtime.checkup import install_waiting
+    from slack_edge.installs import NOT_INSTALLED
+
     try:
         return services.api.auth_test()
     except SlackApiError as err:
         error = err.response.get("error")
         if error in TOKEN_ERRORS and not services.settings.oauth_mode:  # OAuth: reinstall
             raise StartupError(f"SLACK_BOT_TOKEN: Slack rejected it ({error})") from None
+        waiting = install_waiting(services) if error == NOT_INSTALLED else None
+        if waiting is not None:  # OAuth mode: no installation holds a token (none asked)
+            log.warning("Slack: %s; messages will wait in the outbox", waiting)
+            return None
         log.warning("Slack answered auth.test with %s; messages will wait in the outbox", error)
         return None
     except OSError as err:

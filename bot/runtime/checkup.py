@@ -8,7 +8,8 @@ jobs past `JOBS_STALLED`, and nothing has moved for `NO_PROGRESS` (a burst's bac
 draining at Slack's pace is not stalled). A web process only warns of those (`warnings`):
 restarting it would not help, and would stop acknowledgements meanwhile. A workspace-wide
 pause of delivery (Slack refusing the token, down, rate-limiting: bot/outbox/holding.py) is
-said in `slack` but is no reason to restart.
+said in `slack` but is no reason to restart; so is OAuth mode waiting for its (first, or
+next) install, with a warning.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session
 from bot.outbox.holding import pause_reason
 from bot.runtime.scheduler import SCHEDULER_BEAT
 from bot.runtime.services import Services
+from storage import installs as install_rows
 from storage import jobs as job_rows
 from storage.health import last_sent, oldest_due_message
 
@@ -91,6 +93,7 @@ def _queues(services: Services, checkup: Checkup, *, starting: bool) -> None:
         oldest_job = job_rows.oldest_due(session, now)
         oldest_message = oldest_due_message(session, now)
         paused = pause_reason(session, now)
+        waiting = _install_waiting(services, session)
     since_beat = None if beat is None else (wall - beat.beat_at).total_seconds()
     checkup.fields["scheduler"] = {
         "holder": beat.holder if beat else None,
@@ -103,12 +106,38 @@ def _queues(services: Services, checkup: Checkup, *, starting: bool) -> None:
     message_wait = _age(now, oldest_message)
     checkup.fields["jobs"] = {"oldest_waiting_seconds": job_wait}
     checkup.fields["delivery"] = {"oldest_due_seconds": message_wait}
-    checkup.fields["slack"] = paused or "ok"  # Slack's own outage: a restart would not help
+    checkup.fields["slack"] = waiting or paused or "ok"  # a restart would not help either
+    if waiting is not None:
+        checkup.warnings.append(f"Slack: {waiting}")
     if _over(job_wait, JOBS_STALLED) and _idle(services, now, job_rows.last_finished):
         checkup.elsewhere(f"jobs waiting for {job_wait:.0f} s")
     stalled = _over(message_wait, DELIVERY_STALLED) and paused is None
     if stalled and _idle(services, now, last_sent):
         checkup.elsewhere(f"delivery stalled: a message due for {message_wait:.0f} s")
+
+
+NOT_INSTALLED_YET = "not installed yet; install at /slack/install"
+
+
+def _install_waiting(services: Services, session: Session) -> str | None:
+    """OAuth mode with no installation holding a token: what it waits for (docs/operations.md,
+    *Health checks*). Nothing is broken, so it is a warning, never a 503."""
+    installs = services.installs
+    if installs is None:
+        return None
+    if install_rows.latest_bot(session, installs.client_id) is not None:
+        return None
+    removed = install_rows.uninstalls(session)
+    if not removed:
+        return NOT_INSTALLED_YET
+    last = removed[-1]
+    return f"the app was removed ({last.reason}); install it again at /slack/install"
+
+
+def install_waiting(services: Services) -> str | None:
+    """`_install_waiting` in its own read: what start-up says instead of Slack's refusal."""
+    with services.db.read() as session:
+        return _install_waiting(services, session)
 
 
 def _over(wait: float | None, limit: timedelta) -> bool:

@@ -163,8 +163,14 @@ class InstallMethods:
         app's redirect URI with `code` and `state` (or `error=invalid_client_id`)."""
         params = {k: v[0] for k, v in parse_qs(query).items()}
         redirect = params.get("redirect_uri") or self.redirect_url
-        if not redirect:
-            return HttpReply.of_text(400, "redirect_uri missing (the app's Redirect URL)")
+        if not redirect:  # Slack has nowhere to send the installer back to either
+            return HttpReply.of_text(
+                400, "redirect_uri missing, and the app has no Redirect URL configured"
+            )
+        if not redirect_allowed(redirect, self.redirect_url):
+            return HttpReply.of_text(
+                400, f"bad_redirect_uri: {redirect} is not under the app's {self.redirect_url}"
+            )
         with self._lock:
             if params.get("client_id") != self.client_id:
                 return _redirect(redirect, {"error": "invalid_client_id"})
@@ -359,6 +365,21 @@ def client_credentials(headers: Message, args: Args) -> Args:
     except ValueError:
         return args
     return args | {"client_id": client_id, "client_secret": secret}
+
+
+def redirect_allowed(asked: str, configured: str | None) -> bool:
+    """Slack's rule for the authorize page's `redirect_uri`: optional (the app's Redirect
+    URL is used without it), and when given, the configured Redirect URL or a path under it
+    on the same scheme, host and port (https://api.slack.com/authentication/oauth-v2,
+    "Asking for scopes"). With no Redirect URL configured, any is taken (as the tests'
+    stand-ins are scripted)."""
+    if configured is None:
+        return True
+    want, got = urlsplit(configured), urlsplit(asked)
+    base = want.path.rstrip("/")
+    return (got.scheme, got.netloc) == (want.scheme, want.netloc) and (
+        got.path == want.path or got.path.startswith(f"{base}/")
+    )
 
 
 def _redirect(uri: str, params: dict[str, str]) -> HttpReply:
