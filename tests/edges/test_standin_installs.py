@@ -195,3 +195,64 @@ def test_an_installed_token_has_only_the_scopes_its_install_granted(slack: Slack
         assert refused.value.response["error"] == "missing_scope"
         assert refused.value.response["needed"] == needed
     assert bot.auth_test()["ok"]  # no scope needed
+
+
+def authorize(standin: SlackStandin, **params: str) -> tuple[int, str]:
+    """Open the authorize page with `params`; (status, Location or the page's text)."""
+    query = urlencode({"client_id": "111.222", "state": "s1", **params})
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(f"{standin.base_url}/oauth/v2/authorize?{query}") as page:
+            return page.status, page.read().decode()
+    except urllib.error.HTTPError as answer:
+        return answer.code, answer.headers.get("Location") or answer.read().decode()
+
+
+def test_the_authorize_page_takes_the_apps_redirect_url_as_slack_does(slack: SlackStandin) -> None:
+    """redirect_uri is optional (the app's Redirect URL is used); when given, it must be that
+    URL or under it (https://api.slack.com/authentication/oauth-v2)."""
+    app = "http://127.0.0.1:3000/slack/oauth_redirect"
+    slack.register_app("111.222", "shh", redirect_url=app)
+    status, where = authorize(slack)
+    assert status == 302 and where.startswith(f"{app}?code=")
+    assert authorize(slack, redirect_uri=f"{app}/deeper")[0] == 302
+    for elsewhere in (
+        "http://evil.example/slack/oauth_redirect",
+        f"{app}-not",
+        "https://127.0.0.1:3000/slack/oauth_redirect",
+    ):
+        status, page = authorize(slack, redirect_uri=elsewhere)
+        assert status == 400 and "bad_redirect_uri" in page, elsewhere
+    status, where = authorize(slack, client_id="999.999")
+    assert status == 302 and where == f"{app}?error=invalid_client_id"
+
+
+def test_without_a_redirect_url_anywhere_the_authorize_page_refuses(slack: SlackStandin) -> None:
+    slack.register_app("111.222", "shh")
+    status, page = authorize(slack)
+    assert status == 400 and "no Redirect URL" in page
+
+
+def test_the_standin_alone_accepts_the_credentials_it_is_given() -> None:
+    """`python -m demo.standin`: the client id and secret from the environment Savedesk
+    reads (else its own, printed), the Redirect URL from SLACK_REDIRECT_URI or Savedesk's
+    default port."""
+    from demo.standin.__main__ import (
+        DEFAULT_REDIRECT_URL,
+        STANDIN_CLIENT_ID,
+        STANDIN_CLIENT_SECRET,
+        parse_args,
+    )
+
+    own = parse_args([], {})
+    assert (own.client_id, own.client_secret) == (STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET)
+    assert own.redirect_url == DEFAULT_REDIRECT_URL
+    env = {
+        "SLACK_CLIENT_ID": "5.6",
+        "SLACK_CLIENT_SECRET": "theirs",
+        "SLACK_REDIRECT_URI": "https://savedesk.example/slack/oauth_redirect",
+    }
+    given = parse_args([], env)
+    assert (given.client_id, given.client_secret) == ("5.6", "theirs")
+    assert given.redirect_url == env["SLACK_REDIRECT_URI"]
+    assert parse_args(["--redirect-url", "http://h:1/r"], env).redirect_url == "http://h:1/r"

@@ -3,6 +3,10 @@ install again, and the app removed (delivery stops without failing a row; `check
 
 from __future__ import annotations
 
+import json
+import logging
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -252,3 +256,43 @@ def test_check_asks_slack_about_the_installed_token(oauth_app: RunningApp, tmp_p
         "problem: Slack: it refuses the installed app's token (token_revoked); install the app "
         "again at /slack/install" in refused.stdout
     ), refused.stdout
+
+
+def healthz(app: RunningApp) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(f"{app.base_url}/healthz", timeout=10) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_before_the_first_install_health_and_start_up_say_so(
+    oauth_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Never installed is not "app_uninstalled", and nothing is broken: /healthz answers 200
+    with `slack` saying where to install (a warning), as `check` says; once installed, ok;
+    removed, it says to install again (docs/operations.md, *Health checks*)."""
+    with caplog.at_level(logging.WARNING):
+        assert check_slack(oauth_app.services) is None
+    said = [r.getMessage() for r in caplog.records]
+    assert (
+        "Slack: not installed yet; install at /slack/install; messages will wait in the outbox"
+        in said
+    )
+    assert not [line for line in said if "app_uninstalled" in line]
+    status, body = healthz(oauth_app)
+    assert (status, body["status"]) == (200, "ok")
+    assert body["slack"] == "not installed yet; install at /slack/install"
+    assert body["warnings"] == ["Slack: not installed yet; install at /slack/install"]
+
+    install(oauth_app)
+    status, body = healthz(oauth_app)
+    assert (status, body["slack"], body.get("warnings")) == (200, "ok", None)
+
+    assert oauth_app.services.installs is not None
+    oauth_app.services.installs.removed(None, "T0TEST", "app_uninstalled")
+    status, body = healthz(oauth_app)
+    assert status == 200
+    assert (
+        body["slack"] == "the app was removed (app_uninstalled); install it again at /slack/install"
+    )
