@@ -10,7 +10,6 @@ import html
 import http.cookiejar
 import os
 import re
-import signal
 import subprocess
 import sys
 import threading
@@ -63,9 +62,9 @@ def clean_env() -> dict[str, str]:
 
 
 def stop(proc: subprocess.Popen[str]) -> str:
-    """Stop a process this test started (Ctrl-C, as a person would); its stderr."""
+    """Stop a process this test started (as a platform does, SIGTERM); its stderr."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
+        proc.terminate()
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
