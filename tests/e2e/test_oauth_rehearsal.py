@@ -61,8 +61,8 @@ def clean_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
 
 
-def stop(proc: subprocess.Popen[str]) -> str:
-    """Stop a process this test started (as a platform does, SIGTERM); its stderr."""
+def stop(proc: subprocess.Popen[str]) -> None:
+    """Stop a process this test started (as a platform does, SIGTERM)."""
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -70,7 +70,6 @@ def stop(proc: subprocess.Popen[str]) -> str:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
-    return proc.stderr.read() if proc.stderr else ""
 
 
 @pytest.fixture
@@ -87,7 +86,7 @@ def standin(savedesk_port: int) -> Iterator[Printed]:
         cwd=ROOT,
         env=clean_env(),
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
         text=True,
     )
     try:
@@ -134,12 +133,13 @@ def test_an_oauth_install_rehearsed_against_the_standin_alone(
     before = app(tmp_path, "check")
     assert "problem: Slack: the app is not installed yet" in before.stdout, before.stdout
 
+    log_file = (tmp_path / "savedesk.log").open("w")  # a pipe could fill and block the app
     proc = subprocess.Popen(
         [sys.executable, str(ROOT / "app.py")],
         cwd=tmp_path,
         env=clean_env(),
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log_file,
         text=True,
     )
     base = f"http://127.0.0.1:{savedesk_port}"
@@ -173,6 +173,8 @@ def test_an_oauth_install_rehearsed_against_the_standin_alone(
         finally:
             db.dispose()
     finally:
-        logged = stop(proc)
+        stop(proc)
+        log_file.close()
+    logged = (tmp_path / "savedesk.log").read_text()
     assert "Slack: not installed yet; install at /slack/install" in logged, logged
     assert "app_uninstalled" not in logged, logged
