@@ -13,6 +13,7 @@ from bot.reports.words import (
     PERIOD_WORDS,
     change,
     duration,
+    kind_label,
     percent,
     plural,
     risk_phrase,
@@ -20,11 +21,24 @@ from bot.reports.words import (
 
 
 def narrative(report: Report) -> list[str]:
-    """The opening sentences: the lead kind's story, then the overall one."""
-    lead = report.lead_kind
+    """The opening sentences: the opening kind's story, then the overall one."""
+    lead = opening_kind(report)
     sentences = kind_sentences(report, lead) if lead else []
     sentences.append(overall_sentence(report))
     return sentences
+
+
+def opening_kind(report: Report) -> str | None:
+    """The kind the report opens with: what happened first (docs/reports.md, *The
+    opening*). Of the kinds with cases closed in the period (saved, churned or moved on),
+    the one with the most ARR closed (ties: most cases, then name); without any, the kind
+    with the most ARR at risk (`Report.lead_kind`); None when neither exists."""
+    closed = sorted(
+        (-(f.arr_saved + f.arr_churned + f.arr_moved_on), -f.closed, name)
+        for name, f in report.kinds
+        if f.closed
+    )
+    return closed[0][2] if closed else report.lead_kind
 
 
 def plan_clause(figures: Figures) -> str | None:
@@ -49,24 +63,18 @@ def _previous(report: Report, kind: str | None = None) -> Figures | None:
 
 
 def kind_sentences(report: Report, kind: str) -> list[str]:
-    """The example's three sentences for one risk kind, each figure beside the previous
-    period's ("up from …", README *Trend*)."""
+    """The example's three sentences for one risk kind (what closed, what is at risk, the
+    forecast), each figure beside the previous period's ("up from …", README *Trend*); a
+    sentence with nothing to say (nothing closed, nothing open) is left out."""
     f, cur, b = report.kind(kind), report.currency, _previous(report, kind)
-    when = PERIOD_WORDS[report.period]
-    risk = risk_phrase(kind)
-    was = "" if b is None else change(f.saved, b.saved, plural(b.saved, "customer"))
-    if f.saved:
-        worth = "" if b is None else change(f.arr_saved, b.arr_saved, money(b.arr_saved, cur))
-        first = (
-            f"{when.capitalize()} we saved {plural(f.saved, 'customer')} from {risk}{was}, "
-            f"worth {money(f.arr_saved, cur)}{worth}."
-        )
-    else:
-        first = f"{when.capitalize()} we saved no customer from {risk}{was}."
+    sentences = [] if not f.closed else [_closed_sentence(report, kind, f, b)]
+    if not f.open:
+        return [*sentences, "No customer is at risk for that reason now."] if sentences else []
     opened = "" if b is None else change(f.open, b.open, str(b.open))
     arr = "" if b is None else change(f.arr_at_risk, b.arr_at_risk, money(b.arr_at_risk, cur))
+    reason = "for that reason" if sentences else f"({kind_label(kind).lower()})"
     second = (
-        f"We have {plural(f.open, 'customer')} at risk for that reason{opened}, "
+        f"We have {plural(f.open, 'customer')} at risk {reason}{opened}, "
         f"worth {money(f.arr_at_risk, cur)} in ARR{arr}"
     )
     clauses = []
@@ -82,7 +90,29 @@ def kind_sentences(report: Report, kind: str) -> list[str]:
     if plan:
         clauses.append(plan)
     second += ("; " + " and ".join(clauses) + ".") if clauses else "."
-    return [first, second, _forecast(f, cur, b)]
+    return [*sentences, second, _forecast(f, cur, b)]
+
+
+def _closed_sentence(report: Report, kind: str, f: Figures, b: Figures | None) -> str:
+    """What closed of one kind in the period: the saves, else the churn, else the cases
+    moved on from."""
+    cur, when, risk = report.currency, PERIOD_WORDS[report.period].capitalize(), risk_phrase(kind)
+    if f.saved:
+        was = "" if b is None else change(f.saved, b.saved, plural(b.saved, "customer"))
+        worth = "" if b is None else change(f.arr_saved, b.arr_saved, money(b.arr_saved, cur))
+        return (
+            f"{when} we saved {plural(f.saved, 'customer')} from {risk}{was}, "
+            f"worth {money(f.arr_saved, cur)}{worth}."
+        )
+    if f.churned:
+        was = "" if b is None else change(f.churned, b.churned, plural(b.churned, "customer"))
+        worth = "" if b is None else change(f.arr_churned, b.arr_churned, money(b.arr_churned, cur))
+        return (
+            f"{when} we lost {plural(f.churned, 'customer')} to {risk}{was}, "
+            f"worth {money(f.arr_churned, cur)}{worth}, and saved none."
+        )
+    label = kind_label(kind).lower()
+    return f"{when} we moved on from {plural(f.moved_on, 'customer')} ({label}) and saved none."
 
 
 def _money_trend(now: Decimal, before: Figures | None, field: str, cur: str) -> str:

@@ -58,15 +58,8 @@ def stage_figures(session: Session, span: Window, *, slowest: bool = True) -> di
 
 
 def span_words(seconds: float) -> str:
-    """A stage time as people say it: minutes under an hour, hours (one decimal) under two
-    days, days (one decimal) under two weeks, then weeks and months
-    (bot.reports.words.duration)."""
-    if seconds < 3600:
-        return f"{max(round(seconds / 60), 1)} min"
-    if seconds < 48 * 3600:
-        return f"{seconds / 3600:.1f}".rstrip("0").rstrip(".") + " h"
-    if seconds < 14 * 86400:
-        return f"{seconds / 86400:.1f}".rstrip("0").rstrip(".") + " days"
+    """A stage time in `seconds`, written as every duration of the report is
+    (bot.reports.words.duration: "45 min", "46 h", "3 days")."""
     return duration(timedelta(seconds=seconds))
 
 

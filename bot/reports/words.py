@@ -1,5 +1,6 @@
 """How the report says things to people: the words (money itself: `bot.common.formatting`,
-one currency table; percentages (60%), durations ("1 month"), the risk kinds in a sentence),
+one currency table; percentages (60%), durations ("46 h", "1 month": `duration`, the one
+way the report writes a duration), the risk kinds in a sentence),
 then the whole report as words: plain text for the terminal, and the lines (mrkdwn-safe)
 that the Slack post and App Home are built from (slack_edge/report_messages.py). Figures
 only, already computed; nothing here queries the database."""
@@ -80,17 +81,24 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 
 
 def duration(delta: timedelta) -> str:
-    """A time at risk in the unit people use: hours under a day, days under two weeks,
-    weeks under four, then months of 30 days ("1 month", "3 months"), each rounded."""
-    hours = delta.total_seconds() / 3600
-    days = hours / 24
-    if days < 1:
-        return plural(max(_half_up(hours), 1), "hour")
+    """Every duration of the report, written one way (docs/reports.md, *Durations*):
+    minutes under an hour ("45 min"), hours under two days ("46 h"), days under two weeks
+    ("3 days"), weeks under four ("2 weeks"), then months of 30 days ("3 months"); each
+    rounded half up to a whole unit (at least 1 min), and a unit rounded up to the next
+    threshold is written in the next unit (59.6 min: "1 h")."""
+    seconds = max(delta.total_seconds(), 0.0)
+    minutes = _half_up(seconds / 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    hours = _half_up(seconds / 3600)
+    if hours < 48:
+        return f"{hours} h"
+    days = _half_up(seconds / 86400)
     if days < 14:
-        return plural(_half_up(days), "day")
+        return plural(days, "day")
     if days < 28:
-        return plural(_half_up(days / 7), "week")
-    return plural(max(_half_up(days / 30), 1), "month")
+        return plural(_half_up(seconds / (7 * 86400)), "week")
+    return plural(_half_up(seconds / (30 * 86400)), "month")
 
 
 def _half_up(value: float) -> int:

@@ -70,10 +70,11 @@ def test_a_plan_that_is_not_a_round_number_says_what_is_done() -> None:
 def test_no_plans_no_high_risk_no_saves_are_not_invented() -> None:
     plain = Figures(open=1, arr_at_risk=D(5000), age_seconds=2 * 3600)
     text = " ".join(narrative(report(("usage_drop", plain))))
-    assert "we saved no customer from usage-drop risk" in text
+    assert "saved no customer" not in text  # nothing closed: the opening says what is at risk
+    assert text.startswith("We have 1 customer at risk (usage drop), worth $5,000 in ARR")
     assert "plan" not in text
     assert "We believe we can save all $5,000; none of it is at high risk." in text
-    assert "the average time at risk is 2 hours" in text
+    assert "the average time at risk is 2 h" in text
     assert "no case was closed last week" in text
     assert "1 customer is at risk now" in text
 
@@ -96,6 +97,23 @@ def test_overall_sentence_with_churn_and_save_rate() -> None:
 )
 def test_money(amount: Decimal, currency: str, said: str) -> None:
     assert money(amount, currency) == said
+
+
+@pytest.mark.parametrize(
+    ("delta", "said"),
+    [
+        (timedelta(seconds=20), "1 min"),
+        (timedelta(minutes=44, seconds=30), "45 min"),  # half up
+        (timedelta(minutes=59, seconds=40), "1 h"),  # 60 min: the next unit
+        (timedelta(hours=41, minutes=24), "41 h"),  # was "41.4 h" in the stage times
+        (timedelta(hours=46), "46 h"),  # was "2 days" as a time at risk, "46 h" as a stage
+        (timedelta(hours=47, minutes=40), "2 days"),
+        (timedelta(hours=55), "2 days"),
+        (timedelta(days=13, hours=13), "2 weeks"),
+    ],
+)
+def test_one_way_to_write_a_duration(delta: timedelta, said: str) -> None:
+    assert duration(delta) == said
 
 
 def test_durations_and_percent() -> None:
@@ -165,3 +183,33 @@ def test_many_owners_never_push_the_slowest_open_cases_out_of_slack() -> None:
         assert "*Slowest open cases*: not yet acknowledged: #100 Acme Corp" in text
         assert "more; every kind and owner is in the CSV export_" in text
         assert all(line.startswith(("*", "_")) for line in text.splitlines())  # whole lines
+
+
+def test_the_opening_leads_with_what_happened_not_with_an_empty_kind() -> None:
+    """The demo's week: a cancellation churned, a main-contact turnover (more ARR) is
+    open and nothing of it closed: the report opens with the churn."""
+    hooli = Figures(open=1, arr_at_risk=D(120000), age_seconds=60.0)
+    cancel = Figures(churned=1, arr_churned=D(84000), open=1, arr_at_risk=D(30000),
+                     age_seconds=46 * 3600.0)  # fmt: skip
+    both = report(("contact_left", hooli), ("cancellation", cancel), overall=cancel)
+    first = narrative(both)[0]
+    assert first == "Last week we lost 1 customer to cancellation, worth $84,000, and saved none."
+    assert "saved no customer" not in " ".join(narrative(both))
+
+
+def test_the_time_at_risk_and_the_slowest_cases_agree() -> None:
+    """Hooli opened a minute before the report: "1 min" in both places (the average was
+    floored to "1 hour"); Acme's 46 hours: "46 h" in both (the average said "2 days")."""
+    hooli = Figures(open=1, arr_at_risk=D(120000), age_seconds=60.0)
+    acme = Figures(open=1, arr_at_risk=D(84000), age_seconds=46 * 3600.0)
+    minute, hours = END - timedelta(minutes=1), END - timedelta(hours=46)
+    slowest = (
+        SlowCase("close", 3, "hooli", "Hooli", "contact_left", "U0CSM", minute),
+        SlowCase("close", 1, "acme", "Acme Corp", "cancellation", "U0SAVE1", hours),
+    )
+    text = as_text(report(("contact_left", hooli), overall=hooli, slowest=slowest))
+    assert "the average time at risk is 1 min" in text and "1 hour" not in text
+    assert "#3 Hooli (Main-contact turnover, <@U0CSM>) 1 min" in text
+    text = as_text(report(("cancellation", acme), overall=acme, slowest=slowest[1:]))
+    assert "the average time at risk is 46 h" in text and "average time at risk 46 h" in text
+    assert "#1 Acme Corp (Cancellation, <@U0SAVE1>) 46 h" in text and "2 days" not in text
