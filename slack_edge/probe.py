@@ -134,7 +134,9 @@ def installed_token(settings: Settings, db: Database) -> tuple[str | None, Token
         return None, TokenVerdict(problem=INSTALLED_REFUSED.format(error=error))
     except (SlackClientError, OSError, ValueError) as err:
         reason = _reason(err)
-        return None, TokenVerdict(problem=unreachable(settings, reason, "the installed app's token"))
+        return None, TokenVerdict(
+            problem=unreachable(settings, reason, "the installed app's token")
+        )
 
 
 def _reason(err: BaseException) -> str:
