@@ -17,8 +17,8 @@ from bot.common.clock import SystemClock, read_offset
 from bot.common.vocab import DeliveryState
 from bot.outbox.holding import pause_reason
 from bot.people.directory import Directory, PersonNotFound, is_user_id
-from bot.ports import SlackError
 from bot.policy import ROLE_NAMES, Policy
+from bot.ports import SlackError
 from bot.runtime.installs import Installs
 from bot.runtime.settings import Settings, example_values, missing_settings
 from storage import outbound as webhook_rows
