@@ -384,8 +384,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `check | head`
         return EXIT_FAILED
+    except ModuleNotFoundError as err:
+        if not missing_requirement(err):
+            return failed(err)
+        return say(
+            f"the requirements are not installed for {sys.executable} (no module named "
+            f"{err.name!r}): run `{INSTALL}`, then `.venv/bin/python app.py …`"
+        )
     except Exception as err:
         return failed(err)
+
+
+INSTALL = "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+"""README.md, *Quick start*: what a missing requirement is answered with."""
+
+
+def missing_requirement(err: ModuleNotFoundError) -> bool:
+    """A third-party package is missing (run outside the venv, or before `pip install`),
+    not one of Savedesk's own modules: those are a bug, reported as unexpected."""
+    top = (err.name or "").split(".")[0]
+    return bool(top) and not (Path(__file__).resolve().parent / top).exists()
 
 
 def failed(err: Exception) -> int:

@@ -147,3 +147,24 @@ def test_anything_unexpected_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("savedesk: unexpected error: RuntimeError: disk on fire")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["demo", "check"])
+def test_without_the_requirements_one_line_says_to_install_them(
+    tmp_path: Path, command: str
+) -> None:
+    """`python3 app.py demo` outside the venv: `-S` leaves site-packages (the venv's
+    requirements) off the path, as a Python without them would."""
+    result = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "app.py"), command],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("savedesk: the requirements are not installed for ")
+    assert "`python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`" in line
