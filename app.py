@@ -63,7 +63,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
             "Validate the settings (environment and .env) and the policy file, ask Slack "
             "about the token and the [channels], look at the database; print what was "
             "understood, then each warning and problem. Exit 0 when there is no problem "
-            "(warnings allowed), 1 on a problem, 2 on a malformed setting or policy."
+            "(warnings allowed), 1 on a problem, 2 on a malformed setting or policy. "
+            "Slack or the database not answering is a problem: check verifies nothing "
+            "without them."
         ),
     )
     imp = sub.add_parser("import", help="import accounts or invoices from CSV, or HubSpot")
