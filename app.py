@@ -63,7 +63,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
             "Validate the settings (environment and .env) and the policy file, ask Slack "
             "about the token and the [channels], look at the database; print what was "
             "understood, then each warning and problem. Exit 0 when there is no problem "
-            "(warnings allowed), 1 on a problem, 2 on a malformed setting or policy."
+            "(warnings allowed), 1 on a problem, 2 on a malformed setting or policy. "
+            "Slack or the database not answering is a problem: check verifies nothing "
+            "without them."
         ),
     )
     imp = sub.add_parser("import", help="import accounts or invoices from CSV, or HubSpot")
@@ -128,26 +130,24 @@ def cmd_migrate(settings: Settings, policy: Policy) -> int:
 
 def cmd_check(settings: Settings, policy: Policy) -> int:
     """Print what was understood, then every warning and every problem (bot.setup.checkup); exit 1
-    when there is a problem. A malformed setting or policy, or a database that does not
-    answer, stops earlier with one line (exit 2)."""
+    when there is a problem (a database or a Slack that does not answer is one). A malformed
+    setting or policy stops earlier with one line (exit 2). Log records below ERROR are
+    kept out of the report: what they would say is one of check's own lines."""
     from bot.setup.checkup import (
         DatabaseSilent,
+        DatabaseState,
         config_problems,
         database_state,
         test_clock_warning,
     )
     from storage.db import Database
 
-    clock_warning = test_clock_warning(settings)
-    if clock_warning:
-        print(clock_warning, file=sys.stderr)
+    check_logging(settings.log_level)
     print(settings.describe())
     print()
     print(policy.describe())
-    for warning in policy.warnings():
-        print(f"warning: {warning}")
-    if clock_warning:
-        print(clock_warning)
+    warnings = policy.warnings()
+    clock_warning = test_clock_warning(settings)
     problems = config_problems(settings, policy, os.environ)
     db = Database(settings.database_url)
     try:
@@ -155,7 +155,12 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
             db, policy, (settings.oauth_mode and settings.slack_client_id) or None
         )
     except DatabaseSilent as err:
-        raise StartupError(f"DATABASE_URL: the database does not answer ({err})") from None
+        state = DatabaseState(
+            problems=[
+                f"DATABASE_URL: the database does not answer ({err}); start it, or fix "
+                "DATABASE_URL (host, port, name, user)"
+            ]
+        )
     finally:
         db.dispose()
     if state.status:
@@ -163,7 +168,11 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     for note in state.notes:
         print(note)
     if settings.slack_bot_token or (settings.oauth_mode and state.status):  # else a problem
-        problems += slack_problems(settings, policy, bool(state.status))
+        problems += slack_problems(settings, policy, bool(state.status), warnings)
+    for warning in warnings:
+        print(f"warning: {warning}")
+    if clock_warning:
+        print(clock_warning)
     for problem in problems + state.problems:
         print(f"problem: {problem}")
     if problems or state.problems:
@@ -174,11 +183,23 @@ def cmd_check(settings: Settings, policy: Policy) -> int:
     return EXIT_OK
 
 
-def slack_problems(settings: Settings, policy: Policy, schema_current: bool) -> list[str]:
+def check_logging(level: str) -> None:
+    """`check` reports in its own lines: library and product log records below ERROR
+    (a group Slack cannot resolve, the test clock at start-up) are not printed, errors
+    still are; LOG_LEVEL=DEBUG shows everything (docs/cli.md, *Commands*)."""
+    if level == "DEBUG":
+        return
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(max(handler.level, logging.ERROR))
+
+
+def slack_problems(
+    settings: Settings, policy: Policy, schema_current: bool, warnings: list[str]
+) -> list[str]:
     """SLACK_BOT_TOKEN (OAuth mode: the installed app's) asked about once (slack_edge.probe):
-    refused is a problem, Slack not reached a printed warning; when it works, the policy's
-    `[channels]` (unknown to Slack, or without the app) and, once the schema is current,
-    the role holders."""
+    refused or not reached is a problem, an unrelated error from Slack a warning (added to
+    `warnings`); when it works, the policy's `[channels]` (unknown to Slack, or without the
+    app) and, once the schema is current, the people the policy names."""
     from slack_edge.probe import installed_token, verify_bot_token
     from storage.db import Database
 
@@ -191,26 +212,28 @@ def slack_problems(settings: Settings, policy: Policy, schema_current: bool) -> 
         finally:
             db.dispose()
         if installed is None:  # not installed (said already), or its refresh refused
-            if verdict.warning:
-                print(f"warning: {verdict.warning}")
+            warnings += [verdict.warning] if verdict.warning else []
             return [verdict.problem] if verdict.problem else []
     verdict = verify_bot_token(settings, named, installed)
-    if verdict.warning:
-        print(f"warning: {verdict.warning}")
+    warnings += [verdict.warning] if verdict.warning else []
     if verdict.problem:
         return [verdict.problem]
     if verdict.warning or not schema_current:
         return verdict.channel_problems
-    return verdict.channel_problems + people_problems(settings, policy)
+    return verdict.channel_problems + people_problems(settings, policy, warnings)
 
 
-def people_problems(settings: Settings, policy: Policy) -> list[str]:
+def people_problems(settings: Settings, policy: Policy, warnings: list[str]) -> list[str]:
     """Policy roles held by people Slack says are deactivated, bots or outsiders (asks Slack
-    and remembers what it said, so only once the schema is current)."""
+    and remembers what it said, so only once the schema is current); a reference Slack
+    cannot resolve (an @group that does not exist, an unknown email) is added to
+    `warnings`."""
+    from bot.setup.checkup import unresolved_people
     from wiring import build_services
 
     services = build_services(settings, policy)
     try:
+        warnings += unresolved_people(policy, services.team.directory)
         return services.team.inactive_role_holders()
     finally:
         services.db.dispose()
@@ -363,8 +386,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # `check | head`
         return EXIT_FAILED
+    except ModuleNotFoundError as err:
+        if not missing_requirement(err):
+            return failed(err)
+        return say(
+            f"the requirements are not installed for {sys.executable} (no module named "
+            f"{err.name!r}): run `{INSTALL}`, then `.venv/bin/python app.py …`"
+        )
     except Exception as err:
         return failed(err)
+
+
+INSTALL = "python3 -m venv .venv && .venv/bin/pip install -r requirements.txt"
+"""README.md, *Quick start*: what a missing requirement is answered with."""
+
+
+def missing_requirement(err: ModuleNotFoundError) -> bool:
+    """A third-party package is missing (run outside the venv, or before `pip install`),
+    not one of Savedesk's own modules: those are a bug, reported as unexpected."""
+    top = (err.name or "").split(".")[0]
+    return bool(top) and not (Path(__file__).resolve().parent / top).exists()
 
 
 def failed(err: Exception) -> int:

@@ -29,8 +29,9 @@ _QUIET.propagate = False
 
 @dataclass(frozen=True)
 class TokenVerdict:
-    """`problem`: Slack refused the token (check fails); `warning`: Slack could not be
-    asked (check still passes, the token is just not verified); both None: it works."""
+    """`problem`: Slack refused the token, or could not be reached at all (check fails:
+    nothing Savedesk posts would arrive); `warning`: Slack answered with an error that says
+    nothing about the token (check still passes, unverified); both None: it works."""
 
     problem: str | None = None
     warning: str | None = None
@@ -62,7 +63,7 @@ def verify_bot_token(
             return TokenVerdict(problem=f"SLACK_BOT_TOKEN: Slack refuses it ({error}); " + _FIX)
         return TokenVerdict(warning=_unverified(f"Slack answered {error}", name))
     except (SlackClientError, OSError, ValueError) as err:
-        return TokenVerdict(warning=_unverified(_reason(err), name))
+        return TokenVerdict(problem=unreachable(settings, _reason(err), name))
     return TokenVerdict(
         channel_problems=[p for k, c in channels.items() if (p := _reach(client, k, c))]
     )
@@ -100,6 +101,21 @@ def _unverified(reason: str, name: str = "SLACK_BOT_TOKEN") -> str:
     )
 
 
+def unreachable(settings: Settings, reason: str, name: str) -> str:
+    """Slack not reached at all (refused connection, no network, a timeout): a problem for
+    `check`, naming the URL asked and what to do (docs/cli.md, *Commands*)."""
+    url = settings.slack_api_url or DEFAULT_API_URL
+    fix = (
+        "SLACK_API_URL is set: is it right? unset it to use Slack itself"
+        if settings.slack_api_url
+        else "check this machine's network, proxy and firewall"
+    )
+    return (
+        f"Slack: could not reach {url} to verify {name} ({reason}); {fix}, then run check "
+        "again (the channels and role holders were not checked either)"
+    )
+
+
 INSTALLED_REFUSED = (
     "Slack: it refuses the installed app's token ({error}); install the app again at /slack/install"
 )
@@ -117,7 +133,10 @@ def installed_token(settings: Settings, db: Database) -> tuple[str | None, Token
         error = str(err.response.get("error") or "an error")
         return None, TokenVerdict(problem=INSTALLED_REFUSED.format(error=error))
     except (SlackClientError, OSError, ValueError) as err:
-        return None, TokenVerdict(warning=_unverified(_reason(err), "the installed app's token"))
+        reason = _reason(err)
+        return None, TokenVerdict(
+            problem=unreachable(settings, reason, "the installed app's token")
+        )
 
 
 def _reason(err: BaseException) -> str:

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 from bot.common.clock import SystemClock, read_offset
 from bot.common.vocab import DeliveryState
 from bot.outbox.holding import pause_reason
-from bot.policy import Policy
+from bot.people.directory import Directory, PersonNotFound, is_user_id
+from bot.policy import ROLE_NAMES, Policy
+from bot.ports import SlackError
 from bot.runtime.installs import Installs
 from bot.runtime.settings import Settings, example_values, missing_settings
 from storage import outbound as webhook_rows
@@ -50,6 +52,10 @@ def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) 
     real = {k: v for k, v in env.items() if k not in examples}
     found = list(examples.values())
     found += [m for m in missing_settings(real) if m.split(" ", 1)[0] not in examples]
+    if env.get("SLACK_CLIENT_ID", "").strip() and not env.get("SLACK_BOT_TOKEN", "").strip():
+        found = [m for m in found if not m.startswith("SLACK_BOT_TOKEN is required")]
+        if not env.get("SLACK_CLIENT_SECRET", "").strip():  # an example one is said above
+            found.insert(0, CLIENT_SECRET_MISSING)
     path = settings.policy_file
     if settings.policy_file_named and not path.exists():
         found.append(
@@ -57,6 +63,13 @@ def config_problems(settings: Settings, policy: Policy, env: Mapping[str, str]) 
             f"it (`cp policy.example.toml {path}`, then edit) or unset POLICY_FILE"
         )
     return found + policy.problems()
+
+
+CLIENT_SECRET_MISSING = (
+    "SLACK_CLIENT_SECRET is required with SLACK_CLIENT_ID for OAuth installs (the Client "
+    "Secret from your Slack app's Basic Information); or unset SLACK_CLIENT_ID and set "
+    "SLACK_BOT_TOKEN"
+)
 
 
 def database_state(
@@ -175,6 +188,29 @@ def test_clock_warning(settings: Settings) -> str | None:
         f'"now" by the seconds in that file ({held}). For rehearsals and acceptance tests '
         "only: unset it in production."
     )
+
+
+def unresolved_people(policy: Policy, directory: Directory) -> list[str]:
+    """One warning per people reference in the policy that Slack says names nobody (an
+    @group with no such handle, an email no member has), with where it is used: nothing
+    addressed to it would reach anyone. References Slack could not be asked about are not
+    listed (docs/cli.md, *Commands*)."""
+    roles = [(f"roles.{role}", ref) for role in ROLE_NAMES for ref in policy.role(role)]
+    others = sorted(policy.people() - {ref for _, ref in roles})
+    found: dict[str, str] = {}
+    for where, ref in [*roles, *(("the policy", ref) for ref in others)]:
+        if is_user_id(ref) or ref in found:
+            continue
+        try:
+            directory.resolve(ref)
+        except PersonNotFound as err:
+            found[ref] = (
+                f"{where} names {ref}, which Slack cannot resolve ({err}): nobody is reached "
+                "through it; create it in Slack or correct it"
+            )
+        except (SlackError, OSError):  # Slack not answering about it: not the reference's fault
+            continue
+    return list(found.values())
 
 
 def endpoint_line(endpoint: webhook_rows.EndpointState) -> str:

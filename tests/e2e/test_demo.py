@@ -138,6 +138,7 @@ def test_a_refused_click_answers_the_clicker_through_response_url(
     env = os.environ | {
         "SLACK_BOT_TOKEN": "xoxb-check",
         "SLACK_SIGNING_SECRET": "check",
+        "SLACK_API_URL": demo.standin.api_url,  # Slack not reached is one of check's problems
         "DATABASE_URL": db_url,
         "POLICY_FILE": str(EXAMPLE_POLICY),
     }

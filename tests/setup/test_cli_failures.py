@@ -74,9 +74,7 @@ def test_main_job_on_a_port_in_use_stops_before_the_scheduler(
     assert "scheduler" not in result.stderr
 
 
-@pytest.mark.parametrize(
-    "command", [["check"], ["migrate"], ["tick"], ["import", "accounts", "a.csv"]]
-)
+@pytest.mark.parametrize("command", [["migrate"], ["tick"], ["import", "accounts", "a.csv"]])
 def test_postgresql_unreachable(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "a.csv").write_text("external_id,name\na,A\n")
     result = run_app(tmp_path, *command, DATABASE_URL=PG_DOWN)
@@ -84,11 +82,22 @@ def test_postgresql_unreachable(tmp_path: Path, command: list[str]) -> None:
     assert "Connection refused" in result.stderr or "connection failed" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["check", "tick"])
-def test_a_file_that_is_not_a_database(tmp_path: Path, command: str) -> None:
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
     (tmp_path / "junk.db").write_text("these are notes, not a database\n" * 50)
-    result = run_app(tmp_path, command, DATABASE_URL=f"sqlite:///{tmp_path}/junk.db")
+    result = run_app(tmp_path, "tick", DATABASE_URL=f"sqlite:///{tmp_path}/junk.db")
     one_line(result, "file is not a database")
+
+
+@pytest.mark.parametrize("url", ["sqlite:///{tmp}/junk.db", PG_DOWN])
+def test_check_counts_a_database_it_cannot_use_as_a_problem(tmp_path: Path, url: str) -> None:
+    """`check --help` keeps exit 2 for a malformed setting or policy: a database that does
+    not answer, or is not one, is one of its problems (exit 1), under the full summary."""
+    (tmp_path / "junk.db").write_text("these are notes, not a database\n" * 50)
+    result = run_app(tmp_path, "check", DATABASE_URL=url.format(tmp=tmp_path))
+    assert result.returncode == 1 and result.stderr == "", result.stderr
+    said = [x for x in result.stdout.splitlines() if x.startswith("problem: DATABASE_URL: ")]
+    assert len(said) == 1 and "Policy: " in result.stdout
+    assert any(why in said[0] for why in ("file is not a database", "Connection refused"))
 
 
 def test_database_url_with_a_port_that_is_not_a_number(tmp_path: Path) -> None:
@@ -138,3 +147,24 @@ def test_anything_unexpected_is_one_line(
     err = capsys.readouterr().err
     assert err.startswith("savedesk: unexpected error: RuntimeError: disk on fire")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["demo", "check"])
+def test_without_the_requirements_one_line_says_to_install_them(
+    tmp_path: Path, command: str
+) -> None:
+    """`python3 app.py demo` outside the venv: `-S` leaves site-packages (the venv's
+    requirements) off the path, as a Python without them would."""
+    result = subprocess.run(
+        [sys.executable, "-S", str(ROOT / "app.py"), command],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("savedesk: the requirements are not installed for ")
+    assert "`python3 -m venv .venv && .venv/bin/pip install -r requirements.txt`" in line

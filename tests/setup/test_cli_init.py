@@ -89,16 +89,39 @@ def test_with_slack_answering_check_says_ok(tmp_path: Path) -> None:
 def test_nothing_is_replaced_without_a_yes(tmp_path: Path) -> None:
     (tmp_path / "policy.toml").write_text("# mine\n")
     (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
-    typed = answers(migrate="n")
-    typed[-1:-1] = ["maybe", "", "y"]  # policy.toml: not understood, then no; .env: yes
+    typed = ["maybe", "", "y", *answers(migrate="n")]  # policy.toml: ?, then no; .env: yes
     result = init(tmp_path, typed)
-    assert "policy.toml exists. Replace it? [y/N]: " in result.stdout
+    assert result.stdout.startswith("policy.toml exists. Replace it? [y/N]: ")
     assert "✗ answer y or n" in result.stdout
     assert (tmp_path / "policy.toml").read_text() == "# mine\n"
-    assert "kept policy.toml as it was" in result.stdout
+    assert "policy.toml stays as it is; this run writes policy.new.toml instead" in result.stdout
+    assert load_policy(tmp_path / "policy.new.toml").channels.cases == "C0CASES"
     env = (tmp_path / ".env").read_text()
     assert "LOG_LEVEL=DEBUG" not in env and "\nPOLICY_FILE=policy.toml\n" in env
     assert "needs `python app.py migrate`" in result.stdout  # schema declined: check says so
+
+
+def test_the_existing_files_give_the_defaults_and_no_answer_is_lost(tmp_path: Path) -> None:
+    """README: `cp policy.example.toml policy.toml` first. init asks about replacing it
+    before any question, takes its values as the defaults (Enter keeps each), and a no
+    writes the answers to policy.new.toml rather than dropping them."""
+    (tmp_path / "policy.toml").write_text((ROOT / "policy.example.toml").read_text())
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-kept\nSLACK_SIGNING_SECRET=sss\n")
+    before = load_policy(tmp_path / "policy.toml")
+    enter = [""] * 12  # every channel, role, currency and time zone question: Enter
+    result = init(tmp_path, ["n", "y", *enter[:1], "-", *enter[2:], "", "", "n"])
+    out = result.stdout
+    assert out.index("Replace it?") < out.index("Cases channel ID")
+    assert f"Time zone for business hours [{before.timezone.key}]: " in out
+    assert before.timezone.key == "America/New_York"
+    new = load_policy(tmp_path / "policy.new.toml")
+    assert new.timezone.key == "America/New_York" and new.currency == before.currency
+    assert new.channels.cases == before.channels.cases and new.channels.finance is None  # -
+    assert new.roles["managers"] == before.roles["managers"]
+    assert (tmp_path / "policy.toml").read_text() == (ROOT / "policy.example.toml").read_text()
+    env = (tmp_path / ".env").read_text()
+    assert "\nSLACK_BOT_TOKEN=xoxb-kept\n" in env and "\nSLACK_SIGNING_SECRET=sss\n" in env
+    assert "Bot token (xoxb-…) (Enter keeps the one in .env): " in out
 
 
 def test_manifest_gets_the_host(tmp_path: Path) -> None:
@@ -150,12 +173,10 @@ def test_existing_files_are_named_first_and_an_example_token_is_asked_again(
     (tmp_path / ".env").write_text((ROOT / ".env.example").read_text())
     typed = answers(token="xoxb-your-bot-token")
     typed[-2:-2] = ["xoxp-1-2", ""]  # a user token, then Enter: fill it in later
-    typed[-1:-1] = ["n"]  # .env exists: keep it
-    result = init(tmp_path, typed)
+    result = init(tmp_path, ["n", *typed])  # .env exists: keep it
     out = result.stdout
-    assert out.startswith(
-        ".env already exists here: each is replaced only if you say yes at the end."
-    )
+    assert out.startswith(".env exists. Replace it? [y/N]: ")
+    assert ".env stays as it is; this run writes .env.new instead" in out
     assert "✗ 'xoxb-your-bot-token' is the example value, not a bot token" in out
     assert "✗ a bot token starts with xoxb- (press Enter to fill it in later)" in out
     assert "Create the database tables now (`python app.py migrate`)? [Y/n]: " in out
@@ -170,8 +191,7 @@ def test_every_replace_question_comes_before_any_file_is_written(tmp_path: Path)
     both files are as they were, not one replaced and one kept."""
     (tmp_path / "policy.toml").write_text("# mine\n")
     (tmp_path / ".env").write_text("LOG_LEVEL=DEBUG\n")
-    typed = [*answers()[:-1], "y"]  # the migrate answer dropped: input ends at .env's question
-    result = init(tmp_path, typed)
+    result = init(tmp_path, ["y"])  # input ends at .env's question, before any other
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no answer to '.env exists. Replace it? [y/N]:'" in result.stderr
     assert (tmp_path / "policy.toml").read_text() == "# mine\n"
