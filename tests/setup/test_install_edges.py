@@ -8,7 +8,6 @@ import http.cookiejar
 import re
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,44 +15,28 @@ import pytest
 import yaml
 from sqlalchemy import select, update
 
-from bot.common.clock import FakeClock
-from bot.policy import Policy
 from bot.setup.checkup import database_state
-from demo.standin import SlackStandin
 from demo.standin.installs import Installer
 from storage.models import Case
 from storage.tables.installs import slack_oauth_states
-from tests.conftest import RunningApp, eventually, seed_account
+from tests.conftest import RunningApp, eventually
 from tests.oauth_app import (
     CLIENT_ID,
     LocalhostIsSecure,
     install,
-    oauth_services,
-    oauth_settings,
     sender_for,
-    serve_oauth,
 )
+from tests.setup.test_installs import oauth_app
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+__all__ = ["oauth_app"]  # the fixture, shared with test_installs
 
 
 class _Stay(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args: object, **kwargs: object) -> None:
         return None
-
-
-@pytest.fixture
-def oauth_app(
-    db_url: str, standin: SlackStandin, tmp_path: Path, policy: Policy, clock: FakeClock
-) -> Iterator[RunningApp]:
-    standin.token_clock = lambda: clock.now().timestamp()
-    services = oauth_services(oauth_settings(db_url, standin, tmp_path), policy, clock)
-    services.db.migrate()
-    seed_account(services, "acme", "Acme Corp")
-    with serve_oauth(services, standin) as app:
-        yield app
-    services.deliverer.close()
-    services.db.dispose()
 
 
 def back_from_slack(app: RunningApp) -> tuple[urllib.request.OpenerDirector, str]:

@@ -15,10 +15,9 @@ from storage import jobs as job_rows
 from storage.models import Job
 from tests.conftest import RunningApp, eventually
 from tests.finance.test_renewals import press as press_renewal
-from tests.finance.test_renewals import submit_hold
 from tests.stripe_standin import StripeStandin
 from tests.writeback import test_stripe_writeback as wb
-from tests.writeback.test_stripe_writeback import offers, press, propose, settle, thread_texts
+from tests.writeback.test_stripe_writeback import hold, offers, press, propose, settle, thread_texts
 
 # the fixtures of the write-back tests: Slack and Stripe stand-ins, a case, a renewal check
 settings, stripe_api, case_app, renewal = wb.settings, wb.stripe_api, wb.case_app, wb.renewal
@@ -93,9 +92,7 @@ def test_a_500_on_the_hold_is_retried_until_collection_is_paused(
 ) -> None:
     app, sub, check_id = renewal
     stripe_api.fail_next = 1
-    press_renewal(app, "renewal_hold", check_id, "U0CSM")
-    submit_hold(app, check_id, "U0CSM", "dispute")
-    settle(app, clock, rounds=6)
+    hold(app, check_id, clock, rounds=6)
     assert stripe_api.subscriptions[sub]["pause_collection"] == {
         "behavior": "keep_as_draft",
         "resumes_at": None,
@@ -108,9 +105,7 @@ def test_a_release_stripe_half_refuses_says_what_was_done_and_what_was_not(
     renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
 ) -> None:
     app, sub, check_id = renewal
-    press_renewal(app, "renewal_hold", check_id, "U0CSM")
-    submit_hold(app, check_id, "U0CSM", "dispute")
-    settle(app, clock)
+    hold(app, check_id, clock)
     held = stripe_api.bill(sub)["id"]
     refusal = "The customer must have an email to finalize this invoice."
     stripe_api.invoices[held]["finalize_refusal"] = refusal

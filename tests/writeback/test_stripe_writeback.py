@@ -62,6 +62,13 @@ def settle(app: RunningApp, clock: FakeClock, rounds: int = 4) -> None:
     app.tick()
 
 
+def hold(app: RunningApp, check_id: int, clock: FakeClock, rounds: int = 4) -> None:
+    """The CSM answers Hold ("dispute") on the pre-renewal check, and the jobs run."""
+    press_renewal(app, "renewal_hold", check_id, "U0CSM")
+    submit_hold(app, check_id, "U0CSM", "dispute")
+    settle(app, clock, rounds)
+
+
 def thread_texts(app: RunningApp, channel: str) -> list[str]:
     return [m["text"] for m in app.standin.messages(channel) if m.get("thread_ts")]
 
@@ -133,9 +140,7 @@ def test_releasing_the_hold_lets_the_invoice_go_once(
     app, sub, check_id = renewal
     press_renewal(app, "renewal_release", check_id, "U0CSM")  # refused: nothing is held
     assert "not on hold" in app.standin.wait_for_responses(1)[-1]["text"]
-    press_renewal(app, "renewal_hold", check_id, "U0CSM")
-    submit_hold(app, check_id, "U0CSM", "dispute")
-    settle(app, clock)
+    hold(app, check_id, clock)
     held = stripe_api.bill(sub)["id"]  # the renewal invoice, made while held
     assert stripe_api.invoices[held]["status"] == "draft"
     question = app.standin.messages("D0CSM")[0]
@@ -168,9 +173,7 @@ def test_a_release_whose_answers_were_lost_resumes_and_finalizes_once(
     renewal: tuple[RunningApp, str, int], stripe_api: StripeStandin, clock: FakeClock
 ) -> None:
     app, sub, check_id = renewal
-    press_renewal(app, "renewal_hold", check_id, "U0CSM")
-    submit_hold(app, check_id, "U0CSM", "dispute")
-    settle(app, clock)
+    hold(app, check_id, clock)
     held = stripe_api.bill(sub)["id"]
     stripe_api.drop_next_answer = 2  # Stripe resumes and finalizes; both answers are lost
     press_renewal(app, "renewal_release", check_id, "U0CSM")
@@ -188,9 +191,7 @@ def test_a_refusal_is_answered_in_the_thread_with_stripes_message(
 ) -> None:
     app, sub, check_id = renewal
     stripe_api.refuse = "The provided key 'rk_test_…' does not have the required permissions"
-    press_renewal(app, "renewal_hold", check_id, "U0CSM")
-    submit_hold(app, check_id, "U0CSM", "dispute")
-    settle(app, clock)
+    hold(app, check_id, clock)
     assert stripe_api.subscriptions[sub]["pause_collection"] is None
     [line] = [t for t in thread_texts(app, "D0CSM") if "Stripe" in t]
     assert "does not have the required permissions" in line and "act by hand" in line
