@@ -43,6 +43,7 @@ from storage.models import (
     SurveyAnswer,
 )
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 PERSONAS = {
     "owner": "U0AE",
@@ -233,7 +234,10 @@ def command(text: str, shows: str) -> Press:
 def home(world: World, user: str, allowed: bool) -> None:
     """App Home: every open case and the report only for those who see revenue."""
     published = len(world.app.standin.calls("views.publish"))
-    world.app.slack.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    assert (
+        delivered(world.app.slack, {"type": "app_home_opened", "user": user, "tab": "home"}).status
+        == 200
+    )
     world.app.standin.wait_for_calls("views.publish", published + 1)
     view = json.dumps(world.app.standin.home_view(user))
     assert ("Revenue at risk" in view) is allowed and ("All open cases" in view) is allowed

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from storage.models import Case, CaseEvent
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 
 def owners(app: RunningApp) -> list[tuple[str, str | None, str | None]]:
@@ -31,7 +32,7 @@ def cancel(app: RunningApp, account: str) -> None:
 def deactivate(app: RunningApp, user: str) -> None:
     """An admin deactivates the member; Slack tells the app."""
     gone = app.standin.change_user(user, deleted=True)
-    assert app.slack.event({"type": "user_change", "user": gone}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
 
 
 def replies(app: RunningApp) -> str:
@@ -91,7 +92,7 @@ def test_a_member_still_active_keeps_their_cases(running_app: RunningApp) -> Non
     cancel(app, "acme")
     app.tick()
     renamed = app.standin.change_user("U0AE", real_name="Ann Example")
-    assert app.slack.event({"type": "user_change", "user": renamed}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": renamed}).status == 200
     app.tick()
     assert owners(app) == [("new", "U0AE", "U0CSM")]
     assert "handed over" not in replies(app)
@@ -129,7 +130,7 @@ def test_a_person_event_without_a_user_object_is_acknowledged_and_changes_nothin
     cancel(app, "acme")
     for user in ("U0AE", ["U0AE"], {"deleted": True}, {"id": "", "deleted": True}, None):
         for kind in ("user_change", "team_join"):
-            assert app.slack.event({"type": kind, "user": user}).status == 200
+            assert delivered(app.slack, {"type": kind, "user": user}).status == 200
     app.tick()
     assert owners(app) == [("new", "U0AE", "U0CSM")]
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

@@ -11,6 +11,7 @@ import pytest
 from bot.cases.models import Opened, Signal
 from storage import accounts as accounts_store
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 
 def open_case(app: RunningApp, external_id: str) -> Opened:
@@ -32,7 +33,7 @@ def home_of(app: RunningApp, user: str, tab: str = "home") -> dict:
         "tab": tab,
         "event_ts": "1700000000.000100",
     }
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     return eventually(lambda: (view := app.standin.home_view(user)) != before and view)
 
 
@@ -105,8 +106,8 @@ def test_reopening_the_tab_refreshes_and_messages_tab_publishes_nothing(app: Run
     assert "Acme" in text_of(home_of(app, "U0CSM"))
     app.standin.clear()
     event = {"type": "app_home_opened", "user": "U0CSM", "channel": "D0CSM", "tab": "messages"}
-    assert app.slack.event(event).status == 200
-    assert app.slack.event({**event, "tab": "home"}).status == 200
+    assert delivered(app.slack, event).status == 200
+    assert delivered(app.slack, {**event, "tab": "home"}).status == 200
     app.standin.wait_for_calls("views.publish", 1)
     assert len(app.standin.calls("views.publish")) == 1
 

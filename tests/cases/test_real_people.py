@@ -28,6 +28,7 @@ from storage.models import Case, Offer, StoredReport
 from storage.tables.hours import TimeOff
 from storage.tables.people import SlackUser
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVE_DESK_POLICY = (
@@ -128,7 +129,7 @@ def test_user_change_and_team_join_keep_the_directory_true(running_app: RunningA
     assert cancel(app, "acme").owner == "U0SAVE1"
     assert app.services.team.current().members("save_desk") == ("U0SAVE1", "U0SAVE2")
     gone = app.standin.change_user("U0SAVE1", deleted=True)  # an admin deactivates them
-    app.slack.event({"type": "user_change", "user": gone})
+    assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
     # The team is resolved again at once (the handover of acme's case resolves it at once, so
     # the moment with no team is too short to observe: wait for the team without them).
     eventually(
@@ -138,7 +139,7 @@ def test_user_change_and_team_join_keep_the_directory_true(running_app: RunningA
     assert cancel(app, "initech").owner == "U0SAVE2", "U0SAVE1 has fewer cases, but is gone"
     asked = len(app.standin.calls("users.info"))
     joined = {"id": "U0GUEST", "team_id": "T0OTHER", "is_stranger": True, "deleted": False}
-    app.slack.event({"type": "team_join", "user": joined})
+    assert delivered(app.slack, {"type": "team_join", "user": joined}).status == 200
     eventually(lambda: standing(app, "U0GUEST") is Standing.EXTERNAL)
     assert len(app.standin.calls("users.info")) == asked, "the event said it all"
 
@@ -323,7 +324,7 @@ def test_a_late_retry_of_an_older_user_change_never_undoes_a_newer_one(
     away = {"status_emoji": ":palm_tree:", "status_expiration": 4102444800}
     active = app.standin.change_user("U0SAVE1", updated=100, profile=away)  # event A
     gone = app.standin.change_user("U0SAVE1", deleted=True, updated=200, profile={})  # B
-    assert app.slack.event({"type": "user_change", "user": gone}, event_id="EvB").status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": gone}, event_id="EvB").status == 200
     assert standing(app, "U0SAVE1") is Standing.DEACTIVATED
     assert cases(app)[-1].owner != "U0SAVE1", "handed over"
     retry = app.slack.event({"type": "user_change", "user": active}, event_id="EvA", retry_num=1)
@@ -332,7 +333,7 @@ def test_a_late_retry_of_an_older_user_change_never_undoes_a_newer_one(
     with app.services.db.read() as session:
         assert not list(session.scalars(select(TimeOff))), "nor did its status set time off"
     moved = gone | {"tz": "Asia/Tokyo", "updated": 300}
-    assert app.slack.event({"type": "user_change", "user": moved}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": moved}).status == 200
     with app.services.db.read() as session:
         row = session.get(SlackUser, "U0SAVE1")
         assert row is not None and (row.tz, row.slack_updated, row.deleted) == (

@@ -26,6 +26,7 @@ from storage.models import OutboxMessage
 from tests.cases.test_real_people import standing
 from tests.conftest import RunningApp, eventually
 from tests.signals.test_watch_and_shortcut import SIGNALS_POLICY, message
+from tests.slack_events import delivered
 
 
 class Never(Executor):
@@ -74,7 +75,7 @@ def test_a_person_event_is_kept_before_its_acknowledgement(
     running_app: RunningApp, killed_after_ack: Never
 ) -> None:
     joined = {"id": "U0GUEST", "team_id": "T0OTHER", "is_stranger": True, "deleted": False}
-    assert running_app.slack.event({"type": "team_join", "user": joined}).status == 200
+    assert delivered(running_app.slack, {"type": "team_join", "user": joined}).status == 200
     assert standing(running_app, "U0GUEST") is Standing.EXTERNAL
 
 
@@ -98,7 +99,7 @@ def test_an_app_home_is_still_published_after_the_acknowledgement(
 ) -> None:
     """Publishing a home is a Slack call nobody waits on: it stays after the 200."""
     event = {"type": "app_home_opened", "user": "U0CSM", "tab": "home"}
-    assert running_app.slack.event(event).status == 200
+    assert delivered(running_app.slack, event).status == 200
     assert killed_after_ack.dropped == 1
 
 
@@ -163,6 +164,28 @@ def test_an_event_still_being_handled_at_the_budget_is_left_for_slacks_retry(
     assert len(prompts(running_app)) == 1
 
 
+def test_delivered_like_slack_retries_until_the_work_is_done(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests deliver events with `delivered`, as Slack would: a first delivery answered 503
+    on a loaded machine is sent again, and its 200 means the work was done once."""
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", 0.2)
+    signals = running_app.services.signals
+    watch, calls = signals.watch, []
+
+    def slow_once(*args: Any) -> Any:
+        calls.append(args)
+        if len(calls) == 1:
+            time.sleep(0.4)
+        return watch(*args)
+
+    monkeypatch.setattr(signals, "watch", slow_once)
+    answer = delivered(running_app.slack, message("We are not renewing, sorry"))
+    assert answer.status == 200
+    assert len(calls) >= 2, "the first delivery was answered 503 and sent again"
+    assert len(prompts(running_app)) == 1
+
+
 def test_a_press_still_working_at_the_budget_is_acknowledged_then(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -199,5 +222,5 @@ def test_an_uninstall_in_token_mode_is_acknowledged_and_said_loudly(
     running_app: RunningApp, caplog: pytest.LogCaptureFixture
 ) -> None:
     """With one token there is no installation to forget; Slack must not retry it (404)."""
-    assert running_app.slack.event({"type": "app_uninstalled"}).status == 200
+    assert delivered(running_app.slack, {"type": "app_uninstalled"}).status == 200
     assert "reinstall the app" in caplog.text

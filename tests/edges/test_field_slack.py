@@ -15,6 +15,7 @@ from demo.standin.sender import slack_escaped, slack_message
 from demo.standin.validation import block_problems
 from storage.models import Account, Case
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
+from tests.slack_events import delivered
 
 POLICY = TEST_POLICY + (
     '\n[signals]\nwatch_channels = ["C0SUPPORT"]\n'
@@ -198,7 +199,10 @@ def test_marking_churned_says_the_arr_lost(field: Settled) -> None:
 
 def test_integration_bot_naming_an_account_with_an_ampersand(field: Settled) -> None:
     app = field.app
-    assert app.slack.event(bot_post("Baker & Sons requested to cancel their subscription"))
+    assert (
+        delivered(app.slack, bot_post("Baker & Sons requested to cancel their subscription")).status
+        == 200
+    )
     field.settle()
     sent = [c for c in app.standin.calls() if c.method == "chat.postMessage"]
     assert sent, "the case was announced"
@@ -240,7 +244,7 @@ def test_shortcut_prefill_and_typed_note_are_escaped_exactly_once(field: Settled
 def test_long_bot_post_with_broadcasts_still_opens_one_case(field: Settled) -> None:
     app = field.app
     text = ("Acme Corp requested to cancel. " + "<!here> " * 28 + "x" * 3000)[:2900]
-    assert app.slack.event(bot_post(text))
+    assert delivered(app.slack, bot_post(text)).status == 200
     field.settle()
     [(_, external_id)] = cases(app)
     assert external_id == "acme"
@@ -254,7 +258,7 @@ def test_long_bot_post_with_broadcasts_still_opens_one_case(field: Settled) -> N
 def test_reason_full_of_ampersands_fits_after_escaping(field: Settled) -> None:
     app = field.app
     text = "Acme Corp requested to cancel. " + "R&D <lab> " * 280
-    assert app.slack.event(bot_post(text))
+    assert delivered(app.slack, bot_post(text)).status == 200
     field.settle()
     [(case, _)] = cases(app)
     assert (case.stated_reason or "").strip() == text.strip()
@@ -274,7 +278,10 @@ def test_a_root_that_cannot_render_never_loses_the_signal(
 
     monkeypatch.setattr(case_messages, "_case_root", broken)
     app = field.app
-    assert app.slack.event(bot_post("Acme Corp requested to cancel their subscription"))
+    assert (
+        delivered(app.slack, bot_post("Acme Corp requested to cancel their subscription")).status
+        == 200
+    )
     field.settle()
     [(case, external_id)] = cases(app)
     assert external_id == "acme" and case.stated_reason

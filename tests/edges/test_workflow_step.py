@@ -14,6 +14,7 @@ from bot import outbox
 from bot.signals.workflow import parse_inputs
 from storage.models import Case, OutboxMessage
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 STEP = "open_churn_case_step"
@@ -30,7 +31,7 @@ def app(running_app: RunningApp) -> RunningApp:
 def run_step(app: RunningApp, **inputs: object) -> str:
     """A workflow reaches the step; Slack tells Savedesk. Returns the execution id."""
     event = app.standin.run_step(STEP, inputs)
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     return str(event["function_execution_id"])
 
 

@@ -13,12 +13,13 @@ import pytest
 from bot.people.standing import Standing
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account, with_policy
 from tests.finance.test_dunning import dms, finance_lines, import_invoices, late
+from tests.slack_events import delivered
 
 
 def slack_says(app: RunningApp, user: str, standing: Standing, **flags: Any) -> None:
     """An admin changes the member in Slack; Slack tells the app with `user_change`."""
     changed = app.standin.change_user(user, **flags)
-    assert app.slack.event({"type": "user_change", "user": changed}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": changed}).status == 200
 
     def known() -> bool:
         with app.services.db.read() as session:

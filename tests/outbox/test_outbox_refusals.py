@@ -20,6 +20,7 @@ from slack_edge.transport import WebTransport
 from storage import outbox as outbox_rows
 from storage.models import Case, OutboxMessage
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 # The examples of issue 21, then one of our own in each class.
 WORKSPACE = [
@@ -183,7 +184,7 @@ def test_an_archived_cases_channel_keeps_the_thread_waiting_and_tells_people_at_
 
     standin.archive_channel("C0CASES", archived=False)
     event = {"type": "channel_unarchive", "channel": "C0CASES", "user": "U0ADMIN"}
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     eventually(lambda: services.deliverer.waiting_channels()[0].next_try_at <= services.clock.now())
     app.tick()
 
@@ -239,7 +240,7 @@ def test_a_channel_refusal_waits_and_a_member_joined_event_tries_at_once(
     assert standin.messages("C0PRIV") == [] and services.deliverer.waiting_channels()
     standin.reset()
     event = {"type": "member_joined_channel", "user": "U0BOT", "channel": "C0PRIV"}
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     eventually(lambda: services.deliverer.waiting_channels()[0].next_try_at <= services.clock.now())
     app.tick()
     assert [m["text"] for m in standin.messages("C0PRIV")] == ["hello"]

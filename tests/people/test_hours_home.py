@@ -14,6 +14,7 @@ from bot.policy import Policy, parse_policy
 from storage import hours as hours_store
 from storage.tables.hours import TimeOff
 from tests.conftest import TEST_POLICY, RunningApp, eventually
+from tests.slack_events import delivered
 
 POLICY = TEST_POLICY.replace('business_hours = ""', 'business_hours = "09:00-17:00"')
 ME = "U0AE"
@@ -36,7 +37,7 @@ def open_home(app: RunningApp, user: str = ME) -> dict:
     """Open the Home tab and wait for the view the bot publishes."""
     before = app.standin.home_view(user)
     event = {"type": "app_home_opened", "user": user, "channel": f"D{user[1:]}", "tab": "home"}
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     return eventually(lambda: (view := app.standin.home_view(user)) != before and view)
 
 

@@ -24,6 +24,7 @@ from storage.models import Case, Offer
 from storage.tables.hours import TimeOff
 from storage.tables.people import SlackUser
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
+from tests.slack_events import delivered
 
 HOURS_POLICY = TEST_POLICY.replace('business_hours = ""', 'business_hours = "09:00-17:00"')
 STATUS_POLICY = HOURS_POLICY + '\n[people]\naway_statuses = [":palm_tree:"]\n'
@@ -102,7 +103,12 @@ def test_away_today_to_friday_is_read_in_the_persons_time_zone(
 ) -> None:
     app = running_app
     app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
     clock.set(MONDAY)  # still Monday in New York, already Tuesday in Auckland
     answer = command(app, "away today fri cover <@U0SAVE2|sam>", "U0AE")
@@ -126,7 +132,12 @@ def test_a_dunning_ladder_ping_waits_for_the_controllers_morning(
 ) -> None:
     app = running_app
     app.standin.add_user("U0CTRL", tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0CTRL")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0CTRL")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0CTRL").tz == "Pacific/Auckland")
     clock.set(MONDAY)  # 04:00 on Tuesday in Auckland
     seed_account(app.services, "acme", "Acme", csm="U0CSM")
@@ -158,7 +169,12 @@ def test_an_approval_nudge_waits_for_the_approvers_morning(
 ) -> None:
     app = running_app
     app.standin.add_user("U0MGR", tz="Asia/Tokyo")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0MGR")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0MGR")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0MGR").tz == "Asia/Tokyo")
     clock.set(MONDAY)  # Tuesday 00:00 in Tokyo
     account = seed_account(app.services, "acme", "Acme Corp")
@@ -208,7 +224,7 @@ def _status(app: RunningApp, user: str, emoji: str, until: datetime | None) -> N
     expires = int(until.timestamp()) if until else 0
     profile = {"status_emoji": emoji, "status_expiration": expires}
     changed = app.standin.change_user(user, profile=profile)
-    assert app.slack.event({"type": "user_change", "user": changed}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": changed}).status == 200
 
     def stored() -> bool:
         with app.services.db.read() as session:
@@ -275,7 +291,12 @@ def test_the_new_owner_dm_does_not_wait_for_working_hours(
     nudges after it wait)."""
     app = running_app
     app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
     clock.set(MONDAY)  # 04:00 in Auckland
     seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")

@@ -21,6 +21,7 @@ from tests.people.test_people_away import (
     policy,
     time_offs,
 )
+from tests.slack_events import delivered
 
 __all__ = ["policy"]  # the fixture reads each test's policy parameter
 
@@ -165,7 +166,12 @@ def test_a_nudge_waiting_for_someones_morning_goes_to_their_cover_if_they_left(
     cover gets it (before, the copy that waited went to the manager, away by then)."""
     app = running_app
     app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
     start = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)  # Monday 15:00 in Auckland
     clock.set(start)
@@ -215,7 +221,7 @@ def test_someone_deactivated_while_away_gets_nothing_handed_back(
     eventually(lambda: cases(app))
     assert cases(app)[0].owner == "U0SAVE2"
     gone = app.standin.change_user("U0AE", deleted=True)
-    assert app.slack.event({"type": "user_change", "user": gone}).status == 200
+    assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
 
     clock.set(datetime(2027, 1, 7, 15, 0, tzinfo=UTC))  # Thursday: the time off is over
     app.tick()

@@ -15,6 +15,7 @@ from bot.policy import Policy, parse_policy
 from storage.models import Case, SaveCheckin
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.people.test_people_away import HOURS_POLICY, command
+from tests.slack_events import delivered
 
 CHECKIN_POLICY = HOURS_POLICY + "\n[reports]\nsave_checkpoints = [30]\n"
 THURSDAY = datetime(2027, 1, 7, 2, 0, tzinfo=UTC)  # Thursday 15:00 in Auckland
@@ -42,7 +43,12 @@ def checkin(app: RunningApp) -> SaveCheckin:
 def saved_in_auckland(app: RunningApp, clock: FakeClock) -> None:
     """Acme, owned by U0AE (in Auckland), saved on Thursday afternoon there."""
     app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user("U0AE")})
+    assert (
+        delivered(
+            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
+        ).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
     clock.set(THURSDAY)
     account = seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")

@@ -12,6 +12,7 @@ from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.people.test_people_away import HOURS_POLICY, cases, command
+from tests.slack_events import delivered
 
 POLICY = (
     HOURS_POLICY
@@ -34,7 +35,10 @@ def policy() -> Policy:
 
 def in_auckland(app: RunningApp, user: str) -> None:
     app.standin.add_user(user, tz="Pacific/Auckland")
-    app.slack.event({"type": "user_change", "user": app.standin.change_user(user)})
+    assert (
+        delivered(app.slack, {"type": "user_change", "user": app.standin.change_user(user)}).status
+        == 200
+    )
     eventually(lambda: app.services.hours.view(user).tz == "Pacific/Auckland")
 
 

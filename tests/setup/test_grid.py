@@ -31,6 +31,7 @@ from tests.oauth_app import (
     sender_for,
     serve_oauth,
 )
+from tests.slack_events import delivered
 
 ORG, CS, FINANCE = "E0ORG", "T0CS", "T0FIN"
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -110,7 +111,7 @@ def test_a_case_from_one_workspace_approved_from_another(grid_app: RunningApp) -
 @pytest.mark.parametrize(("team", "user"), [(CS, "U0CSM"), (FINANCE, "U0MGR")])
 def test_app_home_works_in_each_workspace(grid_app: RunningApp, team: str, user: str) -> None:
     event = {"type": "app_home_opened", "user": user, "channel": "D0X", "tab": "home"}
-    assert workspace(grid_app, team).event(event).status == 200
+    assert delivered(workspace(grid_app, team), event).status == 200
     eventually(lambda: grid_app.standin.home_view(user))
 
 
@@ -148,7 +149,7 @@ def test_the_workflow_step_runs_from_any_workspace_of_the_org(grid_app: RunningA
     app.standin.declare_steps(yaml.safe_load(MANIFEST.read_text(encoding="utf-8")))
     inputs = {"account": "acme", "kind": "downgrade", "stated_reason": "fewer seats"}
     event = app.standin.run_step("open_churn_case_step", inputs)
-    assert workspace(app, FINANCE).event(event).status == 200
+    assert delivered(workspace(app, FINANCE), event).status == 200
     execution = str(event["function_execution_id"])
     eventually(lambda: app.standin.execution(execution).state != "running" or app.tick())
     ended = app.standin.execution(execution)
@@ -177,7 +178,7 @@ def test_removed_from_the_organisation_when_the_event_names_a_workspace(
     the org-wide installation is what was removed."""
     grid_app.standin.uninstall(enterprise_id=ORG)
     event = {"type": "app_uninstalled", "event_ts": "1.0"}
-    assert sender_for(grid_app, CS, ORG, org_wide=False).event(event).status == 200
+    assert delivered(sender_for(grid_app, CS, ORG, org_wide=False), event).status == 200
     state = eventually(lambda: database_state(grid_app.services.db, None, CLIENT_ID).problems)
     assert any("removed from E0ORG" in p for p in state), state
     assert grid_app.services.deliver().failed == 0

@@ -27,6 +27,7 @@ from tests.oauth_app import (
     sender_for,
 )
 from tests.setup.test_installs import oauth_app
+from tests.slack_events import delivered
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -87,9 +88,9 @@ def test_a_removal_from_a_workspace_not_served_changes_nothing(oauth_app: Runnin
     installation goes on working, and `check` does not call it removed."""
     install(oauth_app)
     stranger = sender_for(oauth_app, "T0ELSE", None, org_wide=False)
-    assert stranger.event({"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
+    assert delivered(stranger, {"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
     revoked = {"type": "tokens_revoked", "tokens": {"bot": ["U0BOT"]}, "event_ts": "1.0"}
-    assert stranger.event(revoked).status == 200
+    assert delivered(stranger, revoked).status == 200
     state = database_state(oauth_app.services.db, None, CLIENT_ID)
     assert state.problems == [] and any("workspace T0TEST" in n for n in state.notes)
     assert oauth_app.services.api.auth_test()["ok"]
@@ -138,7 +139,7 @@ def test_an_install_in_another_company_is_refused(oauth_app: RunningApp) -> None
     assert any("workspace T0TEST" in n for n in state.notes), state.notes
 
     oauth_app.standin.uninstall(team_id="T0TEST")  # removed: it may move elsewhere
-    assert oauth_app.slack.event({"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
+    assert delivered(oauth_app.slack, {"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
     assert status_of(oauth_app, Installer(team_id="T0OTHER")) == 200
 
 

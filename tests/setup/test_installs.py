@@ -35,6 +35,7 @@ from storage.tables import installs as tables
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
 from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
 from tests.setup.test_cli import run_app
+from tests.slack_events import delivered
 
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
@@ -112,7 +113,7 @@ def test_uninstall_stops_delivery_without_an_error_per_row(oauth_app: RunningApp
     open_case(oauth_app, "acme too expensive")
     oauth_app.standin.uninstall(team_id="T0TEST")
     event = {"type": "app_uninstalled", "event_ts": "1.0"}
-    assert oauth_app.slack.event(event).status == 200
+    assert delivered(oauth_app.slack, event).status == 200
     state = eventually(lambda: database_state(oauth_app.services.db, None, CLIENT_ID).problems)
     assert "the app was removed from T0TEST (app_uninstalled" in state[0]
 

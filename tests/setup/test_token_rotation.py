@@ -20,6 +20,7 @@ from slack_edge.installs import TokenSource
 from storage.models import Case, OutboxMessage
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.oauth_app import CLIENT_ID, install, oauth_services, oauth_settings, serve_oauth
+from tests.slack_events import delivered
 
 LIFETIME = 12 * 3600  # Slack's rotating tokens last 12 hours
 
@@ -175,6 +176,6 @@ def test_a_listener_whose_token_slack_expires_early_refreshes_it(
     app.standin.token_clock = lambda: app.services.clock.now().timestamp() + 7200
     app.services.clock.advance(timedelta(seconds=LIFETIME - 3600 - 60))
     event = {"type": "app_home_opened", "user": "U0MGR", "channel": "D0X", "tab": "home"}
-    assert app.slack.event(event).status == 200
+    assert delivered(app.slack, event).status == 200
     eventually(lambda: app.standin.home_view("U0MGR"))
     assert refreshes(app) == 1
