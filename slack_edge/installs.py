@@ -28,7 +28,7 @@ from slack_bolt.error import BoltError
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
@@ -274,15 +274,17 @@ class SavedeskInstallationStore(SQLAlchemyInstallationStore):
     installation's earlier removal forgotten once it is installed again, and an install
     from another company refused while one is held."""
 
-    def __init__(self, installs: Installs, db: Database) -> None:
+    def __init__(self, installs: Installs, db: Database, api_url: str = DEFAULT_API_URL) -> None:
         super().__init__(client_id=installs.client_id, engine=db.engine)
         self.installs = installs
         self.db = db
+        self.api_url = api_url
 
     def save(self, installation: Installation) -> None:
         """Raises InstallRefused (a 409 page, `_failed_page`) when the deployment holds
         another company's installation (that company's people would get its cases), or an
-        org-wide one this workspace install would narrow to one workspace."""
+        org-wide one this workspace install would narrow to one workspace. Another
+        company's token is revoked first, never stored."""
         self._refuse_if_taken(installation)
         expires = installation.bot_token_expires_at
         if expires is not None:
@@ -311,7 +313,33 @@ class SavedeskInstallationStore(SQLAlchemyInstallationStore):
         else:
             return
         log.warning("an install from %s/%s refused: %s", theirs, installation.team_id, why)
+        if ours != theirs:  # not in our organisation: revoking there cannot touch our bot
+            revoke_refused(self.api_url, installation)
         raise InstallRefused(why)
+
+
+def revoke_refused(api_url: str, installation: Installation) -> None:
+    """Revoke the tokens Slack issued for a refused install (auth.revoke), so none stays
+    valid that nobody holds; if Slack does not answer, say so (the token itself is never
+    logged) and refuse all the same."""
+    where = installation.enterprise_id or installation.team_id
+    for token in (installation.bot_token, installation.user_token):
+        if not token:
+            continue
+        try:
+            WebClient(token=token, base_url=api_url, timeout=10).auth_revoke()
+        except SlackApiError as err:
+            log.warning(
+                "the refused install's token from %s could not be revoked (Slack answered %s)",
+                where,
+                err.response.get("error"),
+            )
+        except (SlackClientError, OSError) as err:
+            log.warning(
+                "the refused install's token from %s could not be revoked (Slack not reached: %s)",
+                where,
+                getattr(err, "reason", None) or type(err).__name__,
+            )
 
 
 def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAuthSettings:
@@ -322,7 +350,7 @@ def oauth_settings(settings: Settings, installs: Installs, db: Database) -> OAut
         client_id=installs.client_id,
         client_secret=settings.slack_client_secret,
         scopes=list(BOT_SCOPES),
-        installation_store=SavedeskInstallationStore(installs, db),
+        installation_store=SavedeskInstallationStore(installs, db, api),
         installation_store_bot_only=True,
         state_store=SQLAlchemyOAuthStateStore(expiration_seconds=STATE_SECONDS, engine=db.engine),
         install_path="/slack/install",

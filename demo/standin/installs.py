@@ -23,35 +23,12 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from demo.standin.records import APP_ID, BOT_ID, BOT_USER_ID, TEAM_ID, TEAM_NAME, HttpReply
 from demo.standin.refusals import CHANNEL_METHODS
-from demo.standin.validation import Args, Reply, SlackError, require
+from demo.standin.scopes import ORG_NEEDS_TEAM, SCOPE_BY_KIND, SCOPE_NEEDED
+from demo.standin.validation import Args, Reply, SlackError, require, truthy
 
 CODE_LIFETIME = 600.0  # seconds an authorization code is good for
 DEFAULT_TOKEN_LIFETIME = 43_200  # Slack's rotating tokens last 12 hours
 DEFAULT_SCOPES = "commands,chat:write"
-# The bot scope each method needs (https://api.slack.com/methods, "Required scopes"); a
-# conversation method needs the one of its conversation's kind (C public, G private, D DM).
-SCOPE_NEEDED = {
-    "chat.postMessage": "chat:write",
-    "chat.update": "chat:write",
-    "chat.delete": "chat:write",
-    "chat.postEphemeral": "chat:write",
-    "conversations.open": "im:write",
-    "conversations.join": "channels:join",
-    "users.info": "users:read",
-    "users.lookupByEmail": "users:read.email",
-    "usergroups.list": "usergroups:read",
-    "usergroups.users.list": "usergroups:read",
-    "files.getUploadURLExternal": "files:write",
-    "files.completeUploadExternal": "files:write",
-}
-# Methods an org-wide token must tell which workspace (their `team_id`, "required if org
-# token is used": https://api.slack.com/methods/usergroups.list); Slack's missing_argument.
-ORG_NEEDS_TEAM = ("usergroups.list", "usergroups.users.list")
-SCOPE_BY_KIND = {
-    "conversations.history": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
-    "conversations.replies": {"C": "channels:history", "G": "groups:history", "D": "im:history"},
-    "conversations.info": {"C": "channels:read", "G": "groups:read", "D": "im:read"},
-}
 
 
 @dataclass
@@ -273,14 +250,30 @@ class InstallMethods:
         if found[0].installer.org_wide and method in ORG_NEEDS_TEAM and not args.get("team_id"):
             raise SlackError("missing_argument")
 
-    def _installed_answer(self, method: str, token: str | None) -> Reply | None:
-        """What auth.test and auth.teams.list answer for a token this stand-in issued
-        through an install; None for any other call or token."""
+    def _installed_answer(self, method: str, token: str | None, args: Args) -> Reply | None:
+        """What auth.test, auth.teams.list and auth.revoke answer for a token this stand-in
+        issued through an install; None for any other call or token."""
         if method == "auth.test":
             return self._installed_auth_test(token)
         if method == "auth.teams.list":
             return self._auth_teams_list(token)
+        if method == "auth.revoke":
+            return self._auth_revoke(token, args)
         return None
+
+    def _auth_revoke(self, token: str | None, args: Args) -> Reply:
+        """auth.revoke (https://api.slack.com/methods/auth.revoke): the calling token answers
+        token_revoked to every method from now on, auth.test and auth.revoke included, and so
+        do its installation's other tokens and refresh token (revoking a bot token
+        deactivates the bot user); with `test`, nothing is revoked. invalid_auth for a token
+        never issued through an install."""
+        found = self._by_token.get(token or "")
+        if found is None:
+            raise SlackError("invalid_auth")
+        if truthy(args.get("test")):
+            return {"revoked": False}
+        found[0].revoked = True
+        return {"revoked": True}
 
     def _auth_teams_list(self, token: str | None) -> Reply:
         """auth.teams.list: the workspaces an org-wide installation was added to (those its

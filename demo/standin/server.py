@@ -105,6 +105,7 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
         self._methods: dict[str, Callable[[Args], Reply]] = {
             "auth.test": self._auth_test,
             "auth.teams.list": lambda _args: self._auth_teams_list(None),
+            "auth.revoke": lambda args: self._auth_revoke(None, args),
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
@@ -381,7 +382,7 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
                 return {"ok": True, **handler(args)}
             check_token(token)
             self._check_installed(str(token), method, args)
-            answer = self._installed_answer(method, token)
+            answer = self._installed_answer(method, token, args)
             return {"ok": True, **(answer if answer is not None else handler(args))}
         except SlackError as exc:
             return exc.body()

@@ -256,3 +256,37 @@ def test_the_standin_alone_accepts_the_credentials_it_is_given() -> None:
     assert (given.client_id, given.client_secret) == ("5.6", "theirs")
     assert given.redirect_url == env["SLACK_REDIRECT_URI"]
     assert parse_args(["--redirect-url", "http://h:1/r"], env).redirect_url == "http://h:1/r"
+
+
+def test_a_revoked_token_is_refused_everywhere(slack: SlackStandin) -> None:
+    """auth.revoke as Slack answers it: `test` revokes nothing; then the token answers
+    token_revoked to every method, auth.test included, its refresh token is spent, and a
+    token never issued cannot be revoked (invalid_auth)."""
+    slack.register_app("111.222", "shh", rotation=True)
+    answer = client(slack).oauth_v2_access(
+        client_id="111.222", client_secret="shh", code=approve(slack)
+    )
+    bot = client(slack, answer["access_token"])
+    assert bot.auth_revoke(test=True)["revoked"] is False
+    assert bot.auth_test()["ok"]
+    assert bot.auth_revoke()["revoked"] is True
+    for call in (
+        bot.auth_test,
+        bot.auth_revoke,
+        lambda: bot.chat_postMessage(channel="C0CASES", text="hi"),
+    ):
+        with pytest.raises(SlackApiError) as revoked:
+            call()
+        assert revoked.value.response["error"] == "token_revoked"
+    with pytest.raises(SlackApiError) as refresh:
+        client(slack).oauth_v2_access(
+            client_id="111.222",
+            client_secret="shh",
+            grant_type="refresh_token",
+            refresh_token=answer["refresh_token"],
+        )
+    assert refresh.value.response["error"] == "invalid_refresh_token"
+    for never in ("xoxb-never-issued", "xoxe.xoxb-1-999"):
+        with pytest.raises(SlackApiError) as unknown:
+            client(slack, never).auth_revoke()
+        assert unknown.value.response["error"] == "invalid_auth"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import http.cookiejar
+import logging
 import re
 import urllib.error
 import urllib.request
@@ -13,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
 from bot.setup.checkup import database_state
@@ -121,17 +124,41 @@ def status_of(app: RunningApp, installer: Installer) -> int:
         return err.code
 
 
-def test_an_install_in_another_company_is_refused(oauth_app: RunningApp) -> None:
+STRAYS = (
+    Installer(team_id="T0OTHER", team_name="Other Inc"),
+    Installer(team_id=None, enterprise_id="E0OTHER", org_wide=True),
+)
+
+
+def stray_tokens(app: RunningApp) -> list[str]:
+    """The bot tokens Slack issued for the STRAYS' installs."""
+    found = [app.standin.installation(i.enterprise_id, i.team_id) for i in STRAYS]
+    return [inst.bot_token for inst in found if inst is not None]
+
+
+def answer_to(app: RunningApp, token: str) -> str:
+    """What Slack's auth.test answers for `token` (ok, or the error)."""
+    try:
+        return "ok" if WebClient(token=token, base_url=app.standin.api_url).auth_test() else ""
+    except SlackApiError as err:
+        return str(err.response["error"])
+
+
+def test_an_install_in_another_company_is_refused(
+    oauth_app: RunningApp, caplog: pytest.LogCaptureFixture
+) -> None:
     """One deployment serves one company (docs/tenancy.md): while it holds a workspace's
     install, an install from another workspace or organisation is refused and changes
-    nothing (it would hand that company's people the cases)."""
+    nothing (it would hand that company's people the cases); the token Slack issued for
+    it is revoked, and never logged."""
+    caplog.set_level(logging.INFO)
     install(oauth_app)
     ours = oauth_app.standin.installation(None, "T0TEST").bot_token
-    for other in (
-        Installer(team_id="T0OTHER", team_name="Other Inc"),
-        Installer(team_id=None, enterprise_id="E0OTHER", org_wide=True),
-    ):
+    for other in STRAYS:
         assert status_of(oauth_app, other) == 409
+    strays = stray_tokens(oauth_app)
+    assert len(strays) == 2 and [answer_to(oauth_app, t) for t in strays] == ["token_revoked"] * 2
+    assert not [r for r in caplog.records for t in strays if t in r.getMessage()]
     oauth_app.standin.clear()
     assert oauth_app.services.api.auth_test()["team_id"] == "T0TEST"
     assert {c.token for c in oauth_app.standin.calls("auth.test")} == {ours}
@@ -141,6 +168,31 @@ def test_an_install_in_another_company_is_refused(oauth_app: RunningApp) -> None
     oauth_app.standin.uninstall(team_id="T0TEST")  # removed: it may move elsewhere
     assert delivered(oauth_app.slack, {"type": "app_uninstalled", "event_ts": "1.0"}).status == 200
     assert status_of(oauth_app, Installer(team_id="T0OTHER")) == 200
+
+
+def test_a_refused_install_whose_token_cannot_be_revoked_is_refused_still(
+    oauth_app: RunningApp, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack down (503) or not reached when Savedesk revokes a refused install's token: the
+    refusal page shows all the same, and the log says the token could not be revoked
+    (without the token)."""
+    caplog.set_level(logging.INFO)
+    install(oauth_app)
+    oauth_app.standin.fail_next("auth.revoke", status=503)
+    assert status_of(oauth_app, STRAYS[0]) == 409
+
+    def unreachable(*args: object, **kwargs: object) -> None:
+        raise urllib.error.URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    monkeypatch.setattr(WebClient, "auth_revoke", unreachable)
+    assert status_of(oauth_app, STRAYS[1]) == 409
+    strays = stray_tokens(oauth_app)
+    assert [answer_to(oauth_app, t) for t in strays] == ["ok", "ok"]  # not revoked
+    said = [r.getMessage() for r in caplog.records if "could not be revoked" in r.getMessage()]
+    assert len(said) == 2, said
+    assert "T0OTHER" in said[0] and "service_unavailable" in said[0]
+    assert "E0OTHER" in said[1] and "Connection refused" in said[1]
+    assert not [m for m in (r.getMessage() for r in caplog.records) for t in strays if t in m]
 
 
 def test_an_org_wide_install_may_follow_a_workspace_install_of_its_org(
@@ -153,8 +205,11 @@ def test_an_org_wide_install_may_follow_a_workspace_install_of_its_org(
 
 
 def test_a_workspace_install_does_not_narrow_an_org_wide_one(oauth_app: RunningApp) -> None:
+    """Refused, but its token is not revoked: the bot is the organisation's own, and
+    revoking a bot token deactivates the bot user in that workspace."""
     org_wide = Installer(team_id=None, enterprise_id="E0ORG", org_wide=True)
     assert status_of(oauth_app, org_wide) == 200
     assert status_of(oauth_app, Installer(team_id="T0FIN", enterprise_id="E0ORG")) == 409
+    assert oauth_app.standin.calls("auth.revoke") == []
     assert oauth_app.services.api.auth_test()["is_enterprise_install"] is True
     assert status_of(oauth_app, org_wide) == 200  # installing org-wide again is fine
