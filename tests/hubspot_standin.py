@@ -52,7 +52,10 @@ class HubSpotStandin:
     notes: list[dict[str, Any]] = field(default_factory=list)
     updates: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     fail_updates: int = 0
-    """Company updates to answer with HubSpot's 500 (a failure after the note was made)."""
+    """Company updates to answer with HubSpot's 500, or `fail_status` (a failure after the
+    note was made)."""
+    fail_status: int = 500
+    """What `fail_updates` answer: 500, or e.g. 429 (rate limited) or 423 (Locked)."""
     fail_notes: int = 0
     """Notes to answer with HubSpot's 500 without making them."""
     lose_note_answers: int = 0
@@ -219,7 +222,7 @@ class HubSpotStandin:
     def _update(self, company_id: str, body: dict) -> dict:
         if self.fail_updates:
             self.fail_updates -= 1
-            raise Failure(500, "internal error", "INTERNAL_ERROR")
+            raise Failure(self.fail_status, "internal error", "INTERNAL_ERROR")
         if company_id not in self.companies:
             raise Failure(
                 404, "Object not found. objectId are usually numeric.", "OBJECT_NOT_FOUND"

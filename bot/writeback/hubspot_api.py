@@ -1,17 +1,28 @@
 """The HubSpot calls Savedesk makes, with `hubspot-api-client` (`HUBSPOT_ACCESS_TOKEN`, a
 private app's token with the companies read/write, owners read and contacts read/write
 scopes, the last for notes; the base URL is `HUBSPOT_API_BASE` when set, e.g. a local
-stand-in). docs/hubspot.md."""
+stand-in). docs/hubspot.md.
+
+The write-back's calls (notes and properties) tell HubSpot's refusals from its failures, as
+stripe_api.py does Stripe's: a 4xx that asking again cannot change (400 validation, 401,
+403 missing scopes, 404 the company gone…) raises `Refusal` with HubSpot's own message;
+no answer, 429, 5xx and HubSpot's other "try again" statuses (`TRANSIENT`) propagate for
+the job to retry."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from hubspot import HubSpot
+from hubspot.crm.companies import ApiException as CompaniesError
 from hubspot.crm.companies import SimplePublicObjectInput
+from hubspot.crm.objects.notes import ApiException as NotesError
 from hubspot.crm.objects.notes import PublicObjectSearchRequest, SimplePublicObjectInputForCreate
+
+T = TypeVar("T")
 
 COMPANY_PROPERTIES = (
     "name",
@@ -24,6 +35,16 @@ COMPANY_PROPERTIES = (
 """What the import reads of each company (docs/hubspot.md)."""
 NOTE_TO_COMPANY = 190
 """HubSpot's association type id for note → company (HUBSPOT_DEFINED)."""
+
+
+TRANSIENT = (408, 423, 429, 477)
+"""4xx HubSpot answers that pass: a timeout, 423 Locked (too many writes to one record at
+once), 429 rate limited, 477 Migration in Progress (HubSpot's error-handling page)."""
+
+
+class Refusal(Exception):
+    """HubSpot refused the request for good; the message is HubSpot's (shown in the
+    thread), after its HTTP status."""
 
 
 @dataclass(frozen=True)
@@ -79,8 +100,9 @@ class HubSpotCRM:
                 }
             ],
         )  # fmt: skip
-        created = self.client.crm.objects.notes.basic_api.create(
-            simple_public_object_input_for_create=note
+        created = _call(
+            self.client.crm.objects.notes.basic_api.create,
+            simple_public_object_input_for_create=note,
         )
         return str(created.id)
 
@@ -98,12 +120,36 @@ class HubSpotCRM:
             properties=["hs_note_body"],
             limit=1,
         )  # fmt: skip
-        found = self.client.crm.objects.notes.search_api.do_search(
-            public_object_search_request=request
+        found = _call(
+            self.client.crm.objects.notes.search_api.do_search,
+            public_object_search_request=request,
         )
         return str(found.results[0].id) if found.results else None
 
     def set_properties(self, company_id: str, properties: dict[str, str]) -> None:
-        self.client.crm.companies.basic_api.update(
-            company_id, simple_public_object_input=SimplePublicObjectInput(properties=properties)
+        _call(
+            self.client.crm.companies.basic_api.update,
+            company_id,
+            simple_public_object_input=SimplePublicObjectInput(properties=properties),
         )
+
+
+def _call(method: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """One write-back call; raises `Refusal` when HubSpot refused it for good."""
+    try:
+        return method(*args, **kwargs)
+    except (CompaniesError, NotesError) as err:
+        status = int(err.status or 0)
+        if not 400 <= status < 500 or status in TRANSIENT:
+            raise  # the job retries
+        raise Refusal(f"{status} {_message(err)}") from err
+
+
+def _message(err: CompaniesError | NotesError) -> str:
+    """HubSpot's own words: the error body's `message` (else the HTTP reason)."""
+    try:
+        body = json.loads(err.body or "{}")
+    except (TypeError, ValueError):
+        body = {}
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or err.reason or "refused")

@@ -13,7 +13,9 @@ with HubSpot's search; search finds a new note only seconds after it is made, so
 `SEARCH_SETTLES` has passed since the last attempt that asked, "not found" is not trusted
 and the job tries again later; after that the note is added. The properties are set only if no later
 outcome of the same company has set them already (a retried job may run after a newer one),
-then recorded too.
+then recorded too. A step HubSpot refuses for good (`Refusal`: the company deleted, a
+property it does not define, a scope the token lacks) is not retried: the case thread says
+HubSpot's message and what to set by hand, as `give_up` does after retries run out.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from bot.cases.timeline import Timeline
 from bot.common.clock import Clock, as_utc
 from bot.common.vocab import CaseEventType, CaseStatus
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
-from bot.writeback.hubspot_api import HubSpotCRM
+from bot.writeback.hubspot_api import HubSpotCRM, Refusal
 from storage import jobs as job_rows
 from storage import writeback as records
 from storage.db import Database
@@ -66,16 +68,13 @@ class HubSpotOutcomes:
         """After the job system's last try (HubSpot failing for minutes): the case thread
         says what the company should have been given, so a person sets it by hand."""
         status = str(job.payload["status"])
-        shown = status if status in OUTCOMES else "reopened"
         with self.db.session() as session:
             case = session.get(Case, int(job.payload["case"]))
             if case is None:
                 return
             text = (
                 f"HubSpot did not take this outcome after {job.attempt} tries (reference "
-                f"{reference}): on the company, set savedesk_status to {shown} and "
-                f"savedesk_case_id to {case.id} by hand, and add a note if none says "
-                f"case #{case.id} {WORDS.get(status, status)}."
+                f"{reference}): {by_hand(case.id, status)}"
             )
             self.timeline.by_system(session, case, CaseEventType.CRM_WRITEBACK, text)
 
@@ -101,13 +100,21 @@ class HubSpotOutcomes:
             if case is not None and account is not None and company is not None:
                 saved = case.arr_saved if status == CaseStatus.SAVED else None
                 body = note_body(case.id, status, saved, account.currency)
+        latest, refused = False, None
         if company is not None:
-            self._note(company, body, at, str(job.payload.get("ref") or f"job{job.id}"))
-            latest = self._properties(company, status, saved, int(job.payload["case"]), at)
+            try:
+                self._note(company, body, at, str(job.payload.get("ref") or f"job{job.id}"))
+                latest = self._properties(company, status, saved, int(job.payload["case"]), at)
+            except Refusal as refusal:  # for good: asking again would be refused again
+                refused = refusal
         now = self.clock.now()
         with self.db.session() as session:
             if company is not None and latest:
                 records.record(session, company_key(company), status, at, now)
+            if refused is not None and (case := session.get(Case, int(job.payload["case"]))):
+                text = f"HubSpot refused this outcome ({refused}), so it is not tried again: "
+                text += by_hand(case.id, status, f"company {company}, if it still exists")
+                self.timeline.by_system(session, case, CaseEventType.CRM_WRITEBACK, text)
             records.forget(session, NOTE_KEY, now - KEEP_NOTES)
             done(session)
 
@@ -151,6 +158,16 @@ class HubSpotOutcomes:
 class NotSearchable(Exception):
     """A retry cannot tell yet whether an earlier attempt made the note (HubSpot's search
     may not show it for seconds): the job tries again later."""
+
+
+def by_hand(case_id: int, status: str, company: str = "the company") -> str:
+    """What a person sets on the company when HubSpot did not take an outcome."""
+    shown = status if status in OUTCOMES else "reopened"
+    return (
+        f"on {company}, set savedesk_status to {shown} and "
+        f"savedesk_case_id to {case_id} by hand, and add a note if none says "
+        f"case #{case_id} {WORDS.get(status, status)}."
+    )
 
 
 def company_key(company: str) -> str:
