@@ -34,6 +34,7 @@ from bench.report_tables import create_missing_tables
 from bot.policy import Policy
 from bot.reports.figures import compute, previous_window, window
 from bot.reports.models import Report
+from storage import report_payment as payments
 from storage import report_stages as stages
 from storage import report_trust as trust
 from storage import reports as queries
@@ -189,14 +190,20 @@ def _queries(session: Session) -> dict[str, object]:
         "involuntary": lambda: queries.involuntary(session, span),
         "root causes": lambda: queries.root_causes(session, span),
         "competitors": lambda: queries.competitors(session, span),
-        "payment cases": lambda: queries.payment_cases(session),
-        "overdue by step": lambda: queries.overdue_by_step(session, NOW.date()),
+        "payment cases": lambda: payments.payment_cases(session),
+        "overdue by step": lambda: payments.overdue_by_step(session, NOW.date()),
         "main currency": lambda: queries.main_currency(session),
         "net of concessions": lambda: trust.net(session, span),
         "stage times": lambda: stages.stage_times(session, span),
         "stage times, the week before": lambda: stages.stage_times(session, previous_window(span)),
         "slowest open": lambda: stages.slowest_open(session),
         "open as the week began": lambda: queries.open_at(session, span.start),
+        "payment cases, now and as the week began": lambda: payments.payment_cases(
+            session, span.start
+        ),
+        "overdue by step, now and as the week began": lambda: payments.overdue_now_and_at(
+            session, NOW.date(), span.start, span.start.date(), (30, 60, 90)
+        ),
         "closed the week before": lambda: queries.closed(session, previous_window(span)),
         **{
             f"lasted {days}d": lambda days=days: trust.cohort(session, span, days)

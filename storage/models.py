@@ -16,6 +16,7 @@ from storage.tables.accounts import Account, AccountEvent
 from storage.tables.cases import SAVED_SQL, Case, CaseEvent, InboundEvent
 from storage.tables.checkins import SaveCheckin
 from storage.tables.finance import (
+    CLOSED_INVOICE_SQL,
     MONEY,
     OPEN_INVOICE_SQL,
     Invoice,
@@ -38,6 +39,7 @@ from storage.tables.writeback import WritebackRecord
 from storage.vocab import OPEN_STATUSES
 
 __all__ = [
+    "CLOSED_INVOICE_SQL",
     "MONEY",
     "NAMING",
     "OPEN_INVOICE_SQL",

@@ -40,11 +40,14 @@ invoices = table(
     column("id", Integer),
     column("invoice_id", String),
     column("account_id", Integer),
+    column("amount_due", Numeric(18, 3)),
     column("amount_remaining", Numeric(18, 3)),
     column("currency", String),
     column("due_date", Date),
     column("status", String),
     column("dunning_days", Integer),
+    column("created_at", UTCDateTime()),
+    column("updated_at", UTCDateTime()),
 )
 stripe_subscriptions = table(
     "stripe_subscriptions",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -39,14 +39,13 @@ from storage.models import (
     StoredReport,
 )
 from storage.report_sources import (
-    invoices,
     plan_steps,
     present,
     stripe_subscriptions,
     survey_answers,
     turnovers,
 )
-from storage.vocab import CaseStatus, InvoiceStatus, OutboxState, RiskLevel, Track
+from storage.vocab import CaseStatus, OutboxState, RiskLevel, Track
 
 CHURN = Track.CHURN
 PAYMENT = Track.PAYMENT
@@ -117,10 +116,12 @@ def open_now(session: Session) -> list[OpenRow]:
     return open_now_and_at(session, None)[0]
 
 
-def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow], list[OpenRow]]:
+def open_now_and_at(
+    session: Session, at: datetime | None, track: str = CHURN
+) -> tuple[list[OpenRow], list[OpenRow]]:
     """`open_now`'s rows, and (with `at`) those of the cases open now that were already
-    opened at `at`, from one scan of the open cases (the trend's at-risk figures add
-    `closed_since(at)` to the second)."""
+    opened at `at`, from one scan of the open cases of `track` (the trend's at-risk figures
+    add `closed_since(at)` to the second)."""
     high = case((Case.risk == RiskLevel.HIGH, Case.arr_at_risk), else_=literal(0))
     epoch = _epoch(session, Case.created_at)
     sums = [func.count(), func.sum(Case.arr_at_risk), func.sum(high), func.sum(epoch)]
@@ -128,7 +129,7 @@ def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow
     sums_then = [func.count().filter(then)] + [
         func.sum(v).filter(then) for v in (Case.arr_at_risk, high, epoch)
     ]
-    stmt = select(Case.kind, *sums, *sums_then).where(open_cases()).group_by(Case.kind)
+    stmt = select(Case.kind, *sums, *sums_then).where(open_cases(track)).group_by(Case.kind)
     now_rows: list[OpenRow] = []
     then_rows: list[OpenRow] = []
     for kind, n, a, h, e, n2, a2, h2, e2 in session.execute(stmt):
@@ -138,8 +139,8 @@ def open_now_and_at(session: Session, at: datetime | None) -> tuple[list[OpenRow
     return now_rows, then_rows
 
 
-def closed_since(session: Session, at: datetime) -> list[OpenRow]:
-    """`open_now`'s rows for the churn cases opened by `at` and closed since: with the
+def closed_since(session: Session, at: datetime, track: str = CHURN) -> list[OpenRow]:
+    """`open_now`'s rows for the cases of `track` opened by `at` and closed since: with the
     cases still open, those open at `at`."""
     high = case((Case.risk == RiskLevel.HIGH, Case.arr_at_risk), else_=literal(0))
     stmt = select(
@@ -149,7 +150,7 @@ def closed_since(session: Session, at: datetime) -> list[OpenRow]:
         func.sum(high),
         func.sum(_epoch(session, Case.created_at)),
     ).where(
-        Case.track == CHURN, Case.closed_at.is_not(None), Case.closed_at >= at,
+        Case.track == track, Case.closed_at.is_not(None), Case.closed_at >= at,
         Case.created_at <= at,
     ).group_by(Case.kind)  # fmt: skip
     return [(k, n, _money(a), _money(h), float(e or 0)) for k, n, a, h, e in session.execute(stmt)]
@@ -303,28 +304,6 @@ def competitors(
     """(kind, competitor key, a spelling of its name, churns, ARR lost) of the window."""
     rows = _reasons(session, window, "competitor_key", "competitor")
     return None if rows is None else [(k, key, lab, n, _money(a)) for k, key, lab, n, a in rows]
-
-
-def payment_cases(session: Session) -> tuple[int, Decimal]:
-    """(open payment-track cases, their ARR at risk)."""
-    n, arr = session.execute(
-        select(func.count(), func.sum(Case.arr_at_risk)).where(open_cases(Track.PAYMENT))
-    ).one()
-    return n, _money(arr)
-
-
-def overdue_by_step(session: Session, today: date) -> list[tuple[int, int, Decimal]] | None:
-    """(dunning step reached in days past due, invoices, amount remaining) of open invoices
-    past their due date; None when invoices are not stored."""
-    if not present(session, "invoices"):
-        return None
-    stmt = (
-        select(invoices.c.dunning_days, func.count(), func.sum(invoices.c.amount_remaining))
-        .where(invoices.c.status == InvoiceStatus.OPEN, invoices.c.due_date < today)
-        .group_by(invoices.c.dunning_days)
-        .order_by(invoices.c.dunning_days)
-    )
-    return [(int(d or 0), n, _money(a)) for d, n, a in session.execute(stmt)]
 
 
 def main_currency(session: Session) -> str:

@@ -30,6 +30,7 @@ from bot.reports.models import (
 )
 from bot.reports.stages import stage_figures
 from bot.survey.answers import CATCH_ALL
+from storage import report_payment as payments
 from storage import report_trust as trust
 from storage import reports as queries
 
@@ -74,8 +75,12 @@ def compute(
     extra: dict[str, Any] = _trusted(session, policy, span) if trusted else {}
     if stages:
         extra.update(stage_figures(session, span))
+    payment, payment_then = _payment(session, policy, now, span.start if trend else None)
     if trend:
-        extra["previous"] = _previous(session, policy, period, span, open_then, trusted, stages)
+        extra["previous"] = replace(
+            _previous(session, policy, period, span, open_then, trusted, stages),
+            payment=payment_then,
+        )
     return Report(
         period=period,
         start=span.start,
@@ -83,7 +88,7 @@ def compute(
         generated_at=now,
         overall=overall,
         kinds=kinds,
-        payment=_payment(session, policy, now),
+        payment=payment,
         currency=queries.main_currency(session),
         timezone=policy.timezone.key,
         **extra,
@@ -256,14 +261,26 @@ def _overall(
     return Figures(**total, root_causes=_merge(per_cause), competitors=_merge(per_rival))
 
 
-def _payment(session: Session, policy: Policy, now: datetime) -> PaymentLine:
+def _payment(
+    session: Session, policy: Policy, now: datetime, at: datetime | None
+) -> tuple[PaymentLine, PaymentLine]:
     """Open delinquent cases, and overdue invoices by the dunning step they reached
-    (calendar days past due in the policy's timezone, docs/dunning.md)."""
-    count, arr = queries.payment_cases(session)
+    (calendar days past due in the policy's timezone, docs/dunning.md); then (with `at`,
+    the start of the period) the same as they stood at `at` (docs/reports.md, *Trend*), else
+    an empty line."""
+    (count, arr), then = payments.payment_cases(session, at)
     today = now.astimezone(policy.timezone).date()
-    steps = queries.overdue_by_step(session, today)
-    ladder = None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
-    return PaymentLine(open=count, arr_at_risk=arr, ladder=ladder)
+    day = None if at is None else at.astimezone(policy.timezone).date()
+    days = [s.days_past_due for s in policy.dunning.steps]
+    steps, steps_then = payments.overdue_now_and_at(session, today, at, day, days)
+    line = PaymentLine(open=count, arr_at_risk=arr, ladder=_ladder(steps))
+    if then is None:
+        return line, PaymentLine()
+    return line, PaymentLine(open=then[0], arr_at_risk=then[1], ladder=_ladder(steps_then))
+
+
+def _ladder(steps: list[tuple[int, int, Decimal]] | None) -> tuple[LadderLine, ...] | None:
+    return None if steps is None else tuple(LadderLine(d, n, a) for d, n, a in steps)
 
 
 def with_notes(ranked: tuple[Ranked, ...], notes: list[str]) -> tuple[Ranked, ...]:

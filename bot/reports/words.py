@@ -15,7 +15,7 @@ from bot.common.formatting import CURRENCY_SIGNS
 from bot.common.formatting import cents as cur_cents
 from bot.common.formatting import whole_money as money
 from bot.common.vocab import Kind
-from bot.reports.models import Figures, Ranked, Report
+from bot.reports.models import ZERO, Figures, LadderLine, Ranked, Report
 
 # "we saved 2 customers from <risk>" / "12 customers at risk for that reason"
 RISK_PHRASES = {
@@ -213,20 +213,44 @@ def _esc(text: str) -> str:
 
 
 def payment_line(report: Report) -> str:
-    """The payment track on its own line: open delinquent cases, overdue by ladder step."""
+    """The payment track on its own line: open delinquent cases, overdue by ladder step,
+    each beside the previous period's as it ended (docs/reports.md, *Trend*): "1 open
+    delinquent case (down from 2) worth $15,000 in ARR (down from $22,000); overdue $3,700
+    (up from $2,000): $700 before the first step (1) (up from none), …"."""
     p, cur = report.payment, report.currency
-    line = f"{plural(p.open, 'open delinquent case')} worth {money(p.arr_at_risk, cur)} in ARR"
+    b = None if report.previous is None else report.previous.payment
+    line = (
+        f"{plural(p.open, 'open delinquent case')}"
+        + ("" if b is None else change(p.open, b.open, str(b.open)))
+        + f" worth {money(p.arr_at_risk, cur)} in ARR"
+        + ("" if b is None else change(p.arr_at_risk, b.arr_at_risk, money(b.arr_at_risk, cur)))
+    )
     if p.ladder is None:
         return line + " (invoices are not recorded)"
+    was = None if b is None else b.ladder
+    before = None if b is None else b.overdue  # None: invoices were not recorded then
+    trend = "" if before is None else change(p.overdue, before, money(before, cur))
     if not p.ladder:
-        return line + "; no invoice is overdue"
+        return f"{line}; no invoice is overdue{trend}"
+    now = {s.days_past_due: s for s in p.ladder}
+    then = {s.days_past_due: s for s in was or ()}
     steps = ", ".join(
-        f"{money(s.amount, cur)} at {s.days_past_due}+ days past due ({s.invoices})"
-        if s.days_past_due
-        else f"{money(s.amount, cur)} before the first step ({s.invoices})"
-        for s in p.ladder
+        _step(now.get(days, LadderLine(days, 0, ZERO)), then.get(days), was is not None, cur)
+        for days in sorted(set(now) | set(then))
     )
-    return f"{line}; overdue {money(p.overdue or 0, cur)}: {steps}"
+    return f"{line}; overdue {money(p.overdue or 0, cur)}{trend}: {steps}"
+
+
+def _step(s: LadderLine, before: LadderLine | None, trend: bool, cur: str) -> str:
+    """ "$3,000 at 30+ days past due (2) (up from $1,000 (1))": one ladder step, and (with
+    `trend`) the previous period's amount and invoices at that step."""
+    where = f"at {s.days_past_due}+ days past due" if s.days_past_due else "before the first step"
+    text = f"{money(s.amount, cur)} {where} ({s.invoices})"
+    if not trend:
+        return text
+    b = before or LadderLine(s.days_past_due, 0, ZERO)
+    shown = f"{money(b.amount, cur)} ({b.invoices})" if b.invoices else "none"
+    return text + change((s.amount, s.invoices), (b.amount, b.invoices), shown)
 
 
 def lasted_line(report: Report) -> str | None:

@@ -28,6 +28,9 @@ MONEY = Numeric(18, 3)
 OPEN_INVOICE_SQL = "status = 'open'"
 """Literal predicate of `ix_invoices_ladder`: the ladder query repeats it word for word so
 SQLite and PostgreSQL (generic plans) use the partial index."""
+CLOSED_INVOICE_SQL = "status IN ('paid', 'void', 'uncollectible')"
+"""Literal predicate of `ix_invoices_closed` (closed invoices by their last recorded change:
+the report's overdue invoices as the previous period ended, docs/reports.md *Trend*)."""
 
 
 class Invoice(Base):
@@ -66,6 +69,17 @@ class Invoice(Base):
             "id",
             sqlite_where=text(OPEN_INVOICE_SQL),
             postgresql_where=text(OPEN_INVOICE_SQL),
+        ),
+        Index(
+            "ix_invoices_closed",
+            "updated_at",
+            "created_at",
+            "due_date",
+            "dunning_days",
+            "amount_remaining",
+            "amount_due",
+            sqlite_where=text(CLOSED_INVOICE_SQL),
+            postgresql_where=text(CLOSED_INVOICE_SQL),
         ),
     )
 

@@ -10,11 +10,16 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from bot.reports.figures import compute
+from bot.reports.words import as_text
 from slack_edge.case_messages import CaseAction
-from storage.models import Case
+from slack_edge.report_messages import home_report_blocks
+from storage.models import Case, Invoice
 from tests.conftest import RunningApp, eventually, seed_account
+from tests.report_data import Book
 
 RISK_VIEW = "case_risk_view"
+DAY = timedelta(days=1)
 
 
 def press(app: RunningApp, action: CaseAction, case_id: int, user: str = "U0CSM") -> None:
@@ -128,3 +133,62 @@ def _delivered_post(app: RunningApp) -> list[dict]:
     tick may run before it), then the report posts in C0EXEC that carry blocks."""
     app.tick()
     return [m for m in app.standin.messages("C0EXEC") if m.get("blocks")]
+
+
+def test_the_payment_track_stands_beside_the_previous_periods(running_app: RunningApp) -> None:
+    """The payment track as the week began (docs/reports.md, *Trend*): delinquent cases
+    opened by then and open now or closed since; invoices recorded and past due by then,
+    open now or paid since, at the ladder step they were past then. In `/churn report`,
+    the App Home section and the terminal text alike."""
+    app = running_app
+    now = app.services.clock.now()
+    book = Book(app.services, now)
+    book.case("payment_failed", "working", 15000, age=10 * DAY)  # open then and now
+    book.case("payment_failed", "working", 5000, age=3 * DAY)  # opened this week
+    book.case("payment_failed", "saved", 7000, age=20 * DAY, closed_ago=2 * DAY)  # then only
+    book.case("payment_failed", "saved", 1000, age=12 * DAY, closed_ago=DAY)  # then only
+    book.case("payment_failed", "saved", 9000, age=30 * DAY, closed_ago=10 * DAY)  # neither
+    account_id = seed_account(app.services, "acme", "Acme")
+    today = now.astimezone(app.services.policy.timezone).date()
+    for n, (amount, late, status, step, recorded, changed) in enumerate(
+        [
+            (1000, 35, "open", 30, 40, 40),  # then 28 days late: before the first step
+            (5000, 65, "open", 60, 70, 70),  # then 58 days late: the 30-day step
+            (4000, 50, "paid", 30, 60, 3),  # paid this week: overdue then at 43 days
+            (2500, 50, "paid", 30, 60, 10),  # paid before the week: neither
+            (700, 3, "open", 0, 4, 4),  # not yet due then
+            (400, 20, "open", 0, 2, 2),  # recorded this week only
+        ]
+    ):
+        with app.services.db.session() as session:
+            session.add(
+                Invoice(
+                    invoice_id=f"in_{n}",
+                    account_id=account_id,
+                    amount_due=Decimal(amount),
+                    amount_remaining=Decimal(0 if status == "paid" else amount),
+                    currency="USD",
+                    due_date=today - late * DAY,
+                    status=status,
+                    source="csv",
+                    dunning_days=step,
+                    created_at=now - recorded * DAY,
+                    updated_at=now - changed * DAY,
+                )
+            )
+    said = (
+        "2 open delinquent cases (down from 3) worth $20,000 in ARR (down from $23,000); "
+        "overdue $7,100 (down from $10,000): $1,100 before the first step (2) (up from "
+        "$1,000 (1)), $1,000 at 30+ days past due (1) (down from $9,000 (2)), $5,000 at 60+ "
+        "days past due (1) (up from none)"
+    )
+    with app.services.db.read() as session:
+        report = compute(session, app.services.policy, "week", now)
+    assert f"Payment track: {said}\n" in as_text(report)
+    home = json.dumps([b.to_dict() for b in home_report_blocks(report, None, "")])
+    assert f"*Payment track*: {said}" in home
+
+    response = app.slack.slash_command("report week", user_id="U0MGR", channel_id="C0EXEC")
+    assert response.status == 200
+    [post] = eventually(lambda: _delivered_post(app))
+    assert f"*Payment track*: {said}" in json.dumps(post["blocks"])
