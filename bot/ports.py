@@ -57,8 +57,9 @@ class SlackTransport(Protocol):
         """`chat.getPermalink` for a posted message; raises SlackError or OSError."""
         ...
 
-    def respond(self, url: str, text: str) -> int:
-        """POST an ephemeral reply to a `response_url`; returns the HTTP status."""
+    def respond(self, url: str, text: str, *, replace: bool = False) -> int:
+        """POST an ephemeral reply to a `response_url` (`replace`: in place of the ephemeral
+        message shown before through it); returns the HTTP status."""
         ...
 
     def upload(
@@ -123,6 +124,8 @@ class Presenter(Protocol):
     ) -> Rendered: ...
 
     def nudge(self, case: CaseView, text: str, with_link: bool) -> Rendered: ...
+
+    def nudge_retired(self, text: str, note: str) -> Rendered: ...
 
     def offer_request(
         self, offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession]

@@ -92,12 +92,13 @@ class SlackClientSide:
             return
         self.note("command", user, command=command, text=rest.strip(), channel=channel)
         started = time.monotonic()
+        response_url = self.standin.new_response_url(user, channel)
         response = self.sender.slash_command(
             escape(rest.strip()),
             command=command,
             user_id=user,
             channel_id=channel,
-            response_url=self.standin.new_response_url(user, channel),
+            response_url=response_url,
             trigger_id=self.standin.new_trigger_id(user),
         )
         if time.monotonic() - started > ACK_SECONDS:  # what Slack shows, whatever came later
@@ -108,7 +109,7 @@ class SlackClientSide:
         if body and body.get("response_type") == "in_channel":
             self.standin.post_as_user(user, channel, escape(text))
         if body and (body.get("text") or body.get("blocks")):
-            self.standin.add_ephemeral(user, channel, body, "command")
+            self.standin.add_ephemeral(user, channel, body, "command", response_url)
 
     def message(self, user: str, channel: str, text: str, thread_ts: str | None = None) -> None:
         """A plain message: stored as Slack stores it, then sent as a `message` event."""

@@ -227,6 +227,16 @@ def nudge_blocks(case: CaseView, text: str, with_link: bool) -> tuple[str, list[
     return text, [b.to_dict() for b in blocks]
 
 
+def nudge_retired_blocks(text: str, note: str) -> tuple[str, list[dict]]:
+    """A follow-up DM whose buttons no longer apply (the case closed, or is someone else's
+    now): its text as it was, and `note` (mrkdwn) where the buttons were."""
+    blocks = [
+        SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_TEXT))),
+        ContextBlock(elements=[MarkdownTextObject(text=fit(note, CONTEXT_TEXT))]),
+    ]
+    return text, [b.to_dict() for b in blocks]
+
+
 def move_on_request_blocks(
     case: CaseView, actor: str, reason: str, managers: tuple[str, ...]
 ) -> tuple[str, list[dict]]:

@@ -39,6 +39,9 @@ class SlackPresenter:
     def nudge(self, case: CaseView, text: str, with_link: bool) -> Rendered:
         return case_messages.nudge_blocks(case, text, with_link)
 
+    def nudge_retired(self, text: str, note: str) -> Rendered:
+        return case_messages.nudge_retired_blocks(text, note)
+
     def offer_request(
         self, offer: OfferView, currency: str, approvers: list[str], ledger: Sequence[Concession]
     ) -> Rendered:

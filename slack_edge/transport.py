@@ -49,9 +49,9 @@ class WebTransport:
         with _translated():
             return str(self.client.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
 
-    def respond(self, url: str, text: str) -> int:
+    def respond(self, url: str, text: str, *, replace: bool = False) -> int:
         webhook = WebhookClient(url, timeout=10)
-        response = webhook.send(text=text, response_type="ephemeral", replace_original=False)
+        response = webhook.send(text=text, response_type="ephemeral", replace_original=replace)
         return int(response.status_code)
 
     def upload(

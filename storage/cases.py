@@ -29,6 +29,14 @@ def get(session: Session, case_id: int) -> Case | None:
     return session.get(Case, case_id)
 
 
+def get_locked(session: Session, case_id: int) -> Case | None:
+    """The case read afresh, its row locked until the unit of work ends (PostgreSQL: FOR
+    UPDATE; SQLite's unit of work holds the database's write lock already): for a background
+    step that rewrites `details`, so it never writes back a copy older than a person's
+    change committed meanwhile."""
+    return session.get(Case, case_id, with_for_update=True, populate_existing=True)
+
+
 def open_case(session: Session, account_id: int, track: str) -> Case | None:
     """The account's open case of a track, with its thread's root row loaded in the same
     statement (kept for the unit of work, see `root_message`): whoever looks up an open

@@ -81,6 +81,8 @@ class CaseActions:
             root = store.root_message(session, case)
             if root is not None:
                 outbox.linked(session, now, new_owner, root, owner_dm(case, account))
+            managers = acting.team.members("managers")
+            followups.changed_hands(session, case, self.timeline.presenter, now, managers)
             return CaseView.of(case)
 
     def set_risk(self, case_id: int, actor: str, risk: str) -> CaseView:
@@ -377,6 +379,8 @@ class Handover:
         if new_owner and root is not None:
             dm = owner_dm(case, account, f"{who(user)} {person.why}; the case is yours now.")
             outbox.linked(session, now, new_owner, root, dm, flush=False)
+        presenter, managers = self.timeline.presenter, team.members("managers")
+        followups.changed_hands(session, case, presenter, now, managers, gone=user)
         return True
 
     @staticmethod

@@ -22,6 +22,7 @@ from bot.common.clock import Clock
 from bot.common.formatting import money
 from bot.common.text import quiet, who
 from bot.common.vocab import CaseEventType, CaseStatus
+from bot.followups import service as followups
 from storage import cases as store
 from storage import offers as offers_store
 from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage
@@ -92,6 +93,8 @@ class Lifecycle:
         gone = status in (CaseStatus.CHURNED, CaseStatus.MOVED_ON)
         if gone and previous in OPEN_STATUSES and root is not None:
             outbox.reply(session, now, root, OFFBOARDING_CHECKLIST)
+        if status in CLOSED_STATUSES:  # the nudges' buttons no longer apply
+            followups.closed(session, case, self.timeline.presenter, now, actor, by)
         for listener in self.status_listeners:
             listener(session, case, account, previous, details or {})
 

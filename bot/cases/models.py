@@ -64,6 +64,9 @@ class Signal:
     dedupe: tuple[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     respond_url: str | None = None
+    replace_ack: bool = False
+    """The answer on `respond_url` replaces the command's acknowledgement ("Opening a case
+    for…", shown at once), rather than showing beside it."""
     reply_in: tuple[str, str] | None = None  # (channel, thread_ts) of the source message
 
 

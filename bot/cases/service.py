@@ -309,7 +309,15 @@ class CaseService(CaseActions, ExternalEvents, Handover):
             text = f":paperclip: *{name}* already has open case #{case.id}; added to it: {link}"
         now = self.clock.now()
         if signal.respond_url:
-            outbox.respond(session, now, signal.respond_url, text, link_to=root, flush=False)
+            outbox.respond(
+                session,
+                now,
+                signal.respond_url,
+                text,
+                link_to=root,
+                replace=signal.replace_ack,
+                flush=False,
+            )
         if signal.reply_in:
             channel, thread_ts = signal.reply_in
             outbox.linked(session, now, channel, root, text, thread_ts=thread_ts, flush=False)

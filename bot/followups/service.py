@@ -8,11 +8,15 @@ work as the change that calls for it, so it happens at most once. After downtime
 case gets one catch-up message that says what was missed, not a storm. The rungs count the
 owner's working time, and every DM reaches its person in their own working hours, or their
 cover while they are away (docs/hours.md, bot/hours/reach.py).
+
+The DMs with buttons (Acknowledge, Snooze) are remembered on the case (`NUDGE_DMS`), so that
+when the case closes, or changes hands, each is edited in place to say so instead of
+offering buttons that would only be refused (`retire_nudges`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +26,8 @@ from bot import outbox
 from bot.cases.models import CaseView
 from bot.cases.words import case_title
 from bot.common.text import who
-from bot.common.vocab import CaseEventType, CaseStatus, StepKind
+from bot.common.vocab import CaseEventType, CaseStatus, OutboxState, StepKind
+from bot.followups import words
 from bot.hours.reach import in_hours, is_copy, ladder_due, reach
 from bot.people.team import Team
 from bot.policy import Policy
@@ -30,12 +35,16 @@ from bot.ports import Presenter
 from bot.runtime.steps import StepHandler
 from storage import cases as case_store
 from storage import steps as step_store
-from storage.models import OPEN_STATUSES, Account, Case, ScheduledStep
+from storage.models import OPEN_STATUSES, Account, Case, OutboxMessage, ScheduledStep
 
 LADDER_KINDS = (StepKind.ACK_NUDGE, StepKind.ESCALATE, StepKind.REPEAT)
 STALE = StepKind.STALE
 SNOOZE_END = StepKind.SNOOZE_END
 REMINDER = StepKind.REMINDER
+NUDGE_DMS = "nudge_dms"
+"""The key in `cases.details` of the nudge DMs still showing their buttons: [[outbox row id,
+person], ...]."""
+EDITABLE = (OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT)
 
 
 def case_opened(session: Session, policy: Policy, case: Case, now: datetime) -> None:
@@ -128,6 +137,68 @@ def reminder_set(session: Session, case: Case, person: str, at: datetime, now: d
     )
 
 
+def closed(
+    session: Session,
+    case: Case,
+    presenter: Presenter,
+    now: datetime,
+    actor: str | None,
+    by: str | None = None,
+) -> None:
+    """The case closed: every nudge DM says so where its buttons were."""
+    note = words.closed(case.status, actor, by)
+    retire_nudges(session, case, presenter, now, note)
+
+
+def changed_hands(
+    session: Session,
+    case: Case,
+    presenter: Presenter,
+    now: datetime,
+    managers: Collection[str],
+    *,
+    gone: str | None = None,
+) -> None:
+    """The case has a new owner (`case.owner`): the nudge DMs of everyone who may no longer
+    acknowledge or snooze it (neither the new owner nor a manager: docs/access.md) say who
+    owns it now. `gone`: someone no longer in Slack, whose DMs are forgotten, not edited."""
+    keep = {case.owner, *managers} - {None}
+    note = words.now_owned(case.owner)
+    retire_nudges(session, case, presenter, now, note, keep=keep, forget={gone} - {None})
+
+
+def retire_nudges(
+    session: Session,
+    case: Case,
+    presenter: Presenter,
+    now: datetime,
+    note: str,
+    *,
+    keep: Collection[str] = (),
+    forget: Collection[str] = (),
+) -> None:
+    """Edit each nudge DM of `case` (chat.update, same `ts`, once it is sent) to show `note`
+    and a link to the thread instead of its buttons, except those to people in `keep`; those
+    to people in `forget` are dropped from the record unedited, as are DMs that failed."""
+    sent = (case.details or {}).get(NUDGE_DMS) or []
+    if not sent:
+        return
+    root = case_store.root_message(session, case)
+    line = words.retired_line(note, root.permalink if root is not None else None)
+    kept = []
+    for row_id, person in sent:
+        if person in keep:
+            kept.append([row_id, person])
+            continue
+        row = session.get(OutboxMessage, row_id)
+        if row is None or row.state not in EDITABLE or person in forget:
+            continue
+        text, blocks = presenter.nudge_retired(str(row.payload.get("text") or ""), line)
+        outbox.update(session, now, row, text, blocks)
+    details = {k: v for k, v in (case.details or {}).items() if k != NUDGE_DMS}
+    case.details = {**details, NUDGE_DMS: kept} if kept else details
+
+
 def _unacted(case: Case | None) -> bool:
     return case is not None and case.status == CaseStatus.NEW and case.last_action_at is None
 
@@ -155,7 +226,8 @@ class Ladder:
         }
 
     def _case(self, session: Session, step: ScheduledStep) -> tuple[Case, Account] | None:
-        case = case_store.get(session, step.case_id) if step.case_id else None
+        """The step's case, locked: a nudge remembers its DMs in `details` (`NUDGE_DMS`)."""
+        case = case_store.get_locked(session, step.case_id) if step.case_id else None
         if case is None:
             return None
         account = session.get(Account, case.account_id)
@@ -314,9 +386,14 @@ class Ladder:
             if root is not None:
                 outbox.reply(session, now, root, text)
         title, card = case_title(case, account), CaseView.of(case)
+        sent = []
         for person in reached.now:
             dm_text, blocks = self.presenter.nudge(card, f"{text}\n*{title}*", root is not None)
             if root is not None:
-                outbox.linked(session, now, person, root, dm_text, blocks)
+                row = outbox.linked(session, now, person, root, dm_text, blocks)
             else:
-                outbox.notify(session, now, person, dm_text, blocks)
+                row = outbox.notify(session, now, person, dm_text, blocks)
+            sent.append([row.id, person])
+        if sent:  # their buttons are retired when the case closes or changes hands
+            earlier = (case.details or {}).get(NUDGE_DMS) or []
+            case.details = {**(case.details or {}), NUDGE_DMS: earlier + sent}

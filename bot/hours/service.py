@@ -22,6 +22,7 @@ from bot.common.clock import Clock
 from bot.common.formatting import time_token
 from bot.common.text import who
 from bot.common.vocab import CaseEventType, TimeOffSource, TimeOffState
+from bot.followups import service as followups
 from bot.hours.days import DayWord, resolve_day
 from bot.hours.models import AwayEntry, HoursView, RefusedField
 from bot.hours.presence import Presence
@@ -345,6 +346,8 @@ class HoursService:
         )
         self.timeline.line(session, case, None, CaseEventType.HANDED_BACK, text, {"from": holder})
         self.timeline.refresh_root(session, case, account)
+        managers = self.team().members("managers")
+        followups.changed_hands(session, case, self.timeline.presenter, now, managers)
 
     def _summary(self, session: Session, off: TimeOff, handed: list[Case], now: datetime) -> None:
         """One DM: the cases handed back and what happened on their own cases meanwhile."""

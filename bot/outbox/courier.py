@@ -26,6 +26,7 @@ from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Re
 from bot.outbox.pacing import retry_after
 from bot.outbox.queue import (
     CHANNELLESS,
+    REPLACE_ORIGINAL,
     RESPOND,
     STEP_COMPLETED,
     STEP_FAILED,
@@ -297,7 +298,8 @@ class Courier:
             expired = "response_url expired (Slack keeps one for 30 minutes)"
             return Outcome(error=expired, final=True, drop=follow_up)
         try:
-            status = self.slack.respond(args["url"], args["text"])
+            replace = bool(args.get(REPLACE_ORIGINAL))
+            status = self.slack.respond(args["url"], args["text"], replace=replace)
         except OSError as err:
             return Outcome(error=f"{CONNECTION_ERROR}: {err}", retry_row=True)
         if status == 429 or status >= 500:

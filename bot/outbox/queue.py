@@ -12,6 +12,7 @@ from storage import outbox as rows
 from storage.models import OutboxMessage
 
 RESPOND = rows.RESPOND
+REPLACE_ORIGINAL = "replace_original"  # a response_url answer replaces the one shown before
 WANT_PERMALINK = "_want_permalink"
 STEP_COMPLETED = "functions.completeSuccess"
 STEP_FAILED = "functions.completeError"
@@ -125,16 +126,21 @@ def respond(
     text: str,
     *,
     link_to: OutboxMessage | None = None,
+    replace: bool = False,
     flush: bool = True,
 ) -> OutboxMessage:
     """Queue an ephemeral answer on a `response_url` (valid 30 minutes after a command).
 
     With `link_to`, `{thread_link}` becomes that message's permalink; the answer never
     waits long for it: as `linked`, it goes without the link when the message is late,
-    waits or failed, and a second answer brings the link. `flush` as in
-    `storage.outbox.add`.
+    waits or failed, and a second answer brings the link. `replace`: the answer replaces
+    the ephemeral message shown before on that URL (the command's acknowledgement, Slack's
+    `replace_original`), as the answer that brings the link replaces it in turn. `flush`
+    as in `storage.outbox.add`.
     """
     payload: dict[str, Any] = {"text": text, "url": response_url}
+    if replace:
+        payload[REPLACE_ORIGINAL] = True
     return rows.add(
         session,
         method=RESPOND,

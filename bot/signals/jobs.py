@@ -83,7 +83,9 @@ def open_give_up(db: Database, clock: Clock) -> GiveUp:
         url = job.payload["signal"].get("respond_url")
         if not url:
             return
+        replace = bool(job.payload["signal"].get("replace_ack"))  # "Opening…" was shown
         with db.session() as session:
-            outbox.respond(session, clock.now(), url, APOLOGY.format(reference=reference))
+            apology = APOLOGY.format(reference=reference)
+            outbox.respond(session, clock.now(), url, apology, replace=replace)
 
     return tell

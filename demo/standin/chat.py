@@ -145,7 +145,18 @@ class ChatMethods:
         self._add_ephemeral(str(args["user"]), channel, args, ts, "chat.postEphemeral")
         return {"message_ts": ts}
 
-    def _add_ephemeral(self, user: str, channel: str | None, body: dict, ts: str, via: str) -> None:
+    def _add_ephemeral(
+        self,
+        user: str,
+        channel: str | None,
+        body: dict,
+        ts: str,
+        via: str,
+        response_url: str | None = None,
+    ) -> None:
+        issued = self._response_urls.get(response_url or "")
+        if issued is not None:
+            issued.ephemeral_ts = ts
         self._ephemerals.append(
             {
                 "user": user,
@@ -203,10 +214,18 @@ class ChatMethods:
             )
             return public_message(message) | {"channel": message["channel"]}
 
-    def add_ephemeral(self, user: str, channel: str | None, body: dict, via: str) -> None:
-        """Show ``body`` to ``user`` only, e.g. the text a slash command's ack carried."""
+    def add_ephemeral(
+        self,
+        user: str,
+        channel: str | None,
+        body: dict,
+        via: str,
+        response_url: str | None = None,
+    ) -> None:
+        """Show ``body`` to ``user`` only, e.g. the text a slash command's ack carried; an
+        answer on ``response_url`` (the command's) with `replace_original` replaces it."""
         with self._lock:
-            self._add_ephemeral(user, channel, body, self._next_ts(), via)
+            self._add_ephemeral(user, channel, body, self._next_ts(), via, response_url)
 
     # -- response_url
 
@@ -235,17 +254,32 @@ class ChatMethods:
 
     def _apply_response(self, issued: ResponseUrl, payload: dict[str, Any]) -> None:
         """Show a response_url post where Slack would: replacing or deleting the message
-        the action came from, in the channel for everyone, or to the person only."""
+        the action came from (or, for a command, the ephemeral message shown through the
+        URL before: its acknowledgement or an earlier answer), in the channel for everyone,
+        or to the person only."""
         original = self._messages.get((issued.channel or "", issued.message_ts or ""))
+        shown = self._shown_ephemeral(issued) if original is None else None
         if payload.get("delete_original") and original is not None:
             del self._messages[(original["channel"], original["ts"])]
             self._bump()
         elif payload.get("replace_original") and original is not None:
             self._replace_content(original, payload)
+        elif payload.get("replace_original") and shown is not None:
+            shown["text"] = payload.get("text") or ""
+            shown["blocks"] = payload.get("blocks") or []
+            self._bump()
         elif payload.get("response_type") == "in_channel" and issued.channel:
             self._store_message(issued.channel, self._next_ts(), payload)
         elif issued.user and (payload.get("text") or payload.get("blocks")):
             reply = original is not None and original.get("thread_ts") not in (None, original["ts"])
             thread = issued.thread_ts or (original["thread_ts"] if reply else None)
             body = {**payload, "thread_ts": thread} if thread else payload
-            self._add_ephemeral(issued.user, issued.channel, body, self._next_ts(), "response_url")
+            ts = self._next_ts()
+            self._add_ephemeral(issued.user, issued.channel, body, ts, "response_url", issued.url)
+
+    def _shown_ephemeral(self, issued: ResponseUrl) -> dict | None:
+        """The ephemeral message last shown through ``issued``, if its person still has it."""
+        for ephemeral in self._ephemerals:
+            if ephemeral["ts"] == issued.ephemeral_ts and ephemeral["user"] == issued.user:
+                return ephemeral
+        return None

@@ -70,6 +70,9 @@ class ResponseUrl:
     uses: int = 0
     thread_ts: str | None = None
     """The thread the click was made in: its ephemeral answers show there."""
+    ephemeral_ts: str | None = None
+    """The ephemeral message last shown through it (a command's acknowledgement, an earlier
+    answer): what an answer with `replace_original` replaces when it came from no message."""
 
 
 @dataclass

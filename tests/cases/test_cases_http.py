@@ -83,6 +83,24 @@ def test_churn_cancel_opens_one_case_thread(app: RunningApp) -> None:
     assert "Opened case #1" in confirmation["text"] and "https://" in confirmation["text"]
 
 
+def test_the_confirmation_replaces_opening_a_case(app: RunningApp) -> None:
+    """Slack shows the command's answer ("Opening a case…") at once; the confirmation, once
+    the thread is posted, takes its place (`replace_original`) rather than showing beside it."""
+    url = app.standin.new_response_url("U0CSM", "C0GENERAL")
+    response = app.slack.slash_command(
+        "cancel acme budget cut", user_id="U0CSM", channel_id="C0GENERAL", response_url=url
+    )
+    app.standin.add_ephemeral("U0CSM", "C0GENERAL", response.json(), "command", url)
+    (shown,) = app.standin.ephemerals("U0CSM")
+    assert shown["text"] == "Opening a case for *Acme Corp*…"
+    eventually(lambda: cases(app))
+    app.tick()
+    assert app.standin.wait_for_responses(1)[-1]["replace_original"] is True
+    (shown,) = app.standin.ephemerals("U0CSM")
+    assert "Opened case #1" in shown["text"] and "https://" in shown["text"]
+    assert shown["channel"] == "C0GENERAL"
+
+
 def test_second_signal_attaches_instead_of_a_second_case(app: RunningApp) -> None:
     first = open_case(app)
     app.tick()

@@ -114,6 +114,20 @@ def test_response_url_replies_land_where_slack_shows_them(
     assert WebhookClient(old).send(text="late").status_code == 404  # 30 minutes
 
 
+def test_a_command_s_answer_replaces_its_acknowledgement_when_asked(
+    standin: SlackStandin,
+) -> None:
+    url = standin.new_response_url("U0CSM", "C1")
+    standin.add_ephemeral("U0CSM", "C1", {"text": "Working on it…"}, "command", url)
+    WebhookClient(url).send(text="Done", response_type="ephemeral", replace_original=True)
+    assert [e["text"] for e in standin.ephemerals("U0CSM")] == ["Done"]
+    WebhookClient(url).send(text="Done, linked", replace_original=True)  # the last one shown
+    WebhookClient(url).send(text="And more", replace_original=False)
+    assert [e["text"] for e in standin.ephemerals("U0CSM")] == ["Done, linked", "And more"]
+    WebhookClient(url).send(text="Last", replace_original=True)
+    assert [e["text"] for e in standin.ephemerals("U0CSM")] == ["Done, linked", "Last"]
+
+
 def test_post_ephemeral_is_kept_for_its_person(standin: SlackStandin, client: WebClient) -> None:
     client.chat_postEphemeral(channel="C1", user="U0CSM", text="psst")
     assert [e["text"] for e in standin.ephemerals("U0CSM")] == ["psst"]

@@ -74,6 +74,7 @@ def _open(
         actor=call.user,
         summary=summary,
         respond_url=command.get("response_url"),
+        replace_ack=True,  # queued only when "Opening a case…" answers the command
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
     opens = kind is not None and kind != Kind.CONTACT_LEFT  # else a modal asks first

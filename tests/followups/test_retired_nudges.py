@@ -1,0 +1,142 @@
+"""A nudge DM's buttons go once they no longer apply: the case closed, or it changed hands
+(docs/escalation.md, *When a case closes or changes hands*)."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from bot.common.clock import FakeClock
+from bot.policy import Policy, parse_policy
+from slack_edge.case_messages import CaseAction
+from storage.models import Case, OutboxMessage
+from tests.conftest import RunningApp, eventually
+from tests.followups.test_followups import SECONDS_POLICY, open_case
+from tests.slack_events import delivered
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return parse_policy(SECONDS_POLICY, "seconds.toml")
+
+
+def nudges(app: RunningApp, user: str) -> list[dict]:
+    """The DMs `user` got from the ladder (not the owner's "You own a new case")."""
+    dms = app.standin.messages(f"D{user[1:]}")
+    return [m for m in dms if "this case" in m["text"]]
+
+
+def buttons(message: dict) -> list[str]:
+    return [
+        e["text"]["text"]
+        for b in message["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") != "open_thread"
+    ]
+
+
+def context(message: dict) -> str:
+    return " ".join(
+        e["text"] for b in message["blocks"] if b["type"] == "context" for e in b["elements"]
+    )
+
+
+def press(app: RunningApp, action: CaseAction, case_id: int, user: str) -> None:
+    payload = app.slack.block_action(
+        action.value, str(case_id), user_id=user, channel_id="C0CASES", message_ts="1.0"
+    )
+    assert app.slack.interactive(payload).status == 200
+
+
+def case_of(app: RunningApp, case_id: int) -> Case:
+    with app.services.db.read() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        return case
+
+
+def thread_link(app: RunningApp, case_id: int) -> str:
+    with app.services.db.read() as session:
+        root = session.get(OutboxMessage, case_of(app, case_id).root_message_id)
+        assert root is not None and root.permalink
+        return root.permalink
+
+
+def escalated(app: RunningApp, clock: FakeClock) -> int:
+    """A case whose owner was nudged and whose managers were brought in."""
+    case_id = open_case(app)
+    clock.advance(timedelta(seconds=2))
+    app.tick()
+    clock.advance(timedelta(seconds=2))
+    app.tick()
+    assert len(nudges(app, "U0AE")) == 2 and len(nudges(app, "U0MGR")) == 1
+    assert all(buttons(m) == ["Acknowledge", "Snooze"] for m in nudges(app, "U0AE"))
+    return case_id
+
+
+def test_closing_a_case_takes_the_buttons_off_every_nudge(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    app = running_app
+    case_id = escalated(app, clock)
+    press(app, CaseAction.SAVED, case_id, "U0AE")
+    eventually(lambda: case_of(app, case_id).status == "saved")
+    app.tick()
+    link = thread_link(app, case_id)
+    for dm in [*nudges(app, "U0AE"), *nudges(app, "U0MGR")]:
+        assert buttons(dm) == [], dm
+        assert context(dm) == f"Closed: saved by <@U0AE> · <{link}|Open the thread>"
+        assert "Nobody has acted" in dm["text"] or "Escalating" in dm["text"]
+    assert "nudge_dms" not in case_of(app, case_id).details
+    edits = len(app.standin.calls("chat.update"))
+    press(app, CaseAction.REOPEN, case_id, "U0AE")  # reopening brings no buttons back
+    eventually(lambda: case_of(app, case_id).status == "working")
+    app.tick()
+    assert all(buttons(m) == [] for m in nudges(app, "U0AE"))
+    updated = {c.args["channel"] for c in app.standin.calls("chat.update")[edits:]}
+    assert updated == {"C0CASES"}, "only the root is edited"
+
+
+def test_reassigning_takes_the_buttons_off_the_old_owners_nudges_only(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    app = running_app
+    case_id = escalated(app, clock)
+    submit = app.slack.view_submission(
+        "case_reassign_view",
+        {"owner": {"owner": {"type": "users_select", "selected_user": "U0SAVE1"}}},
+        user_id="U0MGR",
+        private_metadata=json.dumps({"case_id": case_id}),
+    )
+    assert app.slack.interactive(submit).status == 200
+    eventually(lambda: case_of(app, case_id).owner == "U0SAVE1")
+    app.tick()
+    for dm in nudges(app, "U0AE"):
+        assert buttons(dm) == [] and context(dm).startswith("Now owned by <@U0SAVE1> · <")
+    (manager,) = nudges(app, "U0MGR")
+    assert buttons(manager) == ["Acknowledge", "Snooze"], "a manager may still act on it"
+    press(app, CaseAction.CHURNED, case_id, "U0SAVE1")
+    eventually(lambda: case_of(app, case_id).status == "churned")
+    app.tick()
+    (manager,) = nudges(app, "U0MGR")
+    assert buttons(manager) == [] and context(manager).startswith("Closed: churned by <@U0SAVE1>")
+    assert all(context(m).startswith("Now owned by") for m in nudges(app, "U0AE"))
+
+
+def test_a_deactivated_owner_s_nudges_are_left_alone(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """Handed over as routing falls back (docs/cases.md, *Routing*): a person Slack no longer
+    has cannot read a DM, so none of theirs is edited; the manager's keep their buttons."""
+    app = running_app
+    case_id = escalated(app, clock)
+    gone = app.standin.change_user("U0AE", deleted=True)
+    assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
+    eventually(lambda: case_of(app, case_id).owner == "U0CSM")  # the case's CSM takes it
+    app.tick()
+    assert not [c for c in app.standin.calls("chat.update") if c.args["channel"] == "D0AE"]
+    assert all(buttons(m) == ["Acknowledge", "Snooze"] for m in nudges(app, "U0MGR"))
+    assert [p for _, p in case_of(app, case_id).details["nudge_dms"]] == ["U0MGR"]
