@@ -73,12 +73,20 @@ def _keep_comment_column(old: str, assignment: str, match: re.Match[str]) -> str
     return f"{assignment.ljust(column - 1)} {comment.lstrip()}"
 
 
+ENV_HEADER = (
+    "# Savedesk settings, written by `python app.py init`; variables already set in the\n"
+    "# environment win. What each one is: .env.example and docs/configuration.md."
+)
+
+
 def render_env(example: str, answers: Answers) -> str:
     """`.env.example` with the Slack secrets given; a secret not given yet stays a
     commented line, so `check` lists it as missing rather than refusing a placeholder."""
     given = {"SLACK_BOT_TOKEN": answers.bot_token, "SLACK_SIGNING_SECRET": answers.signing_secret}
-    lines = []
-    for line in example.splitlines():
+    lines = [ENV_HEADER]
+    example_lines = example.splitlines()
+    start = next((i for i, line in enumerate(example_lines) if not line.startswith("#")), 0)
+    for line in example_lines[start:]:  # the example's header says "Copy to .env": done
         name = line.partition("=")[0]
         if name in given:
             line = f"{name}={given[name]}" if given[name] else f"# {line}"

@@ -65,6 +65,8 @@ def test_a_first_run_writes_both_files_and_runs_check(tmp_path: Path) -> None:
 
     env = (tmp_path / ".env").read_text()
     assert "\n# SLACK_BOT_TOKEN=xoxb-your-bot-token\n" in env  # to fill in: listed by check
+    assert env.startswith("# Savedesk settings, written by `python app.py init`")
+    assert "Copy to .env" not in env and "Replace every example value" not in env
     assert (tmp_path / ".env").stat().st_mode & 0o077 == 0
     assert "database: schema up to date" in out
     assert "problem: SLACK_BOT_TOKEN is required" in out
