@@ -15,6 +15,7 @@ import pytest
 
 import app as app_module
 from demo.standin import SlackStandin
+from tests.pg_cluster import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_DOWN = "postgresql+psycopg://postgres@127.0.0.1:1/savedesk"
@@ -155,8 +156,9 @@ def test_without_the_requirements_one_line_says_to_install_them(
 ) -> None:
     """`python3 app.py demo` outside the venv: `-S` leaves site-packages (the venv's
     requirements) off the path, as a Python without them would."""
+    port = ["--port", str(free_port())] if command == "demo" else []  # 3000 may be taken
     result = subprocess.run(
-        [sys.executable, "-S", str(ROOT / "app.py"), command],
+        [sys.executable, "-S", str(ROOT / "app.py"), command, *port],
         cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
         capture_output=True,
