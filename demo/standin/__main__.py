@@ -7,17 +7,25 @@ SLACK_CLIENT_ID/SLACK_CLIENT_SECRET from the environment, else `STANDIN_CLIENT_I
 settings (`--redirect-url`, else SLACK_REDIRECT_URI, else Savedesk's on its default port),
 so that an "Add to Slack" link without `redirect_uri` works, as at Slack. Its authorize
 page approves at once, for workspace T0TEST.
+
+Its workspace is the demo's (demo/workspace.py: people, groups and channels), plus any
+channel given with `--channel C123=name`; any other channel is channel_not_found, as at
+Slack, so `python app.py check` catches a policy naming a wrong channel ID.
+`python -m demo.standin.say` types a slash command into it (demo/standin/say.py).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import re
 import time
 from collections.abc import Mapping, Sequence
 
 from demo.standin.server import SlackStandin
+from demo.workspace import populate
 
 STANDIN_CLIENT_ID = "1000000001.2000000002"
 STANDIN_CLIENT_SECRET = "standin-client-secret"
@@ -43,7 +51,24 @@ def parse_args(argv: Sequence[str] | None, env: Mapping[str, str]) -> argparse.N
         default=env.get("SLACK_REDIRECT_URI") or DEFAULT_REDIRECT_URL,
         help=f"the app's Redirect URL (default: SLACK_REDIRECT_URI, else {DEFAULT_REDIRECT_URL})",
     )
+    parser.add_argument(
+        "--channel",
+        action="append",
+        type=channel_arg,
+        default=[],
+        metavar="C123=name",
+        help="a channel of the workspace besides the demo's (repeatable)",
+    )
     return parser.parse_args(argv)
+
+
+def channel_arg(given: str) -> tuple[str, str]:
+    """`C123=name` (a channel ID as Slack shows it, `C…` or `G…`) → (ID, name)."""
+    channel_id, _, name = given.partition("=")
+    channel_id, name = channel_id.strip(), name.strip().lstrip("#")
+    if not re.fullmatch(r"[CG][A-Z0-9]{2,}", channel_id) or not name:
+        raise argparse.ArgumentTypeError(f"{given!r}: expected a channel ID and a name, C123=name")
+    return channel_id, name
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -55,6 +80,10 @@ def main(argv: Sequence[str] | None = None) -> None:
             redirect_url=args.redirect_url,
             strict_tokens=False,  # SLACK_BOT_TOKEN mode takes any token, as before
         )
+        populate(standin)
+        for channel_id, name in args.channel:
+            standin.add_channel(channel_id, name)
+        standin.strict_channels = True
         print(f"Slack stand-in: SLACK_API_URL={standin.api_url}", flush=True)
         print(
             f"OAuth mode: SLACK_CLIENT_ID={args.client_id} "
@@ -62,16 +91,23 @@ def main(argv: Sequence[str] | None = None) -> None:
             f"(the app's Redirect URL: {args.redirect_url})",
             flush=True,
         )
-        seen = 0
-        try:
-            while True:
-                calls = standin.calls()
-                for call in calls[seen:]:
-                    print(f"{call.method} {json.dumps(call.args)[:200]}", flush=True)
-                seen = len(calls)
-                time.sleep(0.5)
-        except KeyboardInterrupt:
-            pass
+        known = " ".join(f"{c['id']}=#{c['name']}" for c in standin.channels())
+        print(f"Channels (any other is channel_not_found): {known}", flush=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            echo(standin)
+
+
+def echo(standin: SlackStandin) -> None:
+    """Print every Web API call, and every post to a response_url, as they come."""
+    calls_seen = responses_seen = 0
+    while True:
+        calls, responses = standin.calls(), standin.responses()
+        for call in calls[calls_seen:]:
+            print(f"{call.method} {json.dumps(call.args)[:200]}", flush=True)
+        for body in responses[responses_seen:]:
+            print(f"response_url {json.dumps(body)[:200]}", flush=True)
+        calls_seen, responses_seen = len(calls), len(responses)
+        time.sleep(0.5)
 
 
 if __name__ == "__main__":

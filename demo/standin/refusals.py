@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from demo.standin.records import HttpReply
+from demo.standin.records import DEFAULT_FAULT_ERRORS, Call, Fault, HttpReply
 from demo.standin.validation import Args, Reply, SlackError, require
 
 # Methods that write into a channel, and the argument naming it.
@@ -29,10 +29,18 @@ PACED = ("chat.postMessage",)
 
 
 class RefusalMethods:
-    """Mixin of SlackStandin: lasting refusals, and `conversations.join`."""
+    """Mixin of SlackStandin: lasting refusals, and `conversations.join`.
+
+    ``strict_channels``: a channel (`C…`, `G…`) never registered with ``add_channel`` (nor
+    opened as a group DM) does not exist: channel_not_found, as at Slack. Off by default
+    (tests name channels freely); the stand-in started alone (`python -m demo.standin`)
+    turns it on."""
 
     _lock: threading.RLock
     _now: Callable[[], float]
+    _channels: dict[str, dict]
+    _mpims: dict[tuple[str, ...], str]
+    strict_channels: bool = False
 
     if TYPE_CHECKING:
 
@@ -100,13 +108,31 @@ class RefusalMethods:
         return None
 
     def _channel_error(self, channel: str) -> str | None:
-        if channel in self._gone:
+        if channel in self._gone or self._unknown_channel(channel):
             return "channel_not_found"
         if channel in self._outside:
             return "channel_not_found" if self._outside[channel] else "not_in_channel"
         if channel in self._archived:
             return "is_archived"
         return None
+
+    def _unknown_channel(self, channel: str) -> bool:
+        """With ``strict_channels``, a channel the workspace does not have (DMs are the
+        people's: `_check_dm` answers for them)."""
+        return (
+            self.strict_channels
+            and channel[:1] in ("C", "G")
+            and channel not in self._channels
+            and channel not in self._mpims.values()
+        )
+
+    def _fault_reply(self, call: Call, fault: Fault) -> HttpReply:
+        call.fault = fault.describe()
+        error = fault.error or DEFAULT_FAULT_ERRORS.get(fault.status, "fatal_error")
+        headers = {}
+        if fault.status == 429:
+            headers["Retry-After"] = str(1 if fault.retry_after is None else fault.retry_after)
+        return HttpReply.of_json(fault.status, {"ok": False, "error": error}, headers)
 
     def _over_pace(self, channel: str) -> HttpReply | None:
         if self._post_limit is None:
@@ -126,7 +152,7 @@ class RefusalMethods:
     def _conversations_join(self, args: Args) -> Reply:
         require(args, "channel")
         channel = str(args["channel"])
-        if channel in self._gone or self._outside.get(channel):
+        if channel in self._gone or self._outside.get(channel) or self._unknown_channel(channel):
             raise SlackError("channel_not_found")
         if channel[:1] not in ("C", "G"):
             raise SlackError("method_not_supported_for_channel_type")

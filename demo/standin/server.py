@@ -27,7 +27,6 @@ from demo.standin.history import HistoryMethods
 from demo.standin.holds import HoldMethods, write_answer
 from demo.standin.installs import InstallMethods, client_credentials
 from demo.standin.records import (
-    DEFAULT_FAULT_ERRORS,
     Call,
     Fault,
     HttpReply,
@@ -35,6 +34,7 @@ from demo.standin.records import (
     UploadedFile,
 )
 from demo.standin.refusals import RefusalMethods
+from demo.standin.rehearsal import RehearsalMethods
 from demo.standin.validation import Args, Reply, SlackError, bearer_token, check_token, parse_args
 from demo.standin.views import ViewMethods
 
@@ -64,14 +64,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 _MIXINS = (ChatMethods, HistoryMethods, ViewMethods, DirectoryMethods, FileMethods, RefusalMethods)
+_OWN = (HoldMethods, InstallMethods, FunctionMethods, RehearsalMethods)
 
 
-class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # type: ignore[misc]
+class SlackStandin(*_MIXINS, *_OWN):  # type: ignore[misc]
     """Answers the Slack Web API methods Savedesk uses, and records what it was asked.
 
     ``monotonic`` measures the life of trigger ids (3 s) and response_urls (30 min);
     ``strict_triggers`` refuses trigger ids the stand-in did not issue; ``strict_users``
-    answers ``user_not_found`` for user IDs never registered with ``add_user``. Message ``ts``
+    answers ``user_not_found`` for user IDs never registered with ``add_user`` (and
+    ``strict_channels``, set after, channel_not_found for channels: refusals.py). Message ``ts``
     values count up from a fixed start (predictable in tests) unless ``wallclock`` (epoch
     seconds) is given: then each ts is that time, as on Slack, kept strictly increasing.
     """
@@ -318,6 +320,8 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
                 return self._response_post(f"{self.base_url}{path}", body)
             if path == "/oauth/v2/authorize":
                 return self._authorize_page(parts.query)
+            if path.startswith("/standin/"):  # its own, for a rehearsal (rehearsal.py)
+                return self._rehearsal(path.removeprefix("/standin/"), body)
         except Exception as exc:  # a bug here must fail tests loudly, not hang them
             return HttpReply.of_json(500, {"ok": False, "error": f"standin_bug: {exc!r}"})
         return HttpReply.of_text(404, "not_found")
@@ -364,14 +368,6 @@ class SlackStandin(*_MIXINS, HoldMethods, InstallMethods, FunctionMethods):  # t
 
     def _bump(self) -> None:
         self._version += 1
-
-    def _fault_reply(self, call: Call, fault: Fault) -> HttpReply:
-        call.fault = fault.describe()
-        error = fault.error or DEFAULT_FAULT_ERRORS.get(fault.status, "fatal_error")
-        headers = {}
-        if fault.status == 429:
-            headers["Retry-After"] = str(1 if fault.retry_after is None else fault.retry_after)
-        return HttpReply.of_json(fault.status, {"ok": False, "error": error}, headers)
 
     def _dispatch(self, method: str, token: str | None, args: Args) -> Reply:
         try:
