@@ -49,6 +49,10 @@
     const response = await fetch(`/api/state?user=${encodeURIComponent(ui.user)}`).catch(() => null);
     if (!response || !response.ok) return;
     const state = await response.json();
+    if (!ui.state && state.modals.length) {  // a reload: Slack's client forgets open modals
+      for (const view of state.modals.slice().reverse()) await api("close", { view_id: view.id });
+      state.modals = [];
+    }
     if (!force && ui.state && state.version === ui.version && state.user === ui.state.user) return;
     ui.state = state;
     ui.version = state.version;
