@@ -140,3 +140,29 @@ def test_a_deactivated_owner_s_nudges_are_left_alone(
     assert not [c for c in app.standin.calls("chat.update") if c.args["channel"] == "D0AE"]
     assert all(buttons(m) == ["Acknowledge", "Snooze"] for m in nudges(app, "U0MGR"))
     assert [p for _, p in case_of(app, case_id).details["nudge_dms"]] == ["U0MGR"]
+
+
+def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The case thread could not be posted yet (its channel archived): the nudge went
+    without the link, the edit that brings the link waiting for the thread. The case is
+    closed meanwhile, so the nudge's buttons give way to the line; once the thread is
+    posted, that edit must not put the buttons back (it carries the nudge as first sent)."""
+    app = running_app
+    app.standin.archive_channel("C0CASES")
+    case_id = open_case(app)
+    clock.advance(timedelta(seconds=2))
+    app.tick()
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == ["Acknowledge", "Snooze"] and "archived" in nudge["text"]
+    press(app, CaseAction.SAVED, case_id, "U0AE")
+    eventually(lambda: case_of(app, case_id).status == "saved")
+    app.tick()
+    assert [buttons(m) for m in nudges(app, "U0AE")] == [[]]
+    app.standin.archive_channel("C0CASES", archived=False)
+    clock.advance(timedelta(minutes=20))  # the channel is tried again: the thread is posted
+    app.tick()
+    assert app.standin.messages("C0CASES"), "the case thread is posted"
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge) == "Closed: saved by <@U0AE>"
