@@ -318,31 +318,6 @@ def renew(session: Session, ids: list[int], until: datetime) -> None:
     session.commit()
 
 
-def has_newer_update(session: Session, row: OutboxMessage) -> bool:
-    """An edit that a later edit of the same message will overwrite need not be sent."""
-    newer = select(func.count()).where(
-        OutboxMessage.method == UPDATE_METHOD,
-        OutboxMessage.relation == THREAD,
-        OutboxMessage.parent_id == row.parent_id,
-        OutboxMessage.id > row.id,
-        OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)),
-    )
-    return bool(session.scalar(newer))
-
-
-def edited_since_posted(session: Session, message_id: int) -> bool:
-    """Whether message `message_id` has an edit in place (sent, or on its way) since it was
-    posted: the link that follows a message sent without it carries the content as first
-    posted, which that edit replaced (a nudge's buttons retired, a survey ask answered)."""
-    edits = select(func.count()).where(
-        OutboxMessage.method == UPDATE_METHOD,
-        OutboxMessage.relation == THREAD,
-        OutboxMessage.parent_id == message_id,
-        OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING, OutboxState.SENT)),
-    )
-    return bool(session.scalar(edits))
-
-
 def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
     """Record the outcome of a claimed row (fenced: only while this claim still holds it),
     without committing; False if another claimer took it meanwhile. An outcome clears

@@ -36,6 +36,7 @@ from bot.outbox.queue import (
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify, is_dm
 from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
+from storage import outbox_edits as edits
 from storage.db import Database, one_line, unavailable
 from storage.models import OutboxMessage
 
@@ -145,12 +146,12 @@ class Courier:
         if (
             relation == rows.THREAD
             and row.method == rows.UPDATE_METHOD
-            and rows.has_newer_update(session, row)
+            and edits.has_newer_update(session, row)
         ):
             rows.finish(session, row.id, attempt, state=OutboxState.SUPERSEDED)
             return Result(ResultKind.SUPERSEDED)
         edited = row.payload.get(EDIT) if relation == rows.AFTER else None
-        if edited is not None and rows.edited_since_posted(session, int(edited)):
+        if edited is not None and edits.edited_since_posted(session, int(edited)):
             reason = (
                 f"message {edited} was edited since it was posted; the link's edit would undo it"
             )
