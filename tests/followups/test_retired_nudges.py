@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import threading
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from slack_edge.case_messages import CaseAction
 from storage.models import Case, OutboxMessage
-from tests.conftest import RunningApp, eventually
+from tests.conftest import PG_URL, RunningApp, eventually, seed_account
 from tests.followups.test_followups import SECONDS_POLICY, open_case
 from tests.slack_events import delivered
+from tests.stripe_requests import at, event, post, subscription
 
 
 @pytest.fixture
@@ -166,3 +169,51 @@ def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
     assert app.standin.messages("C0CASES"), "the case thread is posted"
     (nudge,) = nudges(app, "U0AE")
     assert buttons(nudge) == [] and context(nudge) == "Closed: saved by <@U0AE>"
+
+
+def waiting_for_locks(app: RunningApp) -> int:
+    """Sessions of this test's database waiting for a lock another one holds."""
+    with app.services.db.engine.connect() as conn:
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return int(conn.scalar(text(f"{waiting} AND datname = current_database()")) or 0)
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_stripe_closing_a_case_while_it_is_nudged_retires_that_nudge_too(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The owner's nudge is being queued (its step holds the case row) when Stripe says the
+    subscription ended: Stripe's change waits for the step and then sees its nudge, so that
+    nudge's buttons give way to the line as well (a copy of the case read before the step
+    committed would write back `details` without it)."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", stripe_customer_id="cus_acme")
+    cancel = subscription(cancel_at_period_end=True)
+    assert post(app.slack, event("customer.subscription.updated", cancel, at(date(2026, 1, 3))))
+    app.tick()
+    with app.services.db.read() as session:
+        (case,) = session.scalars(select(Case))
+    clock.advance(timedelta(seconds=2))  # the owner's nudge is due
+    held = app.services.db.engine.connect()  # holds the thread's root: the step waits there
+    held.execute(
+        text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"),
+        {"id": case.root_message_id},
+    )
+    ladder = threading.Thread(target=app.services.run_steps)
+    ladder.start()
+    eventually(lambda: waiting_for_locks(app) == 1)  # the step, holding the case row
+    ended = event(
+        "customer.subscription.deleted", subscription(status="canceled"), at(date(2026, 2, 1))
+    )
+    answers: list[int] = []
+    stripe = threading.Thread(target=lambda: answers.append(post(app.slack, ended).status))
+    stripe.start()
+    eventually(lambda: waiting_for_locks(app) == 2)
+    held.rollback()
+    held.close()
+    ladder.join(20)
+    stripe.join(20)
+    assert answers == [200] and case_of(app, case.id).status == "churned"
+    app.tick()
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge).startswith("Closed: churned by Stripe")
