@@ -313,7 +313,9 @@ class SavedeskInstallationStore(SQLAlchemyInstallationStore):
         else:
             return
         log.warning("an install from %s/%s refused: %s", theirs, installation.team_id, why)
-        if ours != theirs:  # not in our organisation: revoking there cannot touch our bot
+        # Our own workspace (joined an organisation since, or left it): its bot is ours.
+        ours_too = installation.team_id is not None and installation.team_id == held.team_id
+        if ours != theirs and not ours_too:  # revoking there cannot touch our bot
             revoke_refused(self.api_url, installation)
         raise InstallRefused(why)
 

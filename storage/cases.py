@@ -40,11 +40,14 @@ def get_locked(session: Session, case_id: int) -> Case | None:
 def open_case(session: Session, account_id: int, track: str) -> Case | None:
     """The account's open case of a track, with its thread's root row loaded in the same
     statement (kept for the unit of work, see `root_message`): whoever looks up an open
-    case is about to add to its thread."""
+    case is about to add to its thread, so the case is read afresh and locked, as
+    `get_locked` does (its `details` are rewritten by every line)."""
     stmt = (
         select(Case, OutboxMessage)
         .outerjoin(OutboxMessage, OutboxMessage.id == Case.root_message_id)
         .where(Case.account_id == account_id, Case.track == track, Case.status.in_(OPEN_STATUSES))
+        .with_for_update(of=Case)  # as `get_locked`: a ladder step may be rewriting it
+        .execution_options(populate_existing=True)
     )
     row = session.execute(stmt).first()
     if row is None:

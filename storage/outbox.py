@@ -318,18 +318,6 @@ def renew(session: Session, ids: list[int], until: datetime) -> None:
     session.commit()
 
 
-def has_newer_update(session: Session, row: OutboxMessage) -> bool:
-    """An edit that a later edit of the same message will overwrite need not be sent."""
-    newer = select(func.count()).where(
-        OutboxMessage.method == UPDATE_METHOD,
-        OutboxMessage.relation == THREAD,
-        OutboxMessage.parent_id == row.parent_id,
-        OutboxMessage.id > row.id,
-        OutboxMessage.state.in_((OutboxState.PENDING, OutboxState.SENDING)),
-    )
-    return bool(session.scalar(newer))
-
-
 def finish(session: Session, row_id: int, attempt: int, **values: Any) -> bool:
     """Record the outcome of a claimed row (fenced: only while this claim still holds it),
     without committing; False if another claimer took it meanwhile. An outcome clears

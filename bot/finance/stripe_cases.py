@@ -28,6 +28,7 @@ from bot.common.vocab import CaseEventType, CaseStatus, Kind, Track
 from bot.finance.stripe_events import InvoiceState, StripeEvent, SubscriptionState
 from bot.finance.stripe_service import Change
 from bot.signals.service import SignalService
+from storage import cases as case_store
 from storage.models import OPEN_STATUSES, Account, Case, StripeSubscription
 
 SOURCE = "Stripe"
@@ -127,7 +128,7 @@ class StripeCases:
     ) -> Case | None:
         """The subscription's own case if still open, else the account's open churn case."""
         if row.case_id is not None:
-            case = session.get(Case, row.case_id)
+            case = case_store.get_locked(session, row.case_id)  # a ladder step may be at it
             if case is not None and case.status in OPEN_STATUSES:
                 return case
         return self.cases.open_case_of(session, account.id, Track.CHURN)

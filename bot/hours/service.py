@@ -34,6 +34,7 @@ from bot.people.standing import PersonFacts
 from bot.people.team import Team
 from bot.policy import Policy
 from bot.runtime.steps import StepHandler
+from storage import cases as case_store
 from storage import hours as store
 from storage import steps as step_store
 from storage.db import Database
@@ -316,7 +317,7 @@ class HoursService:
         handed = []
         for row in store.covered(session, off.id):
             row.handed_back_at = now
-            case = session.get(Case, row.case_id)
+            case = case_store.get_locked(session, row.case_id)  # a ladder step may be at it
             if case is None or case.status not in OPEN_STATUSES:
                 continue
             self._hand_back(session, case, off, row.cover, now)

@@ -36,6 +36,7 @@ from bot.outbox.queue import (
 from bot.outbox.refusals import CONNECTION_ERROR, Refusal, classify, is_dm
 from bot.ports import SlackError, SlackTransport
 from storage import outbox as rows
+from storage import outbox_edits as edits
 from storage.db import Database, one_line, unavailable
 from storage.models import OutboxMessage
 
@@ -132,8 +133,10 @@ class Courier:
         self, session: Session, row: OutboxMessage, attempt: int, parent: OutboxMessage | None
     ) -> Result | None:
         """A row its parent decides without a call: a thread line under a failed root fails,
-        an edit a newer edit replaces is skipped. (A link, or the follow-up of one, still
-        goes: it says the root failed.)"""
+        an edit a newer edit replaces is skipped, and so is the edit that brings a message
+        its link once the message was edited in place since (it would bring back the content
+        as first posted). (A link, or the follow-up of one, still goes: it says the root
+        failed.)"""
         relation = row.relation or rows.THREAD
         if parent is not None and parent.state == OutboxState.FAILED and relation == rows.THREAD:
             reason = f"parent message {parent.id} failed: {parent.last_error}"
@@ -143,10 +146,17 @@ class Courier:
         if (
             relation == rows.THREAD
             and row.method == rows.UPDATE_METHOD
-            and rows.has_newer_update(session, row)
+            and edits.has_newer_update(session, row)
         ):
             rows.finish(session, row.id, attempt, state=OutboxState.SUPERSEDED)
             return Result(ResultKind.SUPERSEDED)
+        edited = row.payload.get(EDIT) if relation == rows.AFTER else None
+        if edited is not None and edits.edited_since_posted(session, int(edited)):
+            reason = (
+                f"message {edited} was edited since it was posted; the link's edit would undo it"
+            )
+            rows.finish(session, row.id, attempt, state=OutboxState.SUPERSEDED, last_error=reason)
+            return Result(ResultKind.SUPERSEDED, reason)
         return None
 
     # -- sending ---------------------------------------------------------------------------

@@ -4,22 +4,29 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import threading
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select, text
 
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from slack_edge.case_messages import CaseAction
-from storage.models import Case, OutboxMessage
-from tests.conftest import RunningApp, eventually
+from storage.models import Account, Case, OutboxMessage
+from storage.tables.people import SlackUser
+from tests.conftest import PG_URL, RunningApp, eventually, seed_account
 from tests.followups.test_followups import SECONDS_POLICY, open_case
 from tests.slack_events import delivered
+from tests.stripe_requests import at, event, post, subscription
+
+AWAY = '\n[people]\naway_statuses = [":palm_tree:"]\n'  # a Slack status is time off
 
 
 @pytest.fixture
 def policy() -> Policy:
-    return parse_policy(SECONDS_POLICY, "seconds.toml")
+    return parse_policy(SECONDS_POLICY + AWAY, "seconds.toml")
 
 
 def nudges(app: RunningApp, user: str) -> list[dict]:
@@ -140,3 +147,148 @@ def test_a_deactivated_owner_s_nudges_are_left_alone(
     assert not [c for c in app.standin.calls("chat.update") if c.args["channel"] == "D0AE"]
     assert all(buttons(m) == ["Acknowledge", "Snooze"] for m in nudges(app, "U0MGR"))
     assert [p for _, p in case_of(app, case_id).details["nudge_dms"]] == ["U0MGR"]
+
+
+def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The case thread could not be posted yet (its channel archived): the nudge went
+    without the link, the edit that brings the link waiting for the thread. The case is
+    closed meanwhile, so the nudge's buttons give way to the line; once the thread is
+    posted, that edit must not put the buttons back (it carries the nudge as first sent)."""
+    app = running_app
+    app.standin.archive_channel("C0CASES")
+    case_id = open_case(app)
+    clock.advance(timedelta(seconds=2))
+    app.tick()
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == ["Acknowledge", "Snooze"] and "archived" in nudge["text"]
+    press(app, CaseAction.SAVED, case_id, "U0AE")
+    eventually(lambda: case_of(app, case_id).status == "saved")
+    app.tick()
+    assert [buttons(m) for m in nudges(app, "U0AE")] == [[]]
+    app.standin.archive_channel("C0CASES", archived=False)
+    clock.advance(timedelta(minutes=20))  # the channel is tried again: the thread is posted
+    app.tick()
+    assert app.standin.messages("C0CASES"), "the case thread is posted"
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge) == "Closed: saved by <@U0AE>"
+
+
+def waiting_for_locks(app: RunningApp) -> int:
+    """Sessions of this test's database waiting for a lock another one holds."""
+    with app.services.db.engine.connect() as conn:
+        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        return int(conn.scalar(text(f"{waiting} AND datname = current_database()")) or 0)
+
+
+def while_nudging(
+    app: RunningApp, clock: FakeClock, root_id: int, change: Callable[[], object]
+) -> None:
+    """Run `change` (in its own thread) while the owner's nudge is being queued: its step
+    holds the case row, held up by another session that holds the thread's root; both are
+    let go once `change` waits too."""
+    clock.advance(timedelta(seconds=2))  # the owner's nudge is due
+    held = app.services.db.engine.connect()
+    held.execute(text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": root_id})
+    ladder = threading.Thread(target=app.services.run_steps)
+    ladder.start()
+    eventually(lambda: waiting_for_locks(app) == 1)  # the step, holding the case row
+    other = threading.Thread(target=change)
+    other.start()
+    eventually(lambda: waiting_for_locks(app) == 2)
+    held.rollback()
+    held.close()
+    ladder.join(20)
+    other.join(20)
+    app.tick()
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_stripe_closing_a_case_while_it_is_nudged_retires_that_nudge_too(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The owner's nudge is being queued when Stripe says the subscription ended: Stripe's
+    change waits for the step and then sees its nudge, so that nudge's buttons give way to
+    the line as well (a copy of the case read before the step committed would write back
+    `details` without it)."""
+    app = running_app
+    seed_account(app.services, "acme", "Acme", stripe_customer_id="cus_acme")
+    cancel = subscription(cancel_at_period_end=True)
+    assert post(app.slack, event("customer.subscription.updated", cancel, at(date(2026, 1, 3))))
+    app.tick()
+    with app.services.db.read() as session:
+        (case,) = session.scalars(select(Case))
+    ended = subscription(status="canceled")
+    deleted = event("customer.subscription.deleted", ended, at(date(2026, 2, 1)))
+    answers: list[int] = []
+    while_nudging(
+        app, clock, case.root_message_id, lambda: answers.append(post(app.slack, deleted).status)
+    )
+    assert answers == [200] and case_of(app, case.id).status == "churned"
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge).startswith("Closed: churned by Stripe")
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_stripe_ending_the_subscription_of_a_case_opened_in_slack_while_it_is_nudged(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """As above, for a case Stripe did not open (the account's open churn case)."""
+    app = running_app
+    case_id = open_case(app)
+    with app.services.db.session() as session:
+        account = session.get(Account, case_of(app, case_id).account_id)
+        assert account is not None
+        account.stripe_customer_id = "cus_acme"
+    root_id = case_of(app, case_id).root_message_id
+    assert root_id is not None
+    ended = subscription(status="canceled")
+    deleted = event("customer.subscription.deleted", ended, at(date(2026, 2, 1)))
+    answers: list[int] = []
+    while_nudging(app, clock, root_id, lambda: answers.append(post(app.slack, deleted).status))
+    assert answers == [200] and case_of(app, case_id).status == "churned"
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge).startswith("Closed: churned by Stripe")
+
+
+def set_status(app: RunningApp, user: str, emoji: str, until: datetime | None) -> None:
+    """A `user_change` event with `user`'s new status; returns once it is handled."""
+    expires = int(until.timestamp()) if until else 0
+    changed = app.standin.change_user(
+        user, profile={"status_emoji": emoji, "status_expiration": expires}
+    )
+    assert delivered(app.slack, {"type": "user_change", "user": changed}).status == 200
+
+    def stored() -> bool:
+        with app.services.db.read() as session:
+            row = session.get(SlackUser, user)
+            return row is not None and (row.status_expiration or 0) == expires
+
+    eventually(stored)
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_a_hand_back_while_the_cover_is_nudged_takes_that_nudge_s_buttons_off(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """The owner is back (their away status cleared) while their cover's nudge is being
+    queued: the hand-back waits for the step and sees its nudge, so the cover's nudge says
+    who owns the case now (docs/hours.md, *Time off and cover*)."""
+    app = running_app
+    set_status(app, "U0AE", ":palm_tree:", clock.now() + timedelta(hours=1))
+    app.tick()
+    case_id = open_case(app)
+    cover = case_of(app, case_id).owner
+    assert cover not in (None, "U0AE")
+    root_id = case_of(app, case_id).root_message_id
+    assert root_id is not None
+
+    def back() -> None:
+        set_status(app, "U0AE", "", None)
+        app.services.run_steps()  # the hand-back, beside the step that nudges the cover
+
+    while_nudging(app, clock, root_id, back)
+    assert case_of(app, case_id).owner == "U0AE"
+    (nudge,) = nudges(app, cover)
+    assert buttons(nudge) == [] and context(nudge).startswith("Now owned by <@U0AE>")

@@ -195,6 +195,20 @@ def test_a_refused_install_whose_token_cannot_be_revoked_is_refused_still(
     assert not [m for m in (r.getMessage() for r in caplog.records) for t in strays if t in m]
 
 
+def test_our_workspace_refused_from_inside_an_organisation_keeps_its_bot(
+    oauth_app: RunningApp,
+) -> None:
+    """The workspace Savedesk serves joined an Enterprise Grid organisation since it was
+    installed: installing there again comes back with the organisation's id and is refused
+    as another company's, but its token is not revoked: revoking a bot token deactivates
+    the bot user in that workspace, and that bot is Savedesk's own."""
+    install(oauth_app)
+    joined = Installer(team_id="T0TEST", enterprise_id="E0JOINED")
+    assert status_of(oauth_app, joined) == 409
+    assert oauth_app.standin.calls("auth.revoke") == []
+    assert oauth_app.services.api.auth_test()["team_id"] == "T0TEST"
+
+
 def test_an_org_wide_install_may_follow_a_workspace_install_of_its_org(
     oauth_app: RunningApp,
 ) -> None:
