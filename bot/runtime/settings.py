@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from bot.common.durations import DURATION_HINT, format_duration, parse_duration
+from bot.runtime.redact import guard_handlers
 
 DEFAULT_DATABASE_URL = "sqlite:///savedesk.db"
 DEFAULT_HOST = "0.0.0.0"  # every interface: what container platforms need to route to it
@@ -339,6 +340,7 @@ def configure_logging(level: str) -> None:
         level=getattr(logging, level),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    guard_handlers()  # secrets never in the log, DEBUG included (bot/runtime/redact.py)
     if level != "DEBUG":  # every job run, every skipped overlap, every migration check
         logging.getLogger("apscheduler").setLevel(logging.ERROR)
         logging.getLogger("alembic").setLevel(logging.WARNING)
