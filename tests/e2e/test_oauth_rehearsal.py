@@ -15,6 +15,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,6 +71,24 @@ def stop(proc: subprocess.Popen[str]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait(timeout=5)
+
+
+@contextmanager
+def savedesk_running(folder: Path) -> Iterator[subprocess.Popen[str]]:
+    """`python app.py` in `folder`, its log in `folder/savedesk.log`; stopped on leaving."""
+    with (folder / "savedesk.log").open("w") as log_file:  # a pipe could fill and block it
+        proc = subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py")],
+            cwd=folder,
+            env=clean_env(),
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            text=True,
+        )
+        try:
+            yield proc
+        finally:
+            stop(proc)
 
 
 @pytest.fixture
@@ -133,17 +152,8 @@ def test_an_oauth_install_rehearsed_against_the_standin_alone(
     before = app(tmp_path, "check")
     assert "problem: Slack: the app is not installed yet" in before.stdout, before.stdout
 
-    log_file = (tmp_path / "savedesk.log").open("w")  # a pipe could fill and block the app
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        cwd=tmp_path,
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=log_file,
-        text=True,
-    )
     base = f"http://127.0.0.1:{savedesk_port}"
-    try:
+    with savedesk_running(tmp_path) as proc:
         waiting = wait_healthy(f"{base}/healthz", proc)
         assert waiting["status"] == "ok"
         assert waiting["slack"] == "not installed yet; install at /slack/install"
@@ -172,9 +182,6 @@ def test_an_oauth_install_rehearsed_against_the_standin_alone(
             eventually(lambda: len(opened()) == 1, timeout=30)
         finally:
             db.dispose()
-    finally:
-        stop(proc)
-        log_file.close()
     logged = (tmp_path / "savedesk.log").read_text()
     assert "Slack: not installed yet; install at /slack/install" in logged, logged
     assert "app_uninstalled" not in logged, logged

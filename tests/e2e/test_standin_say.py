@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import eventually
-from tests.e2e.test_oauth_rehearsal import ROOT, Printed, app, clean_env, stop
+from tests.e2e.test_oauth_rehearsal import ROOT, Printed, app, clean_env, savedesk_running, stop
 from tests.e2e.test_process import free_port, wait_healthy
 
 SECRET = "say-signing-secret"
@@ -79,22 +79,10 @@ def test_say_types_a_command_and_prints_the_answer_and_the_case_post(
 ) -> None:
     port = free_port()
     workspace(tmp_path, standin, "C0CASES", port)
-    log_file = (tmp_path / "savedesk.log").open("w")  # a pipe could fill and block the app
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "app.py")],
-        cwd=tmp_path,
-        env=clean_env(),
-        stdout=subprocess.DEVNULL,
-        stderr=log_file,
-        text=True,
-    )
-    try:
+    with savedesk_running(tmp_path) as proc:
         wait_healthy(f"http://127.0.0.1:{port}/healthz", proc)
         said = say(tmp_path, "--wait", "30", "/churn cancel acme budget cut")
         refused = say(tmp_path, "--signing-secret", "not-the-apps", "/churn help")
-    finally:
-        stop(proc)
-        log_file.close()
     printed = said.stdout
     assert said.returncode == 0, printed + said.stderr
     assert printed.startswith(
