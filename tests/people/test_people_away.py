@@ -24,6 +24,7 @@ from storage.models import Case, Offer
 from storage.tables.hours import TimeOff
 from storage.tables.people import SlackUser
 from tests.conftest import TEST_POLICY, RunningApp, eventually, seed_account
+from tests.people.zones import lives_in
 from tests.slack_events import delivered
 
 HOURS_POLICY = TEST_POLICY.replace('business_hours = ""', 'business_hours = "09:00-17:00"')
@@ -102,14 +103,7 @@ def test_away_today_to_friday_is_read_in_the_persons_time_zone(
     running_app: RunningApp, clock: FakeClock
 ) -> None:
     app = running_app
-    app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    lives_in(app, "U0AE")
     clock.set(MONDAY)  # still Monday in New York, already Tuesday in Auckland
     answer = command(app, "away today fri cover <@U0SAVE2|sam>", "U0AE")
     assert "covered by <@U0SAVE2>" in answer
@@ -131,14 +125,7 @@ def test_a_dunning_ladder_ping_waits_for_the_controllers_morning(
     running_app: RunningApp, clock: FakeClock, tmp_path: Path
 ) -> None:
     app = running_app
-    app.standin.add_user("U0CTRL", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0CTRL")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0CTRL").tz == "Pacific/Auckland")
+    lives_in(app, "U0CTRL")
     clock.set(MONDAY)  # 04:00 on Tuesday in Auckland
     seed_account(app.services, "acme", "Acme", csm="U0CSM")
     path = tmp_path / "invoices.csv"
@@ -168,14 +155,7 @@ def test_an_approval_nudge_waits_for_the_approvers_morning(
     running_app: RunningApp, clock: FakeClock
 ) -> None:
     app = running_app
-    app.standin.add_user("U0MGR", tz="Asia/Tokyo")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0MGR")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0MGR").tz == "Asia/Tokyo")
+    lives_in(app, "U0MGR", "Asia/Tokyo")
     clock.set(MONDAY)  # Tuesday 00:00 in Tokyo
     account = seed_account(app.services, "acme", "Acme Corp")
     app.services.cases.open(account, Signal(kind="cancellation", source="test"))
@@ -290,14 +270,7 @@ def test_the_new_owner_dm_does_not_wait_for_working_hours(
     """docs/hours.md: "You own a new case" says what happened, so it goes at once (the
     nudges after it wait)."""
     app = running_app
-    app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    lives_in(app, "U0AE")
     clock.set(MONDAY)  # 04:00 in Auckland
     seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
     command(app, "cancel acme leaving", "U0CSM")

@@ -21,6 +21,7 @@ from tests.people.test_people_away import (
     policy,
     time_offs,
 )
+from tests.people.zones import lives_in
 from tests.slack_events import delivered
 
 __all__ = ["policy"]  # the fixture reads each test's policy parameter
@@ -165,14 +166,7 @@ def test_a_nudge_waiting_for_someones_morning_goes_to_their_cover_if_they_left(
     New York manager the next morning there; their time off starts that day, so their
     cover gets it (before, the copy that waited went to the manager, away by then)."""
     app = running_app
-    app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    lives_in(app, "U0AE")
     start = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)  # Monday 15:00 in Auckland
     clock.set(start)
     seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")

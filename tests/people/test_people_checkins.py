@@ -13,9 +13,9 @@ from bot.cases.models import Signal
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from storage.models import Case, SaveCheckin
-from tests.conftest import RunningApp, eventually, seed_account
+from tests.conftest import RunningApp, seed_account
 from tests.people.test_people_away import HOURS_POLICY, command
-from tests.slack_events import delivered
+from tests.people.zones import lives_in
 
 CHECKIN_POLICY = HOURS_POLICY + "\n[reports]\nsave_checkpoints = [30]\n"
 THURSDAY = datetime(2027, 1, 7, 2, 0, tzinfo=UTC)  # Thursday 15:00 in Auckland
@@ -42,14 +42,7 @@ def checkin(app: RunningApp) -> SaveCheckin:
 
 def saved_in_auckland(app: RunningApp, clock: FakeClock) -> None:
     """Acme, owned by U0AE (in Auckland), saved on Thursday afternoon there."""
-    app.standin.add_user("U0AE", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0AE")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0AE").tz == "Pacific/Auckland")
+    lives_in(app, "U0AE")
     clock.set(THURSDAY)
     account = seed_account(app.services, "acme", "Acme Corp", account_owner="U0AE")
     app.services.cases.open(account, Signal(kind="cancellation", source="test"))

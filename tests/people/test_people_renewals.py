@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from bot.common.clock import FakeClock
-from tests.conftest import RunningApp, eventually, seed_account
+from tests.conftest import RunningApp, seed_account
 from tests.finance.test_renewals import checks, dms, renewing_in
 from tests.people.test_people_away import policy
-from tests.slack_events import delivered
+from tests.people.zones import lives_in
 
 __all__ = ["policy"]  # business hours 09:00-17:00, each person in their own time zone
 
@@ -23,14 +23,7 @@ def test_the_renewal_question_waits_for_the_csms_morning(
 ) -> None:
     """Before, it went on the first run of the day, 04:00 in Auckland."""
     app = running_app
-    app.standin.add_user("U0CSM", tz="Pacific/Auckland")
-    assert (
-        delivered(
-            app.slack, {"type": "user_change", "user": app.standin.change_user("U0CSM")}
-        ).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view("U0CSM").tz == "Pacific/Auckland")
+    lives_in(app, "U0CSM")
     clock.set(NIGHT_IN_AUCKLAND)
     renews = date.fromisoformat(renewing_in(app, 60))
     seed_account(app.services, "acme", "Acme", renewal_date=renews)

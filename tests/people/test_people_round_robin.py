@@ -12,7 +12,7 @@ from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
 from tests.conftest import RunningApp, eventually, seed_account
 from tests.people.test_people_away import HOURS_POLICY, cases, command
-from tests.slack_events import delivered
+from tests.people.zones import lives_in
 
 POLICY = (
     HOURS_POLICY
@@ -33,15 +33,6 @@ def policy() -> Policy:
     return parse_policy(POLICY, "test-policy.toml")
 
 
-def in_auckland(app: RunningApp, user: str) -> None:
-    app.standin.add_user(user, tz="Pacific/Auckland")
-    assert (
-        delivered(app.slack, {"type": "user_change", "user": app.standin.change_user(user)}).status
-        == 200
-    )
-    eventually(lambda: app.services.hours.view(user).tz == "Pacific/Auckland")
-
-
 @pytest.mark.parametrize(
     ("now", "owners"),
     [
@@ -60,7 +51,7 @@ def test_the_round_robin_skips_members_long_out_of_hours(
     running_app: RunningApp, clock: FakeClock, now: datetime, owners: list[str]
 ) -> None:
     app = running_app
-    in_auckland(app, "U0SAVE1")
+    lives_in(app, "U0SAVE1")
     clock.set(now)
     for n in range(len(owners)):
         seed_account(app.services, f"acct{n}", f"Account {n}", arr=80000)
