@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -258,6 +258,7 @@ def on_event(app: App, name: str, act: Callable[[Acting, BoltContext], None]) ->
         except TimeoutError:
             log.warning("event %s still being handled after %s s; Slack will send it again",
                         name, ACK_BUDGET_SECONDS)  # fmt: skip
+            work.add_done_callback(lambda done: _said_if_failed(name, done))
             return _send_again()
         except Exception as err:
             if not unavailable(err):
@@ -267,6 +268,16 @@ def on_event(app: App, name: str, act: Callable[[Acting, BoltContext], None]) ->
         return BoltResponse(status=200, body="")
 
     app.event(name, middleware=[handle_then_ack])(_handled_before_ack)
+
+
+def _said_if_failed(name: str, work: Future[None]) -> None:
+    """Work that outlived its acknowledgement budget and then failed has nobody waiting to
+    see its error (its request was answered 503): logged, never lost in silence. Slack's
+    retry runs the work again."""
+    err = work.exception()
+    if err is not None:
+        log.error("event %s failed after its acknowledgement budget: %s", name, err,
+                  exc_info=err)  # fmt: skip
 
 
 def _handled_before_ack() -> None:

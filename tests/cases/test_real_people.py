@@ -130,11 +130,10 @@ def test_user_change_and_team_join_keep_the_directory_true(running_app: RunningA
     assert app.services.team.current().members("save_desk") == ("U0SAVE1", "U0SAVE2")
     gone = app.standin.change_user("U0SAVE1", deleted=True)  # an admin deactivates them
     assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
-    # The team is resolved again at once (the handover of acme's case resolves it at once, so
-    # the moment with no team is too short to observe: wait for the team without them).
-    eventually(
-        lambda: (team := app.services.team.last()) and "U0SAVE1" not in team.members("save_desk")
-    )
+    # Handled means done: the team is resolved without them from then on. (Slack may have
+    # sent it twice, the first past the acknowledgement budget; each run forgets the team,
+    # so only the next use resolves it: never wait for a resolved copy to appear.)
+    assert "U0SAVE1" not in app.services.team.current().members("save_desk")
     assert cancel(app, "globex").owner == "U0SAVE2"
     assert cancel(app, "initech").owner == "U0SAVE2", "U0SAVE1 has fewer cases, but is gone"
     asked = len(app.standin.calls("users.info"))

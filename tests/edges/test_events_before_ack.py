@@ -164,6 +164,25 @@ def test_an_event_still_being_handled_at_the_budget_is_left_for_slacks_retry(
     assert len(prompts(running_app)) == 1
 
 
+def test_an_event_that_fails_after_the_budget_is_logged_not_lost_in_silence(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The 503 was sent before the work failed: nobody else would ever see the error."""
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", 0.2)
+    release = threading.Event()
+
+    def slow_then_broken(*_args: Any) -> Any:
+        assert release.wait(5)
+        raise RuntimeError("the look-up broke")
+
+    monkeypatch.setattr(running_app.services.signals, "watch", slow_then_broken)
+    first = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev4")
+    assert first.status == 503
+    release.set()
+    eventually(lambda: "failed after its acknowledgement budget" in caplog.text)
+    assert "the look-up broke" in caplog.text
+
+
 def test_delivered_like_slack_retries_until_the_work_is_done(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
