@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+import pycountry
+
 MAX_AMOUNT = Decimal("999999999999")  # what the database's Numeric(14, 2) columns hold
 
 
@@ -26,3 +28,13 @@ def read_amount(typed: str, cleaned: str, maximum: Decimal) -> Decimal:
     if value > maximum:
         raise ValueError(f"{typed[:40]!r} is too large")
     return value
+
+
+def currency_code(text: str) -> str:
+    """`text` as an ISO 4217 currency code in capitals ("eur" reads as EUR), checked against
+    the standard's list (pycountry's copy of it), so a typo such as "UDS" or "EOR" is caught
+    where it is typed rather than shown on every amount. ValueError says why."""
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isascii() or pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"{text[:20]!r} is not an ISO 4217 currency code like USD or EUR")
+    return code

@@ -14,13 +14,13 @@ truth: a row replaces what a Stripe event said about the same invoice.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from bot.common.amounts import currency_code
 from bot.common.clock import Clock
 from bot.common.vocab import InvoiceStatus
 from bot.finance.invoices import InvoiceFields, record
@@ -35,7 +35,6 @@ REQUIRED = ("invoice_id", "account", "amount", "due_date")
 COLUMNS = (*REQUIRED, "currency", "status", "amount_remaining", "hosted_invoice_url")
 STATUSES = tuple(s for s in InvoiceStatus if s != InvoiceStatus.DRAFT)
 CSV_SOURCE = "csv"
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,10 @@ def parse_row(line: int, row: dict[str, str]) -> InvoiceRow:
             raise RowError(f"{column} is empty")
     if len(row["invoice_id"]) > 255 or len(row["account"]) > 200:
         raise RowError("invoice_id or account is too long")
-    currency = row.get("currency") or "USD"
-    if not _CURRENCY.fullmatch(currency):
-        raise RowError(f"currency: {currency[:20]!r} is not a 3-letter code like USD")
-    currency = currency.upper()
+    try:
+        currency = currency_code(row.get("currency") or "USD")
+    except ValueError as why:
+        raise RowError(f"currency: {why}") from None
     status = (row.get("status") or "open").lower()
     if status not in STATUSES:
         raise RowError(f"status: {status[:20]!r} is not one of {', '.join(STATUSES)}")

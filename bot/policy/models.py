@@ -304,7 +304,8 @@ class Policy:
     """When nudges go out, "HH:MM-HH:MM" in `timezone`; "" nudges any time, any day."""
     business_days: frozenset[int] = frozenset(range(5))  # the days business hours apply
     currency: str = "USD"
-    """ISO 4217 code new accounts get when their import does not say (CSV, HubSpot, a stub)."""
+    """ISO 4217 code (checked against the standard's list) new accounts get when their import
+    does not say (CSV, HubSpot, a stub)."""
     channels: Channels = Channels()
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=_empty_roles)
     """Who holds each role: Slack user IDs, emails or @usergroup handles."""

@@ -4,7 +4,6 @@ Any mistake stops start-up with `PolicyError`, one line naming the file and the 
 
 from __future__ import annotations
 
-import re
 import tomllib
 from collections.abc import Callable, Mapping
 from datetime import time, timedelta
@@ -14,6 +13,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.common.amounts import currency_code
 from bot.common.policy_keys import ACCOUNT_ROLES, OWNER_ROLES
 from bot.hours.policy import parse_people_policy
 from bot.outbound.policy import parse_outbound_webhooks
@@ -150,9 +150,12 @@ def _timezone(value: Any) -> ZoneInfo:
 
 def _currency(value: Any) -> str:
     code = _string(value, "currency", 'a three-letter ISO 4217 code like "USD"')
-    if not re.fullmatch(r"[A-Za-z]{3}", code):
-        raise _Problem("currency", f'{_show(code)} is not a currency code (use one like "EUR")')
-    return code.upper()
+    try:
+        return currency_code(code)
+    except ValueError:
+        raise _Problem(
+            "currency", f'{_show(code)} is not an ISO 4217 currency code (use one like "EUR")'
+        ) from None
 
 
 def _business_hours(value: Any) -> tuple[time, time] | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 from zoneinfo import available_timezones
 
+from bot.common.amounts import currency_code
 from bot.policy import is_person
 from bot.runtime.settings import PLACEHOLDER
 
@@ -32,7 +33,6 @@ OTHER_CHANNELS: tuple[tuple[str, str], ...] = (
     ("sales", "Sales channel (leads: a champion who left for another company)"),
 )
 _PEOPLE_SPLIT = re.compile(r"[,\s]+")
-_CURRENCY = re.compile(r"[A-Za-z]{3}")
 _CHANNEL_TYPED = re.compile(r"[CG][A-Z0-9]{2,}")
 # What Slack's "Copy link" gives for a channel or a member (https://acme.slack.com/archives/
 # C0123ABCD, .../team/U0123ABCD) and its mention syntax (<#C0123ABCD|cases>, <@U0123ABCD>):
@@ -105,10 +105,10 @@ def people(text: str) -> list[str]:
 
 def currency(text: str) -> str:
     """An ISO 4217 code such as USD or EUR, in capitals."""
-    value = text.strip()
-    if not _CURRENCY.fullmatch(value):
-        raise BadAnswer(f"{value!r} is not a currency code (three letters, like USD or EUR)")
-    return value.upper()
+    try:
+        return currency_code(text)
+    except ValueError as why:
+        raise BadAnswer(str(why)) from None
 
 
 UNIVERSAL = ("UTC", "Etc/UTC", "GMT", "Etc/GMT")

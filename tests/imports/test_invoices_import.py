@@ -33,6 +33,7 @@ def test_import_reports_bad_rows_keeps_good_ones_and_is_idempotent(tmp_path: Pat
                 ",acme,1,USD,2026-01-01,open",
                 "INV-8,globex,7.125,KWD,2026-02-01,paid",
                 "INV-9,acme,20,dollars,2026-01-01,open",
+                "INV-10,acme,20,UDS,2026-01-01,open",
             ]
         )
         + "\n"
@@ -47,11 +48,12 @@ def test_import_reports_bad_rows_keeps_good_ones_and_is_idempotent(tmp_path: Pat
     assert "line 8: status: 'pending' is not one of open, paid, void, uncollectible" in out
     assert "line 9: invoice_id 'INV-1' repeats line 2" in out
     assert "line 10: invoice_id is empty" in out
-    assert "line 12: currency: 'dollars' is not a 3-letter code like USD" in out
+    assert "line 12: currency: 'dollars' is not an ISO 4217 currency code like USD" in out
+    assert "line 13: currency: 'UDS' is not an ISO 4217 currency code like USD" in out
     assert "account 'acme' is unknown: created as a stub" in out
-    assert "3 created, 0 updated, 0 unchanged, 8 skipped" in out
+    assert "3 created, 0 updated, 0 unchanged, 9 skipped" in out
     second = run_app(tmp_path, "import", "invoices", "i.csv", **env)
-    assert "0 created, 0 updated, 3 unchanged, 8 skipped" in second.stdout
+    assert "0 created, 0 updated, 3 unchanged, 9 skipped" in second.stdout
     assert "stub" not in second.stdout
     db = Database(url)
     with db.read() as session:

@@ -297,7 +297,8 @@ def test_calendar_off_and_disabled_features() -> None:
         ('[reports]\nreason_digest = "monthly"\n', 'reports.reason_digest: "monthly" is not a'),
         ('"odd key" = 1\n', '"odd key": unknown key'),
         ("business_hours = 09:00:00\n", "business_hours: expected a string"),
-        ('currency = "euro"\n', 'currency: "euro" is not a currency code'),
+        ('currency = "euro"\n', 'currency: "euro" is not an ISO 4217 currency code'),
+        ('currency = "UDS"\n', 'currency: "UDS" is not an ISO 4217 currency code'),
         ("currency = 978\n", "currency: expected a three-letter ISO 4217 code"),
     ],
 )
@@ -462,6 +463,6 @@ def test_every_sections_problem_is_named_in_one_line(tmp_path: Path) -> None:
     assert message.split("; ") == [
         'escalation.acknowledge_within: "4x" is not a duration (use 30s, 15m, 4h, 2d, 1w)',
         'timezone: "Mars/Olympus" is not a time zone (use a name like "America/New_York")',
-        'currency: "dollars" is not a currency code (use one like "EUR")',
+        'currency: "dollars" is not an ISO 4217 currency code (use one like "EUR")',
         "channels.case: unknown key (did you mean cases?)",
     ]

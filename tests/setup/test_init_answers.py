@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.setup.answers import BadAnswer, manifest_origin, timezone
+from bot.setup.answers import BadAnswer, currency, manifest_origin, timezone
 
 
 @pytest.mark.parametrize(
@@ -86,3 +86,15 @@ def test_a_manifest_host_slack_could_not_reach_is_refused(typed: str, said: str)
 )
 def test_a_public_https_host_is_taken(typed: str, origin: str) -> None:
     assert manifest_origin(typed) == origin
+
+
+@pytest.mark.parametrize(("typed", "taken"), [("eur", "EUR"), (" JPY ", "JPY"), ("Kwd", "KWD")])
+def test_an_iso_4217_currency_is_taken_in_capitals(typed: str, taken: str) -> None:
+    assert currency(typed) == taken
+
+
+@pytest.mark.parametrize("typed", ["UDS", "EOR", "ABC", "dollars", "€", "US"])
+def test_three_letters_that_are_no_currency_are_asked_again(typed: str) -> None:
+    """Three letters used to be enough: "UDS" then showed on every amount of the report."""
+    with pytest.raises(BadAnswer, match="is not an ISO 4217 currency code like USD or EUR"):
+        currency(typed)
