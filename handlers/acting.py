@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,25 @@ ACK_BUDGET_SECONDS = 2.5
 requests*), and the answer must travel back."""
 _EVENT_THREADS = ThreadPoolExecutor(8, thread_name_prefix="event")
 """Where `on_event` work runs while its request waits for it, at most `ACK_BUDGET_SECONDS`."""
+
+
+ARRIVED = "savedesk_arrived"
+"""The request's context key holding when it arrived over HTTP (`time.monotonic()`): Slack's
+3 s run from then, through Bolt's authorization and middleware, not from the listener's
+start."""
+
+
+def _ack_by_budget(context: BoltContext, once: _Once) -> threading.Timer:
+    """A timer that acknowledges at `ACK_BUDGET_SECONDS` after the request arrived (after
+    the listener started, in Socket Mode), unless that was done: on a busy process the
+    middleware and the listener's queue already spent part of Slack's 3 s. Cancel it when
+    the work ends."""
+    arrived = context.get(ARRIVED)
+    spent = time.monotonic() - arrived if isinstance(arrived, float) else 0.0
+    timer = threading.Timer(max(0.0, ACK_BUDGET_SECONDS - spent), once.ensure)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 def _send_again() -> BoltResponse:
@@ -110,11 +130,11 @@ def element(
     after `ACK_BUDGET_SECONDS` (Slack answering slowly while the team is looked up, a
     database that hangs) is acknowledged then, before Slack's 3 s run out, and goes on."""
 
-    def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: Any) -> None:
+    def listener(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: Any, context: BoltContext
+    ) -> None:
         once = _Once(ack)
-        deadline = threading.Timer(ACK_BUDGET_SECONDS, once.ensure)
-        deadline.daemon = True
-        deadline.start()
+        deadline = _ack_by_budget(context, once)
         try:
             slack = Surface(client, before_call=once.ensure)
             meta = decode(body["actions"][0])
@@ -169,17 +189,23 @@ def submission(
 
 class _Once:
     """Bolt's ack for a command, remembering whether it was called (a command is acked
-    once, with or without an immediate answer)."""
+    once, with or without an immediate answer). `late` delivers an answer given after the
+    budget's timer acknowledged without it (a command's response_url)."""
 
-    def __init__(self, ack: Ack) -> None:
+    def __init__(self, ack: Ack, late: Callable[..., Any] | None = None) -> None:
         self._ack = ack
+        self._late = late
         self.done = False
         self._lock = threading.Lock()
 
     def __call__(self, **answer: Any) -> None:
         with self._lock:
-            self.done = True
-            self._ack(**answer)
+            if not self.done:
+                self.done = True
+                self._ack(**answer)
+                return
+        if answer and self._late is not None:
+            self._late(**answer)
 
     def ensure(self) -> None:
         """Acknowledge now unless that was done (safe from a timer's thread)."""
@@ -192,20 +218,23 @@ class _Once:
 
 def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[..., None]:
     """A Bolt command listener: `act(acting, ack)` acks (with an immediate answer or not)
-    before slow work; a Refused answers only the person, as the ack or ephemerally."""
+    before slow work; a Refused answers only the person, as the ack or ephemerally. Work
+    still going at `ACK_BUDGET_SECONDS` (a look-up Slack answers slowly) is acknowledged
+    then, and an answer given after that goes on the command's response_url."""
 
-    def listener(ack: Ack, command: dict[str, Any], respond: Respond, client: Any) -> None:
-        once = _Once(ack)
+    def listener(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: Any, context: BoltContext
+    ) -> None:
+        once = _Once(ack, late=lambda **answer: respond(replace_original=False, **answer))
+        deadline = _ack_by_budget(context, once)
         acting = Acting(command["user_id"], command, command, Surface(client), respond)
         try:
             act(acting, once)
         except Refused as why:
-            if once.done:
-                acting.tell(f":no_entry: {why}")
-            else:
-                once(response_type="ephemeral", text=f":no_entry: {why}")
-        if not once.done:
-            once()
+            once(response_type="ephemeral", text=f":no_entry: {why}")
+        finally:
+            deadline.cancel()
+        once.ensure()
 
     return listener
 

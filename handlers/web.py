@@ -8,6 +8,7 @@ requests answer 503 with `Retry-After`, never 500, so that Stripe and other send
 from __future__ import annotations
 
 import logging
+import time
 
 from flask import Flask, Response, jsonify, request
 from slack_bolt import App
@@ -20,6 +21,7 @@ from bot.runtime.checkup import assess
 from bot.runtime.health import database_unavailable
 from bot.runtime.services import Services
 from handlers import webhooks
+from handlers.acting import ARRIVED
 from handlers.errors import new_reference
 
 log = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ def create_web_app(services: Services, bolt_app: App | None, role: str = "web") 
                     return jsonify(error="invalid signature"), 401
                 what = "not valid JSON" if isinstance(err, ValueError) else "not a Slack request"
                 return jsonify(error=f"the body is {what}"), 400
+            parsed.context[ARRIVED] = time.monotonic()  # Slack's 3 s started then
             return to_flask_response(slack_app.dispatch(parsed))
 
     if bolt_app is not None and bolt_app.oauth_flow is not None:  # OAuth mode's install pages

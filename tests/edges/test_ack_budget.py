@@ -1,0 +1,82 @@
+"""Slack's 3 s for an acknowledgement run from the request's arrival, not from when a
+listener starts (README, *What survives what*: ack first). On a busy process Bolt's
+authorization, middleware and listener queue spend part of them, so a press or a command
+still working is acknowledged `ACK_BUDGET_SECONDS` after the request arrived; a command's
+answer given after that goes on its response_url."""
+
+from __future__ import annotations
+
+import importlib
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, Future
+from typing import Any
+
+import pytest
+
+from handlers import acting
+from slack_edge.checkin_messages import CheckinAction
+from tests.conftest import RunningApp, eventually, seed_account
+
+churn = importlib.import_module("handlers.listeners.commands.churn")  # the package re-exports
+# a function of that name
+
+BOLT_WAITS = 1.5
+"""Bolt's wait for an acknowledgement in these tests (it is 3 s, Slack's own limit)."""
+
+
+def busy(app: RunningApp, monkeypatch: pytest.MonkeyPatch, queued: float) -> None:
+    """Every listener waits `queued` seconds in Bolt's queue before it starts (its threads
+    busy with other work), and Bolt gives up waiting for an acknowledgement after
+    BOLT_WAITS (404, as Slack would show an error); the budget is set so that counting it
+    from the listener's start misses Bolt's wait."""
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", 0.9)
+    for listener in app.web_bolt._listeners:
+        monkeypatch.setattr(listener, "ack_timeout", BOLT_WAITS)
+    runner = app.web_bolt._listener_runner
+    executor = runner.listener_executor
+
+    class Queued(Executor):
+        def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+            return executor.submit(lambda: time.sleep(queued) or fn(*args, **kwargs))
+
+    monkeypatch.setattr(runner, "listener_executor", Queued())
+
+
+def test_a_press_is_acknowledged_within_slacks_time_counted_from_its_arrival(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    busy(running_app, monkeypatch, queued=0.8)  # from the listener's start: 1.7 s, too late
+    release = threading.Event()
+    monkeypatch.setattr(
+        running_app.services.checkins, "answer", lambda *_a: release.wait(10) and None
+    )
+    payload = running_app.slack.block_action(
+        CheckinAction.CUSTOMER.value, "7", user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
+    )
+    try:
+        assert running_app.slack.interactive(payload).status == 200
+    finally:
+        release.set()
+
+
+def test_a_slow_command_is_acknowledged_in_time_and_its_answer_follows_on_the_url(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_account(running_app.services, "acme", "Acme Corp")
+    busy(running_app, monkeypatch, queued=0.2)
+    queue_typed, release = churn.queue_typed, threading.Event()
+
+    def slow(*args: Any) -> Any:
+        assert release.wait(10)
+        return queue_typed(*args)
+
+    monkeypatch.setattr(churn, "queue_typed", slow)
+    url = running_app.standin.new_response_url()
+    answer = running_app.slack.slash_command("cancel acme budget cut", response_url=url)
+    release.set()
+    assert answer.status == 200 and answer.text == "", "acknowledged with nothing yet"
+    said = eventually(lambda: running_app.standin.responses(url))
+    assert "Opening a case for *Acme Corp*" in said[0]["text"]
+    assert said[0]["response_type"] == "ephemeral" and said[0]["replace_original"] is False
