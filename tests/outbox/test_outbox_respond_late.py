@@ -13,10 +13,13 @@ import pytest
 from sqlalchemy import select
 from waitress.server import create_server
 
+from bot.cases.models import Signal
 from bot.common.clock import FakeClock
 from bot.outbox import RESPOND
+from bot.runtime.jobs import Claimed, Done, JobKind
 from bot.runtime.services import Services
 from bot.setup.checkup import database_state
+from bot.signals.jobs import queue_open
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
@@ -200,3 +203,27 @@ def test_a_follow_up_that_only_brings_the_link_is_dropped_once_the_url_expired(
     assert [(row.state, "expired" in (row.last_error or "")) for row in follow_up] == [
         ("superseded", True)
     ]
+
+
+def test_the_apology_for_a_case_that_could_not_be_opened_comes_as_a_dm_when_late(
+    standin: SlackStandin, services: Services, clock: FakeClock
+) -> None:
+    """The job gave up (bot/signals/jobs.py, `open_give_up`) after the URL's 30 minutes."""
+    services.jobs.handlers[JobKind.OPEN_CASE] = _broken
+    url = standin.new_response_url(ASKER, "C0GENERAL")
+    issued = clock.now()
+    signal = Signal("cancellation", "/churn", ASKER, respond_url=url, respond_issued=issued)
+    queue_open(services.jobs, seed_account(services, "acme", "Acme Corp"), signal)
+    clock.advance(timedelta(minutes=25))  # the worker comes back
+    while services.jobs.run_once().failed == 0:
+        clock.advance(timedelta(minutes=1))
+    assert clock.now() - issued > timedelta(minutes=30)
+    services.deliver()
+
+    (dm,) = dms_about(standin, "could not be opened")
+    assert DM_LINE in dm
+    assert standin.responses(url) == [] and standin.refused_responses(url) == 0
+
+
+def _broken(job: Claimed, done: Done) -> None:
+    raise ValueError("broken")
