@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import MISSING, asdict, dataclass, fields
+from datetime import datetime
 from typing import Any, TypeVar
 
 from slack_sdk.models.views import View
+
+from bot.common.clock import as_utc
 
 METADATA_VERSION = 1
 
@@ -50,10 +53,12 @@ class RenewalMeta:
 class NewCaseMeta:
     """Where a new-case modal came from: `source` names the way in (`/churn`, a message
     shortcut, a watched channel); `response_url` answers the command's author; `channel`,
-    `ts` and `thread_ts` name the Slack message the case is opened from (Slack timestamps)."""
+    `ts` and `thread_ts` name the Slack message the case is opened from (Slack timestamps);
+    `response_url_issued`: when Slack issued `response_url` (ISO 8601, UTC)."""
 
     source: str = "modal"
     response_url: str | None = None
+    response_url_issued: str | None = None
     link: str | None = None
     channel: str | None = None
     ts: str | None = None
@@ -97,6 +102,16 @@ def decode(kind: type[Meta], text: str | None) -> Meta:
         return kind(**{f.name: _field(data, f.name, str(f.type), f.default) for f in fields(kind)})
     except (KeyError, TypeError) as err:
         raise ValueError(f"private_metadata lacks {err}") from None
+
+
+def issued_at(stamp: str | None) -> datetime | None:
+    """A `response_url_issued` as the metadata carries it, read back (UTC); None when it is
+    missing or unreadable (a modal opened before it was written): the answer's 30 minutes
+    then count from when it is queued."""
+    try:
+        return as_utc(datetime.fromisoformat(stamp)) if stamp else None
+    except ValueError:
+        return None
 
 
 def modal(

@@ -65,6 +65,7 @@ class TurnoverMeta:
     note: str | None = None
     source: str = "/churn"
     response_url: str | None = None
+    response_url_issued: str | None = None  # when Slack issued it (ISO 8601, UTC)
 
     def encode(self) -> str:
         data = {k: v for k, v in asdict(self).items() if v is not None}

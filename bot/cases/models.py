@@ -64,6 +64,9 @@ class Signal:
     dedupe: tuple[str, str] | None = None
     details: dict[str, Any] = field(default_factory=dict)
     respond_url: str | None = None
+    respond_issued: datetime | None = None
+    """When Slack issued `respond_url` (the command came; UTC): its 30 minutes count from
+    then, however late the answer is queued (bot/outbox/queue.py, `respond`)."""
     replace_ack: bool = False
     """The answer on `respond_url` replaces the command's acknowledgement ("Opening a case
     for…", shown at once), rather than showing beside it."""

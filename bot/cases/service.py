@@ -316,6 +316,8 @@ class CaseService(CaseActions, ExternalEvents, Handover):
                 text,
                 link_to=root,
                 replace=signal.replace_ack,
+                issued=signal.respond_issued,
+                person=signal.actor,
                 flush=False,
             )
         if signal.reply_in:

@@ -17,15 +17,25 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from bot.common.clock import Clock
+from bot.common.clock import Clock, as_utc
 from bot.common.vocab import OutboxState
 from bot.outbox import links, lookup
 from bot.outbox.files import AFTER_PARENT, FILE_UPLOAD, FileSource, FileUnavailable, upload_file
 from bot.outbox.holding import Holds
-from bot.outbox.outcomes import EDIT, ISSUED, Job, Outcome, Parent, Recorder, Result, ResultKind
+from bot.outbox.outcomes import (
+    EDIT,
+    URL_EXPIRED,
+    Job,
+    Outcome,
+    Parent,
+    Recorder,
+    Result,
+    ResultKind,
+)
 from bot.outbox.pacing import retry_after
 from bot.outbox.queue import (
     CHANNELLESS,
+    ISSUED,
     REPLACE_ORIGINAL,
     RESPOND,
     STEP_COMPLETED,
@@ -43,6 +53,7 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 RESPONSE_URL_LIFETIME = timedelta(minutes=30)  # Slack's docs on response_url
+URL_GONE = (404, 410)  # a response_url Slack no longer takes (expired, used up, unknown)
 PLAIN_TEXT_LIMIT = 4000  # characters of the plain-text fallback
 PLAIN_METHODS = ("chat.postMessage", rows.UPDATE_METHOD)
 RECORD_PATIENCE = 60.0  # seconds (real time) an outcome waits for the database to come back
@@ -300,13 +311,15 @@ class Courier:
         return replace(fallback, plain_after=refused.error)
 
     def _respond(self, job: Job, args: dict[str, Any]) -> Outcome:
-        """POST to a response_url, retried with backoff; one Slack no longer takes (a 404,
-        or older than its 30 minutes) fails for good (a follow-up is dropped instead)."""
-        issued = datetime.fromisoformat(job.payload.get(ISSUED) or job.created_at.isoformat())
+        """POST to a response_url, retried with backoff. One Slack no longer takes (older
+        than its 30 minutes from when Slack issued it, or answered 404/410) is `url_gone`:
+        the answer goes to its person as a DM instead, else fails for good (a follow-up is
+        dropped; bot/outbox/outcomes.py)."""
+        stamp = job.payload.get(ISSUED)
+        issued = as_utc(datetime.fromisoformat(stamp) if stamp else job.created_at)
         follow_up = job.relation == rows.AFTER
         if self.clock.now() - issued > RESPONSE_URL_LIFETIME:
-            expired = "response_url expired (Slack keeps one for 30 minutes)"
-            return Outcome(error=expired, final=True, drop=follow_up)
+            return Outcome(error=URL_EXPIRED, final=True, drop=follow_up, url_gone=True)
         try:
             replace = bool(args.get(REPLACE_ORIGINAL))
             status = self.slack.respond(args["url"], args["text"], replace=replace)
@@ -315,7 +328,8 @@ class Courier:
         if status == 429 or status >= 500:
             return Outcome(error=f"HTTP {status}", retry_row=True)
         if status != 200:
-            return Outcome(error=f"response_url answered {status}", final=True, drop=follow_up)
+            error = f"response_url answered {status}"
+            return Outcome(error=error, final=True, drop=follow_up, url_gone=status in URL_GONE)
         return Outcome()
 
     def _permalink(self, channel: str, ts: str | None) -> str | None:

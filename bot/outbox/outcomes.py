@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 
 from bot.common.clock import Clock
 from bot.common.vocab import OutboxState
-from bot.outbox import deleted
+from bot.outbox import deleted, queue
 from bot.outbox.holding import Holds
-from bot.outbox.queue import RESPOND
+from bot.outbox.queue import ISSUED, PERSON, RESPOND
 from bot.outbox.refusals import Refusal
 from storage import outbox as rows
 from storage.db import Database
@@ -28,7 +28,12 @@ UNKNOWN_TRIES = 4  # an unknown refusal: tried this many times, then failed loud
 UNKNOWN_BACKOFF = timedelta(seconds=10)  # 10 s, 40 s, 160 s between those tries
 MAX_BACKOFF = timedelta(minutes=10)  # a response_url that does not answer
 EDIT = "_edit"  # an "after" chat.update: the id of the message it edits
-ISSUED = "_issued"  # an "after" response_url answer: when the URL was issued (ISO 8601)
+URL_EXPIRED = "response_url expired (Slack keeps one for 30 minutes)"
+DM_EXPIRED = (
+    "_Sent as a direct message: this answer came more than 30 minutes after your command, "
+    "too late for Slack to show it where you typed it._"
+)
+DM_GONE = "_Sent as a direct message: Slack no longer took answers where you typed it ({error})._"
 
 
 class ResultKind(StrEnum):
@@ -103,6 +108,7 @@ class Outcome:
     plain_after: str | None = None  # the message refusal the plain text replaced
     started: datetime | None = None  # when the call began (a success lifts older holds)
     unresolved: bool = False  # a row in doubt that could not be looked up: it stays in doubt
+    url_gone: bool = False  # a response_url Slack no longer takes (expired, 404/410)
 
 
 class Recorder:
@@ -127,6 +133,8 @@ class Recorder:
                     last_error=outcome.error,
                 )
                 return Result(ResultKind.SUPERSEDED, outcome.error)
+            if outcome.url_gone and job.payload.get(PERSON):
+                return self._as_dm(session, job, outcome.error, now)
             if outcome.refusal is Refusal.GONE and job.method == rows.UPDATE_METHOD:
                 return self._gone(session, job, now)
             if outcome.refusal is Refusal.PERSON:
@@ -193,6 +201,28 @@ class Recorder:
             parent=parent,
             relation=rows.AFTER,
         )
+
+    def _as_dm(self, session: Session, job: Job, error: str, now: datetime) -> Result:
+        """A response_url answer Slack no longer takes (its 30 minutes are up, or it answered
+        404/410) goes to its person as a DM, linked to the same thread root, with a line
+        saying why; the answer's row ends superseded, naming the DM. (A follow-up that only
+        brings the link is dropped before this.)"""
+        person = str(job.payload[PERSON])
+        why = DM_EXPIRED if error == URL_EXPIRED else DM_GONE.format(error=error)
+        text = f"{job.payload.get('text') or ''}\n{why}".strip()
+        parent = session.get(OutboxMessage, job.parent.id) if job.parent else None
+        if parent is None:
+            dm = queue.post(session, now, person, text)
+        else:
+            dm = queue.linked(session, now, person, parent, text)
+        note = f"{error}: sent to <@{person}> as a DM instead (message {dm.id})"
+        if not rows.finish(
+            session, job.id, job.attempt, state=OutboxState.SUPERSEDED, last_error=note
+        ):
+            session.delete(dm)
+            return Result(ResultKind.LOST)
+        log.warning("outbox %s: %s", job.id, note)
+        return Result(ResultKind.SUPERSEDED, note)
 
     def _gone(self, session: Session, job: Job, now: datetime) -> Result:
         """An edit of a message Slack deleted: dropped, never retried (bot/outbox/deleted.py)."""

@@ -8,11 +8,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.common.clock import as_utc
 from storage import outbox as rows
 from storage.models import OutboxMessage
 
 RESPOND = rows.RESPOND
 REPLACE_ORIGINAL = "replace_original"  # a response_url answer replaces the one shown before
+ISSUED = "_issued"  # a response_url answer: when Slack issued the URL (ISO 8601, UTC)
+PERSON = "_person"  # a response_url answer: who it is for (their DM, once the URL is gone)
 WANT_PERMALINK = "_want_permalink"
 STEP_COMPLETED = "functions.completeSuccess"
 STEP_FAILED = "functions.completeError"
@@ -127,6 +130,8 @@ def respond(
     *,
     link_to: OutboxMessage | None = None,
     replace: bool = False,
+    issued: datetime | None = None,
+    person: str | None = None,
     flush: bool = True,
 ) -> OutboxMessage:
     """Queue an ephemeral answer on a `response_url` (valid 30 minutes after a command).
@@ -135,12 +140,19 @@ def respond(
     waits long for it: as `linked`, it goes without the link when the message is late,
     waits or failed, and a second answer brings the link. `replace`: the answer replaces
     the ephemeral message shown before on that URL (the command's acknowledgement, Slack's
-    `replace_original`), as the answer that brings the link replaces it in turn. `flush`
-    as in `storage.outbox.add`.
+    `replace_original`), as the answer that brings the link replaces it in turn. `issued`:
+    when Slack issued the URL (the command came; UTC), which its 30 minutes count from
+    (else from now). `person`: the user ID of whoever the answer is for; when the URL can
+    no longer take it (expired, or Slack answers 404/410), it goes to them as a DM instead
+    (bot/outbox/outcomes.py). `flush` as in `storage.outbox.add`.
     """
     payload: dict[str, Any] = {"text": text, "url": response_url}
     if replace:
         payload[REPLACE_ORIGINAL] = True
+    if issued is not None:
+        payload[ISSUED] = as_utc(issued).isoformat()
+    if person:
+        payload[PERSON] = person
     return rows.add(
         session,
         method=RESPOND,

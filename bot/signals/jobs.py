@@ -9,13 +9,13 @@ second run finds the first run's case.
 from __future__ import annotations
 
 from dataclasses import asdict, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from bot import outbox
 from bot.cases.models import Signal
-from bot.common.clock import Clock
+from bot.common.clock import Clock, as_utc
 from bot.common.lookup import AccountMatch, find_account
 from bot.runtime.jobs import Claimed, Done, GiveUp, Handler, JobKind, Jobs
 from bot.signals.service import SignalService
@@ -30,6 +30,8 @@ def signal_to_json(signal: Signal) -> dict[str, Any]:
     data = asdict(signal)
     data["arr"] = None if signal.arr is None else str(signal.arr)
     data["renewal_date"] = signal.renewal_date.isoformat() if signal.renewal_date else None
+    issued = signal.respond_issued
+    data["respond_issued"] = as_utc(issued).isoformat() if issued else None
     return data
 
 
@@ -39,6 +41,8 @@ def signal_from_json(data: dict[str, Any]) -> Signal:
     values["arr"] = None if data.get("arr") is None else Decimal(data["arr"])
     renewal = data.get("renewal_date")
     values["renewal_date"] = date.fromisoformat(renewal) if renewal else None
+    issued = data.get("respond_issued")
+    values["respond_issued"] = as_utc(datetime.fromisoformat(issued)) if issued else None
     for pair in ("dedupe", "reply_in"):
         values[pair] = tuple(data[pair]) if data.get(pair) else None
     return Signal(**values)
@@ -80,12 +84,19 @@ def open_give_up(db: Database, clock: Clock) -> GiveUp:
     """Tell the person who asked (their command's response_url) that it failed for good."""
 
     def tell(job: Claimed, reference: str) -> None:
-        url = job.payload["signal"].get("respond_url")
-        if not url:
+        signal = signal_from_json(job.payload["signal"])
+        if not signal.respond_url:
             return
-        replace = bool(job.payload["signal"].get("replace_ack"))  # "Opening…" was shown
         with db.session() as session:
             apology = APOLOGY.format(reference=reference)
-            outbox.respond(session, clock.now(), url, apology, replace=replace)
+            outbox.respond(
+                session,
+                clock.now(),
+                signal.respond_url,
+                apology,
+                replace=signal.replace_ack,  # "Opening…" was shown
+                issued=signal.respond_issued,
+                person=signal.actor,
+            )
 
     return tell

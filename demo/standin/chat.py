@@ -229,6 +229,16 @@ class ChatMethods:
 
     # -- response_url
 
+    def forget_response_url(self, url: str) -> None:
+        """Slack answers 404 for `url` from now on, before its 30 minutes are up."""
+        with self._lock:
+            self._response_urls[url].forgotten = True
+
+    def refused_responses(self, url: str) -> int:
+        """How many POSTs to `url` Slack refused (expired, used up or forgotten)."""
+        with self._lock:
+            return self._response_urls[url].refused
+
     def _response_post(self, url: str, body: bytes) -> HttpReply:
         try:
             payload = json.loads(body)
@@ -242,9 +252,13 @@ class ChatMethods:
             return HttpReply.of_text(400, "invalid_blocks")
         with self._changed:
             issued = self._response_urls.get(url)
-            if issued is None or self._now() - issued.issued > RESPONSE_URL_SECONDS:
+            if issued is None:
+                return HttpReply.of_text(404, "expired_url")
+            if issued.forgotten or self._now() - issued.issued > RESPONSE_URL_SECONDS:
+                issued.refused += 1
                 return HttpReply.of_text(404, "expired_url")
             if issued.uses >= RESPONSE_URL_USES:
+                issued.refused += 1
                 return HttpReply.of_text(404, "used_url")
             issued.uses += 1
             self._responses.append((url, payload))

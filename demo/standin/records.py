@@ -73,6 +73,10 @@ class ResponseUrl:
     ephemeral_ts: str | None = None
     """The ephemeral message last shown through it (a command's acknowledgement, an earlier
     answer): what an answer with `replace_original` replaces when it came from no message."""
+    forgotten: bool = False
+    """Slack answers 404 for it before its time (`forget_response_url`)."""
+    refused: int = 0
+    """POSTs Slack refused for it (expired, used up or forgotten)."""
 
 
 @dataclass

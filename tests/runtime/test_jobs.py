@@ -3,8 +3,9 @@ retried when it fails, taken over when its worker died, and never lost to an out
 
 from __future__ import annotations
 
+import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select, update
@@ -45,9 +46,10 @@ def test_a_signal_survives_its_trip_through_json() -> None:
         dedupe=("slack-view", "V1"),
         details={"command": '"x"'},
         respond_url="https://hooks.slack.com/commands/1",
+        respond_issued=datetime(2026, 1, 5, 14, 0, 30, tzinfo=UTC),
         reply_in=("C1", "1.2"),
     )
-    assert signal_from_json(signal_to_json(signal)) == signal
+    assert signal_from_json(json.loads(json.dumps(signal_to_json(signal)))) == signal
 
 
 def test_a_queued_case_opens_once_however_often_its_job_runs(services: Services) -> None:

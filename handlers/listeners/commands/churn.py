@@ -66,6 +66,7 @@ def _open(
     its case is committed, in the same unit of work as the lookup; anything else opens the
     modal."""
     command = call.meta
+    url, issued = command.get("response_url"), services.clock.now()  # Slack issued it just now
     kind = Kind.CANCELLATION if isinstance(parsed, commands.Cancel) else parsed.kind
     summary = parsed.reason if isinstance(parsed, commands.Cancel) else parsed.note
     signal = Signal(
@@ -73,7 +74,8 @@ def _open(
         source="/churn",
         actor=call.user,
         summary=summary,
-        respond_url=command.get("response_url"),
+        respond_url=url,
+        respond_issued=issued,
         replace_ack=True,  # queued only when "Opening a case…" answers the command
         details={"command": json.dumps(command.get("text", ""))[:500]},
     )
@@ -88,14 +90,20 @@ def _open(
             account=match.account,
             typed=parsed.account or "",
             candidates=len(match.candidates),
-            metadata=NewCaseMeta(source="/churn", response_url=command.get("response_url")),
+            metadata=NewCaseMeta(
+                source="/churn", response_url=url, response_url_issued=issued.isoformat()
+            ),
         )
         call.open_modal(views.new_case_modal(draft))
         return
     if kind == Kind.CONTACT_LEFT:  # the turnover modal asks who left before anything opens
         ack()
-        url = command.get("response_url")
-        meta = TurnoverMeta(match.account.id, note=summary or None, response_url=url)
+        meta = TurnoverMeta(
+            match.account.id,
+            note=summary or None,
+            response_url=url,
+            response_url_issued=issued.isoformat(),
+        )
         label = f"{match.account.name} ({match.account.external_id})"
         open_turnover_modal(call.slack, command["trigger_id"], label, meta)
         return

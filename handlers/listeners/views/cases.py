@@ -16,7 +16,7 @@ from bot.runtime.services import Services
 from handlers.acting import Acting, Errors, Update, submission
 from handlers.opening_cases import queue_case
 from slack_edge import case_modals as views
-from slack_edge.modals import CaseMeta, NewCaseMeta
+from slack_edge.modals import CaseMeta, NewCaseMeta, issued_at
 from slack_edge.turnover_modals import TurnoverMeta, turnover_modal
 
 
@@ -45,6 +45,7 @@ def new_case(services: Services, sent: Acting) -> Errors | Update | None:
         link=meta.link,
         dedupe=("slack-view", sent.body["view"]["id"]),
         respond_url=meta.response_url,
+        respond_issued=issued_at(meta.response_url_issued),
     )
     queue_case(services, data.account_id, signal)
     return None
@@ -59,6 +60,7 @@ def turnover_view(services: Services, data: views.NewCaseInput, meta: NewCaseMet
         note=data.reason or None,
         source=meta.source or "modal",
         response_url=meta.response_url,
+        response_url_issued=meta.response_url_issued,
     )
     return turnover_modal(target.account_label, turnover_meta, None)
 

@@ -16,6 +16,7 @@ from bot.cases.models import Refused, Signal
 from bot.common.vocab import Kind
 from bot.runtime.services import Services
 from handlers.acting import Acting, Errors, submission
+from slack_edge.modals import issued_at
 from slack_edge.turnover_modals import TurnoverMeta, TurnoverView, read_answers, read_assignment
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def _save(services: Services, sent: Acting) -> None:
         summary=meta.note or f"{answers.contact_name} left.",
         dedupe=("slack-view", sent.body["view"]["id"]),
         respond_url=meta.response_url,
+        respond_issued=issued_at(meta.response_url_issued),
     )
     try:
         services.turnover.submit(
