@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -125,6 +126,22 @@ def pool_options(url: str, pool_size: int | None) -> dict[str, Any]:
     return {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": 10}
 
 
+def _listen_weakly(target: sessionmaker, name: str, method: Callable[[Session], None]) -> None:
+    """`event.listen` for a bound method that holds its object weakly. SQLAlchemy keeps a
+    sessionmaker's listeners as long as its Session class lives, in a registry keyed weakly
+    by that class; a listener holding the Database (which holds the sessionmaker, which
+    holds the class) would keep the class, and so the Database with its engine, pool and
+    statement cache, alive until the process ends."""
+    ref = weakref.WeakMethod(method)
+
+    def listener(session: Session) -> None:
+        bound = ref()
+        if bound is not None:
+            bound(session)
+
+    event.listen(target, name, listener)
+
+
 class Database:
     def __init__(self, url: str, pool_size: int | None = None, **engine_kwargs: Any) -> None:
         self.url = url
@@ -135,8 +152,8 @@ class Database:
         )
         self._outbox_callbacks: list[Callable[[], None]] = []
         self._units = threading.local()  # .writing: bool, .reading: int, for this thread
-        event.listen(self._sessions, "before_commit", self._notify_outbox)
-        event.listen(self._sessions, "after_commit", self._outbox_committed)
+        _listen_weakly(self._sessions, "before_commit", self._notify_outbox)
+        _listen_weakly(self._sessions, "after_commit", self._outbox_committed)
         event.listen(self._sessions, "after_rollback", self._forget_outbox)
 
     @property

@@ -3,11 +3,13 @@ reach the logs without customer data."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import socket
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -84,6 +86,24 @@ def test_reads_and_other_threads_are_not_nested_units(db: Database) -> None:
         worker.start()  # on SQLite it waits for this unit's lock, then writes
     worker.join(timeout=10)
     assert other == [None]
+
+
+def test_a_database_no_longer_used_is_freed(db_url: str) -> None:
+    """Its commit listeners must not keep it (its engine, its pool, its statement cache of
+    tens of thousands of objects) alive for the rest of the process: every test builds one,
+    and a worker that kept them all spent seconds in each full garbage collection."""
+    database = Database(db_url)
+    database.migrate()
+    heard: list[str] = []
+    database.on_outbox_commit(lambda: heard.append("commit"))
+    with database.session() as session:
+        session.info[db_module.OUTBOX_QUEUED] = True
+    assert heard == ["commit"]  # the listeners work while it is in use
+    database.dispose()
+    gone = weakref.ref(database)
+    del database
+    gc.collect()
+    assert gone() is None, "something still holds the Database"
 
 
 def test_database_errors_never_carry_customer_data(
