@@ -44,7 +44,7 @@ class Listeners(Executor):
         return future
 
     def settle(self) -> None:
-        done, pending = wait(list(self.futures), timeout=10)
+        done, pending = wait(list(self.futures), timeout=30)
         assert not pending, "listeners still running"
         for future in done:
             future.result()
