@@ -204,9 +204,10 @@ workers, docs/testing.md) can take seconds for what takes milliseconds on a quie
 
 
 def patient(bolt: App) -> None:
-    """Bolt answers a listener that has not acknowledged within its `ack_timeout` (Slack's
-    3 s) with an empty 200: a modal's field errors or a command's "Opening a case…" would
-    then be lost to a busy machine, not to a fault of the app. Under test, every listener
+    """Bolt gives up on a listener that has not acknowledged within its `ack_timeout`
+    (Slack's 3 s) and answers 404 "unhandled request": a modal's field errors or a
+    command's "Opening a case…" would then be lost to a busy machine, not to a fault of the
+    app. Under test, every listener
     may take `PATIENT_SECONDS`; Slack retries nothing of these, so nothing else models it.
     The app's own budget (`handlers.acting.ACK_BUDGET_SECONDS`) is left as it is:
     `tests/slack_events.py` has what a test of one delivery or press needs."""
