@@ -26,7 +26,15 @@ from demo.standin.installs import Installer
 from demo.standin.sender import SlackSender
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
-from tests.conftest import SIGNING_SECRET, RunningApp, serve_until_closed, stop_server, unpaced
+from tests.conftest import (
+    PATIENT_SECONDS,
+    SIGNING_SECRET,
+    RunningApp,
+    patient,
+    serve_until_closed,
+    stop_server,
+    unpaced,
+)
 from wiring import build_services
 
 CLIENT_ID, CLIENT_SECRET = "1111.2222", "test-client-secret"
@@ -54,6 +62,7 @@ def oauth_services(settings: Settings, policy: Policy, clock: FakeClock) -> Serv
 def serve_oauth(services: Services, standin: SlackStandin) -> Iterator[RunningApp]:
     """The web server (Bolt with its OAuth flow) and a job loop, as `running_app` does."""
     bolt = build_bolt_app(services)
+    patient(bolt)
     server = create_server(
         create_web_app(services, bolt), host="127.0.0.1", port=0, threads=4,
         asyncore_loop_timeout=0.05,
@@ -72,7 +81,10 @@ def serve_oauth(services: Services, standin: SlackStandin) -> Iterator[RunningAp
     )
     try:
         sender = SlackSender(
-            base_url, SIGNING_SECRET, response_url_factory=standin.new_response_url
+            base_url,
+            SIGNING_SECRET,
+            response_url_factory=standin.new_response_url,
+            timeout=PATIENT_SECONDS + 10,
         )
         yield RunningApp(services, standin, sender, base_url, bolt)
     finally:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from datetime import timedelta
 
 import pytest
@@ -311,7 +310,7 @@ def test_commands_are_answered_while_the_deliverer_waits_on_slack(app: RunningAp
 
     def slow_sleep(seconds: float) -> None:
         pacing.set()
-        release.wait(10)
+        release.wait(60)  # until the case below opened: that it did is what is tested
         elapsed[0] += seconds
 
     pacer = Pacer(interval=1.0, monotonic=lambda: elapsed[0], sleep=slow_sleep, burst=1)
@@ -319,15 +318,14 @@ def test_commands_are_answered_while_the_deliverer_waits_on_slack(app: RunningAp
     worker = threading.Thread(target=app.services.deliver)
     worker.start()
     try:
-        assert pacing.wait(5), "the deliverer reached its pacing wait"
-        started = time.monotonic()
+        assert pacing.wait(30), "the deliverer reached its pacing wait"
         response = app.slack.slash_command("cancel acme-eu leaving", user_id="U0CSM")
-        assert response.status == 200 and time.monotonic() - started < 2
-        eventually(lambda: len(cases(app)) == 4, timeout=2)
+        assert response.status == 200 and "Opening a case" in response.json()["text"]
+        eventually(lambda: len(cases(app)) == 4)
         assert worker.is_alive(), "the case opened while the deliverer was still waiting"
     finally:
         release.set()
-        worker.join(10)
+        worker.join(30)
 
 
 def test_account_names_are_escaped_for_slack(app: RunningApp) -> None:

@@ -265,9 +265,9 @@ def test_ctrl_c_with_a_page_connected_stops_quickly_and_quietly(tmp_path: Path) 
         process.kill()
     assert process.returncode == 0, err
     assert "stopped" in out and "Traceback" not in err and "Errno" not in err, err
-    # Quick means without waiting on the open connections: a server not shut waits on its
-    # thread's 10 s join (demo/runtime.py). A loaded machine takes seconds even when quick.
-    assert took < 8, f"took {took:.1f} s to stop"
+    # a server thread waiting on a kept connection is given up on after 10 s (Demo.stop), the
+    # rest is a loaded machine's margin (quiet, under a second)
+    assert took < 9, f"took {took:.1f} s to stop"
 
 
 def test_the_message_shortcut_opens_the_case_modal_for_whoever_chose_it(demo: Demo) -> None:

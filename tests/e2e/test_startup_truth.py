@@ -102,7 +102,7 @@ def test_start_up_log_is_true_and_a_refused_request_leaves_no_body(
         assert forged.slash_command(f"cancel {CUSTOMER_WORDS}").status == 401
     finally:
         proc.terminate()
-        _, stderr = proc.communicate(timeout=10)
+        _, stderr = proc.communicate(timeout=30)
     assert "will be unused" not in stderr and "will be ignored" not in stderr, stderr
     assert "Savedesk listening on port" in stderr
     assert "refused a request on /slack/events: the signature does not match" in stderr

@@ -3,7 +3,6 @@ modal a button opens is decided with the last known team, or opens a loading vie
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -32,16 +31,19 @@ def app(running_app: RunningApp) -> Iterator[RunningApp]:
     yield running_app
 
 
-def press(app: RunningApp, action: str, value: str, user: str) -> float:
-    """Seconds from the click until Slack saw `views.open`."""
+def press(app: RunningApp, action: str, value: str, user: str) -> list[str]:
+    """The Slack methods the click called before its `views.open`: a slow one among them
+    (`usergroups.list`, answering 429 "retry in 4 s") would have let the trigger id expire.
+    Watched by order, not by the clock, which a loaded machine slows as well."""
     payload = app.slack.block_action(
         action, value, user_id=user, channel_id="C0CASES", message_ts="1.0"
     )
+    earlier = len(app.standin.calls())
     before = len(app.standin.calls("views.open"))
-    started = time.monotonic()
     assert app.slack.interactive(payload).status == 200
-    eventually(lambda: len(app.standin.calls("views.open")) > before, timeout=10)
-    return time.monotonic() - started
+    eventually(lambda: len(app.standin.calls("views.open")) > before)
+    methods = [c.method for c in app.standin.calls()[earlier:]]
+    return methods[: methods.index("views.open")]
 
 
 def test_reassign_opens_at_once_while_usergroups_answer_429(
@@ -50,11 +52,7 @@ def test_reassign_opens_at_once_while_usergroups_answer_429(
     monkeypatch.setattr(team_module, "TEAM_TTL_SECONDS", 0)  # the team cache has expired
     app.services.clock.advance(timedelta(hours=1))  # and so have the people look-ups
     app.standin.fail_next("usergroups.list", status=429, retry_after=4, times=2)
-    earlier = len(app.standin.calls())
-    elapsed = press(app, CaseAction.REASSIGN.value, "1", "U0MGR")
-    assert elapsed < 2.0, f"views.open came {elapsed:.1f} s after the click"
-    methods = [c.method for c in app.standin.calls()[earlier:]]
-    assert "usergroups.list" not in methods[: methods.index("views.open")]
+    assert "usergroups.list" not in press(app, CaseAction.REASSIGN.value, "1", "U0MGR")
     view = app.standin.calls("views.open")[-1].args["view"]
     assert view["callback_id"] == "case_reassign_view"
 
@@ -72,7 +70,7 @@ def test_every_case_modal_decides_with_the_last_known_team(
     monkeypatch.setattr(team_module, "TEAM_TTL_SECONDS", 0)
     app.services.clock.advance(timedelta(hours=1))
     app.standin.fail_next("usergroups.list", status=429, retry_after=4, times=2)
-    assert press(app, action, value, "U0MGR") < 2.0
+    assert "usergroups.list" not in press(app, action, value, "U0MGR")
     assert app.standin.calls("views.open")[-1].args["view"]["callback_id"] == callback
 
 
@@ -80,15 +78,15 @@ def test_nothing_known_yet_opens_a_loading_view_then_updates_it(app: RunningApp)
     app.services.team._team = None  # just started: nobody resolved yet
     app.services.clock.advance(timedelta(hours=1))
     app.standin.fail_next("usergroups.list", status=429, retry_after=1)
-    assert press(app, CaseAction.REASSIGN.value, "1", "U0MGR") < 2.0
+    assert "usergroups.list" not in press(app, CaseAction.REASSIGN.value, "1", "U0MGR")
     loading = app.standin.calls("views.open")[-1].args["view"]
     assert "One moment" in str(loading["blocks"])
-    update = app.standin.wait_for_calls("views.update", timeout=10)[-1].args
+    update = app.standin.wait_for_calls("views.update", timeout=30)[-1].args
     assert update["view"]["callback_id"] == "case_reassign_view"
 
 
 def test_refusal_after_loading_replaces_the_loading_view(app: RunningApp) -> None:
     app.services.team._team = None
     press(app, CaseAction.REASSIGN.value, "1", "U0STRANGER")
-    update = app.standin.wait_for_calls("views.update", timeout=10)[-1].args
+    update = app.standin.wait_for_calls("views.update", timeout=30)[-1].args
     assert "Only the case's owner" in str(update["view"]["blocks"])

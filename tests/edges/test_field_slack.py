@@ -47,7 +47,7 @@ class Settled:
         runner.listener_executor = Recording()  # type: ignore[assignment]
 
     def settle(self) -> None:
-        done, pending = wait(list(self.futures), timeout=10)
+        done, pending = wait(list(self.futures), timeout=30)
         assert not pending
         for future in done:
             future.result()

@@ -127,7 +127,7 @@ def test_processes_refreshing_at_once_spend_the_refresh_token_once(
 
     class Racing(TokenSource):
         def _refresh(self, seen, expired):  # type: ignore[no-untyped-def]
-            barrier.wait(timeout=5)  # both have seen the due token before either refreshes
+            barrier.wait(timeout=30)  # both have seen the due token before either refreshes
             return super()._refresh(seen, expired)
 
     sources = []
@@ -138,7 +138,7 @@ def test_processes_refreshing_at_once_spend_the_refresh_token_once(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=10)
+        thread.join(timeout=60)
     for other in others:
         other.db.dispose()
     assert refreshes(app) == 1

@@ -16,7 +16,7 @@ from demo.standin.sender import Response
 from slack_edge.case_messages import CaseAction
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
-from tests.slack_events import delivered
+from tests.slack_events import delivered, unhurried
 
 SIGNALS_POLICY = (
     TEST_POLICY
@@ -44,7 +44,7 @@ class Listeners(Executor):
         return future
 
     def settle(self) -> None:
-        done, pending = wait(list(self.futures), timeout=10)
+        done, pending = wait(list(self.futures), timeout=30)
         assert not pending, "listeners still running"
         for future in done:
             future.result()
@@ -84,7 +84,8 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def watch(running_app: RunningApp) -> Iterator[Watching]:
+def watch(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Watching]:
+    unhurried(monkeypatch)  # a retry sent once (`retry_num`) is answered 200 once handled
     seed_account(running_app.services, "acme", "Acme Corp")
     seed_account(running_app.services, "globex", "Globex")
     runner = running_app.web_bolt.listener_runner

@@ -84,7 +84,7 @@ def test_reads_and_other_threads_are_not_nested_units(db: Database) -> None:
             reader.scalars(select(Account)).all()
         worker = threading.Thread(target=in_other_thread)
         worker.start()  # on SQLite it waits for this unit's lock, then writes
-    worker.join(timeout=10)
+    worker.join(timeout=60)
     assert other == [None]
 
 
@@ -148,5 +148,6 @@ def test_a_postgresql_server_that_never_answers_is_an_error_within_seconds(
         started = time.monotonic()
         with pytest.raises(OperationalError):
             engine.connect()
-        assert time.monotonic() - started < 4
+        # 1 s asked, not 60 (or never); the rest is room for a busy machine
+        assert time.monotonic() - started < 20
         engine.dispose()

@@ -66,11 +66,11 @@ def test_ticking_a_step_while_the_team_is_looked_up_again_waits_on_no_lock(
     settle(app, 1)
     first, second = (step_id for step_id, _, _ in steps_in(checklist(app, "Dana Smith"))[:2])
     asked = make_team_stale(app, monkeypatch)
-    started = time.monotonic()
     tick(app, first, user="U0MGR")  # a manager: deciding needs the (stale) team
     done = lambda: {s.id for s in rows(app, PlanStep) if s.done}  # noqa: E731
+    # a click waiting on its own lock fails ("database is locked" after SQLite's 30 s
+    # busy_timeout) or waits for ever (PostgreSQL): the step is never done, whatever the clock
     eventually(lambda: first in done())
-    assert time.monotonic() - started < 5, "the click waited on a lock"
     assert len(app.standin.calls("users.lookupByEmail")) > asked, "the team was looked up"
     assert not any("Sorry" in str(r) for r in app.standin.responses())
 
