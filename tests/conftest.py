@@ -27,6 +27,7 @@ from bot.runtime.services import Services
 from bot.runtime.settings import Settings, load_settings
 from demo.standin import SlackStandin
 from demo.standin.sender import SlackSender
+from handlers import acting
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
 from storage import accounts as accounts_store
@@ -222,10 +223,26 @@ def patient(bolt: App) -> None:
     command's "Opening a case…" would then be lost to a busy machine, not to a fault of the
     app. Under test, every listener
     may take `PATIENT_SECONDS`; Slack retries nothing of these, so nothing else models it.
-    The app's own budget (`handlers.acting.ACK_BUDGET_SECONDS`) is left as it is:
-    `tests/slack_events.py` has what a test of one delivery or press needs."""
+    The app's own budget (`handlers.acting.ACK_BUDGET_SECONDS`) is raised alike for every
+    test (`unhurried_by_default`); tests of the budget set it small themselves."""
     for listener in bolt._listeners:  # Bolt offers no other way to the registered listeners
         listener.ack_timeout = PATIENT_SECONDS
+
+
+@pytest.fixture(autouse=True)
+def unhurried_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's acknowledgement budget is `PATIENT_SECONDS` under test, so a loaded machine
+    never turns an answer into the budget's (a 503 left to Slack's retry, a press or a
+    command acknowledged empty and answered later): what a test sees does not depend on the
+    machine's speed. The budget's own behaviour is tested with it set small
+    (tests/edges/test_ack_budget.py, test_events_before_ack.py)."""
+    unhurried(monkeypatch)
+
+
+def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The app's acknowledgement budget becomes `PATIENT_SECONDS` (again, for a test that
+    set it small for one delivery and then sends Slack's retries)."""
+    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", PATIENT_SECONDS)
 
 
 def serve_until_closed(server: Any) -> None:

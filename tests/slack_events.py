@@ -15,11 +15,7 @@ from __future__ import annotations
 import itertools
 import time
 
-import pytest
-
 from demo.standin.sender import Response, SlackSender
-from handlers import acting
-from tests.conftest import PATIENT_SECONDS
 
 RETRY_PAUSES = (0.2, 1.0, 2.0)
 """Seconds before each retry. Slack waits about 0 s, 1 min and 5 min; a test waits less but
@@ -50,12 +46,3 @@ def delivered(sender: SlackSender, event: dict, *, event_id: str | None = None) 
         time.sleep(pause if answer.status >= 500 else 0)
         answer = sender.event(event, event_id=event_id, retry_num=retry)
     return answer
-
-
-def unhurried(monkeypatch: pytest.MonkeyPatch) -> None:
-    """For a test that looks at one delivery itself (a retry, `X-Slack-Retry-Num`) or at the
-    answer to one press: the app's acknowledgement budget (`ACK_BUDGET_SECONDS`, 2.5 s)
-    becomes `PATIENT_SECONDS`, so a loaded machine is not mistaken for work left to Slack's
-    retry (a 503) or a press acknowledged empty at the budget. The 200 still comes only once
-    the work is done. Tests of the budget itself set it small instead."""
-    monkeypatch.setattr(acting, "ACK_BUDGET_SECONDS", PATIENT_SECONDS)

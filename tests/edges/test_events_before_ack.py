@@ -25,9 +25,9 @@ from handlers.errors import handle_error
 from slack_edge.checkin_messages import CheckinAction
 from storage.models import OutboxMessage
 from tests.cases.test_real_people import standing
-from tests.conftest import RunningApp, eventually
+from tests.conftest import RunningApp, eventually, unhurried
 from tests.signals.test_watch_and_shortcut import SIGNALS_POLICY, message
-from tests.slack_events import delivered, unhurried
+from tests.slack_events import delivered
 
 
 class Never(Executor):
@@ -48,10 +48,9 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def killed_after_ack(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Never]:
+def killed_after_ack(running_app: RunningApp) -> Iterator[Never]:
     """And the 200 waits for the work however slow the machine: these tests look at one
     delivery each (a 503 past the budget is tested below)."""
-    unhurried(monkeypatch)
     runner = running_app.web_bolt.listener_runner
     inner, runner.listener_executor = runner.listener_executor, Never()
     yield runner.listener_executor
@@ -111,7 +110,6 @@ def test_a_press_is_acknowledged_once_its_work_is_done(
     running_app: RunningApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Slack shows a press as taken when it gets the 200: by then its work is committed."""
-    unhurried(monkeypatch)  # not acknowledged at the budget either, however slow the machine
     done: list[int] = []
     working, release = threading.Event(), threading.Event()
 
@@ -141,7 +139,6 @@ def test_a_press_whose_work_failed_is_answered_that_nothing_was_saved(
         raise OperationalError("UPDATE", {}, Exception("connection refused"))
 
     monkeypatch.setattr(running_app.services.checkins, "answer", down)
-    unhurried(monkeypatch)  # a busy machine's press acknowledged empty at the budget says nothing
     payload = running_app.slack.block_action(
         CheckinAction.CUSTOMER.value, "7", user_id="U0CSM", channel_id="C0CASES", message_ts="1.0"
     )
@@ -167,7 +164,6 @@ def test_an_event_still_being_handled_at_the_budget_is_left_for_slacks_retry(
     assert first.status == 503
     release.set()
     eventually(lambda: len(prompts(running_app)) == 1)
-    unhurried(monkeypatch)  # the retry is answered once handled, however slow the machine
     retried = running_app.slack.event(message("We are not renewing, sorry"), event_id="Ev3")
     assert retried.status == 200
     assert len(prompts(running_app)) == 1

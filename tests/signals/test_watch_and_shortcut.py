@@ -16,7 +16,7 @@ from demo.standin.sender import Response
 from slack_edge.case_messages import CaseAction
 from storage.models import Case, InboundEvent
 from tests.conftest import TEST_POLICY, RunningApp, seed_account
-from tests.slack_events import delivered, unhurried
+from tests.slack_events import delivered
 
 SIGNALS_POLICY = (
     TEST_POLICY
@@ -84,8 +84,7 @@ def policy() -> Policy:
 
 
 @pytest.fixture
-def watch(running_app: RunningApp, monkeypatch: pytest.MonkeyPatch) -> Iterator[Watching]:
-    unhurried(monkeypatch)  # a retry sent once (`retry_num`) is answered 200 once handled
+def watch(running_app: RunningApp) -> Iterator[Watching]:
     seed_account(running_app.services, "acme", "Acme Corp")
     seed_account(running_app.services, "globex", "Globex")
     runner = running_app.web_bolt.listener_runner
