@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.cases.models import Refused
 from slack_edge.modals import Meta, decode
@@ -31,6 +32,19 @@ ACK_BUDGET_SECONDS = 2.5
 requests*), and the answer must travel back."""
 _EVENT_THREADS = ThreadPoolExecutor(8, thread_name_prefix="event")
 """Where `on_event` work runs while its request waits for it, at most `ACK_BUDGET_SECONDS`."""
+
+
+TRIGGER_RAN_OUT = (
+    "Slack gives 3 seconds to open a form, and Savedesk was too busy to open it "
+    "in time; nothing was saved. Please {again}."
+)
+"""The answer when Slack refused a modal with `expired_trigger_id`: work that outlasted the
+acknowledgement budget (the timer acknowledged) opened it too late (Slack docs: views.open)."""
+
+
+def _trigger_ran_out(err: SlackApiError) -> bool:
+    """Slack refused `views.open` because the interaction's 3 s were over."""
+    return bool(err.response is not None and err.response.get("error") == "expired_trigger_id")
 
 
 ARRIVED = "savedesk_arrived"
@@ -142,6 +156,11 @@ def element(
                 act(Acting(body["user"]["id"], meta, body, slack, respond))
             except Refused as why:
                 refuse(respond, body, slack, str(why))
+            except SlackApiError as err:
+                if not _trigger_ran_out(err):
+                    raise
+                log.warning("a press's modal opened too late for Slack: %s", err)
+                refuse(respond, body, slack, TRIGGER_RAN_OUT.format(again="press it again"))
         finally:
             deadline.cancel()
         once.ensure()
@@ -232,6 +251,12 @@ def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[...,
             act(acting, once)
         except Refused as why:
             once(response_type="ephemeral", text=f":no_entry: {why}")
+        except SlackApiError as err:
+            if not _trigger_ran_out(err):
+                raise
+            log.warning("a command's modal opened too late for Slack: %s", err)
+            text = TRIGGER_RAN_OUT.format(again="type the command again")
+            once(response_type="ephemeral", text=f":no_entry: {text}")
         finally:
             deadline.cancel()
         once.ensure()

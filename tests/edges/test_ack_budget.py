@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from demo.standin import views as standin_views
 from handlers import acting
 from slack_edge.checkin_messages import CheckinAction
 from tests.conftest import RunningApp, eventually, seed_account
@@ -80,3 +81,31 @@ def test_a_slow_command_is_acknowledged_in_time_and_its_answer_follows_on_the_ur
     said = eventually(lambda: running_app.standin.responses(url))
     assert "Opening a case for *Acme Corp*" in said[0]["text"]
     assert said[0]["response_type"] == "ephemeral" and said[0]["replace_original"] is False
+
+
+def test_a_command_whose_modal_trigger_ran_out_while_busy_is_told_to_type_it_again(
+    running_app: RunningApp, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The look-up outlasts the budget and the trigger's 3 s (here 1.2 s): the timer
+    acknowledged with nothing, Slack refuses the modal (`expired_trigger_id`), and the
+    person is told plainly on the response_url, not "something went wrong" with a
+    traceback logged as an unhandled error."""
+    busy(running_app, monkeypatch, queued=0.2)
+    monkeypatch.setattr(standin_views, "TRIGGER_SECONDS", 1.2)
+    queue_typed = churn.queue_typed
+
+    def slow(*args: Any) -> Any:
+        time.sleep(1.4)
+        return queue_typed(*args)
+
+    monkeypatch.setattr(churn, "queue_typed", slow)
+    url = running_app.standin.new_response_url()
+    trigger = running_app.standin.new_trigger_id("U0CSM")
+    answer = running_app.slack.slash_command(
+        "cancel nobody-knows budget cut", response_url=url, trigger_id=trigger
+    )
+    assert answer.status == 200 and answer.text == ""
+    said = eventually(lambda: running_app.standin.responses(url))
+    assert "type the command again" in said[0]["text"], said
+    assert "went wrong" not in said[0]["text"]
+    assert not [r for r in caplog.records if r.name == "savedesk.errors" and r.levelname == "ERROR"]
