@@ -48,16 +48,16 @@ def _trigger_ran_out(err: SlackApiError) -> bool:
 
 
 ARRIVED = "savedesk_arrived"
-"""The request's context key holding when it arrived over HTTP (`time.monotonic()`): Slack's
-3 s run from then, through Bolt's authorization and middleware, not from the listener's
-start."""
+"""The request's context key holding when it arrived (`time.monotonic()`; over HTTP,
+handlers/web.py; over Socket Mode, handlers/socket_mode.py): Slack's 3 s run from then,
+through Bolt's authorization and middleware, not from the listener's start."""
 
 
 def _ack_by_budget(context: BoltContext, once: _Once) -> threading.Timer:
     """A timer that acknowledges at `ACK_BUDGET_SECONDS` after the request arrived (after
-    the listener started, in Socket Mode), unless that was done: on a busy process the
-    middleware and the listener's queue already spent part of Slack's 3 s. Cancel it when
-    the work ends."""
+    the listener started, for a request with no `ARRIVED` stamp), unless that was done: on
+    a busy process the middleware and the listener's queue already spent part of Slack's
+    3 s. Cancel it when the work ends."""
     arrived = context.get(ARRIVED)
     spent = time.monotonic() - arrived if isinstance(arrived, float) else 0.0
     timer = threading.Timer(max(0.0, ACK_BUDGET_SECONDS - spent), once.ensure)
