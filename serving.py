@@ -169,10 +169,11 @@ def bind_port(port: int, host: str = "0.0.0.0") -> socket.socket:
 
 
 def start_socket_mode(bolt_app: object, settings: Settings) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
     from slack_sdk.errors import SlackApiError
 
-    handler = SocketModeHandler(bolt_app, settings.slack_app_token)  # type: ignore[arg-type]
+    from handlers.socket_mode import StampingHandler
+
+    handler = StampingHandler(bolt_app, settings.slack_app_token)  # type: ignore[arg-type]
     try:
         handler.connect()
     except SlackApiError as err:

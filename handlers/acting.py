@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltResponse, Respond
+from slack_sdk.errors import SlackApiError
 
 from bot.cases.models import Refused
 from slack_edge.modals import Meta, decode
@@ -33,17 +34,30 @@ _EVENT_THREADS = ThreadPoolExecutor(8, thread_name_prefix="event")
 """Where `on_event` work runs while its request waits for it, at most `ACK_BUDGET_SECONDS`."""
 
 
+TRIGGER_RAN_OUT = (
+    "Slack gives 3 seconds to open a form, and Savedesk was too busy to open it "
+    "in time; nothing was saved. Please {again}."
+)
+"""The answer when Slack refused a modal with `expired_trigger_id`: work that outlasted the
+acknowledgement budget (the timer acknowledged) opened it too late (Slack docs: views.open)."""
+
+
+def _trigger_ran_out(err: SlackApiError) -> bool:
+    """Slack refused `views.open` because the interaction's 3 s were over."""
+    return bool(err.response is not None and err.response.get("error") == "expired_trigger_id")
+
+
 ARRIVED = "savedesk_arrived"
-"""The request's context key holding when it arrived over HTTP (`time.monotonic()`): Slack's
-3 s run from then, through Bolt's authorization and middleware, not from the listener's
-start."""
+"""The request's context key holding when it arrived (`time.monotonic()`; over HTTP,
+handlers/web.py; over Socket Mode, handlers/socket_mode.py): Slack's 3 s run from then,
+through Bolt's authorization and middleware, not from the listener's start."""
 
 
 def _ack_by_budget(context: BoltContext, once: _Once) -> threading.Timer:
     """A timer that acknowledges at `ACK_BUDGET_SECONDS` after the request arrived (after
-    the listener started, in Socket Mode), unless that was done: on a busy process the
-    middleware and the listener's queue already spent part of Slack's 3 s. Cancel it when
-    the work ends."""
+    the listener started, for a request with no `ARRIVED` stamp), unless that was done: on
+    a busy process the middleware and the listener's queue already spent part of Slack's
+    3 s. Cancel it when the work ends."""
     arrived = context.get(ARRIVED)
     spent = time.monotonic() - arrived if isinstance(arrived, float) else 0.0
     timer = threading.Timer(max(0.0, ACK_BUDGET_SECONDS - spent), once.ensure)
@@ -142,6 +156,11 @@ def element(
                 act(Acting(body["user"]["id"], meta, body, slack, respond))
             except Refused as why:
                 refuse(respond, body, slack, str(why))
+            except SlackApiError as err:
+                if not _trigger_ran_out(err):
+                    raise
+                log.warning("a press's modal opened too late for Slack: %s", err)
+                refuse(respond, body, slack, TRIGGER_RAN_OUT.format(again="press it again"))
         finally:
             deadline.cancel()
         once.ensure()
@@ -232,6 +251,12 @@ def command(act: Callable[[Acting, Callable[..., None]], None]) -> Callable[...,
             act(acting, once)
         except Refused as why:
             once(response_type="ephemeral", text=f":no_entry: {why}")
+        except SlackApiError as err:
+            if not _trigger_ran_out(err):
+                raise
+            log.warning("a command's modal opened too late for Slack: %s", err)
+            text = TRIGGER_RAN_OUT.format(again="type the command again")
+            once(response_type="ephemeral", text=f":no_entry: {text}")
         finally:
             deadline.cancel()
         once.ensure()
