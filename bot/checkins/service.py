@@ -276,8 +276,13 @@ class CheckinService:
     def _load(
         self, session: Session, checkin_id: int, *, lock: bool = False
     ) -> tuple[SaveCheckin, Case, Account]:
-        checkin = store.get(session, checkin_id, lock=lock)
-        case = case_store.get(session, checkin.case_id) if checkin else None
+        """`lock`: for an answer, the case row first (as every writer of a case), then the
+        check-in, both read afresh: two answers at once each set `arr_kept` from all."""
+        checkin = store.get(session, checkin_id)
+        load = case_store.get_locked if lock else case_store.get
+        case = load(session, checkin.case_id) if checkin else None
+        if lock and checkin is not None:
+            session.refresh(checkin, with_for_update=True)
         account = session.get(Account, checkin.account_id) if checkin else None
         if checkin is None or case is None or account is None:
             raise Refused("This check-in no longer exists.")

@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.common.clock import FakeClock
 from bot.policy import Policy, parse_policy
@@ -18,6 +17,7 @@ from storage.models import Account, Case, OutboxMessage
 from storage.tables.people import SlackUser
 from tests.conftest import PG_URL, RunningApp, eventually, seed_account
 from tests.followups.test_followups import SECONDS_POLICY, open_case
+from tests.interleave import while_held
 from tests.slack_events import delivered
 from tests.stripe_requests import at, event, post, subscription
 
@@ -175,33 +175,13 @@ def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
     assert buttons(nudge) == [] and context(nudge) == "Closed: saved by <@U0AE>"
 
 
-def waiting_for_locks(app: RunningApp) -> int:
-    """Sessions of this test's database waiting for a lock another one holds."""
-    with app.services.db.engine.connect() as conn:
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        return int(conn.scalar(text(f"{waiting} AND datname = current_database()")) or 0)
-
-
 def while_nudging(
     app: RunningApp, clock: FakeClock, root_id: int, change: Callable[[], object]
 ) -> None:
-    """Run `change` (in its own thread) while the owner's nudge is being queued: its step
-    holds the case row, held up by another session that holds the thread's root; both are
-    let go once `change` waits too."""
+    """Run `change` while the owner's nudge is being queued: its step holds the case row,
+    held up at the thread's root (tests/interleave.py)."""
     clock.advance(timedelta(seconds=2))  # the owner's nudge is due
-    held = app.services.db.engine.connect()
-    held.execute(text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": root_id})
-    ladder = threading.Thread(target=app.services.run_steps)
-    ladder.start()
-    eventually(lambda: waiting_for_locks(app) == 1)  # the step, holding the case row
-    other = threading.Thread(target=change)
-    other.start()
-    eventually(lambda: waiting_for_locks(app) == 2)
-    held.rollback()
-    held.close()
-    ladder.join(20)
-    other.join(20)
-    app.tick()
+    while_held(app, root_id, app.services.run_steps, change)
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
