@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select
 
 from bot.common.clock import FakeClock
+from bot.offers.service import OfferInput
 from bot.policy import Policy, parse_policy
 from slack_edge.case_messages import CaseAction
 from storage.models import Account, Case, OutboxMessage
@@ -272,3 +274,29 @@ def test_a_hand_back_while_the_cover_is_nudged_takes_that_nudge_s_buttons_off(
     assert case_of(app, case_id).owner == "U0AE"
     (nudge,) = nudges(app, cover)
     assert buttons(nudge) == [] and context(nudge).startswith("Now owned by <@U0AE>")
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_an_offer_decided_while_the_case_is_nudged_keeps_that_nudge(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """A manager decides a save offer while the owner's nudge is being queued: the decision
+    waits for the step and then sees its nudge, so closing the case retires that nudge's
+    buttons (a copy of the case read before the step committed would write back `details`
+    without it)."""
+    app = running_app
+    case_id = open_case(app)
+    data = OfferInput("free_months", Decimal(20000), None, "2 months", "keep them", None)
+    offer = app.services.offers.propose(case_id, "U0CSM", data)  # the owner's nudge stays due
+    assert offer.status == "pending"
+    root_id = case_of(app, case_id).root_message_id
+    assert root_id is not None
+
+    def decided() -> None:
+        app.services.offers.decide(offer.id, "U0MGR", "approve")
+
+    while_nudging(app, clock, root_id, decided)
+    app.services.cases.close(case_id, "U0AE", "saved")
+    app.tick()
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge).startswith("Closed: saved by <@U0AE>")
