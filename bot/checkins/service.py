@@ -140,10 +140,13 @@ class CheckinService:
         """Step handler: Stripe answers if it can, else the owner is asked, or their cover
         while they are away, at the start of that person's next working window
         (docs/hours.md): until then the step waits, scheduled again for that moment."""
-        checkin = store.get(session, int(step.payload.get("checkin", 0)), lock=True)
+        checkin = store.get(session, int(step.payload.get("checkin", 0)))
         if checkin is None or checkin.state != CheckinState.PENDING:
             return
-        case = case_store.get(session, checkin.case_id)
+        case = case_store.get_locked(session, checkin.case_id)  # the case first, as `answer`
+        session.refresh(checkin, with_for_update=True)
+        if checkin.state != CheckinState.PENDING:
+            return
         account = session.get(Account, checkin.account_id)
         assert case is not None and account is not None
         if case.status != CaseStatus.SAVED:
