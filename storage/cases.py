@@ -31,9 +31,11 @@ def get(session: Session, case_id: int) -> Case | None:
 
 def get_locked(session: Session, case_id: int) -> Case | None:
     """The case read afresh, its row locked until the unit of work ends (PostgreSQL: FOR
-    UPDATE; SQLite's unit of work holds the database's write lock already): for a background
-    step that rewrites `details`, so it never writes back a copy older than a person's
-    change committed meanwhile."""
+    UPDATE; SQLite's unit of work holds the database's write lock already): the one way to
+    load a case for a change, as its `details` are rewritten whole by many writers (a copy
+    read unlocked and written back drops what another committed meanwhile). Lock the case
+    before other rows a change locks (a survey answer, a check-in), as every writer does,
+    so none waits on another crosswise."""
     return session.get(Case, case_id, with_for_update=True, populate_existing=True)
 
 
@@ -69,8 +71,13 @@ def latest_case(session: Session, account_id: int, track: str, status: str) -> C
     return session.scalar(stmt)
 
 
-def open_cases_of_account(session: Session, account_id: int) -> list[Case]:
+def open_cases_of_account(session: Session, account_id: int, *, lock: bool = False) -> list[Case]:
+    """`lock`: read afresh and locked, as `get_locked`, for a change to each (in id order,
+    so two such changes never wait on each other crosswise)."""
     stmt = select(Case).where(Case.account_id == account_id, Case.status.in_(OPEN_STATUSES))
+    if lock:
+        stmt = stmt.order_by(Case.id).with_for_update()
+        stmt = stmt.execution_options(populate_existing=True)
     return list(session.scalars(stmt))
 
 

@@ -28,11 +28,9 @@ def replace_for_save(session: Session, case_id: int, rows: list[dict[str, Any]])
     return [row.id for row in added]
 
 
-def get(session: Session, checkin_id: int, *, lock: bool = False) -> SaveCheckin | None:
-    stmt = select(SaveCheckin).where(SaveCheckin.id == checkin_id)
-    if lock:
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).first()
+def get(session: Session, checkin_id: int) -> SaveCheckin | None:
+    """Unlocked: a change locks the case first, then refreshes this with a lock."""
+    return session.get(SaveCheckin, checkin_id)
 
 
 def for_case(session: Session, case_id: int) -> list[SaveCheckin]:

@@ -273,7 +273,7 @@ class CaseActions:
                 "csm_removed",
                 f"{who(actor)} removed {who(removed)} as CSM: {quiet(reason, 2000)}",
             )
-            for open_case in store.open_cases_of_account(session, account.id):
+            for open_case in store.open_cases_of_account(session, account.id, lock=True):
                 open_case.csm = None
                 self.timeline.acted(
                     session,

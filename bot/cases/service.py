@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -142,7 +141,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
 
     def currency_of(self, case_id: int) -> str:
         with self.db.read() as session:
-            _, account = self._load(session, case_id)
+            _, account = self._load(session, case_id, lock=False)
             return account.currency
 
     def may(self, case_id: int, actor: str, action: Action) -> CaseView:
@@ -153,7 +152,7 @@ class CaseService(CaseActions, ExternalEvents, Handover):
         the trigger's 3 s); submissions check afresh."""
         acting = self.access.actor(actor, fresh=False)
         with self.db.read() as session:
-            case, _ = self._load(session, case_id)
+            case, _ = self._load(session, case_id, lock=False)
             if action not in (Action.REMOVE_CSM, Action.NOTE):
                 self._require_open(case)
             self._require(acting, case, action)
@@ -359,11 +358,11 @@ class CaseService(CaseActions, ExternalEvents, Handover):
 
     # -- shared steps ----------------------------------------------------------------------
 
-    def _load(self, session: Session, case_id: int) -> tuple[Case, Account]:
-        stmt = select(Case).where(Case.id == case_id)
-        if self.db.is_postgres:
-            stmt = stmt.with_for_update()  # two clicks at once: the second waits, then sees
-        case = session.scalar(stmt)
+    def _load(self, session: Session, case_id: int, *, lock: bool = True) -> tuple[Case, Account]:
+        """The case and its account; for a change (`lock`, the default) read afresh and
+        locked (`storage.cases.get_locked`): two clicks at once, or a click beside a ladder
+        step, and the second waits, then sees the first (`details` are rewritten by all)."""
+        case = store.get_locked(session, case_id) if lock else store.get(session, case_id)
         if case is None:
             raise Refused(f"Case #{case_id} does not exist.")
         account = session.get(Account, case.account_id)

@@ -140,10 +140,13 @@ class CheckinService:
         """Step handler: Stripe answers if it can, else the owner is asked, or their cover
         while they are away, at the start of that person's next working window
         (docs/hours.md): until then the step waits, scheduled again for that moment."""
-        checkin = store.get(session, int(step.payload.get("checkin", 0)), lock=True)
+        checkin = store.get(session, int(step.payload.get("checkin", 0)))
         if checkin is None or checkin.state != CheckinState.PENDING:
             return
-        case = case_store.get(session, checkin.case_id)
+        case = case_store.get_locked(session, checkin.case_id)  # the case first, as `answer`
+        session.refresh(checkin, with_for_update=True)
+        if checkin.state != CheckinState.PENDING:
+            return
         account = session.get(Account, checkin.account_id)
         assert case is not None and account is not None
         if case.status != CaseStatus.SAVED:
@@ -276,8 +279,13 @@ class CheckinService:
     def _load(
         self, session: Session, checkin_id: int, *, lock: bool = False
     ) -> tuple[SaveCheckin, Case, Account]:
-        checkin = store.get(session, checkin_id, lock=lock)
-        case = case_store.get(session, checkin.case_id) if checkin else None
+        """`lock`: for an answer, the case row first (as every writer of a case), then the
+        check-in, both read afresh: two answers at once each set `arr_kept` from all."""
+        checkin = store.get(session, checkin_id)
+        load = case_store.get_locked if lock else case_store.get
+        case = load(session, checkin.case_id) if checkin else None
+        if lock and checkin is not None:
+            session.refresh(checkin, with_for_update=True)
         account = session.get(Account, checkin.account_id) if checkin else None
         if checkin is None or case is None or account is None:
             raise Refused("This check-in no longer exists.")

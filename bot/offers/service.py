@@ -237,9 +237,9 @@ class OfferService:
         if decision == OfferDecision.COUNTER and counter_value is None:
             raise Refused("A counter needs a value.")
         acting = self.cases.access.actor(actor)
-        team = acting.team
         with self.db.session() as session:
             offer = self._offer(session, offer_id)
+            case_store.get_locked(session, offer.case_id)  # the case first: `details` rewritten
             self._check_decider(session, offer, acting)
             now, status = self.clock.now(), DECISIONS[decision]
             won = store.decide(
@@ -255,7 +255,7 @@ class OfferService:
                 session.rollback()
                 raise Refused(self._already(self._offer(session, offer_id)))
             session.refresh(offer)
-            self._announce_decision(session, offer, team)
+            self._announce_decision(session, offer, acting.team)
             return OfferView.of(offer)
 
     def may_decide(self, offer_id: int, actor: str) -> None:

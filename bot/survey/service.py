@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -253,13 +252,20 @@ class SurveyService:
     def _load(
         self, session: Session, answer_id: int, *, lock: bool = False
     ) -> tuple[SurveyAnswer, Case, Account]:
-        stmt = select(SurveyAnswer).where(SurveyAnswer.id == answer_id)
-        if lock and self.db.is_postgres:
-            stmt = stmt.with_for_update()  # two submits at once: the second sees the first
-        answer = session.scalar(stmt)
+        """`lock`: for a change, the case row first (as every writer of a case: its `details`
+        are rewritten here, e.g. by a reminder step), then the answer (two submits at once:
+        the second sees the first), both read afresh."""
+        answer = session.get(SurveyAnswer, answer_id)
         if answer is None:
             raise Refused("That survey does not exist.")
-        case = session.get(Case, answer.case_id)
+        if lock:
+            case = case_store.get_locked(session, answer.case_id)
+            answer = session.get(
+                SurveyAnswer, answer_id, with_for_update=True, populate_existing=True
+            )
+            assert answer is not None  # never deleted
+        else:
+            case = session.get(Case, answer.case_id)
         assert case is not None
         account = session.get(Account, case.account_id)
         assert account is not None

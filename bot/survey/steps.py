@@ -23,6 +23,7 @@ from bot.survey.digest import DigestFacts, digest_sections, owners, previous_mon
 from bot.survey.notices import reminder_text
 from bot.survey.routing import owner_target
 from bot.survey.service import say_with_button
+from storage import cases as case_store
 from storage import survey as store
 from storage.models import Account, Case, ScheduledStep, SurveyAnswer
 
@@ -55,10 +56,16 @@ class SurveySteps:
     def _open(
         self, session: Session, step: ScheduledStep
     ) -> tuple[SurveyAnswer, Case, Account] | None:
+        """The survey still asked, its case read afresh and locked (`say_with_button`
+        rewrites its `details`), the case row first as every writer; the answer is read
+        again once the case is held, as a submit may have answered it meanwhile."""
         answer = store.get(session, int(step.payload.get("answer_id", 0)))
         if answer is None or answer.status != store.ASKED:
             return None
-        case = session.get(Case, answer.case_id)
+        case = case_store.get_locked(session, answer.case_id)
+        session.refresh(answer)
+        if answer.status != store.ASKED:
+            return None
         account = session.get(Account, case.account_id) if case else None
         return (answer, case, account) if case and account else None
 

@@ -31,6 +31,7 @@ from bot.common.clock import Clock, as_utc
 from bot.common.vocab import CaseEventType, CaseStatus
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.hubspot_api import HubSpotCRM, Refusal
+from storage import cases
 from storage import jobs as job_rows
 from storage import writeback as records
 from storage.db import Database
@@ -69,7 +70,7 @@ class HubSpotOutcomes:
         says what the company should have been given, so a person sets it by hand."""
         status = str(job.payload["status"])
         with self.db.session() as session:
-            case = session.get(Case, int(job.payload["case"]))
+            case = cases.get_locked(session, int(job.payload["case"]))
             if case is None:
                 return
             text = (
@@ -111,7 +112,9 @@ class HubSpotOutcomes:
         with self.db.session() as session:
             if company is not None and latest:
                 records.record(session, company_key(company), status, at, now)
-            if refused is not None and (case := session.get(Case, int(job.payload["case"]))):
+            if refused is not None and (
+                case := cases.get_locked(session, int(job.payload["case"]))
+            ):
                 text = f"HubSpot refused this outcome ({refused}), so it is not tried again: "
                 text += by_hand(case.id, status, f"company {company}, if it still exists")
                 self.timeline.by_system(session, case, CaseEventType.CRM_WRITEBACK, text)

@@ -30,6 +30,7 @@ from bot.finance.money import decimals
 from bot.runtime.jobs import Claimed, Done, Handler, JobKind
 from bot.writeback.offers import Plan, PlanKind, plan_for
 from bot.writeback.stripe_api import Refusal, Replayed, StripeBilling, Subscription
+from storage import cases
 from storage import jobs as job_rows
 from storage.db import Database
 from storage.models import Account, Case, Offer, OutboxMessage, RenewalCheck
@@ -107,7 +108,7 @@ class StripeWriteBack:
                     self._renewal_line(session, check, text)
                 return
             offer = session.get(Offer, int(job.payload["offer"]))
-            case = session.get(Case, offer.case_id) if offer else None
+            case = cases.get_locked(session, offer.case_id) if offer else None
             if case is not None:
                 line = f"Stripe, save offer #{offer.id}: {text}" if offer else text
                 self.timeline.by_system(session, case, CaseEventType.STRIPE_WRITEBACK, line)
@@ -165,10 +166,10 @@ class StripeWriteBack:
 
     def _renewal_line(self, session: Session, check: RenewalCheck, text: str) -> None:
         now = self.clock.now()
+        case = cases.get_locked(session, check.case_id) if check.case_id else None
         question = session.get(OutboxMessage, check.message_id) if check.message_id else None
         if question is not None:
             outbox.reply(session, now, question, text)
-        case = session.get(Case, check.case_id) if check.case_id else None
         if case is not None:
             self.timeline.by_system(
                 session, case, CaseEventType.STRIPE_WRITEBACK, text, {"check": check.id}
@@ -197,7 +198,7 @@ class StripeWriteBack:
             done_text = self._apply(offer_id, plan, *facts, salt=retry_salt(job))
         text = f"Stripe, save offer #{offer_id}: " + done_text
         with self.db.session() as session:
-            case = session.get(Case, case.id) if case else None
+            case = cases.get_locked(session, case.id) if case else None
             if case is not None:
                 self.timeline.by_system(
                     session, case, CaseEventType.STRIPE_WRITEBACK, text, {"offer_id": offer_id}

@@ -4,20 +4,22 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from bot.common.clock import FakeClock
+from bot.offers.service import OfferInput
 from bot.policy import Policy, parse_policy
 from slack_edge.case_messages import CaseAction
 from storage.models import Account, Case, OutboxMessage
 from storage.tables.people import SlackUser
 from tests.conftest import PG_URL, RunningApp, eventually, seed_account
 from tests.followups.test_followups import SECONDS_POLICY, open_case
+from tests.interleave import while_held
 from tests.slack_events import delivered
 from tests.stripe_requests import at, event, post, subscription
 
@@ -175,33 +177,13 @@ def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
     assert buttons(nudge) == [] and context(nudge) == "Closed: saved by <@U0AE>"
 
 
-def waiting_for_locks(app: RunningApp) -> int:
-    """Sessions of this test's database waiting for a lock another one holds."""
-    with app.services.db.engine.connect() as conn:
-        waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        return int(conn.scalar(text(f"{waiting} AND datname = current_database()")) or 0)
-
-
 def while_nudging(
     app: RunningApp, clock: FakeClock, root_id: int, change: Callable[[], object]
 ) -> None:
-    """Run `change` (in its own thread) while the owner's nudge is being queued: its step
-    holds the case row, held up by another session that holds the thread's root; both are
-    let go once `change` waits too."""
+    """Run `change` while the owner's nudge is being queued: its step holds the case row,
+    held up at the thread's root (tests/interleave.py)."""
     clock.advance(timedelta(seconds=2))  # the owner's nudge is due
-    held = app.services.db.engine.connect()
-    held.execute(text("SELECT id FROM outbox_messages WHERE id = :id FOR UPDATE"), {"id": root_id})
-    ladder = threading.Thread(target=app.services.run_steps)
-    ladder.start()
-    eventually(lambda: waiting_for_locks(app) == 1)  # the step, holding the case row
-    other = threading.Thread(target=change)
-    other.start()
-    eventually(lambda: waiting_for_locks(app) == 2)
-    held.rollback()
-    held.close()
-    ladder.join(20)
-    other.join(20)
-    app.tick()
+    while_held(app, root_id, app.services.run_steps, change)
 
 
 @pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
@@ -292,3 +274,29 @@ def test_a_hand_back_while_the_cover_is_nudged_takes_that_nudge_s_buttons_off(
     assert case_of(app, case_id).owner == "U0AE"
     (nudge,) = nudges(app, cover)
     assert buttons(nudge) == [] and context(nudge).startswith("Now owned by <@U0AE>")
+
+
+@pytest.mark.skipif(not PG_URL, reason="SQLite's one writer never interleaves transactions")
+def test_an_offer_decided_while_the_case_is_nudged_keeps_that_nudge(
+    running_app: RunningApp, clock: FakeClock
+) -> None:
+    """A manager decides a save offer while the owner's nudge is being queued: the decision
+    waits for the step and then sees its nudge, so closing the case retires that nudge's
+    buttons (a copy of the case read before the step committed would write back `details`
+    without it)."""
+    app = running_app
+    case_id = open_case(app)
+    data = OfferInput("free_months", Decimal(20000), None, "2 months", "keep them", None)
+    offer = app.services.offers.propose(case_id, "U0CSM", data)  # the owner's nudge stays due
+    assert offer.status == "pending"
+    root_id = case_of(app, case_id).root_message_id
+    assert root_id is not None
+
+    def decided() -> None:
+        app.services.offers.decide(offer.id, "U0MGR", "approve")
+
+    while_nudging(app, clock, root_id, decided)
+    app.services.cases.close(case_id, "U0AE", "saved")
+    app.tick()
+    (nudge,) = nudges(app, "U0AE")
+    assert buttons(nudge) == [] and context(nudge).startswith("Closed: saved by <@U0AE>")
