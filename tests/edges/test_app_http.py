@@ -13,7 +13,7 @@ from slack_bolt import App
 
 from handlers.slack_app import build_bolt_app
 from handlers.web import create_web_app
-from tests.conftest import RunningApp
+from tests.conftest import RunningApp, patient
 
 
 def get(url: str) -> tuple[int, dict]:
@@ -121,6 +121,8 @@ def test_unexpected_error_gets_apology_with_reference(running_app: RunningApp, c
     def boom(ack, command):  # type: ignore[no-untyped-def]
         ack()
         raise RuntimeError("kaboom")
+
+    patient(bolt)  # the listener added here too waits for a busy machine, as the app's do
 
     response = running_app.slack.slash_command("", command="/boom")
     assert response.status == 200

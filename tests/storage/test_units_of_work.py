@@ -17,7 +17,7 @@ from bot.people.team import TEAM_TTL_SECONDS
 from bot.policy import Policy, parse_policy
 from storage.db import NestedUnitOfWork
 from storage.models import PlanStep
-from tests.conftest import TEST_POLICY, RunningApp, seed_account
+from tests.conftest import TEST_POLICY, RunningApp, patient, seed_account
 from tests.turnover.test_turnover_http import (
     CHAMPION_GONE,
     checklist,
@@ -142,6 +142,8 @@ def test_a_failed_press_in_app_home_is_told_in_a_direct_message(running_app: Run
     def boom(ack, body):  # type: ignore[no-untyped-def]
         ack()
         raise RuntimeError("disk on fire")
+
+    patient(bolt)  # the listener added here too waits for a busy machine, as the app's do
 
     view = {"id": "VHOME", "type": "home"}
     press = running_app.slack.block_action("home_boom", "1", user_id="U0CSM", view=view)
