@@ -33,6 +33,7 @@ from handlers.web import create_web_app
 from storage import accounts as accounts_store
 from storage import jobs as jobs_store
 from storage.db import Database
+from storage.models import Case
 from tests.schemas import fresh_schema
 from tests.workers import ensure_database, worker_url
 from wiring import build_services
@@ -302,6 +303,14 @@ def eventually(check: Callable[[], T], timeout: float = 20.0) -> T:
             assert result, "condition not met in time"
             return result
         time.sleep(0.005)
+
+
+def stored_case(app: RunningApp, case_id: int) -> Case:
+    """The case as now committed, read in a unit of work of its own."""
+    with app.services.db.read() as session:
+        case = session.get(Case, case_id)
+        assert case is not None
+        return case
 
 
 def seed_account(services: Services, external_id: str, name: str, **values: Any) -> int:

@@ -7,20 +7,12 @@ import pytest
 
 from bot.cases.lifecycle import MOVE_ON_REQUEST
 from bot.cases.models import Signal
-from storage.models import Case
-from tests.conftest import PG_URL, RunningApp, seed_account
+from tests.conftest import PG_URL, RunningApp, seed_account, stored_case
 from tests.interleave import while_held
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="SQLite's one writer never interleaves transactions"
 )
-
-
-def case_of(app: RunningApp, case_id: int) -> Case:
-    with app.services.db.read() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        return case
 
 
 def test_a_move_on_asked_while_the_csm_is_removed_still_waits_for_a_manager(
@@ -37,9 +29,9 @@ def test_a_move_on_asked_while_the_csm_is_removed_still_waits_for_a_manager(
     churn = cases.open(account, Signal(kind="cancellation", source="test")).case_id
     payment = cases.open(account, Signal(kind="payment_failed", source="test")).case_id
     app.tick()
-    root_id = case_of(app, churn).root_message_id  # the removal waits there, on its way
+    root_id = stored_case(app, churn).root_message_id  # the removal waits there, on its way
     assert root_id is not None and churn < payment
-    owner = case_of(app, payment).owner
+    owner = stored_case(app, payment).owner
     assert owner is not None
 
     def removed() -> None:
@@ -49,7 +41,7 @@ def test_a_move_on_asked_while_the_csm_is_removed_still_waits_for_a_manager(
         cases.close(payment, owner, "moved_on", "out of business")
 
     while_held(app, root_id, removed, asked)
-    case = case_of(app, payment)
+    case = stored_case(app, payment)
     assert case.csm is None and case.details[MOVE_ON_REQUEST]["by"] == owner
     cases.confirm_move_on(payment, "U0MGR", confirm=True)
-    assert case_of(app, payment).status == "moved_on"
+    assert stored_case(app, payment).status == "moved_on"

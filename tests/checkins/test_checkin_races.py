@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from bot.common.clock import OffsetClock
-from tests.checkins.test_checkins import checkins, clock, days_pass, saved_with_an_offer, the_case
+from tests.checkins.test_checkins import both_asked, checkins, clock, saved_with_an_offer, the_case
 from tests.conftest import PG_URL, RunningApp
 from tests.interleave import while_held
 
@@ -27,12 +27,7 @@ def test_two_check_ins_answered_at_once_both_count(
     90-day answer, holding a copy of the case without the other, would set $50,000)."""
     app = running_app
     saved = saved_with_an_offer(app)
-    days_pass(clock, 90.01)
-    app.tick()
-    days_pass(clock, 90)
-    app.tick()
-    first, second, _ = checkins(app)
-    assert (first.state, second.state) == ("asked", "asked")
+    first, second = both_asked(app, clock)
     assert saved.root_message_id is not None
     service = app.services.checkins
 

@@ -82,6 +82,17 @@ def saved_with_an_offer(app: RunningApp) -> Case:
     return the_case(app)
 
 
+def both_asked(app: RunningApp, clock: OffsetClock) -> tuple[SaveCheckin, SaveCheckin]:
+    """A save 180 days on: its 90-day and 180-day check-ins both asked, neither answered."""
+    days_pass(clock, 90.01)
+    app.tick()
+    days_pass(clock, 90)
+    app.tick()
+    first, second, _ = checkins(app)
+    assert (first.state, second.state) == ("asked", "asked")
+    return first, second
+
+
 def _outcome(app: RunningApp) -> str | None:
     with app.services.db.read() as session:
         return session.scalar(select(Offer.outcome))
@@ -343,12 +354,7 @@ def test_an_earlier_check_in_answered_late_never_overrides_a_later_one(
     answers the 90-day one Downgraded: the save still brings in $0, not the $40,000."""
     app = running_app
     saved_with_an_offer(app)
-    days_pass(clock, 90.01)
-    app.tick()
-    days_pass(clock, 90)
-    app.tick()
-    first, second, _ = checkins(app)
-    assert (first.state, second.state) == ("asked", "asked")
+    first, second = both_asked(app, clock)
     press(app, "checkin_churned", second.id, "U0AE", "D0AE")
     eventually(lambda: checkins(app)[1].state == "answered")
     assert the_case(app).arr_kept == 0

@@ -17,7 +17,7 @@ from bot.policy import Policy, parse_policy
 from slack_edge.case_messages import CaseAction
 from storage.models import Account, Case, OutboxMessage
 from storage.tables.people import SlackUser
-from tests.conftest import PG_URL, RunningApp, eventually, seed_account
+from tests.conftest import PG_URL, RunningApp, eventually, seed_account, stored_case
 from tests.followups.test_followups import SECONDS_POLICY, open_case
 from tests.interleave import while_held
 from tests.slack_events import delivered
@@ -60,16 +60,9 @@ def press(app: RunningApp, action: CaseAction, case_id: int, user: str) -> None:
     assert app.slack.interactive(payload).status == 200
 
 
-def case_of(app: RunningApp, case_id: int) -> Case:
-    with app.services.db.read() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        return case
-
-
 def thread_link(app: RunningApp, case_id: int) -> str:
     with app.services.db.read() as session:
-        root = session.get(OutboxMessage, case_of(app, case_id).root_message_id)
+        root = session.get(OutboxMessage, stored_case(app, case_id).root_message_id)
         assert root is not None and root.permalink
         return root.permalink
 
@@ -92,17 +85,17 @@ def test_closing_a_case_takes_the_buttons_off_every_nudge(
     app = running_app
     case_id = escalated(app, clock)
     press(app, CaseAction.SAVED, case_id, "U0AE")
-    eventually(lambda: case_of(app, case_id).status == "saved")
+    eventually(lambda: stored_case(app, case_id).status == "saved")
     app.tick()
     link = thread_link(app, case_id)
     for dm in [*nudges(app, "U0AE"), *nudges(app, "U0MGR")]:
         assert buttons(dm) == [], dm
         assert context(dm) == f"Closed: saved by <@U0AE> · <{link}|Open the thread>"
         assert "Nobody has acted" in dm["text"] or "Escalating" in dm["text"]
-    assert "nudge_dms" not in case_of(app, case_id).details
+    assert "nudge_dms" not in stored_case(app, case_id).details
     edits = len(app.standin.calls("chat.update"))
     press(app, CaseAction.REOPEN, case_id, "U0AE")  # reopening brings no buttons back
-    eventually(lambda: case_of(app, case_id).status == "working")
+    eventually(lambda: stored_case(app, case_id).status == "working")
     app.tick()
     assert all(buttons(m) == [] for m in nudges(app, "U0AE"))
     updated = {c.args["channel"] for c in app.standin.calls("chat.update")[edits:]}
@@ -121,14 +114,14 @@ def test_reassigning_takes_the_buttons_off_the_old_owners_nudges_only(
         private_metadata=json.dumps({"case_id": case_id}),
     )
     assert app.slack.interactive(submit).status == 200
-    eventually(lambda: case_of(app, case_id).owner == "U0SAVE1")
+    eventually(lambda: stored_case(app, case_id).owner == "U0SAVE1")
     app.tick()
     for dm in nudges(app, "U0AE"):
         assert buttons(dm) == [] and context(dm).startswith("Now owned by <@U0SAVE1> · <")
     (manager,) = nudges(app, "U0MGR")
     assert buttons(manager) == ["Acknowledge", "Snooze"], "a manager may still act on it"
     press(app, CaseAction.CHURNED, case_id, "U0SAVE1")
-    eventually(lambda: case_of(app, case_id).status == "churned")
+    eventually(lambda: stored_case(app, case_id).status == "churned")
     app.tick()
     (manager,) = nudges(app, "U0MGR")
     assert buttons(manager) == [] and context(manager).startswith("Closed: churned by <@U0SAVE1>")
@@ -144,11 +137,11 @@ def test_a_deactivated_owner_s_nudges_are_left_alone(
     case_id = escalated(app, clock)
     gone = app.standin.change_user("U0AE", deleted=True)
     assert delivered(app.slack, {"type": "user_change", "user": gone}).status == 200
-    eventually(lambda: case_of(app, case_id).owner == "U0CSM")  # the case's CSM takes it
+    eventually(lambda: stored_case(app, case_id).owner == "U0CSM")  # the case's CSM takes it
     app.tick()
     assert not [c for c in app.standin.calls("chat.update") if c.args["channel"] == "D0AE"]
     assert all(buttons(m) == ["Acknowledge", "Snooze"] for m in nudges(app, "U0MGR"))
-    assert [p for _, p in case_of(app, case_id).details["nudge_dms"]] == ["U0MGR"]
+    assert [p for _, p in stored_case(app, case_id).details["nudge_dms"]] == ["U0MGR"]
 
 
 def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
@@ -166,7 +159,7 @@ def test_the_link_that_follows_a_nudge_does_not_bring_its_buttons_back(
     (nudge,) = nudges(app, "U0AE")
     assert buttons(nudge) == ["Acknowledge", "Snooze"] and "archived" in nudge["text"]
     press(app, CaseAction.SAVED, case_id, "U0AE")
-    eventually(lambda: case_of(app, case_id).status == "saved")
+    eventually(lambda: stored_case(app, case_id).status == "saved")
     app.tick()
     assert [buttons(m) for m in nudges(app, "U0AE")] == [[]]
     app.standin.archive_channel("C0CASES", archived=False)
@@ -207,7 +200,7 @@ def test_stripe_closing_a_case_while_it_is_nudged_retires_that_nudge_too(
     while_nudging(
         app, clock, case.root_message_id, lambda: answers.append(post(app.slack, deleted).status)
     )
-    assert answers == [200] and case_of(app, case.id).status == "churned"
+    assert answers == [200] and stored_case(app, case.id).status == "churned"
     (nudge,) = nudges(app, "U0AE")
     assert buttons(nudge) == [] and context(nudge).startswith("Closed: churned by Stripe")
 
@@ -220,16 +213,16 @@ def test_stripe_ending_the_subscription_of_a_case_opened_in_slack_while_it_is_nu
     app = running_app
     case_id = open_case(app)
     with app.services.db.session() as session:
-        account = session.get(Account, case_of(app, case_id).account_id)
+        account = session.get(Account, stored_case(app, case_id).account_id)
         assert account is not None
         account.stripe_customer_id = "cus_acme"
-    root_id = case_of(app, case_id).root_message_id
+    root_id = stored_case(app, case_id).root_message_id
     assert root_id is not None
     ended = subscription(status="canceled")
     deleted = event("customer.subscription.deleted", ended, at(date(2026, 2, 1)))
     answers: list[int] = []
     while_nudging(app, clock, root_id, lambda: answers.append(post(app.slack, deleted).status))
-    assert answers == [200] and case_of(app, case_id).status == "churned"
+    assert answers == [200] and stored_case(app, case_id).status == "churned"
     (nudge,) = nudges(app, "U0AE")
     assert buttons(nudge) == [] and context(nudge).startswith("Closed: churned by Stripe")
 
@@ -261,9 +254,9 @@ def test_a_hand_back_while_the_cover_is_nudged_takes_that_nudge_s_buttons_off(
     set_status(app, "U0AE", ":palm_tree:", clock.now() + timedelta(hours=1))
     app.tick()
     case_id = open_case(app)
-    cover = case_of(app, case_id).owner
+    cover = stored_case(app, case_id).owner
     assert cover not in (None, "U0AE")
-    root_id = case_of(app, case_id).root_message_id
+    root_id = stored_case(app, case_id).root_message_id
     assert root_id is not None
 
     def back() -> None:
@@ -271,7 +264,7 @@ def test_a_hand_back_while_the_cover_is_nudged_takes_that_nudge_s_buttons_off(
         app.services.run_steps()  # the hand-back, beside the step that nudges the cover
 
     while_nudging(app, clock, root_id, back)
-    assert case_of(app, case_id).owner == "U0AE"
+    assert stored_case(app, case_id).owner == "U0AE"
     (nudge,) = nudges(app, cover)
     assert buttons(nudge) == [] and context(nudge).startswith("Now owned by <@U0AE>")
 
@@ -289,7 +282,7 @@ def test_an_offer_decided_while_the_case_is_nudged_keeps_that_nudge(
     data = OfferInput("free_months", Decimal(20000), None, "2 months", "keep them", None)
     offer = app.services.offers.propose(case_id, "U0CSM", data)  # the owner's nudge stays due
     assert offer.status == "pending"
-    root_id = case_of(app, case_id).root_message_id
+    root_id = stored_case(app, case_id).root_message_id
     assert root_id is not None
 
     def decided() -> None:

@@ -15,7 +15,7 @@ from bot.reports.words import as_text
 from slack_edge.case_messages import CaseAction
 from slack_edge.report_messages import home_report_blocks
 from storage.models import Case, Invoice
-from tests.conftest import RunningApp, eventually, seed_account
+from tests.conftest import RunningApp, eventually, seed_account, stored_case
 from tests.report_data import Book
 
 RISK_VIEW = "case_risk_view"
@@ -35,14 +35,7 @@ def set_risk(app: RunningApp, case_id: int, risk: str) -> None:
         RISK_VIEW, values, user_id="U0CSM", private_metadata=json.dumps({"case_id": case_id})
     )
     assert app.slack.interactive(submit).status == 200
-    eventually(lambda: case_of_id(app, case_id).risk == risk)
-
-
-def case_of_id(app: RunningApp, case_id: int) -> Case:
-    with app.services.db.read() as session:
-        found = session.get(Case, case_id)
-        assert found is not None
-        return found
+    eventually(lambda: stored_case(app, case_id).risk == risk)
 
 
 def open_risk(app: RunningApp, external_id: str, arr: int, kind: str = "usage_drop") -> int:
@@ -63,7 +56,7 @@ def test_churn_report_posts_in_the_channel_with_its_chart(running_app: RunningAp
     app.services.clock.advance(timedelta(days=3))
     for case_id in saved:
         press(app, CaseAction.SAVED, case_id)
-        eventually(lambda c=case_id: case_of_id(app, c).status == "saved")
+        eventually(lambda c=case_id: stored_case(app, c).status == "saved")
     set_risk(app, at_risk[0], "high")
     app.tick()
 

@@ -10,36 +10,26 @@ import pytest
 from sqlalchemy import select
 
 from bot.common.clock import FakeClock
-from bot.policy import Policy, parse_policy
 from bot.survey import schedule
-from storage.models import Case, ScheduledStep, SurveyAnswer
+from storage.models import ScheduledStep, SurveyAnswer
 from storage.vocab import StepState
-from tests.conftest import PG_URL, RunningApp, seed_account
+from tests.conftest import PG_URL, RunningApp, stored_case
 from tests.interleave import while_held
-from tests.survey.test_survey_http import SURVEY_POLICY, buttons, churn, open_case, open_modal
+from tests.survey.test_survey_http import (
+    app,
+    buttons,
+    churn,
+    open_case,
+    open_modal,
+    policy,
+)
 from tests.survey.test_survey_http import submit as submit_survey
+
+__all__ = ["app", "policy"]  # the survey tests' fixtures: their policy, and acme
 
 pytestmark = pytest.mark.skipif(
     not PG_URL, reason="SQLite's one writer never interleaves transactions"
 )
-
-
-@pytest.fixture
-def policy() -> Policy:
-    return parse_policy(SURVEY_POLICY, "survey.toml")
-
-
-@pytest.fixture
-def app(running_app: RunningApp) -> RunningApp:
-    seed_account(running_app.services, "acme", "Acme Corp")
-    return running_app
-
-
-def case_of(app: RunningApp, case_id: int) -> Case:
-    with app.services.db.read() as session:
-        case = session.get(Case, case_id)
-        assert case is not None
-        return case
 
 
 def test_a_survey_answered_while_its_reminder_is_queued_retires_that_reminder(
@@ -52,7 +42,7 @@ def test_a_survey_answered_while_its_reminder_is_queued_retires_that_reminder(
     case_id = open_case(app)
     answer = churn(app, case_id)
     view = open_modal(app, "survey_fill", answer.id, "U0AE")
-    root_id = case_of(app, case_id).root_message_id
+    root_id = stored_case(app, case_id).root_message_id
     assert root_id is not None
     clock.advance(timedelta(minutes=61))  # acknowledge_within = 1h: the reminder is due
 
@@ -63,7 +53,7 @@ def test_a_survey_answered_while_its_reminder_is_queued_retires_that_reminder(
     asks = [m for m in app.standin.messages("D0AE") if "survey_" in json.dumps(m["blocks"])]
     assert len(asks) == 2, "the ask and its reminder"
     assert [buttons(m) for m in asks] == [[("Edit survey", "survey_edit")]] * 2
-    survey = case_of(app, case_id).details["survey"]
+    survey = stored_case(app, case_id).details["survey"]
     assert survey == {"root_cause": "Price too high for the value", "competitor": None}
 
 
