@@ -25,14 +25,43 @@ STATIC = Path(__file__).parent / "static"
 
 
 def _user() -> str:
-    user = str((request.get_json(silent=True) or {}).get("user") or request.args.get("user") or "")
+    sent = request.get_json(silent=True)
+    named = sent.get("user") if isinstance(sent, dict) else None
+    user = str(named or request.args.get("user") or "")
     if not any(p.user_id == user for p in PEOPLE):
         raise SlackRefused(f"unknown person {user!r}")
     return user
 
 
-def _body() -> dict[str, Any]:
-    return request.get_json(silent=True) or {}
+FIELD_TYPES: dict[str, type] = {"action": dict, "values": dict}
+"""Fields of a page call that are JSON objects; every other field is a string."""
+
+
+class _Body(dict[str, Any]):
+    """A page call's JSON body whose fields are checked as they are read: a field of the
+    wrong type is a ValueError naming it (a 400), never a traceback deep in the stand-in."""
+
+    def __getitem__(self, name: str) -> Any:
+        return _checked(name, super().__getitem__(name))
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        value = super().get(name)  # null, as the page sends an absent thread_ts: the default
+        return default if value is None else _checked(name, value)
+
+
+def _checked(name: str, value: Any) -> Any:
+    wanted = FIELD_TYPES.get(name, str)
+    if not isinstance(value, wanted):
+        kind = "an object" if wanted is dict else "a string"
+        raise ValueError(f"field {name!r} must be {kind}")
+    return value
+
+
+def _body() -> _Body:
+    sent = request.get_json(silent=True)
+    if sent is not None and not isinstance(sent, dict):
+        raise ValueError("the body must be a JSON object")
+    return _Body(sent or {})
 
 
 def state(demo: Demo, user: str) -> dict[str, Any]:

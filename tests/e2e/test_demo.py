@@ -194,6 +194,12 @@ def test_bad_intents_get_400_naming_the_problem(demo: Demo) -> None:
     assert page_call(demo, "command", "U0NOBODY", channel="C0CASES", text="/churn")[0] == 400
     status, body = page_call(demo, "command", "U0CSM", text="/churn")
     assert (status, body["error"]) == (400, "missing field 'channel'")
+    status, body = page_call(demo, "action", "U0CSM", channel="C0CASES", ts="1.0", action="go")
+    assert (status, body["error"]) == (400, "field 'action' must be an object")
+    status, body = page_call(demo, "command", "U0CSM", channel=["C0CASES"], text="/churn")
+    assert (status, body["error"]) == (400, "field 'channel' must be a string")
+    status, body = page_call(demo, "message", "U0CSM", channel="C0CASES", text="hi", thread_ts=7)
+    assert (status, body["error"]) == (400, "field 'thread_ts' must be a string")
     assert page_call(demo, "nonsense", "U0CSM")[0] == 404
     status, body = page_call(demo, "submit", "U0CSM", view_id="V404", values={})
     assert (status, body["error"]) == (400, "that view is closed")
